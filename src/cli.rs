@@ -1,0 +1,225 @@
+//! The command line: ssh's letters and meanings, the report formats, and the exit codes.
+
+use crate::config::{self, ConfigInput};
+use crate::destination;
+use crate::engine::{self, Plan};
+use crate::report::Report;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Exit codes, documented in one place (also in `--help` and the README).
+pub mod exit {
+    /// The login would work.
+    pub const OK: u8 = 0;
+    /// Problems were found.
+    pub const PROBLEMS: u8 = 1;
+    /// The command line was wrong.
+    pub const USAGE: u8 = 2;
+    /// sshdoctor itself failed.
+    pub const INTERNAL: u8 = 3;
+}
+
+const EXIT_CODES: &str = "Exit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error";
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Plain text.
+    Text,
+    /// One JSON object.
+    Json,
+    /// Markdown, for tickets and chat.
+    Markdown,
+}
+
+/// Why can't I ssh to this host, and what exactly do I do about it?
+#[derive(Debug, Parser)]
+#[command(name = "sshdoctor", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    /// Port to connect to on the remote host (as ssh -p).
+    #[arg(short = 'p', value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    port: Option<u16>,
+    /// User to log in as (as ssh -l).
+    #[arg(short = 'l', value_name = "USER")]
+    login: Option<String>,
+    /// Identity (private key) file; repeatable, tried first (as ssh -i).
+    #[arg(short = 'i', value_name = "FILE")]
+    identity: Vec<PathBuf>,
+    /// Per-user configuration file instead of ~/.ssh/config; the system file is then not read (as ssh -F).
+    #[arg(short = 'F', value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Jump host, as ssh -J (recorded as ProxyJump).
+    #[arg(short = 'J', value_name = "DESTINATION")]
+    jump: Option<String>,
+    /// An ssh_config option, Keyword=value; repeatable (as ssh -o).
+    #[arg(short = 'o', value_name = "OPTION")]
+    option: Vec<String>,
+    /// Time limit in seconds for each network step (default 10, or ConnectTimeout).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+    /// Run every check without the console and print a report.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    report: Option<Format>,
+    /// Show more of the handshake log in text reports (-v, -vv).
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// [user@]host[:port], ssh://[user@]host[:port], or a Host alias from ssh_config.
+    destination: Option<String>,
+}
+
+/// A usage error: one line, exit 2.
+struct Usage(String);
+
+/// Run the command line and return the process exit code.
+pub fn main() -> ExitCode {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            return usage(first_line(&e.to_string()));
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return usage(first_line(&e.to_string())),
+    };
+    let input = match config_input(&cli, &matches) {
+        Ok(i) => i,
+        Err(Usage(msg)) => return usage(msg),
+    };
+    let timeout = match cli.timeout {
+        None => None,
+        Some(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => Some(Duration::from_secs_f64(t)),
+        Some(t) => {
+            return usage(format!(
+                "--timeout {t}: expected a number of seconds greater than 0"
+            ))
+        }
+    };
+    match run(
+        input,
+        timeout,
+        cli.report.unwrap_or(Format::Text),
+        cli.verbose,
+    ) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("sshdoctor: internal error: {e:#}");
+            ExitCode::from(exit::INTERNAL)
+        }
+    }
+}
+
+fn usage(msg: String) -> ExitCode {
+    eprintln!("sshdoctor: {msg} (see sshdoctor --help)");
+    ExitCode::from(exit::USAGE)
+}
+
+fn first_line(s: &str) -> String {
+    let line = s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s);
+    line.trim_start_matches("error: ").trim().to_string()
+}
+
+/// Turn the command line into resolution input, keeping ssh's first-obtained-wins order.
+fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
+    let Some(dest_arg) = cli.destination.as_deref() else {
+        return Err(Usage("missing DESTINATION ([user@]host[:port])".into()));
+    };
+    let dest = destination::parse(dest_arg).map_err(|e| Usage(e.to_string()))?;
+    let mut ordered: Vec<(usize, String, String)> = Vec::new();
+    let idx =
+        |id: &str| -> Vec<usize> { m.indices_of(id).map(Iterator::collect).unwrap_or_default() };
+    if let (Some(p), Some(&i)) = (cli.port, idx("port").first()) {
+        ordered.push((i, "Port".into(), p.to_string()));
+    }
+    if let (Some(l), Some(&i)) = (&cli.login, idx("login").first()) {
+        ordered.push((i, "User".into(), l.clone()));
+    }
+    for (f, i) in cli.identity.iter().zip(idx("identity")) {
+        ordered.push((i, "IdentityFile".into(), f.display().to_string()));
+    }
+    if let (Some(j), Some(&i)) = (&cli.jump, idx("jump").first()) {
+        ordered.push((i, "ProxyJump".into(), j.clone()));
+    }
+    for (o, i) in cli.option.iter().zip(idx("option")) {
+        let (k, v) = config::parse_option_arg(o).map_err(|e| Usage(format!("-o {o}: {e}")))?;
+        ordered.push((i, k, v));
+    }
+    let di = idx("destination").first().copied().unwrap_or(usize::MAX);
+    if let Some(u) = &dest.user {
+        ordered.push((di, "User".into(), u.clone()));
+    }
+    if let Some(p) = dest.port {
+        ordered.push((di, "Port".into(), p.to_string()));
+    }
+    ordered.sort_by_key(|(i, _, _)| *i);
+    Ok(ConfigInput {
+        host: dest.host,
+        options: ordered.into_iter().map(|(_, k, v)| (k, v)).collect(),
+        user_config: cli.config.clone(),
+        system_config: PathBuf::from("/etc/ssh/ssh_config"),
+        home: config::home_dir(),
+        local_user: config::local_user(),
+        local_hostname: config::local_hostname(),
+    })
+}
+
+fn run(
+    input: ConfigInput,
+    timeout: Option<Duration>,
+    format: Format,
+    verbose: u8,
+) -> anyhow::Result<u8> {
+    let resolved = config::resolve(&input);
+    let plan = Plan {
+        config: resolved,
+        timeout,
+        openssh: crate::algorithms::installed_openssh(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(collect(plan));
+    let out = match format {
+        Format::Json => serde_json::to_string_pretty(&report.to_json())? + "\n",
+        Format::Text => report.to_text(verbose),
+        Format::Markdown => report.to_markdown(),
+    };
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an internal error.
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush());
+    Ok(if report.ok() {
+        exit::OK
+    } else {
+        exit::PROBLEMS
+    })
+}
+
+/// Run the engine and fold its events into a report: the headless consumer.
+pub async fn collect(plan: Plan) -> Report {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let engine = tokio::spawn(engine::run(plan, tx));
+    let mut report = Report::default();
+    while let Some(ev) = rx.recv().await {
+        report.apply(&ev);
+    }
+    if let Err(e) = engine.await {
+        report.log.push(crate::report::LogLine {
+            t_ms: 0,
+            level: crate::event::Level::Info,
+            stage: crate::event::Stage::Config,
+            text: format!("internal error: the probe task failed: {e}"),
+        });
+    }
+    report
+}

@@ -1,0 +1,472 @@
+//! Resolution-level unit tests: precedence, blocks, Include, tokens, provenance, diagnostics.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".ssh")).unwrap();
+        Env { dir }
+    }
+
+    fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.home().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text.replace("{H}", &self.home().to_string_lossy())).unwrap();
+        // ssh rejects group/world-writable config files; do not depend on the umask.
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        p
+    }
+
+    fn input(&self, host: &str) -> ConfigInput {
+        ConfigInput {
+            host: host.into(),
+            options: Vec::new(),
+            user_config: None,
+            system_config: self.home().join("etc/ssh_config"),
+            home: self.home().to_path_buf(),
+            local_user: "me".into(),
+            local_hostname: "box.local".into(),
+        }
+    }
+
+    /// Resolve `host` with `text` as ~/.ssh/config.
+    fn user(&self, text: &str, host: &str) -> ResolvedConfig {
+        self.write(".ssh/config", text);
+        resolve(&self.input(host))
+    }
+
+    fn at(&self, rel: &str, line: usize) -> Origin {
+        Origin::File {
+            path: self.home().join(rel),
+            line,
+        }
+    }
+}
+
+fn val<'a>(r: &'a ResolvedConfig, k: &str) -> &'a str {
+    r.get(k).map(|v| v.value.as_str()).unwrap_or("<unset>")
+}
+
+fn all(r: &ResolvedConfig, k: &str) -> Vec<String> {
+    r.get_all(k).iter().map(|v| v.value.clone()).collect()
+}
+
+#[test]
+fn defaults_without_any_file() {
+    let env = Env::new();
+    let r = resolve(&env.input("Host.Example"));
+    assert_eq!(r.hostname().value, "host.example");
+    assert_eq!(r.hostname().origin, Origin::Default);
+    assert_eq!(r.port(), (22, Origin::Default));
+    assert_eq!(r.user().value, "me");
+    assert_eq!(r.original_host(), "Host.Example");
+    assert_eq!(val(&r, "stricthostkeychecking"), "ask");
+    assert_eq!(val(&r, "connecttimeout"), "none");
+    assert_eq!(val(&r, "checkhostip"), "no");
+    assert_eq!(r.get_all("identityfile").len(), 7);
+    assert!(r.get_all("identityfile")[0].value.ends_with("/.ssh/id_rsa"));
+    assert_eq!(
+        all(&r, "globalknownhostsfile"),
+        ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"]
+    );
+    assert!(r.get("kexalgorithms").is_none());
+    assert!(r.get("preferredauthentications").is_none());
+    assert!(r.diagnostics.is_empty() && r.files_read.is_empty());
+    let settings = r.settings();
+    assert_eq!(settings[0].0, "hostname");
+    assert_eq!(settings[1].0, "user");
+    assert_eq!(settings[2].0, "port");
+}
+
+#[test]
+fn first_value_wins_with_exact_provenance() {
+    let env = Env::new();
+    let r = env.user("# comment\n\nHost web\n  Port 2200\n  Port 2300\n  User alice\nHost *\n  User bob\n  Port 1\n", "web");
+    assert_eq!(r.port(), (2200, env.at(".ssh/config", 4)));
+    assert_eq!(r.user().origin, env.at(".ssh/config", 6));
+    assert_eq!(r.user().value, "alice");
+    assert_eq!(r.files_read, vec![env.home().join(".ssh/config")]);
+    assert_eq!(r.port().1.describe(env.home()), "~/.ssh/config line 4");
+}
+
+#[test]
+fn command_line_then_user_then_system() {
+    let env = Env::new();
+    env.write(
+        ".ssh/config",
+        "Host *\n  Port 2000\n  IdentityFile ~/.ssh/user_key\n",
+    );
+    env.write(
+        "etc/ssh_config",
+        "Host *\n  Port 3000\n  User sysuser\n  IdentityFile ~/.ssh/sys_key\n  ConnectTimeout 5\n",
+    );
+    let mut input = env.input("h");
+    input.options = vec![
+        ("IdentityFile".into(), "~/.ssh/cli key".into()),
+        ("Port".into(), "1000".into()),
+        ("port".into(), "1001".into()),
+    ];
+    let r = resolve(&input);
+    assert_eq!(r.port(), (1000, Origin::CommandLine));
+    assert_eq!(r.user().value, "sysuser");
+    assert_eq!(val(&r, "connecttimeout"), "5");
+    let h = env.home().display().to_string();
+    assert_eq!(
+        all(&r, "identityfile"),
+        [
+            format!("{h}/.ssh/cli key"),
+            format!("{h}/.ssh/user_key"),
+            format!("{h}/.ssh/sys_key")
+        ]
+    );
+    assert_eq!(r.get_all("identityfile")[0].origin, Origin::CommandLine);
+    assert_eq!(r.files_read.len(), 2);
+}
+
+#[test]
+fn dash_f_skips_the_system_file_and_none_reads_nothing() {
+    let env = Env::new();
+    env.write("etc/ssh_config", "Port 3000\n");
+    let f = env.write("custom.conf", "User fuser\n");
+    let mut input = env.input("h");
+    input.user_config = Some(f.clone());
+    let r = resolve(&input);
+    assert_eq!(r.port().0, 22);
+    assert_eq!(r.user().value, "fuser");
+    assert_eq!(r.files_read, vec![f]);
+    input.user_config = Some(PathBuf::from("none"));
+    let r = resolve(&input);
+    assert!(r.files_read.is_empty() && r.diagnostics.is_empty());
+    input.user_config = Some(env.home().join("missing.conf"));
+    let r = resolve(&input);
+    assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
+    assert!(r.diagnostics[0]
+        .message
+        .contains("Can't open user config file"));
+}
+
+#[test]
+fn host_patterns() {
+    let env = Env::new();
+    let text = "Host !bad.* *.example.com other\n  User good\nHost a,b\n  Port 9\nHost !only\n  Port 8\nHost *\n  User default\n";
+    assert_eq!(env.user(text, "ok.example.com").user().value, "good");
+    assert_eq!(env.user(text, "bad.example.com").user().value, "default");
+    assert_eq!(env.user(text, "other").user().value, "good");
+    assert_eq!(env.user(text, "a").port().0, 22);
+    assert_eq!(env.user(text, "x").port().0, 22);
+    assert_eq!(env.user("Host WEB\n  Port 7\n", "web").port().0, 22);
+    assert_eq!(env.user("Host w?b\n  Port 7\n", "web").port().0, 7);
+}
+
+#[test]
+fn match_criteria_combinations() {
+    let env = Env::new();
+    let text = "Host alias\n  HostName Real.Internal\nMatch host *.internal originalhost alias\n  Port 2222\nMatch user me localuser me\n  IdentitiesOnly yes\nMatch !user me\n  BatchMode yes\nMatch all\n  User later\nMatch user later\n  CheckHostIP yes\n";
+    let r = env.user(text, "alias");
+    assert_eq!(r.hostname().value, "real.internal");
+    assert_eq!(r.port().0, 2222);
+    assert_eq!(val(&r, "identitiesonly"), "yes");
+    assert_eq!(val(&r, "batchmode"), "no");
+    assert_eq!(r.user().value, "later");
+    assert_eq!(val(&r, "checkhostip"), "yes");
+}
+
+#[test]
+fn match_final_second_pass() {
+    let env = Env::new();
+    let text = "Host real.example\n  User viafinal\n  SendEnv A\nHost alias\n  HostName real.example\n  SendEnv B\n  IdentityFile ~/one\nMatch final\n  Port 777\n  IdentityFile ~/one\n  IdentityFile ~/two\n";
+    let r = env.user(text, "alias");
+    assert_eq!(r.port().0, 777);
+    assert_eq!(r.user().value, "viafinal");
+    assert_eq!(all(&r, "sendenv"), ["B", "A"]);
+    let h = env.home().display().to_string();
+    assert_eq!(
+        all(&r, "identityfile"),
+        [format!("{h}/one"), format!("{h}/two")]
+    );
+    assert_eq!(r.files_read.len(), 1);
+}
+
+#[test]
+fn match_exec_and_errors() {
+    let env = Env::new();
+    let text = "Match exec \"false\"\n  Port 1\nMatch bogus x\n  Port 2\nMatch host\n  Port 3\nMatch all host x\n  Port 4\n";
+    let r = env.user(text, "h");
+    assert_eq!(r.port().0, 22);
+    assert_eq!(r.unevaluated.len(), 1);
+    assert_eq!(
+        (r.unevaluated[0].line, r.unevaluated[0].message.as_str()),
+        (1, "Match exec \"false\" not evaluated")
+    );
+    let lines: Vec<usize> = r.diagnostics.iter().map(|d| d.line).collect();
+    assert_eq!(lines, [3, 5, 7]);
+    assert!(r.diagnostics[0]
+        .message
+        .contains("Unsupported Match attribute bogus"));
+}
+
+#[test]
+fn include_glob_relative_nested_and_scoped() {
+    let env = Env::new();
+    env.write(".ssh/conf.d/b.conf", "Host *\n  IdentityFile ~/b\n");
+    env.write(
+        ".ssh/conf.d/a.conf",
+        "Host *\n  IdentityFile ~/a\nInclude {H}/nested.conf\n",
+    );
+    env.write("nested.conf", "User nested\nHost nomatch\n");
+    env.write("scoped.conf", "Port 1234\n");
+    env.write("never.conf", "ConnectTimeout 9\n");
+    let text = "Include conf.d/*.conf\nHost other\n  Include {H}/never.conf\nHost h\n  Include ~/scoped.conf\n  HashKnownHosts yes\n";
+    let r = env.user(&text.replace("{H}", &env.home().to_string_lossy()), "h");
+    let h = env.home().display().to_string();
+    assert_eq!(
+        all(&r, "identityfile"),
+        [format!("{h}/a"), format!("{h}/b")]
+    );
+    assert_eq!(r.user().value, "nested");
+    assert_eq!(r.user().origin, env.at("nested.conf", 1));
+    assert_eq!(r.port(), (1234, env.at("scoped.conf", 1)));
+    assert_eq!(val(&r, "hashknownhosts"), "yes");
+    assert_eq!(val(&r, "connecttimeout"), "none");
+    let read: Vec<String> = r
+        .files_read
+        .iter()
+        .map(|p| p.strip_prefix(env.home()).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ".ssh/config",
+            ".ssh/conf.d/a.conf",
+            "nested.conf",
+            ".ssh/conf.d/b.conf",
+            "never.conf",
+            "scoped.conf"
+        ]
+    );
+}
+
+#[test]
+fn include_cycles_and_system_relative() {
+    let env = Env::new();
+    let r = env.user("Include config\nPort 5\n", "h");
+    assert_eq!(r.port().0, 5);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.message.contains("Too many recursive")),
+        "{:?}",
+        r.diagnostics
+    );
+    env.write(".ssh/config", "");
+    env.write("etc/sys.d/x.conf", "User fromsys\n");
+    env.write("etc/ssh_config", "Include sys.d/*.conf\nInclude ~/nope\n");
+    let r = resolve(&env.input("h"));
+    assert_eq!(r.user().value, "fromsys");
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("bad include path")));
+}
+
+#[test]
+fn tokens_use_final_values() {
+    let env = Env::new();
+    let text = "Host t\n  HostName %h.example.com\n  IdentityFile ~/.ssh/%h-%p-%r-%u-%n-%L-%l-%d\n  UserKnownHostsFile ~/kh_%h %%x\n  ProxyCommand nc %h %p %r %n %%\n  ControlPath ~/cm-%C\nHost *\n  Port 2022\n  User ruser\n";
+    let r = env.user(text, "t");
+    let h = env.home().display().to_string();
+    assert_eq!(r.hostname().value, "t.example.com");
+    assert_eq!(
+        all(&r, "identityfile"),
+        [format!(
+            "{h}/.ssh/t.example.com-2022-ruser-me-t-box-box.local-{h}"
+        )]
+    );
+    assert_eq!(
+        all(&r, "userknownhostsfile"),
+        [format!("{h}/kh_t.example.com"), "%x".to_string()]
+    );
+    assert_eq!(val(&r, "proxycommand"), "nc t.example.com 2022 ruser t %");
+    let hash = super::sha1::hex(b"box.localt.example.com2022ruser");
+    assert_eq!(val(&r, "controlpath"), format!("{h}/cm-{hash}"));
+    let r = env.user("Host *\n  IdentityFile ~/%q\n", "t");
+    assert_eq!(r.diagnostics.len(), 1);
+    assert_eq!(r.diagnostics[0].line, 2);
+}
+
+#[test]
+fn quoting_equals_and_case() {
+    let env = Env::new();
+    let r = env.user(
+        "HOST = q\n  user=\"a b\"\n  IdentityFile \"~/with space\"\r\n  PORT=2200  \n  hostname \t q.example # c\n",
+        "q",
+    );
+    assert_eq!(r.user().value, "a b");
+    assert_eq!(r.port().0, 2200);
+    assert_eq!(r.hostname().value, "q.example");
+    assert_eq!(
+        all(&r, "identityfile"),
+        [format!("{}/with space", env.home().display())]
+    );
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+}
+
+#[test]
+fn diagnostics_for_bad_lines() {
+    let env = Env::new();
+    let text = "Prot 2\nPort 0\nBatchMode maybe\nUser \"open\nUser a b\nPort\nStrictHostKeyChecking off\nConnectTimeout soon\nRSAAuthentication yes\nProtocol 2\nUseRoaming no\n";
+    let r = env.user(text, "h");
+    let got: Vec<(usize, &str)> = r
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(got[0], (1, "unknown keyword \"Prot\""));
+    assert_eq!(got[1], (2, "Bad port '0'"));
+    assert!(got[2].0 == 3 && got[2].1.contains("maybe"));
+    assert_eq!(got[3], (4, "invalid quotes"));
+    assert!(got[4].0 == 5 && got[4].1.contains("extra arguments"));
+    assert!(got[5].0 == 6 && got[5].1.contains("no argument"));
+    assert!(got[6].0 == 8 && got[6].1.contains("invalid time"));
+    assert!(got[7].0 == 9 && got[7].1.contains("Unsupported"));
+    assert_eq!(got.len(), 8);
+    assert_eq!(r.user().value, "a");
+    assert_eq!(val(&r, "stricthostkeychecking"), "no");
+}
+
+#[test]
+fn writable_config_is_reported() {
+    let env = Env::new();
+    let p = env.write(".ssh/config", "Port 2\n");
+    std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+    let r = resolve(&env.input("h"));
+    assert_eq!(r.port().0, 2);
+    assert_eq!(r.diagnostics.len(), 1);
+    assert_eq!(r.diagnostics[0].line, 0);
+    assert!(r.diagnostics[0]
+        .message
+        .starts_with("Bad owner or permissions"));
+}
+
+#[test]
+fn ignore_unknown() {
+    let env = Env::new();
+    let r = env.user(
+        "IgnoreUnknown UseKeychain,Foo*\nUseKeychain yes\nFooBar 1\nBaz 2\n",
+        "h",
+    );
+    assert_eq!(r.diagnostics.len(), 1);
+    assert_eq!(r.diagnostics[0].line, 4);
+    assert!(is_known_keyword("ProxyJump") && is_known_keyword("pubkeyacceptedkeytypes"));
+    assert!(!is_known_keyword("UseKeychain") && !is_known_keyword(""));
+}
+
+#[test]
+fn proxy_jump_and_command_interplay() {
+    let env = Env::new();
+    let r = env.user("ProxyJump j1,u@j2:2200\nProxyCommand nc %h %p\n", "h");
+    assert_eq!(val(&r, "proxyjump"), "j1,u@j2:2200");
+    assert!(r.get("proxycommand").is_none());
+    let r = env.user("ProxyCommand none\nProxyJump j\n", "h");
+    assert!(r.get("proxycommand").is_none() && r.get("proxyjump").is_none());
+    let r = env.user("ProxyJump none\nProxyCommand nc %h %p\n", "h");
+    assert_eq!(val(&r, "proxycommand"), "nc h 22");
+    assert!(r.get("proxyjump").is_none());
+    let mut input = env.input("h");
+    input.options = vec![("ProxyJump".into(), "cli-jump".into())];
+    let r = resolve(&input);
+    assert_eq!(
+        r.get("proxyjump").map(|v| v.origin.clone()),
+        Some(Origin::CommandLine)
+    );
+}
+
+#[test]
+fn multi_valued_keywords() {
+    let env = Env::new();
+    let text = "UserKnownHostsFile ~/a ~/b\nUserKnownHostsFile ~/c\nSendEnv X Y\nSendEnv Z -X\nSetEnv A=1 B=2\nSetEnv C=3\nLocalForward 1 h:2\nLocalForward 1 h:2\nCertificateFile ~/c1\nCertificateFile ~/c1\nIdentityFile none\n";
+    let r = env.user(text, "h");
+    let h = env.home().display().to_string();
+    assert_eq!(
+        all(&r, "userknownhostsfile"),
+        [format!("{h}/a"), format!("{h}/b")]
+    );
+    assert_eq!(all(&r, "sendenv"), ["Y", "Z"]);
+    assert_eq!(all(&r, "setenv"), ["A=1", "B=2"]);
+    assert_eq!(all(&r, "localforward"), ["1 h:2"]);
+    assert_eq!(all(&r, "certificatefile"), [format!("{h}/c1")]);
+    assert_eq!(all(&r, "identityfile"), ["none"]);
+}
+
+#[test]
+fn option_arguments() {
+    assert_eq!(
+        parse_option_arg("Port=22").unwrap(),
+        ("Port".into(), "22".into())
+    );
+    assert_eq!(
+        parse_option_arg("User bob").unwrap(),
+        ("User".into(), "bob".into())
+    );
+    assert_eq!(
+        parse_option_arg(" SendEnv = A B ").unwrap(),
+        ("SendEnv".into(), "A B".into())
+    );
+    assert!(parse_option_arg("Prot=2")
+        .unwrap_err()
+        .contains("unknown keyword"));
+    assert!(parse_option_arg("Port")
+        .unwrap_err()
+        .contains("no argument"));
+    assert!(parse_option_arg("Port=").is_err());
+    assert!(parse_option_arg("").is_err());
+    assert!(parse_option_arg("Host=x").is_err());
+}
+
+#[test]
+fn garbage_never_panics() {
+    let env = Env::new();
+    let mut seed: u32 = 0x2545_f491;
+    let alphabet: Vec<char> = "HostMatchIncludePort=\"' \t#!*?,%~${}\\\r\nxé0"
+        .chars()
+        .collect();
+    for _ in 0..200 {
+        let text: String = (0..80)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                alphabet[seed as usize % alphabet.len()]
+            })
+            .collect();
+        let r = env.user(&text, "h%");
+        let _ = (r.hostname(), r.port(), r.user(), r.settings());
+        let _ = parse_option_arg(&text);
+    }
+    std::fs::write(
+        env.home().join(".ssh/config"),
+        [0xff, 0xfe, b'\n', 0, b'P', b' ', 0x80],
+    )
+    .unwrap();
+    let _ = resolve(&env.input(""));
+    let empty = ResolvedConfig::default();
+    assert_eq!(
+        (
+            empty.hostname().value.as_str(),
+            empty.port().0,
+            empty.user().value.as_str()
+        ),
+        ("", 22, "")
+    );
+}

@@ -1,0 +1,410 @@
+//! The probe engine: runs the stages of an ssh login in order and emits typed events.
+//!
+//! It knows nothing of terminals. Consumers (the report writer, the console) receive
+//! [`Event`]s over a channel.
+
+mod banner;
+mod kex;
+mod net;
+mod stream;
+
+pub use banner::{
+    parse_ident, read_banner, sanitize, BannerOutcome, Ident, Peer, MAX_BANNER_BYTES,
+};
+
+use crate::algorithms::{AlgKind, OpenSshVersion};
+use crate::config::{Origin, ResolvedConfig};
+use crate::event::{Event, Finding, Level, Setting, Stage, Status};
+use crate::findings::finding;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// The identification sshdoctor sends. Sent at once on connect, as OpenSSH does, so that
+/// services which wait for the client to speak (HTTP) answer and can be recognised.
+pub const CLIENT_IDENT: &str = concat!("SSH-2.0-sshdoctor_", env!("CARGO_PKG_VERSION"));
+
+/// The limit for each network step when neither `--timeout` nor ConnectTimeout is given.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Everything a probe run needs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The resolved configuration for the destination.
+    pub config: ResolvedConfig,
+    /// The limit for each network step (connect, banner, key exchange) from `--timeout`;
+    /// when None, ConnectTimeout from the config, else [`DEFAULT_TIMEOUT`].
+    pub timeout: Option<Duration>,
+    /// The installed OpenSSH client (`ssh -V`), whose defaults are the reference; None when absent.
+    pub openssh: Option<(String, OpenSshVersion)>,
+}
+
+/// The client's effective algorithm lists, as the user's ssh would propose them.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAlgorithms {
+    /// KexAlgorithms.
+    pub kex: Vec<String>,
+    /// HostKeyAlgorithms.
+    pub host_key: Vec<String>,
+    /// Ciphers.
+    pub cipher: Vec<String>,
+    /// MACs.
+    pub mac: Vec<String>,
+    /// Where each list came from, in the order above (config origin, or the default).
+    pub origins: [Option<Origin>; 4],
+}
+
+/// Emits events with timestamps; sending never fails the probe (a closed receiver is ignored).
+pub(crate) struct Cx {
+    tx: mpsc::Sender<Event>,
+    start: Instant,
+    /// The config, for quoting where settings come from.
+    pub config: ResolvedConfig,
+}
+
+impl Cx {
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    pub(crate) async fn send(&self, event: Event) {
+        let _ = self.tx.send(event).await;
+    }
+
+    pub(crate) async fn log(&self, stage: Stage, level: Level, text: impl Into<String>) {
+        self.send(Event::Log {
+            at: self.elapsed(),
+            level,
+            stage,
+            text: text.into(),
+        })
+        .await;
+    }
+
+    pub(crate) async fn fact(&self, stage: Stage, key: &str, value: impl Into<String>) {
+        self.send(Event::Fact {
+            stage,
+            key: key.into(),
+            value: value.into(),
+        })
+        .await;
+    }
+
+    pub(crate) async fn finding(&self, f: Finding) {
+        self.send(Event::Finding(f)).await;
+    }
+
+    /// Describe an origin for humans, with `~` for the home directory.
+    pub(crate) fn origin(&self, origin: &Origin) -> String {
+        origin.describe(&self.config.home)
+    }
+}
+
+/// How a stage went, as the stage function reports it.
+pub(crate) struct StageEnd {
+    pub status: Status,
+    pub summary: String,
+}
+
+impl StageEnd {
+    pub(crate) fn new(status: Status, summary: impl Into<String>) -> Self {
+        StageEnd {
+            status,
+            summary: summary.into(),
+        }
+    }
+}
+
+/// Run one stage: started event, the body, finished event with its elapsed time.
+async fn stage<T, F>(cx: &Cx, stage: Stage, body: F) -> (T, Status)
+where
+    F: std::future::Future<Output = (T, StageEnd)>,
+{
+    let started = Instant::now();
+    cx.send(Event::StageStarted {
+        stage,
+        at: cx.elapsed(),
+    })
+    .await;
+    let (value, end) = body.await;
+    cx.send(Event::StageFinished {
+        stage,
+        status: end.status,
+        elapsed: started.elapsed(),
+        summary: end.summary,
+    })
+    .await;
+    (value, end.status)
+}
+
+/// Mark every stage after `failed` as skipped, saying why.
+async fn skip_after(cx: &Cx, failed: Stage, why: &str) {
+    for s in Stage::ALL.into_iter().filter(|s| *s > failed) {
+        cx.send(Event::StageFinished {
+            stage: s,
+            status: Status::Skipped,
+            elapsed: Duration::ZERO,
+            summary: format!("skipped: {why}"),
+        })
+        .await;
+    }
+}
+
+/// Run the whole probe, sending events to `tx`. Ends with [`Event::Done`].
+pub async fn run(plan: Plan, tx: mpsc::Sender<Event>) {
+    let cx = Cx {
+        tx,
+        start: Instant::now(),
+        config: plan.config.clone(),
+    };
+    let login_ok = run_stages(&cx, &plan).await;
+    cx.send(Event::Done { login_ok }).await;
+}
+
+async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
+    let (target, _) = stage(cx, Stage::Config, config_stage(cx, plan)).await;
+    let Some(target) = target else {
+        skip_after(cx, Stage::Config, "the configuration could not be used").await;
+        return false;
+    };
+    let timeout = plan
+        .timeout
+        .or(target.connect_timeout)
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let (addrs, _) = stage(cx, Stage::Dns, net::dns_stage(cx, &target, timeout)).await;
+    let Some(addrs) = addrs else {
+        skip_after(cx, Stage::Dns, "the host name did not resolve").await;
+        return false;
+    };
+    let (tcp, _) = stage(cx, Stage::Tcp, net::tcp_stage(cx, &target, &addrs, timeout)).await;
+    let Some(tcp) = tcp else {
+        skip_after(cx, Stage::Tcp, "no TCP connection").await;
+        return false;
+    };
+    let (banner, _) = stage(
+        cx,
+        Stage::Banner,
+        net::banner_stage(cx, tcp, &target, timeout),
+    )
+    .await;
+    let Some(banner) = banner else {
+        skip_after(cx, Stage::Banner, "no SSH-2 server answered").await;
+        return false;
+    };
+    let (kex, _) = stage(
+        cx,
+        Stage::Kex,
+        kex::kex_stage(cx, plan, &target, banner, timeout),
+    )
+    .await;
+    let why = if kex.is_some() {
+        "host key verification, authentication and session checks are not implemented in this version"
+    } else {
+        "the key exchange did not complete"
+    };
+    skip_after(cx, Stage::Kex, why).await;
+    false
+}
+
+/// What the config stage settles for the network stages.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    /// The host as typed (alias).
+    pub original_host: String,
+    /// The name or address connected to, and where it came from.
+    pub hostname: String,
+    pub hostname_origin: Origin,
+    pub port: u16,
+    pub port_origin: Origin,
+    pub user: String,
+    /// `any`, `inet` or `inet6`.
+    pub address_family: String,
+    /// ConnectTimeout, when configured.
+    pub connect_timeout: Option<Duration>,
+    pub algorithms: ClientAlgorithms,
+}
+
+async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
+    let cfg = &plan.config;
+    for path in &cfg.files_read {
+        cx.log(
+            Stage::Config,
+            Level::Debug1,
+            format!("Reading configuration data {}", path.display()),
+        )
+        .await;
+    }
+    let settings: Vec<Setting> = cfg
+        .settings()
+        .into_iter()
+        .map(|(keyword, value, origin)| Setting {
+            keyword,
+            value,
+            origin: cx.origin(&origin),
+        })
+        .collect();
+    for s in &settings {
+        cx.log(
+            Stage::Config,
+            Level::Debug3,
+            format!("{} {} ({})", s.keyword, s.value, s.origin),
+        )
+        .await;
+    }
+    cx.send(Event::Destination(settings)).await;
+
+    let mut warned = false;
+    for d in &cfg.diagnostics {
+        warned = true;
+        let place = cx.origin(&Origin::File {
+            path: d.path.clone(),
+            line: d.line,
+        });
+        cx.log(
+            Stage::Config,
+            Level::Info,
+            format!("{place}: {}", d.message),
+        )
+        .await;
+        cx.finding(
+            finding(
+                "config.parse_error",
+                Stage::Config,
+                format!("{place}: {}", d.message),
+            )
+            .evidence(format!("{}:{}: {}", d.path.display(), d.line, d.message)),
+        )
+        .await;
+    }
+    for d in &cfg.unevaluated {
+        let place = cx.origin(&Origin::File {
+            path: d.path.clone(),
+            line: d.line,
+        });
+        cx.log(
+            Stage::Config,
+            Level::Info,
+            format!("{place}: {} (sshdoctor does not run commands from your configuration; the block was treated as not matching)", d.message),
+        )
+        .await;
+    }
+    for kw in ["proxyjump", "proxycommand"] {
+        if let Some(v) = cfg
+            .get(kw)
+            .filter(|v| !v.value.eq_ignore_ascii_case("none"))
+        {
+            cx.log(
+                Stage::Config,
+                Level::Info,
+                format!(
+                    "{kw} {} ({}) is set: ssh would connect through it, but this version of sshdoctor probes the host directly",
+                    v.value,
+                    cx.origin(&v.origin)
+                ),
+            )
+            .await;
+            warned = true;
+        }
+    }
+
+    let hostname = cfg.hostname();
+    let (port, port_origin) = cfg.port();
+    let user = cfg.user().value.clone();
+    let address_family = cfg
+        .get("addressfamily")
+        .map_or_else(|| "any".to_string(), |v| v.value.to_ascii_lowercase());
+    let connect_timeout = cfg
+        .get("connecttimeout")
+        .and_then(|v| v.value.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs);
+
+    let version = plan.openssh.as_ref().map(|(_, v)| *v);
+    let mut algorithms = ClientAlgorithms::default();
+    for (i, kind) in [
+        AlgKind::Kex,
+        AlgKind::HostKey,
+        AlgKind::Cipher,
+        AlgKind::Mac,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let configured = cfg.get(kind.keyword());
+        let list =
+            match crate::algorithms::effective(version, kind, configured.map(|v| v.value.as_str()))
+            {
+                Ok(list) => list,
+                Err(msg) => {
+                    warned = true;
+                    let origin = configured
+                        .map(|v| v.origin.clone())
+                        .unwrap_or(Origin::Default);
+                    let place = cx.origin(&origin);
+                    let mut f = finding(
+                        "config.parse_error",
+                        Stage::Config,
+                        format!("{place}: {} {msg}", kind.keyword()),
+                    );
+                    if let Origin::File { path, line } = &origin {
+                        f = f.evidence(format!(
+                            "{}:{line}: {} {}",
+                            path.display(),
+                            kind.keyword(),
+                            configured.map_or("", |v| v.value.as_str())
+                        ));
+                    }
+                    cx.finding(f).await;
+                    crate::algorithms::effective(version, kind, None).unwrap_or_default()
+                }
+            };
+        algorithms.origins[i] = configured.map(|v| v.origin.clone());
+        match i {
+            0 => algorithms.kex = list,
+            1 => algorithms.host_key = list,
+            2 => algorithms.cipher = list,
+            _ => algorithms.mac = list,
+        }
+    }
+    match &plan.openssh {
+        Some((text, _)) => {
+            cx.log(
+                Stage::Config,
+                Level::Debug1,
+                format!("Judging against the installed client: {text}"),
+            )
+            .await
+        }
+        None => {
+            cx.log(
+                Stage::Config,
+                Level::Info,
+                "No ssh client found; judging against the defaults of the newest OpenSSH release",
+            )
+            .await
+        }
+    }
+
+    let summary = if hostname.value != cfg.original_host() {
+        format!(
+            "{user}@{} port {port} (alias {})",
+            hostname.value,
+            cfg.original_host()
+        )
+    } else {
+        format!("{user}@{} port {port}", hostname.value)
+    };
+    let target = Target {
+        original_host: cfg.original_host().to_string(),
+        hostname: hostname.value.clone(),
+        hostname_origin: hostname.origin.clone(),
+        port,
+        port_origin,
+        user,
+        address_family,
+        connect_timeout,
+        algorithms,
+    };
+    let status = if warned { Status::Warn } else { Status::Pass };
+    (Some(target), StageEnd::new(status, summary))
+}

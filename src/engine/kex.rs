@@ -1,0 +1,483 @@
+//! The key-exchange stage: the server's KEXINIT against the user's OpenSSH proposal, then a real
+//! key exchange through russh (with legacy algorithms where OpenSSH's defaults would refuse).
+
+use super::net::BannerConn;
+use super::stream::ProbeStream;
+use super::{ClientAlgorithms, Cx, Plan, StageEnd, Target, CLIENT_IDENT};
+use crate::algorithms::{self, AlgKind, KexInit, PacketState};
+use crate::event::{Level, Stage, Status};
+use crate::findings::finding;
+use russh::keys::{HashAlg, PublicKeyOrCertificate};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The server's host key as presented in the key exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HostKeySeen {
+    /// Key or certificate algorithm name.
+    pub algorithm: String,
+    /// `SHA256:...` fingerprint of the key (of the certified key for a certificate).
+    pub fingerprint: String,
+}
+
+#[derive(Default)]
+struct Seen {
+    host_key: Option<HostKeySeen>,
+    disconnect: Option<String>,
+}
+
+/// russh's client handler for the probe: records, never trusts. Returning false from
+/// `check_server_key` aborts the connection before authentication, which is all this stage needs.
+struct Recorder(Arc<Mutex<Seen>>);
+
+impl russh::client::Handler for Recorder {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let seen = match key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => HostKeySeen {
+                algorithm: key.algorithm().as_str().to_string(),
+                fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
+            },
+            PublicKeyOrCertificate::Certificate(cert) => HostKeySeen {
+                algorithm: cert.algorithm().to_certificate_type(),
+                fingerprint: cert.public_key().fingerprint(HashAlg::Sha256).to_string(),
+            },
+        };
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).host_key = Some(seen);
+        Ok(false)
+    }
+
+    async fn disconnected(
+        &mut self,
+        reason: russh::client::DisconnectReason<Self::Error>,
+    ) -> Result<(), Self::Error> {
+        match reason {
+            russh::client::DisconnectReason::ReceivedDisconnect(info) => {
+                self.0.lock().unwrap_or_else(|e| e.into_inner()).disconnect =
+                    Some(format!("{:?}: {}", info.reason_code, info.message));
+                Ok(())
+            }
+            russh::client::DisconnectReason::Error(e) => Err(e),
+        }
+    }
+}
+
+/// The probe's proposal: the user's OpenSSH list first (what russh implements of it, in that
+/// order, so the probe picks what ssh would), then russh's other algorithms so that a server
+/// OpenSSH would refuse can still be examined further.
+fn probe_list(openssh: &[String], kind: AlgKind) -> Vec<String> {
+    let supported = algorithms::russh_supported(kind);
+    let mut list: Vec<String> = openssh
+        .iter()
+        .filter(|a| supported.contains(a))
+        .cloned()
+        .collect();
+    for a in supported {
+        if !list.contains(&a) {
+            list.push(a);
+        }
+    }
+    list
+}
+
+pub(super) async fn kex_stage(
+    cx: &Cx,
+    plan: &Plan,
+    t: &Target,
+    conn: BannerConn,
+    timeout: Duration,
+) -> (Option<HostKeySeen>, StageEnd) {
+    let ours = &t.algorithms;
+    let probe = [
+        probe_list(&ours.kex, AlgKind::Kex),
+        probe_list(&ours.host_key, AlgKind::HostKey),
+        probe_list(&ours.cipher, AlgKind::Cipher),
+        probe_list(&ours.mac, AlgKind::Mac),
+    ];
+    let config = russh::client::Config {
+        client_id: russh::SshId::Standard(CLIENT_IDENT.into()),
+        preferred: algorithms::russh_preferred(&probe[0], &probe[1], &probe[2], &probe[3]),
+        inactivity_timeout: Some(timeout),
+        ..Default::default()
+    };
+    let mut ident_line = conn.ident.clone().into_bytes();
+    ident_line.extend_from_slice(b"\r\n");
+    let (stream, tap) = ProbeStream::new(
+        conn.stream,
+        &ident_line,
+        &conn.leftover,
+        CLIENT_IDENT.len() + 2,
+    );
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    cx.log(Stage::Kex, Level::Debug1, "SSH2_MSG_KEXINIT sent")
+        .await;
+    let result = tokio::time::timeout(
+        timeout,
+        russh::client::connect_stream(Arc::new(config), stream, Recorder(seen.clone())),
+    )
+    .await;
+    let probe_error = match result {
+        Err(_) => Some(format!(
+            "the key exchange did not finish within {}s",
+            timeout.as_secs_f64()
+        )),
+        Ok(Err(e)) => Some(e.to_string()),
+        Ok(Ok(_handle)) => None,
+    };
+    let (seen_key, disconnect) = {
+        let s = seen.lock().unwrap_or_else(|e| e.into_inner());
+        (s.host_key.clone(), s.disconnect.clone())
+    };
+    let server = {
+        let tap = tap.lock().unwrap_or_else(|e| e.into_inner());
+        match algorithms::take_packet(&tap.bytes) {
+            PacketState::Packet { payload, .. } => {
+                Some(algorithms::parse_kexinit(&payload).map_err(|e| e.to_string()))
+            }
+            PacketState::Invalid(why) => Some(Err(why)),
+            PacketState::NeedMore => None,
+        }
+    };
+    let server = match server {
+        Some(Ok(kexinit)) => kexinit,
+        other => {
+            let why = match other {
+                Some(Err(e)) => format!("the server's first packet is not a valid KEXINIT: {e}"),
+                _ => "the server sent no KEXINIT".to_string(),
+            };
+            let mut f = finding(
+                "kex.failed",
+                Stage::Kex,
+                format!(
+                    "The key exchange with {}:{} failed: {why}.",
+                    t.hostname, t.port
+                ),
+            );
+            if let Some(d) = &disconnect {
+                f = f.evidence(format!("server disconnected: {d}"));
+            }
+            if let Some(e) = &probe_error {
+                f = f.evidence(format!("probe: {e}"));
+            }
+            cx.log(Stage::Kex, Level::Info, why.clone()).await;
+            cx.finding(f).await;
+            return (None, StageEnd::new(Status::Fail, "no key exchange"));
+        }
+    };
+    cx.log(Stage::Kex, Level::Debug1, "SSH2_MSG_KEXINIT received")
+        .await;
+    log_proposals(cx, ours, &server).await;
+    let version = plan
+        .openssh
+        .as_ref()
+        .map(|(text, _)| short_version(text))
+        .unwrap_or_else(|| "OpenSSH".into());
+
+    let problems = compare(ours, &server);
+    let mut failed = false;
+    for p in &problems {
+        failed = true;
+        let f = no_common_finding(cx, plan, t, &version, p);
+        cx.log(
+            Stage::Kex,
+            Level::Info,
+            format!(
+                "Unable to negotiate with {} port {}: no matching {} found. Their offer: {}",
+                t.hostname,
+                t.port,
+                p.kind_words,
+                p.server.join(",")
+            ),
+        )
+        .await;
+        cx.finding(f).await;
+    }
+    if !problems.is_empty() {
+        match &seen_key {
+            Some(_) => cx.log(Stage::Kex, Level::Info, "sshdoctor's probe completed the key exchange with an algorithm your ssh refuses, so later stages can still be examined").await,
+            None => cx.log(Stage::Kex, Level::Info, "sshdoctor's probe cannot speak the server's algorithms either").await,
+        }
+    } else {
+        log_negotiated(cx, ours, &server).await;
+    }
+    if let Some(d) = &disconnect {
+        cx.log(Stage::Kex, Level::Info, format!("server disconnected: {d}"))
+            .await;
+    }
+    match &seen_key {
+        Some(k) => {
+            cx.log(
+                Stage::Kex,
+                Level::Debug1,
+                format!("Server host key: {} {}", k.algorithm, k.fingerprint),
+            )
+            .await;
+            cx.fact(
+                Stage::Kex,
+                "host_key",
+                format!("{} {}", k.algorithm, k.fingerprint),
+            )
+            .await;
+        }
+        None => {
+            if let Some(e) = &probe_error {
+                cx.log(
+                    Stage::Kex,
+                    Level::Debug1,
+                    format!("probe key exchange ended: {e}"),
+                )
+                .await;
+            }
+            if !failed {
+                let mut f = finding("kex.failed", Stage::Kex, format!("The key exchange with {}:{} did not complete although the algorithms match.", t.hostname, t.port));
+                if let Some(e) = &probe_error {
+                    f = f.evidence(format!("probe: {e}"));
+                }
+                if let Some(d) = &disconnect {
+                    f = f.evidence(format!("server disconnected: {d}"));
+                }
+                cx.finding(f).await;
+            }
+            failed = true;
+        }
+    }
+    if failed {
+        let what: Vec<&str> = problems.iter().map(|p| p.short).collect();
+        let summary = if what.is_empty() {
+            "key exchange failed".to_string()
+        } else {
+            format!("no common {}", what.join(", "))
+        };
+        return (None, StageEnd::new(Status::Fail, summary));
+    }
+    let kex = algorithms::negotiate(&ours.kex, &algorithms::without_markers(&server.kex))
+        .unwrap_or_default();
+    let cipher = algorithms::negotiate(&ours.cipher, &server.ciphers_s2c).unwrap_or_default();
+    (
+        seen_key,
+        StageEnd::new(Status::Pass, format!("{kex}, {cipher}")),
+    )
+}
+
+fn short_version(text: &str) -> String {
+    text.split([' ', ','])
+        .next()
+        .unwrap_or(text)
+        .replace('_', " ")
+}
+
+/// One category with no algorithm in common.
+struct Mismatch {
+    id: &'static str,
+    kind: AlgKind,
+    /// Words for messages: "key exchange method".
+    kind_words: &'static str,
+    short: &'static str,
+    ours: Vec<String>,
+    server: Vec<String>,
+}
+
+fn is_aead(cipher: &str) -> bool {
+    cipher == "chacha20-poly1305@openssh.com" || cipher.ends_with("-gcm@openssh.com")
+}
+
+/// Compare the user's OpenSSH proposal with the server's, as OpenSSH's kex_choose_conf does.
+fn compare(ours: &ClientAlgorithms, server: &KexInit) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    let server_kex = algorithms::without_markers(&server.kex);
+    if algorithms::negotiate(&ours.kex, &server_kex).is_none() {
+        out.push(Mismatch {
+            id: "kex.no_common_kex",
+            kind: AlgKind::Kex,
+            kind_words: "key exchange method",
+            short: "key exchange",
+            ours: ours.kex.clone(),
+            server: server_kex,
+        });
+    }
+    if algorithms::negotiate(&ours.host_key, &server.host_key).is_none() {
+        out.push(Mismatch {
+            id: "kex.no_common_hostkey",
+            kind: AlgKind::HostKey,
+            kind_words: "host key type",
+            short: "host key type",
+            ours: ours.host_key.clone(),
+            server: server.host_key.clone(),
+        });
+    }
+    let mut ciphers = Vec::new();
+    for list in [&server.ciphers_c2s, &server.ciphers_s2c] {
+        match algorithms::negotiate(&ours.cipher, list) {
+            Some(c) => ciphers.push(Some(c)),
+            None => ciphers.push(None),
+        }
+    }
+    if ciphers.iter().any(Option::is_none) {
+        let list = if ciphers[0].is_none() {
+            &server.ciphers_c2s
+        } else {
+            &server.ciphers_s2c
+        };
+        out.push(Mismatch {
+            id: "kex.no_common_cipher",
+            kind: AlgKind::Cipher,
+            kind_words: "cipher",
+            short: "cipher",
+            ours: ours.cipher.clone(),
+            server: list.clone(),
+        });
+    }
+    // A MAC is only negotiated for a direction whose cipher is not an AEAD cipher.
+    for (cipher, macs) in ciphers.iter().zip([&server.macs_c2s, &server.macs_s2c]) {
+        let needs_mac = cipher.as_deref().is_none_or(|c| !is_aead(c));
+        if needs_mac && algorithms::negotiate(&ours.mac, macs).is_none() {
+            out.push(Mismatch {
+                id: "kex.no_common_mac",
+                kind: AlgKind::Mac,
+                kind_words: "MAC",
+                short: "MAC",
+                ours: ours.mac.clone(),
+                server: macs.clone(),
+            });
+            break;
+        }
+    }
+    out
+}
+
+fn no_common_finding(
+    cx: &Cx,
+    plan: &Plan,
+    t: &Target,
+    version: &str,
+    m: &Mismatch,
+) -> crate::event::Finding {
+    let openssh_version = plan.openssh.as_ref().map(|(_, v)| *v);
+    let can_enable = algorithms::supported(openssh_version, m.kind);
+    let keyword = m.kind.keyword();
+    let origin = match &t.algorithms.origins[kind_index(m.kind)] {
+        Some(o) => format!("{keyword} from {}", cx.origin(o)),
+        None => format!("{version}'s default {keyword}"),
+    };
+    let mut f = finding(
+        m.id,
+        Stage::Kex,
+        format!(
+            "{}:{} offers no {} that your ssh accepts ({origin}). ssh fails with \"no matching {} found\".",
+            t.hostname, t.port, m.kind_words, m.kind_words
+        ),
+    )
+    .evidence(format!("server offers {keyword}: {}", m.server.join(",")))
+    .evidence(format!("your ssh proposes ({origin}): {}", m.ours.join(",")));
+    match m.server.iter().find(|a| can_enable.contains(a)) {
+        Some(alg) => {
+            let mut block = format!("Host {}\n    {keyword} +{alg}", t.original_host);
+            if m.kind == AlgKind::HostKey && alg.starts_with("ssh-rsa") {
+                block.push_str("\n    PubkeyAcceptedAlgorithms +ssh-rsa");
+            }
+            f = f.fix(format!(
+                "Enable it for this host only: add to ~/.ssh/config, above any `Host *` block:\n\n{block}\n\nor once: ssh -o {keyword}=+{alg} {}@{}\nWarning: {alg} is a legacy algorithm and weak; use it only for this host and upgrade the server's SSH software when you can.",
+                t.user, t.original_host
+            ));
+        }
+        None => {
+            f = f.fix(format!(
+                "None of the server's {keyword} can be enabled in {version}: it no longer implements them. Upgrade the server's SSH software, or use an older client in an isolated environment."
+            ));
+        }
+    }
+    f
+}
+
+fn kind_index(kind: AlgKind) -> usize {
+    match kind {
+        AlgKind::Kex => 0,
+        AlgKind::HostKey => 1,
+        AlgKind::Cipher => 2,
+        _ => 3,
+    }
+}
+
+async fn log_proposals(cx: &Cx, ours: &ClientAlgorithms, server: &KexInit) {
+    for (name, list) in [
+        ("KEX algorithms", &ours.kex),
+        ("host key algorithms", &ours.host_key),
+        ("ciphers", &ours.cipher),
+        ("MACs", &ours.mac),
+    ] {
+        cx.log(
+            Stage::Kex,
+            Level::Debug2,
+            format!("local client {name}: {}", list.join(",")),
+        )
+        .await;
+    }
+    for (name, list) in [
+        ("KEX algorithms", &server.kex),
+        ("host key algorithms", &server.host_key),
+        ("ciphers ctos", &server.ciphers_c2s),
+        ("ciphers stoc", &server.ciphers_s2c),
+        ("MACs ctos", &server.macs_c2s),
+        ("MACs stoc", &server.macs_s2c),
+        ("compression ctos", &server.compression_c2s),
+        ("compression stoc", &server.compression_s2c),
+    ] {
+        cx.log(
+            Stage::Kex,
+            Level::Debug2,
+            format!("peer server {name}: {}", list.join(",")),
+        )
+        .await;
+    }
+}
+
+async fn log_negotiated(cx: &Cx, ours: &ClientAlgorithms, server: &KexInit) {
+    let kex = algorithms::negotiate(&ours.kex, &algorithms::without_markers(&server.kex))
+        .unwrap_or_default();
+    let hk = algorithms::negotiate(&ours.host_key, &server.host_key).unwrap_or_default();
+    cx.log(Stage::Kex, Level::Debug1, format!("kex: algorithm: {kex}"))
+        .await;
+    cx.log(
+        Stage::Kex,
+        Level::Debug1,
+        format!("kex: host key algorithm: {hk}"),
+    )
+    .await;
+    cx.fact(Stage::Kex, "kex", kex).await;
+    cx.fact(Stage::Kex, "host_key_algorithm", hk).await;
+    for (dir, ciphers, macs) in [
+        ("server->client", &server.ciphers_s2c, &server.macs_s2c),
+        ("client->server", &server.ciphers_c2s, &server.macs_c2s),
+    ] {
+        let c = algorithms::negotiate(&ours.cipher, ciphers).unwrap_or_default();
+        let m = if is_aead(&c) {
+            "<implicit>".to_string()
+        } else {
+            algorithms::negotiate(&ours.mac, macs).unwrap_or_default()
+        };
+        cx.log(
+            Stage::Kex,
+            Level::Debug1,
+            format!("kex: {dir} cipher: {c} MAC: {m} compression: none"),
+        )
+        .await;
+        cx.fact(Stage::Kex, &format!("cipher {dir}"), format!("{c} {m}"))
+            .await;
+    }
+    if server
+        .kex
+        .iter()
+        .any(|k| k == "kex-strict-s-v00@openssh.com")
+    {
+        cx.log(
+            Stage::Kex,
+            Level::Debug2,
+            "the server supports strict key exchange (Terrapin countermeasure)",
+        )
+        .await;
+    }
+}

@@ -1,0 +1,256 @@
+//! The typed events the engine emits and every front end consumes.
+
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+
+/// The stages of an ssh login, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Resolving the effective settings from the command line and ssh_config.
+    Config,
+    /// Resolving the host name to addresses.
+    Dns,
+    /// Opening the TCP connection.
+    Tcp,
+    /// Reading the server's identification line.
+    Banner,
+    /// Negotiating algorithms (the server's KEXINIT against the client's proposal).
+    Kex,
+    /// Verifying the server's host key against known_hosts.
+    Hostkey,
+    /// Authenticating the user.
+    Auth,
+    /// Opening a session and running a command.
+    Session,
+}
+
+impl Stage {
+    /// Every stage in order.
+    pub const ALL: [Stage; 8] = [
+        Stage::Config,
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Banner,
+        Stage::Kex,
+        Stage::Hostkey,
+        Stage::Auth,
+        Stage::Session,
+    ];
+
+    /// The short machine name (`kex`, `hostkey`, ...), also used in finding ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Config => "config",
+            Stage::Dns => "dns",
+            Stage::Tcp => "tcp",
+            Stage::Banner => "banner",
+            Stage::Kex => "kex",
+            Stage::Hostkey => "hostkey",
+            Stage::Auth => "auth",
+            Stage::Session => "session",
+        }
+    }
+
+    /// The human title shown in checklists.
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::Config => "Configuration",
+            Stage::Dns => "DNS",
+            Stage::Tcp => "TCP connection",
+            Stage::Banner => "Banner",
+            Stage::Kex => "Key exchange",
+            Stage::Hostkey => "Host key",
+            Stage::Auth => "Authentication",
+            Stage::Session => "Session",
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a stage ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Not started yet.
+    Pending,
+    /// Started and not finished.
+    Running,
+    /// Worked.
+    Pass,
+    /// Worked, with something worth fixing.
+    Warn,
+    /// Failed: later stages cannot run.
+    Fail,
+    /// Not run, because an earlier stage failed or it is not applicable.
+    Skipped,
+}
+
+impl Status {
+    /// The lowercase word for the status.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Running => "running",
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// Log verbosity, mirroring ssh's `-v` levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Shown always: what happened, in a sentence.
+    Info,
+    /// `-v`: the main protocol steps.
+    Debug1,
+    /// `-vv`: details of each step.
+    Debug2,
+    /// `-vvv`: raw detail (full algorithm lists, bytes).
+    Debug3,
+}
+
+impl Level {
+    /// The level's name as ssh prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Debug1 => "debug1",
+            Level::Debug2 => "debug2",
+            Level::Debug3 => "debug3",
+        }
+    }
+}
+
+/// Severity of a finding.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Stops the login; the first error is the root cause.
+    Error,
+    /// The login may work, but something is wrong or fragile.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+impl Severity {
+    /// The lowercase word.
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// A diagnosed problem with its evidence and fix. The `id` is a public contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable id from the catalog, e.g. `tcp.refused`.
+    pub id: String,
+    /// Severity from the catalog.
+    pub severity: Severity,
+    /// The stage that produced it.
+    #[serde(skip)]
+    pub stage: Stage,
+    /// One-line title from the catalog.
+    pub title: String,
+    /// What happened here, specifically.
+    pub detail: String,
+    /// Log lines, settings with their file:line, fingerprints.
+    pub evidence: Vec<String>,
+    /// What to do.
+    pub fix: String,
+    /// Repairs sshdoctor can apply (later issues).
+    pub actions: Vec<ActionOffer>,
+}
+
+/// A repair offered for a finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionOffer {
+    /// Stable action id, e.g. `known_hosts.remove`.
+    pub id: String,
+    /// What it does, in a line.
+    pub title: String,
+    /// The exact change, as a diff or list.
+    pub preview: String,
+    /// The equivalent shell command.
+    pub command: String,
+}
+
+/// One thing the engine tells its consumers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The effective destination settings, sent once the config stage has resolved them.
+    Destination(Vec<Setting>),
+    /// A stage began.
+    StageStarted {
+        /// Which stage.
+        stage: Stage,
+        /// Time since the run started.
+        at: Duration,
+    },
+    /// A stage ended.
+    StageFinished {
+        /// Which stage.
+        stage: Stage,
+        /// How it ended.
+        status: Status,
+        /// How long it took (zero for skipped stages).
+        elapsed: Duration,
+        /// A one-line summary.
+        summary: String,
+    },
+    /// A line for the handshake log.
+    Log {
+        /// Time since the run started.
+        at: Duration,
+        /// Verbosity level.
+        level: Level,
+        /// Which stage wrote it.
+        stage: Stage,
+        /// The text.
+        text: String,
+    },
+    /// A fact learned during a stage (remote version, addresses, algorithms).
+    Fact {
+        /// Which stage learned it.
+        stage: Stage,
+        /// Short key, e.g. `remote_version`.
+        key: String,
+        /// Value.
+        value: String,
+    },
+    /// A diagnosed problem.
+    Finding(Finding),
+    /// The run is over; `login_ok` is true when a login completed.
+    Done {
+        /// Whether a full login completed.
+        login_ok: bool,
+    },
+}
+
+/// One effective setting and where its value came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    /// Lowercase ssh_config keyword, e.g. `port`.
+    pub keyword: String,
+    /// The value as ssh -G would print it.
+    pub value: String,
+    /// Where it came from, e.g. `~/.ssh/config line 12`, `command line`, `default`.
+    pub origin: String,
+}

@@ -1,0 +1,15 @@
+//! sshdoctor: diagnose why an ssh login fails, and what exactly to do about it.
+//!
+//! The [`engine`] probes a destination stage by stage and emits typed [`event::Event`]s;
+//! front ends (the [`report`] writer, later the console) consume that one stream.
+
+pub mod algorithms;
+pub mod cli;
+pub mod config;
+pub mod destination;
+pub mod engine;
+pub mod event;
+pub mod findings;
+pub mod fsedit;
+pub mod known_hosts;
+pub mod report;

@@ -1,0 +1,346 @@
+//! The report: a plain collector of engine events, rendered as text, JSON or markdown.
+
+mod markdown;
+mod text;
+
+use crate::event::{Event, Finding, Level, Setting, Severity, Stage, Status};
+use serde_json::{json, Map, Value};
+
+/// The result of one stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// Which stage.
+    pub stage: Stage,
+    /// How it ended (pending if it never started).
+    pub status: Status,
+    /// Elapsed milliseconds.
+    pub elapsed_ms: u128,
+    /// One line.
+    pub summary: String,
+}
+
+/// One line of the handshake log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// Milliseconds since the start.
+    pub t_ms: u128,
+    /// Verbosity level.
+    pub level: Level,
+    /// Stage that wrote it.
+    pub stage: Stage,
+    /// The text.
+    pub text: String,
+}
+
+/// Everything a run produced, built from the event stream alone.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Effective settings with origins.
+    pub destination: Vec<Setting>,
+    /// One per stage, in stage order.
+    pub checks: Vec<Check>,
+    /// Findings, errors first, then by stage.
+    pub findings: Vec<Finding>,
+    /// The log.
+    pub log: Vec<LogLine>,
+    /// Facts learned (stage, key, value).
+    pub facts: Vec<(Stage, String, String)>,
+    /// Whether a login completed.
+    pub login_ok: bool,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Report {
+            destination: Vec::new(),
+            checks: Stage::ALL
+                .iter()
+                .map(|&stage| Check {
+                    stage,
+                    status: Status::Pending,
+                    elapsed_ms: 0,
+                    summary: String::new(),
+                })
+                .collect(),
+            findings: Vec::new(),
+            log: Vec::new(),
+            facts: Vec::new(),
+            login_ok: false,
+        }
+    }
+}
+
+impl Report {
+    /// Fold one event into the report.
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::Destination(settings) => self.destination = settings.clone(),
+            Event::StageStarted { stage, .. } => self.check_mut(*stage).status = Status::Running,
+            Event::StageFinished {
+                stage,
+                status,
+                elapsed,
+                summary,
+            } => {
+                let c = self.check_mut(*stage);
+                c.status = *status;
+                c.elapsed_ms = elapsed.as_millis();
+                c.summary = summary.clone();
+            }
+            Event::Log {
+                at,
+                level,
+                stage,
+                text,
+            } => self.log.push(LogLine {
+                t_ms: at.as_millis(),
+                level: *level,
+                stage: *stage,
+                text: text.clone(),
+            }),
+            Event::Fact { stage, key, value } => {
+                self.facts.push((*stage, key.clone(), value.clone()))
+            }
+            Event::Finding(f) => {
+                // Keep the order stable: errors first, then by stage, then as they came.
+                let pos = self
+                    .findings
+                    .iter()
+                    .position(|g| (g.severity, g.stage) > (f.severity, f.stage))
+                    .unwrap_or(self.findings.len());
+                self.findings.insert(pos, f.clone());
+            }
+            Event::Done { login_ok } => self.login_ok = *login_ok,
+        }
+    }
+
+    fn check_mut(&mut self, stage: Stage) -> &mut Check {
+        let i = Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0);
+        &mut self.checks[i]
+    }
+
+    /// True only when no error finding exists and the login completed.
+    pub fn ok(&self) -> bool {
+        self.login_ok && !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// The first error: the root cause to fix first.
+    pub fn root_cause(&self) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.severity == Severity::Error)
+    }
+
+    /// The setting for a keyword, if reported.
+    pub fn setting(&self, keyword: &str) -> Option<&Setting> {
+        self.destination.iter().find(|s| s.keyword == keyword)
+    }
+
+    /// `user@host port N`, for headings.
+    pub fn target_line(&self) -> String {
+        let get = |k: &str| self.setting(k).map_or("?", |s| s.value.as_str());
+        format!("{}@{} port {}", get("user"), get("hostname"), get("port"))
+    }
+
+    /// The JSON form (the `--report json` contract).
+    pub fn to_json(&self) -> Value {
+        let mut dest = Map::new();
+        let multi = |k: &str| {
+            matches!(
+                k,
+                "identityfile"
+                    | "certificatefile"
+                    | "localforward"
+                    | "remoteforward"
+                    | "dynamicforward"
+                    | "sendenv"
+                    | "setenv"
+            )
+        };
+        for s in &self.destination {
+            let entry = json!({"value": s.value, "origin": s.origin});
+            if multi(&s.keyword) {
+                match dest
+                    .entry(s.keyword.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()))
+                {
+                    Value::Array(list) => list.push(entry),
+                    other => *other = Value::Array(vec![entry]),
+                }
+            } else {
+                dest.entry(s.keyword.clone()).or_insert(entry);
+            }
+        }
+        json!({
+            "destination": dest,
+            "ok": self.ok(),
+            "checks": self.checks.iter().map(|c| json!({
+                "id": c.stage.name(),
+                "status": c.status.word(),
+                "elapsed_ms": c.elapsed_ms as u64,
+                "summary": c.summary,
+            })).collect::<Vec<_>>(),
+            "findings": self.findings.iter().map(|f| json!({
+                "id": f.id,
+                "severity": f.severity.word(),
+                "stage": f.stage.name(),
+                "title": f.title,
+                "detail": f.detail,
+                "evidence": f.evidence,
+                "fix": f.fix,
+                "actions": f.actions,
+            })).collect::<Vec<_>>(),
+            "facts": self.facts.iter().map(|(s, k, v)| json!({"stage": s.name(), "key": k, "value": v})).collect::<Vec<_>>(),
+            "log": self.log.iter().map(|l| json!({
+                "t_ms": l.t_ms as u64,
+                "level": l.level.name(),
+                "stage": l.stage.name(),
+                "text": l.text,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Plain text for a terminal or a script; `verbosity` 0 shows the log up to debug1, each step one more level.
+    pub fn to_text(&self, verbosity: u8) -> String {
+        text::render(self, verbosity)
+    }
+
+    /// Markdown for a ticket or chat.
+    pub fn to_markdown(&self) -> String {
+        markdown::render(self)
+    }
+}
+
+/// The log level shown at a verbosity: 0 → debug1, 1 → debug2, 2+ → debug3.
+pub(crate) fn max_level(verbosity: u8) -> Level {
+    match verbosity {
+        0 => Level::Debug1,
+        1 => Level::Debug2,
+        _ => Level::Debug3,
+    }
+}
+
+/// The closing verdict, in one sentence.
+pub(crate) fn verdict(r: &Report) -> String {
+    if r.ok() {
+        return "The login works.".to_string();
+    }
+    match r.root_cause() {
+        Some(f) => format!(
+            "The login would fail. Fix {} first: {}.",
+            f.id,
+            f.title.to_lowercase().trim_end_matches('.')
+        ),
+        None => {
+            let stopped = r.checks.iter().find(|c| c.status == Status::Skipped);
+            match stopped {
+                Some(c) => format!(
+                    "No problem found in the stages checked; {} and later were not checked ({}).",
+                    c.stage.title(),
+                    c.summary.trim_start_matches("skipped: ")
+                ),
+                None => "No problem found.".to_string(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::finding;
+    use std::time::Duration;
+
+    #[test]
+    fn findings_are_ordered_errors_first_then_by_stage() {
+        let mut r = Report::default();
+        r.apply(&Event::Finding(finding(
+            "config.parse_error",
+            Stage::Config,
+            "w",
+        )));
+        r.apply(&Event::Finding(finding(
+            "banner.closed",
+            Stage::Banner,
+            "b",
+        )));
+        r.apply(&Event::Finding(finding("tcp.refused", Stage::Tcp, "t")));
+        let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["tcp.refused", "banner.closed", "config.parse_error"]);
+        assert_eq!(r.root_cause().unwrap().id, "tcp.refused");
+    }
+
+    #[test]
+    fn ok_needs_a_completed_login_and_no_error() {
+        let mut r = Report::default();
+        r.apply(&Event::Done { login_ok: true });
+        assert!(r.ok());
+        r.apply(&Event::Finding(finding(
+            "config.parse_error",
+            Stage::Config,
+            "w",
+        )));
+        assert!(r.ok(), "a warning does not fail the login");
+        r.apply(&Event::Finding(finding("tcp.refused", Stage::Tcp, "t")));
+        assert!(!r.ok());
+        let j = r.to_json();
+        assert_eq!(j["ok"], false);
+        assert_eq!(j["findings"][0]["id"], "tcp.refused");
+    }
+
+    #[test]
+    fn all_three_forms_carry_the_same_facts() {
+        let mut r = Report::default();
+        r.apply(&Event::Destination(vec![
+            Setting {
+                keyword: "user".into(),
+                value: "bob".into(),
+                origin: "the command line".into(),
+            },
+            Setting {
+                keyword: "hostname".into(),
+                value: "h".into(),
+                origin: "default".into(),
+            },
+            Setting {
+                keyword: "port".into(),
+                value: "2222".into(),
+                origin: "~/.ssh/config line 3".into(),
+            },
+            Setting {
+                keyword: "identityfile".into(),
+                value: "~/.ssh/a".into(),
+                origin: "default".into(),
+            },
+            Setting {
+                keyword: "identityfile".into(),
+                value: "~/.ssh/b".into(),
+                origin: "default".into(),
+            },
+        ]));
+        r.apply(&Event::StageFinished {
+            stage: Stage::Tcp,
+            status: Status::Fail,
+            elapsed: Duration::from_millis(3),
+            summary: "refused on port 2222".into(),
+        });
+        r.apply(&Event::Log {
+            at: Duration::from_millis(2),
+            level: Level::Info,
+            stage: Stage::Tcp,
+            text: "connect to address 127.0.0.1 port 2222: Connection refused".into(),
+        });
+        r.apply(&Event::Finding(
+            finding("tcp.refused", Stage::Tcp, "nothing listens").evidence("connect: refused"),
+        ));
+        let j = r.to_json();
+        assert_eq!(j["destination"]["port"]["origin"], "~/.ssh/config line 3");
+        assert_eq!(j["destination"]["identityfile"][1]["value"], "~/.ssh/b");
+        assert_eq!(j["checks"][2]["status"], "fail");
+        for out in [r.to_text(0), r.to_markdown()] {
+            assert!(out.contains("tcp.refused"), "{out}");
+            assert!(out.contains("bob@h port 2222"), "{out}");
+            assert!(out.contains("connect: refused"), "{out}");
+            assert!(out.contains("refused on port 2222"), "{out}");
+            assert!(out.contains("Connection refused"), "{out}");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The markdown report, for pasting into a ticket or a chat.
+
+use super::{verdict, Report};
+use crate::event::Status;
+use std::fmt::Write;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Render the report as markdown.
+pub(super) fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# sshdoctor: {}\n", cell(&r.target_line()));
+    let _ = writeln!(out, "**{}**\n", verdict(r));
+    let _ = writeln!(out, "| Stage | Status | Time | Summary |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for c in &r.checks {
+        let time = if matches!(c.status, Status::Skipped | Status::Pending) {
+            String::new()
+        } else {
+            format!("{} ms", c.elapsed_ms)
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            c.stage.title(),
+            c.status.word(),
+            time,
+            cell(&c.summary)
+        );
+    }
+    if !r.findings.is_empty() {
+        let _ = writeln!(out, "\n## Findings");
+        for f in &r.findings {
+            let _ = writeln!(
+                out,
+                "\n### `{}` ({}): {}\n",
+                f.id,
+                f.severity.word(),
+                f.title
+            );
+            let _ = writeln!(out, "{}\n", f.detail);
+            if !f.evidence.is_empty() {
+                let _ = writeln!(out, "Evidence:\n\n```");
+                for e in &f.evidence {
+                    let _ = writeln!(out, "{e}");
+                }
+                let _ = writeln!(out, "```\n");
+            }
+            let _ = writeln!(out, "Fix:\n\n```\n{}\n```", f.fix);
+        }
+    }
+    if !r.destination.is_empty() {
+        let _ = writeln!(out, "\n<details><summary>Effective settings</summary>\n");
+        let _ = writeln!(out, "| Keyword | Value | From |\n|---|---|---|");
+        for s in &r.destination {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} |",
+                s.keyword,
+                cell(&s.value),
+                cell(&s.origin)
+            );
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
+    if !r.log.is_empty() {
+        let _ = writeln!(out, "\n<details><summary>Handshake log</summary>\n\n```");
+        for l in &r.log {
+            let _ = writeln!(
+                out,
+                "{:>6} ms {:<7} {:<7} {}",
+                l.t_ms,
+                l.stage.name(),
+                l.level.name(),
+                l.text
+            );
+        }
+        let _ = writeln!(out, "```\n\n</details>");
+    }
+    out
+}
