@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod fix;
+
 /// Exit codes, documented in one place (also in `--help` and the README).
 pub mod exit {
     /// The login would work.
@@ -62,6 +64,13 @@ struct Cli {
     /// Run every check without the console and print a report.
     #[arg(long, value_enum, value_name = "FORMAT")]
     report: Option<Format>,
+    /// Apply a repair the report offers (e.g. known_hosts.remove, hostkey.trust): show its
+    /// preview, ask y/N, apply it, then run the checks again.
+    #[arg(long, value_name = "ACTION_ID")]
+    fix: Option<String>,
+    /// With --fix: apply without asking (for scripts).
+    #[arg(long, requires = "fix")]
+    yes: bool,
     /// Show more of the handshake log in text reports (-v, -vv).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     verbose: u8,
@@ -102,12 +111,18 @@ pub fn main() -> ExitCode {
             ))
         }
     };
-    match run(
-        input,
-        timeout,
-        cli.report.unwrap_or(Format::Text),
-        cli.verbose,
-    ) {
+    let format = cli.report.unwrap_or(Format::Text);
+    if let Some(action) = &cli.fix {
+        return match fix::run(&input, timeout, action, cli.yes, format, cli.verbose) {
+            Ok(code) => ExitCode::from(code),
+            Err(fix::FixError::Usage(msg)) => usage(msg),
+            Err(fix::FixError::Internal(e)) => {
+                eprintln!("sshdoctor: internal error: {e:#}");
+                ExitCode::from(exit::INTERNAL)
+            }
+        };
+    }
+    match run(input, timeout, format, cli.verbose) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("sshdoctor: internal error: {e:#}");
@@ -176,9 +191,19 @@ fn run(
     format: Format,
     verbose: u8,
 ) -> anyhow::Result<u8> {
-    let resolved = config::resolve(&input);
+    let report = diagnose(&input, timeout)?;
+    print_report(&report, format, verbose)?;
+    Ok(if report.ok() {
+        exit::OK
+    } else {
+        exit::PROBLEMS
+    })
+}
+
+/// Resolve the configuration and run every check, headless.
+pub(crate) fn diagnose(input: &ConfigInput, timeout: Option<Duration>) -> anyhow::Result<Report> {
     let plan = Plan {
-        config: resolved,
+        config: config::resolve(input),
         timeout,
         openssh: crate::algorithms::installed_openssh(),
     };
@@ -186,7 +211,11 @@ fn run(
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let report = runtime.block_on(collect(plan));
+    Ok(runtime.block_on(collect(plan)))
+}
+
+/// Print a report to stdout in a format.
+pub(crate) fn print_report(report: &Report, format: Format, verbose: u8) -> anyhow::Result<()> {
     let out = match format {
         Format::Json => serde_json::to_string_pretty(&report.to_json())? + "\n",
         Format::Text => report.to_text(verbose),
@@ -198,11 +227,7 @@ fn run(
     let _ = stdout
         .write_all(out.as_bytes())
         .and_then(|()| stdout.flush());
-    Ok(if report.ok() {
-        exit::OK
-    } else {
-        exit::PROBLEMS
-    })
+    Ok(())
 }
 
 /// Run the engine and fold its events into a report: the headless consumer.

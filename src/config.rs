@@ -53,7 +53,11 @@ impl Origin {
                     Ok(rest) => format!("~/{}", rest.display()),
                     Err(_) => path.display().to_string(),
                 };
-                format!("{shown} line {line}")
+                if *line == 0 {
+                    shown
+                } else {
+                    format!("{shown} line {line}")
+                }
             }
         }
     }
@@ -122,6 +126,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::CommandLine => f.write_str("command line"),
             Origin::Default => f.write_str("default"),
+            Origin::File { path, line: 0 } => write!(f, "{}", path.display()),
             Origin::File { path, line } => write!(f, "{}:{}", path.display(), line),
         }
     }

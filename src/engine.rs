@@ -4,6 +4,7 @@
 //! [`Event`]s over a channel.
 
 mod banner;
+mod hostkey;
 mod kex;
 mod net;
 mod stream;
@@ -191,18 +192,40 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
         skip_after(cx, Stage::Banner, "no SSH-2 server answered").await;
         return false;
     };
-    let (kex, _) = stage(
+    // ssh moves the host key types it already knows for this host to the front of its
+    // proposal (with the default HostKeyAlgorithms), so the probe must too.
+    let known_hosts = hostkey::load(cx);
+    let alias = cx.config.get("hostkeyalias").map(|v| v.value.clone());
+    let name = crate::known_hosts::lookup_name(&target.hostname, target.port, alias.as_deref());
+    let mut target = target;
+    if target.algorithms.origins[1].is_none() {
+        let recorded = hostkey::recorded_types(&known_hosts, &name);
+        target.algorithms.host_key =
+            hostkey::prefer_recorded(&target.algorithms.host_key, &recorded);
+    }
+    let ip = banner.stream.peer_addr().ok().map(|a| a.ip().to_string());
+    let (seen, _) = stage(
         cx,
         Stage::Kex,
         kex::kex_stage(cx, plan, &target, banner, timeout),
     )
     .await;
-    let why = if kex.is_some() {
-        "host key verification, authentication and session checks are not implemented in this version"
-    } else {
-        "the key exchange did not complete"
+    let Some(seen) = seen else {
+        skip_after(cx, Stage::Kex, "the key exchange did not complete").await;
+        return false;
     };
-    skip_after(cx, Stage::Kex, why).await;
+    let (trusted, _) = stage(
+        cx,
+        Stage::Hostkey,
+        hostkey::hostkey_stage(cx, &target, &known_hosts, &seen, ip.as_deref()),
+    )
+    .await;
+    let why = if trusted {
+        "authentication and session checks are not implemented in this version"
+    } else {
+        "the host key is not trusted: nothing is sent to this server"
+    };
+    skip_after(cx, Stage::Hostkey, why).await;
     false
 }
 
@@ -272,7 +295,14 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
                 Stage::Config,
                 format!("{place}: {}", d.message),
             )
-            .evidence(format!("{}:{}: {}", d.path.display(), d.line, d.message)),
+            .evidence(format!(
+                "{}: {}",
+                Origin::File {
+                    path: d.path.clone(),
+                    line: d.line
+                },
+                d.message
+            )),
         )
         .await;
     }

@@ -190,6 +190,9 @@ pub struct ActionOffer {
     pub preview: String,
     /// The equivalent shell command.
     pub command: String,
+    /// What applying it does, for [`crate::repair::apply`]; not part of the report.
+    #[serde(skip)]
+    pub repair: Option<crate::repair::Repair>,
 }
 
 /// One thing the engine tells its consumers.

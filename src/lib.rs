@@ -12,4 +12,5 @@ pub mod event;
 pub mod findings;
 pub mod fsedit;
 pub mod known_hosts;
+pub mod repair;
 pub mod report;

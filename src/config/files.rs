@@ -66,6 +66,8 @@ impl State<'_> {
         }
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => return,
+            // `-F /dev/null` is the usual way to run ssh with no configuration at all.
+            Ok(_) if path == Path::new("/dev/null") => return,
             Ok(meta) if !meta.is_file() => {
                 self.diag(&blame, format!("{} is not a regular file", path.display()));
                 return;

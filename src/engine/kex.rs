@@ -18,6 +18,21 @@ pub(crate) struct HostKeySeen {
     pub algorithm: String,
     /// `SHA256:...` fingerprint of the key (of the certified key for a certificate).
     pub fingerprint: String,
+    /// The plain key, when no certificate was presented.
+    pub key: Option<russh::keys::PublicKey>,
+    /// The host certificate, when one was presented.
+    pub certificate: Option<russh::keys::Certificate>,
+}
+
+impl HostKeySeen {
+    /// The key data (the certified key for a certificate).
+    pub fn key_data(&self) -> &russh::keys::ssh_key::public::KeyData {
+        match (&self.certificate, &self.key) {
+            (Some(c), _) => c.public_key(),
+            (None, Some(k)) => k.key_data(),
+            (None, None) => unreachable!("a HostKeySeen always holds a key or a certificate"),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -41,10 +56,14 @@ impl russh::client::Handler for Recorder {
             PublicKeyOrCertificate::PublicKey { key, .. } => HostKeySeen {
                 algorithm: key.algorithm().as_str().to_string(),
                 fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
+                key: Some(key.clone()),
+                certificate: None,
             },
             PublicKeyOrCertificate::Certificate(cert) => HostKeySeen {
                 algorithm: cert.algorithm().to_certificate_type(),
                 fingerprint: cert.public_key().fingerprint(HashAlg::Sha256).to_string(),
+                key: None,
+                certificate: Some(cert.clone()),
             },
         };
         self.0.lock().unwrap_or_else(|e| e.into_inner()).host_key = Some(seen);

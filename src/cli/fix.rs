@@ -1,0 +1,97 @@
+//! `--fix ACTION_ID`: diagnose, show the action's preview, confirm on the terminal (or `--yes`),
+//! apply it through the safe writer, then run the checks again and print the new result.
+
+use super::{diagnose, exit, print_report, Format};
+use crate::config::ConfigInput;
+use crate::event::ActionOffer;
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+/// Why `--fix` stopped.
+pub(crate) enum FixError {
+    /// The request cannot be carried out as given (exit 2).
+    Usage(String),
+    /// sshdoctor failed (exit 3).
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for FixError {
+    fn from(e: anyhow::Error) -> Self {
+        FixError::Internal(e)
+    }
+}
+
+pub(crate) fn run(
+    input: &ConfigInput,
+    timeout: Option<Duration>,
+    action_id: &str,
+    yes: bool,
+    format: Format,
+    verbose: u8,
+) -> Result<u8, FixError> {
+    let report = diagnose(input, timeout)?;
+    let offered: Vec<(&str, &ActionOffer)> = report
+        .findings
+        .iter()
+        .flat_map(|f| f.actions.iter().map(move |a| (f.id.as_str(), a)))
+        .collect();
+    let Some((finding_id, action)) = offered.iter().find(|(_, a)| a.id == action_id).copied()
+    else {
+        let ids: Vec<&str> = offered.iter().map(|(_, a)| a.id.as_str()).collect();
+        let list = if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.join(", ")
+        };
+        return Err(FixError::Usage(format!(
+            "the report for this destination offers no action {action_id:?} (offered: {list})"
+        )));
+    };
+    let Some(repair) = &action.repair else {
+        return Err(FixError::Usage(format!(
+            "action {action_id} cannot be applied from the command line"
+        )));
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "{finding_id}: {}\n\n{}\nEquivalent command: {}\n",
+        action.title, action.preview, action.command
+    );
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(FixError::Usage(
+                "refusing to change files without confirmation: standard input is not a terminal; pass --yes to apply anyway".into(),
+            ));
+        }
+        let _ = write!(err, "Apply this change? [y/N] ");
+        let _ = err.flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            let _ = writeln!(err, "Nothing was changed.");
+            return Ok(exit::PROBLEMS);
+        }
+    }
+    match crate::repair::apply(repair) {
+        Ok(applied) => {
+            for a in &applied {
+                let backup = a
+                    .backup
+                    .as_ref()
+                    .map_or("no backup needed (new file)".to_string(), |b| {
+                        format!("backup: {}", b.display())
+                    });
+                let _ = writeln!(err, "Changed {} ({backup})", a.path.display());
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(err, "sshdoctor: {e}");
+            return Ok(exit::PROBLEMS);
+        }
+    }
+    let _ = writeln!(err, "\nRunning the checks again:\n");
+    let after = diagnose(input, timeout)?;
+    print_report(&after, format, verbose)?;
+    Ok(if after.ok() { exit::OK } else { exit::PROBLEMS })
+}

@@ -1,0 +1,98 @@
+//! Applying the repairs findings offer: every write goes through [`crate::fsedit`]
+//! (previewed, atomic, every other byte kept, a backup that never overwrites an older one).
+
+use crate::fsedit::{self, Applied, EditError, EditOptions};
+use crate::known_hosts;
+use std::path::PathBuf;
+
+/// The change a repair makes, recomputed from the file's bytes at the moment of writing, so a
+/// line appended meanwhile (an ssh recording a key) is never lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repair {
+    /// Remove this host's name (hashed or plain, `[host]:port` form) from these known_hosts files.
+    KnownHostsRemove {
+        /// The lookup name, e.g. `[127.0.0.1]:2222`.
+        name: String,
+        /// Files holding it.
+        files: Vec<PathBuf>,
+    },
+    /// Append one known_hosts line (created 0644, in a 0700 directory, when missing).
+    KnownHostsAppend {
+        /// The first UserKnownHostsFile.
+        file: PathBuf,
+        /// The exact line, as OpenSSH would write it.
+        line: String,
+    },
+}
+
+/// Apply a repair; returns what was written, file by file.
+pub fn apply(repair: &Repair) -> Result<Vec<Applied>, EditError> {
+    match repair {
+        Repair::KnownHostsRemove { name, files } => files
+            .iter()
+            .map(|file| {
+                fsedit::apply_edit(file, &EditOptions::new(), |old: Option<&[u8]>| {
+                    let plan = known_hosts::remove_host(old.unwrap_or_default(), &[name.as_str()]);
+                    Ok::<_, EditError>((!plan.is_noop()).then_some(plan.new_bytes))
+                })
+            })
+            .collect(),
+        Repair::KnownHostsAppend { file, line } => {
+            let opts = EditOptions::new().create(0o644).create_dir(0o700);
+            let applied = fsedit::apply_edit(file, &opts, |old: Option<&[u8]>| {
+                let old = old.unwrap_or_default();
+                let already = old
+                    .split(|&b| b == b'\n')
+                    .any(|l| l.strip_suffix(b"\r").unwrap_or(l) == line.as_bytes());
+                Ok::<_, EditError>((!already).then(|| known_hosts::append_entry(old, line)))
+            })?;
+            Ok(vec![applied])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_creates_and_is_idempotent_and_remove_keeps_other_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sub").join("known_hosts");
+        let line = "[h]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFSod2qGxYM4T/ZbDUm9HbZjQ3rmcQOYx4nIUsWVh6sx".to_string();
+        let r = Repair::KnownHostsAppend {
+            file: file.clone(),
+            line: line.clone(),
+        };
+        apply(&r).unwrap();
+        apply(&r).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("{line}\n"));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        assert_eq!(
+            std::fs::metadata(file.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
+        std::fs::write(&file, format!("# keep\n[h]:2222,other {}\n", &line[9..])).unwrap();
+        let applied = apply(&Repair::KnownHostsRemove {
+            name: "[h]:2222".into(),
+            files: vec![file.clone()],
+        })
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            format!("# keep\nother {}\n", &line[9..])
+        );
+        let backup = applied[0].backup.as_ref().expect("a backup");
+        assert!(std::fs::read_to_string(backup)
+            .unwrap()
+            .contains("[h]:2222,other"));
+    }
+}
