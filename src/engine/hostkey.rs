@@ -394,18 +394,33 @@ pub(crate) fn remove_action(kh: &KnownHosts, name: &str) -> Option<ActionOffer> 
             fsedit::shell_quote(name),
             fsedit::shell_quote(&f.path.display().to_string())
         ));
+        // ssh-keygen -R drops a multi-name line whole; this action keeps the other names.
+        for c in plan.changes.iter().filter(|c| c.new_line.is_some()) {
+            notes.push(format!(
+                "{}:{}: the other names on this line are kept; `ssh-keygen -R` would delete the whole line",
+                f.path.display(),
+                c.line
+            ));
+        }
     }
     if commands.is_empty() {
         return None;
     }
+    let keeps_names = notes
+        .iter()
+        .any(|n| n.contains("other names on this line are kept"));
     for n in notes {
         preview.push_str(&format!("# {n}\n"));
+    }
+    if keeps_names {
+        commands
+            .push("# beware: ssh-keygen -R also deletes the other names sharing the line".into());
     }
     Some(ActionOffer {
         id: "known_hosts.remove".into(),
         title: format!("Remove the stale known_hosts entries for {name}"),
         preview,
-        command: commands.join(" && "),
+        command: commands.join(" && ").replace(" && #", "  #"),
         repair: Some(Repair::KnownHostsRemove {
             name: name.to_string(),
             files,
