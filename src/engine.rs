@@ -195,11 +195,9 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
     // ssh moves the host key types it already knows for this host to the front of its
     // proposal (with the default HostKeyAlgorithms), so the probe must too.
     let known_hosts = hostkey::load(cx);
-    let alias = cx.config.get("hostkeyalias").map(|v| v.value.clone());
-    let name = crate::known_hosts::lookup_name(&target.hostname, target.port, alias.as_deref());
     let mut target = target;
     if target.algorithms.origins[1].is_none() {
-        let recorded = hostkey::recorded_types(&known_hosts, &name);
+        let recorded = hostkey::recorded_types(&known_hosts, &target.known_hosts_name());
         target.algorithms.host_key =
             hostkey::prefer_recorded(&target.algorithms.host_key, &recorded);
     }
@@ -244,7 +242,16 @@ pub(crate) struct Target {
     pub address_family: String,
     /// ConnectTimeout, when configured.
     pub connect_timeout: Option<Duration>,
+    /// HostKeyAlias, when configured: the name known_hosts is searched for instead.
+    pub host_key_alias: Option<String>,
     pub algorithms: ClientAlgorithms,
+}
+
+impl Target {
+    /// The name ssh looks up in known_hosts: HostKeyAlias, else `host` or `[host]:port`.
+    pub(crate) fn known_hosts_name(&self) -> String {
+        crate::known_hosts::lookup_name(&self.hostname, self.port, self.host_key_alias.as_deref())
+    }
 }
 
 async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
@@ -433,6 +440,7 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
         user,
         address_family,
         connect_timeout,
+        host_key_alias: cfg.get("hostkeyalias").map(|v| v.value.clone()),
         algorithms,
     };
     let status = if warned { Status::Warn } else { Status::Pass };

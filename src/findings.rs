@@ -68,6 +68,11 @@ impl Finding {
         self.evidence.push(line.into());
         self
     }
+    /// Add several lines of evidence, in order.
+    pub fn evidence_all<S: Into<String>>(mut self, lines: impl IntoIterator<Item = S>) -> Self {
+        self.evidence.extend(lines.into_iter().map(Into::into));
+        self
+    }
     /// Replace the general fix with a specific one.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = fix.into();

@@ -81,10 +81,6 @@ pub(crate) fn prefer_recorded(algs: &[String], recorded: &[String]) -> Vec<Strin
     out
 }
 
-fn presented_text(seen: &HostKeySeen) -> String {
-    format!("{} {}", seen.algorithm, seen.fingerprint)
-}
-
 pub(super) async fn hostkey_stage(
     cx: &Cx,
     t: &Target,
@@ -92,8 +88,8 @@ pub(super) async fn hostkey_stage(
     seen: &HostKeySeen,
     ip: Option<&str>,
 ) -> (bool, StageEnd) {
-    let alias = cx.config.get("hostkeyalias").map(|v| v.value.clone());
-    let name = known_hosts::lookup_name(&t.hostname, t.port, alias.as_deref());
+    let name = t.known_hosts_name();
+    let alias = t.host_key_alias.as_deref();
     for f in &kh.files {
         cx.log(
             Stage::Hostkey,
@@ -113,22 +109,16 @@ pub(super) async fn hostkey_stage(
         )
         .await;
     }
-    let presented = match (&seen.certificate, &seen.key) {
-        (Some(c), _) => PresentedKey::Certificate(c),
-        (None, Some(k)) => PresentedKey::Key(k),
-        (None, None) => return (false, StageEnd::new(Status::Fail, "no host key received")),
+    let presented = match seen {
+        HostKeySeen::Key(k) => PresentedKey::Key(k),
+        HostKeySeen::Certificate(c) => PresentedKey::Certificate(c),
     };
     let md5 = known_hosts::md5_fingerprint(seen.key_data());
-    cx.fact(
-        Stage::Hostkey,
-        "fingerprint_sha256",
-        seen.fingerprint.clone(),
-    )
-    .await;
+    cx.fact(Stage::Hostkey, "fingerprint_sha256", seen.fingerprint())
+        .await;
     cx.fact(Stage::Hostkey, "fingerprint_md5", md5.clone())
         .await;
-    let check =
-        known_hosts::check_host_key(&kh.files, &t.hostname, t.port, alias.as_deref(), presented);
+    let check = known_hosts::check_host_key(&kh.files, &t.hostname, t.port, alias, presented);
 
     // Malformed lines: reported when they concern this host (a bad line never hides a good one).
     let mut warned = false;
@@ -170,7 +160,7 @@ pub(super) async fn hostkey_stage(
                 Level::Debug1,
                 format!(
                     "Host '{name}' is known and matches the {} host {how}.",
-                    seen.algorithm
+                    seen.algorithm()
                 ),
             )
             .await;
@@ -193,18 +183,17 @@ pub(super) async fn hostkey_stage(
                 format!("The authenticity of host '{name}' can't be established."),
             )
             .await;
-            let f = finding(
+            let mut f = finding(
                 "hostkey.unknown",
                 Stage::Hostkey,
                 format!(
                     "This is the first connection to {name}: no known_hosts file has its key. ssh will show this fingerprint and ask whether to trust it:\n{}",
-                    presented_text(seen)
+                    seen.describe()
                 ),
             )
-            .evidence(format!("presented: {}", presented_text(seen)))
+            .evidence(format!("presented: {}", seen.describe()))
             .evidence(format!("presented (MD5): {md5}"))
             .evidence(format!("looked up \"{name}\" in: {}", searched(kh)));
-            let mut f = f;
             f.actions.extend(trust_action(cx, kh, &name, seen));
             cx.finding(f).await;
             (
@@ -219,20 +208,18 @@ pub(super) async fn hostkey_stage(
                 Level::Info,
                 format!(
                     "Host key {} revoked by file {}",
-                    presented_text(seen),
+                    seen.describe(),
                     entries[0]
                 ),
             )
             .await;
-            let mut f = finding(
+            let f = finding(
                 "hostkey.revoked",
                 Stage::Hostkey,
                 format!("The key {name} presented is marked @revoked; ssh refuses it. Nothing secret was sent."),
             )
-            .evidence(format!("presented: {}", presented_text(seen)));
-            for e in entries {
-                f = f.evidence(format!("@revoked at {e}"));
-            }
+            .evidence(format!("presented: {}", seen.describe()))
+            .evidence_all(entries.iter().map(|e| format!("@revoked at {e}")));
             cx.finding(f).await;
             (false, Status::Fail, "host key revoked".to_string())
         }
@@ -241,13 +228,6 @@ pub(super) async fn hostkey_stage(
             reported,
             other_types_only,
         } => {
-            let recorded: Vec<String> = check
-                .lookup
-                .matches
-                .iter()
-                .filter(|m| m.marker == known_hosts::Marker::None && offending.contains(&m.entry))
-                .map(|m| format!("recorded at {}: {} {}", m.entry, m.key_type, m.fingerprint))
-                .collect();
             let (id, title) = if *other_types_only {
                 (
                     "hostkey.other_type_known",
@@ -277,27 +257,35 @@ pub(super) async fn hostkey_stage(
             let detail = if *other_types_only {
                 format!(
                     "known_hosts holds only keys of other types for {name}; the server now presents {}. ssh treats this as a changed host key and refuses the connection under StrictHostKeyChecking. The server may have been reinstalled or reconfigured — or something is in the middle.",
-                    seen.algorithm
+                    seen.algorithm()
                 )
             } else {
                 format!(
                     "The key {name} presents is not the one recorded. It can mean the server was reinstalled or rebuilt, a new machine took over the address, a load balancer switched backends — or an attacker is in the middle. Nothing secret was sent, and sshdoctor will not authenticate to this host until this is resolved."
                 )
             };
+            let remove = remove_action(kh, &name);
             let mut f = finding(id, Stage::Hostkey, detail)
-                .evidence(format!("presented: {}", presented_text(seen)))
-                .evidence(format!("presented (MD5): {md5}"));
-            for r in &recorded {
-                f = f.evidence(r.clone());
-            }
+                .evidence(format!("presented: {}", seen.describe()))
+                .evidence(format!("presented (MD5): {md5}"))
+                .evidence_all(
+                    check
+                        .lookup
+                        .matches
+                        .iter()
+                        .filter(|m| {
+                            m.marker == known_hosts::Marker::None && offending.contains(&m.entry)
+                        })
+                        .map(|m| {
+                            format!("recorded at {}: {} {}", m.entry, m.key_type, m.fingerprint)
+                        }),
+                );
             f = f.fix(format!(
                 "Compare the presented fingerprint {} with one obtained another way (the provider's console, the server's admin, `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the server). Only if it matches, remove the stale entries and trust the new key:\n{}",
-                seen.fingerprint,
-                removal_commands(&name, offending)
+                seen.fingerprint(),
+                remove.as_ref().map_or(String::new(), |a| format!("  {}", a.command))
             ));
-            if let Some(action) = remove_action(kh, &name) {
-                f.actions.push(action);
-            }
+            f.actions.extend(remove);
             if *other_types_only {
                 f.actions.extend(trust_action(cx, kh, &name, seen));
             }
@@ -317,15 +305,13 @@ pub(super) async fn hostkey_stage(
             let ip_name = known_hosts::lookup_name(ip, t.port, None);
             let ip_check = known_hosts::check_host_key(&kh.files, ip, t.port, None, presented);
             if let Verdict::Changed { offending, .. } = &ip_check.verdict {
-                let mut f = finding(
+                let f = finding(
                     "hostkey.ip_mismatch",
                     Stage::Hostkey,
                     format!("The name matches, but the entry for the address {ip_name} holds another key (CheckHostIP). The address may have been reused by another server, or the entry is stale."),
                 )
-                .evidence(format!("presented: {}", presented_text(seen)));
-                for e in offending {
-                    f = f.evidence(format!("address entry at {e}"));
-                }
+                .evidence(format!("presented: {}", seen.describe()))
+                .evidence_all(offending.iter().map(|e| format!("address entry at {e}")));
                 cx.finding(f).await;
                 return (ok, StageEnd::new(Status::Warn, summary));
             }
@@ -348,28 +334,13 @@ fn searched(kh: &KnownHosts) -> String {
     all.join(", ")
 }
 
-fn removal_commands(name: &str, offending: &[known_hosts::EntryRef]) -> String {
-    let mut files: Vec<&PathBuf> = offending.iter().map(|e| &e.file).collect();
-    files.dedup();
-    files
-        .iter()
-        .map(|f| {
-            format!(
-                "  ssh-keygen -R {} -f {}",
-                fsedit::shell_quote(name),
-                fsedit::shell_quote(&f.display().to_string())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The `known_hosts.remove` action: what would be removed, as a diff per file.
 pub(crate) fn remove_action(kh: &KnownHosts, name: &str) -> Option<ActionOffer> {
     let mut preview = String::new();
     let mut commands = Vec::new();
     let mut notes = Vec::new();
     let mut files = Vec::new();
+    let mut keeps_other_names = false;
     for f in &kh.files {
         let bytes = f.to_bytes();
         let plan = known_hosts::remove_host(&bytes, &[name]);
@@ -396,6 +367,7 @@ pub(crate) fn remove_action(kh: &KnownHosts, name: &str) -> Option<ActionOffer> 
         ));
         // ssh-keygen -R drops a multi-name line whole; this action keeps the other names.
         for c in plan.changes.iter().filter(|c| c.new_line.is_some()) {
+            keeps_other_names = true;
             notes.push(format!(
                 "{}:{}: the other names on this line are kept; `ssh-keygen -R` would delete the whole line",
                 f.path.display(),
@@ -406,21 +378,18 @@ pub(crate) fn remove_action(kh: &KnownHosts, name: &str) -> Option<ActionOffer> 
     if commands.is_empty() {
         return None;
     }
-    let keeps_names = notes
-        .iter()
-        .any(|n| n.contains("other names on this line are kept"));
     for n in notes {
         preview.push_str(&format!("# {n}\n"));
     }
-    if keeps_names {
-        commands
-            .push("# beware: ssh-keygen -R also deletes the other names sharing the line".into());
+    let mut command = commands.join(" && ");
+    if keeps_other_names {
+        command.push_str("  # beware: ssh-keygen -R also deletes the other names sharing the line");
     }
     Some(ActionOffer {
         id: "known_hosts.remove".into(),
         title: format!("Remove the stale known_hosts entries for {name}"),
         preview,
-        command: commands.join(" && ").replace(" && #", "  #"),
+        command,
         repair: Some(Repair::KnownHostsRemove {
             name: name.to_string(),
             files,
@@ -435,14 +404,21 @@ pub(crate) fn trust_action(
     name: &str,
     seen: &HostKeySeen,
 ) -> Option<ActionOffer> {
-    let key = seen.key.as_ref()?;
+    let HostKeySeen::Key(key) = seen else {
+        return None; // a certificate is trusted through its CA, not recorded as a key
+    };
     let file = kh.first_user_file.clone()?;
     let hash = cx
         .config
         .get("hashknownhosts")
         .is_some_and(|v| v.value == "yes");
     let line = known_hosts::format_entry(name, key, hash);
-    let old = std::fs::read(&file).unwrap_or_default();
+    let old = kh
+        .files
+        .iter()
+        .find(|f| f.path == file)
+        .map(KnownHostsFile::to_bytes)
+        .unwrap_or_default();
     let new = known_hosts::append_entry(&old, &line);
     let shown = file.display().to_string();
     let plain = known_hosts::format_entry(name, key, false);
@@ -461,7 +437,8 @@ pub(crate) fn trust_action(
         id: "hostkey.trust".into(),
         title: format!(
             "Trust {} {} for {name} (only after comparing the fingerprint)",
-            seen.algorithm, seen.fingerprint
+            seen.algorithm(),
+            seen.fingerprint()
         ),
         preview: fsedit::diff(&old, &new, &shown),
         command,

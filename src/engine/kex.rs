@@ -7,31 +7,44 @@ use super::{ClientAlgorithms, Cx, Plan, StageEnd, Target, CLIENT_IDENT};
 use crate::algorithms::{self, AlgKind, KexInit, PacketState};
 use crate::event::{Level, Stage, Status};
 use crate::findings::finding;
-use russh::keys::{HashAlg, PublicKeyOrCertificate};
+use russh::keys::PublicKeyOrCertificate;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The server's host key as presented in the key exchange.
+/// The server's host key as presented in the key exchange: a plain key or a host certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct HostKeySeen {
-    /// Key or certificate algorithm name.
-    pub algorithm: String,
-    /// `SHA256:...` fingerprint of the key (of the certified key for a certificate).
-    pub fingerprint: String,
-    /// The plain key, when no certificate was presented.
-    pub key: Option<russh::keys::PublicKey>,
-    /// The host certificate, when one was presented.
-    pub certificate: Option<russh::keys::Certificate>,
+pub(crate) enum HostKeySeen {
+    /// A plain host key.
+    Key(russh::keys::PublicKey),
+    /// A host certificate.
+    Certificate(Box<russh::keys::Certificate>),
 }
 
 impl HostKeySeen {
     /// The key data (the certified key for a certificate).
     pub fn key_data(&self) -> &russh::keys::ssh_key::public::KeyData {
-        match (&self.certificate, &self.key) {
-            (Some(c), _) => c.public_key(),
-            (None, Some(k)) => k.key_data(),
-            (None, None) => unreachable!("a HostKeySeen always holds a key or a certificate"),
+        match self {
+            HostKeySeen::Key(k) => k.key_data(),
+            HostKeySeen::Certificate(c) => c.public_key(),
         }
+    }
+
+    /// The key or certificate algorithm name, e.g. `ssh-ed25519-cert-v01@openssh.com`.
+    pub fn algorithm(&self) -> String {
+        match self {
+            HostKeySeen::Key(k) => k.algorithm().as_str().to_string(),
+            HostKeySeen::Certificate(c) => c.algorithm().to_certificate_type(),
+        }
+    }
+
+    /// `SHA256:...` of the key (of the certified key for a certificate).
+    pub fn fingerprint(&self) -> String {
+        crate::known_hosts::sha256_fingerprint(self.key_data())
+    }
+
+    /// `ALGORITHM SHA256:...`, as ssh prints "Server host key:".
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.algorithm(), self.fingerprint())
     }
 }
 
@@ -53,18 +66,10 @@ impl russh::client::Handler for Recorder {
         key: &PublicKeyOrCertificate,
     ) -> Result<bool, Self::Error> {
         let seen = match key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => HostKeySeen {
-                algorithm: key.algorithm().as_str().to_string(),
-                fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
-                key: Some(key.clone()),
-                certificate: None,
-            },
-            PublicKeyOrCertificate::Certificate(cert) => HostKeySeen {
-                algorithm: cert.algorithm().to_certificate_type(),
-                fingerprint: cert.public_key().fingerprint(HashAlg::Sha256).to_string(),
-                key: None,
-                certificate: Some(cert.clone()),
-            },
+            PublicKeyOrCertificate::PublicKey { key, .. } => HostKeySeen::Key(key.clone()),
+            PublicKeyOrCertificate::Certificate(cert) => {
+                HostKeySeen::Certificate(Box::new(cert.clone()))
+            }
         };
         self.0.lock().unwrap_or_else(|e| e.into_inner()).host_key = Some(seen);
         Ok(false)
@@ -232,15 +237,10 @@ pub(super) async fn kex_stage(
             cx.log(
                 Stage::Kex,
                 Level::Debug1,
-                format!("Server host key: {} {}", k.algorithm, k.fingerprint),
+                format!("Server host key: {}", k.describe()),
             )
             .await;
-            cx.fact(
-                Stage::Kex,
-                "host_key",
-                format!("{} {}", k.algorithm, k.fingerprint),
-            )
-            .await;
+            cx.fact(Stage::Kex, "host_key", k.describe()).await;
         }
         None => {
             if let Some(e) = &probe_error {

@@ -266,14 +266,14 @@ pub(super) async fn tcp_stage(
             format!("unreachable on port {}", t.port),
         ),
     };
-    let mut f = finding(id, Stage::Tcp, detail);
-    for (addr, _, msg) in &failures {
-        f = f.evidence(format!(
-            "connect to address {} port {}: {msg}",
-            addr.ip(),
-            addr.port()
-        ));
-    }
+    let mut f =
+        finding(id, Stage::Tcp, detail).evidence_all(failures.iter().map(|(addr, _, msg)| {
+            format!(
+                "connect to address {} port {}: {msg}",
+                addr.ip(),
+                addr.port()
+            )
+        }));
     if let Origin::File { path, line } = &t.port_origin {
         f = f.evidence(format!("{}:{line}: Port {}", path.display(), t.port));
     }
@@ -417,15 +417,13 @@ pub(super) async fn banner_stage(
                 format!("kex_exchange_identification: Connection {how} by remote host"),
             )
             .await;
-            let mut f = finding(
+            let f = finding(
                 "banner.closed",
                 Stage::Banner,
                 format!("{at} accepted the TCP connection, then {how} it before sending an SSH identification."),
             )
-            .evidence(format!("kex_exchange_identification: Connection {how} by remote host"));
-            for line in &said {
-                f = f.evidence(format!("the server said: \"{line}\""));
-            }
+            .evidence(format!("kex_exchange_identification: Connection {how} by remote host"))
+            .evidence_all(said.iter().map(|line| format!("the server said: \"{line}\"")));
             cx.finding(f).await;
             (
                 None,
