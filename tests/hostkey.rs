@@ -593,6 +593,39 @@ fn check_host_ip_reports_a_different_key_for_the_address() {
     );
 }
 
+/// Runs `sshdoctor --report json` with exactly these extra arguments (e.g. `--fix ID --yes`)
+/// against the server, with `kh` as the only known_hosts file.
+fn fix_run(sshd: &Sshd, home: &Home, kh: &Path, extra: &[&str]) -> Report {
+    let mut args = vec![
+        "--report".to_string(),
+        "json".into(),
+        "-F".into(),
+        home.config_path().display().to_string(),
+        "-p".into(),
+        sshd.port().to_string(),
+        "-o".into(),
+        format!("UserKnownHostsFile={}", kh.display()),
+        "-o".into(),
+        "GlobalKnownHostsFile=/dev/null".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push(format!("{USER}@127.0.0.1"));
+    sshdoctor().home(home).raw().args(&args).run()
+}
+
+/// Backups the repair left beside `file`.
+fn backups_of(file: &Path) -> Vec<PathBuf> {
+    let prefix = format!("{}.sshdoctor-", file.file_name().unwrap().to_string_lossy());
+    let mut found: Vec<PathBuf> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
+
 /// The `--fix` path end to end: a changed key is removed (backup kept, other names kept), the
 /// new key is trusted, and the same server is then clean; without a terminal and without
 /// `--yes` nothing changes; an action the report does not offer is a usage error.
@@ -608,24 +641,7 @@ fn fix_remove_then_trust_makes_the_server_clean() {
         type_and_blob(&wrong)
     );
     std::fs::write(&kh, &original).unwrap();
-    let base = vec![
-        "--report".to_string(),
-        "json".into(),
-        "-F".into(),
-        home.config_path().display().to_string(),
-        "-p".into(),
-        sshd.port().to_string(),
-        "-o".into(),
-        format!("UserKnownHostsFile={}", kh.display()),
-        "-o".into(),
-        "GlobalKnownHostsFile=/dev/null".into(),
-    ];
-    let run = |extra: &[&str]| {
-        let mut args = base.clone();
-        args.extend(extra.iter().map(|s| s.to_string()));
-        args.push(format!("{USER}@127.0.0.1"));
-        sshdoctor().home(&home).raw().args(&args).run()
-    };
+    let run = |extra: &[&str]| fix_run(&sshd, &home, &kh, extra);
 
     // No terminal, no --yes: refused, file untouched.
     let refused = run(&["--fix", "known_hosts.remove"]);
@@ -646,20 +662,9 @@ fn fix_remove_then_trust_makes_the_server_clean() {
         std::fs::read_to_string(&kh).unwrap(),
         format!("# mine\notherhost {}\n", type_and_blob(&wrong))
     );
-    let backups: Vec<_> = std::fs::read_dir(home.path())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("kh_fix.sshdoctor-")
-        })
-        .collect();
+    let backups = backups_of(&kh);
     assert_eq!(backups.len(), 1);
-    assert_eq!(
-        std::fs::read_to_string(backups[0].path()).unwrap(),
-        original
-    );
+    assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), original);
     // The re-run after the fix now sees first contact.
     assert!(
         removed
@@ -682,4 +687,157 @@ fn fix_remove_then_trust_makes_the_server_clean() {
         "{}",
         after.dump()
     );
+}
+
+/// A repair through a symlink edits the target, keeps the link, the target's mode and every
+/// other byte (comments, blank lines, CRLF, no final newline), and keeps the original as backup.
+#[test]
+fn fix_remove_keeps_other_bytes_the_symlink_and_the_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let sshd = server();
+    let home = Home::new();
+    let real = home.path().join("real_known_hosts");
+    let link = home.path().join("kh_link");
+    let wrong = other_key(&home, KeyKind::Ed25519, "stale");
+    let keep = other_key(&home, KeyKind::Ed25519, "keep");
+    let stale_line = format!("{} {}\r\n", bracketed(&sshd), type_and_blob(&wrong));
+    let before = format!("# top\r\n\r\nfirst.example {keep}\r\n");
+    let after = format!("  # indented comment\nlast.example {keep}");
+    let original = format!("{before}{stale_line}{after}");
+    std::fs::write(&real, &original).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("real_known_hosts", &link).unwrap();
+
+    let report = fix_run(
+        &sshd,
+        &home,
+        &link,
+        &["--fix", "known_hosts.remove", "--yes"],
+    );
+    assert_eq!(report.code, Some(1), "{}", report.dump());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap(),
+        format!("{before}{after}")
+    );
+    assert_eq!(
+        std::fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    let backups = backups_of(&real);
+    assert_eq!(backups.len(), 1, "one backup beside the target");
+    assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), original);
+    assert!(backups_of(&link).is_empty(), "no backup beside the link");
+}
+
+/// A read-only known_hosts is refused with a clear message and nothing changes.
+#[test]
+fn fix_refuses_a_read_only_known_hosts_and_changes_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let sshd = server();
+    let home = Home::new();
+    let kh = home.path().join("kh_ro");
+    let wrong = other_key(&home, KeyKind::Ed25519, "stale");
+    let original = format!("{} {}\n", bracketed(&sshd), type_and_blob(&wrong));
+    std::fs::write(&kh, &original).unwrap();
+    std::fs::set_permissions(&kh, std::fs::Permissions::from_mode(0o444)).unwrap();
+
+    let report = fix_run(&sshd, &home, &kh, &["--fix", "known_hosts.remove", "--yes"]);
+    assert_eq!(report.code, Some(1), "{}", report.dump());
+    assert!(
+        report.stderr.to_lowercase().contains("read-only"),
+        "{}",
+        report.dump()
+    );
+    assert!(
+        report.stderr.contains("nothing was changed"),
+        "{}",
+        report.dump()
+    );
+    assert_eq!(std::fs::read_to_string(&kh).unwrap(), original);
+    assert!(backups_of(&kh).is_empty());
+}
+
+/// With HashKnownHosts yes the trusted key is written hashed, and both ssh-keygen and the next
+/// run find it; the missing file and its directory are created with OpenSSH's modes.
+#[test]
+fn fix_trust_writes_a_hashed_entry_when_hash_known_hosts_is_yes() {
+    use std::os::unix::fs::PermissionsExt;
+    let sshd = server();
+    let home = Home::new();
+    let kh = home.path().join("newdir").join("known_hosts");
+    let report = fix_run(
+        &sshd,
+        &home,
+        &kh,
+        &[
+            "-o",
+            "HashKnownHosts=yes",
+            "--fix",
+            "hostkey.trust",
+            "--yes",
+        ],
+    );
+    assert_eq!(report.code, Some(1), "{}", report.dump());
+    let written = std::fs::read_to_string(&kh).unwrap();
+    assert!(written.starts_with("|1|"), "hashed entry: {written}");
+    assert!(
+        written.contains(&host_key(&sshd, KeyKind::Ed25519)),
+        "{written}"
+    );
+    assert_eq!(
+        std::fs::metadata(&kh).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+    assert_eq!(
+        std::fs::metadata(kh.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
+    let found = Command::new("ssh-keygen")
+        .args(["-F", &bracketed(&sshd), "-f"])
+        .arg(&kh)
+        .output()
+        .unwrap();
+    assert!(
+        found.status.success(),
+        "ssh-keygen -F finds the hashed entry"
+    );
+    let after = probe(&sshd, &home, &[&kh], &[]);
+    assert_known(&after, "pass", &kh, 1);
+}
+
+/// A key recorded only in the GlobalKnownHostsFile is known from there.
+#[test]
+fn key_only_in_the_global_file_is_known() {
+    let sshd = server();
+    let home = Home::new();
+    let user = home.path().join("user_kh");
+    let global = home.path().join("global_kh");
+    std::fs::write(&user, "# nothing for this host\n").unwrap();
+    let entry = format!(
+        "# global\n{} {}\n",
+        bracketed(&sshd),
+        host_key(&sshd, KeyKind::Ed25519)
+    );
+    std::fs::write(&global, entry).unwrap();
+    let report = sshdoctor()
+        .home(&home)
+        .args(&[
+            "-p".to_string(),
+            sshd.port().to_string(),
+            "-o".into(),
+            format!("UserKnownHostsFile={}", user.display()),
+            "-o".into(),
+            format!("GlobalKnownHostsFile={}", global.display()),
+            format!("{USER}@127.0.0.1"),
+        ])
+        .run_report();
+    assert_known(&report, "pass", &global, 2);
 }

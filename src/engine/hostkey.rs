@@ -118,6 +118,11 @@ pub(super) async fn hostkey_stage(
         .await;
     cx.fact(Stage::Hostkey, "fingerprint_md5", md5.clone())
         .await;
+    let art = known_hosts::randomart(seen.key_data(), known_hosts::FingerprintHash::Sha256);
+    cx.fact(Stage::Hostkey, "randomart", art.clone()).await;
+    for line in art.lines() {
+        cx.log(Stage::Hostkey, Level::Debug3, line).await;
+    }
     let check = known_hosts::check_host_key(&kh.files, &t.hostname, t.port, alias, presented);
 
     // Malformed lines: reported when they concern this host (a bad line never hides a good one).

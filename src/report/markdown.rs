@@ -49,6 +49,13 @@ pub(super) fn render(r: &Report) -> String {
                 let _ = writeln!(out, "```\n");
             }
             let _ = writeln!(out, "Fix:\n\n```\n{}\n```", f.fix);
+            for a in &f.actions {
+                let _ = writeln!(
+                    out,
+                    "\nAction `{}`: {} (`sshdoctor --fix {}`; equivalent: `{}`)\n\n```diff\n{}```",
+                    a.id, a.title, a.id, a.command, a.preview
+                );
+            }
         }
     }
     if !r.destination.is_empty() {

@@ -78,7 +78,28 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
                 let _ = writeln!(out, "     {line}");
             }
             for a in &f.actions {
-                let _ = writeln!(out, "   Action {}: {} ({})", a.id, a.title, a.command);
+                let _ = writeln!(out, "   Action {}: {}", a.id, a.title);
+                let _ = writeln!(out, "     Apply with: sshdoctor --fix {} ...", a.id);
+                let _ = writeln!(out, "     Equivalent command: {}", a.command);
+                for line in a.preview.lines() {
+                    let _ = writeln!(out, "     | {line}");
+                }
+            }
+        }
+    }
+    if verbosity > 0 && !r.facts.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Facts");
+        for (stage, key, value) in &r.facts {
+            let mut lines = value.lines();
+            let _ = writeln!(
+                out,
+                "  {:<8} {key}: {}",
+                stage.name(),
+                lines.next().unwrap_or("")
+            );
+            for more in lines {
+                let _ = writeln!(out, "  {:<8} {:width$}  {more}", "", "", width = key.len());
             }
         }
     }
