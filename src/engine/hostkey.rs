@@ -5,9 +5,9 @@ use super::{Cx, StageEnd, Target};
 use crate::event::{ActionOffer, Level, Stage, Status};
 use crate::findings::finding;
 use crate::fsedit;
-use crate::known_hosts::{self, KnownHostsFile, PresentedKey, Verdict};
+use crate::known_hosts::{self, KnownHostsFile, Verdict};
 use crate::repair::Repair;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The known_hosts files ssh reads for this destination, parsed, user files first.
 pub(crate) struct KnownHosts {
@@ -86,10 +86,10 @@ pub(super) async fn hostkey_stage(
     t: &Target,
     kh: &KnownHosts,
     seen: &HostKeySeen,
+    check: &known_hosts::HostKeyCheck,
     ip: Option<&str>,
 ) -> (bool, StageEnd) {
     let name = t.known_hosts_name();
-    let alias = t.host_key_alias.as_deref();
     for f in &kh.files {
         cx.log(
             Stage::Hostkey,
@@ -109,10 +109,7 @@ pub(super) async fn hostkey_stage(
         )
         .await;
     }
-    let presented = match seen {
-        HostKeySeen::Key(k) => PresentedKey::Key(k),
-        HostKeySeen::Certificate(c) => PresentedKey::Certificate(c),
-    };
+    let presented = seen.presented();
     let md5 = known_hosts::md5_fingerprint(seen.key_data());
     cx.fact(Stage::Hostkey, "fingerprint_sha256", seen.fingerprint())
         .await;
@@ -123,7 +120,6 @@ pub(super) async fn hostkey_stage(
     for line in art.lines() {
         cx.log(Stage::Hostkey, Level::Debug3, line).await;
     }
-    let check = known_hosts::check_host_key(&kh.files, &t.hostname, t.port, alias, presented);
 
     // Malformed lines: reported when they concern this host (a bad line never hides a good one).
     let mut warned = false;
@@ -412,7 +408,7 @@ pub(crate) fn trust_action(
     let HostKeySeen::Key(key) = seen else {
         return None; // a certificate is trusted through its CA, not recorded as a key
     };
-    let file = kh.first_user_file.clone()?;
+    let file = kh.first_user_file.clone().filter(|f| f != Path::new("/dev/null"))?;
     let hash = cx
         .config
         .get("hashknownhosts")

@@ -1,13 +1,18 @@
 //! The key-exchange stage: the server's KEXINIT against the user's OpenSSH proposal, then a real
 //! key exchange through russh (with legacy algorithms where OpenSSH's defaults would refuse).
 
+use super::banner::{read_banner, BannerOutcome};
+use super::hostkey::KnownHosts;
 use super::net::BannerConn;
+use super::stream::Tap;
 use super::stream::ProbeStream;
 use super::{ClientAlgorithms, Cx, Plan, StageEnd, Target, CLIENT_IDENT};
 use crate::algorithms::{self, AlgKind, KexInit, PacketState};
 use crate::event::{Level, Stage, Status};
 use crate::findings::finding;
+use crate::known_hosts::{self, HostKeyCheck, PresentedKey, Verdict};
 use russh::keys::PublicKeyOrCertificate;
+use tokio::io::AsyncWriteExt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,21 +47,59 @@ impl HostKeySeen {
         crate::known_hosts::sha256_fingerprint(self.key_data())
     }
 
+    /// The key as the known_hosts lookup takes it.
+    pub fn presented(&self) -> PresentedKey<'_> {
+        match self {
+            HostKeySeen::Key(k) => PresentedKey::Key(k),
+            HostKeySeen::Certificate(c) => PresentedKey::Certificate(c),
+        }
+    }
+
     /// `ALGORITHM SHA256:...`, as ssh prints "Server host key:".
     pub fn describe(&self) -> String {
         format!("{} {}", self.algorithm(), self.fingerprint())
     }
 }
 
+/// What the handler learned during a connection.
 #[derive(Default)]
-struct Seen {
-    host_key: Option<HostKeySeen>,
-    disconnect: Option<String>,
+pub(crate) struct Seen {
+    /// The presented host key.
+    pub host_key: Option<HostKeySeen>,
+    /// OpenSSH's decision on it.
+    pub check: Option<HostKeyCheck>,
+    /// The server's disconnect message, `Code: text`.
+    pub disconnect: Option<String>,
+    /// The server disconnected for too many authentication failures.
+    pub too_many_auth_failures: bool,
 }
 
-/// russh's client handler for the probe: records, never trusts. Returning false from
-/// `check_server_key` aborts the connection before authentication, which is all this stage needs.
-struct Recorder(Arc<Mutex<Seen>>);
+/// Shared view of [`Seen`] between the handler (inside russh's task) and the stages.
+pub(crate) type SeenCell = Arc<Mutex<Seen>>;
+
+/// Lock a [`SeenCell`], tolerating a poisoned lock (the data is plain records).
+pub(crate) fn seen(cell: &SeenCell) -> std::sync::MutexGuard<'_, Seen> {
+    cell.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How the probe decides on a host key inside the handshake, as ssh does: known_hosts lookup.
+pub(crate) struct HostKeyPolicy {
+    /// The parsed known_hosts files.
+    pub known_hosts: KnownHosts,
+    /// HostName and port, and HostKeyAlias, for the lookup.
+    pub host: String,
+    pub port: u16,
+    pub alias: Option<String>,
+}
+
+/// russh's client handler for the probe. It records the host key and decides like ssh: a
+/// changed or revoked key aborts the connection before anything is sent. A key not known yet
+/// is let through, because what follows (public-key queries) reveals no secret; the report path
+/// never sends a password.
+pub(crate) struct Recorder {
+    cell: SeenCell,
+    policy: Arc<HostKeyPolicy>,
+}
 
 impl russh::client::Handler for Recorder {
     type Error = russh::Error;
@@ -65,14 +108,25 @@ impl russh::client::Handler for Recorder {
         &mut self,
         key: &PublicKeyOrCertificate,
     ) -> Result<bool, Self::Error> {
-        let seen = match key {
+        let host_key = match key {
             PublicKeyOrCertificate::PublicKey { key, .. } => HostKeySeen::Key(key.clone()),
             PublicKeyOrCertificate::Certificate(cert) => {
                 HostKeySeen::Certificate(Box::new(cert.clone()))
             }
         };
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).host_key = Some(seen);
-        Ok(false)
+        let p = &self.policy;
+        let check = known_hosts::check_host_key(
+            &p.known_hosts.files,
+            &p.host,
+            p.port,
+            p.alias.as_deref(),
+            host_key.presented(),
+        );
+        let allow = matches!(check.verdict, Verdict::Known { .. } | Verdict::Unknown);
+        let mut s = seen(&self.cell);
+        s.host_key = Some(host_key);
+        s.check = Some(check);
+        Ok(allow)
     }
 
     async fn disconnected(
@@ -81,13 +135,104 @@ impl russh::client::Handler for Recorder {
     ) -> Result<(), Self::Error> {
         match reason {
             russh::client::DisconnectReason::ReceivedDisconnect(info) => {
-                self.0.lock().unwrap_or_else(|e| e.into_inner()).disconnect =
-                    Some(format!("{:?}: {}", info.reason_code, info.message));
+                let mut s = seen(&self.cell);
+                s.too_many_auth_failures |= info.message.contains("Too many authentication failures");
+                s.disconnect = Some(format!("{:?}: {}", info.reason_code, info.message));
                 Ok(())
             }
             russh::client::DisconnectReason::Error(e) => Err(e),
         }
     }
+}
+
+/// An SSH connection the probe holds after the key exchange.
+pub(crate) type ProbeHandle = russh::client::Handle<Recorder>;
+
+/// The russh client configuration of the probe for a target: the user's algorithm lists first.
+fn probe_config(t: &Target, timeout: Duration) -> russh::client::Config {
+    let ours = &t.algorithms;
+    russh::client::Config {
+        client_id: russh::SshId::Standard(CLIENT_IDENT.into()),
+        preferred: algorithms::russh_preferred(
+            &probe_list(&ours.kex, AlgKind::Kex),
+            &probe_list(&ours.host_key, AlgKind::HostKey),
+            &probe_list(&ours.cipher, AlgKind::Cipher),
+            &probe_list(&ours.mac, AlgKind::Mac),
+        ),
+        inactivity_timeout: Some(timeout),
+        ..Default::default()
+    }
+}
+
+/// Hand a connection whose identification was read to russh; returns the handle (when the key
+/// exchange completed and the host key was allowed), the handler's records and the tap.
+async fn handshake(
+    t: &Target,
+    conn: BannerConn,
+    policy: Arc<HostKeyPolicy>,
+    timeout: Duration,
+) -> (Result<ProbeHandle, String>, SeenCell, Arc<Mutex<Tap>>) {
+    let mut ident_line = conn.ident.into_bytes();
+    ident_line.extend_from_slice(b"\r\n");
+    let (stream, tap) = ProbeStream::new(
+        conn.stream,
+        &ident_line,
+        &conn.leftover,
+        CLIENT_IDENT.len() + 2,
+    );
+    let cell = SeenCell::default();
+    let recorder = Recorder { cell: cell.clone(), policy };
+    let result = tokio::time::timeout(
+        timeout,
+        russh::client::connect_stream(Arc::new(probe_config(t, timeout)), stream, recorder),
+    )
+    .await;
+    let result = match result {
+        Err(_) => Err(format!(
+            "the key exchange did not finish within {}s",
+            timeout.as_secs_f64()
+        )),
+        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Ok(handle)) => Ok(handle),
+    };
+    (result, cell, tap)
+}
+
+/// Open a fresh connection to the same address (after the server hung up on too many
+/// authentication failures): TCP, identification, key exchange, the same host-key policy.
+pub(crate) async fn reconnect(
+    t: &Target,
+    addr: std::net::SocketAddr,
+    policy: Arc<HostKeyPolicy>,
+    timeout: Duration,
+) -> Result<(ProbeHandle, SeenCell), String> {
+    let mut stream = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("connecting to {addr} timed out"))?
+        .map_err(|e| format!("connecting to {addr}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    stream
+        .write_all(format!("{CLIENT_IDENT}\r\n").as_bytes())
+        .await
+        .map_err(|e| format!("sending the identification: {e}"))?;
+    let BannerOutcome::Ssh { ident, leftover, .. } = read_banner(&mut stream, timeout).await else {
+        return Err("the server did not identify as SSH-2 on reconnecting".into());
+    };
+    let conn = BannerConn { stream, ident, leftover };
+    let (result, cell, _) = handshake(t, conn, policy, timeout).await;
+    result.map(|h| (h, cell))
+}
+
+/// What the key-exchange stage hands on.
+pub(crate) struct Connected {
+    /// The presented host key.
+    pub host_key: HostKeySeen,
+    /// OpenSSH's verdict on it.
+    pub check: HostKeyCheck,
+    /// The live connection, when the host key was allowed.
+    pub handle: Option<ProbeHandle>,
+    /// The handler's records for this connection.
+    pub cell: SeenCell,
 }
 
 /// The probe's proposal: the user's OpenSSH list first (what russh implements of it, in that
@@ -113,48 +258,20 @@ pub(super) async fn kex_stage(
     plan: &Plan,
     t: &Target,
     conn: BannerConn,
+    policy: Arc<HostKeyPolicy>,
     timeout: Duration,
-) -> (Option<HostKeySeen>, StageEnd) {
+) -> (Option<Connected>, StageEnd) {
     let ours = &t.algorithms;
-    let probe = [
-        probe_list(&ours.kex, AlgKind::Kex),
-        probe_list(&ours.host_key, AlgKind::HostKey),
-        probe_list(&ours.cipher, AlgKind::Cipher),
-        probe_list(&ours.mac, AlgKind::Mac),
-    ];
-    let config = russh::client::Config {
-        client_id: russh::SshId::Standard(CLIENT_IDENT.into()),
-        preferred: algorithms::russh_preferred(&probe[0], &probe[1], &probe[2], &probe[3]),
-        inactivity_timeout: Some(timeout),
-        ..Default::default()
-    };
-    let mut ident_line = conn.ident.clone().into_bytes();
-    ident_line.extend_from_slice(b"\r\n");
-    let (stream, tap) = ProbeStream::new(
-        conn.stream,
-        &ident_line,
-        &conn.leftover,
-        CLIENT_IDENT.len() + 2,
-    );
-    let seen = Arc::new(Mutex::new(Seen::default()));
     cx.log(Stage::Kex, Level::Debug1, "SSH2_MSG_KEXINIT sent")
         .await;
-    let result = tokio::time::timeout(
-        timeout,
-        russh::client::connect_stream(Arc::new(config), stream, Recorder(seen.clone())),
-    )
-    .await;
-    let probe_error = match result {
-        Err(_) => Some(format!(
-            "the key exchange did not finish within {}s",
-            timeout.as_secs_f64()
-        )),
-        Ok(Err(e)) => Some(e.to_string()),
-        Ok(Ok(_handle)) => None,
+    let (result, cell, tap) = handshake(t, conn, policy, timeout).await;
+    let (handle, probe_error) = match result {
+        Ok(h) => (Some(h), None),
+        Err(e) => (None, Some(e)),
     };
-    let (seen_key, disconnect) = {
-        let s = seen.lock().unwrap_or_else(|e| e.into_inner());
-        (s.host_key.clone(), s.disconnect.clone())
+    let (seen_key, check, disconnect) = {
+        let s = seen(&cell);
+        (s.host_key.clone(), s.check.clone(), s.disconnect.clone())
     };
     let server = {
         let tap = tap.lock().unwrap_or_else(|e| e.into_inner());
@@ -264,6 +381,11 @@ pub(super) async fn kex_stage(
             failed = true;
         }
     }
+    // Past a mismatch only OpenSSH has, the probe's connection still lets later stages run.
+    let connected = match (seen_key, check) {
+        (Some(host_key), Some(check)) => Some(Connected { host_key, check, handle, cell }),
+        _ => None,
+    };
     if failed {
         let what: Vec<&str> = problems.iter().map(|p| p.short).collect();
         let summary = if what.is_empty() {
@@ -271,13 +393,13 @@ pub(super) async fn kex_stage(
         } else {
             format!("no common {}", what.join(", "))
         };
-        return (None, StageEnd::new(Status::Fail, summary));
+        return (connected, StageEnd::new(Status::Fail, summary));
     }
     let kex = algorithms::negotiate(&ours.kex, &algorithms::without_markers(&server.kex))
         .unwrap_or_default();
     let cipher = algorithms::negotiate(&ours.cipher, &server.ciphers_s2c).unwrap_or_default();
     (
-        seen_key,
+        connected,
         StageEnd::new(Status::Pass, format!("{kex}, {cipher}")),
     )
 }
