@@ -3,10 +3,12 @@
 //! It knows nothing of terminals. Consumers (the report writer, the console) receive
 //! [`Event`]s over a channel.
 
+mod auth;
 mod banner;
 mod hostkey;
 mod kex;
 mod net;
+mod session;
 mod stream;
 
 pub use banner::{
@@ -17,6 +19,8 @@ use crate::algorithms::{AlgKind, OpenSshVersion};
 use crate::config::{Origin, ResolvedConfig};
 use crate::event::{Event, Finding, Level, Setting, Stage, Status};
 use crate::findings::finding;
+use crate::identities::LocalProblemKind;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -201,30 +205,66 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
         target.algorithms.host_key =
             hostkey::prefer_recorded(&target.algorithms.host_key, &recorded);
     }
-    let ip = banner.stream.peer_addr().ok().map(|a| a.ip().to_string());
-    let (seen, _) = stage(
+    let policy = Arc::new(kex::HostKeyPolicy {
+        known_hosts,
+        host: target.hostname.clone(),
+        port: target.port,
+        alias: target.host_key_alias.clone(),
+    });
+    let addr = banner.stream.peer_addr().ok();
+    let (connected, _) = stage(
         cx,
         Stage::Kex,
-        kex::kex_stage(cx, plan, &target, banner, timeout),
+        kex::kex_stage(cx, plan, &target, banner, policy.clone(), timeout),
     )
     .await;
-    let Some(seen) = seen else {
+    let Some(connected) = connected else {
         skip_after(cx, Stage::Kex, "the key exchange did not complete").await;
         return false;
     };
+    let ip = addr.map(|a| a.ip().to_string());
     let (trusted, _) = stage(
         cx,
         Stage::Hostkey,
-        hostkey::hostkey_stage(cx, &target, &known_hosts, &seen, ip.as_deref()),
+        hostkey::hostkey_stage(
+            cx,
+            &target,
+            &policy.known_hosts,
+            &connected.host_key,
+            &connected.check,
+            ip.as_deref(),
+        ),
     )
     .await;
-    let why = if trusted {
-        "authentication and session checks are not implemented in this version"
-    } else {
-        "the host key is not trusted: nothing is sent to this server"
+    let (true, Some(handle), Some(addr)) = (trusted, connected.handle, addr) else {
+        skip_after(
+            cx,
+            Stage::Hostkey,
+            "the host key is not trusted: nothing is sent to this server",
+        )
+        .await;
+        return false;
     };
-    skip_after(cx, Stage::Hostkey, why).await;
-    false
+    let input = auth::AuthInput {
+        handle,
+        cell: connected.cell,
+        addr,
+        policy,
+        timeout,
+    };
+    let (session, auth_status) =
+        stage(cx, Stage::Auth, auth::auth_stage(cx, plan, &target, input)).await;
+    let Some(session) = session else {
+        skip_after(cx, Stage::Auth, "no login").await;
+        return false;
+    };
+    let (ok, _) = stage(
+        cx,
+        Stage::Session,
+        session::session_stage(cx, session, timeout),
+    )
+    .await;
+    ok && auth_status != Status::Fail
 }
 
 /// What the config stage settles for the network stages.
@@ -312,6 +352,39 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
             )),
         )
         .await;
+    }
+    let mut refused_config = false;
+    for problem in crate::identities::local_problems(cfg) {
+        let path = problem.path.display().to_string();
+        let (f, wanted) = match problem.kind {
+            LocalProblemKind::ConfigBadPermissions { mode, owner } => {
+                refused_config = true;
+                let f = finding(
+                    "config.bad_permissions",
+                    Stage::Config,
+                    format!("{path} has mode {mode:04o} and owner uid {owner}: OpenSSH refuses to run (\"Bad owner or permissions on {path}\")."),
+                )
+                .evidence(format!("{path}: mode {mode:04o}, owner uid {owner}"));
+                (f, (mode, 0o600))
+            }
+            LocalProblemKind::SshDirPermissions { mode } => {
+                let f = finding(
+                    "local.ssh_dir_permissions",
+                    Stage::Config,
+                    format!("{path} has mode {mode:04o}: others can write to it."),
+                )
+                .evidence(format!("{path}: mode {mode:04o}"));
+                (f, (mode, 0o700))
+            }
+        };
+        let mut f = f;
+        f.actions.extend(crate::repair::permissions_action(&[(
+            problem.path.clone(),
+            wanted.0,
+            wanted.1,
+        )]));
+        warned = true;
+        cx.finding(f).await;
     }
     for d in &cfg.unevaluated {
         let place = cx.origin(&Origin::File {
@@ -443,6 +516,12 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
         host_key_alias: cfg.get("hostkeyalias").map(|v| v.value.clone()),
         algorithms,
     };
-    let status = if warned { Status::Warn } else { Status::Pass };
+    let status = if refused_config {
+        Status::Fail
+    } else if warned {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
     (Some(target), StageEnd::new(status, summary))
 }

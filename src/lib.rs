@@ -6,11 +6,13 @@
 pub mod algorithms;
 pub mod cli;
 pub mod config;
+pub mod config_edit;
 pub mod destination;
 pub mod engine;
 pub mod event;
 pub mod findings;
 pub mod fsedit;
+pub mod identities;
 pub mod known_hosts;
 pub mod repair;
 pub mod report;

@@ -1,6 +1,7 @@
 //! Applying the repairs findings offer: every write goes through [`crate::fsedit`]
 //! (previewed, atomic, every other byte kept, a backup that never overwrites an older one).
 
+use crate::event::ActionOffer;
 use crate::fsedit::{self, Applied, EditError, EditOptions};
 use crate::known_hosts;
 use std::path::PathBuf;
@@ -15,6 +16,11 @@ pub enum Repair {
         name: String,
         /// Files holding it.
         files: Vec<PathBuf>,
+    },
+    /// Set the permission bits OpenSSH requires (private keys 0600, ~/.ssh 0700, config 0600).
+    Permissions {
+        /// Each path and the mode it gets.
+        changes: Vec<(PathBuf, u32)>,
     },
     /// Append one known_hosts line (created 0644, in a 0700 directory, when missing).
     KnownHostsAppend {
@@ -37,6 +43,21 @@ pub fn apply(repair: &Repair) -> Result<Vec<Applied>, EditError> {
                 })
             })
             .collect(),
+        Repair::Permissions { changes } => changes
+            .iter()
+            .map(|(path, mode)| {
+                let changed = fsedit::set_mode(path, *mode)?;
+                Ok(Applied {
+                    path: path.clone(),
+                    backup: None,
+                    diff: changed.map_or_else(String::new, |(old, new)| {
+                        format!("mode {old:04o} -> {new:04o}")
+                    }),
+                    changed: changed.is_some(),
+                    created: false,
+                })
+            })
+            .collect(),
         Repair::KnownHostsAppend { file, line } => {
             let opts = EditOptions::new().create(0o644).create_dir(0o700);
             let applied = fsedit::apply_edit(file, &opts, |old: Option<&[u8]>| {
@@ -49,6 +70,39 @@ pub fn apply(repair: &Repair) -> Result<Vec<Applied>, EditError> {
             Ok(vec![applied])
         }
     }
+}
+
+/// The `permissions.fix` action for files whose modes OpenSSH rejects: `(path, current, wanted)`.
+pub fn permissions_action(items: &[(PathBuf, u32, u32)]) -> Option<ActionOffer> {
+    if items.is_empty() {
+        return None;
+    }
+    let preview = items
+        .iter()
+        .map(|(p, now, want)| format!("{}: mode {now:04o} -> {want:04o}\n", p.display()))
+        .collect();
+    let command = items
+        .iter()
+        .map(|(p, _, want)| {
+            format!(
+                "chmod {want:o} {}",
+                fsedit::shell_quote(&p.display().to_string())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" && ");
+    Some(ActionOffer {
+        id: "permissions.fix".into(),
+        title: "Set the permissions OpenSSH requires".into(),
+        preview,
+        command,
+        repair: Some(Repair::Permissions {
+            changes: items
+                .iter()
+                .map(|(p, _, want)| (p.clone(), *want))
+                .collect(),
+        }),
+    })
 }
 
 #[cfg(test)]
@@ -81,6 +135,7 @@ mod tests {
             0o700
         );
         std::fs::write(&file, format!("# keep\n[h]:2222,other {}\n", &line[9..])).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
         let applied = apply(&Repair::KnownHostsRemove {
             name: "[h]:2222".into(),
             files: vec![file.clone()],

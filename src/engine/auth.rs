@@ -84,7 +84,10 @@ pub(crate) struct AuthInput {
 
 /// The RSA signature algorithm OpenSSH would use with this server (key_sig_algorithm), or None
 /// when PubkeyAcceptedAlgorithms leaves none: "no mutual signature algorithm".
-fn rsa_sig_alg(server: Option<Option<HashAlg>>, accepted: &[String]) -> Option<(String, Option<HashAlg>)> {
+fn rsa_sig_alg(
+    server: Option<Option<HashAlg>>,
+    accepted: &[String],
+) -> Option<(String, Option<HashAlg>)> {
     let wanted = match server {
         Some(Some(HashAlg::Sha512)) => ("rsa-sha2-512", Some(HashAlg::Sha512)),
         Some(Some(_)) => ("rsa-sha2-256", Some(HashAlg::Sha256)),
@@ -102,34 +105,84 @@ fn rsa_sig_alg(server: Option<Option<HashAlg>>, accepted: &[String]) -> Option<(
 }
 
 fn methods_text(m: &russh::MethodSet) -> String {
-    m.iter().map(|k| <&str>::from(k)).collect::<Vec<_>>().join(",")
+    m.iter().map(<&str>::from).collect::<Vec<_>>().join(",")
 }
 
-pub(super) async fn auth_stage(cx: &Cx, plan: &Plan, t: &Target, input: AuthInput) -> (Option<ProbeHandle>, StageEnd) {
+pub(super) async fn auth_stage(
+    cx: &Cx,
+    plan: &Plan,
+    t: &Target,
+    input: AuthInput,
+) -> (Option<ProbeHandle>, StageEnd) {
     let version = plan.openssh.as_ref().map(|(_, v)| *v);
     let ids = identities::plan(&cx.config, version).await;
     log_plan(cx, &ids).await;
     let user = t.user.clone();
     let user_origin = cx.config.user().origin.clone();
-    let mut conn = Conn { handle: input.handle, cell: input.cell };
+    let mut conn = Conn {
+        handle: input.handle,
+        cell: input.cell,
+    };
 
     // 1. Ask which methods are allowed ("none" does not count as an attempt).
-    let methods = match tokio::time::timeout(input.timeout, conn.handle.authenticate_none(user.clone())).await {
+    let methods = match tokio::time::timeout(
+        input.timeout,
+        conn.handle.authenticate_none(user.clone()),
+    )
+    .await
+    {
         Ok(Ok(AuthResult::Success)) => {
-            cx.log(Stage::Auth, Level::Info, format!("Authenticated to {} as {user} without credentials (\"none\")", t.hostname)).await;
-            return (Some(conn.handle), StageEnd::new(Status::Pass, "no authentication required"));
+            cx.log(
+                Stage::Auth,
+                Level::Info,
+                format!(
+                    "Authenticated to {} as {user} without credentials (\"none\")",
+                    t.hostname
+                ),
+            )
+            .await;
+            return (
+                Some(conn.handle),
+                StageEnd::new(Status::Pass, "no authentication required"),
+            );
         }
-        Ok(Ok(AuthResult::Failure { remaining_methods, .. })) => remaining_methods,
+        Ok(Ok(AuthResult::Failure {
+            remaining_methods, ..
+        })) => remaining_methods,
         Ok(Err(e)) => return (None, fail_connection(cx, &conn, &e.to_string()).await),
-        Err(_) => return (None, fail_connection(cx, &conn, "no answer to the authentication request").await),
+        Err(_) => {
+            return (
+                None,
+                fail_connection(cx, &conn, "no answer to the authentication request").await,
+            )
+        }
     };
-    cx.log(Stage::Auth, Level::Debug1, format!("Authentications that can continue: {}", methods_text(&methods))).await;
-    cx.fact(Stage::Auth, "methods", methods_text(&methods)).await;
+    cx.log(
+        Stage::Auth,
+        Level::Debug1,
+        format!(
+            "Authentications that can continue: {}",
+            methods_text(&methods)
+        ),
+    )
+    .await;
+    cx.fact(Stage::Auth, "methods", methods_text(&methods))
+        .await;
     let server_pubkey = methods.contains(&russh::MethodKind::PublicKey);
-    let pubkey_on = cx.config.get("pubkeyauthentication").is_none_or(|v| v.value != "no");
+    let pubkey_on = cx
+        .config
+        .get("pubkeyauthentication")
+        .is_none_or(|v| v.value != "no");
 
     // 2. Query every key in ssh's order without signing, reconnecting past MaxAuthTries.
-    let accepted_algs = algorithms::effective(version, AlgKind::PubkeyAccepted, cx.config.get(AlgKind::PubkeyAccepted.keyword()).map(|v| v.value.as_str())).unwrap_or_default();
+    let accepted_algs = algorithms::effective(
+        version,
+        AlgKind::PubkeyAccepted,
+        cx.config
+            .get(AlgKind::PubkeyAccepted.keyword())
+            .map(|v| v.value.as_str()),
+    )
+    .unwrap_or_default();
     let mut tried: Vec<Tried> = Vec::new();
     let mut limit: Option<usize> = None;
     let mut refused_here = 0usize;
@@ -138,13 +191,19 @@ pub(super) async fn auth_stage(cx: &Cx, plan: &Plan, t: &Target, input: AuthInpu
     if server_pubkey && pubkey_on {
         for id in &ids.offered {
             let Some(key) = id.key.clone() else {
-                tried.push(Tried { id, answer: Answer::Skipped, sig_alg: None, note: "its public key cannot be read without the passphrase".into() });
+                tried.push(Tried {
+                    id,
+                    answer: Answer::Skipped,
+                    sig_alg: None,
+                    note: "its public key cannot be read without the passphrase".into(),
+                });
                 continue;
             };
             let (sig_alg, hash) = if key.algorithm().is_rsa() {
                 let server = match rsa_server {
                     Some(v) => v,
-                    None => *rsa_server.insert(conn.handle.best_supported_rsa_hash().await.unwrap_or(None)),
+                    None => *rsa_server
+                        .insert(conn.handle.best_supported_rsa_hash().await.unwrap_or(None)),
                 };
                 match rsa_sig_alg(server, &accepted_algs) {
                     Some((alg, hash)) => (alg, hash),
@@ -156,7 +215,17 @@ pub(super) async fn auth_stage(cx: &Cx, plan: &Plan, t: &Target, input: AuthInpu
             } else {
                 (key.algorithm().as_str().to_string(), None)
             };
-            cx.log(Stage::Auth, Level::Debug1, format!("Offering public key: {} {} {}", id.label(), sig_alg, id.fingerprint().unwrap_or_default())).await;
+            cx.log(
+                Stage::Auth,
+                Level::Debug1,
+                format!(
+                    "Offering public key: {} {} {}",
+                    id.label(),
+                    sig_alg,
+                    id.fingerprint().unwrap_or_default()
+                ),
+            )
+            .await;
             let answer = query(&mut conn, &user, id, key, hash, input.timeout).await;
             let answer = match answer {
                 Some(a) => a,
@@ -164,23 +233,49 @@ pub(super) async fn auth_stage(cx: &Cx, plan: &Plan, t: &Target, input: AuthInpu
                     // The server hung up. After "Too many authentication failures" the key that
                     // hit the limit counts as refused; reconnect and go on with the rest.
                     let too_many = seen(&conn.cell).too_many_auth_failures;
-                    let reason = seen(&conn.cell).disconnect.clone().unwrap_or_else(|| "connection closed".into());
-                    cx.log(Stage::Auth, Level::Info, format!("Received disconnect from {} port {}: {reason}", t.hostname, t.port)).await;
+                    let reason = seen(&conn.cell)
+                        .disconnect
+                        .clone()
+                        .unwrap_or_else(|| "connection closed".into());
+                    cx.log(
+                        Stage::Auth,
+                        Level::Info,
+                        format!(
+                            "Received disconnect from {} port {}: {reason}",
+                            t.hostname, t.port
+                        ),
+                    )
+                    .await;
                     if !too_many {
                         return (None, fail_connection(cx, &conn, &reason).await);
                     }
                     refused_here += 1;
                     limit.get_or_insert(refused_here);
-                    tried.push(Tried { id, answer: Answer::Refused, sig_alg: Some(sig_alg), note: String::new() });
+                    tried.push(Tried {
+                        id,
+                        answer: Answer::Refused,
+                        sig_alg: Some(sig_alg),
+                        note: String::new(),
+                    });
                     match reconnect(t, input.addr, input.policy.clone(), input.timeout).await {
                         Ok((handle, cell)) => {
                             conn = Conn { handle, cell };
                             refused_here = 0;
-                            cx.log(Stage::Auth, Level::Debug1, "sshdoctor reconnected to test the remaining keys").await;
+                            cx.log(
+                                Stage::Auth,
+                                Level::Debug1,
+                                "sshdoctor reconnected to test the remaining keys",
+                            )
+                            .await;
                             let _ = conn.handle.authenticate_none(user.clone()).await;
                         }
                         Err(e) => {
-                            cx.log(Stage::Auth, Level::Info, format!("reconnecting failed: {e}")).await;
+                            cx.log(
+                                Stage::Auth,
+                                Level::Info,
+                                format!("reconnecting failed: {e}"),
+                            )
+                            .await;
                             break;
                         }
                     }
@@ -188,13 +283,34 @@ pub(super) async fn auth_stage(cx: &Cx, plan: &Plan, t: &Target, input: AuthInpu
                 }
             };
             match answer {
-                Answer::Accepted => cx.log(Stage::Auth, Level::Debug1, format!("Server accepts key: {} {}", id.label(), id.fingerprint().unwrap_or_default())).await,
+                Answer::Accepted => {
+                    cx.log(
+                        Stage::Auth,
+                        Level::Debug1,
+                        format!(
+                            "Server accepts key: {} {}",
+                            id.label(),
+                            id.fingerprint().unwrap_or_default()
+                        ),
+                    )
+                    .await
+                }
                 _ => {
                     refused_here += 1;
-                    cx.log(Stage::Auth, Level::Debug1, format!("Server refused key: {}", id.label())).await;
+                    cx.log(
+                        Stage::Auth,
+                        Level::Debug1,
+                        format!("Server refused key: {}", id.label()),
+                    )
+                    .await;
                 }
             }
-            tried.push(Tried { id, answer, sig_alg: Some(sig_alg), note: String::new() });
+            tried.push(Tried {
+                id,
+                answer,
+                sig_alg: Some(sig_alg),
+                note: String::new(),
+            });
             if answer == Answer::Accepted && usable_without_secret(id, &ids) {
                 break; // ssh stops at the first key it can sign with
             }
@@ -202,22 +318,63 @@ pub(super) async fn auth_stage(cx: &Cx, plan: &Plan, t: &Target, input: AuthInpu
     }
 
     // 3. A real login with the first accepted key that needs no secret.
-    let chosen = tried.iter().position(|tr| tr.answer == Answer::Accepted && usable_without_secret(tr.id, &ids));
+    let chosen = tried
+        .iter()
+        .position(|tr| tr.answer == Answer::Accepted && usable_without_secret(tr.id, &ids));
     let mut logged_in = None;
     if let Some(pos) = chosen {
         let tr = &tried[pos];
-        match login(&mut conn, &user, tr.id, &ids, tr.sig_alg.as_deref(), input.timeout).await {
+        match login(
+            &mut conn,
+            &user,
+            tr.id,
+            &ids,
+            tr.sig_alg.as_deref(),
+            input.timeout,
+        )
+        .await
+        {
             Ok(true) => {
-                cx.log(Stage::Auth, Level::Info, format!("Authenticated to {} ([{}]:{}) using \"publickey\" with {}.", t.hostname, input.addr.ip(), input.addr.port(), tr.id.label())).await;
+                cx.log(
+                    Stage::Auth,
+                    Level::Info,
+                    format!(
+                        "Authenticated to {} ([{}]:{}) using \"publickey\" with {}.",
+                        t.hostname,
+                        input.addr.ip(),
+                        input.addr.port(),
+                        tr.id.label()
+                    ),
+                )
+                .await;
                 logged_in = Some(pos);
             }
-            Ok(false) => cx.log(Stage::Auth, Level::Info, format!("the signed login with {} was refused", tr.id.label())).await,
-            Err(e) => cx.log(Stage::Auth, Level::Info, format!("the signed login with {} failed: {e}", tr.id.label())).await,
+            Ok(false) => {
+                cx.log(
+                    Stage::Auth,
+                    Level::Info,
+                    format!("the signed login with {} was refused", tr.id.label()),
+                )
+                .await
+            }
+            Err(e) => {
+                cx.log(
+                    Stage::Auth,
+                    Level::Info,
+                    format!("the signed login with {} failed: {e}", tr.id.label()),
+                )
+                .await
+            }
         }
     }
 
     // 4. Findings: root causes (local key problems) first, then what they lead to.
-    let attempts_before = |pos: usize| tried[..pos].iter().filter(|tr| tr.answer == Answer::Refused).count();
+    let attempts_before = |pos: usize| {
+        tried[..pos]
+            .iter()
+            .filter(|tr| tr.answer == Answer::Refused)
+            .count()
+    };
     let ssh_would_fail = match (chosen, limit) {
         (Some(pos), Some(n)) => attempts_before(pos) >= n,
         (Some(_), None) => logged_in.is_none(),
@@ -230,21 +387,44 @@ pub(super) async fn auth_stage(cx: &Cx, plan: &Plan, t: &Target, input: AuthInpu
         let before = attempts_before(pos);
         if before >= n {
             let tr = &tried[pos];
-            cx.finding(too_many_finding(cx, t, tr.id, pos, before, n)).await;
+            cx.finding(too_many_finding(cx, t, tr.id, pos, before, n))
+                .await;
         }
     }
     match logged_in {
         Some(pos) if !ssh_would_fail => {
-            status = if tried.iter().any(|tr| tr.answer == Answer::Skipped) { Status::Warn } else { Status::Pass };
-            summary = format!("publickey with {} (key {} of {})", tried[pos].id.label(), pos + 1, ids.offered.len());
+            status = if tried.iter().any(|tr| tr.answer == Answer::Skipped) {
+                Status::Warn
+            } else {
+                Status::Pass
+            };
+            summary = format!(
+                "publickey with {} (key {} of {})",
+                tried[pos].id.label(),
+                pos + 1,
+                ids.offered.len()
+            );
         }
         Some(pos) => {
             status = Status::Fail;
-            summary = format!("ssh would fail; {} works once it is offered within the limit", tried[pos].id.label());
+            summary = format!(
+                "ssh would fail; {} works once it is offered within the limit",
+                tried[pos].id.label()
+            );
         }
         None => {
             status = Status::Fail;
-            summary = no_login_findings(cx, t, &ids, &tried, &methods, server_pubkey, pubkey_on, &user_origin).await;
+            summary = no_login_findings(
+                cx,
+                t,
+                &ids,
+                &tried,
+                &methods,
+                server_pubkey,
+                pubkey_on,
+                &user_origin,
+            )
+            .await;
         }
     }
     let handle = logged_in.map(|_| conn.handle);
@@ -252,12 +432,27 @@ pub(super) async fn auth_stage(cx: &Cx, plan: &Plan, t: &Target, input: AuthInpu
 }
 
 /// Ask the server about one key without signing. None: the connection is gone.
-async fn query(conn: &mut Conn, user: &str, id: &Identity, key: russh::keys::PublicKey, hash: Option<HashAlg>, timeout: Duration) -> Option<Answer> {
+async fn query(
+    conn: &mut Conn,
+    user: &str,
+    id: &Identity,
+    key: russh::keys::PublicKey,
+    hash: Option<HashAlg>,
+    timeout: Duration,
+) -> Option<Answer> {
     let mut signer = Decliner;
     let fut = async {
         match &id.certificate {
-            Some(cert) => conn.handle.authenticate_certificate_with(user, cert.clone(), hash, &mut signer).await,
-            None => conn.handle.authenticate_publickey_with(user, key, hash, &mut signer).await,
+            Some(cert) => {
+                conn.handle
+                    .authenticate_certificate_with(user, cert.clone(), hash, &mut signer)
+                    .await
+            }
+            None => {
+                conn.handle
+                    .authenticate_publickey_with(user, key, hash, &mut signer)
+                    .await
+            }
         }
     };
     match tokio::time::timeout(timeout, fut).await {
@@ -265,9 +460,13 @@ async fn query(conn: &mut Conn, user: &str, id: &Identity, key: russh::keys::Pub
         Ok(Err(Declined::Accepted)) => Some(Answer::Accepted),
         Ok(Err(Declined::Send)) => None,
         Ok(Ok(AuthResult::Success)) => Some(Answer::Accepted),
-        Ok(Ok(AuthResult::Failure { remaining_methods, .. })) => {
+        Ok(Ok(AuthResult::Failure {
+            remaining_methods, ..
+        })) => {
             // russh answers a closed connection with an empty failure.
-            if conn.handle.is_closed() || remaining_methods.is_empty() && seen(&conn.cell).disconnect.is_some() {
+            if conn.handle.is_closed()
+                || remaining_methods.is_empty() && seen(&conn.cell).disconnect.is_some()
+            {
                 None
             } else {
                 Some(Answer::Refused)
@@ -285,11 +484,20 @@ fn usable_without_secret(id: &Identity, ids: &IdentityPlan) -> bool {
 }
 
 fn unprotected(id: &Identity, ids: &IdentityPlan) -> bool {
-    ids.problems.iter().any(|p| matches!(p.kind, ProblemKind::Unprotected { .. }) && Some(&p.file) == id.file.as_ref())
+    ids.problems.iter().any(|p| {
+        matches!(p.kind, ProblemKind::Unprotected { .. }) && Some(&p.file) == id.file.as_ref()
+    })
 }
 
 /// Sign in for real with a key that needs no secret.
-async fn login(conn: &mut Conn, user: &str, id: &Identity, ids: &IdentityPlan, sig_alg: Option<&str>, timeout: Duration) -> Result<bool, String> {
+async fn login(
+    conn: &mut Conn,
+    user: &str,
+    id: &Identity,
+    ids: &IdentityPlan,
+    sig_alg: Option<&str>,
+    timeout: Duration,
+) -> Result<bool, String> {
     let hash = match sig_alg {
         Some("rsa-sha2-512") => Some(HashAlg::Sha512),
         Some("rsa-sha2-256") => Some(HashAlg::Sha256),
@@ -301,28 +509,48 @@ async fn login(conn: &mut Conn, user: &str, id: &Identity, ids: &IdentityPlan, s
             let AgentStatus::Listed { path, .. } = &ids.agent else {
                 return Err("the agent is not reachable".into());
             };
-            let mut agent = russh::keys::agent::client::AgentClient::connect_uds(path).await.map_err(|e| e.to_string())?;
+            let mut agent = russh::keys::agent::client::AgentClient::connect_uds(path)
+                .await
+                .map_err(|e| e.to_string())?;
             let fut = async {
                 match &id.certificate {
-                    Some(cert) => conn.handle.authenticate_certificate_with(user, cert.clone(), hash, &mut agent).await,
-                    None => conn.handle.authenticate_publickey_with(user, key, hash, &mut agent).await,
+                    Some(cert) => {
+                        conn.handle
+                            .authenticate_certificate_with(user, cert.clone(), hash, &mut agent)
+                            .await
+                    }
+                    None => {
+                        conn.handle
+                            .authenticate_publickey_with(user, key, hash, &mut agent)
+                            .await
+                    }
                 }
             };
-            tokio::time::timeout(timeout, fut).await.map_err(|_| "timed out".to_string())?.map_err(|e| e.to_string())?
+            tokio::time::timeout(timeout, fut)
+                .await
+                .map_err(|_| "timed out".to_string())?
+                .map_err(|e| e.to_string())?
         }
         Backing::File => {
             let file = id.file.as_ref().ok_or("no key file")?;
             let private = Arc::new(identities::load_unencrypted_private(file)?);
             let fut = async {
                 match &id.certificate {
-                    Some(cert) => conn.handle.authenticate_openssh_cert(user, private, cert.clone()).await,
+                    Some(cert) => {
+                        conn.handle
+                            .authenticate_openssh_cert(user, private, cert.clone())
+                            .await
+                    }
                     None => {
                         let with_hash = russh::keys::PrivateKeyWithHashAlg::new(private, hash);
                         conn.handle.authenticate_publickey(user, with_hash).await
                     }
                 }
             };
-            tokio::time::timeout(timeout, fut).await.map_err(|_| "timed out".to_string())?.map_err(|e| e.to_string())?
+            tokio::time::timeout(timeout, fut)
+                .await
+                .map_err(|_| "timed out".to_string())?
+                .map_err(|e| e.to_string())?
         }
     };
     Ok(result.success())
@@ -331,16 +559,49 @@ async fn login(conn: &mut Conn, user: &str, id: &Identity, ids: &IdentityPlan, s
 async fn fail_connection(cx: &Cx, conn: &Conn, why: &str) -> StageEnd {
     let disconnect = seen(&conn.cell).disconnect.clone();
     let text = disconnect.map_or_else(|| why.to_string(), |d| format!("{why} ({d})"));
-    cx.log(Stage::Auth, Level::Info, format!("authentication stopped: {text}")).await;
+    cx.log(
+        Stage::Auth,
+        Level::Info,
+        format!("authentication stopped: {text}"),
+    )
+    .await;
     StageEnd::new(Status::Fail, format!("connection lost: {text}"))
 }
 
 async fn log_plan(cx: &Cx, ids: &IdentityPlan) {
     match &ids.agent {
-        AgentStatus::Listed { path, keys } => cx.log(Stage::Auth, Level::Debug1, format!("agent {}: {keys} key(s)", path.display())).await,
-        AgentStatus::Unreachable { path, error } => cx.log(Stage::Auth, Level::Info, format!("agent {} is not reachable: {error}", path.display())).await,
-        AgentStatus::Disabled => cx.log(Stage::Auth, Level::Debug1, "agent disabled (IdentityAgent none)").await,
-        AgentStatus::NotConfigured => cx.log(Stage::Auth, Level::Debug1, "no agent (SSH_AUTH_SOCK is not set)").await,
+        AgentStatus::Listed { path, keys } => {
+            cx.log(
+                Stage::Auth,
+                Level::Debug1,
+                format!("agent {}: {keys} key(s)", path.display()),
+            )
+            .await
+        }
+        AgentStatus::Unreachable { path, error } => {
+            cx.log(
+                Stage::Auth,
+                Level::Info,
+                format!("agent {} is not reachable: {error}", path.display()),
+            )
+            .await
+        }
+        AgentStatus::Disabled => {
+            cx.log(
+                Stage::Auth,
+                Level::Debug1,
+                "agent disabled (IdentityAgent none)",
+            )
+            .await
+        }
+        AgentStatus::NotConfigured => {
+            cx.log(
+                Stage::Auth,
+                Level::Debug1,
+                "no agent (SSH_AUTH_SOCK is not set)",
+            )
+            .await
+        }
     }
     for id in &ids.offered {
         let how = match id.backing {
@@ -351,11 +612,25 @@ async fn log_plan(cx: &Cx, ids: &IdentityPlan) {
         cx.log(
             Stage::Auth,
             Level::Debug1,
-            format!("Will attempt key: {} {} {}{how}", id.label(), id.algorithm().unwrap_or_default(), id.fingerprint().unwrap_or_default()),
+            format!(
+                "Will attempt key: {} {} {}{how}",
+                id.label(),
+                id.algorithm().unwrap_or_default(),
+                id.fingerprint().unwrap_or_default()
+            ),
         )
         .await;
     }
-    cx.fact(Stage::Auth, "keys_offered", ids.offered.iter().map(Identity::label).collect::<Vec<_>>().join(", ")).await;
+    cx.fact(
+        Stage::Auth,
+        "keys_offered",
+        ids.offered
+            .iter()
+            .map(Identity::label)
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+    .await;
 }
 
 /// Where an identity comes from, for findings.
@@ -370,9 +645,13 @@ fn source(cx: &Cx, id: &Identity) -> String {
 /// Local key problems: errors when they are why no login works, warnings otherwise.
 async fn key_findings(cx: &Cx, ids: &IdentityPlan, tried: &[Tried<'_>], ssh_would_fail: bool) {
     for p in &ids.problems {
-        let place = p.origin.as_ref().map_or_else(String::new, |o| format!(" (IdentityFile at {})", cx.origin(o)));
+        let place = p.origin.as_ref().map_or_else(String::new, |o| {
+            format!(" (IdentityFile at {})", cx.origin(o))
+        });
         let shown = p.file.display();
-        let accepted = tried.iter().any(|tr| tr.answer == Answer::Accepted && tr.id.file.as_ref() == Some(&p.file));
+        let accepted = tried
+            .iter()
+            .any(|tr| tr.answer == Answer::Accepted && tr.id.file.as_ref() == Some(&p.file));
         let (id, detail, fix): (&str, String, Option<String>) = match &p.kind {
             ProblemKind::Missing => ("key.missing", format!("{shown}{place} does not exist, so ssh skips it (\"no such identity\"). An IdentityFile left pointing at an old path after a migration looks like this."), None),
             ProblemKind::Unprotected { mode } => (
@@ -390,16 +669,44 @@ async fn key_findings(cx: &Cx, ids: &IdentityPlan, tried: &[Tried<'_>], ssh_woul
         if let Some(fix) = fix {
             f = f.fix(fix);
         }
-        let root_cause = ssh_would_fail && (accepted || matches!(p.kind, ProblemKind::Missing | ProblemKind::Unprotected { .. }));
-        f.severity = if root_cause { Severity::Error } else { Severity::Warning };
+        if let ProblemKind::Unprotected { mode } = p.kind {
+            f.actions.extend(crate::repair::permissions_action(&[(
+                p.file.clone(),
+                mode,
+                0o600,
+            )]));
+        }
+        let root_cause = ssh_would_fail
+            && (accepted
+                || matches!(
+                    p.kind,
+                    ProblemKind::Missing | ProblemKind::Unprotected { .. }
+                ));
+        f.severity = if root_cause {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         cx.finding(f).await;
     }
     for tr in tried.iter().filter(|tr| tr.answer == Answer::Skipped) {
-        cx.log(Stage::Auth, Level::Info, format!("ssh skips {}: {}", tr.id.label(), tr.note)).await;
+        cx.log(
+            Stage::Auth,
+            Level::Info,
+            format!("ssh skips {}: {}", tr.id.label(), tr.note),
+        )
+        .await;
     }
 }
 
-fn too_many_finding(cx: &Cx, t: &Target, id: &Identity, pos: usize, before: usize, n: usize) -> Finding {
+fn too_many_finding(
+    cx: &Cx,
+    t: &Target,
+    id: &Identity,
+    pos: usize,
+    before: usize,
+    n: usize,
+) -> Finding {
     let key = id.label();
     let file_line = match &id.file {
         Some(f) => format!("    IdentityFile {}", f.display()),
@@ -437,8 +744,14 @@ async fn no_login_findings(
     user_origin: &crate::config::Origin,
 ) -> String {
     let batch = cx.config.get("batchmode").is_some_and(|v| v.value == "yes");
-    let interactive = methods.contains(&russh::MethodKind::Password) || methods.contains(&russh::MethodKind::KeyboardInteractive);
-    let passphrase: Vec<&Tried> = tried.iter().filter(|tr| tr.answer == Answer::Accepted && tr.id.encrypted && tr.id.backing == Backing::File).collect();
+    let interactive = methods.contains(&russh::MethodKind::Password)
+        || methods.contains(&russh::MethodKind::KeyboardInteractive);
+    let passphrase: Vec<&Tried> = tried
+        .iter()
+        .filter(|tr| {
+            tr.answer == Answer::Accepted && tr.id.encrypted && tr.id.backing == Backing::File
+        })
+        .collect();
     if let Some(tr) = passphrase.first() {
         cx.finding(
             finding(
@@ -452,10 +765,16 @@ async fn no_login_findings(
         .await;
         return "key accepted, but it needs its passphrase".into();
     }
-    let offered: Vec<&Tried> = tried.iter().filter(|tr| tr.answer == Answer::Refused).collect();
+    let offered: Vec<&Tried> = tried
+        .iter()
+        .filter(|tr| tr.answer == Answer::Refused)
+        .collect();
     if server_pubkey && pubkey_on && !offered.is_empty() {
         let user_from = match user_origin {
-            crate::config::Origin::Default => format!("the user name {} is your local user name (nothing configured)", t.user),
+            crate::config::Origin::Default => format!(
+                "the user name {} is your local user name (nothing configured)",
+                t.user
+            ),
             o => format!("User {} comes from {}", t.user, cx.origin(o)),
         };
         let mut f = finding(
@@ -466,7 +785,13 @@ async fn no_login_findings(
                 t.hostname, t.user, t.user
             ),
         );
-        f = f.evidence_all(offered.iter().map(|tr| format!("refused: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default())));
+        f = f.evidence_all(offered.iter().map(|tr| {
+            format!(
+                "refused: {} {}",
+                tr.id.label(),
+                tr.id.fingerprint().unwrap_or_default()
+            )
+        }));
         f = f.fix(format!(
             "Install your public key on the server (ssh-copy-id -i KEY.pub {}@{}, or sshdoctor onboard when it is available), and check the server's log (journalctl -u ssh) for \"Authentication refused: bad ownership or modes\".",
             t.user, t.original_host
@@ -491,9 +816,20 @@ async fn no_login_findings(
         finding(
             "auth.method_not_allowed",
             Stage::Auth,
-            format!("None of the methods {} allows is usable by this client: {why}{}.", t.hostname, if batch && interactive { " (password prompts are off under BatchMode)" } else { "" }),
+            format!(
+                "None of the methods {} allows is usable by this client: {why}{}.",
+                t.hostname,
+                if batch && interactive {
+                    " (password prompts are off under BatchMode)"
+                } else {
+                    ""
+                }
+            ),
         )
-        .evidence(format!("Authentications that can continue: {}", methods_text(methods))),
+        .evidence(format!(
+            "Authentications that can continue: {}",
+            methods_text(methods)
+        )),
     )
     .await;
     "no usable authentication method".into()

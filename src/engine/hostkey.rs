@@ -408,7 +408,10 @@ pub(crate) fn trust_action(
     let HostKeySeen::Key(key) = seen else {
         return None; // a certificate is trusted through its CA, not recorded as a key
     };
-    let file = kh.first_user_file.clone().filter(|f| f != Path::new("/dev/null"))?;
+    let file = kh
+        .first_user_file
+        .clone()
+        .filter(|f| f != Path::new("/dev/null"))?;
     let hash = cx
         .config
         .get("hashknownhosts")

@@ -4,17 +4,17 @@
 use super::banner::{read_banner, BannerOutcome};
 use super::hostkey::KnownHosts;
 use super::net::BannerConn;
-use super::stream::Tap;
 use super::stream::ProbeStream;
+use super::stream::Tap;
 use super::{ClientAlgorithms, Cx, Plan, StageEnd, Target, CLIENT_IDENT};
 use crate::algorithms::{self, AlgKind, KexInit, PacketState};
 use crate::event::{Level, Stage, Status};
 use crate::findings::finding;
 use crate::known_hosts::{self, HostKeyCheck, PresentedKey, Verdict};
 use russh::keys::PublicKeyOrCertificate;
-use tokio::io::AsyncWriteExt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::io::AsyncWriteExt;
 
 /// The server's host key as presented in the key exchange: a plain key or a host certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +136,8 @@ impl russh::client::Handler for Recorder {
         match reason {
             russh::client::DisconnectReason::ReceivedDisconnect(info) => {
                 let mut s = seen(&self.cell);
-                s.too_many_auth_failures |= info.message.contains("Too many authentication failures");
+                s.too_many_auth_failures |=
+                    info.message.contains("Too many authentication failures");
                 s.disconnect = Some(format!("{:?}: {}", info.reason_code, info.message));
                 Ok(())
             }
@@ -181,7 +182,10 @@ async fn handshake(
         CLIENT_IDENT.len() + 2,
     );
     let cell = SeenCell::default();
-    let recorder = Recorder { cell: cell.clone(), policy };
+    let recorder = Recorder {
+        cell: cell.clone(),
+        policy,
+    };
     let result = tokio::time::timeout(
         timeout,
         russh::client::connect_stream(Arc::new(probe_config(t, timeout)), stream, recorder),
@@ -215,10 +219,17 @@ pub(crate) async fn reconnect(
         .write_all(format!("{CLIENT_IDENT}\r\n").as_bytes())
         .await
         .map_err(|e| format!("sending the identification: {e}"))?;
-    let BannerOutcome::Ssh { ident, leftover, .. } = read_banner(&mut stream, timeout).await else {
+    let BannerOutcome::Ssh {
+        ident, leftover, ..
+    } = read_banner(&mut stream, timeout).await
+    else {
         return Err("the server did not identify as SSH-2 on reconnecting".into());
     };
-    let conn = BannerConn { stream, ident, leftover };
+    let conn = BannerConn {
+        stream,
+        ident,
+        leftover,
+    };
     let (result, cell, _) = handshake(t, conn, policy, timeout).await;
     result.map(|h| (h, cell))
 }
@@ -383,7 +394,12 @@ pub(super) async fn kex_stage(
     }
     // Past a mismatch only OpenSSH has, the probe's connection still lets later stages run.
     let connected = match (seen_key, check) {
-        (Some(host_key), Some(check)) => Some(Connected { host_key, check, handle, cell }),
+        (Some(host_key), Some(check)) => Some(Connected {
+            host_key,
+            check,
+            handle,
+            cell,
+        }),
         _ => None,
     };
     if failed {

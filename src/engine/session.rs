@@ -21,15 +21,29 @@ struct Run {
     refused: bool,
 }
 
-async fn run_command(handle: &ProbeHandle, command: &str, timeout: Duration) -> Result<Run, String> {
-    let mut channel = handle.channel_open_session().await.map_err(|e| format!("opening a session: {e}"))?;
-    channel.exec(true, command).await.map_err(|e| format!("exec: {e}"))?;
+async fn run_command(
+    handle: &ProbeHandle,
+    command: &str,
+    timeout: Duration,
+) -> Result<Run, String> {
+    let mut channel = handle
+        .channel_open_session()
+        .await
+        .map_err(|e| format!("opening a session: {e}"))?;
+    channel
+        .exec(true, command)
+        .await
+        .map_err(|e| format!("exec: {e}"))?;
     let mut run = Run::default();
     let collect = async {
         while let Some(msg) = channel.wait().await {
             match msg {
-                ChannelMsg::Data { data } => run.stdout.extend_from_slice(&data[..data.len().min(65536 - run.stdout.len().min(65536))]),
-                ChannelMsg::ExtendedData { data, .. } => run.stderr.extend_from_slice(&data[..data.len().min(65536 - run.stderr.len().min(65536))]),
+                ChannelMsg::Data { data } => run.stdout.extend_from_slice(
+                    &data[..data.len().min(65536 - run.stdout.len().min(65536))],
+                ),
+                ChannelMsg::ExtendedData { data, .. } => run.stderr.extend_from_slice(
+                    &data[..data.len().min(65536 - run.stderr.len().min(65536))],
+                ),
                 ChannelMsg::ExitStatus { exit_status } => run.exit = Some(exit_status),
                 ChannelMsg::Failure => run.refused = true,
                 ChannelMsg::Close => break,
@@ -37,13 +51,24 @@ async fn run_command(handle: &ProbeHandle, command: &str, timeout: Duration) -> 
             }
         }
     };
-    tokio::time::timeout(timeout, collect).await.map_err(|_| format!("\"{command}\" did not finish within {}s", timeout.as_secs_f64()))?;
+    tokio::time::timeout(timeout, collect).await.map_err(|_| {
+        format!(
+            "\"{command}\" did not finish within {}s",
+            timeout.as_secs_f64()
+        )
+    })?;
     Ok(run)
 }
 
 async fn has_sftp(handle: &ProbeHandle, timeout: Duration) -> Result<bool, String> {
-    let mut channel = handle.channel_open_session().await.map_err(|e| format!("opening a session: {e}"))?;
-    channel.request_subsystem(true, "sftp").await.map_err(|e| e.to_string())?;
+    let mut channel = handle
+        .channel_open_session()
+        .await
+        .map_err(|e| format!("opening a session: {e}"))?;
+    channel
+        .request_subsystem(true, "sftp")
+        .await
+        .map_err(|e| e.to_string())?;
     let answer = async {
         while let Some(msg) = channel.wait().await {
             match msg {
@@ -54,20 +79,35 @@ async fn has_sftp(handle: &ProbeHandle, timeout: Duration) -> Result<bool, Strin
         }
         Ok(false)
     };
-    let result = tokio::time::timeout(timeout, answer).await.map_err(|_| "no answer to the sftp request".to_string())?;
+    let result = tokio::time::timeout(timeout, answer)
+        .await
+        .map_err(|_| "no answer to the sftp request".to_string())?;
     let _ = channel.close().await;
     result
 }
 
-pub(super) async fn session_stage(cx: &Cx, handle: ProbeHandle, timeout: Duration) -> (bool, StageEnd) {
-    cx.log(Stage::Session, Level::Debug1, format!("Sending command: {PROBE_COMMAND}")).await;
+pub(super) async fn session_stage(
+    cx: &Cx,
+    handle: ProbeHandle,
+    timeout: Duration,
+) -> (bool, StageEnd) {
+    cx.log(
+        Stage::Session,
+        Level::Debug1,
+        format!("Sending command: {PROBE_COMMAND}"),
+    )
+    .await;
     let run = match run_command(&handle, PROBE_COMMAND, timeout).await {
         Ok(run) => run,
         Err(e) => {
             cx.log(Stage::Session, Level::Info, e.clone()).await;
             cx.finding(
-                finding("session.no_shell", Stage::Session, format!("The server accepted the login but refused a session: {e}."))
-                    .evidence(e),
+                finding(
+                    "session.no_shell",
+                    Stage::Session,
+                    format!("The server accepted the login but refused a session: {e}."),
+                )
+                .evidence(e),
             )
             .await;
             return (false, StageEnd::new(Status::Fail, "session refused"));
@@ -75,9 +115,22 @@ pub(super) async fn session_stage(cx: &Cx, handle: ProbeHandle, timeout: Duratio
     };
     let out = sanitize(&run.stdout);
     let err = sanitize(&run.stderr);
-    cx.log(Stage::Session, Level::Debug1, format!("Exit status {}", run.exit.map_or("none".to_string(), |c| c.to_string()))).await;
+    cx.log(
+        Stage::Session,
+        Level::Debug1,
+        format!(
+            "Exit status {}",
+            run.exit.map_or("none".to_string(), |c| c.to_string())
+        ),
+    )
+    .await;
     if !err.is_empty() {
-        cx.log(Stage::Session, Level::Debug1, format!("remote stderr: {err}")).await;
+        cx.log(
+            Stage::Session,
+            Level::Debug1,
+            format!("remote stderr: {err}"),
+        )
+        .await;
     }
     if run.refused || run.exit != Some(0) {
         let mut f = finding(
@@ -116,7 +169,10 @@ pub(super) async fn session_stage(cx: &Cx, handle: ProbeHandle, timeout: Duratio
         .await;
     }
     match has_sftp(&handle, timeout).await {
-        Ok(true) => cx.log(Stage::Session, Level::Debug1, "sftp subsystem available").await,
+        Ok(true) => {
+            cx.log(Stage::Session, Level::Debug1, "sftp subsystem available")
+                .await
+        }
         Ok(false) | Err(_) => {
             status = Status::Warn;
             notes.push("no sftp");
@@ -128,7 +184,13 @@ pub(super) async fn session_stage(cx: &Cx, handle: ProbeHandle, timeout: Duratio
             .await;
         }
     }
-    let _ = handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
-    let summary = if notes.is_empty() { format!("`{PROBE_COMMAND}` ran, exit status 0") } else { format!("commands run; {}", notes.join(", ")) };
+    let _ = handle
+        .disconnect(russh::Disconnect::ByApplication, "", "en")
+        .await;
+    let summary = if notes.is_empty() {
+        format!("`{PROBE_COMMAND}` ran, exit status 0")
+    } else {
+        format!("commands run; {}", notes.join(", "))
+    };
     (true, StageEnd::new(status, summary))
 }

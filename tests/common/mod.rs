@@ -1,6 +1,7 @@
 //! Shared integration-test harness: isolated fixture homes, running `sshdoctor --report json`, and reading its report.
 #![allow(dead_code)]
 
+pub mod agent;
 pub mod fake;
 pub mod sshd;
 
