@@ -206,6 +206,7 @@ pub(crate) fn diagnose(input: &ConfigInput, timeout: Option<Duration>) -> anyhow
         config: config::resolve(input),
         timeout,
         openssh: crate::algorithms::installed_openssh(),
+        input: input.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -42,6 +42,9 @@ pub struct Plan {
     pub timeout: Option<Duration>,
     /// The installed OpenSSH client (`ssh -V`), whose defaults are the reference; None when absent.
     pub openssh: Option<(String, OpenSshVersion)>,
+    /// What the configuration was resolved from: config repairs re-resolve with it to verify
+    /// an edit before offering it.
+    pub input: crate::config::ConfigInput,
 }
 
 /// The client's effective algorithm lists, as the user's ssh would propose them.

@@ -22,6 +22,9 @@ pub enum Repair {
         /// Each path and the mode it gets.
         changes: Vec<(PathBuf, u32)>,
     },
+    /// Replace a file's content with an edit that was previewed (ssh_config changes); refused
+    /// when the file changed since the preview. Created 0600 in a 0700 directory when missing.
+    Replace(fsedit::Edit),
     /// Append one known_hosts line (created 0644, in a 0700 directory, when missing).
     KnownHostsAppend {
         /// The first UserKnownHostsFile.
@@ -58,6 +61,11 @@ pub fn apply(repair: &Repair) -> Result<Vec<Applied>, EditError> {
                 })
             })
             .collect(),
+        Repair::Replace(edit) => {
+            Ok(vec![edit.apply(
+                &EditOptions::new().create(0o600).create_dir(0o700),
+            )?])
+        }
         Repair::KnownHostsAppend { file, line } => {
             let opts = EditOptions::new().create(0o644).create_dir(0o700);
             let applied = fsedit::apply_edit(file, &opts, |old: Option<&[u8]>| {
@@ -69,6 +77,28 @@ pub fn apply(repair: &Repair) -> Result<Vec<Applied>, EditError> {
             })?;
             Ok(vec![applied])
         }
+    }
+}
+
+/// An action that edits the user's ssh_config as `edit` says (already verified by re-resolving).
+pub fn config_action(
+    id: &str,
+    title: String,
+    old: Option<Vec<u8>>,
+    edit: crate::config_edit::ConfigEdit,
+    command: String,
+) -> ActionOffer {
+    let replace = fsedit::Edit {
+        path: edit.path,
+        old,
+        new: edit.new_bytes,
+    };
+    ActionOffer {
+        id: id.into(),
+        title: format!("{title} ({})", edit.summary),
+        preview: replace.diff(),
+        command,
+        repair: Some(Repair::Replace(replace)),
     }
 }
 

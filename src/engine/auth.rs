@@ -5,9 +5,12 @@
 use super::kex::{reconnect, seen, HostKeyPolicy, ProbeHandle, SeenCell};
 use super::{Cx, Plan, StageEnd, Target};
 use crate::algorithms::{self, AlgKind};
-use crate::event::{Finding, Level, Severity, Stage, Status};
+use crate::config::Origin;
+use crate::config_edit;
+use crate::event::{ActionOffer, Finding, Level, Severity, Stage, Status};
 use crate::findings::finding;
 use crate::identities::{self, AgentStatus, Backing, Identity, IdentityPlan, ProblemKind};
+use crate::repair;
 use russh::client::AuthResult;
 use russh::keys::HashAlg;
 use std::net::SocketAddr;
@@ -65,6 +68,8 @@ struct Tried<'a> {
     sig_alg: Option<String>,
     /// Why it was skipped.
     note: String,
+    /// Skipped because ssh and the server share no signature algorithm for it (RSA/SHA-1).
+    no_mutual_sig: bool,
 }
 
 /// The live connection and its records; replaced when the server hangs up on too many failures.
@@ -183,139 +188,104 @@ pub(super) async fn auth_stage(
             .map(|v| v.value.as_str()),
     )
     .unwrap_or_default();
+    let mut prober = Prober {
+        conn,
+        user: user.clone(),
+        t,
+        addr: input.addr,
+        policy: input.policy,
+        timeout: input.timeout,
+        refused_here: 0,
+        limit: None,
+        rsa_server: None,
+        accepted_algs,
+    };
     let mut tried: Vec<Tried> = Vec::new();
-    let mut limit: Option<usize> = None;
-    let mut refused_here = 0usize;
-    // The server's RSA signature support (server-sig-algs), asked once when an RSA key comes up.
-    let mut rsa_server: Option<Option<Option<HashAlg>>> = None;
     if server_pubkey && pubkey_on {
         for id in &ids.offered {
+            let skipped = |note: &str, no_mutual_sig| Tried {
+                id,
+                answer: Answer::Skipped,
+                sig_alg: None,
+                note: note.into(),
+                no_mutual_sig,
+            };
             let Some(key) = id.key.clone() else {
-                tried.push(Tried {
-                    id,
-                    answer: Answer::Skipped,
-                    sig_alg: None,
-                    note: "its public key cannot be read without the passphrase".into(),
-                });
+                tried.push(skipped(
+                    "its public key cannot be read without the passphrase",
+                    false,
+                ));
                 continue;
             };
-            let (sig_alg, hash) = if key.algorithm().is_rsa() {
-                let server = match rsa_server {
-                    Some(v) => v,
-                    None => *rsa_server
-                        .insert(conn.handle.best_supported_rsa_hash().await.unwrap_or(None)),
-                };
-                match rsa_sig_alg(server, &accepted_algs) {
-                    Some((alg, hash)) => (alg, hash),
-                    None => {
-                        tried.push(Tried { id, answer: Answer::Skipped, sig_alg: None, note: "no mutual signature algorithm: the server only verifies ssh-rsa (SHA-1) signatures, which PubkeyAcceptedAlgorithms excludes".into() });
-                        continue;
-                    }
-                }
-            } else {
-                (key.algorithm().as_str().to_string(), None)
+            let Some((sig_alg, hash)) = prober.sig_alg(&key).await else {
+                tried.push(skipped(NO_MUTUAL_SIGNATURE, true));
+                continue;
             };
             cx.log(
                 Stage::Auth,
                 Level::Debug1,
                 format!(
-                    "Offering public key: {} {} {}",
+                    "Offering public key: {} {sig_alg} {}",
                     id.label(),
-                    sig_alg,
                     id.fingerprint().unwrap_or_default()
                 ),
             )
             .await;
-            let answer = query(&mut conn, &user, id, key, hash, input.timeout).await;
-            let answer = match answer {
-                Some(a) => a,
-                None => {
-                    // The server hung up. After "Too many authentication failures" the key that
-                    // hit the limit counts as refused; reconnect and go on with the rest.
-                    let too_many = seen(&conn.cell).too_many_auth_failures;
-                    let reason = seen(&conn.cell)
-                        .disconnect
-                        .clone()
-                        .unwrap_or_else(|| "connection closed".into());
-                    cx.log(
-                        Stage::Auth,
-                        Level::Info,
-                        format!(
-                            "Received disconnect from {} port {}: {reason}",
-                            t.hostname, t.port
-                        ),
-                    )
-                    .await;
-                    if !too_many {
-                        return (None, fail_connection(cx, &conn, &reason).await);
-                    }
-                    refused_here += 1;
-                    limit.get_or_insert(refused_here);
-                    tried.push(Tried {
-                        id,
-                        answer: Answer::Refused,
-                        sig_alg: Some(sig_alg),
-                        note: String::new(),
-                    });
-                    match reconnect(t, input.addr, input.policy.clone(), input.timeout).await {
-                        Ok((handle, cell)) => {
-                            conn = Conn { handle, cell };
-                            refused_here = 0;
-                            cx.log(
-                                Stage::Auth,
-                                Level::Debug1,
-                                "sshdoctor reconnected to test the remaining keys",
-                            )
-                            .await;
-                            let _ = conn.handle.authenticate_none(user.clone()).await;
-                        }
-                        Err(e) => {
-                            cx.log(
-                                Stage::Auth,
-                                Level::Info,
-                                format!("reconnecting failed: {e}"),
-                            )
-                            .await;
-                            break;
-                        }
-                    }
-                    continue;
-                }
+            let answer = match prober.ask(cx, key, id.certificate.as_ref(), hash).await {
+                Ok(answer) => answer,
+                Err(reason) => return (None, fail_connection(cx, &prober.conn, &reason).await),
             };
-            match answer {
-                Answer::Accepted => {
-                    cx.log(
-                        Stage::Auth,
-                        Level::Debug1,
-                        format!(
-                            "Server accepts key: {} {}",
-                            id.label(),
-                            id.fingerprint().unwrap_or_default()
-                        ),
-                    )
-                    .await
-                }
-                _ => {
-                    refused_here += 1;
-                    cx.log(
-                        Stage::Auth,
-                        Level::Debug1,
-                        format!("Server refused key: {}", id.label()),
-                    )
-                    .await;
-                }
-            }
+            let verdict = if answer == Answer::Accepted {
+                "Server accepts key"
+            } else {
+                "Server refused key"
+            };
+            cx.log(
+                Stage::Auth,
+                Level::Debug1,
+                format!(
+                    "{verdict}: {} {}",
+                    id.label(),
+                    id.fingerprint().unwrap_or_default()
+                ),
+            )
+            .await;
             tried.push(Tried {
                 id,
                 answer,
                 sig_alg: Some(sig_alg),
                 note: String::new(),
+                no_mutual_sig: false,
             });
             if answer == Answer::Accepted && usable_without_secret(id, &ids) {
                 break; // ssh stops at the first key it can sign with
             }
         }
     }
+    // A configured key is missing: is another key in ~/.ssh the one the server takes now?
+    let mut replacement = None;
+    if server_pubkey && pubkey_on && ids.problems.iter().any(|p| p.kind == ProblemKind::Missing) {
+        for (path, key) in other_local_keys(&cx.config.home, &ids) {
+            let Some((_, hash)) = prober.sig_alg(&key).await else {
+                continue;
+            };
+            if let Ok(Answer::Accepted) = prober.ask(cx, key, None, hash).await {
+                cx.log(
+                    Stage::Auth,
+                    Level::Debug1,
+                    format!(
+                        "Server accepts {}, which ssh does not offer",
+                        path.display()
+                    ),
+                )
+                .await;
+                replacement = Some(path);
+                break;
+            }
+        }
+    }
+    let limit = prober.limit;
+    let mut conn = prober.conn;
 
     // 3. A real login with the first accepted key that needs no secret.
     let chosen = tried
@@ -380,15 +350,37 @@ pub(super) async fn auth_stage(
         (Some(_), None) => logged_in.is_none(),
         (None, _) => true,
     };
-    key_findings(cx, &ids, &tried, ssh_would_fail).await;
+    key_findings(
+        cx,
+        plan,
+        &t.original_host,
+        &ids,
+        &tried,
+        replacement.as_deref(),
+        ssh_would_fail,
+    )
+    .await;
     let summary;
     let status;
     if let (Some(pos), Some(n)) = (chosen, limit) {
         let before = attempts_before(pos);
         if before >= n {
             let tr = &tried[pos];
-            cx.finding(too_many_finding(cx, t, tr.id, pos, before, n))
-                .await;
+            let mut f = too_many_finding(cx, t, tr.id, pos, before, n);
+            if let Some(file) = &tr.id.file {
+                match identities_only_action(plan, t, file) {
+                    Ok(action) => f.actions.extend(action),
+                    Err(e) => {
+                        cx.log(
+                            Stage::Auth,
+                            Level::Debug1,
+                            format!("config.identities_only not offered: {e}"),
+                        )
+                        .await
+                    }
+                }
+            }
+            cx.finding(f).await;
         }
     }
     match logged_in {
@@ -431,18 +423,148 @@ pub(super) async fn auth_stage(
     (handle, StageEnd::new(status, summary))
 }
 
+const NO_MUTUAL_SIGNATURE: &str = "no mutual signature algorithm: the server only verifies ssh-rsa (SHA-1) signatures, which PubkeyAcceptedAlgorithms excludes";
+
+/// The probe's connection for key queries: it counts refusals, and when the server hangs up on
+/// too many authentication failures it records the limit and reconnects to go on.
+struct Prober<'a> {
+    conn: Conn,
+    user: String,
+    t: &'a Target,
+    addr: SocketAddr,
+    policy: Arc<HostKeyPolicy>,
+    timeout: Duration,
+    /// Refusals on the current connection.
+    refused_here: usize,
+    /// The attempts the server allows, once it has hung up on us.
+    limit: Option<usize>,
+    /// The server's RSA signature support (server-sig-algs), asked once when an RSA key comes up.
+    rsa_server: Option<Option<Option<HashAlg>>>,
+    /// The effective PubkeyAcceptedAlgorithms.
+    accepted_algs: Vec<String>,
+}
+
+impl Prober<'_> {
+    /// The signature algorithm ssh would use for `key`, or None: "no mutual signature algorithm".
+    async fn sig_alg(&mut self, key: &russh::keys::PublicKey) -> Option<(String, Option<HashAlg>)> {
+        if !key.algorithm().is_rsa() {
+            return Some((key.algorithm().as_str().to_string(), None));
+        }
+        let server = match self.rsa_server {
+            Some(v) => v,
+            None => *self.rsa_server.insert(
+                self.conn
+                    .handle
+                    .best_supported_rsa_hash()
+                    .await
+                    .unwrap_or(None),
+            ),
+        };
+        rsa_sig_alg(server, &self.accepted_algs)
+    }
+
+    /// Ask about one key; Err when the connection is lost for another reason than the limit.
+    async fn ask(
+        &mut self,
+        cx: &Cx,
+        key: russh::keys::PublicKey,
+        cert: Option<&russh::keys::Certificate>,
+        hash: Option<HashAlg>,
+    ) -> Result<Answer, String> {
+        if let Some(answer) = query(&mut self.conn, &self.user, key, cert, hash, self.timeout).await
+        {
+            if answer == Answer::Refused {
+                self.refused_here += 1;
+            }
+            return Ok(answer);
+        }
+        // The server hung up. After "Too many authentication failures" the key that hit the
+        // limit counts as refused; reconnect and go on with the rest.
+        let (too_many, reason) = {
+            let s = seen(&self.conn.cell);
+            (
+                s.too_many_auth_failures,
+                s.disconnect
+                    .clone()
+                    .unwrap_or_else(|| "connection closed".into()),
+            )
+        };
+        cx.log(
+            Stage::Auth,
+            Level::Info,
+            format!(
+                "Received disconnect from {} port {}: {reason}",
+                self.t.hostname, self.t.port
+            ),
+        )
+        .await;
+        if !too_many {
+            return Err(reason);
+        }
+        self.refused_here += 1;
+        self.limit.get_or_insert(self.refused_here);
+        let (handle, cell) = reconnect(self.t, self.addr, self.policy.clone(), self.timeout)
+            .await
+            .map_err(|e| format!("reconnecting failed: {e}"))?;
+        self.conn = Conn { handle, cell };
+        self.refused_here = 0;
+        cx.log(
+            Stage::Auth,
+            Level::Debug1,
+            "sshdoctor reconnected to test the remaining keys",
+        )
+        .await;
+        let _ = self.conn.handle.authenticate_none(self.user.clone()).await;
+        Ok(Answer::Refused)
+    }
+}
+
+/// Key pairs in ~/.ssh that ssh does not offer (`NAME` with `NAME.pub`), at most ten.
+fn other_local_keys(
+    home: &std::path::Path,
+    ids: &IdentityPlan,
+) -> Vec<(std::path::PathBuf, russh::keys::PublicKey)> {
+    let offered: Vec<String> = ids
+        .offered
+        .iter()
+        .filter_map(Identity::fingerprint)
+        .collect();
+    let Ok(dir) = std::fs::read_dir(home.join(".ssh")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<_> = dir
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "pub") && !p.to_string_lossy().ends_with("-cert.pub")
+        })
+        .filter_map(|pubfile| {
+            let private = pubfile.with_extension("");
+            let key = russh::keys::PublicKey::from_openssh(
+                std::fs::read_to_string(&pubfile).ok()?.trim(),
+            )
+            .ok()?;
+            let fp = crate::known_hosts::sha256_fingerprint(key.key_data());
+            (private.is_file() && !offered.contains(&fp)).then_some((private, key))
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.truncate(10);
+    found
+}
+
 /// Ask the server about one key without signing. None: the connection is gone.
 async fn query(
     conn: &mut Conn,
     user: &str,
-    id: &Identity,
     key: russh::keys::PublicKey,
+    cert: Option<&russh::keys::Certificate>,
     hash: Option<HashAlg>,
     timeout: Duration,
 ) -> Option<Answer> {
     let mut signer = Decliner;
     let fut = async {
-        match &id.certificate {
+        match cert {
             Some(cert) => {
                 conn.handle
                     .authenticate_certificate_with(user, cert.clone(), hash, &mut signer)
@@ -464,13 +586,9 @@ async fn query(
             remaining_methods, ..
         })) => {
             // russh answers a closed connection with an empty failure.
-            if conn.handle.is_closed()
-                || remaining_methods.is_empty() && seen(&conn.cell).disconnect.is_some()
-            {
-                None
-            } else {
-                Some(Answer::Refused)
-            }
+            let gone = conn.handle.is_closed()
+                || (remaining_methods.is_empty() && seen(&conn.cell).disconnect.is_some());
+            (!gone).then_some(Answer::Refused)
         }
     }
 }
@@ -643,7 +761,16 @@ fn source(cx: &Cx, id: &Identity) -> String {
 }
 
 /// Local key problems: errors when they are why no login works, warnings otherwise.
-async fn key_findings(cx: &Cx, ids: &IdentityPlan, tried: &[Tried<'_>], ssh_would_fail: bool) {
+#[allow(clippy::too_many_arguments)]
+async fn key_findings(
+    cx: &Cx,
+    plan: &Plan,
+    host: &str,
+    ids: &IdentityPlan,
+    tried: &[Tried<'_>],
+    replacement: Option<&std::path::Path>,
+    ssh_would_fail: bool,
+) {
     for p in &ids.problems {
         let place = p.origin.as_ref().map_or_else(String::new, |o| {
             format!(" (IdentityFile at {})", cx.origin(o))
@@ -676,6 +803,25 @@ async fn key_findings(cx: &Cx, ids: &IdentityPlan, tried: &[Tried<'_>], ssh_woul
                 0o600,
             )]));
         }
+        if let (ProblemKind::Missing, Some(rep), Some(Origin::File { path, line })) =
+            (&p.kind, replacement, &p.origin)
+        {
+            f = f.evidence(format!(
+                "the server accepts {}, which no IdentityFile names",
+                rep.display()
+            ));
+            match identity_path_action(plan, path, *line, &p.file, rep) {
+                Ok(action) => f.actions.push(action),
+                Err(e) => {
+                    cx.log(
+                        Stage::Auth,
+                        Level::Debug1,
+                        format!("config.identity_path not offered: {e}"),
+                    )
+                    .await
+                }
+            }
+        }
         let root_cause = ssh_would_fail
             && (accepted
                 || matches!(
@@ -697,6 +843,103 @@ async fn key_findings(cx: &Cx, ids: &IdentityPlan, tried: &[Tried<'_>], ssh_woul
         )
         .await;
     }
+    let no_mutual: Vec<&Tried> = tried.iter().filter(|tr| tr.no_mutual_sig).collect();
+    if !no_mutual.is_empty() {
+        let mut f = finding(
+            "auth.no_mutual_signature",
+            Stage::Auth,
+            "ssh will not use these RSA keys: the server verifies only ssh-rsa (SHA-1) signatures, and OpenSSH 8.8 and later no longer sign with SHA-1 (\"no mutual signature algorithm\").",
+        )
+        .evidence_all(no_mutual.iter().map(|tr| format!("skipped: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default())))
+        .fix(format!(
+            "For this host only (SHA-1 is weak), add to ~/.ssh/config above any `Host *` block:\n\nHost {host}\n    PubkeyAcceptedAlgorithms +ssh-rsa\n\nBetter: upgrade the server's SSH software, or use an ed25519 key."
+        ));
+        f.severity = if ssh_would_fail {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        cx.finding(f).await;
+    }
+}
+
+/// The user's ssh_config (`-F` or ~/.ssh/config) and its bytes, None when it does not exist.
+fn user_config(plan: &Plan) -> (std::path::PathBuf, Option<Vec<u8>>) {
+    let path = plan
+        .input
+        .user_config
+        .clone()
+        .unwrap_or_else(|| plan.input.home.join(".ssh").join("config"));
+    let bytes = std::fs::read(&path).ok();
+    (path, bytes)
+}
+
+/// `config.identities_only`: make `key` the first key ssh offers to this host, nothing before it.
+fn identities_only_action(
+    plan: &Plan,
+    t: &Target,
+    key: &std::path::Path,
+) -> Result<Option<ActionOffer>, String> {
+    let (path, old) = user_config(plan);
+    let edit =
+        config_edit::identities_only(old.as_deref().unwrap_or_default(), &path, &plan.input, key)?;
+    if old.as_deref() == Some(edit.new_bytes.as_slice()) {
+        return Ok(None);
+    }
+    let key_arg = crate::fsedit::shell_quote(&key.display().to_string());
+    let command = format!(
+        "ssh -o IdentitiesOnly=yes -i {key_arg} {}@{}  # once; the change above makes it permanent",
+        t.user, t.original_host
+    );
+    Ok(Some(repair::config_action(
+        "config.identities_only",
+        "Offer only the accepted key to this host".into(),
+        old,
+        edit,
+        command,
+    )))
+}
+
+/// `config.identity_path`: point a stale IdentityFile line at the key the server accepts.
+fn identity_path_action(
+    plan: &Plan,
+    file: &std::path::Path,
+    line: usize,
+    stale: &std::path::Path,
+    rep: &std::path::Path,
+) -> Result<ActionOffer, String> {
+    let (user_file, old) = user_config(plan);
+    if file != user_file {
+        return Err(format!(
+            "{} is not the user configuration file",
+            file.display()
+        ));
+    }
+    let edit = config_edit::identity_path(
+        old.as_deref().unwrap_or_default(),
+        file,
+        &plan.input,
+        stale,
+        line,
+        rep,
+    )?;
+    let new_line = String::from_utf8_lossy(&edit.new_bytes)
+        .lines()
+        .nth(line - 1)
+        .unwrap_or_default()
+        .to_string();
+    let command = format!(
+        "sed -i {} {}",
+        crate::fsedit::shell_quote(&format!("{line}c\\{new_line}")),
+        crate::fsedit::shell_quote(&file.display().to_string())
+    );
+    Ok(repair::config_action(
+        "config.identity_path",
+        format!("Point IdentityFile at {}", rep.display()),
+        old,
+        edit,
+        command,
+    ))
 }
 
 fn too_many_finding(

@@ -201,6 +201,11 @@ fn render_config(dir: &Path, extra_config: &str, port: u16, host_keys: &[KeyKind
     writeln!(config, "StrictModes no").unwrap();
     writeln!(config, "LogLevel VERBOSE").unwrap();
     writeln!(config, "LoginGraceTime 30").unwrap();
+    // A real server has sftp; a test about its absence says `Subsystem none` is wanted by
+    // naming the keyword itself (sshd refuses a second Subsystem sftp line).
+    if !extra_config.to_ascii_lowercase().contains("subsystem") {
+        writeln!(config, "Subsystem sftp internal-sftp").unwrap();
+    }
     if supports_per_source_penalties() {
         writeln!(config, "PerSourcePenalties no").unwrap();
     }

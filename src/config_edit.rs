@@ -1,0 +1,412 @@
+//! Pure, verified edit planners for the user's ssh_config: they take the file's bytes and return new bytes.
+//!
+//! Each planner changes only the lines it must (comments, indentation, CRLF line ends and a
+//! missing final newline are kept), then **re-resolves** the result with
+//! [`config::resolve`](crate::config::resolve) — the new content is written to a private
+//! scratch file that stands in for the user's config (`-F scratch`, same home, user,
+//! hostname and command-line options) — and returns `Err` unless the goal is achieved.
+//! Nothing here writes the user's files; apply a [`ConfigEdit`] with [`crate::fsedit`].
+//!
+//! Only the user configuration file (`-F FILE`, else `~/.ssh/config`) can be edited:
+//! included files and the system file cannot be substituted during verification, so
+//! edits to them are refused.
+//!
+//! # Strategy of [`identities_only`]
+//!
+//! ssh reads IdentityFile lines in order (they accumulate) and keeps the first value of
+//! IdentitiesOnly. The planner therefore always adds a **new block** rather than editing an
+//! existing one:
+//!
+//! ```text
+//! # added by sshdoctor: offer only the key the server accepts
+//! Host web
+//!     IdentitiesOnly yes
+//!     IdentityFile ~/.ssh/id_web
+//! ```
+//!
+//! * Normally it goes right before the first `Host`/`Match` line, after the global lines,
+//!   so it is read before every block (including a `Host *` that says `IdentitiesOnly no`
+//!   and a `Host web` block that lists other keys).
+//! * When a global line (before the first `Host`/`Match`) sets IdentityFile or
+//!   IdentitiesOnly, or is an `Include` (whose files may), the block goes at line 1, followed
+//!   by `Host *` so that the former global lines still apply to every host.
+//!
+//! A new block never changes what applies to other hosts (an existing `Host web db`
+//! block is shared), is easy to review and to remove, and does not depend on where the
+//! existing blocks are. Keys already listed elsewhere stay; ssh ignores the repeated line.
+
+#[cfg(test)]
+mod tests;
+mod text;
+mod verify;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{ConfigInput, Origin, ResolvedConfig, Value};
+
+use text::{detect_eol, detect_indent, directive, first_word, keyword, render_word, split_lines};
+use verify::{ensure_user_config, Scratch};
+
+/// The comment line that precedes the block [`identities_only`] adds.
+pub const IDENTITIES_ONLY_COMMENT: &str =
+    "# added by sshdoctor: offer only the key the server accepts";
+
+/// The comment before the `Host *` line that keeps former global lines global.
+const RESTORE_COMMENT: &str =
+    "# added by sshdoctor: the lines below apply to every host, as before";
+
+/// A planned change to one config file: apply `new_bytes` to `path` with [`crate::fsedit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigEdit {
+    /// The file to change (as given to the planner).
+    pub path: PathBuf,
+    /// Its complete new content.
+    pub new_bytes: Vec<u8>,
+    /// One or two sentences for the user: what changes and the resulting IdentityFile order.
+    pub summary: String,
+}
+
+/// `path` for display: `~/...` when under `home`, else as is.
+pub fn shown_path(path: &Path, home: &Path) -> String {
+    if home.as_os_str().is_empty() || home == Path::new("/") {
+        return path.display().to_string();
+    }
+    match path.strip_prefix(home) {
+        Ok(rest) if rest.as_os_str().is_empty() => "~".to_string(),
+        Ok(rest) => format!("~/{}", rest.display()),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+/// Plan the edit that makes `key` the first key ssh offers to `input`'s destination, with
+/// no agent key before it: afterwards the effective config has `IdentitiesOnly yes` and
+/// `key` as its first IdentityFile (see the module docs for where the lines go).
+///
+/// `file_bytes` is the current content of `path` (empty when the file does not exist);
+/// `path` must be the user config file ssh reads for `input`. `key` is absolute or starts
+/// with `~/`. When the goal already holds, the returned edit has unchanged bytes.
+/// `Err` when the edit cannot be made or would not achieve the goal (for example because
+/// `-i` or `-o IdentitiesOnly=no` on the command line takes precedence).
+pub fn identities_only(
+    file_bytes: &[u8],
+    path: &Path,
+    input: &ConfigInput,
+    key: &Path,
+) -> Result<ConfigEdit, String> {
+    ensure_user_config(path, input)?;
+    let home = input.home.as_path();
+    let key = absolute(key, home)?;
+    let host = host_pattern(&input.host)?;
+    let value = render_word(&config_text(&key, home)?, text::Quoting::Bare);
+    let scratch = Scratch::new()?;
+    let shown_file = shown_path(path, home);
+
+    let before = scratch.resolve(input, file_bytes)?;
+    if goal_problem(&before, &key, &scratch, path, home).is_none() {
+        return Ok(ConfigEdit {
+            path: path.to_path_buf(),
+            new_bytes: file_bytes.to_vec(),
+            summary: format!(
+                "Nothing to change in {shown_file}: IdentitiesOnly is already yes and {} is \
+                 already the first key; IdentityFile order: {}.",
+                shown_path(&key, home),
+                order(&before, home)
+            ),
+        });
+    }
+
+    let lines = split_lines(file_bytes);
+    let eol = detect_eol(&lines);
+    let indent = detect_indent(&lines);
+    let keywords: Vec<Option<String>> = lines.iter().map(|l| keyword(l.content)).collect();
+    let global_end = keywords
+        .iter()
+        .position(|k| matches!(k.as_deref(), Some("host" | "match")))
+        .unwrap_or(lines.len());
+    let global_conflict = keywords[..global_end].iter().position(|k| {
+        matches!(
+            k.as_deref(),
+            Some("identityfile" | "identitiesonly" | "include")
+        )
+    });
+
+    let mut block = vec![
+        IDENTITIES_ONLY_COMMENT.to_string(),
+        format!("Host {host}"),
+        format!("{indent}IdentitiesOnly yes"),
+        format!("{indent}IdentityFile {value}"),
+    ];
+    let at = match global_conflict {
+        Some(_) => {
+            block.push(RESTORE_COMMENT.to_string());
+            block.push("Host *".to_string());
+            0
+        }
+        None => global_end,
+    };
+
+    let mut out: Vec<u8> = Vec::with_capacity(file_bytes.len() + 256);
+    for l in &lines[..at] {
+        out.extend_from_slice(l.content);
+        out.extend_from_slice(l.eol);
+    }
+    let blank = |l: &text::Line<'_>| l.content.iter().all(|b| b.is_ascii_whitespace());
+    let mut host_line = at + 2;
+    if at > 0 {
+        let prev = &lines[at - 1];
+        if prev.eol.is_empty() {
+            out.extend_from_slice(eol.as_bytes());
+        }
+        if !blank(prev) {
+            out.extend_from_slice(eol.as_bytes());
+            host_line += 1;
+        }
+    }
+    if at < lines.len() {
+        for b in &block {
+            out.extend_from_slice(b.as_bytes());
+            out.extend_from_slice(eol.as_bytes());
+        }
+        if global_conflict.is_none() && !blank(&lines[at]) {
+            out.extend_from_slice(eol.as_bytes());
+        }
+        for l in &lines[at..] {
+            out.extend_from_slice(l.content);
+            out.extend_from_slice(l.eol);
+        }
+    } else {
+        // Appending: keep a missing final newline missing.
+        let final_eol = lines.last().is_none_or(|l| !l.eol.is_empty());
+        out.extend_from_slice(block.join(eol).as_bytes());
+        if final_eol {
+            out.extend_from_slice(eol.as_bytes());
+        }
+    }
+
+    let after = scratch.resolve(input, &out)?;
+    if let Some(problem) = goal_problem(&after, &key, &scratch, path, home) {
+        return Err(format!(
+            "cannot make {} the first key for {} by editing {shown_file}: after the edit {problem}",
+            shown_path(&key, home),
+            input.host
+        ));
+    }
+    let place = match global_conflict {
+        Some(i) => format!(
+            "at the top of {shown_file} (line {} {} for every host), followed by `Host *` \
+             so the lines that were global stay global",
+            i + 1,
+            global_reason(keywords[i].as_deref())
+        ),
+        None => format!("at line {host_line} of {shown_file}, before every other block"),
+    };
+    Ok(ConfigEdit {
+        path: path.to_path_buf(),
+        new_bytes: out,
+        summary: format!(
+            "Add a `Host {host}` block with IdentitiesOnly yes and IdentityFile {value} {place}. \
+             ssh will then offer only these keys, in this order: {}.",
+            order(&after, home)
+        ),
+    })
+}
+
+/// Plan the edit that points the IdentityFile line at `origin_line` (1-based) of `path`
+/// at `replacement` instead of the missing `stale` key.
+///
+/// Only the value changes: the keyword's spelling, indentation, separator (`=` or
+/// whitespace), quoting style and anything after the value (a comment) stay; the new value
+/// is written with `~/` when under home. Verified by re-resolving: `replacement` must take
+/// `stale`'s place in the IdentityFile order. `Err` when the line is not an IdentityFile
+/// line that supplies `stale` for this destination, or when the result does not verify
+/// (e.g. `replacement` is already listed earlier).
+pub fn identity_path(
+    file_bytes: &[u8],
+    path: &Path,
+    input: &ConfigInput,
+    stale: &Path,
+    origin_line: usize,
+    replacement: &Path,
+) -> Result<ConfigEdit, String> {
+    ensure_user_config(path, input)?;
+    let home = input.home.as_path();
+    let shown_file = shown_path(path, home);
+    let stale = absolute(stale, home)?;
+    let replacement = absolute(replacement, home)?;
+    let lines = split_lines(file_bytes);
+    let idx = origin_line
+        .checked_sub(1)
+        .filter(|&i| i < lines.len())
+        .ok_or_else(|| format!("{shown_file} has no line {origin_line}"))?;
+    let line = lines[idx];
+    let content = std::str::from_utf8(line.content)
+        .map_err(|_| format!("line {origin_line} of {shown_file} is not valid UTF-8"))?;
+    let d = directive(content)
+        .filter(|d| d.keyword == "identityfile")
+        .ok_or_else(|| format!("line {origin_line} of {shown_file} is not an IdentityFile line"))?;
+    let (end, style) = first_word(content, d.rest_start)
+        .map_err(|e| format!("line {origin_line} of {shown_file}: {e}"))?;
+    let word = render_word(&config_text(&replacement, home)?, style);
+    let new_line = format!("{}{word}{}", &content[..d.rest_start], &content[end..]);
+
+    let mut out: Vec<u8> = Vec::with_capacity(file_bytes.len() + word.len());
+    for (i, l) in lines.iter().enumerate() {
+        if i == idx {
+            out.extend_from_slice(new_line.as_bytes());
+        } else {
+            out.extend_from_slice(l.content);
+        }
+        out.extend_from_slice(l.eol);
+    }
+
+    let scratch = Scratch::new()?;
+    let at_line = |v: &Value| matches!(&v.origin, Origin::File { path: p, line } if p == scratch.path() && *line == origin_line);
+    let before = scratch.resolve(input, file_bytes)?;
+    let before_list = before.get_all("identityfile");
+    let pos = before_list.iter().position(at_line).ok_or_else(|| {
+        format!(
+            "line {origin_line} of {shown_file} does not supply an IdentityFile for {} \
+             (its block does not apply, or it repeats an earlier line)",
+            input.host
+        )
+    })?;
+    if Path::new(&before_list[pos].value) != stale {
+        return Err(format!(
+            "line {origin_line} of {shown_file} names {}, not {}",
+            shown_path(Path::new(&before_list[pos].value), home),
+            shown_path(&stale, home)
+        ));
+    }
+    let after = scratch.resolve(input, &out)?;
+    let after_list = after.get_all("identityfile");
+    let ok = after_list
+        .get(pos)
+        .is_some_and(|v| at_line(v) && Path::new(&v.value) == replacement);
+    if !ok {
+        return Err(format!(
+            "rewriting line {origin_line} of {shown_file} would not put {} in place of {} \
+             (IdentityFile order would be: {})",
+            shown_path(&replacement, home),
+            shown_path(&stale, home),
+            order(&after, home)
+        ));
+    }
+    Ok(ConfigEdit {
+        path: path.to_path_buf(),
+        new_bytes: out,
+        summary: format!(
+            "Line {origin_line} of {shown_file} becomes `{}` (was `{}`). IdentityFile order: {}.",
+            new_line.trim(),
+            content.trim(),
+            order(&after, home)
+        ),
+    })
+}
+
+/// `key` as an absolute path (`~/` expanded with `home`).
+fn absolute(key: &Path, home: &Path) -> Result<PathBuf, String> {
+    let s = key.to_string_lossy();
+    let p = if s == "~" {
+        home.to_path_buf()
+    } else if let Some(rest) = s.strip_prefix("~/") {
+        home.join(rest)
+    } else {
+        key.to_path_buf()
+    };
+    if p.is_absolute() {
+        Ok(p)
+    } else {
+        Err(format!("{} is not an absolute path", key.display()))
+    }
+}
+
+/// The key path as ssh_config text: `~/` when under home, `%` doubled (IdentityFile
+/// values are `%`-expanded). `Err` for paths ssh_config cannot express.
+fn config_text(key: &Path, home: &Path) -> Result<String, String> {
+    if key.to_str().is_none() || home.to_str().is_none() {
+        return Err(format!("{} is not valid UTF-8", key.display()));
+    }
+    let shown = shown_path(key, home);
+    if shown.contains("${") || shown.contains(['\n', '\r']) {
+        return Err(format!("{shown} cannot be written in an ssh_config file"));
+    }
+    Ok(shown.replace('%', "%%"))
+}
+
+/// The host as a `Host` pattern that matches exactly it.
+fn host_pattern(host: &str) -> Result<&str, String> {
+    let bad = host.is_empty()
+        || host.starts_with(['!', '#'])
+        || host
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "*?\"'\\".contains(c));
+    if bad {
+        Err(format!(
+            "cannot write a Host block that matches exactly \"{host}\""
+        ))
+    } else {
+        Ok(host)
+    }
+}
+
+/// Why `r` does not offer `key` first with IdentitiesOnly, or `None` when it does.
+fn goal_problem(
+    r: &ResolvedConfig,
+    key: &Path,
+    scratch: &Scratch,
+    real: &Path,
+    home: &Path,
+) -> Option<String> {
+    let origin = |v: &Value| describe(&v.origin, scratch, real, home);
+    match r.get("identitiesonly") {
+        Some(v) if v.value == "yes" => {}
+        Some(v) => {
+            return Some(format!(
+                "IdentitiesOnly would be {} (from {})",
+                v.value,
+                origin(v)
+            ))
+        }
+        None => return Some("IdentitiesOnly would not be set".to_string()),
+    }
+    match r.get_all("identityfile").first() {
+        Some(v) if Path::new(&v.value) == key => None,
+        Some(v) => Some(format!(
+            "the first IdentityFile would be {} (from {})",
+            shown_path(Path::new(&v.value), home),
+            origin(v)
+        )),
+        None => Some("no IdentityFile would be set".to_string()),
+    }
+}
+
+/// An origin for messages, with the scratch file shown as the real file.
+fn describe(origin: &Origin, scratch: &Scratch, real: &Path, home: &Path) -> String {
+    match origin {
+        Origin::File { path, line } if path == scratch.path() => Origin::File {
+            path: real.to_path_buf(),
+            line: *line,
+        }
+        .describe(home),
+        o => o.describe(home),
+    }
+}
+
+/// The resolved IdentityFile order, numbered, with `~`.
+fn order(r: &ResolvedConfig, home: &Path) -> String {
+    r.get_all("identityfile")
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{}. {}", i + 1, shown_path(Path::new(&v.value), home)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why a global line forces the block to the top.
+fn global_reason(k: Option<&str>) -> &'static str {
+    match k {
+        Some("identityfile") => "sets IdentityFile",
+        Some("identitiesonly") => "sets IdentitiesOnly",
+        _ => "is an Include that may set IdentityFile or IdentitiesOnly",
+    }
+}

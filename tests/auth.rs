@@ -1,0 +1,432 @@
+//! End-to-end tests of the auth and session stages against a real sshd on 127.0.0.1, logging in
+//! as the current user with fixture keys (and a real ssh-agent where the test is about agents).
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use common::agent::Agent;
+use common::sshd::{self, KeyKind, Sshd};
+use common::{sshdoctor, Home, Report};
+
+/// The user the tests run as: the only account sure to exist on the test machine.
+fn user() -> &'static str {
+    static USER: OnceLock<String> = OnceLock::new();
+    USER.get_or_init(|| {
+        let output = Command::new("id").arg("-un").output().expect("run id -un");
+        assert!(output.status.success(), "id -un failed");
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    })
+}
+
+/// A server with only an ed25519 host key (fast to start) and `extra` sshd config (which wins).
+fn server(extra: &str) -> Sshd {
+    Sshd::builder()
+        .host_keys(&[KeyKind::Ed25519])
+        .extra_config(extra)
+        .start()
+}
+
+/// A known_hosts file in the fixture home holding the server's host key.
+fn known_hosts(sshd: &Sshd, home: &Home) -> PathBuf {
+    home.write_file(
+        ".ssh/known_hosts_fixture",
+        &format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    )
+}
+
+/// Probes `USER@127.0.0.1` on the server's port with its host key known, plus `extra`
+/// arguments (before the destination).
+fn probe(sshd: &Sshd, home: &Home, extra: &[&str]) -> Report {
+    let kh = known_hosts(sshd, home);
+    let mut args: Vec<String> = vec![
+        "-p".into(),
+        sshd.port().to_string(),
+        "-o".into(),
+        format!("UserKnownHostsFile={}", kh.display()),
+        "-o".into(),
+        "GlobalKnownHostsFile=/dev/null".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push(format!("{}@127.0.0.1", user()));
+    sshdoctor().home(home).args(&args).run_report()
+}
+
+/// A passphrase-less key `<home>/.ssh/<name>`, authorized on the server for the current user.
+fn authorized_key(sshd: &Sshd, home: &Home, kind: KeyKind, name: &str) -> PathBuf {
+    let path = home.generate_key(kind, name);
+    sshd.authorize(user(), &home.public_key(name));
+    path
+}
+
+/// How sshdoctor shows a path below the home: `~/...`.
+fn shown(home: &Home, path: &Path) -> String {
+    match path.strip_prefix(home.path()) {
+        Ok(rest) => format!("~/{}", rest.display()),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+/// The `SHA256:...` fingerprint `ssh-keygen -lf` prints for a key file.
+fn fingerprint(path: &Path) -> String {
+    let output = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(path)
+        .output()
+        .expect("run ssh-keygen -lf");
+    assert!(output.status.success(), "ssh-keygen -lf {}", path.display());
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .nth(1)
+        .expect("fingerprint field")
+        .to_owned()
+}
+
+fn chmod(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("chmod {mode:o} {}: {e}", path.display()));
+}
+
+fn arg(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Asserts the login worked: exit 0, ok, auth and session passed (or `session` status), no error.
+fn assert_login_ok(report: &Report, session: &str) {
+    report.assert_exit(0);
+    assert_eq!(report.json()["ok"], true, "ok\n{}", report.dump());
+    assert_eq!(
+        report.first_error(),
+        None,
+        "no error finding expected\n{}",
+        report.dump()
+    );
+    report.assert_statuses(&[("auth", "pass"), ("session", session)]);
+}
+
+fn assert_contains(report: &Report, haystack: &str, needle: &str, what: &str) {
+    assert!(
+        haystack.contains(needle),
+        "{what} should contain {needle:?}, got {haystack:?}\n{}",
+        report.dump()
+    );
+}
+
+/// A finding's `detail` field.
+fn detail(report: &Report, id: &str) -> String {
+    report.finding(id)["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A finding's `fix` field.
+fn fix(report: &Report, id: &str) -> String {
+    report.finding(id)["fix"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn healthy_rsa_login_through_host_alias() {
+    let sshd = server("");
+    let home = Home::new();
+    let key = authorized_key(&sshd, &home, KeyKind::Rsa, "id_rsa_alias");
+    let kh = known_hosts(&sshd, &home);
+    home.write_config(&format!(
+        "Host myalias\n    HostName 127.0.0.1\n    Port {}\n    User {}\n    IdentityFile {}\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n",
+        sshd.port(),
+        user(),
+        key.display(),
+        kh.display()
+    ));
+    let report = sshdoctor().home(&home).arg("myalias").run_report();
+    assert_login_ok(&report, "pass");
+    let (_, config_summary) = report.check("config");
+    assert_contains(&report, &config_summary, "alias myalias", "config summary");
+    let (_, auth_summary) = report.check("auth");
+    assert_contains(&report, &auth_summary, &shown(&home, &key), "auth summary");
+    assert!(
+        report.findings().is_empty(),
+        "a healthy login has no findings\n{}",
+        report.dump()
+    );
+}
+
+#[test]
+fn seventh_configured_key_hits_max_auth_tries() {
+    let sshd = server("MaxAuthTries 6");
+    let home = Home::new();
+    let mut config = String::new();
+    let mut keys = Vec::new();
+    for i in 1..=7 {
+        let name = format!("k{i}");
+        let path = if i == 7 {
+            authorized_key(&sshd, &home, KeyKind::Ed25519, &name)
+        } else {
+            home.generate_key(KeyKind::Ed25519, &name)
+        };
+        config.push_str(&format!("IdentityFile {}\n", path.display()));
+        keys.push(path);
+    }
+    home.write_config(&config);
+    let report = probe(&sshd, &home, &[]);
+    report.assert_exit(1);
+    report.assert_first_error("auth.too_many_failures");
+    let right = &keys[6];
+    let detail = detail(&report, "auth.too_many_failures");
+    assert_contains(&report, &detail, &shown(&home, right), "detail");
+    assert_contains(&report, &detail, "allows 6", "detail");
+    assert_contains(&report, &detail, "key 7", "detail");
+    let fix = fix(&report, "auth.too_many_failures");
+    assert_contains(&report, &fix, "IdentitiesOnly yes", "fix");
+    assert_contains(
+        &report,
+        &fix,
+        &format!("IdentityFile {}", right.display()),
+        "fix",
+    );
+    assert!(
+        report
+            .evidence("auth.too_many_failures")
+            .iter()
+            .any(|e| e.starts_with("accepted: ") && e.ends_with(&fingerprint(right))),
+        "evidence names the accepted key\n{}",
+        report.dump()
+    );
+    // The probe reconnected past the limit, logged in with the 7th key and went on.
+    report.assert_statuses(&[("auth", "fail")]);
+    assert_ne!(
+        report.status("session"),
+        "skipped",
+        "the diagnosis continues past the limit\n{}",
+        report.dump()
+    );
+}
+
+#[test]
+fn six_agent_keys_before_the_configured_key_hit_max_auth_tries() {
+    let sshd = server("MaxAuthTries 6");
+    let home = Home::new();
+    let agent = Agent::start();
+    for i in 1..=6 {
+        let path = home.generate_key(KeyKind::Ed25519, &format!("agent{i}"));
+        agent.add(&path);
+    }
+    let right = authorized_key(&sshd, &home, KeyKind::Ed25519, "right");
+    home.write_config(&format!(
+        "IdentityAgent {}\nIdentityFile {}\n",
+        agent.socket().display(),
+        right.display()
+    ));
+    let report = probe(&sshd, &home, &[]);
+    report.assert_exit(1);
+    report.assert_first_error("auth.too_many_failures");
+    let detail = detail(&report, "auth.too_many_failures");
+    assert_contains(&report, &detail, &shown(&home, &right), "detail");
+    assert_contains(&report, &detail, "allows 6", "detail");
+    let fix = fix(&report, "auth.too_many_failures");
+    assert_contains(&report, &fix, "IdentitiesOnly yes", "fix");
+}
+
+#[test]
+fn stale_identity_file_is_the_first_error() {
+    let sshd = server("");
+    let home = Home::new();
+    let stale = home.ssh_dir().join("id_moved_away");
+    home.write_config(&format!(
+        "# the key moved\nIdentityFile {}\n",
+        stale.display()
+    ));
+    let report = probe(&sshd, &home, &[]);
+    report.assert_exit(1);
+    report.assert_first_error("key.missing");
+    let finding = report.finding("key.missing");
+    assert_eq!(finding["severity"], "error", "{}", report.dump());
+    let text = report.finding_text("key.missing");
+    assert_contains(&report, &text, &stale.display().to_string(), "key.missing");
+    assert_contains(&report, &text, "~/.ssh/config line 2", "key.missing");
+    assert_eq!(report.status("auth"), "fail", "{}", report.dump());
+}
+
+#[test]
+fn world_readable_key_is_unprotected() {
+    let sshd = server("");
+    let home = Home::new();
+    let key = authorized_key(&sshd, &home, KeyKind::Ed25519, "open_key");
+    chmod(&key, 0o644);
+    let report = probe(&sshd, &home, &["-i", &arg(&key)]);
+    report.assert_exit(1);
+    report.assert_first_error("key.unprotected");
+    let text = report.finding_text("key.unprotected");
+    assert_contains(&report, &text, "0644", "key.unprotected");
+    let actions = report.finding("key.unprotected")["actions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let action = actions
+        .iter()
+        .find(|a| a["id"] == "permissions.fix")
+        .unwrap_or_else(|| panic!("no permissions.fix action\n{}", report.dump()));
+    let command = action["command"].as_str().unwrap_or_default();
+    assert_contains(&report, command, "chmod 600", "permissions.fix command");
+    assert_contains(
+        &report,
+        command,
+        &key.display().to_string(),
+        "permissions.fix command",
+    );
+    assert_eq!(
+        fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o644,
+        "report mode must not change the key's mode"
+    );
+}
+
+#[test]
+fn group_writable_user_config_is_refused() {
+    let sshd = server("");
+    let home = Home::new();
+    let key = authorized_key(&sshd, &home, KeyKind::Ed25519, "id_cfg");
+    let config = home.write_config(&format!("IdentityFile {}\n", key.display()));
+    chmod(&config, 0o664);
+    let report = probe(&sshd, &home, &[]);
+    report.assert_exit(1);
+    report.assert_first_error("config.bad_permissions");
+    let text = report.finding_text("config.bad_permissions");
+    assert_contains(&report, &text, "0664", "config.bad_permissions");
+    assert_eq!(report.status("config"), "fail", "{}", report.dump());
+}
+
+#[test]
+fn unauthorized_key_is_refused() {
+    let sshd = server("");
+    let home = Home::new();
+    let key = home.generate_key(KeyKind::Ed25519, "stranger");
+    let report = probe(&sshd, &home, &["-i", &arg(&key)]);
+    report.assert_exit(1);
+    report.assert_first_error("auth.no_accepted_key");
+    let expected = format!("refused: {} {}", shown(&home, &key), fingerprint(&key));
+    let evidence = report.evidence("auth.no_accepted_key");
+    assert!(
+        evidence.contains(&expected),
+        "evidence should list {expected:?}\n{}",
+        report.dump()
+    );
+    report.assert_statuses(&[("auth", "fail"), ("session", "skipped")]);
+}
+
+#[test]
+fn encrypted_key_needs_its_passphrase() {
+    const PASSPHRASE: &str = "secretpass-7731-zq";
+    let sshd = server("");
+    let home = Home::new();
+    let key = home.ssh_dir().join("locked");
+    let output = Command::new("ssh-keygen")
+        .args([
+            "-q", "-t", "ed25519", "-C", "locked", "-N", PASSPHRASE, "-f",
+        ])
+        .arg(&key)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ssh-keygen");
+    assert!(output.status.success(), "ssh-keygen -N failed");
+    sshd.authorize(user(), &home.public_key("locked"));
+    let report = probe(&sshd, &home, &["-i", &arg(&key)]);
+    report.assert_exit(1);
+    report.assert_first_error("auth.key_passphrase_needed");
+    let text = report.finding_text("auth.key_passphrase_needed");
+    assert_contains(
+        &report,
+        &text,
+        &fingerprint(&key),
+        "auth.key_passphrase_needed",
+    );
+    assert_contains(&report, &text, "ssh-add", "auth.key_passphrase_needed");
+    assert!(
+        !report.stdout.contains(PASSPHRASE) && !report.stderr.contains(PASSPHRASE),
+        "the passphrase must never appear in the output\n{}",
+        report.dump()
+    );
+}
+
+#[test]
+fn server_without_usable_methods() {
+    let sshd = server(
+        "PubkeyAuthentication no\nPasswordAuthentication no\nKbdInteractiveAuthentication no",
+    );
+    let home = Home::new();
+    let key = home.generate_key(KeyKind::Ed25519, "unused");
+    let report = probe(&sshd, &home, &["-i", &arg(&key)]);
+    report.assert_exit(1);
+    report.assert_first_error("auth.method_not_allowed");
+    report.assert_statuses(&[("auth", "fail"), ("session", "skipped")]);
+}
+
+#[test]
+fn nologin_account_has_no_shell() {
+    let sshd = server("ForceCommand /usr/sbin/nologin");
+    let home = Home::new();
+    let key = authorized_key(&sshd, &home, KeyKind::Ed25519, "id_nologin");
+    let report = probe(&sshd, &home, &["-i", &arg(&key)]);
+    report.assert_exit(1);
+    report.assert_first_error("session.no_shell");
+    report.assert_statuses(&[("auth", "pass"), ("session", "fail")]);
+    let text = report.finding_text("session.no_shell");
+    assert_contains(&report, &text, "not available", "session.no_shell");
+}
+
+#[test]
+fn sha1_only_rsa_server_has_no_mutual_signature() {
+    let extra = "PubkeyAcceptedAlgorithms ssh-rsa";
+    sshd::check_config(extra).expect("this sshd accepts PubkeyAcceptedAlgorithms ssh-rsa");
+    let sshd = server(extra);
+    let home = Home::new();
+    let key = authorized_key(&sshd, &home, KeyKind::Rsa, "id_legacy");
+    let report = probe(&sshd, &home, &["-i", &arg(&key)]);
+    report.assert_exit(1);
+    report.assert_first_error("auth.no_mutual_signature");
+
+    let allowed = probe(
+        &sshd,
+        &home,
+        &["-i", &arg(&key), "-o", "PubkeyAcceptedAlgorithms=+ssh-rsa"],
+    );
+    assert_login_ok(&allowed, "pass");
+}
+
+#[test]
+fn forced_echo_is_a_noisy_startup() {
+    let sshd = server("ForceCommand echo welcome");
+    let home = Home::new();
+    let key = authorized_key(&sshd, &home, KeyKind::Ed25519, "id_noisy");
+    let report = probe(&sshd, &home, &["-i", &arg(&key)]);
+    assert_login_ok(&report, "warn");
+    let finding = report.finding("session.noisy_startup");
+    assert_eq!(finding["severity"], "warning", "{}", report.dump());
+    assert_contains(
+        &report,
+        &report.finding_text("session.noisy_startup"),
+        "welcome",
+        "session.noisy_startup",
+    );
+}
+
+#[test]
+fn server_without_sftp_is_a_warning() {
+    let sshd = server("Subsystem other /bin/true");
+    let home = Home::new();
+    let key = authorized_key(&sshd, &home, KeyKind::Ed25519, "id_nosftp");
+    let report = probe(&sshd, &home, &["-i", &arg(&key)]);
+    assert_login_ok(&report, "warn");
+    let finding = report.finding("session.no_sftp");
+    assert_eq!(finding["severity"], "warning", "{}", report.dump());
+    report.assert_no_finding("session.no_shell");
+}
