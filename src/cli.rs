@@ -182,6 +182,7 @@ fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
         home: config::home_dir(),
         local_user: config::local_user(),
         local_hostname: config::local_hostname(),
+        passwd_home: config::passwd_home_of_current_user().map(PathBuf::from),
     })
 }
 

@@ -19,7 +19,7 @@ mod system;
 mod tests;
 mod tokens;
 
-pub use system::{home_dir, local_hostname, local_uid, local_user};
+pub use system::{home_dir, local_hostname, local_uid, local_user, passwd_home_of_current_user};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -102,6 +102,9 @@ pub struct ConfigInput {
     pub local_user: String,
     /// The local host name (%L is its first component, %l the full name).
     pub local_hostname: String,
+    /// The home directory of the passwd entry, where ssh itself expands `~`, when it differs
+    /// from `home` (e.g. `sudo` keeping `$HOME`); None means the same as `home`.
+    pub passwd_home: Option<PathBuf>,
 }
 
 /// The effective configuration for one destination.

@@ -97,7 +97,10 @@ pub fn identities_only(
     let home = input.home.as_path();
     let key = absolute(key, home)?;
     let host = host_pattern(&input.host)?;
-    let value = render_word(&config_text(&key, home)?, text::Quoting::Bare);
+    let value = render_word(
+        &config_text(&key, home, tilde_ok(input))?,
+        text::Quoting::Bare,
+    );
     let scratch = Scratch::new()?;
     let shown_file = shown_path(path, home);
 
@@ -246,7 +249,7 @@ pub fn identity_path(
         .ok_or_else(|| format!("line {origin_line} of {shown_file} is not an IdentityFile line"))?;
     let (end, style) = first_word(content, d.rest_start)
         .map_err(|e| format!("line {origin_line} of {shown_file}: {e}"))?;
-    let word = render_word(&config_text(&replacement, home)?, style);
+    let word = render_word(&config_text(&replacement, home, tilde_ok(input))?, style);
     let new_line = format!("{}{word}{}", &content[..d.rest_start], &content[end..]);
 
     let mut out: Vec<u8> = Vec::with_capacity(file_bytes.len() + word.len());
@@ -322,11 +325,21 @@ fn absolute(key: &Path, home: &Path) -> Result<PathBuf, String> {
 
 /// The key path as ssh_config text: `~/` when under home, `%` doubled (IdentityFile
 /// values are `%`-expanded). `Err` for paths ssh_config cannot express.
-fn config_text(key: &Path, home: &Path) -> Result<String, String> {
+/// Whether `~` in a written path means `input.home` to ssh too.
+fn tilde_ok(input: &ConfigInput) -> bool {
+    input.passwd_home.as_deref().is_none_or(|p| p == input.home)
+}
+
+fn config_text(key: &Path, home: &Path, tilde_ok: bool) -> Result<String, String> {
     if key.to_str().is_none() || home.to_str().is_none() {
         return Err(format!("{} is not valid UTF-8", key.display()));
     }
-    let shown = shown_path(key, home);
+    // ssh expands `~` from the passwd entry, not $HOME: write `~/` only where both agree.
+    let shown = if tilde_ok {
+        shown_path(key, home)
+    } else {
+        key.display().to_string()
+    };
     if shown.contains("${") || shown.contains(['\n', '\r']) {
         return Err(format!("{shown} cannot be written in an ssh_config file"));
     }

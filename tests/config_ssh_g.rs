@@ -357,6 +357,7 @@ fn check_case(case: &Case, dir: &Path, tilde_home: &str) -> Vec<String> {
         home: home.clone(),
         local_user: config::local_user(),
         local_hostname: config::local_hostname(),
+        passwd_home: None,
     };
     let ours: ResolvedConfig = config::resolve(&input);
 
@@ -495,6 +496,7 @@ fn exec_blocks_are_reported_unevaluated() {
         home: dir.path().to_path_buf(),
         local_user: "me".into(),
         local_hostname: "box".into(),
+        passwd_home: None,
         ..ConfigInput::default()
     };
     let r = config::resolve(&input);

@@ -105,6 +105,7 @@ async fn plan_attempts(
         home: home.to_path_buf(),
         local_user: config::local_user(),
         local_hostname: config::local_hostname(),
+        passwd_home: None,
     };
     let resolved = config::resolve(&input);
     let plan = identities::plan(

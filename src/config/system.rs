@@ -62,6 +62,15 @@ pub(crate) fn passwd_home(user: &str) -> Option<String> {
         .map(|e| e.dir)
 }
 
+/// The current uid's home directory from the passwd file: where ssh expands `~` in paths.
+pub fn passwd_home_of_current_user() -> Option<String> {
+    let uid = local_uid();
+    passwd_entries()
+        .into_iter()
+        .find(|e| e.uid == uid)
+        .map(|e| e.dir)
+}
+
 /// The home directory: `$HOME` if set, else the passwd entry of the current uid, else `/`.
 pub fn home_dir() -> PathBuf {
     if let Some(h) = non_empty_env("HOME") {

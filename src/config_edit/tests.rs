@@ -37,6 +37,7 @@ impl Env {
             home: self.home().to_path_buf(),
             local_user: "me".into(),
             local_hostname: "box.local".into(),
+            passwd_home: None,
         }
     }
 

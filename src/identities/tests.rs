@@ -65,6 +65,7 @@ impl Env {
             home: self.home().to_path_buf(),
             local_user: "me".into(),
             local_hostname: "box".into(),
+            passwd_home: None,
         })
     }
 
@@ -434,6 +435,7 @@ async fn local_permissions() {
         home: env.home().to_path_buf(),
         local_user: "me".into(),
         local_hostname: "box".into(),
+        passwd_home: None,
     });
     let kinds: Vec<_> = local_problems(&r).iter().map(|l| l.kind.clone()).collect();
     assert_eq!(
