@@ -451,7 +451,6 @@ fn sha1_only_rsa_server_refuses_the_sha2_signature_like_ssh() {
 /// entry of its own list that the server's server-sig-algs names — `ssh-rsa` here, which this
 /// server takes — and logs in.
 #[test]
-#[ignore = "engine bug: rsa_sig_alg only considers the server's best SHA-2 hash; it reports auth.no_mutual_signature although server-sig-algs lists ssh-rsa and ssh logs in with it"]
 fn client_sha1_only_rsa_logs_in_when_the_server_lists_ssh_rsa() {
     let extra = "PubkeyAcceptedAlgorithms ssh-rsa";
     sshd::check_config(extra).expect("this sshd accepts PubkeyAcceptedAlgorithms ssh-rsa");

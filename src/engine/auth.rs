@@ -87,29 +87,40 @@ pub(crate) struct AuthInput {
     pub timeout: Duration,
 }
 
-/// The RSA signature algorithm OpenSSH would use with this server (key_sig_algorithm), or None
-/// when PubkeyAcceptedAlgorithms leaves none: "no mutual signature algorithm".
+/// The RSA signature algorithm OpenSSH would use with this server (key_sig_algorithm): the first
+/// RSA algorithm of the client's PubkeyAcceptedAlgorithms, in the client's order, that the
+/// server's server-sig-algs lists; with no server-sig-algs, `ssh-rsa` if the client allows it.
+/// None: "no mutual signature algorithm".
+///
+/// russh reveals only the best RSA hash the server lists. OpenSSH servers list every signature
+/// algorithm they implement, so one listing rsa-sha2-512 also lists rsa-sha2-256 and ssh-rsa.
 fn rsa_sig_alg(
     server: Option<Option<HashAlg>>,
     accepted: &[String],
 ) -> Option<(String, Option<HashAlg>)> {
-    let wanted = match server {
-        Some(Some(HashAlg::Sha512)) => ("rsa-sha2-512", Some(HashAlg::Sha512)),
-        Some(Some(_)) => ("rsa-sha2-256", Some(HashAlg::Sha256)),
-        // No server-sig-algs, or only ssh-rsa: OpenSSH signs with SHA-1 `ssh-rsa` if allowed.
-        _ => ("ssh-rsa", None),
+    let listed: &[&str] = match server {
+        Some(Some(HashAlg::Sha512)) => &["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
+        Some(Some(_)) => &["rsa-sha2-256", "ssh-rsa"],
+        // Only ssh-rsa, or no server-sig-algs at all (OpenSSH then uses the key's own name).
+        _ => &["ssh-rsa"],
     };
-    if accepted.iter().any(|a| a == wanted.0) {
-        return Some((wanted.0.to_string(), wanted.1));
-    }
-    // A server that lists rsa-sha2-512 also takes rsa-sha2-256 in practice; follow the client's order.
-    if wanted.0 == "rsa-sha2-512" && accepted.iter().any(|a| a == "rsa-sha2-256") {
-        return Some(("rsa-sha2-256".into(), Some(HashAlg::Sha256)));
-    }
-    None
+    accepted
+        .iter()
+        .find(|a| listed.contains(&a.as_str()))
+        .map(|a| {
+            let hash = match a.as_str() {
+                "rsa-sha2-512" => Some(HashAlg::Sha512),
+                "rsa-sha2-256" => Some(HashAlg::Sha256),
+                _ => None,
+            };
+            (a.clone(), hash)
+        })
 }
 
 fn methods_text(m: &russh::MethodSet) -> String {
+    if m.is_empty() {
+        return "(none)".into();
+    }
     m.iter().map(<&str>::from).collect::<Vec<_>>().join(",")
 }
 
@@ -1046,7 +1057,9 @@ async fn no_login_findings(
         cx.log(Stage::Auth, Level::Info, "Only password or keyboard-interactive login is left; sshdoctor sends no password in report mode").await;
         return "password login possible (not tried in report mode)".into();
     }
-    let why = if !server_pubkey {
+    let why = if methods.is_empty() {
+        "the server allows no method at all".to_string()
+    } else if !server_pubkey {
         format!("the server allows only {}", methods_text(methods))
     } else if !pubkey_on {
         "PubkeyAuthentication is off in your configuration".to_string()
@@ -1076,4 +1089,38 @@ async fn no_login_findings(
     )
     .await;
     "no usable authentication method".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(names: &str) -> Vec<String> {
+        names.split(',').map(String::from).collect()
+    }
+
+    #[test]
+    fn rsa_signature_follows_the_clients_order_among_what_the_server_lists() {
+        let defaults = list("ssh-ed25519,rsa-sha2-512,rsa-sha2-256");
+        let sha2 = Some(Some(HashAlg::Sha512));
+        assert_eq!(
+            rsa_sig_alg(sha2, &defaults),
+            Some(("rsa-sha2-512".into(), Some(HashAlg::Sha512)))
+        );
+        assert_eq!(
+            rsa_sig_alg(sha2, &list("ssh-rsa")),
+            Some(("ssh-rsa".into(), None))
+        );
+        assert_eq!(
+            rsa_sig_alg(sha2, &list("rsa-sha2-256,ssh-rsa")),
+            Some(("rsa-sha2-256".into(), Some(HashAlg::Sha256)))
+        );
+        // An old server (ssh-rsa only, or no server-sig-algs): no mutual algorithm by default.
+        assert_eq!(rsa_sig_alg(Some(None), &defaults), None);
+        assert_eq!(rsa_sig_alg(None, &defaults), None);
+        assert_eq!(
+            rsa_sig_alg(None, &list("rsa-sha2-512,ssh-rsa")),
+            Some(("ssh-rsa".into(), None))
+        );
+    }
 }
