@@ -494,3 +494,90 @@ fn server_without_sftp_is_a_warning() {
     assert_eq!(finding["severity"], "warning", "{}", report.dump());
     report.assert_no_finding("session.no_shell");
 }
+
+/// An old server (russh stand-in) whose server-sig-algs names only `ssh-rsa` for RSA keys:
+/// OpenSSH 9.2 skips the RSA key ("no mutual signature algorithm"), and so does sshdoctor's
+/// model of it; allowing ssh-rsa for the host makes the key usable, for both.
+#[test]
+fn sha1_only_server_sig_algs_is_no_mutual_signature() {
+    use common::fake_ssh::FakeSsh;
+    let home = Home::new();
+    let host_key = home.generate_key(KeyKind::Ed25519, "fake_host_key");
+    let server = FakeSsh::sha1_rsa_only(&host_key);
+    let host_pub = home.public_key("fake_host_key");
+    let kh = home.write_file(
+        ".ssh/known_hosts_fake",
+        &format!(
+            "[127.0.0.1]:{} {}\n",
+            server.port(),
+            host_pub
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    );
+    let key = home.generate_key(KeyKind::Rsa, "id_rsa_old");
+    let base = |extra: &[&str]| {
+        let mut args: Vec<String> = vec![
+            "-p".into(),
+            server.port().to_string(),
+            "-o".into(),
+            format!("UserKnownHostsFile={}", kh.display()),
+            "-o".into(),
+            "GlobalKnownHostsFile=/dev/null".into(),
+            "-o".into(),
+            "IdentitiesOnly=yes".into(),
+            "-i".into(),
+            arg(&key),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.push(format!("{}@127.0.0.1", user()));
+        args
+    };
+
+    // The real client agrees: it will not sign with SHA-1.
+    let out = Command::new("ssh")
+        .args(["-F", "/dev/null"])
+        .args(base(&[
+            "-v",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentityAgent=none",
+        ]))
+        .arg("true")
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ssh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no mutual signature algorithm"),
+        "ssh -v says why it skips the key:\n{stderr}"
+    );
+
+    let report = sshdoctor().home(&home).args(&base(&[])).run_report();
+    report.assert_first_error("auth.no_mutual_signature");
+    assert_contains(
+        &report,
+        &report.finding_text("auth.no_mutual_signature"),
+        "PubkeyAcceptedAlgorithms +ssh-rsa",
+        "fix",
+    );
+
+    let allowed = sshdoctor()
+        .home(&home)
+        .args(&base(&["-o", "PubkeyAcceptedAlgorithms=+ssh-rsa"]))
+        .run_report();
+    assert_eq!(allowed.check("auth").0, "pass", "{}", allowed.dump());
+    report_has_no(&allowed, "auth.no_mutual_signature");
+}
+
+fn report_has_no(report: &Report, id: &str) {
+    assert!(
+        !report.finding_ids().iter().any(|f| f == id),
+        "{id} unexpected\n{}",
+        report.dump()
+    );
+}

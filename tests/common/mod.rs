@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod fake;
+pub mod fake_ssh;
 pub mod sshd;
 
 use std::fmt::Write as _;
