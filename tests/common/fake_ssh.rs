@@ -42,8 +42,10 @@ impl FakeSsh {
     pub fn sha1_rsa_only(host_key: &Path) -> FakeSsh {
         let key =
             russh::keys::load_secret_key(host_key, None).expect("load the fake server's host key");
-        let mut preferred = russh::Preferred::default();
-        preferred.key = Cow::Owned(vec![Algorithm::Ed25519, Algorithm::Rsa { hash: None }]);
+        let preferred = russh::Preferred {
+            key: Cow::Owned(vec![Algorithm::Ed25519, Algorithm::Rsa { hash: None }]),
+            ..Default::default()
+        };
         let config = Arc::new(Config {
             keys: vec![key],
             preferred,
