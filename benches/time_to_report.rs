@@ -7,7 +7,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{fake::closed_port, Home, Sshd, BIN};
+use common::{fake::closed_port, Home, KeyKind, Sshd, BIN};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -68,6 +68,11 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+fn current_user() -> String {
+    let out = Command::new("id").arg("-un").output().expect("id -un");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 fn main() {
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
@@ -77,48 +82,64 @@ fn main() {
     let refused = closed_port();
     let home = Home::new();
     let cfg = home.config_path().display().to_string();
-    let kh = home.path().join("known_hosts_bench").display().to_string();
-    let user = "sshdoctor-bench";
+    // The same work for both tools on the healthy server: key login as the current user with a
+    // known host key, then a command (sshdoctor also checks sftp).
+    let user = current_user();
+    let key = home.generate_key(KeyKind::Ed25519, "bench_key");
+    sshd.authorize(&user, &home.public_key("bench_key"));
+    let kh = home.write_file(
+        ".ssh/known_hosts_bench",
+        &format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    );
+    let (key, kh) = (key.display().to_string(), kh.display().to_string());
+    let common_opts = [
+        "-o".to_string(),
+        format!("UserKnownHostsFile={kh}"),
+        "-o".into(),
+        "GlobalKnownHostsFile=/dev/null".into(),
+        "-o".into(),
+        "IdentitiesOnly=yes".into(),
+        "-o".into(),
+        "IdentityAgent=none".into(),
+        "-i".into(),
+        key.clone(),
+    ];
     println!("time to report, {runs} runs each (release build recommended: cargo bench)\n");
     println!("| target | tool | median | mean | peak RSS |");
     println!("|---|---|---|---|---|");
-    for (name, port) in [("refused port", refused), ("healthy sshd", sshd.port())] {
+    for (name, port) in [
+        ("refused port", refused),
+        ("healthy sshd (key login + command)", sshd.port()),
+    ] {
         let port = port.to_string();
-        let doctor: Vec<String> = [
-            BIN,
-            "--report",
-            "json",
-            "-F",
-            &cfg,
-            "-p",
-            &port,
-            &format!("{user}@127.0.0.1"),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let ssh: Vec<String> = [
-            "ssh",
-            "-F",
-            &cfg,
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            &format!("UserKnownHostsFile={kh}"),
-            "-o",
-            "GlobalKnownHostsFile=/dev/null",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "IdentityFile=none",
-            "-p",
-            &port,
-            &format!("{user}@127.0.0.1"),
-            "true",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let dest = format!("{user}@127.0.0.1");
+        let mut doctor: Vec<String> = [BIN, "--report", "json", "-F", &cfg, "-p", &port]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        doctor.extend(common_opts.iter().cloned());
+        doctor.push(dest.clone());
+        let mut ssh: Vec<String> = ["ssh", "-F", &cfg, "-o", "BatchMode=yes", "-p", &port]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        ssh.extend(common_opts.iter().cloned());
+        ssh.extend([dest, "true".into()]);
+        if port == sshd.port().to_string() {
+            // Measure successful logins only: both must get in before they are timed.
+            for argv in [&doctor, &ssh] {
+                let status = Command::new(&argv[0])
+                    .args(&argv[1..])
+                    .env("HOME", home.path())
+                    .env_remove("SSH_AUTH_SOCK")
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .expect("run");
+                assert!(status.success(), "{} did not log in", argv[0]);
+            }
+        }
         let d = measure(&doctor, home.path(), runs);
         let s = measure(&ssh, home.path(), runs);
         let rss = |x: &Sample| {

@@ -230,6 +230,13 @@ pub(crate) fn verdict(r: &Report) -> String {
             f.title.to_lowercase().trim_end_matches('.')
         ),
         None => {
+            if let Some(c) = r.checks.iter().find(|c| c.status == Status::Fail) {
+                return format!(
+                    "The login did not complete: {}: {}.",
+                    c.stage.title(),
+                    c.summary
+                );
+            }
             let stopped = r.checks.iter().find(|c| c.status == Status::Skipped);
             match stopped {
                 Some(c) => format!(
@@ -266,6 +273,21 @@ mod tests {
         let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["tcp.refused", "banner.closed", "config.parse_error"]);
         assert_eq!(r.root_cause().unwrap().id, "tcp.refused");
+    }
+
+    #[test]
+    fn verdict_names_a_failed_stage_that_has_no_error_finding() {
+        let mut r = Report::default();
+        r.apply(&Event::StageFinished {
+            stage: Stage::Auth,
+            status: Status::Fail,
+            elapsed: Duration::ZERO,
+            summary: "password login possible (not tried in report mode)".into(),
+        });
+        assert_eq!(
+            verdict(&r),
+            "The login did not complete: Authentication: password login possible (not tried in report mode)."
+        );
     }
 
     #[test]
