@@ -749,6 +749,23 @@ async fn log_plan(cx: &Cx, ids: &IdentityPlan) {
             ),
         )
         .await;
+        let size = id.bits().map_or_else(String::new, |b| format!(" {b} bits"));
+        let lock = if id.encrypted {
+            ", encrypted (needs its passphrase)"
+        } else {
+            ""
+        };
+        let comment = if id.comment.is_empty() {
+            String::new()
+        } else {
+            format!(", comment \"{}\"", id.comment)
+        };
+        cx.log(
+            Stage::Auth,
+            Level::Debug2,
+            format!("key {}:{size}{lock}{comment}", id.label()),
+        )
+        .await;
     }
     cx.fact(
         Stage::Auth,
