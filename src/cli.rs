@@ -71,6 +71,13 @@ struct Cli {
     /// With --fix: apply without asking (for scripts).
     #[arg(long, requires = "fix")]
     yes: bool,
+    /// Console: ASCII borders and symbols only (automatic when the locale is not UTF-8).
+    #[arg(long)]
+    ascii: bool,
+    /// Console: write a transcript (the markdown report, the full log, every action taken) to
+    /// FILE when the console closes.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
     /// Show more of the handshake log in text reports (-v, -vv).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     verbose: u8,
@@ -111,6 +118,27 @@ pub fn main() -> ExitCode {
             ))
         }
     };
+    // The console when a person is at a terminal and no report was asked for.
+    use std::io::IsTerminal;
+    if cli.report.is_none()
+        && cli.fix.is_none()
+        && std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal()
+    {
+        let options = crate::console::ConsoleOptions {
+            ascii: cli.ascii || !locale_is_utf8(),
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        let target = input.host.clone();
+        let plan = move || make_plan(&input, timeout);
+        return match crate::console::run(plan, target, options, cli.record.clone()) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("sshdoctor: internal error: {e:#}");
+                ExitCode::from(exit::INTERNAL)
+            }
+        };
+    }
     let format = cli.report.unwrap_or(Format::Text);
     if let Some(action) = &cli.fix {
         return match fix::run(&input, timeout, action, cli.yes, format, cli.verbose) {
@@ -129,6 +157,16 @@ pub fn main() -> ExitCode {
             ExitCode::from(exit::INTERNAL)
         }
     }
+}
+
+/// Whether the locale (LC_ALL, else LC_CTYPE, else LANG) names UTF-8, as terminals expect.
+fn locale_is_utf8() -> bool {
+    let value = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    value.contains("utf-8") || value.contains("utf8")
 }
 
 fn usage(msg: String) -> ExitCode {
@@ -201,14 +239,19 @@ fn run(
     })
 }
 
-/// Resolve the configuration and run every check, headless.
-pub(crate) fn diagnose(input: &ConfigInput, timeout: Option<Duration>) -> anyhow::Result<Report> {
-    let plan = Plan {
+/// Resolve the configuration into what the engine runs.
+pub(crate) fn make_plan(input: &ConfigInput, timeout: Option<Duration>) -> Plan {
+    Plan {
         config: config::resolve(input),
         timeout,
         openssh: crate::algorithms::installed_openssh(),
         input: input.clone(),
-    };
+    }
+}
+
+/// Resolve the configuration and run every check, headless.
+pub(crate) fn diagnose(input: &ConfigInput, timeout: Option<Duration>) -> anyhow::Result<Report> {
+    let plan = make_plan(input, timeout);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,0 +1,249 @@
+//! Realistic engine event sequences for the console's tests (fixed durations, so snapshots are stable).
+
+use super::{App, ConsoleOptions};
+use crate::event::{ActionOffer, Event, Level, Setting, Stage, Status};
+use crate::findings::finding;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
+
+pub const TARGET: &str = "alice@example.org port 22";
+
+pub fn app(options: ConsoleOptions) -> App {
+    App::new(TARGET.to_string(), options)
+}
+
+pub fn color() -> ConsoleOptions {
+    ConsoleOptions {
+        ascii: false,
+        color: true,
+    }
+}
+
+pub fn feed(app: &mut App, events: &[Event]) {
+    for e in events {
+        app.on_engine(e);
+    }
+}
+
+pub fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+pub fn ch(c: char) -> KeyEvent {
+    key(KeyCode::Char(c))
+}
+
+pub fn press(app: &mut App, keys: &str) -> Vec<super::Command> {
+    keys.chars().flat_map(|c| app.on_key(ch(c))).collect()
+}
+
+fn setting(k: &str, v: &str) -> Setting {
+    Setting {
+        keyword: k.into(),
+        value: v.into(),
+        origin: "default".into(),
+    }
+}
+
+pub fn log(stage: Stage, level: Level, text: &str) -> Event {
+    Event::Log {
+        at: Duration::from_millis(5),
+        level,
+        stage,
+        text: text.into(),
+    }
+}
+
+fn fact(stage: Stage, key: &str, value: &str) -> Event {
+    Event::Fact {
+        stage,
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+fn pass(stage: Stage, ms: u64, summary: &str) -> [Event; 2] {
+    [
+        Event::StageStarted {
+            stage,
+            at: Duration::ZERO,
+        },
+        finish(stage, Status::Pass, ms, summary),
+    ]
+}
+
+fn finish(stage: Stage, status: Status, ms: u64, summary: &str) -> Event {
+    Event::StageFinished {
+        stage,
+        status,
+        elapsed: Duration::from_millis(ms),
+        summary: summary.into(),
+    }
+}
+
+/// Config to banner done, key exchange running.
+pub fn running() -> Vec<Event> {
+    let mut ev = vec![Event::Destination(vec![
+        setting("user", "alice"),
+        setting("hostname", "example.org"),
+        setting("port", "22"),
+    ])];
+    ev.extend(pass(
+        Stage::Config,
+        2,
+        "~/.ssh/config read, 3 settings apply",
+    ));
+    ev.push(fact(Stage::Config, "config_files", "~/.ssh/config"));
+    ev.push(log(
+        Stage::Config,
+        Level::Debug1,
+        "Reading configuration data ~/.ssh/config",
+    ));
+    ev.extend(pass(Stage::Dns, 4, "example.org → 93.184.216.34"));
+    ev.push(log(
+        Stage::Dns,
+        Level::Info,
+        "example.org resolved to 93.184.216.34",
+    ));
+    ev.extend(pass(Stage::Tcp, 31, "connected to 93.184.216.34 port 22"));
+    ev.push(log(
+        Stage::Tcp,
+        Level::Debug1,
+        "Connecting to example.org [93.184.216.34] port 22.",
+    ));
+    ev.push(log(Stage::Tcp, Level::Info, "Connection established."));
+    ev.extend(pass(
+        Stage::Banner,
+        40,
+        "SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13",
+    ));
+    ev.push(fact(
+        Stage::Banner,
+        "remote_version",
+        "SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13",
+    ));
+    ev.push(log(
+        Stage::Banner,
+        Level::Debug1,
+        "Remote protocol version 2.0, remote software version OpenSSH_9.6p1",
+    ));
+    ev.push(Event::StageStarted {
+        stage: Stage::Kex,
+        at: Duration::from_millis(80),
+    });
+    ev.push(log(Stage::Kex, Level::Debug1, "SSH2_MSG_KEXINIT sent"));
+    ev.push(log(
+        Stage::Kex,
+        Level::Debug2,
+        "local client KEXINIT proposal",
+    ));
+    ev.push(log(
+        Stage::Kex,
+        Level::Debug3,
+        "kex algorithms: sntrup761x25519-sha512,curve25519-sha256,ecdh-sha2-nistp256",
+    ));
+    ev
+}
+
+fn kex_done() -> Vec<Event> {
+    vec![
+        finish(
+            Stage::Kex,
+            Status::Pass,
+            55,
+            "curve25519-sha256, chacha20-poly1305",
+        ),
+        fact(Stage::Kex, "kex_algorithm", "curve25519-sha256"),
+        fact(Stage::Kex, "cipher", "chacha20-poly1305@openssh.com"),
+        log(
+            Stage::Kex,
+            Level::Debug1,
+            "kex: algorithm: curve25519-sha256",
+        ),
+        log(
+            Stage::Kex,
+            Level::Debug1,
+            "kex: host key algorithm: ssh-ed25519",
+        ),
+    ]
+}
+
+/// Every stage passes and the login completes.
+pub fn all_green() -> Vec<Event> {
+    let mut ev = running();
+    ev.extend(kex_done());
+    ev.extend(pass(
+        Stage::Hostkey,
+        1,
+        "ED25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s matches",
+    ));
+    ev.push(log(
+        Stage::Hostkey,
+        Level::Debug1,
+        "Host 'example.org' is known and matches the ED25519 host key.",
+    ));
+    ev.extend(pass(
+        Stage::Auth,
+        120,
+        "publickey ~/.ssh/id_ed25519 accepted",
+    ));
+    ev.push(log(
+        Stage::Auth,
+        Level::Info,
+        "Authenticated to example.org ([93.184.216.34]:22) using \"publickey\".",
+    ));
+    ev.extend(pass(Stage::Session, 60, "shell started, exit 0"));
+    ev.push(Event::Done { login_ok: true });
+    ev
+}
+
+/// The `known_hosts.remove` action with a small diff.
+pub fn remove_action() -> ActionOffer {
+    ActionOffer {
+        id: "known_hosts.remove".into(),
+        title: "Remove the old key for example.org from ~/.ssh/known_hosts".into(),
+        preview: "--- /home/alice/.ssh/known_hosts\n+++ /home/alice/.ssh/known_hosts\n@@ -1,3 +1,2 @@\n github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n-example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6fUmNPA6GpPUy9vB4cXgJ6vcsE3VL1fj1dGyf3hP1x\n gitlab.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAfuCHKVTjquxvt6CM6tdG4SLp1Btn/nOeHHE5UOzRdf\n".into(),
+        command: "ssh-keygen -R example.org -f ~/.ssh/known_hosts".into(),
+        repair: None,
+    }
+}
+
+/// The server's host key changed: hostkey fails, later stages are skipped.
+pub fn hostkey_changed() -> Vec<Event> {
+    let mut ev = running();
+    ev.extend(kex_done());
+    ev.push(Event::StageStarted {
+        stage: Stage::Hostkey,
+        at: Duration::from_millis(140),
+    });
+    ev.push(log(
+        Stage::Hostkey,
+        Level::Info,
+        "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!",
+    ));
+    ev.push(finish(
+        Stage::Hostkey,
+        Status::Fail,
+        1,
+        "ED25519 key differs from ~/.ssh/known_hosts:2",
+    ));
+    let mut f = finding(
+        "hostkey.changed",
+        Stage::Hostkey,
+        "The server sent ED25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s; ~/.ssh/known_hosts line 2 has SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU.",
+    )
+    .evidence("~/.ssh/known_hosts:2 example.org ssh-ed25519 AAAAC3Nz…hP1x")
+    .fix("If the server was reinstalled, remove the old key and connect again to record the new one.");
+    f.actions.push(remove_action());
+    ev.push(Event::Finding(f));
+    for stage in [Stage::Auth, Stage::Session] {
+        ev.push(finish(
+            stage,
+            Status::Skipped,
+            0,
+            "skipped: the host key check failed",
+        ));
+    }
+    ev.push(Event::Done { login_ok: false });
+    ev
+}

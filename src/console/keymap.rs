@@ -1,0 +1,230 @@
+//! Key bindings as data: one table drives key handling, the footer and the help overlay, so they cannot drift.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// What a key asks for; [`crate::console::App::on_key`] carries it out in the current context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Leave the console.
+    Quit,
+    /// Run the probe again.
+    Rerun,
+    /// Move focus to the next panel (checklist → log → findings).
+    FocusNext,
+    /// Move focus to the previous panel.
+    FocusPrev,
+    /// Open or close the help overlay.
+    ToggleHelp,
+    /// Move the selection (or the log) up one row.
+    Up,
+    /// Move the selection (or the log) down one row.
+    Down,
+    /// Scroll up one page.
+    PageUp,
+    /// Scroll down one page.
+    PageDown,
+    /// Go to the first row.
+    Home,
+    /// Go to the last row; in the log, follow the tail again.
+    End,
+    /// Checklist: filter the log to the selected stage, or show all stages again.
+    ToggleFilter,
+    /// Log: cycle the verbosity -v → -vv → -vvv.
+    CycleVerbosity,
+    /// Log: open the search input.
+    StartSearch,
+    /// Log: jump to the next search match.
+    NextMatch,
+    /// Log: jump to the previous search match.
+    PrevMatch,
+    /// Findings: step into the selected finding's actions, or open the confirm dialog for the selected action.
+    Enter,
+    /// Close a dialog, leave the actions of a finding, or clear a search.
+    Back,
+    /// Confirm dialog: apply the action it holds.
+    Confirm,
+    /// Confirm dialog: cancel.
+    Cancel,
+}
+
+/// Where a binding applies; the topmost context that knows a key takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// Everywhere, unless a dialog is open.
+    Global,
+    /// The checklist panel has focus.
+    Checklist,
+    /// The log panel has focus.
+    Log,
+    /// The findings panel has focus.
+    Findings,
+    /// The confirm dialog is open (it swallows every other key).
+    Confirm,
+    /// The help overlay is open.
+    Help,
+    /// The log's search input is open (other keys edit the text).
+    Search,
+    /// A password or passphrase prompt is open (other keys edit the masked text).
+    Prompt,
+}
+
+impl Context {
+    /// The heading used in the help overlay.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Checklist => "Checklist",
+            Context::Log => "Log",
+            Context::Findings => "Findings",
+            Context::Confirm => "Confirm dialog",
+            Context::Help => "Help",
+            Context::Search => "Search input",
+            Context::Prompt => "Password prompt",
+        }
+    }
+}
+
+/// One key: a code and the modifiers that must be held (Shift is ignored for characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// The key code.
+    pub code: KeyCode,
+    /// Required modifiers.
+    pub mods: KeyModifiers,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::NONE,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key {
+        code,
+        mods: KeyModifiers::NONE,
+    }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+
+/// One binding: keys, the action, and the words the footer and help show.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// Where it applies.
+    pub context: Context,
+    /// Any of these keys triggers it.
+    pub keys: &'static [Key],
+    /// What it does.
+    pub action: Action,
+    /// How the keys are written in the footer and help, e.g. `j/↓`.
+    pub label: &'static str,
+    /// What it does, in a few words.
+    pub help: &'static str,
+    /// Whether the footer shows it when its context is active.
+    pub footer: bool,
+}
+
+const fn b(
+    context: Context,
+    keys: &'static [Key],
+    action: Action,
+    label: &'static str,
+    help: &'static str,
+    footer: bool,
+) -> Binding {
+    Binding {
+        context,
+        keys,
+        action,
+        label,
+        help,
+        footer,
+    }
+}
+
+use Action as A;
+use Context as C;
+
+const UP: &[Key] = &[k('k'), code(KeyCode::Up)];
+const DOWN: &[Key] = &[k('j'), code(KeyCode::Down)];
+const PGUP: &[Key] = &[code(KeyCode::PageUp)];
+const PGDN: &[Key] = &[code(KeyCode::PageDown)];
+const HOME: &[Key] = &[code(KeyCode::Home), k('g')];
+const END: &[Key] = &[code(KeyCode::End), k('G')];
+
+/// Every binding, in the order the help overlay lists them.
+#[rustfmt::skip]
+pub const BINDINGS: &[Binding] = &[
+    b(C::Global, &[code(KeyCode::Tab)], A::FocusNext, "Tab", "panel", true),
+    b(C::Global, &[code(KeyCode::BackTab)], A::FocusPrev, "S-Tab", "previous panel", false),
+    b(C::Global, &[k('r')], A::Rerun, "r", "re-run", true),
+    b(C::Global, &[k('?')], A::ToggleHelp, "?", "help", true),
+    b(C::Global, &[k('q'), ctrl('c')], A::Quit, "q/C-c", "quit", true),
+    b(C::Checklist, UP, A::Up, "k/↑", "previous stage", false),
+    b(C::Checklist, DOWN, A::Down, "j/↓", "next stage", true),
+    b(C::Checklist, &[code(KeyCode::Enter)], A::ToggleFilter, "Enter", "filter log", true),
+    b(C::Checklist, &[code(KeyCode::Esc)], A::Back, "Esc", "log: all stages", false),
+    b(C::Log, UP, A::Up, "k/↑", "scroll up", false),
+    b(C::Log, DOWN, A::Down, "j/↓", "scroll down", true),
+    b(C::Log, PGUP, A::PageUp, "PgUp", "page up", false),
+    b(C::Log, PGDN, A::PageDown, "PgDn", "page down", false),
+    b(C::Log, HOME, A::Home, "Home/g", "first line", false),
+    b(C::Log, END, A::End, "End/G", "last line, follow", true),
+    b(C::Log, &[k('v')], A::CycleVerbosity, "v", "verbosity -v/-vv/-vvv", true),
+    b(C::Log, &[k('/')], A::StartSearch, "/", "search", true),
+    b(C::Log, &[k('n')], A::NextMatch, "n", "next match", true),
+    b(C::Log, &[k('N')], A::PrevMatch, "N", "previous match", false),
+    b(C::Log, &[code(KeyCode::Esc)], A::Back, "Esc", "clear search", false),
+    b(C::Findings, UP, A::Up, "k/↑", "previous", false),
+    b(C::Findings, DOWN, A::Down, "j/↓", "next", true),
+    b(C::Findings, &[code(KeyCode::Enter)], A::Enter, "Enter", "actions, apply", true),
+    b(C::Findings, &[code(KeyCode::Esc), code(KeyCode::Left)], A::Back, "Esc", "back", true),
+    b(C::Findings, PGUP, A::PageUp, "PgUp", "scroll detail up", false),
+    b(C::Findings, PGDN, A::PageDown, "PgDn", "scroll detail down", false),
+    b(C::Confirm, &[k('y')], A::Confirm, "y", "apply this change", true),
+    b(C::Confirm, &[k('n'), code(KeyCode::Esc)], A::Cancel, "n/Esc", "cancel", true),
+    b(C::Confirm, DOWN, A::Down, "j/↓", "scroll the change", true),
+    b(C::Confirm, UP, A::Up, "k/↑", "scroll back", false),
+    b(C::Help, &[code(KeyCode::Esc), k('?'), k('q')], A::Back, "Esc/?", "close help", true),
+    b(C::Help, DOWN, A::Down, "j/↓", "scroll", true),
+    b(C::Help, UP, A::Up, "k/↑", "scroll back", false),
+    b(C::Search, &[code(KeyCode::Enter)], A::Confirm, "Enter", "search", true),
+    b(C::Search, &[code(KeyCode::Esc)], A::Cancel, "Esc", "cancel", true),
+    b(C::Prompt, &[code(KeyCode::Enter)], A::Confirm, "Enter", "submit", true),
+    b(C::Prompt, &[code(KeyCode::Esc)], A::Cancel, "Esc", "cancel", true),
+];
+
+/// True when `event` is `key` (Shift is ignored for characters, whose case already says it).
+pub fn key_match(key: &Key, event: &KeyEvent) -> bool {
+    if event.kind == KeyEventKind::Release {
+        return false;
+    }
+    let mods = match event.code {
+        KeyCode::Char(_) | KeyCode::BackTab => event.modifiers - KeyModifiers::SHIFT,
+        _ => event.modifiers,
+    };
+    key.code == event.code && key.mods == mods
+}
+
+/// The action bound to `event` in `context`, if any.
+pub fn lookup(context: Context, event: &KeyEvent) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == context)
+        .find(|b| b.keys.iter().any(|key| key_match(key, event)))
+        .map(|b| b.action)
+}
+
+/// The bindings the footer shows for these contexts, in order.
+pub fn footer(contexts: &[Context]) -> impl Iterator<Item = &'static Binding> + '_ {
+    contexts
+        .iter()
+        .flat_map(|c| BINDINGS.iter().filter(move |b| b.context == *c && b.footer))
+}

@@ -1,0 +1,235 @@
+//! Terminal setup and the event loop: keys from a reader thread, engine events over a bounded
+//! channel drained once per frame, repairs run as tasks, at most ~30 frames a second, and the
+//! terminal given back on every way out (quit, error, Ctrl-C, SIGTERM, SIGHUP, a panic).
+
+use super::{draw, App, Command, ConsoleOptions};
+use crate::engine::{self, Plan};
+use crate::event::{Event, Level, Stage};
+use crossterm::event::{self as term, Event as TermEvent, KeyEventKind};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// One frame every 33 ms at most.
+const FRAME: Duration = Duration::from_millis(33);
+/// Engine events buffered between frames; the engine waits when the console falls behind.
+const ENGINE_QUEUE: usize = 1024;
+
+/// Gives the terminal back when dropped, whatever the way out.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// What the loop waits on besides keys.
+enum Wake {
+    Terminal(TermEvent),
+    Repaired(String, Result<Vec<String>, String>),
+}
+
+/// Run the console until the user quits; returns the exit code of the last diagnosis.
+pub fn run(
+    plan: impl Fn() -> Plan + Send + 'static,
+    target: String,
+    options: ConsoleOptions,
+    record: Option<PathBuf>,
+) -> anyhow::Result<u8> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    // ratatui::init installs a panic hook that restores the terminal before the message prints.
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    let mut app = App::new(target, options);
+    let result = runtime.block_on(event_loop(&mut terminal, &mut app, plan));
+    drop(_guard);
+    if let Some(path) = record {
+        std::fs::write(&path, app.transcript())
+            .map_err(|e| anyhow::anyhow!("writing the transcript to {}: {e}", path.display()))?;
+    }
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    plan: impl Fn() -> Plan + Send + 'static,
+) -> anyhow::Result<u8> {
+    let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(256);
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = spawn_key_reader(wake_tx.clone(), stop.clone());
+    let mut signals = Signals::new()?;
+    let (mut engine_rx, mut engine_task) = start_probe(&plan);
+    let size = terminal.size()?;
+    app.on_resize(size.width, size.height);
+    let mut tick = tokio::time::interval(FRAME);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+                    _ = tick.tick() => {
+                        // Drain what the engine sent since the last frame, then draw once if needed.
+                        while let Ok(ev) = engine_rx.try_recv() {
+                            app.on_engine(&ev);
+                        }
+                        let spinner = app.on_tick();
+                        if spinner || app.needs_redraw() {
+                            terminal.draw(|frame| draw(app, frame))?;
+                            app.drawn();
+                        }
+                    }
+                    wake = wake_rx.recv() => {
+                        let commands = match wake {
+                            Some(Wake::Terminal(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => app.on_key(key),
+                            Some(Wake::Terminal(TermEvent::Mouse(mouse))) => app.on_mouse(mouse),
+        Some(Wake::Terminal(TermEvent::Resize(width, height))) => {
+                                terminal.autoresize()?;
+                                app.on_resize(width, height);
+                                Vec::new()
+                            }
+                            Some(Wake::Terminal(_)) => Vec::new(),
+                            Some(Wake::Repaired(id, result)) => {
+                                app.on_repair_result(&id, result);
+                                vec![Command::Rerun]
+                            }
+                            None => vec![Command::Quit],
+                        };
+                        for command in commands {
+                            match command {
+                                Command::Quit => {
+                                    stop.store(true, Ordering::Relaxed);
+                                    engine_task.abort();
+                                    let _ = reader.join();
+                                    return Ok(exit_code(app));
+                                }
+                                Command::Rerun => {
+                                    engine_task.abort();
+                                    app.reset_for_rerun();
+                                    (engine_rx, engine_task) = start_probe(&plan);
+                                }
+                                // No prompt is opened yet (password login comes with onboarding):
+                                // a secret is dropped unused, never stored or logged.
+                                Command::Secret(secret) => drop(secret),
+                                Command::Apply(action) => {
+                                    let tx = wake_tx.clone();
+                                    tokio::task::spawn_blocking(move || {
+                                        let result = match &action.repair {
+                                            Some(repair) => crate::repair::apply(repair)
+                                                .map(|applied| applied.iter().map(describe).collect())
+                                                .map_err(|e| e.to_string()),
+                                            None => Err(format!("action {} cannot be applied from the console", action.id)),
+                                        };
+                                        let _ = tx.blocking_send(Wake::Repaired(action.id.clone(), result));
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    _ = signals.next() => {
+                        stop.store(true, Ordering::Relaxed);
+                        engine_task.abort();
+                        return Ok(exit_code(app));
+                    }
+                }
+    }
+}
+
+/// The exit code of the console: as the report's (0 only when the login works).
+fn exit_code(app: &App) -> u8 {
+    if app.report().ok() {
+        crate::cli::exit::OK
+    } else {
+        crate::cli::exit::PROBLEMS
+    }
+}
+
+fn describe(a: &crate::fsedit::Applied) -> String {
+    match (&a.backup, a.changed) {
+        (_, false) => format!("{}: already as required", a.path.display()),
+        (Some(b), true) => format!("Changed {} (backup: {})", a.path.display(), b.display()),
+        (None, true) => format!(
+            "Changed {} ({})",
+            a.path.display(),
+            if a.created {
+                "created"
+            } else {
+                a.diff.as_str()
+            }
+        ),
+    }
+}
+
+/// Start a probe; a panic in it is reported in the log instead of taking the console down.
+fn start_probe(plan: &impl Fn() -> Plan) -> (mpsc::Receiver<Event>, tokio::task::AbortHandle) {
+    let (tx, rx) = mpsc::channel(ENGINE_QUEUE);
+    let task = tokio::spawn(engine::run(plan(), tx.clone()));
+    let abort = task.abort_handle();
+    tokio::spawn(async move {
+        if let Err(e) = task.await {
+            if e.is_panic() {
+                let _ = tx
+                    .send(Event::Log {
+                        at: Duration::ZERO,
+                        level: Level::Info,
+                        stage: Stage::Config,
+                        text: format!("internal error: the probe task failed: {e}"),
+                    })
+                    .await;
+            }
+        }
+    });
+    (rx, abort)
+}
+
+/// Keys and mouse events come from a plain thread: crossterm's reader blocks.
+fn spawn_key_reader(tx: mpsc::Sender<Wake>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match term::poll(Duration::from_millis(50)) {
+                Ok(true) => match term::read() {
+                    Ok(ev) => {
+                        if tx.blocking_send(Wake::Terminal(ev)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                },
+                Ok(false) => {}
+                Err(_) => return,
+            }
+        }
+    })
+}
+
+/// SIGTERM, SIGHUP (a tmux pane or ssh session closed) and SIGINT end the console cleanly.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}

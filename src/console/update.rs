@@ -1,0 +1,359 @@
+//! Input handling: keys and mouse become [`Action`]s through the keymap, the topmost element first.
+
+use super::app::{ActionRecord, App, Focus, Overlay};
+use super::keymap::{lookup, Action, Context};
+use super::view::layout;
+use super::Command;
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+use tui_input::{Input, InputRequest};
+
+/// Rows the mouse wheel scrolls.
+const WHEEL: usize = 3;
+
+impl App {
+    /// Handle a key: dialogs first (they swallow every key), then the focused panel, then global keys.
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        self.dirty = true;
+        self.sync_viewport();
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return vec![Command::Quit];
+        }
+        match self.overlay {
+            Some(Overlay::Secret { .. }) => return self.prompt_key(key),
+            Some(Overlay::Confirm { .. }) => return self.confirm_key(key),
+            Some(Overlay::Help { .. }) => {
+                self.help_key(key);
+                return Vec::new();
+            }
+            None => {}
+        }
+        if self.log.input.is_some() {
+            self.search_key(key);
+            return Vec::new();
+        }
+        let context = match self.focus {
+            Focus::Checklist => Context::Checklist,
+            Focus::Log => Context::Log,
+            Focus::Findings => Context::Findings,
+        };
+        if let Some(action) = lookup(context, &key) {
+            match self.focus {
+                Focus::Checklist => self.checklist(action),
+                Focus::Log => self.log_action(action),
+                Focus::Findings => self.findings(action),
+            }
+            return Vec::new();
+        }
+        match lookup(Context::Global, &key) {
+            Some(Action::Quit) => {
+                self.quit = true;
+                vec![Command::Quit]
+            }
+            Some(Action::Rerun) => {
+                self.status = Some(super::app::RERUNNING.into());
+                vec![Command::Rerun]
+            }
+            Some(Action::FocusNext) => {
+                self.focus = self.focus.next();
+                Vec::new()
+            }
+            Some(Action::FocusPrev) => {
+                self.focus = self.focus.prev();
+                Vec::new()
+            }
+            Some(Action::ToggleHelp) => {
+                self.overlay = Some(Overlay::Help { scroll: 0 });
+                Vec::new()
+            }
+            _ => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
+    }
+
+    /// Handle the mouse: the wheel scrolls the panel under the pointer, a click focuses it.
+    pub fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Command> {
+        self.sync_viewport();
+        let up = match mouse.kind {
+            MouseEventKind::ScrollUp => true,
+            MouseEventKind::ScrollDown => false,
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some(focus) = self.panel_at(mouse.column, mouse.row) {
+                    if self.overlay.is_none() {
+                        self.focus = focus;
+                        self.dirty = true;
+                    }
+                }
+                return Vec::new();
+            }
+            _ => return Vec::new(),
+        };
+        self.dirty = true;
+        let action = if up { Action::Up } else { Action::Down };
+        match &mut self.overlay {
+            Some(Overlay::Help { scroll }) | Some(Overlay::Confirm { scroll, .. }) => {
+                *scroll = step(*scroll, WHEEL, up);
+                return Vec::new();
+            }
+            Some(Overlay::Secret { .. }) => return Vec::new(),
+            None => {}
+        }
+        match self.panel_at(mouse.column, mouse.row).unwrap_or(Focus::Log) {
+            Focus::Log if up => self.log.scroll_up(WHEEL, &self.report.log),
+            Focus::Log => self.log.scroll_down(WHEEL, &self.report.log),
+            Focus::Checklist => self.checklist(action),
+            Focus::Findings => self.findings(action),
+        }
+        Vec::new()
+    }
+
+    /// The terminal's size changed (call once at start too): paging and the tail follow it.
+    pub fn on_resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+        self.sync_viewport();
+        self.dirty = true;
+    }
+
+    /// Open a masked prompt; Enter returns [`Command::Secret`], Esc closes it without one.
+    pub fn prompt_secret(&mut self, title: impl Into<String>) {
+        self.overlay = Some(Overlay::Secret {
+            title: title.into(),
+            input: Input::default(),
+        });
+        self.dirty = true;
+    }
+
+    fn sync_viewport(&mut self) {
+        if self.size.0 == 0 || self.size.1 == 0 {
+            return;
+        }
+        let areas = layout::areas(Rect::new(0, 0, self.size.0, self.size.1), self);
+        let inner = layout::log_inner(&areas, self.log.input.is_some());
+        self.log.viewport = (usize::from(inner.width), usize::from(inner.height));
+    }
+
+    fn panel_at(&self, column: u16, row: u16) -> Option<Focus> {
+        if self.size.0 == 0 {
+            return None;
+        }
+        let areas = layout::areas(Rect::new(0, 0, self.size.0, self.size.1), self);
+        let p = Position::new(column, row);
+        [
+            (areas.checklist, Focus::Checklist),
+            (areas.log, Focus::Log),
+            (areas.findings, Focus::Findings),
+        ]
+        .into_iter()
+        .find(|(r, _)| r.contains(p))
+        .map(|(_, f)| f)
+    }
+
+    fn checklist(&mut self, action: Action) {
+        let last = crate::event::Stage::ALL.len() - 1;
+        match action {
+            Action::Up | Action::Down => {
+                self.stage_sel = step(self.stage_sel, 1, action == Action::Up).min(last);
+                if self.log.filter.is_some() {
+                    self.log.filter = Some(self.selected_stage());
+                    self.log.rebuild(&self.report.log);
+                }
+            }
+            Action::ToggleFilter => {
+                let stage = self.selected_stage();
+                self.log.filter = (self.log.filter != Some(stage)).then_some(stage);
+                self.log.rebuild(&self.report.log);
+            }
+            Action::Back => {
+                self.log.filter = None;
+                self.log.rebuild(&self.report.log);
+            }
+            _ => {}
+        }
+    }
+
+    fn log_action(&mut self, action: Action) {
+        let log = &self.report.log;
+        let page = self.log.page();
+        match action {
+            Action::Up => self.log.scroll_up(1, log),
+            Action::Down => self.log.scroll_down(1, log),
+            Action::PageUp => self.log.scroll_up(page, log),
+            Action::PageDown => self.log.scroll_down(page, log),
+            Action::Home => self.log.home(log),
+            Action::End => self.log.end(),
+            Action::CycleVerbosity => {
+                use crate::event::Level;
+                self.log.verbosity = match self.log.verbosity {
+                    Level::Info | Level::Debug3 => Level::Debug1,
+                    Level::Debug1 => Level::Debug2,
+                    Level::Debug2 => Level::Debug3,
+                };
+                self.log.rebuild(log);
+            }
+            Action::StartSearch => {
+                let old = self.log.query.clone().unwrap_or_default();
+                self.log.input = Some(Input::new(old));
+            }
+            Action::NextMatch | Action::PrevMatch
+                if !self.log.jump(action == Action::NextMatch, log) =>
+            {
+                self.status = self
+                    .log
+                    .query
+                    .as_ref()
+                    .map(|q| format!("No match for {q:?}"));
+            }
+            Action::Back => {
+                self.log.query = None;
+                self.log.current = None;
+            }
+            _ => {}
+        }
+    }
+
+    fn findings(&mut self, action: Action) {
+        let page = self.log.page();
+        let actions = self.selected_finding().map_or(0, |f| f.actions.len());
+        match (action, self.action_sel) {
+            (Action::Up | Action::Down, Some(a)) => {
+                self.action_sel =
+                    Some(step(a, 1, action == Action::Up).min(actions.saturating_sub(1)));
+            }
+            (Action::Up | Action::Down, None) => {
+                let last = self.report.findings.len().saturating_sub(1);
+                self.finding_sel = step(self.finding_sel, 1, action == Action::Up).min(last);
+                self.detail_scroll = 0;
+            }
+            (Action::Enter, None) if actions > 0 => self.action_sel = Some(0),
+            (Action::Enter, Some(a)) => {
+                let offer = self
+                    .selected_finding()
+                    .and_then(|f| f.actions.get(a))
+                    .cloned();
+                if let Some(action) = offer {
+                    self.overlay = Some(Overlay::Confirm { action, scroll: 0 });
+                }
+            }
+            (Action::Back, _) => self.action_sel = None,
+            (Action::PageUp | Action::PageDown, _) => {
+                self.detail_scroll = step(self.detail_scroll, page, action == Action::PageUp);
+            }
+            _ => {}
+        }
+    }
+
+    fn confirm_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        match lookup(Context::Confirm, &key) {
+            Some(Action::Confirm) => {
+                if let Some(Overlay::Confirm { action, .. }) = self.overlay.take() {
+                    self.status = Some(format!("Applying {}", action.id));
+                    self.actions.push(ActionRecord {
+                        id: action.id.clone(),
+                        title: action.title.clone(),
+                        command: action.command.clone(),
+                        result: None,
+                    });
+                    return vec![Command::Apply(action)];
+                }
+            }
+            Some(Action::Cancel) => {
+                self.overlay = None;
+                self.status = Some("Cancelled: nothing was changed.".into());
+            }
+            Some(a @ (Action::Up | Action::Down)) => {
+                if let Some(Overlay::Confirm { scroll, .. }) = &mut self.overlay {
+                    *scroll = step(*scroll, 1, a == Action::Up);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn help_key(&mut self, key: KeyEvent) {
+        match lookup(Context::Help, &key) {
+            Some(Action::Back) => self.overlay = None,
+            Some(a @ (Action::Up | Action::Down)) => {
+                if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+                    *scroll = step(*scroll, 1, a == Action::Up);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn search_key(&mut self, key: KeyEvent) {
+        match lookup(Context::Search, &key) {
+            Some(Action::Confirm) => {
+                self.log.confirm_search(&self.report.log);
+                self.status = match (&self.log.query, self.log.current) {
+                    (Some(q), None) => Some(format!("No match for {q:?}")),
+                    _ => None,
+                };
+            }
+            Some(Action::Cancel) => self.log.input = None,
+            _ => {
+                if let (Some(input), Some(req)) = (&mut self.log.input, edit_request(&key)) {
+                    input.handle(req);
+                }
+            }
+        }
+    }
+
+    fn prompt_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        match lookup(Context::Prompt, &key) {
+            Some(Action::Confirm) => {
+                if let Some(Overlay::Secret { mut input, .. }) = self.overlay.take() {
+                    return vec![Command::Secret(input.value_and_reset())];
+                }
+            }
+            Some(Action::Cancel) => self.overlay = None,
+            _ => {
+                if let (Some(Overlay::Secret { input, .. }), Some(req)) =
+                    (&mut self.overlay, edit_request(&key))
+                {
+                    input.handle(req);
+                }
+            }
+        }
+        Vec::new()
+    }
+}
+
+/// `n` steps up (towards zero) or down from `at`.
+fn step(at: usize, n: usize, up: bool) -> usize {
+    if up {
+        at.saturating_sub(n)
+    } else {
+        at.saturating_add(n)
+    }
+}
+
+/// The text edit a key asks for in an input (tui-input's own crossterm glue targets another
+/// crossterm version, so the mapping lives here).
+fn edit_request(key: &KeyEvent) -> Option<InputRequest> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    Some(match key.code {
+        KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
+        KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
+        KeyCode::Char('a') if ctrl => InputRequest::GoToStart,
+        KeyCode::Char('e') if ctrl => InputRequest::GoToEnd,
+        KeyCode::Char(c) if !ctrl && !alt => InputRequest::InsertChar(c),
+        KeyCode::Backspace => InputRequest::DeletePrevChar,
+        KeyCode::Delete => InputRequest::DeleteNextChar,
+        KeyCode::Left => InputRequest::GoToPrevChar,
+        KeyCode::Right => InputRequest::GoToNextChar,
+        KeyCode::Home => InputRequest::GoToStart,
+        KeyCode::End => InputRequest::GoToEnd,
+        _ => return None,
+    })
+}

@@ -1,0 +1,144 @@
+//! The log panel: only the visible window is formatted, whatever the log's length.
+
+use super::layout::{log_inner, Areas};
+use super::{panel, put};
+use crate::console::app::{App, Focus};
+use crate::console::logview::{find_all, parts, Scroll};
+use crate::console::theme::Role;
+use crate::console::wrap;
+use crate::event::Level;
+use ratatui::buffer::Buffer;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+/// Draw the log into `areas.log`.
+pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let t = app.theme;
+    let v = &app.log;
+    let focused = app.focus == Focus::Log && app.overlay.is_none();
+    let scope = v.filter.map_or_else(
+        || "all stages".to_string(),
+        |s| format!("{} only", s.name()),
+    );
+    let verbosity = match v.verbosity {
+        Level::Info | Level::Debug1 => "-v",
+        Level::Debug2 => "-vv",
+        Level::Debug3 => "-vvv",
+    };
+    let position = match v.scroll {
+        Scroll::Tail => "following",
+        Scroll::Top(_) => "scrolled",
+    };
+    let mut title = format!(" log: {scope} · {verbosity} · {position} ");
+    if let Some(q) = &v.query {
+        title.push_str(&format!("· /{q} "));
+    }
+    if t.ascii() {
+        title = title.replace('·', "|");
+    }
+    panel(t, Line::from(title), focused, areas.wide).render(areas.log, buf);
+    let area = log_inner(areas, v.input.is_some());
+    let (width, height) = (usize::from(area.width), usize::from(area.height));
+    if height > 0 && width > 0 {
+        let rows = visible_rows(app, width, height);
+        for (i, line) in rows.iter().enumerate() {
+            put(buf, area, u16::try_from(i).unwrap_or(u16::MAX), line);
+        }
+        if v.len() == 0 {
+            let hint = if app.report.log.is_empty() {
+                "(no log lines yet)"
+            } else {
+                "(no lines at this stage and verbosity; v shows more)"
+            };
+            put(buf, area, 0, &Line::styled(hint, t.style(Role::Dim)));
+        }
+    }
+    if let Some(input) = &v.input {
+        let full = super::layout::log_inner(areas, false);
+        if full.height > 0 {
+            let row = full.y + full.height - 1;
+            let value = input.value();
+            let width = usize::from(full.width).saturating_sub(2);
+            let scroll = input.visual_scroll(width);
+            let shown: String = value.chars().skip(scroll).collect();
+            let line = Line::from(vec![
+                Span::styled("/", t.style(Role::Key)),
+                Span::raw(shown),
+                Span::styled(" ", t.style(Role::Selected)),
+            ]);
+            buf.set_line(full.x, row, &line, full.width);
+        }
+    }
+}
+
+/// The rows on screen: from the scroll position down, or from the tail up (bottom-aligned).
+fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
+    let v = &app.log;
+    let n = v.len();
+    match v.scroll {
+        Scroll::Top(top) => {
+            let mut rows = Vec::new();
+            let mut i = top.min(n.saturating_sub(1));
+            while i < n && rows.len() < height {
+                rows.extend(styled(app, i, width));
+                i += 1;
+            }
+            rows.truncate(height);
+            rows
+        }
+        Scroll::Tail => {
+            let mut rows: Vec<Line<'static>> = Vec::new();
+            let mut i = n;
+            while i > 0 && rows.len() < height {
+                i -= 1;
+                let mut line = styled(app, i, width);
+                line.append(&mut rows);
+                rows = line;
+            }
+            let cut = rows.len().saturating_sub(height);
+            rows.split_off(cut)
+        }
+    }
+}
+
+/// One log line, styled (stage tag colour, dim debug text, search matches) and wrapped.
+fn styled(app: &App, i: usize, width: usize) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let Some(line) = app.log.line(i, &app.report.log) else {
+        return Vec::new();
+    };
+    let [tag, level, text] = parts(line);
+    let base = if line.level == Level::Info {
+        ratatui::style::Style::default()
+    } else {
+        t.style(Role::Dim)
+    };
+    let mut spans = vec![
+        tag.style(
+            t.style(Role::Stage(line.stage))
+                .add_modifier(Modifier::BOLD),
+        ),
+        level.style(t.style(Role::Dim)),
+    ];
+    let ranges = app
+        .log
+        .query
+        .as_deref()
+        .map(|q| find_all(&line.text, q))
+        .unwrap_or_default();
+    let current = app.log.current == Some(i);
+    let hit = if current {
+        t.style(Role::CurrentMatch)
+    } else {
+        t.style(Role::Match)
+    };
+    let mut at = 0;
+    for r in ranges {
+        spans.push(Span::styled(&text.content[at..r.start], base));
+        spans.push(Span::styled(&text.content[r.start..r.end], hit));
+        at = r.end;
+    }
+    spans.push(Span::styled(&text.content[at..], base));
+    wrap::wrap(&spans, width, false)
+}
