@@ -124,9 +124,9 @@ fn stale_host(home: &Home, sshd: &Sshd, kh: &Path) {
     ));
 }
 
-fn command_line(home: &Home) -> String {
+fn command_line(home: &Home, extra: &str) -> String {
     format!(
-        "env HOME={} LANG=C.UTF-8 {BIN} -F {} target; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        "env HOME={} LANG=C.UTF-8 {BIN} -F {} {extra} target; echo SSHDOCTOR-EXIT=$?; sleep 60",
         home.path().display(),
         home.config_path().display()
     )
@@ -138,7 +138,11 @@ fn changed_host_key_is_repaired_from_the_console_and_the_terminal_is_restored() 
     let home = Home::new();
     let kh = home.ssh_dir().join("known_hosts_console");
     stale_host(&home, &sshd, &kh);
-    let tmux = Tmux::start("repair", &command_line(&home));
+    let record = home.path().join("session.md");
+    let tmux = Tmux::start(
+        "repair",
+        &command_line(&home, &format!("--record {}", record.display())),
+    );
 
     tmux.wait_for("the hostkey.changed finding", |s| {
         s.contains("hostkey.changed")
@@ -180,6 +184,19 @@ fn changed_host_key_is_repaired_from_the_console_and_the_terminal_is_restored() 
         !tmux.alternate_screen(),
         "the terminal left the alternate screen"
     );
+    let transcript = std::fs::read_to_string(&record).expect("--record wrote the transcript");
+    for needle in [
+        "hostkey.changed",
+        "## Actions taken",
+        "`known_hosts.remove`",
+        "`hostkey.trust`",
+        "backup:",
+    ] {
+        assert!(
+            transcript.contains(needle),
+            "transcript lacks {needle}:\n{transcript}"
+        );
+    }
     let recorded = std::fs::read_to_string(&kh).unwrap();
     assert!(
         recorded.starts_with("# recorded before the reinstall\n"),
@@ -197,7 +214,7 @@ fn sigterm_gives_the_terminal_back() {
     let home = Home::new();
     let kh = home.ssh_dir().join("known_hosts_console");
     stale_host(&home, &sshd, &kh);
-    let tmux = Tmux::start("sigterm", &command_line(&home));
+    let tmux = Tmux::start("sigterm", &command_line(&home, ""));
     tmux.wait_for("the checklist", |s| s.contains("hostkey.changed"));
     // The pane runs `sh -c ...`; sshdoctor is its child (env execs it). Match nothing else:
     // the tmux server's own command line holds the same words.
