@@ -101,10 +101,31 @@ pub fn main() -> ExitCode {
             return usage(first_line(&e.to_string()));
         }
     };
-    let cli = match Cli::from_arg_matches(&matches) {
+    let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => return usage(first_line(&e.to_string())),
     };
+    use std::io::IsTerminal;
+    let interactive = cli.report.is_none()
+        && cli.fix.is_none()
+        && std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal();
+    let console_options = crate::console::ConsoleOptions {
+        ascii: cli.ascii || !locale_is_utf8(),
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    // No destination at a terminal: pick one of the config's Host aliases, or type one.
+    if cli.destination.is_none() && interactive {
+        let entries = config::host_entries(&environment(&cli));
+        match crate::console::picker::pick(entries, console_options) {
+            Ok(Some(chosen)) => cli.destination = Some(chosen),
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sshdoctor: internal error: {e:#}");
+                return ExitCode::from(exit::INTERNAL);
+            }
+        }
+    }
     let input = match config_input(&cli, &matches) {
         Ok(i) => i,
         Err(Usage(msg)) => return usage(msg),
@@ -119,19 +140,10 @@ pub fn main() -> ExitCode {
         }
     };
     // The console when a person is at a terminal and no report was asked for.
-    use std::io::IsTerminal;
-    if cli.report.is_none()
-        && cli.fix.is_none()
-        && std::io::stdout().is_terminal()
-        && std::io::stdin().is_terminal()
-    {
-        let options = crate::console::ConsoleOptions {
-            ascii: cli.ascii || !locale_is_utf8(),
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        };
+    if interactive {
         let target = input.host.clone();
         let plan = move || make_plan(&input, timeout);
-        return match crate::console::run(plan, target, options, cli.record.clone()) {
+        return match crate::console::run(plan, target, console_options, cli.record.clone()) {
             Ok(code) => ExitCode::from(code),
             Err(e) => {
                 eprintln!("sshdoctor: internal error: {e:#}");
@@ -215,13 +227,22 @@ fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
     Ok(ConfigInput {
         host: dest.host,
         options: ordered.into_iter().map(|(_, k, v)| (k, v)).collect(),
+        ..environment(cli)
+    })
+}
+
+/// What resolution needs from this machine and the command line besides the destination.
+fn environment(cli: &Cli) -> ConfigInput {
+    ConfigInput {
+        host: String::new(),
+        options: Vec::new(),
         user_config: cli.config.clone(),
         system_config: PathBuf::from("/etc/ssh/ssh_config"),
         home: config::home_dir(),
         local_user: config::local_user(),
         local_hostname: config::local_hostname(),
         passwd_home: config::passwd_home_of_current_user().map(PathBuf::from),
-    })
+    }
 }
 
 fn run(

@@ -4,6 +4,7 @@
 //! first, then the user file, then the system file; first obtained value wins; `Host`/`Match`
 //! blocks, `Include`, the optional final pass, `%` tokens and OpenSSH's defaults.
 
+mod aliases;
 mod apply;
 mod criteria;
 mod defaults;
@@ -19,6 +20,7 @@ mod system;
 mod tests;
 mod tokens;
 
+pub use aliases::{host_entries, HostEntry};
 pub use system::{home_dir, local_hostname, local_uid, local_user, passwd_home_of_current_user};
 
 use std::collections::BTreeMap;

@@ -10,6 +10,7 @@
 mod app;
 pub mod keymap;
 mod logview;
+pub mod picker;
 mod run;
 pub mod theme;
 mod update;

@@ -231,3 +231,34 @@ fn sigterm_gives_the_terminal_back() {
         "the terminal left the alternate screen:\n{after}"
     );
 }
+
+/// No DESTINATION: the picker lists the config's Host aliases with their settings; Enter on one
+/// opens the console for it.
+#[test]
+fn picker_lists_host_aliases_and_opens_the_console() {
+    let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
+    let home = Home::new();
+    let kh = home.ssh_dir().join("known_hosts_console");
+    stale_host(&home, &sshd, &kh);
+    let command = format!(
+        "env HOME={} LANG=C.UTF-8 {BIN} -F {}; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        home.path().display(),
+        home.config_path().display()
+    );
+    let tmux = Tmux::start("picker", &command);
+    let picker = tmux.wait_for("the picker", |s| s.contains("Hosts from your ssh_config"));
+    assert!(
+        picker.contains("target") && picker.contains(&format!("@127.0.0.1 port {}", sshd.port())),
+        "{picker}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the console for the chosen alias", |s| {
+        s.contains("hostkey.changed")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT="));
+    assert!(
+        !tmux.alternate_screen(),
+        "the terminal left the alternate screen"
+    );
+}
