@@ -117,6 +117,7 @@ fn the_secret_prompt_never_draws_the_secret() {
         !text.contains("hunter2") && text.contains("•••••••"),
         "{text}"
     );
+    both(&mut a, "password_prompt_masked");
 }
 
 #[test]
