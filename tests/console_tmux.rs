@@ -93,6 +93,21 @@ impl Drop for Tmux {
     }
 }
 
+/// `SHA256:...` of the server's ed25519 host key, as `ssh-keygen -lf` prints it.
+fn sshd_fingerprint(sshd: &Sshd) -> String {
+    let public = sshd.host_key_path(KeyKind::Ed25519).with_extension("pub");
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(&public)
+        .output()
+        .expect("ssh-keygen -lf");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 fn current_user() -> String {
     let out = Command::new("id").arg("-un").output().expect("id -un");
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
@@ -161,14 +176,20 @@ fn changed_host_key_is_repaired_from_the_console_and_the_terminal_is_restored() 
         s.contains("-[127.0.0.1]:")
     });
     tmux.keys(&["y"]);
-    // Re-run: first contact now; trust the key (only after comparing, which the dialog shows).
-    tmux.wait_for("the hostkey.unknown finding after the removal", |s| {
-        s.contains("hostkey.unknown") && !s.contains("hostkey.changed")
+    // Re-run: first contact now. The console opens the trust dialog by itself, with the
+    // fingerprint in every form people compare against; `y` trusts it.
+    let dialog = tmux.wait_for("the trust dialog", |s| {
+        s.contains("hostkey.trust") && s.contains("MD5:")
     });
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("the trust action", |s| s.contains("hostkey.trust"));
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("the trust confirm dialog", |s| s.contains("+[127.0.0.1]:"));
+    let fingerprint = sshd_fingerprint(&sshd);
+    assert!(
+        dialog.contains(&fingerprint),
+        "the dialog shows {fingerprint}:\n{dialog}"
+    );
+    assert!(
+        dialog.contains("[ED25519 256]"),
+        "the dialog shows the randomart:\n{dialog}"
+    );
     tmux.keys(&["y"]);
     let green = tmux.wait_for("every stage passing", |s| {
         s.matches("pass ").count() >= 8 && !s.contains("warn ") && !s.contains("fail ")

@@ -141,10 +141,50 @@ impl App {
                     self.status = None;
                 }
             }
-            Event::Finding(_) => self.clamp_findings(),
+            Event::Finding(f) => {
+                self.clamp_findings();
+                if f.id == "hostkey.unknown" && self.overlay.is_none() {
+                    self.open_host_key_dialog(f);
+                }
+            }
             _ => {}
         }
         self.dirty = true;
+    }
+
+    /// First contact: open the trust dialog at once, with the fingerprint in every form people
+    /// compare against (SHA256, the legacy MD5 and the randomart); `y` trusts, Esc decides later.
+    fn open_host_key_dialog(&mut self, f: &crate::event::Finding) {
+        let Some(trust) = f.actions.iter().find(|a| a.id == "hostkey.trust") else {
+            return;
+        };
+        let fact = |key: &str| {
+            self.report
+                .facts
+                .iter()
+                .rev()
+                .find(|(stage, k, _)| *stage == crate::event::Stage::Hostkey && k == key)
+                .map(|(_, _, v)| v.clone())
+        };
+        let mut preview = String::from(
+            "Compare this fingerprint with one obtained another way (the provider's console, the\nserver's admin, `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server).\n\n",
+        );
+        for key in ["fingerprint_sha256", "fingerprint_md5"] {
+            if let Some(v) = fact(key) {
+                preview.push_str(&format!("  {v}\n"));
+            }
+        }
+        if let Some(art) = fact("randomart") {
+            preview.push('\n');
+            for line in art.lines() {
+                preview.push_str(&format!("  {line}\n"));
+            }
+        }
+        preview.push_str("\nThe line to add:\n");
+        preview.push_str(&trust.preview);
+        let mut action = trust.clone();
+        action.preview = preview;
+        self.overlay = Some(Overlay::Confirm { action, scroll: 0 });
     }
 
     /// Call once per frame tick (~33 ms): the spinner moves every third tick (~10 frames a

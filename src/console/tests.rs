@@ -259,3 +259,45 @@ fn secret_prompt_returns_the_secret_and_never_logs_it() {
     assert_eq!(format!("{cmds:?}"), "[Secret(<hidden>)]");
     assert!(a.overlay.is_none());
 }
+
+#[test]
+fn first_contact_opens_the_trust_dialog_with_every_fingerprint_form() {
+    let mut app = app(color());
+    let fact = |key: &str, value: &str| crate::event::Event::Fact {
+        stage: Stage::Hostkey,
+        key: key.into(),
+        value: value.into(),
+    };
+    let trust = crate::event::ActionOffer {
+        id: "hostkey.trust".into(),
+        title: "Trust ssh-ed25519 SHA256:abc".into(),
+        preview: "+[h]:2222 ssh-ed25519 AAAA\n".into(),
+        command: "echo ... >> ~/.ssh/known_hosts".into(),
+        repair: None,
+    };
+    let mut unknown = crate::findings::finding("hostkey.unknown", Stage::Hostkey, "first contact");
+    unknown.actions.push(trust.clone());
+    app.on_engine(&fact("fingerprint_sha256", "SHA256:abc"));
+    app.on_engine(&fact("fingerprint_md5", "MD5:aa:bb"));
+    app.on_engine(&fact(
+        "randomart",
+        "+--[ED25519 256]--+\n|  .o  |\n+----[SHA256]-----+",
+    ));
+    app.on_engine(&crate::event::Event::Finding(unknown));
+    let Some(Overlay::Confirm { action, .. }) = &app.overlay else {
+        panic!("the trust dialog opens on first contact");
+    };
+    assert_eq!(action.id, "hostkey.trust");
+    for needle in ["SHA256:abc", "MD5:aa:bb", "[ED25519 256]", "+[h]:2222"] {
+        assert!(
+            action.preview.contains(needle),
+            "{needle} in {}",
+            action.preview
+        );
+    }
+    // `y` applies the trust action (with its repair), Esc would leave it for later.
+    let commands = app.on_key(ch('y'));
+    assert!(
+        matches!(commands.as_slice(), [Command::Apply(a)] if a.id == "hostkey.trust" && a.repair == trust.repair)
+    );
+}
