@@ -72,73 +72,96 @@ async fn event_loop(
     app.on_resize(size.width, size.height);
     let mut tick = tokio::time::interval(FRAME);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        tokio::select! {
-                    _ = tick.tick() => {
-                        // Drain what the engine sent since the last frame, then draw once if needed.
-                        while let Ok(ev) = engine_rx.try_recv() {
-                            app.on_engine(&ev);
-                        }
-                        let spinner = app.on_tick();
-                        if spinner || app.needs_redraw() {
-                            terminal.draw(|frame| draw(app, frame))?;
-                            app.drawn();
-                        }
-                    }
-                    wake = wake_rx.recv() => {
-                        let commands = match wake {
-                            Some(Wake::Terminal(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => app.on_key(key),
-                            Some(Wake::Terminal(TermEvent::Mouse(mouse))) => app.on_mouse(mouse),
-        Some(Wake::Terminal(TermEvent::Resize(width, height))) => {
-                                terminal.autoresize()?;
-                                app.on_resize(width, height);
-                                Vec::new()
-                            }
-                            Some(Wake::Terminal(_)) => Vec::new(),
-                            Some(Wake::Repaired(id, result)) => {
-                                app.on_repair_result(&id, result);
-                                vec![Command::Rerun]
-                            }
-                            None => vec![Command::Quit],
-                        };
-                        for command in commands {
-                            match command {
-                                Command::Quit => {
-                                    stop.store(true, Ordering::Relaxed);
-                                    engine_task.abort();
-                                    let _ = reader.join();
-                                    return Ok(exit_code(app));
-                                }
-                                Command::Rerun => {
-                                    engine_task.abort();
-                                    app.reset_for_rerun();
-                                    (engine_rx, engine_task) = start_probe(&plan);
-                                }
-                                // No prompt is opened yet (password login comes with onboarding):
-                                // a secret is dropped unused, never stored or logged.
-                                Command::Secret(secret) => drop(secret),
-                                Command::Apply(action) => {
-                                    let tx = wake_tx.clone();
-                                    tokio::task::spawn_blocking(move || {
-                                        let result = match &action.repair {
-                                            Some(repair) => crate::repair::apply(repair)
-                                                .map(|applied| applied.iter().map(describe).collect())
-                                                .map_err(|e| e.to_string()),
-                                            None => Err(format!("action {} cannot be applied from the console", action.id)),
-                                        };
-                                        let _ = tx.blocking_send(Wake::Repaired(action.id.clone(), result));
-                                    });
-                                }
-                            }
-                        }
-                    }
-                    _ = signals.next() => {
-                        stop.store(true, Ordering::Relaxed);
-                        engine_task.abort();
-                        return Ok(exit_code(app));
-                    }
+    let outcome = loop {
+        let commands = tokio::select! {
+            _ = tick.tick() => {
+                frame(terminal, app, &mut engine_rx)?;
+                continue;
+            }
+            wake = wake_rx.recv() => on_wake(terminal, app, wake)?,
+            _ = signals.next() => break exit_code(app),
+        };
+        let mut quit = false;
+        for command in commands {
+            match command {
+                Command::Quit => quit = true,
+                Command::Rerun => {
+                    engine_task.abort();
+                    app.reset_for_rerun();
+                    (engine_rx, engine_task) = start_probe(&plan);
                 }
+                // No prompt is opened yet (password login comes with onboarding):
+                // a secret is dropped unused, never stored or logged.
+                Command::Secret(secret) => drop(secret),
+                Command::Apply(action) => apply(action, wake_tx.clone()),
+            }
+        }
+        if quit {
+            break exit_code(app);
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    engine_task.abort();
+    let _ = reader.join();
+    Ok(outcome)
+}
+
+/// One frame: fold what the engine sent since the last one, then draw if anything changed.
+fn frame(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    engine_rx: &mut mpsc::Receiver<Event>,
+) -> std::io::Result<()> {
+    while let Ok(ev) = engine_rx.try_recv() {
+        app.on_engine(&ev);
     }
+    let spinner = app.on_tick();
+    if spinner || app.needs_redraw() {
+        terminal.draw(|f| draw(app, f))?;
+        app.drawn();
+    }
+    Ok(())
+}
+
+/// A key, mouse, resize or repair result: what the app asks for in return.
+fn on_wake(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    wake: Option<Wake>,
+) -> std::io::Result<Vec<Command>> {
+    Ok(match wake {
+        Some(Wake::Terminal(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
+            app.on_key(key)
+        }
+        Some(Wake::Terminal(TermEvent::Mouse(mouse))) => app.on_mouse(mouse),
+        Some(Wake::Terminal(TermEvent::Resize(width, height))) => {
+            terminal.autoresize()?;
+            app.on_resize(width, height);
+            Vec::new()
+        }
+        Some(Wake::Terminal(_)) => Vec::new(),
+        Some(Wake::Repaired(id, result)) => {
+            app.on_repair_result(&id, result);
+            vec![Command::Rerun]
+        }
+        None => vec![Command::Quit],
+    })
+}
+
+/// Apply a confirmed repair off the loop (file I/O), reporting back as a wake-up.
+fn apply(action: crate::event::ActionOffer, tx: mpsc::Sender<Wake>) {
+    tokio::task::spawn_blocking(move || {
+        let result = match &action.repair {
+            Some(repair) => crate::repair::apply(repair)
+                .map(|applied| applied.iter().map(describe).collect())
+                .map_err(|e| e.to_string()),
+            None => Err(format!(
+                "action {} cannot be applied from the console",
+                action.id
+            )),
+        };
+        let _ = tx.blocking_send(Wake::Repaired(action.id.clone(), result));
+    });
 }
 
 /// The exit code of the console: as the report's (0 only when the login works).
