@@ -267,6 +267,7 @@ pub(crate) fn make_plan(input: &ConfigInput, timeout: Option<Duration>) -> Plan 
         timeout,
         openssh: crate::algorithms::installed_openssh(),
         input: input.clone(),
+        secrets: None,
     }
 }
 

@@ -45,7 +45,22 @@ pub struct Plan {
     /// What the configuration was resolved from: config repairs re-resolve with it to verify
     /// an edit before offering it.
     pub input: crate::config::ConfigInput,
+    /// Where to ask a person for a passphrase or password (the console); None in report mode,
+    /// which, like ssh's BatchMode, never prompts.
+    pub secrets: Option<SecretAsker>,
 }
+
+/// A request for a secret: the prompt, and where the answer goes (None: the person declined).
+#[derive(Debug)]
+pub struct SecretRequest {
+    /// What is asked, e.g. `Passphrase for ~/.ssh/id_ed25519`.
+    pub prompt: String,
+    /// The answer; the secret is wiped from memory when dropped.
+    pub reply: tokio::sync::oneshot::Sender<Option<zeroize::Zeroizing<String>>>,
+}
+
+/// The channel the engine asks secrets on.
+pub type SecretAsker = mpsc::Sender<SecretRequest>;
 
 /// The client's effective algorithm lists, as the user's ssh would propose them.
 #[derive(Debug, Clone, Default)]
@@ -248,12 +263,17 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
         .await;
         return false;
     };
+    let host_key_known = matches!(
+        connected.check.verdict,
+        crate::known_hosts::Verdict::Known { .. }
+    );
     let input = auth::AuthInput {
         handle,
         cell: connected.cell,
         addr,
         policy,
         timeout,
+        host_key_known,
     };
     let (session, auth_status) =
         stage(cx, Stage::Auth, auth::auth_stage(cx, plan, &target, input)).await;

@@ -463,6 +463,12 @@ pub fn local_problems(config: &ResolvedConfig) -> Vec<LocalProblem> {
 ///
 /// The error text never contains key material.
 pub fn load_unencrypted_private(file: &Path) -> Result<ssh_key::PrivateKey, String> {
+    load_private(file, None)
+}
+
+/// Loads a private key for a real login, decrypting it with `passphrase` when given (typed at
+/// the console; never logged); refuses an unprotected file like ssh.
+pub fn load_private(file: &Path, passphrase: Option<&str>) -> Result<ssh_key::PrivateKey, String> {
     let meta = fs::metadata(file).map_err(|e| format!("{}: {e}", file.display()))?;
     if let Some(mode) = keyfile::unprotected(&meta, crate::config::local_uid()) {
         return Err(format!(
@@ -472,13 +478,23 @@ pub fn load_unencrypted_private(file: &Path) -> Result<ssh_key::PrivateKey, Stri
     }
     let bytes = fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let text = String::from_utf8_lossy(&bytes);
-    if let keyfile::Private::Encrypted(_) = keyfile::inspect_private(&text) {
+    let encrypted = matches!(
+        keyfile::inspect_private(&text),
+        keyfile::Private::Encrypted(_)
+    );
+    if encrypted && passphrase.is_none() {
         return Err(format!("{}: the key needs a passphrase", file.display()));
     }
     let key = if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
-        ssh_key::PrivateKey::from_openssh(text.as_bytes()).map_err(|e| e.to_string())
+        let key = ssh_key::PrivateKey::from_openssh(text.as_bytes()).map_err(|e| e.to_string())?;
+        match passphrase {
+            Some(p) if key.is_encrypted() => key
+                .decrypt(p)
+                .map_err(|_| "incorrect passphrase".to_string()),
+            _ => Ok(key),
+        }
     } else {
-        russh::keys::decode_secret_key(&text, None).map_err(|e| e.to_string())
+        russh::keys::decode_secret_key(&text, passphrase).map_err(|e| e.to_string())
     };
     key.map_err(|e| format!("{}: not a usable private key: {e}", file.display()))
 }

@@ -283,3 +283,88 @@ fn picker_lists_host_aliases_and_opens_the_console() {
         "the terminal left the alternate screen"
     );
 }
+
+/// A server accepting an encrypted key (passphrase PASS) for `target`; `known` records its host key.
+fn locked_key_setup(home: &Home, sshd: &Sshd, known: bool) {
+    let kh = home.ssh_dir().join("known_hosts_console");
+    let line = if known {
+        format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519))
+    } else {
+        String::new()
+    };
+    std::fs::write(&kh, line).unwrap();
+    let key = home.ssh_dir().join("id_locked");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", PASS, "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen")
+        .success();
+    assert!(made);
+    sshd.authorize(&current_user(), &home.public_key("id_locked"));
+    home.write_config(&format!(
+        "Host target\n    HostName 127.0.0.1\n    Port {}\n    User {}\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n    IdentityAgent none\n    IdentityFile {}\n",
+        sshd.port(),
+        current_user(),
+        kh.display(),
+        key.display()
+    ));
+}
+
+const PASS: &str = "correct-horse-staple";
+
+/// An encrypted key the server accepts: the console asks for its passphrase (masked), logs in
+/// with it, and the passphrase appears nowhere — not on screen, not in the transcript.
+#[test]
+fn passphrase_prompt_logs_in_and_never_shows_the_passphrase() {
+    let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
+    let home = Home::new();
+    locked_key_setup(&home, &sshd, true);
+    let record = home.path().join("session.md");
+    let tmux = Tmux::start(
+        "passphrase",
+        &command_line(&home, &format!("--record {}", record.display())),
+    );
+    tmux.wait_for("the passphrase prompt", |s| s.contains("Passphrase for"));
+    tmux.tmux(&["send-keys", "-t", "t", "-l", PASS]);
+    let typed = tmux.wait_for("the mask", |s| s.contains("••••••••"));
+    assert!(
+        !typed.contains(PASS),
+        "the passphrase is never drawn:\n{typed}"
+    );
+    tmux.keys(&["Enter"]);
+    let green = tmux.wait_for("the login", |s| s.contains("The login works"));
+    assert!(!green.contains(PASS), "{green}");
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT="));
+    assert!(after.contains("SSHDOCTOR-EXIT=0"), "{after}");
+    let transcript = std::fs::read_to_string(&record).expect("transcript");
+    assert!(
+        transcript.contains("passphrase typed in the console"),
+        "{transcript}"
+    );
+    assert!(
+        !transcript.contains(PASS),
+        "the passphrase is not in the transcript"
+    );
+}
+
+/// Never a prompt for a host whose key is not known: first contact asks to trust the key, and
+/// the passphrase waits until then.
+#[test]
+fn no_secret_prompt_for_an_unknown_host() {
+    let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
+    let home = Home::new();
+    locked_key_setup(&home, &sshd, false);
+    let tmux = Tmux::start("unknown", &command_line(&home, ""));
+    let screen = tmux.wait_for("the diagnosis to finish", |s| {
+        s.contains("The login would fail") || s.contains("did not complete")
+    });
+    assert!(
+        !screen.contains("Passphrase for"),
+        "no prompt before the host key is trusted:\n{screen}"
+    );
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("the findings", |s| s.contains("auth.key_passphrase_needed"));
+    assert!(!screen.contains("Passphrase for"), "{screen}");
+}

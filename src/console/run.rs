@@ -3,7 +3,7 @@
 //! terminal given back on every way out (quit, error, Ctrl-C, SIGTERM, SIGHUP, a panic).
 
 use super::{draw, App, Command, ConsoleOptions};
-use crate::engine::{self, Plan};
+use crate::engine::{self, Plan, SecretRequest};
 use crate::event::{Event, Level, Stage};
 use crossterm::event::{self as term, Event as TermEvent, KeyEventKind};
 use std::path::PathBuf;
@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use zeroize::Zeroizing;
 
 /// One frame every 33 ms at most.
 const FRAME: Duration = Duration::from_millis(33);
@@ -67,6 +68,13 @@ async fn event_loop(
     let stop = Arc::new(AtomicBool::new(false));
     let reader = spawn_key_reader(wake_tx.clone(), stop.clone());
     let mut signals = Signals::new()?;
+    // The engine asks for passphrases and passwords here; the prompt never shows what is typed.
+    let (secret_tx, mut secret_rx) = mpsc::channel::<SecretRequest>(1);
+    let mut pending: Option<tokio::sync::oneshot::Sender<Option<Zeroizing<String>>>> = None;
+    let plan = move || Plan {
+        secrets: Some(secret_tx.clone()),
+        ..plan()
+    };
     let (mut engine_rx, mut engine_task) = start_probe(&plan);
     let size = terminal.size()?;
     app.on_resize(size.width, size.height);
@@ -79,6 +87,11 @@ async fn event_loop(
                 continue;
             }
             wake = wake_rx.recv() => on_wake(terminal, app, wake)?,
+            Some(request) = secret_rx.recv() => {
+                app.prompt_secret(request.prompt);
+                pending = Some(request.reply);
+                continue;
+            }
             _ = signals.next() => break exit_code(app),
         };
         let mut quit = false;
@@ -90,10 +103,19 @@ async fn event_loop(
                     app.reset_for_rerun();
                     (engine_rx, engine_task) = start_probe(&plan);
                 }
-                // No prompt is opened yet (password login comes with onboarding):
-                // a secret is dropped unused, never stored or logged.
-                Command::Secret(secret) => drop(secret),
+                // Straight to the engine, wiped from memory when it is dropped there.
+                Command::Secret(secret) => {
+                    if let Some(reply) = pending.take() {
+                        let _ = reply.send(Some(Zeroizing::new(secret)));
+                    }
+                }
                 Command::Apply(action) => apply(action, wake_tx.clone()),
+            }
+        }
+        // The prompt was closed without an answer (Esc): the engine goes on without it.
+        if pending.is_some() && !matches!(app.overlay, Some(super::app::Overlay::Secret { .. })) {
+            if let Some(reply) = pending.take() {
+                let _ = reply.send(None);
             }
         }
         if quit {

@@ -48,6 +48,8 @@ pub(crate) struct AuthInput {
     pub addr: SocketAddr,
     pub policy: Arc<HostKeyPolicy>,
     pub timeout: Duration,
+    /// The host key is recorded and matches: only then may a person be asked for a secret.
+    pub host_key_known: bool,
 }
 
 pub(super) fn methods_text(m: &russh::MethodSet) -> String {
@@ -245,6 +247,7 @@ pub(super) async fn auth_stage(
             &ids,
             tr.sig_alg.as_deref(),
             input.timeout,
+            None,
         )
         .await
         {
@@ -282,6 +285,98 @@ pub(super) async fn auth_stage(
         }
     }
 
+    // 3b. At the console, for a host whose key is known: ask for what ssh would ask for — the
+    // passphrase of an accepted encrypted key, then a password.
+    let mut chosen = chosen;
+    let mut password_login = false;
+    if let (None, Some(asker), true) = (logged_in, &plan.secrets, input.host_key_known) {
+        let encrypted = tried.iter().position(|tr| {
+            tr.answer == Answer::Accepted
+                && tr.id.encrypted
+                && tr.id.backing == Backing::File
+                && !unprotected(tr.id, &ids)
+        });
+        if let Some(pos) = encrypted {
+            let tr = &tried[pos];
+            for _ in 0..3 {
+                let Some(pass) = ask(asker, format!("Passphrase for {}", tr.id.label())).await
+                else {
+                    break;
+                };
+                match login(
+                    &mut conn,
+                    &user,
+                    tr.id,
+                    &ids,
+                    tr.sig_alg.as_deref(),
+                    input.timeout,
+                    Some(pass.as_str()),
+                )
+                .await
+                {
+                    Ok(true) => {
+                        cx.log(Stage::Auth, Level::Info, format!("Authenticated to {} using \"publickey\" with {} (passphrase typed in the console, not recorded).", t.hostname, tr.id.label())).await;
+                        (chosen, logged_in) = (Some(pos), Some(pos));
+                        break;
+                    }
+                    Ok(false) => break,
+                    Err(e) => {
+                        cx.log(
+                            Stage::Auth,
+                            Level::Info,
+                            format!("Load key {}: {e}", tr.id.label()),
+                        )
+                        .await
+                    }
+                }
+            }
+        }
+        let batch = cx.config.get("batchmode").is_some_and(|v| v.value == "yes");
+        let password_on = cx
+            .config
+            .get("passwordauthentication")
+            .is_none_or(|v| v.value != "no");
+        if logged_in.is_none()
+            && !batch
+            && password_on
+            && methods.contains(&russh::MethodKind::Password)
+        {
+            let prompts = cx
+                .config
+                .get("numberofpasswordprompts")
+                .and_then(|v| v.value.parse().ok())
+                .unwrap_or(3);
+            for _ in 0..prompts {
+                let Some(password) = ask(asker, format!("{user}@{}'s password", t.hostname)).await
+                else {
+                    break;
+                };
+                match tokio::time::timeout(
+                    input.timeout,
+                    conn.handle
+                        .authenticate_password(user.clone(), password.as_str()),
+                )
+                .await
+                {
+                    Ok(Ok(AuthResult::Success)) => {
+                        cx.log(Stage::Auth, Level::Info, format!("Authenticated to {} using \"password\" (typed in the console, not recorded).", t.hostname)).await;
+                        password_login = true;
+                        break;
+                    }
+                    Ok(Ok(_)) => {
+                        cx.log(
+                            Stage::Auth,
+                            Level::Info,
+                            "Permission denied, please try again.",
+                        )
+                        .await
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+
     // 4. Findings: root causes (local key problems) first, then what they lead to.
     let attempts_before = |pos: usize| {
         tried[..pos]
@@ -292,7 +387,7 @@ pub(super) async fn auth_stage(
     let ssh_would_fail = match (chosen, limit) {
         (Some(pos), Some(n)) => attempts_before(pos) >= n,
         (Some(_), None) => logged_in.is_none(),
-        (None, _) => true,
+        (None, _) => !password_login,
     };
     key_findings(
         cx,
@@ -328,6 +423,10 @@ pub(super) async fn auth_stage(
         }
     }
     match logged_in {
+        _ if password_login => {
+            status = Status::Pass;
+            summary = "password (typed in the console)".to_string();
+        }
         Some(pos) if !ssh_would_fail => {
             status = if tried.iter().any(|tr| tr.answer == Answer::Skipped) {
                 Status::Warn
@@ -363,8 +462,21 @@ pub(super) async fn auth_stage(
             .await;
         }
     }
-    let handle = logged_in.map(|_| conn.handle);
+    let handle = (logged_in.is_some() || password_login).then_some(conn.handle);
     (handle, StageEnd::new(status, summary))
+}
+
+/// Ask the person at the console; None when they decline or nobody answers.
+async fn ask(
+    asker: &crate::engine::SecretAsker,
+    prompt: String,
+) -> Option<zeroize::Zeroizing<String>> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    asker
+        .send(crate::engine::SecretRequest { prompt, reply })
+        .await
+        .ok()?;
+    answer.await.ok().flatten()
 }
 
 /// Can ssh sign with this key without asking anything (agent, or an unencrypted, protected file)?

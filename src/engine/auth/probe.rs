@@ -261,6 +261,7 @@ pub(super) async fn login(
     ids: &IdentityPlan,
     sig_alg: Option<&str>,
     timeout: Duration,
+    passphrase: Option<&str>,
 ) -> Result<bool, String> {
     let hash = match sig_alg {
         Some("rsa-sha2-512") => Some(HashAlg::Sha512),
@@ -297,7 +298,7 @@ pub(super) async fn login(
         }
         Backing::File => {
             let file = id.file.as_ref().ok_or("no key file")?;
-            let private = Arc::new(identities::load_unencrypted_private(file)?);
+            let private = Arc::new(identities::load_private(file, passphrase)?);
             let fut = async {
                 match &id.certificate {
                     Some(cert) => {
