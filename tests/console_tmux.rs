@@ -231,17 +231,27 @@ fn changed_host_key_is_repaired_from_the_console_and_the_terminal_is_restored() 
 
 #[test]
 fn sigterm_gives_the_terminal_back() {
+    signal_gives_the_terminal_back("TERM");
+}
+
+/// A closed tmux pane or ssh session sends SIGHUP.
+#[test]
+fn sighup_gives_the_terminal_back() {
+    signal_gives_the_terminal_back("HUP");
+}
+
+fn signal_gives_the_terminal_back(signal: &str) {
     let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
     let home = Home::new();
     let kh = home.ssh_dir().join("known_hosts_console");
     stale_host(&home, &sshd, &kh);
-    let tmux = Tmux::start("sigterm", &command_line(&home, ""));
+    let tmux = Tmux::start(&format!("sig{signal}"), &command_line(&home, ""));
     tmux.wait_for("the checklist", |s| s.contains("hostkey.changed"));
     // The pane runs `sh -c ...`; sshdoctor is its child (env execs it). Match nothing else:
     // the tmux server's own command line holds the same words.
     let shell = tmux.tmux(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
     let killed = Command::new("pkill")
-        .args(["-TERM", "-P", shell.trim(), "-x", "sshdoctor"])
+        .args([&format!("-{signal}"), "-P", shell.trim(), "-x", "sshdoctor"])
         .status()
         .expect("pkill")
         .success();
