@@ -23,7 +23,7 @@ pub mod exit {
     pub const INTERNAL: u8 = 3;
 }
 
-const EXIT_CODES: &str = "Exit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error";
+const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error";
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,7 +82,11 @@ struct Cli {
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     verbose: u8,
     /// [user@]host[:port], ssh://[user@]host[:port], or a Host alias from ssh_config.
+    /// `sshdoctor onboard DESTINATION` starts the guided first login instead.
     destination: Option<String>,
+    /// The destination of `onboard DESTINATION`.
+    #[arg(hide = true)]
+    onboard_destination: Option<String>,
 }
 
 /// A usage error: one line, exit 2.
@@ -105,6 +109,15 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage(first_line(&e.to_string())),
     };
+    // `sshdoctor onboard DESTINATION`: the first positional is the word, the second the host.
+    let mut onboard = false;
+    if let Some(target) = cli.onboard_destination.take() {
+        if cli.destination.as_deref() != Some("onboard") {
+            return usage(format!("unexpected argument {target:?}"));
+        }
+        cli.destination = Some(target);
+        onboard = true;
+    }
     use std::io::IsTerminal;
     let interactive = cli.report.is_none()
         && cli.fix.is_none()
@@ -139,12 +152,38 @@ pub fn main() -> ExitCode {
             ))
         }
     };
+    if onboard {
+        if !interactive {
+            return usage(
+                "onboard is a guided full-screen flow: run it at a terminal, without --report or --fix"
+                    .into(),
+            );
+        }
+        return match crate::onboard::run(input, timeout, console_options) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("sshdoctor: internal error: {e:#}");
+                ExitCode::from(exit::INTERNAL)
+            }
+        };
+    }
     // The console when a person is at a terminal and no report was asked for.
     if interactive {
         let target = input.host.clone();
-        let plan = move || make_plan(&input, timeout);
+        let console_input = input.clone();
+        let plan = move || make_plan(&console_input, timeout);
         return match crate::console::run(plan, target, console_options, cli.record.clone()) {
-            Ok(code) => ExitCode::from(code),
+            Ok(crate::console::Ending::Exit(code)) => ExitCode::from(code),
+            // Chosen from the console: the guided flow for the same destination and options.
+            Ok(crate::console::Ending::Onboard) => {
+                match crate::onboard::run(input, timeout, console_options) {
+                    Ok(code) => ExitCode::from(code),
+                    Err(e) => {
+                        eprintln!("sshdoctor: internal error: {e:#}");
+                        ExitCode::from(exit::INTERNAL)
+                    }
+                }
+            }
             Err(e) => {
                 eprintln!("sshdoctor: internal error: {e:#}");
                 ExitCode::from(exit::INTERNAL)
@@ -268,12 +307,17 @@ pub(crate) fn make_plan(input: &ConfigInput, timeout: Option<Duration>) -> Plan 
         openssh: crate::algorithms::installed_openssh(),
         input: input.clone(),
         secrets: None,
+        remote_fix: None,
     }
 }
 
 /// Resolve the configuration and run every check, headless.
 pub(crate) fn diagnose(input: &ConfigInput, timeout: Option<Duration>) -> anyhow::Result<Report> {
-    let plan = make_plan(input, timeout);
+    diagnose_plan(make_plan(input, timeout))
+}
+
+/// Run a prepared plan headless.
+pub(crate) fn diagnose_plan(plan: Plan) -> anyhow::Result<Report> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

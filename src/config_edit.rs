@@ -118,27 +118,78 @@ pub fn identities_only(
         });
     }
 
-    let lines = split_lines(file_bytes);
-    let eol = detect_eol(&lines);
-    let indent = detect_indent(&lines);
-    let keywords: Vec<Option<String>> = lines.iter().map(|l| keyword(l.content)).collect();
-    let global_end = keywords
-        .iter()
-        .position(|k| matches!(k.as_deref(), Some("host" | "match")))
-        .unwrap_or(lines.len());
-    let global_conflict = keywords[..global_end].iter().position(|k| {
-        matches!(
-            k.as_deref(),
-            Some("identityfile" | "identitiesonly" | "include")
-        )
-    });
-
-    let mut block = vec![
+    let indent = detect_indent(&split_lines(file_bytes));
+    let block = vec![
         IDENTITIES_ONLY_COMMENT.to_string(),
         format!("Host {host}"),
         format!("{indent}IdentitiesOnly yes"),
         format!("{indent}IdentityFile {value}"),
     ];
+    let Inserted {
+        out,
+        global_conflict,
+        host_line,
+        keywords,
+    } = insert_block(
+        file_bytes,
+        block,
+        &["identityfile", "identitiesonly", "include"],
+    );
+
+    let after = scratch.resolve(input, &out)?;
+    if let Some(problem) = goal_problem(&after, &key, &scratch, path, home) {
+        return Err(format!(
+            "cannot make {} the first key for {} by editing {shown_file}: after the edit {problem}",
+            shown_path(&key, home),
+            input.host
+        ));
+    }
+    let place = match global_conflict {
+        Some(i) => format!(
+            "at the top of {shown_file} (line {} {} for every host), followed by `Host *` \
+             so the lines that were global stay global",
+            i + 1,
+            global_reason(keywords[i].as_deref())
+        ),
+        None => format!("at line {host_line} of {shown_file}, before every other block"),
+    };
+    Ok(ConfigEdit {
+        path: path.to_path_buf(),
+        new_bytes: out,
+        summary: format!(
+            "Add a `Host {host}` block with IdentitiesOnly yes and IdentityFile {value} {place}. \
+             ssh will then offer only these keys, in this order: {}.",
+            order(&after, home)
+        ),
+    })
+}
+
+/// The file with a new block inserted where it is read before every other block.
+struct Inserted {
+    out: Vec<u8>,
+    /// The global line (index) that forced the block to the top, followed by `Host *`.
+    global_conflict: Option<usize>,
+    /// The 1-based line of the block's `Host` line, when not at the top.
+    host_line: usize,
+    /// Each line's keyword.
+    keywords: Vec<Option<String>>,
+}
+
+/// Insert `block` (its first line a comment, its second the `Host` line) right before the
+/// first `Host`/`Match` line, after the global lines — or at line 1, followed by `Host *`,
+/// when a global line sets one of `conflicting` (first value wins: the global line would
+/// otherwise beat the block). Every other byte is kept.
+fn insert_block(file_bytes: &[u8], mut block: Vec<String>, conflicting: &[&str]) -> Inserted {
+    let lines = split_lines(file_bytes);
+    let eol = detect_eol(&lines);
+    let keywords: Vec<Option<String>> = lines.iter().map(|l| keyword(l.content)).collect();
+    let global_end = keywords
+        .iter()
+        .position(|k| matches!(k.as_deref(), Some("host" | "match")))
+        .unwrap_or(lines.len());
+    let global_conflict = keywords[..global_end]
+        .iter()
+        .position(|k| k.as_deref().is_some_and(|k| conflicting.contains(&k)));
     let at = match global_conflict {
         Some(_) => {
             block.push(RESTORE_COMMENT.to_string());
@@ -185,32 +236,133 @@ pub fn identities_only(
             out.extend_from_slice(eol.as_bytes());
         }
     }
+    Inserted {
+        out,
+        global_conflict,
+        host_line,
+        keywords,
+    }
+}
 
-    let after = scratch.resolve(input, &out)?;
-    if let Some(problem) = goal_problem(&after, &key, &scratch, path, home) {
+/// The comment line that precedes the block [`host_block`] adds.
+pub const HOST_BLOCK_COMMENT: &str = "# added by sshdoctor onboard";
+
+/// What the onboarding's `Host` block says.
+#[derive(Debug, Clone)]
+pub struct HostBlock<'a> {
+    /// The alias typed after `ssh`.
+    pub alias: &'a str,
+    /// The real name or address.
+    pub hostname: &'a str,
+    /// The remote user.
+    pub user: &'a str,
+    /// The port (written when not 22).
+    pub port: u16,
+    /// The private key (absolute, or starting with `~/`).
+    pub key: &'a Path,
+}
+
+/// Plan adding `Host ALIAS` with HostName, User, Port, IdentityFile and `IdentitiesOnly yes`
+/// to the user's config, so that a plain `ssh ALIAS` uses exactly these. The block goes where
+/// [`identities_only`]'s does (before every other block; at the top, followed by `Host *`, when
+/// a global line sets one of its keywords). Verified by resolving `ssh ALIAS` (no command-line
+/// options) afterwards; when that already gives these values nothing changes.
+pub fn host_block(
+    file_bytes: &[u8],
+    path: &Path,
+    input: &ConfigInput,
+    b: &HostBlock<'_>,
+) -> Result<ConfigEdit, String> {
+    ensure_user_config(path, input)?;
+    let home = input.home.as_path();
+    let alias = host_pattern(b.alias)?;
+    let key = absolute(b.key, home)?;
+    let plain = |what: &str, v: &str| {
+        if v.is_empty()
+            || v.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "\"'#%".contains(c))
+        {
+            Err(format!("cannot write {what} \"{v}\" in an ssh_config file"))
+        } else {
+            Ok(())
+        }
+    };
+    plain("the host name", b.hostname)?;
+    plain("the user name", b.user)?;
+    let value = render_word(
+        &config_text(&key, home, tilde_ok(input))?,
+        text::Quoting::Bare,
+    );
+    let mut next = input.clone();
+    next.host = alias.to_string();
+    next.options.clear();
+    let scratch = Scratch::new()?;
+    let shown_file = shown_path(path, home);
+    let problem = |r: &ResolvedConfig| -> Option<String> {
+        let get = |k: &str| r.get(k).map(|v| v.value.clone()).unwrap_or_default();
+        if get("hostname") != b.hostname {
+            return Some(format!("HostName would be {}", get("hostname")));
+        }
+        if get("user") != b.user {
+            return Some(format!("User would be {}", get("user")));
+        }
+        if get("port") != b.port.to_string() {
+            return Some(format!("Port would be {}", get("port")));
+        }
+        goal_problem(r, &key, &scratch, path, home)
+    };
+    let before = scratch.resolve(&next, file_bytes)?;
+    if problem(&before).is_none() {
+        return Ok(ConfigEdit {
+            path: path.to_path_buf(),
+            new_bytes: file_bytes.to_vec(),
+            summary: format!(
+                "Nothing to change in {shown_file}: `ssh {alias}` already uses these settings."
+            ),
+        });
+    }
+    let indent = detect_indent(&split_lines(file_bytes));
+    let mut block = vec![
+        HOST_BLOCK_COMMENT.to_string(),
+        format!("Host {alias}"),
+        format!("{indent}HostName {}", b.hostname),
+        format!("{indent}User {}", b.user),
+    ];
+    if b.port != 22 {
+        block.push(format!("{indent}Port {}", b.port));
+    }
+    block.push(format!("{indent}IdentityFile {value}"));
+    block.push(format!("{indent}IdentitiesOnly yes"));
+    let inserted = insert_block(
+        file_bytes,
+        block,
+        &[
+            "hostname",
+            "user",
+            "port",
+            "identityfile",
+            "identitiesonly",
+            "include",
+        ],
+    );
+    let after = scratch.resolve(&next, &inserted.out)?;
+    if let Some(p) = problem(&after) {
         return Err(format!(
-            "cannot make {} the first key for {} by editing {shown_file}: after the edit {problem}",
-            shown_path(&key, home),
-            input.host
+            "cannot make `ssh {alias}` use these settings by editing {shown_file}: after the edit {p}"
         ));
     }
-    let place = match global_conflict {
+    let place = match inserted.global_conflict {
         Some(i) => format!(
-            "at the top of {shown_file} (line {} {} for every host), followed by `Host *` \
-             so the lines that were global stay global",
+            "at the top of {shown_file} (line {} sets {} for every host), followed by `Host *` so the lines that were global stay global",
             i + 1,
-            global_reason(keywords[i].as_deref())
+            inserted.keywords[i].as_deref().unwrap_or("a setting")
         ),
-        None => format!("at line {host_line} of {shown_file}, before every other block"),
+        None => format!("at line {} of {shown_file}, before every other block", inserted.host_line),
     };
     Ok(ConfigEdit {
         path: path.to_path_buf(),
-        new_bytes: out,
-        summary: format!(
-            "Add a `Host {host}` block with IdentitiesOnly yes and IdentityFile {value} {place}. \
-             ssh will then offer only these keys, in this order: {}.",
-            order(&after, home)
-        ),
+        new_bytes: inserted.out,
+        summary: format!("Add a `Host {alias}` block {place}; then `ssh {alias}` logs in as {} on {} port {} with {} only.", b.user, b.hostname, b.port, shown_path(&key, home)),
     })
 }
 

@@ -11,11 +11,11 @@ mod app;
 pub mod keymap;
 mod logview;
 pub mod picker;
-mod run;
+pub(crate) mod run;
 pub mod theme;
-mod update;
-mod view;
-mod wrap;
+pub(crate) mod update;
+pub(crate) mod view;
+pub(crate) mod wrap;
 
 #[cfg(test)]
 mod fixtures;
@@ -25,7 +25,7 @@ mod snapshot_tests;
 mod tests;
 
 pub use app::{ActionRecord, App, Focus};
-pub use run::run;
+pub use run::{run, Ending};
 pub use view::draw;
 
 /// How the console draws; decided by the caller from `--ascii` and `NO_COLOR`.

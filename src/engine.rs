@@ -8,6 +8,7 @@ mod banner;
 mod hostkey;
 mod kex;
 mod net;
+pub(crate) mod remote;
 mod session;
 mod stream;
 
@@ -48,6 +49,9 @@ pub struct Plan {
     /// Where to ask a person for a passphrase or password (the console); None in report mode,
     /// which, like ssh's BatchMode, never prompts.
     pub secrets: Option<SecretAsker>,
+    /// chmods on the server the person confirmed (`remote.permissions.fix`): the remote stage
+    /// makes each one whose path still has the mode shown, then looks again.
+    pub remote_fix: Option<Vec<crate::repair::RemoteChmod>>,
 }
 
 /// A request for a secret: the prompt, and where the answer goes (None: the person declined).
@@ -86,6 +90,15 @@ pub(crate) struct Cx {
 }
 
 impl Cx {
+    /// A context sending to `tx`, its clock starting now.
+    pub(crate) fn new(tx: mpsc::Sender<Event>, config: ResolvedConfig) -> Cx {
+        Cx {
+            tx,
+            start: Instant::now(),
+            config,
+        }
+    }
+
     pub(crate) fn elapsed(&self) -> Duration {
         self.start.elapsed()
     }
@@ -184,11 +197,25 @@ pub async fn run(plan: Plan, tx: mpsc::Sender<Event>) {
     cx.send(Event::Done { login_ok }).await;
 }
 
-async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
+/// A connection whose host key passed the hostkey stage, ready for authentication.
+pub(crate) struct Connection {
+    pub target: Target,
+    pub timeout: Duration,
+    pub handle: kex::ProbeHandle,
+    pub cell: kex::SeenCell,
+    pub addr: std::net::SocketAddr,
+    pub policy: Arc<kex::HostKeyPolicy>,
+    /// The host key is recorded and matches (not merely "unknown, let through").
+    pub host_key_known: bool,
+}
+
+/// The stages from config to hostkey; None when one failed (the later stages are then
+/// reported skipped).
+pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
     let (target, _) = stage(cx, Stage::Config, config_stage(cx, plan)).await;
     let Some(target) = target else {
         skip_after(cx, Stage::Config, "the configuration could not be used").await;
-        return false;
+        return None;
     };
     let timeout = plan
         .timeout
@@ -197,12 +224,12 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
     let (addrs, _) = stage(cx, Stage::Dns, net::dns_stage(cx, &target, timeout)).await;
     let Some(addrs) = addrs else {
         skip_after(cx, Stage::Dns, "the host name did not resolve").await;
-        return false;
+        return None;
     };
     let (tcp, _) = stage(cx, Stage::Tcp, net::tcp_stage(cx, &target, &addrs, timeout)).await;
     let Some(tcp) = tcp else {
         skip_after(cx, Stage::Tcp, "no TCP connection").await;
-        return false;
+        return None;
     };
     let (banner, _) = stage(
         cx,
@@ -212,7 +239,7 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
     .await;
     let Some(banner) = banner else {
         skip_after(cx, Stage::Banner, "no SSH-2 server answered").await;
-        return false;
+        return None;
     };
     // ssh moves the host key types it already knows for this host to the front of its
     // proposal (with the default HostKeyAlgorithms), so the probe must too.
@@ -238,7 +265,7 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
     .await;
     let Some(connected) = connected else {
         skip_after(cx, Stage::Kex, "the key exchange did not complete").await;
-        return false;
+        return None;
     };
     let ip = addr.map(|a| a.ip().to_string());
     let (trusted, _) = stage(
@@ -261,31 +288,54 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
             "the host key is not trusted: nothing is sent to this server",
         )
         .await;
-        return false;
+        return None;
     };
     let host_key_known = matches!(
         connected.check.verdict,
         crate::known_hosts::Verdict::Known { .. }
     );
-    let input = auth::AuthInput {
+    Some(Connection {
+        target,
+        timeout,
         handle,
         cell: connected.cell,
         addr,
         policy,
-        timeout,
         host_key_known,
+    })
+}
+
+async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
+    let Some(c) = connect(cx, plan).await else {
+        return false;
+    };
+    let (target, timeout) = (c.target, c.timeout);
+    let input = auth::AuthInput {
+        handle: c.handle,
+        cell: c.cell,
+        addr: c.addr,
+        policy: c.policy,
+        timeout,
+        host_key_known: c.host_key_known,
     };
     let (session, auth_status) =
         stage(cx, Stage::Auth, auth::auth_stage(cx, plan, &target, input)).await;
-    let Some(session) = session else {
+    let Some((session, facts)) = session else {
         skip_after(cx, Stage::Auth, "no login").await;
         return false;
     };
-    let (ok, _) = stage(
+    let ((ok, session), _) = stage(
         cx,
         Stage::Session,
         session::session_stage(cx, session, timeout),
     )
+    .await;
+    stage(cx, Stage::Remote, async {
+        (
+            (),
+            remote::remote_stage(cx, plan, &target, session, &facts, timeout).await,
+        )
+    })
     .await;
     ok && auth_status != Status::Fail
 }

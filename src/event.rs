@@ -24,11 +24,13 @@ pub enum Stage {
     Auth,
     /// Opening a session and running a command.
     Session,
+    /// Looking at the account from the inside (read-only): StrictModes, authorized_keys, disk.
+    Remote,
 }
 
 impl Stage {
     /// Every stage in order.
-    pub const ALL: [Stage; 8] = [
+    pub const ALL: [Stage; 9] = [
         Stage::Config,
         Stage::Dns,
         Stage::Tcp,
@@ -37,6 +39,7 @@ impl Stage {
         Stage::Hostkey,
         Stage::Auth,
         Stage::Session,
+        Stage::Remote,
     ];
 
     /// The short machine name (`kex`, `hostkey`, ...), also used in finding ids.
@@ -50,6 +53,7 @@ impl Stage {
             Stage::Hostkey => "hostkey",
             Stage::Auth => "auth",
             Stage::Session => "session",
+            Stage::Remote => "remote",
         }
     }
 
@@ -64,6 +68,7 @@ impl Stage {
             Stage::Hostkey => "Host key",
             Stage::Auth => "Authentication",
             Stage::Session => "Session",
+            Stage::Remote => "Server side",
         }
     }
 }

@@ -75,6 +75,9 @@ const MAX_BACKUP_SUFFIX: u32 = 1000;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EditError {
+    /// The repair is not a local file edit (it is applied over ssh by a new run).
+    #[error("{0}")]
+    NotLocal(String),
     /// The file cannot or must not be written (see the module's read-only rule).
     #[error(
         "{path} is read-only ({reason}); nothing was changed. Make it writable \
@@ -405,6 +408,15 @@ pub fn set_mode(path: &Path, mode: u32) -> Result<Option<(u32, u32)>, EditError>
         _ => io_err("change the permissions of", path)(errno.into()),
     })?;
     Ok(Some((old, mode)))
+}
+
+/// [`shell_quote`] for a path shown with `~/`: the tilde stays outside the quotes so the shell
+/// still expands it.
+pub fn shell_quote_path(s: &str) -> String {
+    match s.strip_prefix("~/") {
+        Some(rest) => format!("~/{}", shell_quote(rest)),
+        None => shell_quote(s),
+    }
 }
 
 /// Quotes `s` for a POSIX shell (sh, bash, zsh) so it is read back as exactly one word

@@ -25,6 +25,12 @@ pub enum Repair {
     /// Replace a file's content with an edit that was previewed (ssh_config changes); refused
     /// when the file changed since the preview. Created 0600 in a 0700 directory when missing.
     Replace(fsedit::Edit),
+    /// chmod paths on the server (sshd's StrictModes); applied over SFTP by a new run of the
+    /// engine (`Plan::remote_fix`), which checks each path still has the mode shown.
+    RemotePermissions {
+        /// Each path, its mode when previewed and the mode it gets.
+        changes: Vec<RemoteChmod>,
+    },
     /// Append one known_hosts line (created 0644, in a 0700 directory, when missing).
     KnownHostsAppend {
         /// The first UserKnownHostsFile.
@@ -32,6 +38,24 @@ pub enum Repair {
         /// The exact line, as OpenSSH would write it.
         line: String,
     },
+}
+
+/// One chmod on the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteChmod {
+    /// The absolute path on the server.
+    pub path: String,
+    /// Its permission bits when the action was offered.
+    pub from: u32,
+    /// The permission bits it gets.
+    pub to: u32,
+}
+
+impl Repair {
+    /// Whether this repair is carried out on the server (by a new run), not on local files.
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Repair::RemotePermissions { .. })
+    }
 }
 
 /// Apply a repair; returns what was written, file by file.
@@ -66,6 +90,9 @@ pub fn apply(repair: &Repair) -> Result<Vec<Applied>, EditError> {
                 &EditOptions::new().create(0o600).create_dir(0o700),
             )?])
         }
+        Repair::RemotePermissions { .. } => Err(EditError::NotLocal(
+            "this repair is made on the server, by a new run of the checks".into(),
+        )),
         Repair::KnownHostsAppend { file, line } => {
             let opts = EditOptions::new().create(0o644).create_dir(0o700);
             let applied = fsedit::apply_edit(file, &opts, |old: Option<&[u8]>| {

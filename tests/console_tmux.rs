@@ -4,94 +4,12 @@
 
 mod common;
 
+use common::tmux::Tmux;
+
 use common::sshd::{KeyKind, Sshd};
 use common::{Home, BIN};
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-/// A tmux server of this test's own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, command: &str) -> Tmux {
-        let socket = format!("sshdoctor-{name}-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-                "-x",
-                "120",
-                "-y",
-                "40",
-                command,
-            ])
-            .status()
-            .expect("tmux is installed (.ci/run installs it)")
-            .success();
-        assert!(ok, "tmux new-session failed");
-        Tmux { socket }
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "t", k]);
-            std::thread::sleep(Duration::from_millis(150));
-        }
-    }
-
-    /// Wait (bounded: a safety limit, not a timing assertion) until `pred` holds for the screen.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let screen = self.screen();
-            if pred(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waiting for {what}; the screen is:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn alternate_screen(&self) -> bool {
-        self.tmux(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
-            .trim()
-            == "1"
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
 
 /// `SHA256:...` of the server's ed25519 host key, as `ssh-keygen -lf` prints it.
 fn sshd_fingerprint(sshd: &Sshd) -> String {
@@ -192,7 +110,7 @@ fn changed_host_key_is_repaired_from_the_console_and_the_terminal_is_restored() 
     );
     tmux.keys(&["y"]);
     let green = tmux.wait_for("every stage passing", |s| {
-        s.matches("pass ").count() >= 8 && !s.contains("warn ") && !s.contains("fail ")
+        s.matches("pass ").count() >= 9 && !s.contains("warn ") && !s.contains("fail ")
     });
     assert!(green.contains("Session"), "{green}");
     tmux.keys(&["q"]);
@@ -377,4 +295,94 @@ fn no_secret_prompt_for_an_unknown_host() {
     tmux.keys(&["Escape"]);
     let screen = tmux.wait_for("the findings", |s| s.contains("auth.key_passphrase_needed"));
     assert!(!screen.contains("Passphrase for"), "{screen}");
+}
+
+/// A real password login in the console: the key is refused (sshd's StrictModes on a ~/.ssh
+/// the `users` group may write), the password typed in the masked prompt logs in, the remote
+/// stage names the directory, `remote.permissions.fix` fixes it over SFTP (after the password
+/// again), and a re-run logs in with the key alone.
+#[test]
+fn password_login_in_the_console_explains_and_fixes_strict_modes() {
+    use common::user::{test_user, NAME};
+    let Some(u) = test_user() else { return };
+    let sshd = Sshd::builder()
+        .host_keys(&[KeyKind::Ed25519])
+        .extra_config(&u.sshd_config())
+        .start();
+    let home = Home::new();
+    let kh = home.ssh_dir().join("known_hosts_console");
+    std::fs::write(
+        &kh,
+        format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    )
+    .unwrap();
+    let key = home.generate_key(KeyKind::Ed25519, "id_console");
+    u.write(
+        ".ssh/authorized_keys",
+        format!("{}\n", home.public_key("id_console")).as_bytes(),
+        0o600,
+    );
+    u.chmod(&u.ssh_dir(), 0o775);
+    u.chgrp_shared(&u.ssh_dir());
+    home.write_config(&format!(
+        "Host target\n    HostName 127.0.0.1\n    Port {}\n    User {NAME}\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n    IdentityAgent none\n    IdentityFile {}\n",
+        sshd.port(),
+        kh.display(),
+        key.display()
+    ));
+    let record = home.path().join("session.md");
+    let tmux = Tmux::start(
+        "password",
+        &command_line(&home, &format!("--record {}", record.display())),
+    );
+    tmux.wait_for("the password prompt", |s| {
+        s.contains(&format!("{NAME}@127.0.0.1's password"))
+    });
+    tmux.type_text(&u.password);
+    let typed = tmux.screen();
+    assert!(
+        !typed.contains(&u.password),
+        "the password is never drawn:\n{typed}"
+    );
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("the remote finding", |s| {
+        s.contains("remote.ssh_dir_permissions")
+    });
+    assert!(!s.contains(&u.password), "{s}");
+    tmux.keys(&["Tab", "Tab", "Enter"]);
+    tmux.wait_for("the fix action", |s| s.contains("remote.permissions.fix"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the confirm dialog", |s| s.contains("0775 -> 0755"));
+    tmux.keys(&["y"]);
+    tmux.wait_for("the password prompt again", |s| {
+        s.contains(&format!("{NAME}@127.0.0.1's password"))
+    });
+    tmux.type_text(&u.password);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the fix on the server", |s| {
+        s.lines()
+            .any(|l| l.contains("pass") && l.contains("Server side"))
+    });
+    assert_eq!(u.mode(&u.ssh_dir()), 0o755);
+    // Once more: the key alone now logs in, no prompt.
+    tmux.keys(&["r"]);
+    let green = tmux.wait_for("every stage passing", |s| {
+        s.matches("pass ").count() >= 9 && !s.contains("fail ")
+    });
+    assert!(
+        !green.contains("'s password"),
+        "no prompt when the key works:\n{green}"
+    );
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT="));
+    assert!(after.contains("SSHDOCTOR-EXIT=0"), "{after}");
+    let transcript = std::fs::read_to_string(&record).unwrap();
+    assert!(
+        transcript.contains("using \"password\" (typed in the console, not recorded)"),
+        "{transcript}"
+    );
+    assert!(
+        !transcript.contains(&u.password),
+        "the password is not in the transcript"
+    );
 }

@@ -73,6 +73,24 @@ pub(crate) fn run(
             return Ok(exit::PROBLEMS);
         }
     }
+    if let crate::repair::Repair::RemotePermissions { changes } = repair {
+        // Made on the server by a new run, which logs in the same way, makes each chmod whose
+        // path still has the mode shown, looks again and reports.
+        let _ = writeln!(err, "Logging in again to make the change on the server:\n");
+        let mut plan = super::make_plan(input, timeout);
+        plan.remote_fix = Some(changes.clone());
+        let after = super::diagnose_plan(plan)?;
+        for line in after
+            .log
+            .iter()
+            .filter(|l| l.text.starts_with("Changed the mode of"))
+        {
+            let _ = writeln!(err, "{}", line.text);
+        }
+        let _ = writeln!(err);
+        print_report(&after, format, verbose)?;
+        return Ok(if after.ok() { exit::OK } else { exit::PROBLEMS });
+    }
     match crate::repair::apply(repair) {
         Ok(applied) => {
             for a in &applied {

@@ -193,6 +193,11 @@ pub fn all_green() -> Vec<Event> {
         "Authenticated to example.org ([93.184.216.34]:22) using \"publickey\".",
     ));
     ev.extend(pass(Stage::Session, 60, "shell started, exit 0"));
+    ev.extend(pass(
+        Stage::Remote,
+        40,
+        "/home/alice: permissions as sshd wants them",
+    ));
     ev.push(Event::Done { login_ok: true });
     ev
 }

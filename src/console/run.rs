@@ -19,7 +19,7 @@ const FRAME: Duration = Duration::from_millis(33);
 const ENGINE_QUEUE: usize = 1024;
 
 /// Gives the terminal back when dropped, whatever the way out.
-struct TerminalGuard;
+pub(crate) struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
@@ -29,18 +29,27 @@ impl Drop for TerminalGuard {
 }
 
 /// What the loop waits on besides keys.
-enum Wake {
+pub(crate) enum Wake {
     Terminal(TermEvent),
     Repaired(String, Result<Vec<String>, String>),
 }
 
-/// Run the console until the user quits; returns the exit code of the last diagnosis.
+/// How the console ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The user quit: the exit code of the last diagnosis.
+    Exit(u8),
+    /// The user chose the guided first login (`onboard`) for this destination.
+    Onboard,
+}
+
+/// Run the console until the user quits (or chooses the onboarding flow).
 pub fn run(
     plan: impl Fn() -> Plan + Send + 'static,
     target: String,
     options: ConsoleOptions,
     record: Option<PathBuf>,
-) -> anyhow::Result<u8> {
+) -> anyhow::Result<Ending> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -63,7 +72,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     plan: impl Fn() -> Plan + Send + 'static,
-) -> anyhow::Result<u8> {
+) -> anyhow::Result<Ending> {
     let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(256);
     let stop = Arc::new(AtomicBool::new(false));
     let reader = spawn_key_reader(wake_tx.clone(), stop.clone());
@@ -92,9 +101,10 @@ async fn event_loop(
                 pending = Some(request.reply);
                 continue;
             }
-            _ = signals.next() => break exit_code(app),
+            _ = signals.next() => break Ending::Exit(exit_code(app)),
         };
         let mut quit = false;
+        let mut onboard = false;
         for command in commands {
             match command {
                 Command::Quit => quit = true,
@@ -109,6 +119,26 @@ async fn event_loop(
                         let _ = reply.send(Some(Zeroizing::new(secret)));
                     }
                 }
+                // A chmod on the server: a new run logs in again (asking for the password
+                // again if that is how it logs in) and makes it, then looks again.
+                Command::Apply(action) if action.repair.as_ref().is_some_and(|r| r.is_remote()) => {
+                    let Some(crate::repair::Repair::RemotePermissions { changes }) = action.repair
+                    else {
+                        continue;
+                    };
+                    app.on_repair_result(
+                        &action.id,
+                        Ok(vec!["made on the server by a new run (see its log)".into()]),
+                    );
+                    engine_task.abort();
+                    app.reset_for_rerun();
+                    let fix = Some(changes);
+                    (engine_rx, engine_task) = start_probe(&|| Plan {
+                        remote_fix: fix.clone(),
+                        ..plan()
+                    });
+                }
+                Command::Apply(action) if action.id == "onboard" => onboard = true,
                 Command::Apply(action) => apply(action, wake_tx.clone()),
             }
         }
@@ -118,8 +148,11 @@ async fn event_loop(
                 let _ = reply.send(None);
             }
         }
+        if onboard {
+            break Ending::Onboard;
+        }
         if quit {
-            break exit_code(app);
+            break Ending::Exit(exit_code(app));
         }
     };
     stop.store(true, Ordering::Relaxed);
@@ -234,7 +267,10 @@ fn start_probe(plan: &impl Fn() -> Plan) -> (mpsc::Receiver<Event>, tokio::task:
 }
 
 /// Keys and mouse events come from a plain thread: crossterm's reader blocks.
-fn spawn_key_reader(tx: mpsc::Sender<Wake>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+pub(crate) fn spawn_key_reader(
+    tx: mpsc::Sender<Wake>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
             match term::poll(Duration::from_millis(50)) {
@@ -254,14 +290,14 @@ fn spawn_key_reader(tx: mpsc::Sender<Wake>, stop: Arc<AtomicBool>) -> std::threa
 }
 
 /// SIGTERM, SIGHUP (a tmux pane or ssh session closed) and SIGINT end the console cleanly.
-struct Signals {
+pub(crate) struct Signals {
     term: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    fn new() -> std::io::Result<Signals> {
+    pub(crate) fn new() -> std::io::Result<Signals> {
         use tokio::signal::unix::{signal, SignalKind};
         Ok(Signals {
             term: signal(SignalKind::terminate())?,
@@ -270,7 +306,7 @@ impl Signals {
         })
     }
 
-    async fn next(&mut self) {
+    pub(crate) async fn next(&mut self) {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.hup.recv() => {}

@@ -203,5 +203,6 @@ fn stage_color(s: Stage) -> Color {
         Stage::Hostkey => Color::LightRed,
         Stage::Auth => Color::Green,
         Stage::Session => Color::LightBlue,
+        Stage::Remote => Color::LightGreen,
     }
 }

@@ -339,7 +339,7 @@ fn step(at: usize, n: usize, up: bool) -> usize {
 
 /// The text edit a key asks for in an input (tui-input's own crossterm glue targets another
 /// crossterm version, so the mapping lives here).
-pub(super) fn edit_request(key: &KeyEvent) -> Option<InputRequest> {
+pub(crate) fn edit_request(key: &KeyEvent) -> Option<InputRequest> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let alt = key.modifiers.contains(KeyModifiers::ALT);
     Some(match key.code {

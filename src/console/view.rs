@@ -4,7 +4,7 @@ mod checklist;
 mod findings;
 pub mod layout;
 mod log;
-mod overlay;
+pub(crate) mod overlay;
 
 use super::app::{App, Focus, Overlay};
 use super::keymap::{self, Context};
@@ -55,7 +55,7 @@ impl Widget for &App {
 
 /// In ASCII mode, swap the few non-ASCII marks the console itself writes (hints, arrows,
 /// ellipses) for ASCII ones; text from the engine (CJK summaries) is left alone.
-fn asciify(area: Rect, buf: &mut Buffer) {
+pub(crate) fn asciify(area: Rect, buf: &mut Buffer) {
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {
             if let Some(cell) = buf.cell_mut((x, y)) {
@@ -90,7 +90,7 @@ pub(super) fn panel<'a>(theme: Theme, title: Line<'a>, focused: bool, wide: bool
 }
 
 /// Write one row, clipped to `area`'s width; rows outside `area` are ignored.
-pub(super) fn put(buf: &mut Buffer, area: Rect, row: u16, line: &Line<'_>) {
+pub(crate) fn put(buf: &mut Buffer, area: Rect, row: u16, line: &Line<'_>) {
     if row < area.height {
         buf.set_line(area.x, area.y + row, line, area.width);
     }

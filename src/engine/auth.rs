@@ -3,6 +3,7 @@
 //! secret is needed.
 
 use super::kex::{seen, HostKeyPolicy, ProbeHandle, SeenCell};
+use super::remote::{KeyAsked, LoginFacts};
 use super::{Cx, Plan, StageEnd, Target};
 use crate::algorithms::{self, AlgKind};
 use crate::event::{Level, Stage, Status};
@@ -64,7 +65,7 @@ pub(super) async fn auth_stage(
     plan: &Plan,
     t: &Target,
     input: AuthInput,
-) -> (Option<ProbeHandle>, StageEnd) {
+) -> (Option<(ProbeHandle, LoginFacts)>, StageEnd) {
     let version = plan.openssh.as_ref().map(|(_, v)| *v);
     let ids = identities::plan(&cx.config, version).await;
     log_plan(cx, &ids).await;
@@ -93,7 +94,7 @@ pub(super) async fn auth_stage(
             )
             .await;
             return (
-                Some(conn.handle),
+                Some((conn.handle, LoginFacts::default())),
                 StageEnd::new(Status::Pass, "no authentication required"),
             );
         }
@@ -462,8 +463,41 @@ pub(super) async fn auth_stage(
             .await;
         }
     }
-    let handle = (logged_in.is_some() || password_login).then_some(conn.handle);
+    let facts = login_facts(&ids, &tried, logged_in.filter(|_| !password_login));
+    let handle = (logged_in.is_some() || password_login).then_some((conn.handle, facts));
     (handle, StageEnd::new(status, summary))
+}
+
+/// What the remote stage needs to know of the keys: every offered key with a public half, the
+/// server's answer where it was asked, and the key that logged in.
+fn login_facts(ids: &IdentityPlan, tried: &[Tried], logged_in: Option<usize>) -> LoginFacts {
+    let keys = ids
+        .offered
+        .iter()
+        .filter_map(|id| {
+            let key = id.key.as_ref()?.key_data().clone();
+            let accepted = tried
+                .iter()
+                .find(|tr| std::ptr::eq(tr.id, id))
+                .and_then(|tr| match tr.answer {
+                    Answer::Accepted => Some(true),
+                    Answer::Refused => Some(false),
+                    Answer::Skipped => None,
+                });
+            Some(KeyAsked {
+                label: id.label(),
+                key,
+                explicit: id.explicit(),
+                accepted,
+            })
+        })
+        .collect();
+    LoginFacts {
+        by_key: logged_in
+            .and_then(|pos| tried[pos].id.key.as_ref())
+            .map(|k| k.key_data().clone()),
+        keys,
+    }
 }
 
 /// Ask the person at the console; None when they decline or nobody answers.

@@ -369,6 +369,11 @@ pub(super) async fn kex_stage(
             )
             .await;
             cx.fact(Stage::Kex, "host_key", k.describe()).await;
+            if let HostKeySeen::Key(key) = k {
+                if let Ok(line) = key.to_openssh() {
+                    cx.fact(Stage::Kex, "host_key_openssh", line).await;
+                }
+            }
         }
         None => {
             if let Some(e) = &probe_error {

@@ -14,14 +14,15 @@ const PROBE_COMMAND: &str = "true";
 
 /// What one command run produced.
 #[derive(Debug, Default)]
-struct Run {
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-    exit: Option<u32>,
-    refused: bool,
+pub(super) struct Run {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub exit: Option<u32>,
+    pub refused: bool,
 }
 
-async fn run_command(
+/// Run one fixed command (never text from the user) and collect at most 64 KiB of each stream.
+pub(super) async fn run_command(
     handle: &ProbeHandle,
     command: &str,
     timeout: Duration,
@@ -86,11 +87,13 @@ async fn has_sftp(handle: &ProbeHandle, timeout: Duration) -> Result<bool, Strin
     result
 }
 
+/// The stage; gives the connection back for the remote stage (also after a refused shell:
+/// SFTP may still work).
 pub(super) async fn session_stage(
     cx: &Cx,
     handle: ProbeHandle,
     timeout: Duration,
-) -> (bool, StageEnd) {
+) -> ((bool, ProbeHandle), StageEnd) {
     cx.log(
         Stage::Session,
         Level::Debug1,
@@ -110,7 +113,10 @@ pub(super) async fn session_stage(
                 .evidence(e),
             )
             .await;
-            return (false, StageEnd::new(Status::Fail, "session refused"));
+            return (
+                (false, handle),
+                StageEnd::new(Status::Fail, "session refused"),
+            );
         }
     };
     let out = sanitize(&run.stdout);
@@ -151,7 +157,7 @@ pub(super) async fn session_stage(
             }
         }
         cx.finding(f).await;
-        return (false, StageEnd::new(Status::Fail, "no shell"));
+        return ((false, handle), StageEnd::new(Status::Fail, "no shell"));
     }
     let mut status = Status::Pass;
     let mut notes = Vec::new();
@@ -184,13 +190,10 @@ pub(super) async fn session_stage(
             .await;
         }
     }
-    let _ = handle
-        .disconnect(russh::Disconnect::ByApplication, "", "en")
-        .await;
     let summary = if notes.is_empty() {
         format!("`{PROBE_COMMAND}` ran, exit status 0")
     } else {
         format!("commands run; {}", notes.join(", "))
     };
-    (true, StageEnd::new(status, summary))
+    ((true, handle), StageEnd::new(status, summary))
 }

@@ -5,6 +5,8 @@ pub mod agent;
 pub mod fake;
 pub mod fake_ssh;
 pub mod sshd;
+pub mod tmux;
+pub mod user;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -27,8 +29,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_sshdoctor");
 pub const SAFETY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The stages in report order.
-pub const STAGES: [&str; 8] = [
-    "config", "dns", "tcp", "banner", "kex", "hostkey", "auth", "session",
+pub const STAGES: [&str; 9] = [
+    "config", "dns", "tcp", "banner", "kex", "hostkey", "auth", "session", "remote",
 ];
 
 /// A fresh private directory under `target/tmp` (not /tmp: sshd's StrictModes refuses files
@@ -526,7 +528,7 @@ impl Report {
         );
     }
 
-    /// Asserts the report keeps the JSON contract: exit code 0 or 1 agreeing with `ok`, all eight
+    /// Asserts the report keeps the JSON contract: exit code 0 or 1 agreeing with `ok`, all nine
     /// checks in order with known statuses, findings well-typed and errors first, log entries typed.
     pub fn assert_well_formed(&self) {
         let dump = || self.dump();
@@ -580,7 +582,7 @@ impl Report {
         assert_eq!(
             ids,
             STAGES,
-            "checks must list the eight stages in order\n{}",
+            "checks must list the nine stages in order\n{}",
             dump()
         );
         for check in checks {

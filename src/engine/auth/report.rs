@@ -295,11 +295,30 @@ pub(super) async fn no_login_findings(
             )
         }));
         f = f.fix(format!(
-            "Install your public key on the server (ssh-copy-id -i KEY.pub {}@{}, or sshdoctor onboard when it is available), and check the server's log (journalctl -u ssh) for \"Authentication refused: bad ownership or modes\".",
-            t.user, t.original_host
+            "Install your public key on the server (ssh-copy-id -i KEY.pub {}@{}, or `sshdoctor onboard {}`, which also checks the server-side permissions), and check the server's log (journalctl -u ssh) for \"Authentication refused: bad ownership or modes\".",
+            t.user, t.original_host, t.original_host
         ));
+        if interactive {
+            f.actions.push(onboard_offer(t));
+        }
         cx.finding(f).await;
         return format!("all {} key(s) refused", offered.len());
+    }
+    if interactive && !batch && ids.offered.is_empty() && server_pubkey && pubkey_on {
+        let mut f = finding(
+            "auth.no_key",
+            Stage::Auth,
+            format!(
+                "You have no key ssh would offer to {}: only a password login is possible.",
+                t.hostname
+            ),
+        )
+        .evidence(format!(
+            "Authentications that can continue: {}",
+            methods_text(methods)
+        ));
+        f.actions.push(onboard_offer(t));
+        cx.finding(f).await;
     }
     if interactive && !batch {
         cx.log(Stage::Auth, Level::Info, "Only password or keyboard-interactive login is left; sshdoctor sends no password in report mode").await;
@@ -337,4 +356,17 @@ pub(super) async fn no_login_findings(
     )
     .await;
     "no usable authentication method".into()
+}
+
+/// The guided first login, offered where a key needs making or installing (the console leaves
+/// for it; a report shows the command).
+fn onboard_offer(t: &Target) -> crate::event::ActionOffer {
+    let host = crate::fsedit::shell_quote(&t.original_host);
+    crate::event::ActionOffer {
+        id: "onboard".into(),
+        title: "Guided first login: choose or make a key, verify the host key, install the key with one password login, fix the server-side permissions, write a Host block".into(),
+        preview: format!("Leaves this console and starts `sshdoctor onboard {host}`; every step there is previewed and confirmed on its own."),
+        command: format!("sshdoctor onboard {host}"),
+        repair: None,
+    }
 }

@@ -1,0 +1,847 @@
+//! The account seen from the inside, over SFTP (no shell needed, no user text through a shell):
+//! sshd's StrictModes rules on home, ~/.ssh and authorized_keys, whether the wanted key is
+//! installed, lines sshd cannot parse, a full disk, and `sshd -T` where the account may run it.
+//! Read-only, except for the chmods of `remote.permissions.fix` the person confirmed, and the
+//! key install of the onboarding flow.
+
+use super::kex::ProbeHandle;
+use super::session::run_command;
+use super::{Cx, Plan, StageEnd, Target};
+use crate::event::{ActionOffer, Finding, Level, Severity, Stage, Status};
+use crate::findings::finding;
+use crate::known_hosts::sha256_fingerprint;
+use crate::remote_rules::{
+    check_strict_modes, find_key, parse_authorized_keys, parse_df, parse_sshd_t, plan_install,
+    strict_modes_chain, AuthorizedKeys, DiskUse, Install, PathRole, RemoteStat, Violation,
+    ViolationKind,
+};
+use crate::repair::{RemoteChmod, Repair};
+use russh::keys::ssh_key::public::KeyData;
+use russh_sftp::client::error::Error as SftpError;
+use russh_sftp::client::SftpSession;
+use russh_sftp::protocol::{FileAttributes, OpenFlags, StatusCode};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// The largest authorized_keys file read (sshd itself reads any size; a larger one is reported).
+const MAX_READ: u64 = 4 << 20;
+
+/// The command asking sshd for its effective configuration: fixed text, no user input. Most
+/// accounts may not run it (it needs the host keys); then the defaults are assumed.
+const SSHD_T: &str = "/usr/sbin/sshd -T 2>/dev/null || sshd -T 2>/dev/null";
+
+/// sshd's default AuthorizedKeysFile.
+const DEFAULT_AKF: &str = ".ssh/authorized_keys .ssh/authorized_keys2";
+
+/// An SFTP session on a logged-in connection, with the account's home and uid.
+pub(crate) struct Account {
+    pub sftp: SftpSession,
+    /// The home directory (where sftp-server starts).
+    pub home: String,
+    /// The account's uid (`id`; else the owner of the home directory).
+    pub uid: Option<u32>,
+    /// The primary group's gid, when it is the user's private group (same name as the user).
+    pub private_gid: Option<u32>,
+}
+
+/// `id`'s "uid=1001(alice) gid=1001(alice) ..." as (uid, gid, user name, group name).
+fn parse_id(text: &str) -> Option<(u32, u32, String, String)> {
+    let field = |key: &str| -> Option<(u32, String)> {
+        let rest = text.split_whitespace().find_map(|w| w.strip_prefix(key))?;
+        let (num, name) = rest.split_once('(')?;
+        Some((num.parse().ok()?, name.trim_end_matches(')').to_string()))
+    };
+    let (uid, user) = field("uid=")?;
+    let (gid, group) = field("gid=")?;
+    Some((uid, gid, user, group))
+}
+
+/// Open SFTP on a logged-in connection and learn the home directory and uid.
+pub(crate) async fn open_account(
+    handle: &ProbeHandle,
+    timeout: Duration,
+) -> Result<Account, String> {
+    let channel = handle
+        .channel_open_session()
+        .await
+        .map_err(|e| format!("opening a session: {e}"))?;
+    channel
+        .request_subsystem(true, "sftp")
+        .await
+        .map_err(|e| format!("requesting sftp: {e}"))?;
+    let sftp = tokio::time::timeout(timeout, SftpSession::new(channel.into_stream()))
+        .await
+        .map_err(|_| "the sftp subsystem did not answer".to_string())?
+        .map_err(|e| format!("starting sftp: {e}"))?;
+    sftp.set_timeout(timeout.as_secs().max(1));
+    let home = sftp
+        .canonicalize(".")
+        .await
+        .map_err(|e| format!("sftp realpath(\".\"): {e}"))?;
+    let id = match run_command(handle, "id", timeout).await {
+        Ok(run) if run.exit == Some(0) => parse_id(&String::from_utf8_lossy(&run.stdout)),
+        _ => None,
+    };
+    let uid = match &id {
+        Some((uid, ..)) => Some(*uid),
+        None => sftp.metadata(home.clone()).await.ok().and_then(|m| m.uid),
+    };
+    let private_gid = id.and_then(|(_, gid, user, group)| (user == group).then_some(gid));
+    Ok(Account {
+        sftp,
+        home,
+        uid,
+        private_gid,
+    })
+}
+
+fn not_found(e: &SftpError) -> bool {
+    matches!(e, SftpError::Status(s) if s.status_code == StatusCode::NoSuchFile)
+}
+
+/// stat (following symlinks, as sshd does); None when the path does not exist.
+pub(crate) async fn stat(acc: &Account, path: &str) -> Result<Option<RemoteStat>, String> {
+    match acc.sftp.metadata(path.to_string()).await {
+        Ok(m) => Ok(Some(RemoteStat {
+            path: path.to_string(),
+            uid: m.uid.unwrap_or(u32::MAX),
+            mode: m.permissions.unwrap_or(0),
+        })),
+        Err(e) if not_found(&e) => Ok(None),
+        Err(e) => Err(format!("stat {path}: {e}")),
+    }
+}
+
+/// `path` relative to the home directory, as an absolute path.
+fn absolute(home: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_string()
+    } else if home == "/" {
+        format!("/{path}")
+    } else {
+        format!("{home}/{path}")
+    }
+}
+
+/// Expand sshd's AuthorizedKeysFile tokens (%% %h %u %U) and make each path absolute.
+pub(crate) fn authorized_keys_files(
+    value: &str,
+    home: &str,
+    user: &str,
+    uid: Option<u32>,
+) -> Vec<String> {
+    if value.trim() == "none" {
+        return Vec::new();
+    }
+    value
+        .split_whitespace()
+        .map(|p| {
+            let mut out = String::new();
+            let mut chars = p.chars();
+            while let Some(c) = chars.next() {
+                if c != '%' {
+                    out.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('%') => out.push('%'),
+                    Some('h') => out.push_str(home),
+                    Some('u') => out.push_str(user),
+                    Some('U') => out.push_str(&uid.map_or("%U".to_string(), |u| u.to_string())),
+                    Some(o) => {
+                        out.push('%');
+                        out.push(o);
+                    }
+                    None => out.push('%'),
+                }
+            }
+            absolute(home, &out)
+        })
+        .collect()
+}
+
+/// One AuthorizedKeysFile location.
+pub(crate) struct AkFile {
+    pub path: String,
+    pub state: AkState,
+}
+
+pub(crate) enum AkState {
+    /// The file does not exist.
+    Missing,
+    /// Read and parsed; `real` is its realpath (what sshd checks).
+    Read { real: String, keys: AuthorizedKeys },
+    /// It exists but could not be read (the reason).
+    Unreadable(String),
+}
+
+/// What the remote stage saw.
+pub(crate) struct Inspection {
+    pub home: String,
+    pub uid: Option<u32>,
+    /// `sshd -T` settings, when the account may run it.
+    pub sshd: Option<Vec<(String, String)>>,
+    /// Where the AuthorizedKeysFile list came from.
+    pub akf_source: String,
+    pub files: Vec<AkFile>,
+    /// StrictModes violations on the chains of the existing files, each path once.
+    pub violations: Vec<Violation>,
+    /// Violation paths that are only group-writable by the user's private group, which
+    /// Debian's and Ubuntu's sshd accept (upstream OpenSSH refuses them).
+    pub private_group_only: Vec<String>,
+    pub disk: Option<DiskUse>,
+    /// Free inodes for unprivileged users, when known.
+    pub inodes_avail: Option<(u64, u64)>,
+}
+
+impl Inspection {
+    fn setting(&self, key: &str) -> Option<&str> {
+        self.sshd
+            .as_ref()?
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Where this key is installed: (file, line).
+    pub fn find(&self, key: &KeyData) -> Option<(&str, usize)> {
+        self.files.iter().find_map(|f| match &f.state {
+            AkState::Read { keys, .. } => find_key(keys, key).map(|line| (f.path.as_str(), line)),
+            _ => None,
+        })
+    }
+
+    /// Whether StrictModes is in force (sshd's default is yes).
+    pub fn strict_modes(&self) -> bool {
+        self.setting("strictmodes") != Some("no")
+    }
+}
+
+/// Look at the account: sshd -T, the AuthorizedKeysFile locations, their StrictModes chains, the disk.
+pub(crate) async fn inspect(
+    handle: &ProbeHandle,
+    acc: &Account,
+    user: &str,
+    timeout: Duration,
+) -> Inspection {
+    let sshd = match run_command(handle, SSHD_T, timeout).await {
+        Ok(run) if run.exit == Some(0) && !run.stdout.is_empty() => {
+            Some(parse_sshd_t(&String::from_utf8_lossy(&run.stdout)))
+        }
+        _ => None,
+    };
+    let from_sshd = sshd
+        .as_ref()
+        .and_then(|s| s.iter().find(|(k, _)| k == "authorizedkeysfile"))
+        .map(|(_, v)| v.clone());
+    let (akf, akf_source) = match from_sshd {
+        Some(v) => (v, "sshd -T".to_string()),
+        None => (
+            DEFAULT_AKF.to_string(),
+            "sshd's default (sshd -T is not available to this account)".to_string(),
+        ),
+    };
+    let mut files = Vec::new();
+    let mut violations: Vec<Violation> = Vec::new();
+    let mut private_group_only = Vec::new();
+    for path in authorized_keys_files(&akf, &acc.home, user, acc.uid) {
+        let state = match stat(acc, &path).await {
+            Ok(None) => AkState::Missing,
+            Err(e) => AkState::Unreadable(e),
+            Ok(Some(st)) if st.mode & 0o170000 == 0o040000 => {
+                AkState::Unreadable("it is a directory".to_string())
+            }
+            Ok(Some(st)) => {
+                let real = acc
+                    .sftp
+                    .canonicalize(path.clone())
+                    .await
+                    .unwrap_or_else(|_| path.clone());
+                let mut chain = Vec::new();
+                for (p, role) in strict_modes_chain(&real, &acc.home) {
+                    if let Ok(Some(s)) = stat(acc, &p).await {
+                        chain.push((s, role));
+                    }
+                }
+                if let Some(uid) = acc.uid {
+                    for v in check_strict_modes(uid, &chain) {
+                        if violations.iter().any(|o| o.path == v.path) {
+                            continue;
+                        }
+                        let only_group =
+                            v.kinds == [ViolationKind::WritableByOthers] && v.mode & 0o002 == 0;
+                        if only_group && acc.private_gid.is_some() {
+                            let gid = acc
+                                .sftp
+                                .metadata(v.path.clone())
+                                .await
+                                .ok()
+                                .and_then(|m| m.gid);
+                            if gid == acc.private_gid {
+                                private_group_only.push(v.path.clone());
+                            }
+                        }
+                        violations.push(v);
+                    }
+                }
+                if st.mode & 0o170000 != 0o100000 {
+                    AkState::Unreadable("not a regular file".to_string())
+                } else {
+                    match read_capped(acc, &path).await {
+                        Ok(bytes) => AkState::Read {
+                            real,
+                            keys: parse_authorized_keys(&bytes),
+                        },
+                        Err(e) => AkState::Unreadable(e),
+                    }
+                }
+            }
+        };
+        files.push(AkFile { path, state });
+    }
+    let (disk, inodes_avail) = disk_use(handle, acc, timeout).await;
+    Inspection {
+        home: acc.home.clone(),
+        uid: acc.uid,
+        sshd,
+        akf_source,
+        files,
+        violations,
+        private_group_only,
+        disk,
+        inodes_avail,
+    }
+}
+
+async fn read_capped(acc: &Account, path: &str) -> Result<Vec<u8>, String> {
+    if let Ok(m) = acc.sftp.metadata(path.to_string()).await {
+        if m.size.unwrap_or(0) > MAX_READ {
+            return Err(format!("larger than {} MiB", MAX_READ >> 20));
+        }
+    }
+    acc.sftp
+        .read(path.to_string())
+        .await
+        .map_err(|e| format!("reading {path}: {e}"))
+}
+
+/// statvfs@openssh.com on the home directory; `df -Pk .` when the server lacks the extension.
+async fn disk_use(
+    handle: &ProbeHandle,
+    acc: &Account,
+    timeout: Duration,
+) -> (Option<DiskUse>, Option<(u64, u64)>) {
+    if let Ok(Some(v)) = acc.sftp.fs_info(acc.home.clone()).await {
+        let unit = if v.fragment_size > 0 {
+            v.fragment_size
+        } else {
+            v.block_size
+        };
+        let used = v.blocks.saturating_sub(v.blocks_free);
+        let avail = v.blocks_avail;
+        let percent = if used + avail == 0 {
+            0
+        } else {
+            (used * 100).div_ceil(used + avail).min(100) as u8
+        };
+        let disk = DiskUse {
+            filesystem: String::new(),
+            size_kib: v.blocks.saturating_mul(unit) / 1024,
+            available_kib: avail.saturating_mul(unit) / 1024,
+            use_percent: percent,
+            mount: acc.home.clone(),
+        };
+        let inodes = (v.inodes > 0).then_some((v.inodes_avail, v.inodes));
+        return (Some(disk), inodes);
+    }
+    match run_command(handle, "df -Pk .", timeout).await {
+        Ok(run) if run.exit == Some(0) => (parse_df(&String::from_utf8_lossy(&run.stdout)), None),
+        _ => (None, None),
+    }
+}
+
+/// chmod one path on the server (SFTP setstat; only the permission bits are sent).
+pub(crate) async fn chmod(acc: &Account, path: &str, mode: u32) -> Result<(), String> {
+    let attrs = FileAttributes {
+        permissions: Some(mode & 0o7777),
+        ..FileAttributes::empty()
+    };
+    acc.sftp
+        .set_metadata(path.to_string(), attrs)
+        .await
+        .map_err(|e| format!("chmod {mode:04o} {path}: {e}"))
+}
+
+/// What installing a key did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Installed {
+    /// The key was already there, on this line.
+    AlreadyPresent { path: String, line: usize },
+    /// Appended; whether ~/.ssh and the file were created.
+    Appended {
+        path: String,
+        created_dir: bool,
+        created_file: bool,
+    },
+}
+
+/// Add `public_line` to `~/.ssh/authorized_keys` unless that key is there: ~/.ssh created 0700
+/// and the file 0600 when missing; an existing file is only appended to (every other byte kept).
+pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Installed, String> {
+    let dir = absolute(&acc.home, ".ssh");
+    let path = absolute(&acc.home, ".ssh/authorized_keys");
+    let mut created_dir = false;
+    match stat(acc, &dir).await? {
+        Some(st) if st.mode & 0o170000 == 0o040000 => {}
+        Some(_) => return Err(format!("{dir} exists and is not a directory")),
+        None => {
+            acc.sftp
+                .create_dir(dir.clone())
+                .await
+                .map_err(|e| format!("mkdir {dir}: {e}"))?;
+            chmod(acc, &dir, 0o700).await?;
+            created_dir = true;
+        }
+    }
+    let existing = match stat(acc, &path).await? {
+        None => None,
+        Some(_) => Some(read_capped(acc, &path).await?),
+    };
+    let created_file = existing.is_none();
+    match plan_install(existing.as_deref(), public_line)? {
+        Install::AlreadyPresent { line } => Ok(Installed::AlreadyPresent { path, line }),
+        Install::Append { append, .. } => {
+            let attrs = FileAttributes {
+                permissions: Some(0o600),
+                ..FileAttributes::empty()
+            };
+            let mut file = acc
+                .sftp
+                .open_with_flags_and_attributes(
+                    path.clone(),
+                    OpenFlags::WRITE | OpenFlags::APPEND | OpenFlags::CREATE,
+                    attrs,
+                )
+                .await
+                .map_err(|e| format!("opening {path}: {e}"))?;
+            file.write_all(&append)
+                .await
+                .map_err(|e| format!("writing {path}: {e}"))?;
+            file.shutdown()
+                .await
+                .map_err(|e| format!("closing {path}: {e}"))?;
+            if created_file {
+                chmod(acc, &path, 0o600).await?;
+            }
+            Ok(Installed::Appended {
+                path,
+                created_dir,
+                created_file,
+            })
+        }
+    }
+}
+
+/// How the diagnosis logged in, and what it learnt of each key, for the remote findings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoginFacts {
+    /// The key that logged in (None: password or "none").
+    pub by_key: Option<KeyData>,
+    /// The keys ssh would offer: label, key, set in IdentityFile, the server's answer (None: not asked).
+    pub keys: Vec<KeyAsked>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct KeyAsked {
+    pub label: String,
+    pub key: KeyData,
+    pub explicit: bool,
+    pub accepted: Option<bool>,
+}
+
+fn violation_id(role: PathRole) -> &'static str {
+    match role {
+        PathRole::Home => "remote.home_permissions",
+        PathRole::SshDir | PathRole::OutsideHome => "remote.ssh_dir_permissions",
+        PathRole::AuthorizedKeys => "remote.authorized_keys_permissions",
+    }
+}
+
+/// The `remote.permissions.fix` action for every violation a chmod repairs.
+pub(crate) fn permissions_action(host: &str, violations: &[Violation]) -> Option<ActionOffer> {
+    let changes: Vec<RemoteChmod> = violations
+        .iter()
+        .filter_map(|v| {
+            v.fixed_mode.map(|to| RemoteChmod {
+                path: v.path.clone(),
+                from: v.mode & 0o7777,
+                to,
+            })
+        })
+        .collect();
+    if changes.is_empty() {
+        return None;
+    }
+    let preview = changes
+        .iter()
+        .map(|c| format!("{}: mode {:04o} -> {:04o}", c.path, c.from, c.to))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let paths = changes
+        .iter()
+        .map(|c| crate::fsedit::shell_quote(&c.path))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(ActionOffer {
+        id: "remote.permissions.fix".into(),
+        title: "Remove the group and other write bits sshd's StrictModes refuses, on the server"
+            .into(),
+        preview,
+        command: format!(
+            "ssh {} chmod go-w {paths}",
+            crate::fsedit::shell_quote(host)
+        ),
+        repair: Some(Repair::RemotePermissions { changes }),
+    })
+}
+
+/// The stage: look, apply a confirmed `remote.permissions.fix` if one was asked for, report.
+pub(super) async fn remote_stage(
+    cx: &Cx,
+    plan: &Plan,
+    t: &Target,
+    handle: ProbeHandle,
+    facts: &LoginFacts,
+    timeout: Duration,
+) -> StageEnd {
+    let acc = match open_account(&handle, timeout).await {
+        Ok(acc) => acc,
+        Err(e) => {
+            cx.log(
+                Stage::Remote,
+                Level::Info,
+                format!("cannot look at the server side: {e}"),
+            )
+            .await;
+            let _ = handle
+                .disconnect(russh::Disconnect::ByApplication, "", "en")
+                .await;
+            return StageEnd::new(Status::Skipped, format!("not looked at: {e}"));
+        }
+    };
+    cx.log(
+        Stage::Remote,
+        Level::Debug1,
+        format!(
+            "sftp: home {}, uid {}",
+            acc.home,
+            acc.uid.map_or("unknown".to_string(), |u| u.to_string())
+        ),
+    )
+    .await;
+    cx.fact(Stage::Remote, "home", acc.home.clone()).await;
+    let mut seen = inspect(&handle, &acc, &t.user, timeout).await;
+    if let Some(wanted) = &plan.remote_fix {
+        let mut changed = false;
+        for c in wanted {
+            let still = seen.violations.iter().any(|v| {
+                v.path == c.path && v.fixed_mode == Some(c.to) && v.mode & 0o7777 == c.from
+            });
+            if !still {
+                cx.log(
+                    Stage::Remote,
+                    Level::Info,
+                    format!("{}: no longer mode {:04o}, left as it is", c.path, c.from),
+                )
+                .await;
+                continue;
+            }
+            match chmod(&acc, &c.path, c.to).await {
+                Ok(()) => {
+                    changed = true;
+                    cx.log(
+                        Stage::Remote,
+                        Level::Info,
+                        format!(
+                            "Changed the mode of {} on the server: {:04o} -> {:04o}",
+                            c.path, c.from, c.to
+                        ),
+                    )
+                    .await
+                }
+                Err(e) => cx.log(Stage::Remote, Level::Info, e).await,
+            }
+        }
+        if changed {
+            seen = inspect(&handle, &acc, &t.user, timeout).await;
+        }
+    }
+    let end = report(cx, t, &seen, facts).await;
+    let _ = acc.sftp.close().await;
+    let _ = handle
+        .disconnect(russh::Disconnect::ByApplication, "", "en")
+        .await;
+    end
+}
+
+async fn report(cx: &Cx, t: &Target, seen: &Inspection, facts: &LoginFacts) -> StageEnd {
+    match &seen.sshd {
+        Some(settings) => {
+            let note = if t.port == 22 {
+                ""
+            } else {
+                " (sshd -T reads the server's default sshd_config; a server on another port may use another file)"
+            };
+            cx.log(Stage::Remote, Level::Debug1, format!("sshd -T{note}:")).await;
+            for (k, v) in settings {
+                cx.log(Stage::Remote, Level::Debug1, format!("  {k} {v}")).await;
+                cx.fact(Stage::Remote, &format!("sshd.{k}"), v.clone()).await;
+            }
+        }
+        None => {
+            cx.log(
+                Stage::Remote,
+                Level::Debug1,
+                "sshd -T is not available to this account (it needs root); assuming sshd's defaults",
+            )
+            .await
+        }
+    }
+    cx.log(
+        Stage::Remote,
+        Level::Debug1,
+        format!("AuthorizedKeysFile from {}", seen.akf_source),
+    )
+    .await;
+    for f in &seen.files {
+        let text = match &f.state {
+            AkState::Missing => format!("{}: does not exist", f.path),
+            AkState::Unreadable(e) => format!("{}: cannot be read: {e}", f.path),
+            AkState::Read { keys, real } => {
+                let via = if real == &f.path {
+                    String::new()
+                } else {
+                    format!(" (-> {real})")
+                };
+                format!(
+                    "{}{via}: {} key(s), {} line(s) sshd cannot parse",
+                    f.path,
+                    keys.keys.len(),
+                    keys.malformed.len()
+                )
+            }
+        };
+        cx.log(Stage::Remote, Level::Debug1, text).await;
+    }
+    let mut findings: Vec<Finding> = Vec::new();
+
+    // StrictModes.
+    let login_key_file = facts
+        .by_key
+        .as_ref()
+        .and_then(|k| seen.find(k))
+        .map(|(p, _)| p.to_string());
+    let action = permissions_action(&t.original_host, &seen.violations);
+    for v in &seen.violations {
+        let refused: Vec<String> = facts
+            .keys
+            .iter()
+            .filter(|k| k.accepted == Some(false))
+            .filter_map(|k| seen.find(&k.key).map(|(p, l)| (k, p, l)))
+            .map(|(k, p, l)| format!("{} is in {p} line {l}, yet sshd refused it", k.label))
+            .collect();
+        let mut f = finding(
+            violation_id(v.role),
+            Stage::Remote,
+            format!(
+                "{}. With StrictModes (sshd's default) sshd ignores {} and logs \"Authentication refused: bad ownership or modes\" only on the server.",
+                v.explanation(),
+                if v.role == PathRole::AuthorizedKeys { "this file" } else { "every authorized_keys file below it" }
+            ),
+        )
+        .evidence(format!(
+            "{}: mode {}, owner uid {}{}",
+            v.path,
+            v.mode_text(),
+            v.uid,
+            seen.uid.map_or(String::new(), |u| format!(" (the account is uid {u})"))
+        ))
+        .evidence_all(refused);
+        if v.kinds
+            .iter()
+            .any(|k| matches!(k, ViolationKind::BadOwner { .. }))
+        {
+            f = f.fix(format!(
+                "As root on the server: `chown {} {}`{}",
+                crate::fsedit::shell_quote(&t.user),
+                crate::fsedit::shell_quote(&v.path),
+                v.fixed_mode.map_or(String::new(), |m| format!(
+                    ", then `chmod {m:04o} {}`",
+                    crate::fsedit::shell_quote(&v.path)
+                ))
+            ));
+        } else if let Some(m) = v.fixed_mode {
+            f = f.fix(format!(
+                "`chmod {m:04o} {}` on the server (remote.permissions.fix does it after you confirm).",
+                crate::fsedit::shell_quote(&v.path)
+            ));
+        }
+        let works_anyway = login_key_file.is_some() || !seen.strict_modes();
+        if seen.private_group_only.contains(&v.path) {
+            f.severity = Severity::Warning;
+            f.detail.push_str(" Only the account's own private group may write here: Debian's and Ubuntu's sshd accept that, upstream OpenSSH (and other systems) refuse it.");
+        } else if works_anyway {
+            f.severity = Severity::Warning;
+            f.detail.push_str(if seen.strict_modes() {
+                " A key logged in anyway, so this sshd does not apply StrictModes here (or reads keys from elsewhere); fix it before someone turns it on."
+            } else {
+                " This sshd runs with StrictModes no, so it does not refuse the keys — but anyone in the group can add a key and log in as this account."
+            });
+        }
+        f.actions.extend(action.clone());
+        findings.push(f);
+    }
+
+    // Lines sshd cannot parse.
+    for f in &seen.files {
+        if let AkState::Read { keys, .. } = &f.state {
+            if !keys.malformed.is_empty() {
+                findings.push(
+                    finding(
+                        "remote.authorized_keys_malformed",
+                        Stage::Remote,
+                        format!(
+                            "{} has {} line(s) sshd cannot parse; it skips them, so a key written there does not work.",
+                            f.path,
+                            keys.malformed.len()
+                        ),
+                    )
+                    .evidence_all(keys.malformed.iter().map(|m| {
+                        format!("{}:{}: {} — {}", f.path, m.line, m.preview, m.reason)
+                    })),
+                );
+            }
+        }
+    }
+
+    // The wanted key: configured keys (IdentityFile, -i) the server did not take and that are in
+    // no authorized_keys file; with nothing configured, ssh's default keys, but only when no key
+    // logged in at all (else a default key that is merely unused would be noise).
+    let explicit = facts.keys.iter().any(|k| k.explicit);
+    let readable = seen
+        .files
+        .iter()
+        .all(|f| !matches!(f.state, AkState::Unreadable(_)));
+    let view_consistent = facts.by_key.as_ref().is_none_or(|k| seen.find(k).is_some());
+    if !view_consistent {
+        cx.log(
+            Stage::Remote,
+            Level::Info,
+            "the key that logged in is in none of the authorized_keys files looked at: this sshd takes keys from elsewhere (another AuthorizedKeysFile or an AuthorizedKeysCommand), so the files were not judged",
+        )
+        .await;
+    }
+    let absent: Vec<&KeyAsked> = facts
+        .keys
+        .iter()
+        .filter(|k| k.explicit || (!explicit && facts.by_key.is_none()))
+        .filter(|k| k.accepted == Some(false))
+        .filter(|k| seen.find(&k.key).is_none())
+        .collect();
+    if !absent.is_empty() && readable && view_consistent {
+        let files = seen
+            .files
+            .iter()
+            .map(|f| match &f.state {
+                AkState::Missing => format!("{}: does not exist", f.path),
+                AkState::Read { keys, .. } => {
+                    format!("{}: {} key(s), none of them", f.path, keys.keys.len())
+                }
+                AkState::Unreadable(e) => format!("{}: {e}", f.path),
+            })
+            .collect::<Vec<_>>();
+        let first = absent[0];
+        let pub_hint = if first.label.starts_with("agent:") {
+            "the key's .pub file".to_string()
+        } else {
+            crate::fsedit::shell_quote_path(&format!("{}.pub", first.label))
+        };
+        let mut f = finding(
+            "remote.key_not_installed",
+            Stage::Remote,
+            format!(
+                "{} {} not in the account's authorized_keys, so the server refuses {}.",
+                absent.iter().map(|k| k.label.clone()).collect::<Vec<_>>().join(", "),
+                if absent.len() == 1 { "is" } else { "are" },
+                if absent.len() == 1 { "it" } else { "them" }
+            ),
+        )
+        .evidence_all(absent.iter().map(|k| format!("{}: {}", k.label, sha256_fingerprint(&k.key))))
+        .evidence(format!("AuthorizedKeysFile from {}", seen.akf_source))
+        .evidence_all(files)
+        .fix(format!(
+            "Install it: `ssh-copy-id -i {pub_hint} {}`, or `sshdoctor onboard {}` (checks the permissions too).",
+            crate::fsedit::shell_quote(&t.original_host),
+            crate::fsedit::shell_quote(&t.original_host)
+        ));
+        if facts.by_key.is_some() {
+            f.severity = Severity::Warning;
+            f.detail.push_str(" Another key logged in meanwhile.");
+        }
+        findings.push(f);
+    }
+
+    // The disk.
+    if let Some(d) = &seen.disk {
+        cx.log(
+            Stage::Remote,
+            Level::Debug1,
+            format!(
+                "home filesystem: {} KiB free of {} KiB ({}% used)",
+                d.available_kib, d.size_kib, d.use_percent
+            ),
+        )
+        .await;
+        let inodes_out = seen.inodes_avail.is_some_and(|(avail, _)| avail == 0);
+        if d.is_full() || inodes_out {
+            let mut f = finding(
+                "remote.disk_full",
+                Stage::Remote,
+                if inodes_out {
+                    format!("The filesystem holding {} has no free inodes: no new file can be created (sshd's and the shell's own files, authorized_keys edits, X11 and agent sockets).", seen.home)
+                } else {
+                    format!("The filesystem holding {} is full ({}% used, {} KiB free): writes fail, so logins misbehave in odd ways (no lastlog, no xauth, shells that cannot start, editors that truncate authorized_keys).", seen.home, d.use_percent, d.available_kib)
+                },
+            )
+            .evidence(format!(
+                "statvfs {}: {} KiB of {} KiB free, {}% used",
+                seen.home, d.available_kib, d.size_kib, d.use_percent
+            ));
+            if let Some((avail, total)) = seen.inodes_avail {
+                f = f.evidence(format!("inodes: {avail} free of {total}"));
+            }
+            findings.push(f);
+        }
+    }
+
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    for f in findings {
+        cx.finding(f).await;
+    }
+    let status = if errors > 0 {
+        Status::Fail
+    } else if warnings > 0 {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    let summary = match (errors, warnings) {
+        (0, 0) => format!("{}: permissions as sshd wants them", seen.home),
+        _ => format!("{errors} problem(s), {warnings} warning(s) on the server"),
+    };
+    StageEnd::new(status, summary)
+}

@@ -1,0 +1,249 @@
+//! `sshdoctor onboard DESTINATION`: a newcomer's first login, step by step — a key (existing or
+//! new), the server's host key compared and recorded, one password login, the key installed,
+//! the server-side permissions sshd's StrictModes wants, a fresh login with the key alone, and a
+//! `Host` block so the next `ssh ALIAS` just works.
+//!
+//! [`state::Onboard`] holds the flow and turns keys and results into [`state::Cmd`]s; the loop
+//! here carries them out ([`ops`]) and draws [`view::draw`]. Every write is previewed and
+//! confirmed; every secret is typed in a masked box and never drawn, logged or kept.
+
+pub(crate) mod ops;
+pub mod state;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+use crate::config::ConfigInput;
+use crate::console::run::{spawn_key_reader, Signals, TerminalGuard, Wake};
+use crate::console::theme::Theme;
+use crate::console::ConsoleOptions;
+use crate::event::{Event, Level};
+use crossterm::event::{Event as TermEvent, KeyEventKind};
+use state::{Cmd, Onboard, Outcome};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Build the flow's state for a destination (reads ~/.ssh; no network).
+pub fn prepare(input: &ConfigInput, timeout: Option<Duration>) -> Onboard {
+    let plan = crate::cli::make_plan(input, timeout);
+    let get = |k: &str| {
+        plan.config
+            .get(k)
+            .map(|v| v.value.clone())
+            .unwrap_or_default()
+    };
+    let ssh_dir = input.home.join(".ssh");
+    let keys = crate::keygen::list_keys(&ssh_dir);
+    let new_key_path = crate::keygen::free_key_path(&ssh_dir);
+    Onboard::new(
+        input.host.clone(),
+        get("user"),
+        get("hostname"),
+        get("port").parse().unwrap_or(22),
+        input.home.clone(),
+        keys,
+        new_key_path,
+        input.host.clone(),
+    )
+}
+
+/// One log line for an engine event, `None` for the ones the pane leaves out.
+fn log_line(ev: &Event) -> Option<String> {
+    match ev {
+        Event::Log {
+            level, stage, text, ..
+        } if *level <= Level::Debug1 => Some(format!("{:<7} {text}", stage.name())),
+        Event::StageFinished {
+            stage,
+            status,
+            summary,
+            ..
+        } if *status != crate::event::Status::Skipped => {
+            Some(format!("{:<7} {}: {summary}", stage.name(), status.word()))
+        }
+        Event::Finding(f) => Some(format!("finding {} — {}", f.id, f.title)),
+        _ => None,
+    }
+}
+
+/// Run the flow full-screen until it is finished or left; 0 when every step is done or skipped.
+pub fn run(
+    input: ConfigInput,
+    timeout: Option<Duration>,
+    options: ConsoleOptions,
+) -> anyhow::Result<u8> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut ob = prepare(&input, timeout);
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    let theme = Theme::new(options);
+    let code = runtime.block_on(event_loop(&mut terminal, &mut ob, theme, input, timeout));
+    drop(_guard);
+    code
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    ob: &mut Onboard,
+    theme: Theme,
+    input: ConfigInput,
+    timeout: Option<Duration>,
+) -> anyhow::Result<u8> {
+    let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(64);
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = spawn_key_reader(wake_tx, stop.clone());
+    let mut signals = Signals::new()?;
+    let (out_tx, mut out_rx) = mpsc::channel::<Outcome>(8);
+    let (log_tx, mut log_rx) = mpsc::channel::<Event>(1024);
+    let session: ops::SharedSession = Arc::new(tokio::sync::Mutex::new(None));
+    let plan = {
+        let input = input.clone();
+        move || crate::cli::make_plan(&input, timeout)
+    };
+    let draw = |terminal: &mut ratatui::DefaultTerminal, ob: &Onboard| {
+        terminal
+            .draw(|f| view::draw(ob, theme, f.area(), f.buffer_mut()))
+            .map(|_| ())
+    };
+    draw(terminal, ob)?;
+    let code = loop {
+        let commands = tokio::select! {
+            wake = wake_rx.recv() => match wake {
+                Some(Wake::Terminal(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => ob.on_key(k),
+                Some(Wake::Terminal(TermEvent::Resize(..))) => {
+                    terminal.autoresize()?;
+                    Vec::new()
+                }
+                Some(_) => Vec::new(),
+                None => vec![Cmd::Quit],
+            },
+            Some(outcome) = out_rx.recv() => ob.on_outcome(outcome),
+            Some(ev) = log_rx.recv() => {
+                if let Some(line) = log_line(&ev) {
+                    ob.log.push(line);
+                }
+                Vec::new()
+            }
+            _ = signals.next() => vec![Cmd::Quit],
+        };
+        let mut quit = false;
+        for cmd in commands {
+            let tx = out_tx.clone();
+            match cmd {
+                Cmd::Quit => quit = true,
+                Cmd::Generate { path, passphrase } => {
+                    let comment = format!(
+                        "{}@{}",
+                        crate::config::local_user(),
+                        crate::config::local_hostname()
+                    );
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.blocking_send(Outcome::Generated(ops::generate(
+                            path, comment, passphrase,
+                        )));
+                    });
+                }
+                Cmd::Connect => {
+                    let (plan, log) = (plan(), log_tx.clone());
+                    ops::spawn(tx, async move {
+                        Outcome::Connected(ops::verify(plan, log).await)
+                    });
+                }
+                Cmd::Apply(action) => {
+                    tokio::task::spawn_blocking(move || {
+                        let result = match &action.repair {
+                            Some(r) => crate::repair::apply(r)
+                                .map(|done| {
+                                    done.iter()
+                                        .map(|a| match &a.backup {
+                                            Some(b) => format!(
+                                                "wrote {} (backup {})",
+                                                a.path.display(),
+                                                b.display()
+                                            ),
+                                            None => format!("wrote {}", a.path.display()),
+                                        })
+                                        .collect::<Vec<_>>()
+                                        .join("; ")
+                                })
+                                .map_err(|e| e.to_string()),
+                            None => Ok("nothing to change".into()),
+                        };
+                        let _ = tx.blocking_send(Outcome::Applied(action.id.clone(), result));
+                    });
+                }
+                Cmd::Login { password } => {
+                    let (plan, log, key, s) =
+                        (plan(), log_tx.clone(), ob.chosen.clone(), session.clone());
+                    ops::spawn(tx, async move {
+                        Outcome::LoggedIn(ops::login(plan, log, key, password, s).await)
+                    });
+                }
+                Cmd::Install => {
+                    let Some(key) = ob.chosen.clone() else {
+                        continue;
+                    };
+                    let s = session.clone();
+                    ops::spawn(
+                        tx,
+                        async move { Outcome::Installed(ops::install(s, key).await) },
+                    );
+                }
+                Cmd::Inspect => {
+                    let (s, dest) = (session.clone(), ob.destination.clone());
+                    ops::spawn(tx, async move {
+                        Outcome::Inspected(ops::inspect(s, &dest).await)
+                    });
+                }
+                Cmd::Chmod(action) => {
+                    let (s, dest) = (session.clone(), ob.destination.clone());
+                    ops::spawn(tx, async move {
+                        Outcome::Inspected(ops::chmod(s, action, &dest).await)
+                    });
+                }
+                Cmd::Prove { passphrase } => {
+                    let Some(key) = ob.chosen.clone() else {
+                        continue;
+                    };
+                    let (plan, log) = (plan(), log_tx.clone());
+                    ops::spawn(tx, async move {
+                        Outcome::Proved(ops::prove(plan, log, key, passphrase).await)
+                    });
+                }
+                Cmd::PlanConfig { alias } => {
+                    let Some(key) = ob.chosen.clone() else {
+                        continue;
+                    };
+                    let input = input.clone();
+                    let (user, host, port) = (ob.user.clone(), ob.hostname.clone(), ob.port);
+                    tokio::task::spawn_blocking(move || {
+                        let planned =
+                            ops::plan_config(&input, &alias, &user, &host, port, &key.private);
+                        let _ = tx.blocking_send(Outcome::Planned(planned));
+                    });
+                }
+            }
+        }
+        draw(terminal, ob)?;
+        if quit {
+            break ob.exit_code();
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    if let Some(s) = session.lock().await.take() {
+        let _ = s.account.sftp.close().await;
+        let _ = s
+            .conn
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+    }
+    let _ = reader.join();
+    Ok(code)
+}

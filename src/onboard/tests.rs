@@ -1,0 +1,307 @@
+//! The onboarding state machine without a terminal or a network: keys in, commands out.
+
+use super::state::*;
+use crate::event::ActionOffer;
+use crate::keygen::LocalKey;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::path::PathBuf;
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn typed(ob: &mut Onboard, text: &str) {
+    for c in text.chars() {
+        assert!(ob.on_key(key(KeyCode::Char(c))).is_empty());
+    }
+}
+
+fn flow(keys: Vec<LocalKey>) -> Onboard {
+    Onboard::new(
+        "web".into(),
+        "alice".into(),
+        "192.0.2.1".into(),
+        2222,
+        PathBuf::from("/home/alice"),
+        keys,
+        PathBuf::from("/home/alice/.ssh/id_ed25519"),
+        "web".into(),
+    )
+}
+
+fn trust() -> ActionOffer {
+    ActionOffer {
+        id: "hostkey.trust".into(),
+        title: "Trust".into(),
+        preview: "+line".into(),
+        command: "echo".into(),
+        repair: None,
+    }
+}
+
+fn host(verdict: HostVerdict) -> HostInfo {
+    HostInfo {
+        algorithm: "ssh-ed25519".into(),
+        sha256: "SHA256:x".into(),
+        md5: "MD5:y".into(),
+        randomart: String::new(),
+        key_line: Some(
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFSod2qGxYM4T/ZbDUm9HbZjQ3rmcQOYx4nIUsWVh6sx"
+                .into(),
+        ),
+        verdict,
+        trust: Some(trust()),
+    }
+}
+
+fn chosen() -> ChosenKey {
+    ChosenKey {
+        private: PathBuf::from("/home/alice/.ssh/id_ed25519"),
+        public_line: "ssh-ed25519 AAAA alice".into(),
+        fingerprint: "SHA256:k".into(),
+        encrypted: false,
+    }
+}
+
+#[test]
+fn passphrases_must_match_and_esc_generates_nothing() {
+    let mut ob = flow(Vec::new());
+    assert_eq!(ob.key_sel, 0, "no keys: generate is selected");
+    assert!(ob.on_key(key(KeyCode::Enter)).is_empty());
+    assert!(matches!(ob.field, Some((Field::Passphrase, _))));
+    typed(&mut ob, "one");
+    ob.on_key(key(KeyCode::Enter));
+    typed(&mut ob, "two");
+    assert!(ob.on_key(key(KeyCode::Enter)).is_empty());
+    assert!(ob
+        .message
+        .as_ref()
+        .is_some_and(|(m, e)| *e && m.contains("differ")));
+    assert!(matches!(ob.field, Some((Field::Passphrase, _))));
+    assert!(ob.on_key(key(KeyCode::Esc)).is_empty());
+    assert!(ob.field.is_none());
+    assert_eq!(ob.mark(Step::Key), Mark::Active);
+    // Again, matching.
+    ob.on_key(key(KeyCode::Enter));
+    typed(&mut ob, "same");
+    ob.on_key(key(KeyCode::Enter));
+    typed(&mut ob, "same");
+    let cmds = ob.on_key(key(KeyCode::Enter));
+    match cmds.as_slice() {
+        [Cmd::Generate { path, passphrase }] => {
+            assert_eq!(path, &PathBuf::from("/home/alice/.ssh/id_ed25519"));
+            assert_eq!(passphrase.as_deref().map(String::as_str), Some("same"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The Debug form never holds the passphrase.
+    assert_eq!(format!("{:?}", cmds[0]), "Generate");
+}
+
+#[test]
+fn a_mismatching_fingerprint_never_reaches_the_trust_dialog() {
+    let mut ob = flow(Vec::new());
+    ob.on_outcome(Outcome::Generated(Ok(chosen())));
+    assert_eq!(ob.current, Step::Verify);
+    ob.on_outcome(Outcome::Connected(Ok(host(HostVerdict::Unknown))));
+    assert!(matches!(ob.field, Some((Field::Fingerprint, _))));
+    typed(
+        &mut ob,
+        "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    );
+    assert!(ob.on_key(key(KeyCode::Enter)).is_empty());
+    assert!(ob.confirm.is_none(), "no trust after a mismatch");
+    assert!(ob
+        .message
+        .as_ref()
+        .is_some_and(|(m, e)| *e && m.contains("MISMATCH")));
+    // The right one (the key's own SHA256).
+    let fp = crate::known_hosts::sha256_fingerprint(
+        russh::keys::PublicKey::from_openssh(
+            host(HostVerdict::Unknown).key_line.as_deref().unwrap(),
+        )
+        .unwrap()
+        .key_data(),
+    );
+    typed(&mut ob, &fp);
+    ob.on_key(key(KeyCode::Enter));
+    assert_eq!(
+        ob.confirm.as_ref().map(|(a, _)| a.id.as_str()),
+        Some("hostkey.trust")
+    );
+    let cmds = ob.on_key(key(KeyCode::Char('y')));
+    assert!(matches!(cmds.as_slice(), [Cmd::Apply(a)] if a.id == "hostkey.trust"));
+    let next = ob.on_outcome(Outcome::Applied("hostkey.trust".into(), Ok("wrote".into())));
+    assert_eq!(ob.mark(Step::Verify), Mark::Done);
+    assert!(matches!(next.as_slice(), [Cmd::Login { password: None }]));
+}
+
+#[test]
+fn a_changed_host_key_stops_the_flow() {
+    let mut ob = flow(Vec::new());
+    ob.on_outcome(Outcome::Generated(Ok(chosen())));
+    ob.on_outcome(Outcome::Connected(Ok(host(HostVerdict::Refused(
+        "REMOTE HOST IDENTIFICATION HAS CHANGED".into(),
+    )))));
+    assert_eq!(ob.mark(Step::Verify), Mark::Failed);
+    assert!(ob.field.is_none());
+    assert!(
+        ob.on_key(key(KeyCode::Enter)).is_empty(),
+        "nothing to do but leave"
+    );
+    assert!(matches!(
+        ob.on_key(key(KeyCode::Char('q'))).as_slice(),
+        [Cmd::Quit]
+    ));
+}
+
+#[test]
+fn password_retries_then_install_permissions_prove_and_config() {
+    let mut ob = flow(Vec::new());
+    ob.on_outcome(Outcome::Generated(Ok(chosen())));
+    ob.on_outcome(Outcome::Connected(Ok(host(HostVerdict::Known(
+        "line 1".into(),
+    )))));
+    assert_eq!(ob.current, Step::Login);
+    ob.on_outcome(Outcome::LoggedIn(Err(LoginError::NeedPassword)));
+    assert!(matches!(ob.field, Some((Field::Password, _))));
+    typed(&mut ob, "wrong");
+    let cmds = ob.on_key(key(KeyCode::Enter));
+    assert!(matches!(cmds.as_slice(), [Cmd::Login { password: Some(p) }] if p.as_str() == "wrong"));
+    assert_eq!(format!("{:?}", cmds[0]), "Login");
+    ob.on_outcome(Outcome::LoggedIn(Err(LoginError::Denied)));
+    assert!(
+        matches!(ob.field, Some((Field::Password, _))),
+        "asked again"
+    );
+    typed(&mut ob, "right");
+    ob.on_key(key(KeyCode::Enter));
+    ob.on_outcome(Outcome::LoggedIn(Ok(LoginKind::Password)));
+    assert_eq!(ob.current, Step::Install);
+    ob.on_key(key(KeyCode::Enter));
+    assert_eq!(
+        ob.confirm.as_ref().map(|(a, _)| a.id.as_str()),
+        Some("onboard.install_key")
+    );
+    assert!(ob
+        .confirm
+        .as_ref()
+        .unwrap()
+        .0
+        .command
+        .starts_with("ssh-copy-id -i ~/.ssh/id_ed25519.pub -p 2222"));
+    // n: nothing, and the step waits.
+    ob.on_key(key(KeyCode::Char('n')));
+    assert_eq!(ob.mark(Step::Install), Mark::Active);
+    ob.on_key(key(KeyCode::Enter));
+    assert!(matches!(
+        ob.on_key(key(KeyCode::Char('y'))).as_slice(),
+        [Cmd::Install]
+    ));
+    let next = ob.on_outcome(Outcome::Installed(Ok("added".into())));
+    assert!(matches!(next.as_slice(), [Cmd::Inspect]));
+    let next = ob.on_outcome(Outcome::Inspected(Ok(Inspected::default())));
+    assert_eq!(ob.mark(Step::Permissions), Mark::Done);
+    assert!(matches!(next.as_slice(), [Cmd::Prove { passphrase: None }]));
+    ob.on_outcome(Outcome::Proved(Ok("ok".into())));
+    assert!(matches!(&ob.field, Some((Field::Alias, i)) if i.value() == "web"));
+    let cmds = ob.on_key(key(KeyCode::Enter));
+    assert!(matches!(cmds.as_slice(), [Cmd::PlanConfig { alias }] if alias == "web"));
+    ob.on_outcome(Outcome::Planned(Ok(ActionOffer {
+        id: "onboard.config".into(),
+        title: "Add".into(),
+        preview: String::new(),
+        command: String::new(),
+        repair: Some(crate::repair::Repair::Permissions {
+            changes: Vec::new(),
+        }),
+    })));
+    assert!(
+        matches!(ob.on_key(key(KeyCode::Char('y'))).as_slice(), [Cmd::Apply(a)] if a.id == "onboard.config")
+    );
+    ob.on_outcome(Outcome::Applied(
+        "onboard.config".into(),
+        Ok("wrote".into()),
+    ));
+    assert!(ob.finished && ob.complete());
+    assert_eq!(ob.exit_code(), 0);
+}
+
+#[test]
+fn a_working_key_skips_the_install_and_an_existing_key_is_preselected() {
+    let k = LocalKey {
+        private: PathBuf::from("/home/alice/.ssh/id_rsa"),
+        public: None,
+        algorithm: "ssh-rsa".into(),
+        bits: Some(3072),
+        fingerprint: Some("SHA256:r".into()),
+        comment: String::new(),
+        encrypted: false,
+    };
+    let e = LocalKey {
+        private: PathBuf::from("/home/alice/.ssh/id_ed25519"),
+        algorithm: "ssh-ed25519".into(),
+        bits: None,
+        ..k.clone()
+    };
+    let mut ob = flow(vec![k, e]);
+    assert_eq!(ob.key_sel, 1, "the ed25519 key is preselected");
+    ob.on_key(key(KeyCode::Enter));
+    assert!(
+        ob.message.as_ref().is_some_and(|(m, _)| m.contains(".pub")),
+        "no .pub: refused"
+    );
+    ob.chosen = Some(chosen());
+    ob.on_outcome(Outcome::Connected(Ok(host(HostVerdict::Known("x".into())))));
+    let next = ob.on_outcome(Outcome::LoggedIn(Ok(LoginKind::Key)));
+    assert_eq!(ob.mark(Step::Install), Mark::Skipped);
+    assert!(matches!(next.as_slice(), [Cmd::Inspect]));
+}
+
+fn render(ob: &Onboard, width: u16, height: u16) -> ratatui::backend::TestBackend {
+    let theme = crate::console::theme::Theme::new(crate::console::ConsoleOptions {
+        ascii: false,
+        color: true,
+    });
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| super::view::draw(ob, theme, f.area(), f.buffer_mut()))
+        .unwrap();
+    terminal.backend().clone()
+}
+
+#[test]
+fn snapshots_of_the_key_and_verify_steps_and_the_masked_password() {
+    let existing = LocalKey {
+        private: PathBuf::from("/home/alice/.ssh/id_rsa"),
+        public: Some(PathBuf::from("/home/alice/.ssh/id_rsa.pub")),
+        algorithm: "ssh-rsa".into(),
+        bits: Some(3072),
+        fingerprint: Some("SHA256:3Vq1gS2bO4pQ0PpCk0l1m5l1bq3q3ZfGm1YQ2vJm0aE".into()),
+        comment: "alice@laptop".into(),
+        encrypted: true,
+    };
+    let mut ob = flow(vec![existing]);
+    ob.new_key_path = PathBuf::from("/home/alice/.ssh/id_ed25519");
+    insta::assert_snapshot!("onboard_key_step_100x30", render(&ob, 100, 30));
+    ob.on_outcome(Outcome::Generated(Ok(chosen())));
+    ob.on_outcome(Outcome::Connected(Ok(HostInfo {
+        randomart: "+--[ED25519 256]--+\n|        .o.      |\n+----[SHA256]-----+".into(),
+        ..host(HostVerdict::Unknown)
+    })));
+    typed(&mut ob, "SHA256:x");
+    insta::assert_snapshot!("onboard_verify_step_100x30", render(&ob, 100, 30));
+    ob.field = None;
+    ob.on_outcome(Outcome::Applied("hostkey.trust".into(), Ok("wrote".into())));
+    ob.on_outcome(Outcome::LoggedIn(Err(LoginError::NeedPassword)));
+    typed(&mut ob, "hunter2");
+    let screen = render(&ob, 100, 30);
+    let text = format!("{screen}");
+    assert!(!text.contains("hunter2"), "{text}");
+    insta::assert_snapshot!("onboard_password_masked_100x30", screen);
+    // Tiny terminals draw without panicking.
+    for (w, h) in [(1, 1), (20, 5), (40, 12)] {
+        let _ = render(&ob, w, h);
+    }
+}

@@ -1,0 +1,329 @@
+//! `sshdoctor onboard` driven through tmux against a real sshd (StrictModes on, password login
+//! allowed for the dedicated test account only): from no key to a working `ssh ALIAS` — key
+//! generation, fingerprint comparison, password login, key install next to a pre-existing
+//! authorized_keys kept byte-exact, a group-writable ~/.ssh repaired, a fresh login with the key
+//! alone, the Host block — then the same again (the key is added once), and Esc or "n" at every
+//! write leaving nothing half written.
+
+mod common;
+
+use common::sshd::{KeyKind, Sshd};
+use common::tmux::Tmux;
+use common::user::{test_user, TestUser, NAME};
+use common::{Home, BIN};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+fn server(u: &TestUser) -> Sshd {
+    Sshd::builder()
+        .host_keys(&[KeyKind::Ed25519])
+        .extra_config(&u.sshd_config())
+        .start()
+}
+
+/// The fixture config: known_hosts inside the fixture home for sshdoctor and the real ssh alike.
+fn base_config(home: &Home) -> String {
+    format!(
+        "# my settings\nHost *\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n    IdentityAgent none\n",
+        home.known_hosts_path().display()
+    )
+}
+
+fn onboard(home: &Home, sshd: &Sshd, name: &str) -> Tmux {
+    let command = format!(
+        "env HOME={} LANG=C.UTF-8 {BIN} -F {} -p {} onboard {NAME}@127.0.0.1; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        home.path().display(),
+        home.config_path().display(),
+        sshd.port()
+    );
+    Tmux::start(name, &command)
+}
+
+fn host_fingerprint(sshd: &Sshd) -> String {
+    let public = sshd.host_key_path(KeyKind::Ed25519).with_extension("pub");
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(&public)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned()
+}
+
+fn mode(p: &Path) -> u32 {
+    fs::metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+/// Every screen seen while typing a secret must not show it.
+fn assert_hidden(tmux: &Tmux, secret: &str) {
+    let screen = tmux.screen();
+    assert!(
+        !screen.contains(secret),
+        "the secret is on the screen:\n{screen}"
+    );
+}
+
+#[test]
+fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
+    let Some(u) = test_user() else { return };
+    let sshd = server(&u);
+    let home = Home::new();
+    home.write_config(&base_config(&home));
+    // The account already has a key of someone else (CRLF, no final newline), and a ~/.ssh
+    // that sshd's StrictModes refuses.
+    let other = home.generate_key(KeyKind::Ed25519, "someone_else");
+    let existing = format!("# colleague\r\n{}", home.public_key("someone_else"));
+    fs::remove_file(&other).unwrap();
+    let ak = u.write(".ssh/authorized_keys", existing.as_bytes(), 0o600);
+    u.chmod(&u.ssh_dir(), 0o770);
+    u.chgrp_shared(&u.ssh_dir());
+
+    let tmux = onboard(&home, &sshd, "onboard-full");
+    let s = tmux.wait_for("the key step", |s| s.contains("generate a new ed25519 key"));
+    assert!(s.contains("1. Key") && s.contains("7. Config block"), "{s}");
+    assert!(
+        s.contains("ssh-keygen -t ed25519"),
+        "the equivalent command is shown:\n{s}"
+    );
+    // Passphrases that differ are refused; then none.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the passphrase box", |s| {
+        s.contains("Passphrase for the new key")
+    });
+    tmux.type_text("first-secret");
+    assert_hidden(&tmux, "first-secret");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the second box", |s| {
+        s.contains("The same passphrase again")
+    });
+    tmux.type_text("other-secret");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the mismatch", |s| s.contains("The passphrases differ"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the second box", |s| {
+        s.contains("The same passphrase again")
+    });
+    tmux.keys(&["Enter"]);
+
+    // Verify: a wrong fingerprint is refused, the right one recorded after confirming.
+    let s = tmux.wait_for("the host key", |s| s.contains("Paste the fingerprint"));
+    let fp = host_fingerprint(&sshd);
+    assert!(s.contains(&fp), "{s}");
+    let key = home.ssh_dir().join("id_ed25519");
+    assert_eq!(mode(&key), 0o600);
+    assert_eq!(mode(&key.with_extension("pub")), 0o644);
+    tmux.type_text("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the mismatch", |s| s.contains("MISMATCH"));
+    assert!(!home.known_hosts_path().exists());
+    tmux.type_text(&fp);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the trust dialog", |s| s.contains("Apply hostkey.trust?"));
+    tmux.keys(&["y"]);
+
+    // Login: the key is not installed yet; a wrong password, then the right one.
+    tmux.wait_for("the password box", |s| s.contains("Password"));
+    tmux.type_text("not-the-password");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the refusal", |s| s.contains("Permission denied"));
+    tmux.type_text(&u.password);
+    assert_hidden(&tmux, &u.password);
+    tmux.keys(&["Enter"]);
+
+    // Install.
+    tmux.wait_for("the install step", |s| s.contains("ssh-copy-id"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the install dialog", |s| {
+        s.contains("Apply onboard.install_key?")
+    });
+    tmux.keys(&["y"]);
+
+    // Permissions: ~/.ssh 0770 is what StrictModes refuses.
+    let s = tmux.wait_for("the permissions step", |s| {
+        s.contains("/home/sshdoctor-test/.ssh — mode 0770")
+    });
+    assert!(s.contains("chmod go-w"), "{s}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the chmod dialog", |s| {
+        s.contains("Apply remote.permissions.fix?")
+    });
+    tmux.keys(&["y"]);
+
+    // Prove, then the config block under a name of our choosing.
+    tmux.wait_for("the config step", |s| {
+        s.contains("Name to type after `ssh`")
+    });
+    tmux.keys(&["C-u"]);
+    tmux.type_text("mybox");
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("the config dialog", |s| s.contains("Apply onboard.config?"));
+    assert!(s.contains("+Host mybox"), "{s}");
+    tmux.keys(&["y"]);
+    let s = tmux.wait_for("the end", |s| s.contains("From now on: ssh mybox"));
+    assert!(!s.contains(&u.password));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=0"));
+
+    // The server: the old bytes, then our key; ~/.ssh no longer group-writable.
+    let public = fs::read_to_string(key.with_extension("pub")).unwrap();
+    let after = fs::read_to_string(&ak).unwrap();
+    assert_eq!(after, format!("{existing}\n{}\n", public.trim()));
+    assert_eq!(u.mode(&u.ssh_dir()), 0o750);
+    // Locally: the host key recorded, the Host block written.
+    let kh = fs::read_to_string(home.known_hosts_path()).unwrap();
+    assert!(
+        kh.contains(&sshd.known_hosts_line(KeyKind::Ed25519)),
+        "{kh}"
+    );
+    let config = fs::read_to_string(home.config_path()).unwrap();
+    assert!(config.contains("Host mybox\n"), "{config}");
+    assert!(config.starts_with("# my settings\n"), "{config}");
+    // The real ssh now just works with the alias.
+    let ok = Command::new("ssh")
+        .args(["-F"])
+        .arg(home.config_path())
+        .args(["-o", "BatchMode=yes", "mybox", "true"])
+        .env("HOME", home.path())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "ssh mybox true failed; config:\n{config}");
+    drop(tmux);
+
+    // Again, with ~/.ssh broken again: the key is found already installed, not added twice.
+    u.chmod(&u.ssh_dir(), 0o770);
+    let tmux = onboard(&home, &sshd, "onboard-again");
+    let s = tmux.wait_for("the key step", |s| s.contains("generate a new ed25519 key"));
+    assert!(
+        s.contains("~/.ssh/id_ed25519"),
+        "the new key is listed and chosen:\n{s}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the password box", |s| s.contains("Password"));
+    tmux.type_text(&u.password);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the install step", |s| s.contains("ssh-copy-id"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the install dialog", |s| {
+        s.contains("Apply onboard.install_key?")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("the permissions step", |s| s.contains("mode 0770"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the chmod dialog", |s| {
+        s.contains("Apply remote.permissions.fix?")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("the config step", |s| {
+        s.contains("Name to type after `ssh`")
+    });
+    tmux.keys(&["C-u"]);
+    tmux.type_text("mybox");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the end", |s| s.contains("From now on: ssh mybox"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=0"));
+    assert_eq!(
+        fs::read_to_string(&ak).unwrap(),
+        after,
+        "the key is added once"
+    );
+    assert_eq!(
+        fs::read_to_string(home.config_path()).unwrap(),
+        config,
+        "the block is written once"
+    );
+}
+
+#[test]
+fn esc_or_n_at_every_write_leaves_nothing_written() {
+    let Some(u) = test_user() else { return };
+    let sshd = server(&u);
+    let home = Home::new();
+    home.write_config(&base_config(&home));
+    let config_before = fs::read(home.config_path()).unwrap();
+    // An existing key: never overwritten by a new one.
+    let existing = home.generate_key(KeyKind::Ed25519, "id_ed25519");
+    let existing_bytes = fs::read(&existing).unwrap();
+    let ak = u.write(".ssh/authorized_keys", b"# nothing yet\n", 0o600);
+
+    let tmux = onboard(&home, &sshd, "onboard-esc");
+    tmux.wait_for("the key step", |s| {
+        s.contains("generate a new ed25519 key: ~/.ssh/id_ed25519_2")
+    });
+    tmux.keys(&["Down", "Enter"]);
+    tmux.wait_for("the passphrase box", |s| {
+        s.contains("Passphrase for the new key")
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the cancel", |s| s.contains("No key was generated"));
+    assert!(!home.ssh_dir().join("id_ed25519_2").exists());
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the passphrase box", |s| {
+        s.contains("Passphrase for the new key")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the second box", |s| {
+        s.contains("The same passphrase again")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the host key", |s| s.contains("Paste the fingerprint"));
+    assert_eq!(
+        fs::read(&existing).unwrap(),
+        existing_bytes,
+        "the existing key is untouched"
+    );
+    assert_eq!(mode(&home.ssh_dir().join("id_ed25519_2")), 0o600);
+    tmux.type_text(&host_fingerprint(&sshd));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the trust dialog", |s| s.contains("Apply hostkey.trust?"));
+    tmux.keys(&["n"]);
+    tmux.wait_for("the refusal", |s| s.contains("Nothing was changed"));
+    assert!(
+        !home.known_hosts_path().exists(),
+        "known_hosts is not written after n"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=1"));
+    assert!(!home.known_hosts_path().exists());
+    drop(tmux);
+
+    // Now record the host key, and leave at the password, at the install and at the config.
+    fs::write(
+        home.known_hosts_path(),
+        format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    )
+    .unwrap();
+    let tmux = onboard(&home, &sshd, "onboard-esc2");
+    tmux.wait_for("the key step", |s| s.contains("id_ed25519_2"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the password box", |s| s.contains("Password"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the cancel", |s| s.contains("nothing was written"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the password box", |s| s.contains("Password"));
+    tmux.type_text(&u.password);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the install step", |s| s.contains("ssh-copy-id"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the install dialog", |s| {
+        s.contains("Apply onboard.install_key?")
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the refusal", |s| s.contains("Nothing was changed"));
+    assert_eq!(fs::read(&ak).unwrap(), b"# nothing yet\n");
+    tmux.keys(&["s"]);
+    tmux.wait_for("the prove step result", |s| {
+        s.contains("the server refused") || s.contains("Name to type")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=1"));
+    assert_eq!(fs::read(&ak).unwrap(), b"# nothing yet\n");
+    assert_eq!(fs::read(home.config_path()).unwrap(), config_before);
+}
