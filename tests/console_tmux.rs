@@ -386,3 +386,50 @@ fn password_login_in_the_console_explains_and_fixes_strict_modes() {
         "the password is not in the transcript"
     );
 }
+
+#[test]
+fn a_refused_key_offers_the_guided_first_login_which_opens_in_place() {
+    use common::user::{test_user, NAME};
+    let Some(u) = test_user() else { return };
+    let sshd = Sshd::builder()
+        .host_keys(&[KeyKind::Ed25519])
+        .extra_config(&u.sshd_config())
+        .start();
+    let home = Home::new();
+    let kh = home.ssh_dir().join("known_hosts_console");
+    std::fs::write(
+        &kh,
+        format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    )
+    .unwrap();
+    // A key the account does not have.
+    let key = home.generate_key(KeyKind::Ed25519, "id_new");
+    home.write_config(&format!(
+        "Host target\n    HostName 127.0.0.1\n    Port {}\n    User {NAME}\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n    IdentityAgent none\n    IdentityFile {}\n",
+        sshd.port(),
+        kh.display(),
+        key.display()
+    ));
+    let tmux = Tmux::start("to-onboard", &command_line(&home, ""));
+    tmux.wait_for("the password prompt", |s| {
+        s.contains(&format!("{NAME}@127.0.0.1's password"))
+    });
+    // No password: the diagnosis explains the refused key and offers the guided flow.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the finding", |s| s.contains("auth.no_accepted_key"));
+    tmux.keys(&["Tab", "Tab", "Enter"]);
+    tmux.wait_for("the onboard action", |s| s.contains("sshdoctor onboard"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the confirm dialog", |s| s.contains("Leaves this console"));
+    tmux.keys(&["y"]);
+    let s = tmux.wait_for("the onboarding screen", |s| {
+        s.contains("step 1 of 7") && s.contains("1. Key")
+    });
+    // The same destination and key: the key from the config is listed, nothing was written.
+    assert!(s.contains("sshdoctor onboard"), "{s}");
+    assert!(s.contains("id_new"), "{s}");
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT="));
+    assert!(!after.contains("SSHDOCTOR-EXIT=3"), "{after}");
+    assert!(!u.authorized_keys().exists());
+}
