@@ -207,6 +207,8 @@ pub(crate) struct Connection {
     pub policy: Arc<kex::HostKeyPolicy>,
     /// The host key is recorded and matches (not merely "unknown, let through").
     pub host_key_known: bool,
+    /// The server's identification line (`SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`).
+    pub server_ident: String,
 }
 
 /// The stages from config to hostkey; None when one failed (the later stages are then
@@ -257,6 +259,7 @@ pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
         alias: target.host_key_alias.clone(),
     });
     let addr = banner.stream.peer_addr().ok();
+    let server_ident = banner.ident.clone();
     let (connected, _) = stage(
         cx,
         Stage::Kex,
@@ -302,6 +305,7 @@ pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
         addr,
         policy,
         host_key_known,
+        server_ident,
     })
 }
 
@@ -309,7 +313,7 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
     let Some(c) = connect(cx, plan).await else {
         return false;
     };
-    let (target, timeout) = (c.target, c.timeout);
+    let (target, timeout, ident) = (c.target, c.timeout, c.server_ident);
     let input = auth::AuthInput {
         handle: c.handle,
         cell: c.cell,
@@ -333,7 +337,7 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
     stage(cx, Stage::Remote, async {
         (
             (),
-            remote::remote_stage(cx, plan, &target, session, &facts, timeout).await,
+            remote::remote_stage(cx, plan, &target, (session, &ident, ok), &facts, timeout).await,
         )
     })
     .await;

@@ -51,6 +51,10 @@ pub struct LocalKey {
     pub comment: String,
     /// The private key needs a passphrase.
     pub encrypted: bool,
+    /// `type base64 comment`, made from the private key's own public half (the `.pub` only
+    /// where the private file hides it): what to install, so the key installed is the key
+    /// shown, even beside a stale `.pub`. `None` when the public half is unknown.
+    pub public_line: Option<String>,
 }
 
 /// A key made by [`generate_ed25519`].
@@ -221,7 +225,13 @@ fn local_key(path: PathBuf, name: &str) -> Option<LocalKey> {
         .to_string();
     // The private key's own public half is the truth; the .pub only stands in for it.
     let key = half.or(from_pub);
+    let public_line = key.as_ref().and_then(|k| {
+        PublicKey::new(k.key_data().clone(), comment.as_str())
+            .to_openssh()
+            .ok()
+    });
     Some(LocalKey {
+        public_line,
         public: pub_path.is_file().then_some(pub_path),
         algorithm: key.as_ref().map_or_else(
             || armour.to_string(),
@@ -308,10 +318,20 @@ fn key_error(e: impl std::fmt::Display) -> KeygenError {
 }
 
 /// fsyncs a directory so the entries just made in it survive a crash.
+/// Some filesystems cannot fsync a directory (EINVAL, ENOTSUP): the files are written and
+/// synced all the same, so that is no reason to remove them again.
 fn sync_dir(dir: &Path) -> Result<(), KeygenError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_error(dir))
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
+            ) =>
+        {
+            Ok(())
+        }
+        r => r.map_err(io_error(dir)),
+    }
 }
 
 /// Makes sure `dir` exists, creating it (only it, not its parents) with mode 0700.
@@ -557,13 +577,16 @@ fn fingerprint_token(token: &str, alone: bool) -> Option<Pasted> {
     })
 }
 
-/// The first fingerprint in pasted text: the whole text, or a word of an `ssh-keygen -l` line
+/// The fingerprints in pasted text: the whole text, or the words of `ssh-keygen -l` lines
 /// (`256 SHA256:... comment (ED25519)`) or of ssh's message.
-fn pasted_fingerprint(text: &str) -> Option<Pasted> {
+fn pasted_fingerprints(text: &str) -> Vec<Pasted> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
     match tokens.as_slice() {
-        [only] => fingerprint_token(only, true),
-        many => many.iter().find_map(|t| fingerprint_token(t, false)),
+        [only] => fingerprint_token(only, true).into_iter().collect(),
+        many => many
+            .iter()
+            .filter_map(|t| fingerprint_token(t, false))
+            .collect(),
     }
 }
 
@@ -574,7 +597,8 @@ fn pasted_fingerprint(text: &str) -> Option<Pasted> {
 ///   case-sensitively (it is base64) but padding-insensitively;
 /// * `MD5:aa:bb:...:ff` or the bare 16 colon-separated hex bytes, in any case;
 /// * a whole `ssh-keygen -l [-E md5]` line (`256 SHA256:... comment (ED25519)`) or ssh's
-///   `... key fingerprint is SHA256:....` sentence — the fingerprint word is taken;
+///   `... key fingerprint is SHA256:....` sentence — the fingerprint word is taken; of
+///   several such lines (every host key of the server), one must match;
 /// * a public key line `ssh-ed25519 AAAA... [comment]`, a known_hosts line `host ssh-ed25519
 ///   AAAA...` or an authorized_keys line — the key itself is compared.
 ///
@@ -592,16 +616,17 @@ pub fn compare_fingerprint(pasted: &str, key: &KeyData) -> FingerprintMatch {
             pasted: shown.to_openssh().unwrap_or_default(),
         };
     }
-    let (how, pasted, actual) = match pasted_fingerprint(text) {
-        Some(Pasted::Sha256(value)) => ("SHA256", format!("SHA256:{value}"), {
-            sha256_fingerprint(key)
-        }),
-        Some(Pasted::Md5(value)) => ("MD5", format!("MD5:{value}"), md5_fingerprint(key)),
-        None => return FingerprintMatch::Unrecognised,
-    };
-    if pasted == actual {
-        FingerprintMatch::Match { how }
-    } else {
-        FingerprintMatch::Mismatch { how, pasted }
+    // Several (every host key's, `ssh-keyscan HOST | ssh-keygen -lf -`): one must match.
+    let mut first_mismatch = None;
+    for fingerprint in pasted_fingerprints(text) {
+        let (how, pasted, actual) = match fingerprint {
+            Pasted::Sha256(value) => ("SHA256", format!("SHA256:{value}"), sha256_fingerprint(key)),
+            Pasted::Md5(value) => ("MD5", format!("MD5:{value}"), md5_fingerprint(key)),
+        };
+        if pasted == actual {
+            return FingerprintMatch::Match { how };
+        }
+        first_mismatch.get_or_insert(FingerprintMatch::Mismatch { how, pasted });
     }
+    first_mismatch.unwrap_or(FingerprintMatch::Unrecognised)
 }

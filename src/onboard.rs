@@ -81,7 +81,7 @@ pub fn run(
         .build()?;
     let mut ob = prepare(&input, timeout);
     let mut terminal = ratatui::init();
-    let _guard = TerminalGuard;
+    let _guard = TerminalGuard::new(false);
     let theme = Theme::new(options);
     let code = runtime.block_on(event_loop(&mut terminal, &mut ob, theme, input, timeout));
     drop(_guard);
@@ -116,6 +116,10 @@ async fn event_loop(
         let commands = tokio::select! {
             wake = wake_rx.recv() => match wake {
                 Some(Wake::Terminal(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => ob.on_key(k),
+                Some(Wake::Terminal(TermEvent::Paste(text))) => {
+                    ob.on_paste(&text);
+                    Vec::new()
+                }
                 Some(Wake::Terminal(TermEvent::Resize(..))) => {
                     terminal.autoresize()?;
                     Vec::new()
@@ -202,9 +206,9 @@ async fn event_loop(
                     });
                 }
                 Cmd::Chmod(action) => {
-                    let (s, dest) = (session.clone(), ob.destination.clone());
+                    let (s, dest, log) = (session.clone(), ob.destination.clone(), log_tx.clone());
                     ops::spawn(tx, async move {
-                        Outcome::Inspected(ops::chmod(s, action, &dest).await)
+                        Outcome::Inspected(ops::chmod(s, log, action, &dest).await)
                     });
                 }
                 Cmd::Prove { passphrase } => {

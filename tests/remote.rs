@@ -210,6 +210,76 @@ fn a_private_group_writable_ssh_dir_is_a_warning_where_sshd_accepts_it() {
     }
 }
 
+/// A key logging in from authorized_keys proves nothing about authorized_keys2: a file sshd
+/// refuses beside the one that works is still an error.
+#[test]
+fn a_refused_file_beside_the_one_that_logs_in_is_still_an_error() {
+    let Some(u) = test_user() else { return };
+    let sshd = server(&u);
+    let home = Home::new();
+    let (wanted, wanted_line) = key(&home, "id_wanted");
+    let (_, other_line) = key(&home, "id_other");
+    u.write(
+        ".ssh/authorized_keys",
+        format!("{wanted_line}\n").as_bytes(),
+        0o600,
+    );
+    let second = u.write(
+        ".ssh/authorized_keys2",
+        format!("{other_line}\n").as_bytes(),
+        0o664,
+    );
+    u.chgrp_shared(&second);
+    let r = probe(&sshd, &home, &[&wanted]);
+    r.assert_statuses(&[("auth", "pass")]);
+    let f = r.finding("remote.authorized_keys_permissions");
+    assert_eq!(f["severity"], "error", "{}", r.dump());
+    assert!(
+        r.evidence("remote.authorized_keys_permissions")
+            .join("\n")
+            .contains("/home/sshdoctor-test/.ssh/authorized_keys2: mode 0664"),
+        "{}",
+        r.dump()
+    );
+    r.assert_exit(1);
+}
+
+/// A path the account does not own cannot be fixed by the account's chmod: reported, with no
+/// chmod offered for it.
+#[test]
+fn a_root_owned_writable_ssh_dir_is_reported_but_not_offered_to_the_account() {
+    let Some(u) = test_user() else { return };
+    let sshd = server(&u);
+    let home = Home::new();
+    let (wanted, wanted_line) = key(&home, "id_wanted");
+    let (rescue, rescue_line) = key(&home, "id_rescue");
+    u.write(
+        ".ssh/authorized_keys",
+        format!("{wanted_line}\n").as_bytes(),
+        0o600,
+    );
+    std::os::unix::fs::chown(u.ssh_dir(), Some(0), Some(0)).unwrap();
+    u.chmod(&u.ssh_dir(), 0o777);
+    u.authorize_outside(&rescue_line);
+    let r = probe(&sshd, &home, &[&wanted, &rescue]);
+    r.assert_exit(1);
+    let f = r.finding("remote.ssh_dir_permissions");
+    assert_eq!(f["severity"], "error", "{}", r.dump());
+    let offered = f["actions"].as_array().map_or(0, |a| {
+        a.iter()
+            .filter(|a| a["id"] == "remote.permissions.fix")
+            .count()
+    });
+    assert_eq!(offered, 0, "{}", r.dump());
+    let fixed = sshdoctor()
+        .home(&home)
+        .args(&["--fix", "remote.permissions.fix", "--yes"])
+        .args(&args(&sshd, &home, &[&wanted, &rescue]))
+        .run();
+    assert_ne!(fixed.code, Some(0), "{}", fixed.dump());
+    assert_eq!(u.mode(&u.ssh_dir()), 0o777);
+}
+
 #[test]
 fn a_world_writable_home_and_a_group_writable_file_are_found_and_fixed() {
     let Some(u) = test_user() else { return };

@@ -21,9 +21,25 @@ const ENGINE_QUEUE: usize = 1024;
 /// Gives the terminal back when dropped, whatever the way out.
 pub(crate) struct TerminalGuard;
 
+impl TerminalGuard {
+    /// After `ratatui::init`: bracketed paste (so pasted text arrives as one `Paste` event and
+    /// its newlines never act as Enter in a dialog) and, for the console, the mouse.
+    pub(crate) fn new(mouse: bool) -> TerminalGuard {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+        if mouse {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+        }
+        TerminalGuard
+    }
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            crossterm::event::DisableMouseCapture,
+            crossterm::event::DisableBracketedPaste
+        );
         ratatui::restore();
     }
 }
@@ -56,8 +72,7 @@ pub fn run(
         .build()?;
     // ratatui::init installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::init();
-    let _guard = TerminalGuard;
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    let _guard = TerminalGuard::new(true);
     let mut app = App::new(target, options);
     let result = runtime.block_on(event_loop(&mut terminal, &mut app, plan));
     drop(_guard);
@@ -189,6 +204,10 @@ fn on_wake(
             app.on_key(key)
         }
         Some(Wake::Terminal(TermEvent::Mouse(mouse))) => app.on_mouse(mouse),
+        Some(Wake::Terminal(TermEvent::Paste(text))) => {
+            app.on_paste(&text);
+            Vec::new()
+        }
         Some(Wake::Terminal(TermEvent::Resize(width, height))) => {
             terminal.autoresize()?;
             app.on_resize(width, height);

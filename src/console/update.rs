@@ -328,6 +328,36 @@ impl App {
     }
 }
 
+impl App {
+    /// Pasted text (bracketed paste) goes into the open text box, never anywhere else: outside
+    /// a box it is dropped, so its letters and newlines cannot answer a dialog.
+    pub fn on_paste(&mut self, text: &str) {
+        match &mut self.overlay {
+            Some(Overlay::Secret { input, .. }) => paste_into(input, text),
+            Some(_) => {}
+            None => {
+                if let Some(input) = &mut self.log.input {
+                    paste_into(input, text);
+                }
+            }
+        }
+    }
+}
+
+/// Inserts pasted text at the cursor as one line: the final line break is dropped, inner line
+/// breaks and tabs become spaces, other control characters are removed.
+pub(crate) fn paste_into(input: &mut Input, text: &str) {
+    let text = text.trim_end_matches(['\r', '\n']);
+    for c in text.chars() {
+        let c = match c {
+            '\n' | '\t' => ' ',
+            c if c.is_control() => continue,
+            c => c,
+        };
+        input.handle(InputRequest::InsertChar(c));
+    }
+}
+
 /// `n` steps up (towards zero) or down from `at`.
 fn step(at: usize, n: usize, up: bool) -> usize {
     if up {

@@ -21,14 +21,30 @@ use russh_sftp::client::error::Error as SftpError;
 use russh_sftp::client::SftpSession;
 use russh_sftp::protocol::{FileAttributes, OpenFlags, StatusCode};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 /// The largest authorized_keys file read (sshd itself reads any size; a larger one is reported).
 const MAX_READ: u64 = 4 << 20;
 
-/// The command asking sshd for its effective configuration: fixed text, no user input. Most
-/// accounts may not run it (it needs the host keys); then the defaults are assumed.
-const SSHD_T: &str = "/usr/sbin/sshd -T 2>/dev/null || sshd -T 2>/dev/null";
+/// The command asking sshd for its effective configuration. Most accounts may not run it (it
+/// needs the host keys); then the defaults are assumed. With `-C user=NAME` sshd applies the
+/// `Match User`/`Group` blocks for this account; the name goes in only when it is a portable
+/// account name (letters, digits, `.`, `_`, `-`, not starting with `-`), so nothing but fixed
+/// text and such a name reaches the remote shell. An sshd refusing the partial `-C` spec (old
+/// versions wanted user, host and addr) is asked without it.
+fn sshd_t_command(user: &str) -> String {
+    let portable = !user.is_empty()
+        && !user.starts_with('-')
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let plain = "/usr/sbin/sshd -T 2>/dev/null || sshd -T 2>/dev/null";
+    if portable {
+        format!("/usr/sbin/sshd -T -C user={user} 2>/dev/null || {plain}")
+    } else {
+        plain.to_string()
+    }
+}
 
 /// sshd's default AuthorizedKeysFile.
 const DEFAULT_AKF: &str = ".ssh/authorized_keys .ssh/authorized_keys2";
@@ -40,25 +56,54 @@ pub(crate) struct Account {
     pub home: String,
     /// The account's uid (`id`; else the owner of the home directory).
     pub uid: Option<u32>,
-    /// The primary group's gid, when it is the user's private group (same name as the user).
+    /// The primary group's gid, when it is the user's private group (same name as the user)
+    /// and the server's sshd is Debian's or Ubuntu's.
     pub private_gid: Option<u32>,
+    /// Commands run on this account (no forced command or nologin shell seen): else only
+    /// SFTP is used.
+    pub exec: bool,
 }
 
-/// `id`'s "uid=1001(alice) gid=1001(alice) ..." as (uid, gid, user name, group name).
-fn parse_id(text: &str) -> Option<(u32, u32, String, String)> {
-    let field = |key: &str| -> Option<(u32, String)> {
+/// What `id` says of the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Id {
+    uid: u32,
+    gid: Option<u32>,
+    /// The user's and the primary group's names, when they have one.
+    user: Option<String>,
+    group: Option<String>,
+}
+
+/// `id`'s "uid=1001(alice) gid=1001(alice) groups=..." (a uid or gid without an entry in the
+/// user or group database has no name in parentheses).
+fn parse_id(text: &str) -> Option<Id> {
+    let field = |key: &str| -> Option<(u32, Option<String>)> {
         let rest = text.split_whitespace().find_map(|w| w.strip_prefix(key))?;
-        let (num, name) = rest.split_once('(')?;
-        Some((num.parse().ok()?, name.trim_end_matches(')').to_string()))
+        let (num, name) = match rest.split_once('(') {
+            Some((num, name)) => (num, Some(name.trim_end_matches(')').to_string())),
+            None => (rest, None),
+        };
+        Some((num.parse().ok()?, name))
     };
     let (uid, user) = field("uid=")?;
-    let (gid, group) = field("gid=")?;
-    Some((uid, gid, user, group))
+    let (gid, group) = match field("gid=") {
+        Some((gid, group)) => (Some(gid), group),
+        None => (None, None),
+    };
+    Some(Id {
+        uid,
+        gid,
+        user,
+        group,
+    })
 }
 
-/// Open SFTP on a logged-in connection and learn the home directory and uid.
+/// Open SFTP on a logged-in connection and learn the home directory and uid. `server_ident`
+/// (the server's identification line) tells whether Debian's private-group rule applies.
 pub(crate) async fn open_account(
     handle: &ProbeHandle,
+    server_ident: &str,
+    exec: bool,
     timeout: Duration,
 ) -> Result<Account, String> {
     let channel = handle
@@ -78,20 +123,31 @@ pub(crate) async fn open_account(
         .canonicalize(".")
         .await
         .map_err(|e| format!("sftp realpath(\".\"): {e}"))?;
-    let id = match run_command(handle, "id", timeout).await {
-        Ok(run) if run.exit == Some(0) => parse_id(&String::from_utf8_lossy(&run.stdout)),
-        _ => None,
+    // `env` keeps the labels untranslated whatever the login shell (csh has no `VAR=x cmd`).
+    let id = match exec {
+        true => match run_command(handle, "env LC_ALL=C id", timeout).await {
+            Ok(run) if run.exit == Some(0) => parse_id(&String::from_utf8_lossy(&run.stdout)),
+            _ => None,
+        },
+        false => None,
     };
     let uid = match &id {
-        Some((uid, ..)) => Some(*uid),
+        Some(id) => Some(id.uid),
         None => sftp.metadata(home.clone()).await.ok().and_then(|m| m.uid),
     };
-    let private_gid = id.and_then(|(_, gid, user, group)| (user == group).then_some(gid));
+    // Debian's and Ubuntu's sshd only (patch user-group-modes): a path writable by the user's
+    // own private group (named as the user) is accepted; upstream OpenSSH refuses it.
+    let debian = server_ident.contains("Debian") || server_ident.contains("Ubuntu");
+    let private_gid = id.and_then(|id| match (id.gid, id.user, id.group) {
+        (Some(gid), Some(user), Some(group)) if debian && user == group => Some(gid),
+        _ => None,
+    });
     Ok(Account {
         sftp,
         home,
         uid,
         private_gid,
+        exec,
     })
 }
 
@@ -164,6 +220,9 @@ pub(crate) fn authorized_keys_files(
 pub(crate) struct AkFile {
     pub path: String,
     pub state: AkState,
+    /// The paths sshd's StrictModes checks for this file (the file, then each directory up to
+    /// home), as far as they could be looked at.
+    pub chain: Vec<String>,
 }
 
 pub(crate) enum AkState {
@@ -224,12 +283,22 @@ pub(crate) async fn inspect(
     user: &str,
     timeout: Duration,
 ) -> Inspection {
-    let sshd = match run_command(handle, SSHD_T, timeout).await {
-        Ok(run) if run.exit == Some(0) && !run.stdout.is_empty() => {
-            Some(parse_sshd_t(&String::from_utf8_lossy(&run.stdout)))
-        }
-        _ => None,
+    let sshd = match acc.exec {
+        true => match run_command(handle, &sshd_t_command(user), timeout).await {
+            Ok(run) if run.exit == Some(0) && !run.stdout.is_empty() => {
+                Some(parse_sshd_t(&String::from_utf8_lossy(&run.stdout)))
+            }
+            _ => None,
+        },
+        false => None,
     };
+    // sshd -T always prints these; output without them came from something else (a forced
+    // command answering every request).
+    let sshd = sshd.filter(|s| {
+        ["authorizedkeysfile", "strictmodes"]
+            .iter()
+            .all(|k| s.iter().any(|(key, _)| key == k))
+    });
     let from_sshd = sshd
         .as_ref()
         .and_then(|s| s.iter().find(|(k, _)| k == "authorizedkeysfile"))
@@ -245,6 +314,7 @@ pub(crate) async fn inspect(
     let mut violations: Vec<Violation> = Vec::new();
     let mut private_group_only = Vec::new();
     for path in authorized_keys_files(&akf, &acc.home, user, acc.uid) {
+        let mut checked = Vec::new();
         let state = match stat(acc, &path).await {
             Ok(None) => AkState::Missing,
             Err(e) => AkState::Unreadable(e),
@@ -260,6 +330,7 @@ pub(crate) async fn inspect(
                 let mut chain = Vec::new();
                 for (p, role) in strict_modes_chain(&real, &acc.home) {
                     if let Ok(Some(s)) = stat(acc, &p).await {
+                        checked.push(p.clone());
                         chain.push((s, role));
                     }
                 }
@@ -297,7 +368,11 @@ pub(crate) async fn inspect(
                 }
             }
         };
-        files.push(AkFile { path, state });
+        files.push(AkFile {
+            path,
+            state,
+            chain: checked,
+        });
     }
     let (disk, inodes_avail) = disk_use(handle, acc, timeout).await;
     Inspection {
@@ -313,16 +388,30 @@ pub(crate) async fn inspect(
     }
 }
 
+/// The whole file, refusing one larger than [`MAX_READ`] (whatever size the server states).
 async fn read_capped(acc: &Account, path: &str) -> Result<Vec<u8>, String> {
+    let too_large = || format!("{path} is larger than {} MiB", MAX_READ >> 20);
     if let Ok(m) = acc.sftp.metadata(path.to_string()).await {
         if m.size.unwrap_or(0) > MAX_READ {
-            return Err(format!("larger than {} MiB", MAX_READ >> 20));
+            return Err(too_large());
         }
     }
-    acc.sftp
-        .read(path.to_string())
+    let file = acc
+        .sftp
+        .open(path.to_string())
         .await
-        .map_err(|e| format!("reading {path}: {e}"))
+        .map_err(|e| format!("reading {path}: {e}"))?;
+    let mut bytes = Vec::new();
+    let mut limited = file.take(MAX_READ + 1);
+    limited
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| format!("reading {path}: {e}"))?;
+    let _ = limited.into_inner().shutdown().await;
+    if bytes.len() as u64 > MAX_READ {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// statvfs@openssh.com on the home directory; `df -Pk .` when the server lacks the extension.
@@ -331,18 +420,26 @@ async fn disk_use(
     acc: &Account,
     timeout: Duration,
 ) -> (Option<DiskUse>, Option<(u64, u64)>) {
-    if let Ok(Some(v)) = acc.sftp.fs_info(acc.home.clone()).await {
+    // A server stating no blocks at all says nothing (some virtual filesystems): then `df`.
+    if let Ok(Some(v)) = acc
+        .sftp
+        .fs_info(acc.home.clone())
+        .await
+        .map(|v| v.filter(|v| v.blocks > 0))
+    {
         let unit = if v.fragment_size > 0 {
             v.fragment_size
         } else {
             v.block_size
         };
-        let used = v.blocks.saturating_sub(v.blocks_free);
-        let avail = v.blocks_avail;
-        let percent = if used + avail == 0 {
+        // The server's numbers, in u128: no overflow whatever it says.
+        let used = u128::from(v.blocks.saturating_sub(v.blocks_free));
+        let avail = v.blocks_avail.min(v.blocks);
+        let total = used + u128::from(avail);
+        let percent = if total == 0 {
             0
         } else {
-            (used * 100).div_ceil(used + avail).min(100) as u8
+            (used * 100).div_ceil(total).min(100) as u8
         };
         let disk = DiskUse {
             filesystem: String::new(),
@@ -353,6 +450,9 @@ async fn disk_use(
         };
         let inodes = (v.inodes > 0).then_some((v.inodes_avail, v.inodes));
         return (Some(disk), inodes);
+    }
+    if !acc.exec {
+        return (None, None);
     }
     match run_command(handle, "df -Pk .", timeout).await {
         Ok(run) if run.exit == Some(0) => (parse_df(&String::from_utf8_lossy(&run.stdout)), None),
@@ -415,15 +515,23 @@ pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Inst
                 permissions: Some(0o600),
                 ..FileAttributes::empty()
             };
+            // A new file is created 0600 and only if still absent; an existing one is opened
+            // for appending, and written at its end as well, so a server that ignored APPEND
+            // would still not write over the first bytes.
+            let flags = if created_file {
+                OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE
+            } else {
+                OpenFlags::WRITE | OpenFlags::APPEND
+            };
+            let old = existing.unwrap_or_default();
             let mut file = acc
                 .sftp
-                .open_with_flags_and_attributes(
-                    path.clone(),
-                    OpenFlags::WRITE | OpenFlags::APPEND | OpenFlags::CREATE,
-                    attrs,
-                )
+                .open_with_flags_and_attributes(path.clone(), flags, attrs)
                 .await
                 .map_err(|e| format!("opening {path}: {e}"))?;
+            file.seek(std::io::SeekFrom::Start(old.len() as u64))
+                .await
+                .map_err(|e| format!("seeking in {path}: {e}"))?;
             file.write_all(&append)
                 .await
                 .map_err(|e| format!("writing {path}: {e}"))?;
@@ -432,6 +540,17 @@ pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Inst
                 .map_err(|e| format!("closing {path}: {e}"))?;
             if created_file {
                 chmod(acc, &path, 0o600).await?;
+            }
+            // Read back: the old bytes, then ours (something else appending meanwhile is
+            // fine; anything else is reported, never repaired blindly).
+            let now = read_capped(acc, &path).await?;
+            let ours = |rest: &[u8]| {
+                append.is_empty() || rest.windows(append.len()).any(|w| w == append.as_slice())
+            };
+            if !now.starts_with(&old) || !ours(&now[old.len()..]) {
+                return Err(format!(
+                    "{path} does not read back as its old content followed by the key; check it by hand"
+                ));
             }
             Ok(Installed::Appended {
                 path,
@@ -467,10 +586,17 @@ fn violation_id(role: PathRole) -> &'static str {
     }
 }
 
-/// The `remote.permissions.fix` action for every violation a chmod repairs.
-pub(crate) fn permissions_action(host: &str, violations: &[Violation]) -> Option<ActionOffer> {
+/// The `remote.permissions.fix` action for every violation a chmod by the account repairs:
+/// paths it owns (a chmod of someone else's file, or root's, fails with EPERM; those need the
+/// administrator, as the finding says).
+pub(crate) fn permissions_action(
+    host: &str,
+    uid: Option<u32>,
+    violations: &[Violation],
+) -> Option<ActionOffer> {
     let changes: Vec<RemoteChmod> = violations
         .iter()
+        .filter(|v| Some(v.uid) == uid)
         .filter_map(|v| {
             v.fixed_mode.map(|to| RemoteChmod {
                 path: v.path.clone(),
@@ -487,22 +613,64 @@ pub(crate) fn permissions_action(host: &str, violations: &[Violation]) -> Option
         .map(|c| format!("{}: mode {:04o} -> {:04o}", c.path, c.from, c.to))
         .collect::<Vec<_>>()
         .join("\n");
-    let paths = changes
-        .iter()
-        .map(|c| crate::fsedit::shell_quote(&c.path))
-        .collect::<Vec<_>>()
-        .join(" ");
+    // Two shells read this: the local one takes the remote command as one word, the remote
+    // one splits it into quoted paths.
+    let remote_command = format!(
+        "chmod go-w {}",
+        changes
+            .iter()
+            .map(|c| crate::fsedit::shell_quote(&c.path))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     Some(ActionOffer {
         id: "remote.permissions.fix".into(),
         title: "Remove the group and other write bits sshd's StrictModes refuses, on the server"
             .into(),
         preview,
         command: format!(
-            "ssh {} chmod go-w {paths}",
-            crate::fsedit::shell_quote(host)
+            "ssh {} {}",
+            crate::fsedit::shell_quote(host),
+            crate::fsedit::shell_quote(&remote_command)
         ),
         repair: Some(Repair::RemotePermissions { changes }),
     })
+}
+
+/// The confirmed chmods, each only where the path still has the violation and mode that were
+/// shown (else it is left alone); one failing does not stop the others. Whether any changed,
+/// and a line for each path saying what happened.
+pub(crate) async fn apply_chmods(
+    acc: &Account,
+    seen: &Inspection,
+    wanted: &[RemoteChmod],
+) -> (bool, Vec<String>) {
+    let mut changed = false;
+    let mut notes = Vec::new();
+    for c in wanted {
+        let still = seen
+            .violations
+            .iter()
+            .any(|v| v.path == c.path && v.fixed_mode == Some(c.to) && v.mode & 0o7777 == c.from);
+        if !still {
+            notes.push(format!(
+                "{}: no longer mode {:04o}, left as it is",
+                c.path, c.from
+            ));
+            continue;
+        }
+        match chmod(acc, &c.path, c.to).await {
+            Ok(()) => {
+                changed = true;
+                notes.push(format!(
+                    "Changed the mode of {} on the server: {:04o} -> {:04o}",
+                    c.path, c.from, c.to
+                ));
+            }
+            Err(e) => notes.push(e),
+        }
+    }
+    (changed, notes)
 }
 
 /// The stage: look, apply a confirmed `remote.permissions.fix` if one was asked for, report.
@@ -510,11 +678,11 @@ pub(super) async fn remote_stage(
     cx: &Cx,
     plan: &Plan,
     t: &Target,
-    handle: ProbeHandle,
+    (handle, server_ident, exec): (ProbeHandle, &str, bool),
     facts: &LoginFacts,
     timeout: Duration,
 ) -> StageEnd {
-    let acc = match open_account(&handle, timeout).await {
+    let acc = match open_account(&handle, server_ident, exec, timeout).await {
         Ok(acc) => acc,
         Err(e) => {
             cx.log(
@@ -542,35 +710,9 @@ pub(super) async fn remote_stage(
     cx.fact(Stage::Remote, "home", acc.home.clone()).await;
     let mut seen = inspect(&handle, &acc, &t.user, timeout).await;
     if let Some(wanted) = &plan.remote_fix {
-        let mut changed = false;
-        for c in wanted {
-            let still = seen.violations.iter().any(|v| {
-                v.path == c.path && v.fixed_mode == Some(c.to) && v.mode & 0o7777 == c.from
-            });
-            if !still {
-                cx.log(
-                    Stage::Remote,
-                    Level::Info,
-                    format!("{}: no longer mode {:04o}, left as it is", c.path, c.from),
-                )
-                .await;
-                continue;
-            }
-            match chmod(&acc, &c.path, c.to).await {
-                Ok(()) => {
-                    changed = true;
-                    cx.log(
-                        Stage::Remote,
-                        Level::Info,
-                        format!(
-                            "Changed the mode of {} on the server: {:04o} -> {:04o}",
-                            c.path, c.from, c.to
-                        ),
-                    )
-                    .await
-                }
-                Err(e) => cx.log(Stage::Remote, Level::Info, e).await,
-            }
+        let (changed, notes) = apply_chmods(&acc, &seen, wanted).await;
+        for note in notes {
+            cx.log(Stage::Remote, Level::Info, note).await;
         }
         if changed {
             seen = inspect(&handle, &acc, &t.user, timeout).await;
@@ -636,12 +778,15 @@ async fn report(cx: &Cx, t: &Target, seen: &Inspection, facts: &LoginFacts) -> S
     let mut findings: Vec<Finding> = Vec::new();
 
     // StrictModes.
-    let login_key_file = facts
-        .by_key
-        .as_ref()
-        .and_then(|k| seen.find(k))
-        .map(|(p, _)| p.to_string());
-    let action = permissions_action(&t.original_host, &seen.violations);
+    // The chain of the file the key logged in from: sshd accepted every path on it.
+    let login_chain: Option<&[String]> = facts.by_key.as_ref().and_then(|k| {
+        let (file, _) = seen.find(k)?;
+        seen.files
+            .iter()
+            .find(|f| f.path == file)
+            .map(|f| f.chain.as_slice())
+    });
+    let action = permissions_action(&t.original_host, seen.uid, &seen.violations);
     for v in &seen.violations {
         let refused: Vec<String> = facts
             .keys
@@ -686,7 +831,7 @@ async fn report(cx: &Cx, t: &Target, seen: &Inspection, facts: &LoginFacts) -> S
                 crate::fsedit::shell_quote(&v.path)
             ));
         }
-        let works_anyway = login_key_file.is_some() || !seen.strict_modes();
+        let works_anyway = login_chain.is_some_and(|c| c.contains(&v.path)) || !seen.strict_modes();
         if seen.private_group_only.contains(&v.path) {
             f.severity = Severity::Warning;
             f.detail.push_str(" Only the account's own private group may write here: Debian's and Ubuntu's sshd accept that, upstream OpenSSH (and other systems) refuse it.");
@@ -844,4 +989,79 @@ async fn report(cx: &Cx, t: &Target, seen: &Inspection, facts: &LoginFacts) -> S
         _ => format!("{errors} problem(s), {warnings} warning(s) on the server"),
     };
     StageEnd::new(status, summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_output_with_and_without_names() {
+        assert_eq!(
+            parse_id("uid=1001(alice) gid=1001(alice) groups=1001(alice),100(users)\n"),
+            Some(Id {
+                uid: 1001,
+                gid: Some(1001),
+                user: Some("alice".into()),
+                group: Some("alice".into()),
+            })
+        );
+        // A uid and gid with no entry in the user and group databases (containers).
+        assert_eq!(
+            parse_id("uid=4242 gid=4242 groups=4242\n"),
+            Some(Id {
+                uid: 4242,
+                gid: Some(4242),
+                user: None,
+                group: None,
+            })
+        );
+        assert_eq!(parse_id("This account is for sftp only.\n"), None);
+        assert_eq!(parse_id("uid=x(alice)"), None);
+    }
+
+    #[test]
+    fn sshd_t_takes_only_a_portable_account_name() {
+        assert_eq!(
+            sshd_t_command("alice.b_c-1"),
+            "/usr/sbin/sshd -T -C user=alice.b_c-1 2>/dev/null || /usr/sbin/sshd -T 2>/dev/null || sshd -T 2>/dev/null"
+        );
+        for odd in [
+            "", "-oops", "a b", "a;reboot", "$(id)", "al'ice", "a,host=x", "ü",
+        ] {
+            assert_eq!(
+                sshd_t_command(odd),
+                "/usr/sbin/sshd -T 2>/dev/null || sshd -T 2>/dev/null",
+                "{odd:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_suggested_chmod_survives_both_shells_and_skips_others_paths() {
+        let v = |path: &str, uid: u32| Violation {
+            path: path.into(),
+            role: PathRole::SshDir,
+            uid,
+            mode: 0o040775,
+            kinds: vec![ViolationKind::WritableByOthers],
+            fixed_mode: Some(0o755),
+        };
+        let action = permissions_action(
+            "web",
+            Some(1001),
+            &[v("/home/a b/.ssh", 1001), v("/srv/shared", 0)],
+        )
+        .unwrap();
+        assert_eq!(
+            action.command,
+            r#"ssh web 'chmod go-w '\''/home/a b/.ssh'\'''"#
+        );
+        let Some(Repair::RemotePermissions { changes }) = &action.repair else {
+            panic!("no repair")
+        };
+        assert_eq!(changes.len(), 1, "root's path is not offered");
+        assert!(permissions_action("web", Some(1001), &[v("/srv/shared", 0)]).is_none());
+        assert!(permissions_action("web", None, &[v("/home/a/.ssh", 1001)]).is_none());
+    }
 }

@@ -268,7 +268,35 @@ fn lists_exactly_the_private_keys() {
         assert_eq!(key.encrypted, encrypted, "{}", path.display());
         assert_eq!(key.comment, shown[2]);
         assert_eq!(key.public, Some(with_suffix(path, ".pub")));
+        let pub_line = fs::read_to_string(with_suffix(path, ".pub")).unwrap();
+        assert_eq!(
+            key.public_line.as_deref().map(str::trim_end),
+            Some(pub_line.trim_end())
+        );
     }
+}
+
+#[test]
+fn the_public_line_comes_from_the_private_key_not_a_stale_pub() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = keygen(d, "ed25519", "id_ed25519", "", &[]);
+    let other = keygen(d, "ed25519", "other", "", &[]);
+    let truth = stdout(&run_keygen(&["-y"], &key));
+    // The .pub beside the key is another key's (a copy left over from a migration).
+    fs::copy(with_suffix(&other, ".pub"), with_suffix(&key, ".pub")).unwrap();
+    fs::remove_file(&other).unwrap();
+    let keys = list_keys(d);
+    let listed = keys.iter().find(|k| k.private == key).unwrap();
+    let line = listed.public_line.as_deref().unwrap();
+    assert_eq!(words(line, 2), words(&truth, 2));
+    // The fingerprint shown is that same key's.
+    let truth_file = d.join("truth.pub");
+    fs::write(&truth_file, &truth).unwrap();
+    assert_eq!(
+        listed.fingerprint.as_deref(),
+        Some(keygen_l(&truth_file, false)[1].as_str())
+    );
 }
 
 #[test]
@@ -284,6 +312,7 @@ fn lists_legacy_pem_keys() {
         &["-b", "2048", "-m", "PEM"],
     );
     let expected_plain = keygen_l(&plain, false);
+    let expected_line = stdout(&run_keygen(&["-y"], &plain));
     fs::remove_file(with_suffix(&plain, ".pub")).unwrap();
     fs::remove_file(with_suffix(&locked, ".pub")).unwrap();
     // Others may read it; it is still the user's key (ssh would refuse it, listing does not).
@@ -314,6 +343,12 @@ fn lists_legacy_pem_keys() {
         Some(expected_plain[1].as_str())
     );
     assert_eq!(plain_key.comment, "");
+    // No .pub: the plain key's public half is read from it; the locked one's is unknown.
+    assert_eq!(
+        words(plain_key.public_line.as_deref().unwrap(), 2),
+        words(&expected_line, 2)
+    );
+    assert_eq!(locked_key.public_line, None);
 }
 
 #[test]
@@ -456,6 +491,23 @@ fn compares_every_accepted_format() {
             }
         }
     }
+
+    // Every host key's fingerprint at once (`ssh-keygen -lf` over a keyscan): one matching is
+    // enough; none matching names the first.
+    let rsa_line = stdout(&run_keygen(&["-l"], &rsa));
+    let both = format!("{rsa_line}{l_line}");
+    assert_eq!(
+        compare_fingerprint(&both, key.key_data()),
+        FingerprintMatch::Match { how: "SHA256" }
+    );
+    let rsa_sha = keygen_l(&rsa, false)[1].clone();
+    assert_eq!(
+        compare_fingerprint(&both, other.key_data()),
+        FingerprintMatch::Mismatch {
+            how: "SHA256",
+            pasted: rsa_sha
+        }
+    );
 
     // Base64 is case-sensitive: one letter in another case is another fingerprint (the last
     // character is left alone: it also carries padding bits).

@@ -330,7 +330,7 @@ async fn keep(
     session: SharedSession,
     kind: LoginKind,
 ) -> Result<LoginKind, LoginError> {
-    let account = remote::open_account(&conn.handle, conn.timeout)
+    let account = remote::open_account(&conn.handle, &conn.server_ident, true, conn.timeout)
         .await
         .map_err(|e| LoginError::Other(format!("logged in, but {e}")))?;
     *session.lock().await = Some(Session { conn, account });
@@ -376,31 +376,47 @@ pub async fn inspect(session: SharedSession, destination: &str) -> Result<Inspec
         s.conn.timeout,
     )
     .await;
-    let mut notes = Vec::new();
-    for v in &seen.violations {
-        notes.push(v.explanation());
-    }
     Ok(Inspected {
-        fix: remote::permissions_action(destination, &seen.violations),
+        fix: remote::permissions_action(destination, seen.uid, &seen.violations),
         violations: seen.violations,
-        notes,
+        uid: seen.uid,
     })
 }
 
-/// The confirmed chmods, then a new look.
+/// The confirmed chmods (each only where the mode is still the one shown), then a new look;
+/// what happened to each path goes to the log.
 pub async fn chmod(
     session: SharedSession,
+    log: mpsc::Sender<Event>,
     action: ActionOffer,
     destination: &str,
 ) -> Result<Inspected, String> {
-    {
+    let notes = {
         let guard = session.lock().await;
         let s = guard.as_ref().ok_or("not logged in")?;
-        if let Some(crate::repair::Repair::RemotePermissions { changes }) = &action.repair {
-            for c in changes {
-                remote::chmod(&s.account, &c.path, c.to).await?;
+        match &action.repair {
+            Some(crate::repair::Repair::RemotePermissions { changes }) => {
+                let seen = remote::inspect(
+                    &s.conn.handle,
+                    &s.account,
+                    &s.conn.target.user,
+                    s.conn.timeout,
+                )
+                .await;
+                remote::apply_chmods(&s.account, &seen, changes).await.1
             }
+            _ => Vec::new(),
         }
+    };
+    for text in notes {
+        let _ = log
+            .send(Event::Log {
+                at: Duration::ZERO,
+                level: crate::event::Level::Info,
+                stage: Stage::Remote,
+                text,
+            })
+            .await;
     }
     inspect(session, destination).await
 }

@@ -221,10 +221,10 @@ pub enum LoginError {
 #[derive(Debug, Clone, Default)]
 pub struct Inspected {
     pub violations: Vec<Violation>,
-    /// chmods that repair what a chmod can.
+    /// chmods that repair what a chmod by the account can.
     pub fix: Option<ActionOffer>,
-    /// Lines of explanation (home, files, owner problems).
-    pub notes: Vec<String>,
+    /// The account's uid, when known.
+    pub uid: Option<u32>,
 }
 
 /// The whole flow.
@@ -400,6 +400,17 @@ impl Onboard {
         }
     }
 
+    /// Pasted text goes into the open box only, as one line; with a dialog open or no box it
+    /// is dropped (a paste never answers a dialog or submits a box).
+    pub fn on_paste(&mut self, text: &str) {
+        if self.confirm.is_some() {
+            return;
+        }
+        if let Some((_, input)) = &mut self.field {
+            crate::console::update::paste_into(input, text);
+        }
+    }
+
     /// A key press.
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
@@ -512,19 +523,8 @@ impl Onboard {
                         self.say("This key has no readable public half (.pub): choose another or generate one.", true);
                         return Vec::new();
                     };
-                    let public = k
-                        .public
-                        .as_ref()
-                        .and_then(|p| std::fs::read_to_string(p).ok())
-                        .map(|s| s.trim().to_string());
-                    let Some(public_line) = public.filter(|l| !l.is_empty()) else {
-                        self.say(
-                            format!(
-                                "{}.pub cannot be read: choose another key or generate one.",
-                                k.private.display()
-                            ),
-                            true,
-                        );
+                    let Some(public_line) = k.public_line.clone() else {
+                        self.say("This key has no readable public half (.pub): choose another or generate one.", true);
                         return Vec::new();
                     };
                     self.chosen = Some(ChosenKey {
@@ -849,11 +849,10 @@ impl Onboard {
             }
             Outcome::LoggedIn(Err(LoginError::NoPasswordMethod(methods))) => {
                 self.set(Step::Login, Mark::Failed, "no password login");
-                let line = self
-                    .chosen
-                    .as_ref()
-                    .map_or(String::new(), |k| k.public_line.clone());
-                self.say(format!("The server allows only {methods}, and the key is not installed. Install it another way (the provider's console, an admin): on the server run `mkdir -p ~/.ssh && chmod 700 ~/.ssh && echo '{line}' >> ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys`, then press r."), true);
+                let line = self.chosen.as_ref().map_or(String::new(), |k| {
+                    crate::fsedit::shell_quote(&k.public_line)
+                });
+                self.say(format!("The server allows only {methods}, and the key is not installed. Install it another way (the provider's console, an admin): on the server run `mkdir -p ~/.ssh && chmod 700 ~/.ssh && echo {line} >> ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys`, then press r."), true);
                 Vec::new()
             }
             Outcome::LoggedIn(Err(LoginError::NeedPassword)) => {

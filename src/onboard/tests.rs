@@ -105,6 +105,21 @@ fn a_mismatching_fingerprint_never_reaches_the_trust_dialog() {
     assert_eq!(ob.current, Step::Verify);
     ob.on_outcome(Outcome::Connected(Ok(host(HostVerdict::Unknown))));
     assert!(matches!(ob.field, Some((Field::Fingerprint, _))));
+    // A multi-line paste lands in the box as one line: its newlines submit nothing and its
+    // letters answer no dialog.
+    ob.on_paste(
+        "\nED25519 key fingerprint is SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.\nyes\r\n",
+    );
+    assert!(ob.confirm.is_none());
+    let Some((Field::Fingerprint, input)) = &ob.field else {
+        panic!("the box closed")
+    };
+    assert_eq!(
+        input.value(),
+        " ED25519 key fingerprint is SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA. yes"
+    );
+    assert!(ob.on_key(key(KeyCode::Enter)).is_empty());
+    assert!(ob.confirm.is_none(), "no trust after a mismatch");
     typed(
         &mut ob,
         "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
@@ -129,6 +144,8 @@ fn a_mismatching_fingerprint_never_reaches_the_trust_dialog() {
         ob.confirm.as_ref().map(|(a, _)| a.id.as_str()),
         Some("hostkey.trust")
     );
+    ob.on_paste("y");
+    assert!(ob.confirm.is_some(), "a paste never answers a dialog");
     let cmds = ob.on_key(key(KeyCode::Char('y')));
     assert!(matches!(cmds.as_slice(), [Cmd::Apply(a)] if a.id == "hostkey.trust"));
     let next = ob.on_outcome(Outcome::Applied("hostkey.trust".into(), Ok("wrote".into())));
@@ -237,6 +254,7 @@ fn a_working_key_skips_the_install_and_an_existing_key_is_preselected() {
         fingerprint: Some("SHA256:r".into()),
         comment: String::new(),
         encrypted: false,
+        public_line: None,
     };
     let e = LocalKey {
         private: PathBuf::from("/home/alice/.ssh/id_ed25519"),
@@ -281,6 +299,7 @@ fn snapshots_of_the_key_and_verify_steps_and_the_masked_password() {
         fingerprint: Some("SHA256:3Vq1gS2bO4pQ0PpCk0l1m5l1bq3q3ZfGm1YQ2vJm0aE".into()),
         comment: "alice@laptop".into(),
         encrypted: true,
+        public_line: Some("ssh-rsa AAAA alice@laptop".into()),
     };
     let mut ob = flow(vec![existing]);
     ob.new_key_path = PathBuf::from("/home/alice/.ssh/id_ed25519");

@@ -194,6 +194,10 @@ fn draw_main(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
                             l.push(cmd_line(theme, &fix.command));
                             l.push(dim(theme, "Enter: review and confirm · s: skip"));
                         }
+                        if i.violations.iter().any(|v| Some(v.uid) != i.uid) {
+                            l.push(Line::raw(""));
+                            l.push(Line::raw("A path owned by another account can only be fixed by its owner or root (chown/chmod on the server); s: skip."));
+                        }
                     }
                 }
             }
