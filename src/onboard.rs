@@ -15,7 +15,7 @@ pub mod view;
 mod tests;
 
 use crate::config::ConfigInput;
-use crate::console::run::{spawn_key_reader, Signals, TerminalGuard, Wake};
+use crate::console::run::{spawn_key_reader, stop_reader, Signals, TerminalGuard, Wake};
 use crate::console::theme::Theme;
 use crate::console::ConsoleOptions;
 use crate::event::{Event, Level};
@@ -248,6 +248,6 @@ async fn event_loop(
             .disconnect(russh::Disconnect::ByApplication, "", "en")
             .await;
     }
-    let _ = reader.join();
+    stop_reader(&stop, reader);
     Ok(code)
 }

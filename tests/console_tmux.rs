@@ -181,6 +181,40 @@ fn signal_gives_the_terminal_back(signal: &str) {
     );
 }
 
+/// A pane closed under the console (tmux killed: the terminal is gone, not just a signal sent):
+/// the process ends instead of staying behind waiting on a terminal that no longer exists.
+#[test]
+fn the_process_ends_when_its_terminal_is_gone() {
+    let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
+    let home = Home::new();
+    let kh = home.ssh_dir().join("known_hosts_console");
+    stale_host(&home, &sshd, &kh);
+    let tmux = Tmux::start("gone", &command_line(&home, ""));
+    tmux.wait_for("the checklist", |s| s.contains("hostkey.changed"));
+    let shell = tmux.tmux(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
+    let out = Command::new("pgrep")
+        .args(["-P", shell.trim(), "-x", "sshdoctor"])
+        .output()
+        .expect("pgrep");
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "the console process was found");
+    drop(tmux);
+    let proc_dir = Path::new("/proc").join(&pid);
+    let gone = (0..300).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        !proc_dir.exists()
+            || std::fs::read_to_string(proc_dir.join("stat"))
+                .is_ok_and(|s| s.split_whitespace().nth(2) == Some("Z"))
+    });
+    if !gone {
+        let _ = Command::new("kill").args(["-9", &pid]).status();
+    }
+    assert!(
+        gone,
+        "sshdoctor (pid {pid}) still runs 30 s after its terminal closed"
+    );
+}
+
 /// No DESTINATION: the picker lists the config's Host aliases with their settings; Enter on one
 /// opens the console for it.
 #[test]

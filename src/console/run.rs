@@ -170,10 +170,24 @@ async fn event_loop(
             break Ending::Exit(exit_code(app));
         }
     };
-    stop.store(true, Ordering::Relaxed);
     engine_task.abort();
-    let _ = reader.join();
+    stop_reader(&stop, reader);
     Ok(outcome)
+}
+
+/// Stops the key reader before the terminal is handed on (to the onboarding flow or the
+/// shell): it notices within one poll. With the terminal gone (a closed tmux pane) crossterm
+/// can stay inside a read that never returns; then the thread is left behind rather than
+/// waited for, so the process still ends.
+pub(crate) fn stop_reader(stop: &AtomicBool, reader: std::thread::JoinHandle<()>) {
+    stop.store(true, Ordering::Relaxed);
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    while !reader.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if reader.is_finished() {
+        let _ = reader.join();
+    }
 }
 
 /// One frame: fold what the engine sent since the last one, then draw if anything changed.
