@@ -62,6 +62,8 @@ pub(crate) struct Account {
     /// Commands run on this account (no forced command or nologin shell seen): else only
     /// SFTP is used.
     pub exec: bool,
+    /// `sshd -T` settings, when the account may run it.
+    pub sshd: Option<Vec<(String, String)>>,
 }
 
 /// What `id` says of the account.
@@ -98,39 +100,65 @@ fn parse_id(text: &str) -> Option<Id> {
     })
 }
 
-/// Open SFTP on a logged-in connection and learn the home directory and uid. `server_ident`
-/// (the server's identification line) tells whether Debian's private-group rule applies.
+/// Open SFTP on a logged-in connection and learn the home directory, the uid and (where the
+/// account may ask) sshd's effective settings for `user`. `server_ident` (the server's
+/// identification line) tells whether Debian's private-group rule applies. The three
+/// requests go out together: each command costs the server a session (PAM, the login shell).
 pub(crate) async fn open_account(
     handle: &ProbeHandle,
+    user: &str,
     server_ident: &str,
     exec: bool,
     timeout: Duration,
 ) -> Result<Account, String> {
-    let channel = handle
-        .channel_open_session()
-        .await
-        .map_err(|e| format!("opening a session: {e}"))?;
-    channel
-        .request_subsystem(true, "sftp")
-        .await
-        .map_err(|e| format!("requesting sftp: {e}"))?;
-    let sftp = tokio::time::timeout(timeout, SftpSession::new(channel.into_stream()))
-        .await
-        .map_err(|_| "the sftp subsystem did not answer".to_string())?
-        .map_err(|e| format!("starting sftp: {e}"))?;
-    sftp.set_timeout(timeout.as_secs().max(1));
-    let home = sftp
-        .canonicalize(".")
-        .await
-        .map_err(|e| format!("sftp realpath(\".\"): {e}"))?;
+    let sftp = async {
+        let channel = handle
+            .channel_open_session()
+            .await
+            .map_err(|e| format!("opening a session: {e}"))?;
+        channel
+            .request_subsystem(true, "sftp")
+            .await
+            .map_err(|e| format!("requesting sftp: {e}"))?;
+        let sftp = tokio::time::timeout(timeout, SftpSession::new(channel.into_stream()))
+            .await
+            .map_err(|_| "the sftp subsystem did not answer".to_string())?
+            .map_err(|e| format!("starting sftp: {e}"))?;
+        sftp.set_timeout(timeout.as_secs().max(1));
+        let home = sftp
+            .canonicalize(".")
+            .await
+            .map_err(|e| format!("sftp realpath(\".\"): {e}"))?;
+        Ok::<_, String>((sftp, home))
+    };
     // `env` keeps the labels untranslated whatever the login shell (csh has no `VAR=x cmd`).
-    let id = match exec {
-        true => match run_command(handle, "env LC_ALL=C id", timeout).await {
+    let id = async {
+        match run_command(handle, "env LC_ALL=C id", timeout).await {
             Ok(run) if run.exit == Some(0) => parse_id(&String::from_utf8_lossy(&run.stdout)),
             _ => None,
-        },
-        false => None,
+        }
     };
+    let sshd = async {
+        match run_command(handle, &sshd_t_command(user), timeout).await {
+            Ok(run) if run.exit == Some(0) && !run.stdout.is_empty() => {
+                Some(parse_sshd_t(&String::from_utf8_lossy(&run.stdout)))
+            }
+            _ => None,
+        }
+    };
+    let (sftp, id, sshd) = if exec {
+        tokio::join!(sftp, id, sshd)
+    } else {
+        (sftp.await, None, None)
+    };
+    let (sftp, home) = sftp?;
+    // sshd -T always prints these; output without them came from something else (a forced
+    // command answering every request).
+    let sshd = sshd.filter(|s| {
+        ["authorizedkeysfile", "strictmodes"]
+            .iter()
+            .all(|k| s.iter().any(|(key, _)| key == k))
+    });
     let uid = match &id {
         Some(id) => Some(id.uid),
         None => sftp.metadata(home.clone()).await.ok().and_then(|m| m.uid),
@@ -148,6 +176,7 @@ pub(crate) async fn open_account(
         uid,
         private_gid,
         exec,
+        sshd,
     })
 }
 
@@ -283,22 +312,7 @@ pub(crate) async fn inspect(
     user: &str,
     timeout: Duration,
 ) -> Inspection {
-    let sshd = match acc.exec {
-        true => match run_command(handle, &sshd_t_command(user), timeout).await {
-            Ok(run) if run.exit == Some(0) && !run.stdout.is_empty() => {
-                Some(parse_sshd_t(&String::from_utf8_lossy(&run.stdout)))
-            }
-            _ => None,
-        },
-        false => None,
-    };
-    // sshd -T always prints these; output without them came from something else (a forced
-    // command answering every request).
-    let sshd = sshd.filter(|s| {
-        ["authorizedkeysfile", "strictmodes"]
-            .iter()
-            .all(|k| s.iter().any(|(key, _)| key == k))
-    });
+    let sshd = acc.sshd.clone();
     let from_sshd = sshd
         .as_ref()
         .and_then(|s| s.iter().find(|(k, _)| k == "authorizedkeysfile"))
@@ -682,7 +696,7 @@ pub(super) async fn remote_stage(
     facts: &LoginFacts,
     timeout: Duration,
 ) -> StageEnd {
-    let acc = match open_account(&handle, server_ident, exec, timeout).await {
+    let acc = match open_account(&handle, &t.user, server_ident, exec, timeout).await {
         Ok(acc) => acc,
         Err(e) => {
             cx.log(

@@ -151,7 +151,16 @@ async fn key_login(
     file: &Path,
     passphrase: Option<&str>,
 ) -> Result<bool, String> {
-    let private = crate::identities::load_private(file, passphrase)?;
+    // Decrypting a key runs bcrypt's KDF (can take a second): off the async workers.
+    let (owned_file, owned_pass) = (
+        file.to_path_buf(),
+        passphrase.map(|p| Zeroizing::new(p.to_string())),
+    );
+    let private = tokio::task::spawn_blocking(move || {
+        crate::identities::load_private(&owned_file, owned_pass.as_ref().map(|p| p.as_str()))
+    })
+    .await
+    .map_err(|e| e.to_string())??;
     let hash = if matches!(private.algorithm(), Algorithm::Rsa { .. }) {
         conn.handle
             .best_supported_rsa_hash()
@@ -330,7 +339,8 @@ async fn keep(
     session: SharedSession,
     kind: LoginKind,
 ) -> Result<LoginKind, LoginError> {
-    let account = remote::open_account(&conn.handle, &conn.server_ident, true, conn.timeout)
+    let user = conn.target.user.clone();
+    let account = remote::open_account(&conn.handle, &user, &conn.server_ident, true, conn.timeout)
         .await
         .map_err(|e| LoginError::Other(format!("logged in, but {e}")))?;
     *session.lock().await = Some(Session { conn, account });
