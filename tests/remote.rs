@@ -1,7 +1,7 @@
 //! The remote stage against a real sshd with StrictModes on, logging in as the dedicated test
 //! account (see tests/common/user.rs): permissions sshd refuses (found, then fixed over SFTP
 //! with `--fix remote.permissions.fix`), a key that is not installed, a line sshd cannot parse,
-//! a full home filesystem, and `sshd -T` facts where the account may run it.
+//! a full home filesystem, and `sshd -T` where the account may run it.
 
 mod common;
 
@@ -447,7 +447,7 @@ fn a_full_home_filesystem_is_reported() {
 }
 
 #[test]
-fn sshd_t_settings_become_facts_where_the_account_may_run_it() {
+fn sshd_t_of_the_system_sshd_is_shown_but_not_used_for_a_server_on_another_port() {
     // Logging in as root (the harness's own account setup), who may run `sshd -T`.
     let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
     let home = Home::new();
@@ -482,8 +482,18 @@ fn sshd_t_settings_become_facts_where_the_account_may_run_it() {
             .unwrap()
             .to_string();
         assert!(log.contains(&format!("  {expected}")), "{}", r.dump());
+        // That default sshd_config is the system sshd's (another port), not this test
+        // server's: shown, but neither judged by nor reported as facts.
         assert!(
-            log.contains("AuthorizedKeysFile from sshd -T"),
+            log.contains(&format!(
+                "AuthorizedKeysFile from sshd's default (sshd -T describes the sshd on port 22, not this one on {})",
+                sshd.port()
+            )),
+            "{}",
+            r.dump()
+        );
+        assert!(
+            !r.json()["facts"].to_string().contains("sshd.maxauthtries"),
             "{}",
             r.dump()
         );

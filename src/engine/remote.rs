@@ -64,6 +64,35 @@ pub(crate) struct Account {
     pub exec: bool,
     /// `sshd -T` settings, when the account may run it.
     pub sshd: Option<Vec<(String, String)>>,
+    /// The ports that `sshd -T` says its sshd listens on, and the one connected to: `sshd -T`
+    /// reads the default sshd_config, which may belong to another sshd than this one.
+    pub sshd_ports: Vec<u16>,
+    pub port: u16,
+}
+
+impl Account {
+    /// `sshd -T` described another sshd (it listens elsewhere; a NAT mapping ports would look
+    /// the same, so its settings are then shown, not used to judge).
+    pub fn sshd_elsewhere(&self) -> bool {
+        self.sshd.is_some() && !self.sshd_ports.is_empty() && !self.sshd_ports.contains(&self.port)
+    }
+}
+
+/// The `port N` lines of `sshd -T` output.
+fn sshd_t_ports(output: &str) -> Vec<u16> {
+    output
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("port "))
+        .filter_map(|p| p.trim().parse().ok())
+        .collect()
+}
+
+fn join_ports(ports: &[u16]) -> String {
+    ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What `id` says of the account.
@@ -106,7 +135,7 @@ fn parse_id(text: &str) -> Option<Id> {
 /// requests go out together: each command costs the server a session (PAM, the login shell).
 pub(crate) async fn open_account(
     handle: &ProbeHandle,
-    user: &str,
+    (user, port): (&str, u16),
     server_ident: &str,
     exec: bool,
     timeout: Duration,
@@ -141,7 +170,8 @@ pub(crate) async fn open_account(
     let sshd = async {
         match run_command(handle, &sshd_t_command(user), timeout).await {
             Ok(run) if run.exit == Some(0) && !run.stdout.is_empty() => {
-                Some(parse_sshd_t(&String::from_utf8_lossy(&run.stdout)))
+                let text = String::from_utf8_lossy(&run.stdout);
+                Some((parse_sshd_t(&text), sshd_t_ports(&text)))
             }
             _ => None,
         }
@@ -154,11 +184,14 @@ pub(crate) async fn open_account(
     let (sftp, home) = sftp?;
     // sshd -T always prints these; output without them came from something else (a forced
     // command answering every request).
-    let sshd = sshd.filter(|s| {
+    let (sshd, sshd_ports) = match sshd.filter(|(s, _)| {
         ["authorizedkeysfile", "strictmodes"]
             .iter()
             .all(|k| s.iter().any(|(key, _)| key == k))
-    });
+    }) {
+        Some((settings, ports)) => (Some(settings), ports),
+        None => (None, Vec::new()),
+    };
     let uid = match &id {
         Some(id) => Some(id.uid),
         None => sftp.metadata(home.clone()).await.ok().and_then(|m| m.uid),
@@ -177,6 +210,8 @@ pub(crate) async fn open_account(
         private_gid,
         exec,
         sshd,
+        sshd_ports,
+        port,
     })
 }
 
@@ -269,6 +304,9 @@ pub(crate) struct Inspection {
     pub uid: Option<u32>,
     /// `sshd -T` settings, when the account may run it.
     pub sshd: Option<Vec<(String, String)>>,
+    /// `sshd -T` describes an sshd on other ports (`sshd_ports`) than the one connected to.
+    pub sshd_elsewhere: bool,
+    pub sshd_ports: Vec<u16>,
     /// Where the AuthorizedKeysFile list came from.
     pub akf_source: String,
     pub files: Vec<AkFile>,
@@ -284,6 +322,9 @@ pub(crate) struct Inspection {
 
 impl Inspection {
     fn setting(&self, key: &str) -> Option<&str> {
+        if self.sshd_elsewhere {
+            return None;
+        }
         self.sshd
             .as_ref()?
             .iter()
@@ -315,10 +356,19 @@ pub(crate) async fn inspect(
     let sshd = acc.sshd.clone();
     let from_sshd = sshd
         .as_ref()
+        .filter(|_| !acc.sshd_elsewhere())
         .and_then(|s| s.iter().find(|(k, _)| k == "authorizedkeysfile"))
         .map(|(_, v)| v.clone());
     let (akf, akf_source) = match from_sshd {
         Some(v) => (v, "sshd -T".to_string()),
+        None if acc.sshd_elsewhere() => (
+            DEFAULT_AKF.to_string(),
+            format!(
+                "sshd's default (sshd -T describes the sshd on port {}, not this one on {})",
+                join_ports(&acc.sshd_ports),
+                acc.port
+            ),
+        ),
         None => (
             DEFAULT_AKF.to_string(),
             "sshd's default (sshd -T is not available to this account)".to_string(),
@@ -394,6 +444,8 @@ pub(crate) async fn inspect(
         uid: acc.uid,
         sshd,
         akf_source,
+        sshd_elsewhere: acc.sshd_elsewhere(),
+        sshd_ports: acc.sshd_ports.clone(),
         files,
         violations,
         private_group_only,
@@ -696,7 +748,7 @@ pub(super) async fn remote_stage(
     facts: &LoginFacts,
     timeout: Duration,
 ) -> StageEnd {
-    let acc = match open_account(&handle, &t.user, server_ident, exec, timeout).await {
+    let acc = match open_account(&handle, (&t.user, t.port), server_ident, exec, timeout).await {
         Ok(acc) => acc,
         Err(e) => {
             cx.log(
@@ -743,15 +795,19 @@ pub(super) async fn remote_stage(
 async fn report(cx: &Cx, t: &Target, seen: &Inspection, facts: &LoginFacts) -> StageEnd {
     match &seen.sshd {
         Some(settings) => {
-            let note = if t.port == 22 {
-                ""
+            let note = if seen.sshd_elsewhere {
+                format!(" (this describes the sshd on port {}, from the default sshd_config — not the one on port {}, unless a NAT maps the port; shown, not used to judge)", join_ports(&seen.sshd_ports), t.port)
+            } else if t.port == 22 {
+                String::new()
             } else {
-                " (sshd -T reads the server's default sshd_config; a server on another port may use another file)"
+                " (sshd -T reads the server's default sshd_config; a server on another port may use another file)".to_string()
             };
             cx.log(Stage::Remote, Level::Debug1, format!("sshd -T{note}:")).await;
             for (k, v) in settings {
                 cx.log(Stage::Remote, Level::Debug1, format!("  {k} {v}")).await;
-                cx.fact(Stage::Remote, &format!("sshd.{k}"), v.clone()).await;
+                if !seen.sshd_elsewhere {
+                    cx.fact(Stage::Remote, &format!("sshd.{k}"), v.clone()).await;
+                }
             }
         }
         None => {

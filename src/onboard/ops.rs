@@ -340,9 +340,15 @@ async fn keep(
     kind: LoginKind,
 ) -> Result<LoginKind, LoginError> {
     let user = conn.target.user.clone();
-    let account = remote::open_account(&conn.handle, &user, &conn.server_ident, true, conn.timeout)
-        .await
-        .map_err(|e| LoginError::Other(format!("logged in, but {e}")))?;
+    let account = remote::open_account(
+        &conn.handle,
+        (&user, conn.target.port),
+        &conn.server_ident,
+        true,
+        conn.timeout,
+    )
+    .await
+    .map_err(|e| LoginError::Other(format!("logged in, but {e}")))?;
     *session.lock().await = Some(Session { conn, account });
     Ok(kind)
 }
