@@ -46,7 +46,7 @@ pub enum Command {
     /// [`App::on_repair_result`] and re-run the probe.
     Apply(crate::event::ActionOffer),
     /// The user submitted a secret prompt (see [`App::prompt_secret`]); never logged.
-    Secret(String),
+    Secret(zeroize::Zeroizing<String>),
     /// Leave the console and give the terminal back.
     Quit,
 }

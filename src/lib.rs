@@ -20,3 +20,4 @@ pub mod onboard;
 pub mod remote_rules;
 pub mod repair;
 pub mod report;
+pub mod secret_input;

@@ -6,7 +6,6 @@ use super::ConsoleOptions;
 use crate::event::{ActionOffer, Event, Finding, Stage, Status};
 use crate::report::{self, Report};
 use std::fmt::Write;
-use tui_input::Input;
 
 /// The status line while a re-run is under way (cleared when it ends).
 pub(super) const RERUNNING: &str = "Re-running the probe";
@@ -58,7 +57,7 @@ pub enum Overlay {
         /// What is asked, e.g. "Passphrase for ~/.ssh/id_ed25519".
         title: String,
         /// The secret typed so far; rendered only as one mask character per char.
-        input: Input,
+        input: crate::secret_input::SecretInput,
     },
 }
 

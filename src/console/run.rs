@@ -131,7 +131,7 @@ async fn event_loop(
                 // Straight to the engine, wiped from memory when it is dropped there.
                 Command::Secret(secret) => {
                     if let Some(reply) = pending.take() {
-                        let _ = reply.send(Some(Zeroizing::new(secret)));
+                        let _ = reply.send(Some(secret));
                     }
                 }
                 // A chmod on the server: a new run logs in again (asking for the password

@@ -255,7 +255,12 @@ fn secret_prompt_returns_the_secret_and_never_logs_it() {
     a.prompt_secret("Passphrase for ~/.ssh/id_ed25519");
     press(&mut a, "hunter2");
     let cmds = a.on_key(key(KeyCode::Enter));
-    assert_eq!(cmds, vec![Command::Secret("hunter2".into())]);
+    assert_eq!(
+        cmds,
+        vec![Command::Secret(zeroize::Zeroizing::new(
+            "hunter2".to_string()
+        ))]
+    );
     assert_eq!(format!("{cmds:?}"), "[Secret(<hidden>)]");
     assert!(a.overlay.is_none());
 }

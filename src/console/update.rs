@@ -126,7 +126,7 @@ impl App {
     pub fn prompt_secret(&mut self, title: impl Into<String>) {
         self.overlay = Some(Overlay::Secret {
             title: title.into(),
-            input: Input::default(),
+            input: crate::secret_input::SecretInput::new(),
         });
         self.dirty = true;
     }
@@ -312,7 +312,7 @@ impl App {
         match lookup(Context::Prompt, &key) {
             Some(Action::Confirm) => {
                 if let Some(Overlay::Secret { mut input, .. }) = self.overlay.take() {
-                    return vec![Command::Secret(input.value_and_reset())];
+                    return vec![Command::Secret(input.take())];
                 }
             }
             Some(Action::Cancel) => self.overlay = None,
@@ -333,7 +333,7 @@ impl App {
     /// a box it is dropped, so its letters and newlines cannot answer a dialog.
     pub fn on_paste(&mut self, text: &str) {
         match &mut self.overlay {
-            Some(Overlay::Secret { input, .. }) => paste_into(input, text),
+            Some(Overlay::Secret { input, .. }) => input.paste(text),
             Some(_) => {}
             None => {
                 if let Some(input) = &mut self.log.input {

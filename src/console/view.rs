@@ -43,7 +43,7 @@ impl Widget for &App {
                 overlay::confirm(self.theme, action, *scroll, area, buf);
             }
             Some(Overlay::Secret { title, input }) => {
-                overlay::secret(self.theme, title, input, area, buf);
+                overlay::secret(self.theme, title, input.chars(), area, buf);
             }
             None => {}
         }

@@ -4,10 +4,63 @@
 use crate::event::ActionOffer;
 use crate::keygen::{FingerprintMatch, LocalKey};
 use crate::remote_rules::Violation;
+use crate::secret_input::SecretInput;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::PathBuf;
-use tui_input::Input;
+use tui_input::{Input, InputRequest};
 use zeroize::Zeroizing;
+
+/// What is typed in the open box: a password or passphrase goes into a [`SecretInput`] (one
+/// fixed buffer, wiped), anything else into a tui-input `Input`.
+#[derive(Debug)]
+pub enum FieldInput {
+    Plain(Input),
+    Secret(SecretInput),
+}
+
+impl FieldInput {
+    pub fn handle(&mut self, request: InputRequest) {
+        match self {
+            FieldInput::Plain(input) => {
+                input.handle(request);
+            }
+            FieldInput::Secret(secret) => {
+                secret.handle(request);
+            }
+        }
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        match self {
+            FieldInput::Plain(input) => crate::console::update::paste_into(input, text),
+            FieldInput::Secret(secret) => secret.paste(text),
+        }
+    }
+
+    /// The text, moved out; the box is left empty.
+    pub fn take(&mut self) -> Zeroizing<String> {
+        match self {
+            FieldInput::Plain(input) => Zeroizing::new(input.value_and_reset()),
+            FieldInput::Secret(secret) => secret.take(),
+        }
+    }
+
+    /// The text of a plain box; a secret one reads as empty (it is never drawn).
+    pub fn value(&self) -> &str {
+        match self {
+            FieldInput::Plain(input) => input.value(),
+            FieldInput::Secret(_) => "",
+        }
+    }
+
+    /// How many characters were typed.
+    pub fn chars(&self) -> usize {
+        match self {
+            FieldInput::Plain(input) => input.value().chars().count(),
+            FieldInput::Secret(secret) => secret.chars(),
+        }
+    }
+}
 
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -251,7 +304,7 @@ pub struct Onboard {
     pub inspected: Option<Inspected>,
     pub alias: String,
     /// The open text box.
-    pub field: Option<(Field, Input)>,
+    pub field: Option<(Field, FieldInput)>,
     /// The first passphrase, kept until it is typed again.
     first_passphrase: Option<Zeroizing<String>>,
     /// The confirm dialog: the action and its scroll.
@@ -327,7 +380,14 @@ impl Onboard {
     }
 
     fn open(&mut self, field: Field, value: &str) {
-        self.field = Some((field, Input::new(value.to_string())));
+        let input = if field.masked() {
+            let mut secret = SecretInput::new();
+            secret.paste(value);
+            FieldInput::Secret(secret)
+        } else {
+            FieldInput::Plain(Input::new(value.to_string()))
+        };
+        self.field = Some((field, input));
     }
 
     /// Whether every step is done or skipped.
@@ -407,7 +467,7 @@ impl Onboard {
             return;
         }
         if let Some((_, input)) = &mut self.field {
-            crate::console::update::paste_into(input, text);
+            input.paste(text);
         }
     }
 
@@ -636,7 +696,7 @@ impl Onboard {
                 Vec::new()
             }
             KeyCode::Enter => {
-                let value = Zeroizing::new(input.value().to_string());
+                let value = input.take();
                 self.field = None;
                 self.submit(field, value)
             }

@@ -191,8 +191,11 @@ fn password_retries_then_install_permissions_prove_and_config() {
         matches!(ob.field, Some((Field::Password, _))),
         "asked again"
     );
-    typed(&mut ob, "right");
-    ob.on_key(key(KeyCode::Enter));
+    // Pasted (a password manager): one line, the newline does not submit it.
+    ob.on_paste("right\n");
+    assert!(matches!(ob.field, Some((Field::Password, _))), "still open");
+    let cmds = ob.on_key(key(KeyCode::Enter));
+    assert!(matches!(cmds.as_slice(), [Cmd::Login { password: Some(p) }] if p.as_str() == "right"));
     ob.on_outcome(Outcome::LoggedIn(Ok(LoginKind::Password)));
     assert_eq!(ob.current, Step::Install);
     ob.on_key(key(KeyCode::Enter));

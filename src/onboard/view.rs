@@ -49,7 +49,7 @@ pub fn draw(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
     }
     if let Some((field, input)) = &ob.field {
         if field.masked() {
-            overlay::secret(theme, field.label(), input, area, buf);
+            overlay::secret(theme, field.label(), input.chars(), area, buf);
         }
     }
     if theme.ascii() {

@@ -9,7 +9,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
-use tui_input::Input;
 
 /// A box of at most `width`×`height` centred in `area`, cleared, with a border and title;
 /// returns the inside.
@@ -160,17 +159,11 @@ pub fn confirm(theme: Theme, action: &ActionOffer, scroll: usize, area: Rect, bu
 }
 
 /// The masked prompt: one mask character per character typed; the secret is never drawn.
-pub fn secret(theme: Theme, title: &str, input: &Input, area: Rect, buf: &mut Buffer) {
+pub fn secret(theme: Theme, title: &str, chars: usize, area: Rect, buf: &mut Buffer) {
     let width = area.width.saturating_sub(4).min(60);
     let inside = dialog(theme, title, width, 4, area, buf);
     let mask = if theme.ascii() { "*" } else { "•" };
-    let shown = mask.repeat(
-        input
-            .value()
-            .chars()
-            .count()
-            .min(usize::from(inside.width).saturating_sub(1)),
-    );
+    let shown = mask.repeat(chars.min(usize::from(inside.width).saturating_sub(1)));
     put(
         buf,
         inside,
