@@ -391,7 +391,15 @@ fn password_login_in_the_console_explains_and_fixes_strict_modes() {
     tmux.wait_for("the password prompt again", |s| {
         s.contains(&format!("{NAME}@127.0.0.1's password"))
     });
-    tmux.type_text(&u.password);
+    // Pasted this time, with a newline: bracketed paste keeps the newline from submitting it.
+    tmux.paste(&format!("{}\n", u.password));
+    let pasted = tmux.wait_for("the masked paste", |s| {
+        s.contains(&"•".repeat(u.password.chars().count()))
+    });
+    assert!(
+        pasted.contains(&format!("{NAME}@127.0.0.1's password")) && !pasted.contains(&u.password),
+        "{pasted}"
+    );
     tmux.keys(&["Enter"]);
     tmux.wait_for("the fix on the server", |s| {
         s.lines()

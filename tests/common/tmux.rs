@@ -62,6 +62,22 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(150));
     }
 
+    /// Paste text as a terminal does (`paste-buffer -p`: bracketed when the program asked for
+    /// it), newlines included.
+    pub fn paste(&self, text: &str) {
+        self.tmux(&["set-buffer", "-b", "sshdoctor-test", "--", text]);
+        self.tmux(&[
+            "paste-buffer",
+            "-p",
+            "-d",
+            "-b",
+            "sshdoctor-test",
+            "-t",
+            "t",
+        ]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
     /// Wait (bounded: a safety limit, not a timing assertion) until `pred` holds for the screen.
     pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
