@@ -59,6 +59,8 @@ pub(crate) struct Account {
     /// The primary group's gid, when it is the user's private group (same name as the user)
     /// and the server's sshd is Debian's or Ubuntu's.
     pub private_gid: Option<u32>,
+    /// The account's name, from `id`.
+    pub user_name: Option<String>,
     /// Commands run on this account (no forced command or nologin shell seen): else only
     /// SFTP is used.
     pub exec: bool,
@@ -76,6 +78,41 @@ impl Account {
     pub fn sshd_elsewhere(&self) -> bool {
         self.sshd.is_some() && !self.sshd_ports.is_empty() && !self.sshd_ports.contains(&self.port)
     }
+}
+
+/// Debian's rule in full, as far as the group database tells (`getent group GID`, the gid a
+/// number): the group's member list names nobody but the user. Other accounts having it as
+/// their primary group are not enumerated (that would list every account).
+async fn private_group_is_alone(handle: &ProbeHandle, acc: &Account, timeout: Duration) -> bool {
+    let (Some(gid), Some(uid), Some(name)) = (acc.private_gid, acc.uid, acc.user_name.as_deref())
+    else {
+        return false;
+    };
+    let Ok(run) = run_command(handle, &format!("getent group {gid}"), timeout).await else {
+        return false;
+    };
+    if run.exit != Some(0) {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&run.stdout);
+    group_members(&text, gid).is_some_and(|members| {
+        crate::remote_rules::debian_tolerates_group_write(uid, name, &[uid], &members)
+    })
+}
+
+/// The member list of `getent group GID` output (`name:x:gid:a,b`), if it is that group's.
+fn group_members(output: &str, gid: u32) -> Option<Vec<&str>> {
+    let fields: Vec<&str> = output.lines().next()?.split(':').collect();
+    if fields.len() < 4 || fields[2].trim() != gid.to_string() {
+        return None;
+    }
+    Some(
+        fields[3]
+            .split(',')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .collect(),
+    )
 }
 
 /// The `port N` lines of `sshd -T` output.
@@ -199,6 +236,7 @@ pub(crate) async fn open_account(
     // Debian's and Ubuntu's sshd only (patch user-group-modes): a path writable by the user's
     // own private group (named as the user) is accepted; upstream OpenSSH refuses it.
     let debian = server_ident.contains("Debian") || server_ident.contains("Ubuntu");
+    let user_name = id.as_ref().and_then(|id| id.user.clone());
     let private_gid = id.and_then(|id| match (id.gid, id.user, id.group) {
         (Some(gid), Some(user), Some(group)) if debian && user == group => Some(gid),
         _ => None,
@@ -206,6 +244,7 @@ pub(crate) async fn open_account(
     Ok(Account {
         sftp,
         home,
+        user_name,
         uid,
         private_gid,
         exec,
@@ -377,6 +416,7 @@ pub(crate) async fn inspect(
     let mut files = Vec::new();
     let mut violations: Vec<Violation> = Vec::new();
     let mut private_group_only = Vec::new();
+    let mut group_alone: Option<bool> = None;
     for path in authorized_keys_files(&akf, &acc.home, user, acc.uid) {
         let mut checked = Vec::new();
         let state = match stat(acc, &path).await {
@@ -413,7 +453,13 @@ pub(crate) async fn inspect(
                                 .ok()
                                 .and_then(|m| m.gid);
                             if gid == acc.private_gid {
-                                private_group_only.push(v.path.clone());
+                                if group_alone.is_none() {
+                                    group_alone =
+                                        Some(private_group_is_alone(handle, acc, timeout).await);
+                                }
+                                if group_alone == Some(true) {
+                                    private_group_only.push(v.path.clone());
+                                }
                             }
                         }
                         violations.push(v);
@@ -1088,6 +1134,18 @@ mod tests {
         );
         assert_eq!(parse_id("This account is for sftp only.\n"), None);
         assert_eq!(parse_id("uid=x(alice)"), None);
+    }
+
+    #[test]
+    fn getent_group_members() {
+        assert_eq!(group_members("alice:x:1001:\n", 1001), Some(vec![]));
+        assert_eq!(
+            group_members("alice:x:1001:alice, bob\n", 1001),
+            Some(vec!["alice", "bob"])
+        );
+        assert_eq!(group_members("alice:x:1002:\n", 1001), None);
+        assert_eq!(group_members("garbage", 1001), None);
+        assert_eq!(group_members("", 1001), None);
     }
 
     #[test]
