@@ -22,6 +22,7 @@ mod tokens;
 
 pub use aliases::{host_entries, HostEntry};
 pub use system::{home_dir, local_hostname, local_uid, local_user, passwd_home_of_current_user};
+pub(crate) use tokens::percent_expand;
 
 use std::collections::BTreeMap;
 use std::fmt;

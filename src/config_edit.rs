@@ -125,18 +125,13 @@ pub fn identities_only(
         format!("{indent}IdentitiesOnly yes"),
         format!("{indent}IdentityFile {value}"),
     ];
-    let Inserted {
-        out,
-        global_conflict,
-        host_line,
-        keywords,
-    } = insert_block(
+    let inserted = insert_block(
         file_bytes,
         block,
         &["identityfile", "identitiesonly", "include"],
     );
 
-    let after = scratch.resolve(input, &out)?;
+    let after = scratch.resolve(input, &inserted.out)?;
     if let Some(problem) = goal_problem(&after, &key, &scratch, path, home) {
         return Err(format!(
             "cannot make {} the first key for {} by editing {shown_file}: after the edit {problem}",
@@ -144,18 +139,10 @@ pub fn identities_only(
             input.host
         ));
     }
-    let place = match global_conflict {
-        Some(i) => format!(
-            "at the top of {shown_file} (line {} {} for every host), followed by `Host *` \
-             so the lines that were global stay global",
-            i + 1,
-            global_reason(keywords[i].as_deref())
-        ),
-        None => format!("at line {host_line} of {shown_file}, before every other block"),
-    };
+    let place = inserted.place(&shown_file, |k| global_reason(k).to_string());
     Ok(ConfigEdit {
         path: path.to_path_buf(),
-        new_bytes: out,
+        new_bytes: inserted.out,
         summary: format!(
             "Add a `Host {host}` block with IdentitiesOnly yes and IdentityFile {value} {place}. \
              ssh will then offer only these keys, in this order: {}.",
@@ -173,6 +160,25 @@ struct Inserted {
     host_line: usize,
     /// Each line's keyword.
     keywords: Vec<Option<String>>,
+}
+
+impl Inserted {
+    /// Where the block went, for the summary; `reason` says what the global line that forced
+    /// it to the top does (from its keyword).
+    fn place(&self, shown_file: &str, reason: impl Fn(Option<&str>) -> String) -> String {
+        match self.global_conflict {
+            Some(i) => format!(
+                "at the top of {shown_file} (line {} {} for every host), followed by `Host *` \
+                 so the lines that were global stay global",
+                i + 1,
+                reason(self.keywords[i].as_deref())
+            ),
+            None => format!(
+                "at line {} of {shown_file}, before every other block",
+                self.host_line
+            ),
+        }
+    }
 }
 
 /// Insert `block` (its first line a comment, its second the `Host` line) right before the
@@ -351,14 +357,9 @@ pub fn host_block(
             "cannot make `ssh {alias}` use these settings by editing {shown_file}: after the edit {p}"
         ));
     }
-    let place = match inserted.global_conflict {
-        Some(i) => format!(
-            "at the top of {shown_file} (line {} sets {} for every host), followed by `Host *` so the lines that were global stay global",
-            i + 1,
-            inserted.keywords[i].as_deref().unwrap_or("a setting")
-        ),
-        None => format!("at line {} of {shown_file}, before every other block", inserted.host_line),
-    };
+    let place = inserted.place(&shown_file, |k| {
+        format!("sets {}", k.unwrap_or("a setting"))
+    });
     Ok(ConfigEdit {
         path: path.to_path_buf(),
         new_bytes: inserted.out,

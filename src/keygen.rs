@@ -462,15 +462,10 @@ pub fn generate_ed25519(
 /// `path` as a shell word, with the home directory shortened to `~` (left unquoted so the
 /// shell expands it).
 fn shell_path(path: &Path, home: Option<&Path>) -> String {
-    if let Some(home) = home.filter(|h| !h.as_os_str().is_empty()) {
-        if let Ok(rest) = path.strip_prefix(home) {
-            if rest.as_os_str().is_empty() {
-                return "~".to_string();
-            }
-            return format!("~/{}", shell_quote(&rest.to_string_lossy()));
-        }
+    match home {
+        Some(home) => crate::fsedit::shell_quote_path(&crate::config_edit::shown_path(path, home)),
+        None => shell_quote(&path.to_string_lossy()),
     }
-    shell_quote(&path.to_string_lossy())
 }
 
 /// The shell command doing what [`generate_ed25519`] does, to show the user, e.g.

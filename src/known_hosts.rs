@@ -35,6 +35,7 @@ pub use lookup::{
     check_host_key, lookup, verdict, HostKeyCheck, KnownVia, Lookup, MalformedHit, Match,
     PresentedKey, Verdict,
 };
+pub(crate) use parse::{is_blank, skip_blank, token_end};
 pub use parse::{Entry, HostField, KnownHostsFile, Line, LineKind};
 pub use pattern::{host_hash, match_host_field, match_pattern, match_pattern_list, HostMatch};
 

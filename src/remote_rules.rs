@@ -17,7 +17,7 @@
 use ssh_key::public::KeyData;
 use ssh_key::PublicKey;
 
-use crate::known_hosts::{key_bits, KeyKind};
+use crate::known_hosts::{is_blank, key_bits, skip_blank, token_end, KeyKind};
 
 #[cfg(test)]
 mod tests;
@@ -414,25 +414,6 @@ pub struct AuthorizedKeys {
 
 const CERT_SUFFIX: &str = "-cert-v01@openssh.com";
 const PREVIEW_CHARS: usize = 60;
-
-/// sshd's `skip_space`: blanks are space and tab only.
-fn is_blank(b: u8) -> bool {
-    b == b' ' || b == b'\t'
-}
-
-fn skip_blank(s: &[u8], mut i: usize) -> usize {
-    while i < s.len() && is_blank(s[i]) {
-        i += 1;
-    }
-    i
-}
-
-fn token_end(s: &[u8], mut i: usize) -> usize {
-    while i < s.len() && !is_blank(s[i]) {
-        i += 1;
-    }
-    i
-}
 
 /// Quote a piece of a line for a message, shortened when long.
 fn quoted(bytes: &[u8]) -> String {

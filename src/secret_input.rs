@@ -10,6 +10,18 @@
 use tui_input::InputRequest;
 use zeroize::{Zeroize, Zeroizing};
 
+/// What any text box takes from a paste, as one line: the final line break dropped, inner
+/// ones and tabs as spaces, other control characters removed.
+pub fn pasted_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.trim_end_matches(['\r', '\n'])
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+}
+
 /// The most bytes a secret may have (far beyond any real password or passphrase).
 pub const MAX_SECRET_BYTES: usize = 1024;
 
@@ -80,15 +92,10 @@ impl SecretInput {
         true
     }
 
-    /// Pasted text, as one line: the final line break dropped, inner ones and tabs as spaces,
-    /// other control characters removed. Stops at the first character that does not fit.
+    /// Pasted text, as [`pasted_chars`] makes it; stops at the first character that does not
+    /// fit.
     pub fn paste(&mut self, text: &str) {
-        for c in text.trim_end_matches(['\r', '\n']).chars() {
-            let c = match c {
-                '\n' | '\t' => ' ',
-                c if c.is_control() => continue,
-                c => c,
-            };
+        for c in pasted_chars(text) {
             if !self.handle(InputRequest::InsertChar(c)) {
                 break;
             }

@@ -351,11 +351,7 @@ fn password_login_in_the_console_explains_and_fixes_strict_modes() {
     )
     .unwrap();
     let key = home.generate_key(KeyKind::Ed25519, "id_console");
-    u.write(
-        ".ssh/authorized_keys",
-        format!("{}\n", home.public_key("id_console")).as_bytes(),
-        0o600,
-    );
+    u.authorize(&home.public_key("id_console"));
     u.chmod(&u.ssh_dir(), 0o775);
     u.chgrp_shared(&u.ssh_dir());
     home.write_config(&format!(

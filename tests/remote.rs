@@ -55,6 +55,15 @@ fn probe(sshd: &Sshd, home: &Home, keys: &[&Path]) -> Report {
         .run_report()
 }
 
+/// `--fix remote.permissions.fix --yes` with the same arguments as [`probe`].
+fn fix(sshd: &Sshd, home: &Home, keys: &[&Path]) -> Report {
+    sshdoctor()
+        .home(home)
+        .args(&["--fix", "remote.permissions.fix", "--yes"])
+        .args(&args(sshd, home, keys))
+        .run()
+}
+
 /// A fresh key pair in the fixture home: (private path, public line).
 fn key(home: &Home, name: &str) -> (PathBuf, String) {
     let path = home.generate_key(KeyKind::Ed25519, name);
@@ -87,11 +96,7 @@ fn a_healthy_account_passes_the_remote_stage() {
     let sshd = server(&u);
     let home = Home::new();
     let (k, line) = key(&home, "id_wanted");
-    u.write(
-        ".ssh/authorized_keys",
-        format!("{line}\n").as_bytes(),
-        0o600,
-    );
+    u.authorize(&line);
     let r = probe(&sshd, &home, &[&k]);
     r.assert_exit(0);
     r.assert_statuses(&[("auth", "pass"), ("session", "pass"), ("remote", "pass")]);
@@ -118,11 +123,7 @@ fn a_group_writable_ssh_dir_is_found_and_fixed_over_sftp() {
     let home = Home::new();
     let (wanted, wanted_line) = key(&home, "id_wanted");
     let (rescue, rescue_line) = key(&home, "id_rescue");
-    u.write(
-        ".ssh/authorized_keys",
-        format!("{wanted_line}\n").as_bytes(),
-        0o600,
-    );
+    u.authorize(&wanted_line);
     u.chmod(&u.ssh_dir(), 0o775);
     u.chgrp_shared(&u.ssh_dir());
     u.authorize_outside(&rescue_line);
@@ -159,11 +160,7 @@ fn a_group_writable_ssh_dir_is_found_and_fixed_over_sftp() {
     );
     assert_eq!(u.mode(&u.ssh_dir()), 0o775, "a report changes nothing");
 
-    let fixed = sshdoctor()
-        .home(&home)
-        .args(&["--fix", "remote.permissions.fix", "--yes"])
-        .args(&args(&sshd, &home, &[&wanted, &rescue]))
-        .run();
+    let fixed = fix(&sshd, &home, &[&wanted, &rescue]);
     assert!(
         fixed
             .stderr
@@ -189,11 +186,7 @@ fn a_private_group_writable_ssh_dir_is_a_warning_where_sshd_accepts_it() {
     let sshd = server(&u);
     let home = Home::new();
     let (wanted, wanted_line) = key(&home, "id_wanted");
-    u.write(
-        ".ssh/authorized_keys",
-        format!("{wanted_line}\n").as_bytes(),
-        0o600,
-    );
+    u.authorize(&wanted_line);
     u.chmod(&u.ssh_dir(), 0o770);
     let sshd_accepts = ssh_logs_in(&sshd, &home, &wanted);
     let r = probe(&sshd, &home, &[&wanted]);
@@ -219,11 +212,7 @@ fn a_refused_file_beside_the_one_that_logs_in_is_still_an_error() {
     let home = Home::new();
     let (wanted, wanted_line) = key(&home, "id_wanted");
     let (_, other_line) = key(&home, "id_other");
-    u.write(
-        ".ssh/authorized_keys",
-        format!("{wanted_line}\n").as_bytes(),
-        0o600,
-    );
+    u.authorize(&wanted_line);
     let second = u.write(
         ".ssh/authorized_keys2",
         format!("{other_line}\n").as_bytes(),
@@ -253,11 +242,7 @@ fn a_root_owned_writable_ssh_dir_is_reported_but_not_offered_to_the_account() {
     let home = Home::new();
     let (wanted, wanted_line) = key(&home, "id_wanted");
     let (rescue, rescue_line) = key(&home, "id_rescue");
-    u.write(
-        ".ssh/authorized_keys",
-        format!("{wanted_line}\n").as_bytes(),
-        0o600,
-    );
+    u.authorize(&wanted_line);
     std::os::unix::fs::chown(u.ssh_dir(), Some(0), Some(0)).unwrap();
     u.chmod(&u.ssh_dir(), 0o777);
     u.authorize_outside(&rescue_line);
@@ -271,11 +256,7 @@ fn a_root_owned_writable_ssh_dir_is_reported_but_not_offered_to_the_account() {
             .count()
     });
     assert_eq!(offered, 0, "{}", r.dump());
-    let fixed = sshdoctor()
-        .home(&home)
-        .args(&["--fix", "remote.permissions.fix", "--yes"])
-        .args(&args(&sshd, &home, &[&wanted, &rescue]))
-        .run();
+    let fixed = fix(&sshd, &home, &[&wanted, &rescue]);
     assert_ne!(fixed.code, Some(0), "{}", fixed.dump());
     assert_eq!(u.mode(&u.ssh_dir()), 0o777);
 }
@@ -317,11 +298,7 @@ fn a_world_writable_home_and_a_group_writable_file_are_found_and_fixed() {
         r.dump()
     );
 
-    let fixed = sshdoctor()
-        .home(&home)
-        .args(&["--fix", "remote.permissions.fix", "--yes"])
-        .args(&args(&sshd, &home, &[&wanted, &rescue]))
-        .run();
+    let fixed = fix(&sshd, &home, &[&wanted, &rescue]);
     fixed.assert_exit(0);
     assert_eq!(u.mode(&u.home), 0o755);
     assert_eq!(u.mode(&ak), 0o644);
@@ -427,11 +404,7 @@ fn a_full_home_filesystem_is_reported() {
     let sshd = server(&u);
     let home = Home::new();
     let (k, line) = key(&home, "id_wanted");
-    u.write(
-        ".ssh/authorized_keys",
-        format!("{line}\n").as_bytes(),
-        0o600,
-    );
+    u.authorize(&line);
     // Fill what is left.
     let filler = u.home.join("filler");
     let _ = fs::write(&filler, vec![0u8; 1 << 20]);

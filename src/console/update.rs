@@ -344,16 +344,9 @@ impl App {
     }
 }
 
-/// Inserts pasted text at the cursor as one line: the final line break is dropped, inner line
-/// breaks and tabs become spaces, other control characters are removed.
+/// Inserts pasted text at the cursor, as [`crate::secret_input::pasted_chars`] makes it.
 pub(crate) fn paste_into(input: &mut Input, text: &str) {
-    let text = text.trim_end_matches(['\r', '\n']);
-    for c in text.chars() {
-        let c = match c {
-            '\n' | '\t' => ' ',
-            c if c.is_control() => continue,
-            c => c,
-        };
+    for c in crate::secret_input::pasted_chars(text) {
         input.handle(InputRequest::InsertChar(c));
     }
 }

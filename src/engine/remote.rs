@@ -282,7 +282,9 @@ fn absolute(home: &str, path: &str) -> String {
     }
 }
 
-/// Expand sshd's AuthorizedKeysFile tokens (%% %h %u %U) and make each path absolute.
+/// Expand sshd's AuthorizedKeysFile tokens (%% %h %u %U, through the same `percent_expand`
+/// the client config uses) and make each path absolute. An unknown uid leaves `%U` as written;
+/// a path with a token sshd does not know (sshd refuses it) is shown as written.
 pub(crate) fn authorized_keys_files(
     value: &str,
     home: &str,
@@ -292,29 +294,15 @@ pub(crate) fn authorized_keys_files(
     if value.trim() == "none" {
         return Vec::new();
     }
+    let uid = uid.map_or("%U".to_string(), |u| u.to_string());
+    let keys = [('h', home), ('u', user), ('U', uid.as_str())];
     value
         .split_whitespace()
         .map(|p| {
-            let mut out = String::new();
-            let mut chars = p.chars();
-            while let Some(c) = chars.next() {
-                if c != '%' {
-                    out.push(c);
-                    continue;
-                }
-                match chars.next() {
-                    Some('%') => out.push('%'),
-                    Some('h') => out.push_str(home),
-                    Some('u') => out.push_str(user),
-                    Some('U') => out.push_str(&uid.map_or("%U".to_string(), |u| u.to_string())),
-                    Some(o) => {
-                        out.push('%');
-                        out.push(o);
-                    }
-                    None => out.push('%'),
-                }
-            }
-            absolute(home, &out)
+            absolute(
+                home,
+                &crate::config::percent_expand(p, &keys).unwrap_or_else(|_| p.to_string()),
+            )
         })
         .collect()
 }
@@ -749,21 +737,14 @@ pub(crate) fn permissions_action(
     })
 }
 
-/// The confirmed chmods, each only where the path still has the violation and mode that were
-/// shown (else it is left alone); one failing does not stop the others. Whether any changed,
-/// and a line for each path saying what happened.
-pub(crate) async fn apply_chmods(
-    acc: &Account,
-    seen: &Inspection,
-    wanted: &[RemoteChmod],
-) -> (bool, Vec<String>) {
+/// The confirmed chmods, each only where the path still has the mode that was shown (looked
+/// at again just before; else it is left alone); one failing does not stop the others.
+/// Whether any changed, and a line for each path saying what happened.
+pub(crate) async fn apply_chmods(acc: &Account, wanted: &[RemoteChmod]) -> (bool, Vec<String>) {
     let mut changed = false;
     let mut notes = Vec::new();
     for c in wanted {
-        let still = seen
-            .violations
-            .iter()
-            .any(|v| v.path == c.path && v.fixed_mode == Some(c.to) && v.mode & 0o7777 == c.from);
+        let still = matches!(stat(acc, &c.path).await, Ok(Some(st)) if st.mode & 0o7777 == c.from);
         if !still {
             notes.push(format!(
                 "{}: no longer mode {:04o}, left as it is",
@@ -822,7 +803,7 @@ pub(super) async fn remote_stage(
     cx.fact(Stage::Remote, "home", acc.home.clone()).await;
     let mut seen = inspect(&handle, &acc, &t.user, timeout).await;
     if let Some(wanted) = &plan.remote_fix {
-        let (changed, notes) = apply_chmods(&acc, &seen, wanted).await;
+        let (changed, notes) = apply_chmods(&acc, wanted).await;
         for note in notes {
             cx.log(Stage::Remote, Level::Info, note).await;
         }
@@ -1134,6 +1115,29 @@ mod tests {
         );
         assert_eq!(parse_id("This account is for sftp only.\n"), None);
         assert_eq!(parse_id("uid=x(alice)"), None);
+    }
+
+    #[test]
+    fn authorized_keys_file_tokens_as_sshd_expands_them() {
+        assert_eq!(
+            authorized_keys_files(
+                ".ssh/authorized_keys /etc/ssh/keys/%u %h/k_%U 100%%",
+                "/home/alice",
+                "alice",
+                Some(1001)
+            ),
+            [
+                "/home/alice/.ssh/authorized_keys",
+                "/etc/ssh/keys/alice",
+                "/home/alice/k_1001",
+                "/home/alice/100%",
+            ]
+        );
+        assert_eq!(
+            authorized_keys_files("%h/k_%U", "/", "root", None),
+            ["//k_%U"]
+        );
+        assert!(authorized_keys_files(" none ", "/home/alice", "alice", None).is_empty());
     }
 
     #[test]

@@ -164,18 +164,22 @@ impl KnownHostsFile {
     }
 }
 
-fn is_blank(b: u8) -> bool {
+/// OpenSSH's line blanks (`skip_space`, `strspn(" \t")`): space and tab only. Shared with the
+/// authorized_keys parser, which reads keys the same way.
+pub(crate) fn is_blank(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-fn skip_blank(s: &[u8], mut i: usize) -> usize {
+/// The first non-blank at or after `i`.
+pub(crate) fn skip_blank(s: &[u8], mut i: usize) -> usize {
     while i < s.len() && is_blank(s[i]) {
         i += 1;
     }
     i
 }
 
-fn token_end(s: &[u8], mut i: usize) -> usize {
+/// The end of the token starting at `i` (the next blank, or the end).
+pub(crate) fn token_end(s: &[u8], mut i: usize) -> usize {
     while i < s.len() && !is_blank(s[i]) {
         i += 1;
     }

@@ -213,19 +213,7 @@ pub async fn login(
         }) => remaining_methods,
         Err(e) => return Err(LoginError::Other(e.to_string())),
     };
-    let note = |text: String| {
-        let log = log.clone();
-        async move {
-            let _ = log
-                .send(Event::Log {
-                    at: Duration::ZERO,
-                    level: crate::event::Level::Info,
-                    stage: Stage::Auth,
-                    text,
-                })
-                .await;
-        }
-    };
+    let note = |text: String| say(&log, Stage::Auth, text);
     note(format!(
         "Authentications that can continue: {}",
         methods_text(&methods)
@@ -412,29 +400,27 @@ pub async fn chmod(
         let s = guard.as_ref().ok_or("not logged in")?;
         match &action.repair {
             Some(crate::repair::Repair::RemotePermissions { changes }) => {
-                let seen = remote::inspect(
-                    &s.conn.handle,
-                    &s.account,
-                    &s.conn.target.user,
-                    s.conn.timeout,
-                )
-                .await;
-                remote::apply_chmods(&s.account, &seen, changes).await.1
+                remote::apply_chmods(&s.account, changes).await.1
             }
             _ => Vec::new(),
         }
     };
     for text in notes {
-        let _ = log
-            .send(Event::Log {
-                at: Duration::ZERO,
-                level: crate::event::Level::Info,
-                stage: Stage::Remote,
-                text,
-            })
-            .await;
+        say(&log, Stage::Remote, text).await;
     }
     inspect(session, destination).await
+}
+
+/// A line for the flow's log.
+async fn say(log: &mpsc::Sender<Event>, stage: Stage, text: String) {
+    let _ = log
+        .send(Event::Log {
+            at: Duration::ZERO,
+            level: crate::event::Level::Info,
+            stage,
+            text,
+        })
+        .await;
 }
 
 /// Step 6: a fresh connection offering only the key.

@@ -471,6 +471,18 @@ impl Onboard {
         }
     }
 
+    /// A step failed in a way the diagnosis explains: mark it, and point there.
+    fn failed_see_diagnosis(&mut self, step: Step, note: &str, error: &str) {
+        self.set(step, Mark::Failed, note);
+        self.say(
+            format!(
+                "{error} — press r to retry; `sshdoctor {}` explains.",
+                self.destination
+            ),
+            true,
+        );
+    }
+
     /// A key press.
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
@@ -846,14 +858,7 @@ impl Onboard {
                 Vec::new()
             }
             Outcome::Connected(Err(e)) => {
-                self.set(Step::Verify, Mark::Failed, "no connection");
-                self.say(
-                    format!(
-                        "{e} — press r to retry; `sshdoctor {}` explains.",
-                        self.destination
-                    ),
-                    true,
-                );
+                self.failed_see_diagnosis(Step::Verify, "no connection", &e);
                 Vec::new()
             }
             Outcome::Applied(id, Ok(done)) => {
@@ -956,14 +961,7 @@ impl Onboard {
                 self.advance(Step::Prove)
             }
             Outcome::Proved(Err(e)) => {
-                self.set(Step::Prove, Mark::Failed, "the key does not log in");
-                self.say(
-                    format!(
-                        "{e} — press r to retry; `sshdoctor {}` explains.",
-                        self.destination
-                    ),
-                    true,
-                );
+                self.failed_see_diagnosis(Step::Prove, "the key does not log in", &e);
                 Vec::new()
             }
             Outcome::Planned(Ok(action)) => {

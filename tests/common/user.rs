@@ -134,6 +134,15 @@ impl TestUser {
         path
     }
 
+    /// `~/.ssh/authorized_keys` holding just this key line, mode 0600.
+    pub fn authorize(&self, public_line: &str) -> PathBuf {
+        self.write(
+            ".ssh/authorized_keys",
+            format!("{public_line}\n").as_bytes(),
+            0o600,
+        )
+    }
+
     /// Give a path to the shared group `users` (gid 100 on Debian): group-writable then means
     /// writable by others, which every sshd's StrictModes refuses (Debian's accepts a
     /// group-writable path only when the group is the user's own private group).
