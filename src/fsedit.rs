@@ -49,7 +49,7 @@ mod tests;
 pub use diff::diff;
 
 use std::error::Error as StdError;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read, Write};
@@ -778,6 +778,21 @@ fn write_new_file(
     Ok(Some(guard))
 }
 
+/// The names a backup of `name` may take, in the order to try them: `<name>.sshdoctor-<stamp>`
+/// (UTC), then with `.1`, `.2`, ... — the first that does not exist yet is used, so an older
+/// backup is never overwritten. Also used for backups made on a server.
+pub(crate) fn backup_names(name: &OsStr, now: SystemTime) -> impl Iterator<Item = OsString> {
+    let mut base = name.to_os_string();
+    base.push(format!(".sshdoctor-{}", timestamp(now)));
+    (0..MAX_BACKUP_SUFFIX).map(move |n| {
+        let mut file_name = base.clone();
+        if n > 0 {
+            file_name.push(format!(".{n}"));
+        }
+        file_name
+    })
+}
+
 /// Writes the backup `<file>.sshdoctor-<stamp>[.N]` next to `target`.
 fn make_backup(
     target: &Path,
@@ -786,13 +801,7 @@ fn make_backup(
     now: SystemTime,
 ) -> Result<RemoveOnDrop, EditError> {
     let dir = parent_dir(target);
-    let mut base = name.clone();
-    base.push(format!(".sshdoctor-{}", timestamp(now)));
-    for n in 0..MAX_BACKUP_SUFFIX {
-        let mut file_name = base.clone();
-        if n > 0 {
-            file_name.push(format!(".{n}"));
-        }
+    for file_name in backup_names(name, now) {
         let path = dir.join(file_name);
         let owner = Some((snapshot.uid, snapshot.gid));
         if let Some(guard) = write_new_file(&path, &snapshot.bytes, snapshot.mode, owner)? {

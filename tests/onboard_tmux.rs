@@ -59,6 +59,22 @@ fn mode(p: &Path) -> u32 {
     fs::metadata(p).unwrap().permissions().mode() & 0o7777
 }
 
+/// `~/.ssh/authorized_keys.sshdoctor-*` on the server.
+fn ak_backups(u: &TestUser) -> Vec<std::path::PathBuf> {
+    let mut found: Vec<_> = fs::read_dir(u.ssh_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("authorized_keys.sshdoctor-"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// Every screen seen while typing a secret must not show it.
 fn assert_hidden(tmux: &Tmux, secret: &str) {
     let screen = tmux.screen();
@@ -174,6 +190,11 @@ fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
     let after = fs::read_to_string(&ak).unwrap();
     assert_eq!(after, format!("{existing}\n{}\n", public.trim()));
     assert_eq!(u.mode(&u.ssh_dir()), 0o750);
+    // The old content was copied first, beside it.
+    let backups = ak_backups(&u);
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert_eq!(fs::read_to_string(&backups[0]).unwrap(), existing);
+    assert_eq!(mode(&backups[0]), 0o600);
     // Locally: the host key recorded, the Host block written.
     let kh = fs::read_to_string(home.known_hosts_path()).unwrap();
     assert!(
@@ -233,6 +254,7 @@ fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
         after,
         "the key is added once"
     );
+    assert_eq!(ak_backups(&u).len(), 1, "nothing added, nothing backed up");
     assert_eq!(
         fs::read_to_string(home.config_path()).unwrap(),
         config,
@@ -325,5 +347,6 @@ fn esc_or_n_at_every_write_leaves_nothing_written() {
     tmux.keys(&["q"]);
     tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=1"));
     assert_eq!(fs::read(&ak).unwrap(), b"# nothing yet\n");
+    assert!(ak_backups(&u).is_empty(), "no backup of an unchanged file");
     assert_eq!(fs::read(home.config_path()).unwrap(), config_before);
 }

@@ -572,16 +572,52 @@ pub(crate) async fn chmod(acc: &Account, path: &str, mode: u32) -> Result<(), St
         .map_err(|e| format!("chmod {mode:04o} {path}: {e}"))
 }
 
+/// Copies `old` (the file's content just read) to the first free backup name beside `path`
+/// (fsedit's `<file>.sshdoctor-<UTC stamp>[.N]`), created 0600 and only if absent, so an older
+/// backup is never overwritten. Returns the backup's path.
+async fn backup_remote(acc: &Account, path: &str, old: &[u8]) -> Result<String, String> {
+    let now = std::time::SystemTime::now();
+    for name in crate::fsedit::backup_names(std::ffi::OsStr::new(path), now) {
+        let name = name.to_string_lossy().into_owned();
+        if stat(acc, &name).await?.is_some() {
+            continue;
+        }
+        let attrs = FileAttributes {
+            permissions: Some(0o600),
+            ..FileAttributes::empty()
+        };
+        let mut file = acc
+            .sftp
+            .open_with_flags_and_attributes(
+                name.clone(),
+                OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE,
+                attrs,
+            )
+            .await
+            .map_err(|e| format!("creating the backup {name}: {e}"))?;
+        file.write_all(old)
+            .await
+            .map_err(|e| format!("writing the backup {name}: {e}"))?;
+        file.shutdown()
+            .await
+            .map_err(|e| format!("closing the backup {name}: {e}"))?;
+        return Ok(name);
+    }
+    Err(format!("no free backup name beside {path}"))
+}
+
 /// What installing a key did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Installed {
     /// The key was already there, on this line.
     AlreadyPresent { path: String, line: usize },
-    /// Appended; whether ~/.ssh and the file were created.
+    /// Appended; whether ~/.ssh and the file were created, and where the file's old content
+    /// was copied first (an existing file only).
     Appended {
         path: String,
         created_dir: bool,
         created_file: bool,
+        backup: Option<String>,
     },
 }
 
@@ -624,6 +660,10 @@ pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Inst
                 OpenFlags::WRITE | OpenFlags::APPEND
             };
             let old = existing.unwrap_or_default();
+            let backup = match created_file {
+                true => None,
+                false => Some(backup_remote(acc, &path, &old).await?),
+            };
             let mut file = acc
                 .sftp
                 .open_with_flags_and_attributes(path.clone(), flags, attrs)
@@ -656,6 +696,7 @@ pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Inst
                 path,
                 created_dir,
                 created_file,
+                backup,
             })
         }
     }

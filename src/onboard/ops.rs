@@ -353,8 +353,9 @@ pub async fn install(session: SharedSession, key: ChosenKey) -> Result<String, S
             path,
             created_dir,
             created_file,
+            backup,
         } => Ok(format!(
-            "added to {path}{}{}",
+            "added to {path}{}{}{}",
             if created_dir {
                 "; created ~/.ssh (0700)"
             } else {
@@ -364,7 +365,8 @@ pub async fn install(session: SharedSession, key: ChosenKey) -> Result<String, S
                 "; created the file (0600)"
             } else {
                 ""
-            }
+            },
+            backup.map_or(String::new(), |b| format!("; its old content kept in {b}"))
         )),
     }
 }

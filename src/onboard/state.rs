@@ -666,7 +666,7 @@ impl Onboard {
             id: "onboard.install_key".into(),
             title: format!("Add {} to {file} on {}", k.fingerprint, self.destination),
             preview: format!(
-                "On the server, ~/.ssh is created (mode 0700) and {file} (mode 0600) when missing; the file is only appended to, unless this key is already in it:\n+{}",
+                "On the server, ~/.ssh is created (mode 0700) and {file} (mode 0600) when missing; an existing file is first copied to {file}.sshdoctor-<UTC time>, then only appended to, unless this key is already in it:\n+{}",
                 k.public_line
             ),
             command: format!(
