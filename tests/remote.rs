@@ -1,7 +1,8 @@
 //! The remote stage against a real sshd with StrictModes on, logging in as the dedicated test
 //! account (see tests/common/user.rs): permissions sshd refuses (found, then fixed over SFTP
 //! with `--fix remote.permissions.fix`), a key that is not installed, a line sshd cannot parse,
-//! a full home filesystem, and `sshd -T` where the account may run it.
+//! a full home filesystem, `sshd -T` where the account may run it, and the guided first login
+//! offered when there is no key at all.
 
 mod common;
 
@@ -499,4 +500,32 @@ fn fingerprint(private: &Path) -> String {
         .nth(1)
         .unwrap()
         .to_string()
+}
+
+/// No key at all, and a server that takes passwords: the report says only a password login is
+/// possible and offers the guided first login (it sends no password itself).
+#[test]
+fn with_no_key_the_guided_first_login_is_offered() {
+    let Some(u) = test_user() else { return };
+    let sshd = server(&u);
+    let home = Home::new();
+    let r = probe(&sshd, &home, &[]);
+    let f = r.finding("auth.no_key");
+    assert_eq!(f["severity"], "warning", "{}", r.dump());
+    assert!(
+        r.evidence("auth.no_key")
+            .join("\n")
+            .contains("Authentications that can continue: publickey,password"),
+        "{}",
+        r.dump()
+    );
+    let actions = f["actions"].as_array().unwrap();
+    assert_eq!(actions[0]["id"], "onboard", "{}", r.dump());
+    assert_eq!(
+        actions[0]["command"],
+        "sshdoctor onboard 127.0.0.1",
+        "{}",
+        r.dump()
+    );
+    r.assert_statuses(&[("session", "skipped"), ("remote", "skipped")]);
 }
