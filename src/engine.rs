@@ -7,6 +7,7 @@ mod auth;
 mod banner;
 mod hostkey;
 mod kex;
+mod link;
 mod net;
 pub(crate) mod remote;
 mod session;
@@ -321,26 +322,29 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
         policy: c.policy,
         timeout,
         host_key_known: c.host_key_known,
+        server: banner::Server::from_ident(&ident),
     };
     let (session, auth_status) =
         stage(cx, Stage::Auth, auth::auth_stage(cx, plan, &target, input)).await;
-    let Some((session, facts)) = session else {
+    let Some((handle, facts, relogin)) = session else {
         skip_after(cx, Stage::Auth, "no login").await;
         return false;
     };
-    let ((ok, session), _) = stage(
+    let link = link::Link::new(handle, relogin);
+    let (ok, _) = stage(
         cx,
         Stage::Session,
-        session::session_stage(cx, session, timeout),
+        session::session_stage(cx, &link, timeout),
     )
     .await;
     stage(cx, Stage::Remote, async {
         (
             (),
-            remote::remote_stage(cx, plan, &target, (session, &ident, ok), &facts, timeout).await,
+            remote::remote_stage(cx, plan, &target, (&link, &ident, ok), &facts, timeout).await,
         )
     })
     .await;
+    link.close().await;
     ok && auth_status != Status::Fail
 }
 

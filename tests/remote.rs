@@ -192,7 +192,7 @@ fn a_private_group_writable_ssh_dir_is_a_warning_where_sshd_accepts_it() {
     let sshd_accepts = ssh_logs_in(&sshd, &home, &wanted);
     let r = probe(&sshd, &home, &[&wanted]);
     let f = r.finding("remote.ssh_dir_permissions");
-    assert_eq!(f["severity"], "warning", "{}", r.dump());
+    assert_eq!(f["severity"], "error", "{}", r.dump());
     if sshd_accepts {
         assert!(
             r.finding_text("remote.ssh_dir_permissions")
@@ -511,7 +511,7 @@ fn with_no_key_the_guided_first_login_is_offered() {
     let home = Home::new();
     let r = probe(&sshd, &home, &[]);
     let f = r.finding("auth.no_key");
-    assert_eq!(f["severity"], "warning", "{}", r.dump());
+    assert_eq!(f["severity"], "error", "{}", r.dump());
     assert!(
         r.evidence("auth.no_key")
             .join("\n")

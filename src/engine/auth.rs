@@ -2,7 +2,9 @@
 //! takes (asked without signing), how many attempts it allows, and a real login where no
 //! secret is needed.
 
+use super::banner::Server;
 use super::kex::{seen, HostKeyPolicy, ProbeHandle, SeenCell};
+use super::link::Relogin;
 use super::remote::{KeyAsked, LoginFacts};
 use super::{Cx, Plan, StageEnd, Target};
 use crate::algorithms::{self, AlgKind};
@@ -13,10 +15,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod console;
 mod probe;
 mod report;
 
-use probe::{login, other_local_keys, Conn, Prober, NO_MUTUAL_SIGNATURE};
+pub(crate) use probe::{sign_in, Conn, Signed};
+use probe::{agent_path, other_local_keys, Prober, NO_MUTUAL_SIGNATURE};
 use report::{identities_only_action, key_findings, no_login_findings, too_many_finding};
 
 /// The server's answer to one key.
@@ -26,8 +30,18 @@ enum Answer {
     Accepted,
     /// The server refused it (counts as a failed attempt).
     Refused,
+    /// The server said yes to the unsigned query, then refused the signed login (counts as a
+    /// failed attempt).
+    SignRefused,
     /// Not offered: ssh would skip it (no mutual signature algorithm, no public key).
     Skipped,
+}
+
+impl Answer {
+    /// Whether the server counts this key as a failed attempt (against MaxAuthTries).
+    fn counts(self) -> bool {
+        matches!(self, Answer::Refused | Answer::SignRefused)
+    }
 }
 
 /// One key as the probe tried it.
@@ -51,6 +65,8 @@ pub(crate) struct AuthInput {
     pub timeout: Duration,
     /// The host key is recorded and matches: only then may a person be asked for a secret.
     pub host_key_known: bool,
+    /// The server's implementation, from its identification (for remedies it reads).
+    pub server: Server,
 }
 
 pub(super) fn methods_text(m: &russh::MethodSet) -> String {
@@ -60,17 +76,25 @@ pub(super) fn methods_text(m: &russh::MethodSet) -> String {
     m.iter().map(<&str>::from).collect::<Vec<_>>().join(",")
 }
 
+/// What the key loop found.
+struct KeyLoop<'a> {
+    tried: Vec<Tried<'a>>,
+    /// The key that logged in, by position in `tried`.
+    logged_in: Option<usize>,
+    /// A key was accepted and the server wants another method too.
+    partial: Option<(usize, russh::MethodSet)>,
+}
+
 pub(super) async fn auth_stage(
     cx: &Cx,
     plan: &Plan,
     t: &Target,
     input: AuthInput,
-) -> (Option<(ProbeHandle, LoginFacts)>, StageEnd) {
+) -> (Option<(ProbeHandle, LoginFacts, Option<Relogin>)>, StageEnd) {
     let version = plan.openssh.as_ref().map(|(_, v)| *v);
     let ids = identities::plan(&cx.config, version).await;
     log_plan(cx, &ids).await;
     let user = t.user.clone();
-    let user_origin = cx.config.user().origin.clone();
     let mut conn = Conn {
         handle: input.handle,
         cell: input.cell,
@@ -94,7 +118,7 @@ pub(super) async fn auth_stage(
             )
             .await;
             return (
-                Some((conn.handle, LoginFacts::default())),
+                Some((conn.handle, LoginFacts::default(), None)),
                 StageEnd::new(Status::Pass, "no authentication required"),
             );
         }
@@ -126,7 +150,8 @@ pub(super) async fn auth_stage(
         .get("pubkeyauthentication")
         .is_none_or(|v| v.value != "no");
 
-    // 2. Query every key in ssh's order without signing, reconnecting past MaxAuthTries.
+    // 2. Every key in ssh's order: asked without signing, then signed where no secret is
+    // needed; a refused signature goes on to the next key, as ssh does.
     let accepted_algs = algorithms::effective(
         version,
         AlgKind::PubkeyAccepted,
@@ -140,78 +165,45 @@ pub(super) async fn auth_stage(
         user: user.clone(),
         t,
         addr: input.addr,
-        policy: input.policy,
+        policy: input.policy.clone(),
         timeout: input.timeout,
         refused_here: 0,
         limit: None,
         rsa_server: None,
         accepted_algs,
     };
-    let mut tried: Vec<Tried> = Vec::new();
+    let mut found = KeyLoop {
+        tried: Vec::new(),
+        logged_in: None,
+        partial: None,
+    };
     if server_pubkey && pubkey_on {
-        for id in &ids.offered {
-            let skipped = |note: &str, no_mutual_sig| Tried {
-                id,
-                answer: Answer::Skipped,
-                sig_alg: None,
-                note: note.into(),
-                no_mutual_sig,
-            };
-            let Some(key) = id.key.clone() else {
-                tried.push(skipped(
-                    "its public key cannot be read without the passphrase",
-                    false,
-                ));
-                continue;
-            };
-            let Some((sig_alg, hash)) = prober.sig_alg(&key).await else {
-                tried.push(skipped(NO_MUTUAL_SIGNATURE, true));
-                continue;
-            };
-            cx.log(
-                Stage::Auth,
-                Level::Debug1,
-                format!(
-                    "Offering public key: {} {sig_alg} {}",
-                    id.label(),
-                    id.fingerprint().unwrap_or_default()
-                ),
-            )
-            .await;
-            let answer = match prober.ask(cx, key, id.certificate.as_ref(), hash).await {
-                Ok(answer) => answer,
-                Err(reason) => return (None, fail_connection(cx, &prober.conn, &reason).await),
-            };
-            let verdict = if answer == Answer::Accepted {
-                "Server accepts key"
-            } else {
-                "Server refused key"
-            };
-            cx.log(
-                Stage::Auth,
-                Level::Debug1,
-                format!(
-                    "{verdict}: {} {}",
-                    id.label(),
-                    id.fingerprint().unwrap_or_default()
-                ),
-            )
-            .await;
-            tried.push(Tried {
-                id,
-                answer,
-                sig_alg: Some(sig_alg),
-                note: String::new(),
-                no_mutual_sig: false,
-            });
-            if answer == Answer::Accepted && usable_without_secret(id, &ids) {
-                break; // ssh stops at the first key it can sign with
+        if let Err(reason) = key_loop(cx, &mut prober, &ids, &mut found).await {
+            return (None, fail_connection(cx, &prober.conn, &reason).await);
+        }
+    }
+    // A signed login refused after a "yes": does the server say yes to any key (tinysshd)?
+    let accepts_any = found
+        .tried
+        .iter()
+        .any(|tr| tr.answer == Answer::SignRefused)
+        && prober.accepts_any_key(cx).await;
+    if accepts_any {
+        cx.log(Stage::Auth, Level::Info, "the server answers \"yes\" to every unsigned key query (tinysshd does): only a signed login tells which key it takes").await;
+        cx.fact(Stage::Auth, "accepts_any_key_query", "yes").await;
+        for tr in &mut found.tried {
+            if tr.answer == Answer::SignRefused {
+                tr.answer = Answer::Refused;
             }
         }
     }
     // A configured key is missing: is another key in ~/.ssh the one the server takes now?
     let mut replacement = None;
-    if server_pubkey && pubkey_on && ids.problems.iter().any(|p| p.kind == ProblemKind::Missing) {
+    if server_pubkey
+        && pubkey_on
+        && !accepts_any
+        && ids.problems.iter().any(|p| p.kind == ProblemKind::Missing)
+    {
         for (path, key) in other_local_keys(&cx.config.home, &ids) {
             let Some((_, hash)) = prober.sig_alg(&key).await else {
                 continue;
@@ -234,157 +226,32 @@ pub(super) async fn auth_stage(
     let limit = prober.limit;
     let mut conn = prober.conn;
 
-    // 3. A real login with the first accepted key that needs no secret.
-    let chosen = tried
-        .iter()
-        .position(|tr| tr.answer == Answer::Accepted && usable_without_secret(tr.id, &ids));
-    let mut logged_in = None;
-    if let Some(pos) = chosen {
-        let tr = &tried[pos];
-        match login(
-            &mut conn,
-            &user,
-            tr.id,
-            &ids,
-            tr.sig_alg.as_deref(),
-            input.timeout,
-            None,
-        )
-        .await
-        {
-            Ok(true) => {
-                cx.log(
-                    Stage::Auth,
-                    Level::Info,
-                    format!(
-                        "Authenticated to {} ([{}]:{}) using \"publickey\" with {}.",
-                        t.hostname,
-                        input.addr.ip(),
-                        input.addr.port(),
-                        tr.id.label()
-                    ),
-                )
-                .await;
-                logged_in = Some(pos);
-            }
-            Ok(false) => {
-                cx.log(
-                    Stage::Auth,
-                    Level::Info,
-                    format!("the signed login with {} was refused", tr.id.label()),
-                )
-                .await
-            }
-            Err(e) => {
-                cx.log(
-                    Stage::Auth,
-                    Level::Info,
-                    format!("the signed login with {} failed: {e}", tr.id.label()),
-                )
-                .await
-            }
-        }
-    }
-
-    // 3b. At the console, for a host whose key is known: ask for what ssh would ask for — the
-    // passphrase of an accepted encrypted key, then a password.
-    let mut chosen = chosen;
-    let mut password_login = false;
-    if let (None, Some(asker), true) = (logged_in, &plan.secrets, input.host_key_known) {
-        let encrypted = tried.iter().position(|tr| {
-            tr.answer == Answer::Accepted
-                && tr.id.encrypted
-                && tr.id.backing == Backing::File
-                && !unprotected(tr.id, &ids)
-        });
-        if let Some(pos) = encrypted {
-            let tr = &tried[pos];
-            for _ in 0..3 {
-                let Some(pass) = ask(asker, format!("Passphrase for {}", tr.id.label())).await
-                else {
-                    break;
-                };
-                match login(
-                    &mut conn,
-                    &user,
-                    tr.id,
-                    &ids,
-                    tr.sig_alg.as_deref(),
-                    input.timeout,
-                    Some(pass.as_str()),
-                )
-                .await
-                {
-                    Ok(true) => {
-                        cx.log(Stage::Auth, Level::Info, format!("Authenticated to {} using \"publickey\" with {} (passphrase typed in the console, not recorded).", t.hostname, tr.id.label())).await;
-                        (chosen, logged_in) = (Some(pos), Some(pos));
-                        break;
-                    }
-                    Ok(false) => break,
-                    Err(e) => {
-                        cx.log(
-                            Stage::Auth,
-                            Level::Info,
-                            format!("Load key {}: {e}", tr.id.label()),
-                        )
-                        .await
-                    }
-                }
-            }
-        }
-        let batch = cx.config.get("batchmode").is_some_and(|v| v.value == "yes");
-        let password_on = cx
-            .config
-            .get("passwordauthentication")
-            .is_none_or(|v| v.value != "no");
-        if logged_in.is_none()
-            && !batch
-            && password_on
-            && methods.contains(&russh::MethodKind::Password)
-        {
-            let prompts = cx
-                .config
-                .get("numberofpasswordprompts")
-                .and_then(|v| v.value.parse().ok())
-                .unwrap_or(3);
-            for _ in 0..prompts {
-                let Some(password) = ask(asker, format!("{user}@{}'s password", t.hostname)).await
-                else {
-                    break;
-                };
-                match tokio::time::timeout(
-                    input.timeout,
-                    conn.handle
-                        .authenticate_password(user.clone(), password.as_str()),
-                )
-                .await
-                {
-                    Ok(Ok(AuthResult::Success)) => {
-                        cx.log(Stage::Auth, Level::Info, format!("Authenticated to {} using \"password\" (typed in the console, not recorded).", t.hostname)).await;
-                        password_login = true;
-                        break;
-                    }
-                    Ok(Ok(_)) => {
-                        cx.log(
-                            Stage::Auth,
-                            Level::Info,
-                            "Permission denied, please try again.",
-                        )
-                        .await
-                    }
-                    _ => break,
-                }
-            }
-        }
+    // 3. At the console, for a host whose key is known: what ssh would ask for.
+    let mut secret_login = None;
+    if let (Some(asker), true) = (&plan.secrets, input.host_key_known) {
+        let asking = console::Asking {
+            asker,
+            t,
+            addr: input.addr,
+            policy: input.policy.clone(),
+            timeout: input.timeout,
+        };
+        secret_login = ask_secrets(cx, &asking, &mut conn, &ids, &methods, &mut found).await;
     }
 
     // 4. Findings: root causes (local key problems) first, then what they lead to.
-    let attempts_before = |pos: usize| {
-        tried[..pos]
+    let KeyLoop {
+        tried,
+        logged_in,
+        partial,
+    } = found;
+    let chosen = logged_in.or(partial.as_ref().map(|(p, _)| *p)).or_else(|| {
+        tried
             .iter()
-            .filter(|tr| tr.answer == Answer::Refused)
-            .count()
-    };
+            .position(|tr| tr.answer == Answer::Accepted)
+    });
+    let attempts_before = |pos: usize| tried[..pos].iter().filter(|tr| tr.answer.counts()).count();
+    let password_login = secret_login == Some(SecretLogin::Password);
     let ssh_would_fail = match (chosen, limit) {
         (Some(pos), Some(n)) => attempts_before(pos) >= n,
         (Some(_), None) => logged_in.is_none(),
@@ -400,72 +267,302 @@ pub(super) async fn auth_stage(
         ssh_would_fail,
     )
     .await;
-    let summary;
-    let status;
-    if let (Some(pos), Some(n)) = (chosen, limit) {
+    if let (Some(pos), Some(n)) = (logged_in.or(partial.as_ref().map(|(p, _)| *p)), limit) {
         let before = attempts_before(pos);
         if before >= n {
-            let tr = &tried[pos];
-            let mut f = too_many_finding(cx, t, tr.id, pos, before, n);
-            if let Some(file) = &tr.id.file {
-                match identities_only_action(plan, t, file) {
-                    Ok(action) => f.actions.extend(action),
-                    Err(e) => {
-                        cx.log(
-                            Stage::Auth,
-                            Level::Debug1,
-                            format!("config.identities_only not offered: {e}"),
-                        )
-                        .await
-                    }
-                }
-            }
-            cx.finding(f).await;
+            too_many(cx, plan, t, &tried[pos], pos, before, n).await;
         }
     }
-    match logged_in {
-        _ if password_login => {
-            status = Status::Pass;
-            summary = "password (typed in the console)".to_string();
-        }
+    let server = input.server;
+    let (status, summary) = match logged_in {
+        _ if password_login => (Status::Pass, "password (typed in the console)".to_string()),
         Some(pos) if !ssh_would_fail => {
-            status = if tried.iter().any(|tr| tr.answer == Answer::Skipped) {
+            let status = if tried.iter().any(|tr| tr.answer == Answer::Skipped) {
                 Status::Warn
             } else {
                 Status::Pass
             };
-            summary = format!(
-                "publickey with {} (key {} of {})",
-                tried[pos].id.label(),
-                pos + 1,
-                ids.offered.len()
-            );
+            let extra = if secret_login == Some(SecretLogin::SecondFactor) {
+                " and a second factor typed in the console"
+            } else {
+                ""
+            };
+            (
+                status,
+                format!(
+                    "publickey with {} (key {} of {}){extra}",
+                    tried[pos].id.label(),
+                    pos + 1,
+                    ids.offered.len()
+                ),
+            )
         }
-        Some(pos) => {
-            status = Status::Fail;
-            summary = format!(
+        Some(pos) => (
+            Status::Fail,
+            format!(
                 "ssh would fail; {} works once it is offered within the limit",
                 tried[pos].id.label()
-            );
-        }
+            ),
+        ),
         None => {
-            status = Status::Fail;
-            summary = no_login_findings(
-                cx,
+            let facts = report::Refusal {
                 t,
-                &ids,
-                &tried,
-                &methods,
+                ids: &ids,
+                tried: &tried,
+                methods: &methods,
                 server_pubkey,
                 pubkey_on,
-                &user_origin,
-            )
-            .await;
+                server,
+                accepts_any,
+                partial: partial.as_ref(),
+                console: plan.secrets.is_some() && input.host_key_known,
+                asker: plan.secrets.is_some(),
+            };
+            (Status::Fail, no_login_findings(cx, &facts).await)
+        }
+    };
+    let by_key = logged_in.filter(|_| !password_login);
+    let facts = login_facts(&ids, &tried, by_key);
+    let relogin = by_key
+        .filter(|_| secret_login.is_none())
+        .map(|pos| Relogin {
+            target: t.clone(),
+            addr: input.addr,
+            policy: input.policy.clone(),
+            id: tried[pos].id.clone(),
+            agent: agent_path(&ids).map(std::path::Path::to_path_buf),
+            sig_alg: tried[pos].sig_alg.clone(),
+        });
+    let handle = (logged_in.is_some() || password_login).then_some((conn.handle, facts, relogin));
+    (handle, StageEnd::new(status, summary))
+}
+
+/// Ask about each key in ssh's order and sign with the first accepted one that needs no secret;
+/// a refused signature goes on to the next key. Err: the connection was lost.
+async fn key_loop<'a>(
+    cx: &Cx,
+    prober: &mut Prober<'_>,
+    ids: &'a IdentityPlan,
+    found: &mut KeyLoop<'a>,
+) -> Result<(), String> {
+    for id in &ids.offered {
+        let skipped = |note: &str, no_mutual_sig| Tried {
+            id,
+            answer: Answer::Skipped,
+            sig_alg: None,
+            note: note.into(),
+            no_mutual_sig,
+        };
+        let Some(key) = id.key.clone() else {
+            found.tried.push(skipped(
+                "its public key cannot be read without the passphrase",
+                false,
+            ));
+            continue;
+        };
+        let Some((sig_alg, hash)) = prober.sig_alg(&key).await else {
+            found.tried.push(skipped(NO_MUTUAL_SIGNATURE, true));
+            continue;
+        };
+        cx.log(
+            Stage::Auth,
+            Level::Debug1,
+            format!(
+                "Offering public key: {} {sig_alg} {}",
+                id.label(),
+                id.fingerprint().unwrap_or_default()
+            ),
+        )
+        .await;
+        let mut answer = prober.ask(cx, key, id.certificate.as_ref(), hash).await?;
+        let verdict = if answer == Answer::Accepted {
+            "Server accepts key"
+        } else {
+            "Server refused key"
+        };
+        cx.log(
+            Stage::Auth,
+            Level::Debug1,
+            format!(
+                "{verdict}: {} {}",
+                id.label(),
+                id.fingerprint().unwrap_or_default()
+            ),
+        )
+        .await;
+        let pos = found.tried.len();
+        if answer == Answer::Accepted && usable_without_secret(id, ids) {
+            match prober
+                .sign(cx, id, agent_path(ids), Some(&sig_alg), None)
+                .await
+            {
+                Ok(Signed::Success) => found.logged_in = Some(pos),
+                Ok(Signed::Partial(rest)) => {
+                    cx.log(Stage::Auth, Level::Info, format!("Authenticated using \"publickey\" with partial success; the server wants more: {}", methods_text(&rest))).await;
+                    found.partial = Some((pos, rest));
+                }
+                Ok(Signed::Refused) => {
+                    cx.log(
+                        Stage::Auth,
+                        Level::Info,
+                        format!("the server refused the signed login with {}", id.label()),
+                    )
+                    .await;
+                    answer = Answer::SignRefused;
+                }
+                Err(e) => {
+                    cx.log(
+                        Stage::Auth,
+                        Level::Info,
+                        format!("the signed login with {} failed: {e}", id.label()),
+                    )
+                    .await;
+                    answer = Answer::SignRefused;
+                }
+            }
+        }
+        found.tried.push(Tried {
+            id,
+            answer,
+            sig_alg: Some(sig_alg),
+            note: String::new(),
+            no_mutual_sig: false,
+        });
+        if found.logged_in.is_some() || found.partial.is_some() {
+            break; // ssh stops at the first key that logs in
         }
     }
-    let facts = login_facts(&ids, &tried, logged_in.filter(|_| !password_login));
-    let handle = (logged_in.is_some() || password_login).then_some((conn.handle, facts));
-    (handle, StageEnd::new(status, summary))
+    Ok(())
+}
+
+/// How a secret typed in the console logged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SecretLogin {
+    /// A passphrase unlocked an accepted key.
+    Passphrase,
+    /// The second factor after a key.
+    SecondFactor,
+    /// A password (or keyboard-interactive) alone.
+    Password,
+}
+
+/// At the console: the second factor after an accepted key, the passphrase of an accepted
+/// encrypted key, then a password — what ssh would ask for, in that order.
+async fn ask_secrets<'a>(
+    cx: &Cx,
+    asking: &console::Asking<'_>,
+    conn: &mut Conn,
+    ids: &'a IdentityPlan,
+    methods: &russh::MethodSet,
+    found: &mut KeyLoop<'a>,
+) -> Option<SecretLogin> {
+    if let Some((pos, rest)) = &found.partial {
+        if asking.second_factor(cx, conn, rest).await {
+            found.logged_in = Some(*pos);
+            return Some(SecretLogin::SecondFactor);
+        }
+        return None;
+    }
+    if found.logged_in.is_some() {
+        return None;
+    }
+    let encrypted = found.tried.iter().position(|tr| {
+        tr.answer == Answer::Accepted
+            && tr.id.encrypted
+            && tr.id.backing == Backing::File
+            && !unprotected(tr.id, ids)
+    });
+    if let Some(pos) = encrypted {
+        let tr = &found.tried[pos];
+        for _ in 0..3 {
+            let Some(pass) = console::ask(asking.asker, format!("Passphrase for {}", tr.id.label())).await
+            else {
+                break;
+            };
+            let signed = sign_in(
+                conn,
+                &asking.t.user,
+                tr.id,
+                None,
+                tr.sig_alg.as_deref(),
+                asking.timeout,
+                Some(pass.as_str()),
+            )
+            .await;
+            match signed {
+                Ok(Signed::Success) => {
+                    cx.log(Stage::Auth, Level::Info, format!("Authenticated to {} using \"publickey\" with {} (passphrase typed in the console, not recorded).", asking.t.hostname, tr.id.label())).await;
+                    found.logged_in = Some(pos);
+                    return Some(SecretLogin::Passphrase);
+                }
+                Ok(Signed::Partial(rest)) => {
+                    found.partial = Some((pos, rest.clone()));
+                    if asking.second_factor(cx, conn, &rest).await {
+                        found.logged_in = Some(pos);
+                        return Some(SecretLogin::SecondFactor);
+                    }
+                    return None;
+                }
+                Ok(Signed::Refused) => break,
+                Err(e) => {
+                    cx.log(
+                        Stage::Auth,
+                        Level::Info,
+                        format!("Load key {}: {e}", tr.id.label()),
+                    )
+                    .await
+                }
+            }
+        }
+    }
+    let batch = cx.config.get("batchmode").is_some_and(|v| v.value == "yes");
+    let config_on = |kw: &str| cx.config.get(kw).is_none_or(|v| v.value != "no");
+    if batch {
+        return None;
+    }
+    if config_on("passwordauthentication") && methods.contains(&russh::MethodKind::Password) {
+        let prompts = cx
+            .config
+            .get("numberofpasswordprompts")
+            .and_then(|v| v.value.parse().ok())
+            .unwrap_or(3);
+        if asking.password(cx, conn, prompts).await {
+            return Some(SecretLogin::Password);
+        }
+    } else if config_on("kbdinteractiveauthentication")
+        && methods.contains(&russh::MethodKind::KeyboardInteractive)
+        && asking.keyboard_interactive(cx, conn).await
+    {
+        return Some(SecretLogin::Password);
+    }
+    None
+}
+
+/// The too-many-failures finding with its config repair.
+async fn too_many(
+    cx: &Cx,
+    plan: &Plan,
+    t: &Target,
+    tr: &Tried<'_>,
+    pos: usize,
+    before: usize,
+    n: usize,
+) {
+    let mut f = too_many_finding(cx, t, tr.id, pos, before, n);
+    if let Some(file) = &tr.id.file {
+        match identities_only_action(plan, t, file) {
+            Ok(action) => f.actions.extend(action),
+            Err(e) => {
+                cx.log(
+                    Stage::Auth,
+                    Level::Debug1,
+                    format!("config.identities_only not offered: {e}"),
+                )
+                .await
+            }
+        }
+    }
+    cx.finding(f).await;
 }
 
 /// What the remote stage needs to know of the keys: every offered key with a public half, the
@@ -480,7 +577,7 @@ fn login_facts(ids: &IdentityPlan, tried: &[Tried], logged_in: Option<usize>) ->
                 .iter()
                 .find(|tr| std::ptr::eq(tr.id, id))
                 .and_then(|tr| match tr.answer {
-                    Answer::Accepted => Some(true),
+                    Answer::Accepted | Answer::SignRefused => Some(true),
                     Answer::Refused => Some(false),
                     Answer::Skipped => None,
                 });
@@ -498,19 +595,6 @@ fn login_facts(ids: &IdentityPlan, tried: &[Tried], logged_in: Option<usize>) ->
             .map(|k| k.key_data().clone()),
         keys,
     }
-}
-
-/// Ask the person at the console; None when they decline or nobody answers.
-async fn ask(
-    asker: &crate::engine::SecretAsker,
-    prompt: String,
-) -> Option<zeroize::Zeroizing<String>> {
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    asker
-        .send(crate::engine::SecretRequest { prompt, reply })
-        .await
-        .ok()?;
-    answer.await.ok().flatten()
 }
 
 /// Can ssh sign with this key without asking anything (agent, or an unencrypted, protected file)?

@@ -25,6 +25,8 @@ pub enum Peer {
     Vnc,
     /// An SSH identification with a version other than 2.0 / 1.99 / 1.x.
     UnknownSshVersion,
+    /// An SSH identification line with a NUL byte in it, which OpenSSH rejects.
+    InvalidIdent,
     /// Binary data that is not text.
     Binary,
     /// More than [`MAX_BANNER_BYTES`] without an identification line.
@@ -44,6 +46,7 @@ impl Peer {
             Peer::Mail(kind) => kind,
             Peer::Vnc => "a VNC server",
             Peer::UnknownSshVersion => "an SSH server with an unknown protocol version",
+            Peer::InvalidIdent => "an SSH server whose identification line holds a NUL byte, which ssh rejects",
             Peer::Binary => "a service sending binary data",
             Peer::Flood => "a service that sent a long stream of data with no SSH identification",
             Peer::Other => "a service that is not SSH",
@@ -171,6 +174,13 @@ fn closed(reset: bool, buf: &[u8], pre_lines: Vec<String>) -> BannerOutcome {
 fn judge_line(line: &[u8], after: &[u8], pre_lines: &[String]) -> Option<BannerOutcome> {
     if line.starts_with(b"SSH-") {
         let ident = sanitize(line);
+        // OpenSSH refuses an identification with a NUL byte in it (sshbuf_dup_string).
+        if line.contains(&0) {
+            return Some(BannerOutcome::NotSsh {
+                peer: Peer::InvalidIdent,
+                sample: ident,
+            });
+        }
         if line.starts_with(b"SSH-2.0-") || line.starts_with(b"SSH-1.99-") {
             return Some(BannerOutcome::Ssh {
                 ident,
@@ -290,6 +300,93 @@ pub fn parse_ident(line: &str) -> Ident {
     }
 }
 
+/// The server software, told from its identification line (`SSH-2.0-dropbear_2022.83`): what
+/// the remedies may name (sshd_config and `journalctl -u ssh` only where they exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    /// OpenSSH's sshd (Linux, BSD, macOS).
+    OpenSsh,
+    /// Win32-OpenSSH (`OpenSSH_for_Windows`).
+    WindowsOpenSsh,
+    /// Dropbear (routers, OpenWrt, appliances).
+    Dropbear,
+    /// tinysshd (sends no software version).
+    Tinyssh,
+    /// Python's paramiko.
+    Paramiko,
+    /// Python's AsyncSSH.
+    AsyncSsh,
+    /// libssh.
+    Libssh,
+    /// Cisco IOS and similar.
+    Cisco,
+    /// MikroTik RouterOS (`ROSSSH`).
+    RouterOs,
+    /// Go's golang.org/x/crypto/ssh.
+    Go,
+    /// Apache MINA SSHD (Java).
+    MinaSshd,
+    /// Anything else.
+    Other,
+}
+
+impl Server {
+    /// Tell the implementation from an identification line.
+    pub fn from_ident(ident: &str) -> Server {
+        let software = parse_ident(ident).software;
+        let lower = software.to_ascii_lowercase();
+        let starts = |p: &str| lower.starts_with(p);
+        if starts("openssh_for_windows") {
+            Server::WindowsOpenSsh
+        } else if starts("openssh") {
+            Server::OpenSsh
+        } else if starts("dropbear") {
+            Server::Dropbear
+        } else if starts("tinyssh") {
+            Server::Tinyssh
+        } else if starts("paramiko") {
+            Server::Paramiko
+        } else if starts("asyncssh") {
+            Server::AsyncSsh
+        } else if starts("libssh") {
+            Server::Libssh
+        } else if starts("cisco") {
+            Server::Cisco
+        } else if starts("rosssh") || starts("mikrotik") {
+            Server::RouterOs
+        } else if lower == "go" || starts("go_") {
+            Server::Go
+        } else if starts("apache-sshd") || starts("sshd-core") || starts("sshd-unknown") || starts("mina") {
+            Server::MinaSshd
+        } else {
+            Server::Other
+        }
+    }
+
+    /// Its name for people.
+    pub fn name(self) -> &'static str {
+        match self {
+            Server::OpenSsh => "OpenSSH",
+            Server::WindowsOpenSsh => "OpenSSH for Windows",
+            Server::Dropbear => "Dropbear",
+            Server::Tinyssh => "tinysshd",
+            Server::Paramiko => "paramiko",
+            Server::AsyncSsh => "AsyncSSH",
+            Server::Libssh => "libssh",
+            Server::Cisco => "Cisco",
+            Server::RouterOs => "RouterOS",
+            Server::Go => "Go x/crypto/ssh",
+            Server::MinaSshd => "Apache MINA SSHD",
+            Server::Other => "an unrecognised SSH server",
+        }
+    }
+
+    /// Whether it is configured by an sshd_config (and the `sshd -T`, `journalctl -u ssh` advice applies).
+    pub fn has_sshd_config(self) -> bool {
+        matches!(self, Server::OpenSsh | Server::WindowsOpenSsh)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +475,44 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[tokio::test]
+    async fn a_nul_in_the_identification_is_rejected_as_openssh_does() {
+        match feed(b"SSH-2.0-Open\x00SSH_9.2\r\n", false).await {
+            BannerOutcome::NotSsh { peer, sample } => {
+                assert_eq!(peer, Peer::InvalidIdent);
+                assert_eq!(sample, "SSH-2.0-Open\\x00SSH_9.2");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A NUL in a line before the identification is only logged by ssh.
+        assert!(matches!(
+            feed(b"hi\x00\r\nSSH-2.0-OpenSSH_9.2\r\n", false).await,
+            BannerOutcome::Ssh { .. }
+        ));
+    }
+
+    #[test]
+    fn servers_are_told_from_their_identification() {
+        for (ident, server) in [
+            ("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", Server::OpenSsh),
+            ("SSH-2.0-OpenSSH_for_Windows_8.1", Server::WindowsOpenSsh),
+            ("SSH-2.0-dropbear_2022.83", Server::Dropbear),
+            ("SSH-2.0-tinyssh", Server::Tinyssh),
+            ("SSH-2.0-paramiko_3.4.0", Server::Paramiko),
+            ("SSH-2.0-AsyncSSH_2.14.2", Server::AsyncSsh),
+            ("SSH-2.0-libssh_0.10.6", Server::Libssh),
+            ("SSH-2.0-Cisco-1.25", Server::Cisco),
+            ("SSH-2.0-ROSSSH", Server::RouterOs),
+            ("SSH-2.0-Go", Server::Go),
+            ("SSH-2.0-APACHE-SSHD-2.9.2", Server::MinaSshd),
+            ("SSH-2.0-SSHD-CORE-2.4.0", Server::MinaSshd),
+            ("SSH-2.0-WeirdThing_1", Server::Other),
+        ] {
+            assert_eq!(Server::from_ident(ident), server, "{ident}");
+        }
+        assert!(!Server::Dropbear.has_sshd_config());
     }
 
     #[test]

@@ -351,6 +351,15 @@ pub(super) async fn banner_stage(
             }
             cx.fact(Stage::Banner, "remote_version", ident.clone())
                 .await;
+            let server = super::banner::Server::from_ident(&ident);
+            cx.log(
+                Stage::Banner,
+                Level::Debug1,
+                format!("server implementation: {}", server.name()),
+            )
+            .await;
+            cx.fact(Stage::Banner, "server_implementation", server.name())
+                .await;
             let summary = if id.comments.is_empty() {
                 id.software.clone()
             } else {

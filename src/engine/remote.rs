@@ -5,7 +5,9 @@
 //! key install of the onboarding flow.
 
 use super::kex::ProbeHandle;
-use super::session::run_command;
+use super::link::{Link, Opener};
+use super::session::{request_answer, run_command};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use super::{Cx, Plan, StageEnd, Target};
 use crate::event::{ActionOffer, Finding, Level, Severity, Stage, Status};
 use crate::findings::finding;
@@ -52,6 +54,10 @@ const DEFAULT_AKF: &str = ".ssh/authorized_keys .ssh/authorized_keys2";
 /// An SFTP session on a logged-in connection, with the account's home and uid.
 pub(crate) struct Account {
     pub sftp: SftpSession,
+    /// The connection the SFTP session lives on, when it is not the caller's.
+    _conn: Option<std::sync::Arc<ProbeHandle>>,
+    /// SFTP requests made so far (at most [`MAX_SFTP_REQUESTS`]).
+    requests: AtomicUsize,
     /// The home directory (where sftp-server starts).
     pub home: String,
     /// The account's uid (`id`; else the owner of the home directory).
@@ -72,7 +78,27 @@ pub(crate) struct Account {
     pub port: u16,
 }
 
+/// The most SFTP requests the server-side stage makes (stat, realpath, reads): a server
+/// answering with endless paths cannot keep it busy.
+const MAX_SFTP_REQUESTS: usize = 400;
+
+/// The most path components followed up from a file to the home directory.
+const MAX_COMPONENTS: usize = 64;
+
+/// The most AuthorizedKeysFile locations looked at.
+const MAX_KEY_FILES: usize = 16;
+
 impl Account {
+    /// Count one SFTP request; Err once the cap is reached.
+    fn spend(&self) -> Result<(), String> {
+        if self.requests.fetch_add(1, Ordering::Relaxed) >= MAX_SFTP_REQUESTS {
+            return Err(format!(
+                "sshdoctor stopped after {MAX_SFTP_REQUESTS} SFTP requests"
+            ));
+        }
+        Ok(())
+    }
+
     /// `sshd -T` described another sshd (it listens elsewhere; a NAT mapping ports would look
     /// the same, so its settings are then shown, not used to judge).
     pub fn sshd_elsewhere(&self) -> bool {
@@ -83,7 +109,7 @@ impl Account {
 /// Debian's rule in full, as far as the group database tells (`getent group GID`, the gid a
 /// number): the group's member list names nobody but the user. Other accounts having it as
 /// their primary group are not enumerated (that would list every account).
-async fn private_group_is_alone(handle: &ProbeHandle, acc: &Account, timeout: Duration) -> bool {
+async fn private_group_is_alone<O: Opener>(handle: &O, acc: &Account, timeout: Duration) -> bool {
     let (Some(gid), Some(uid), Some(name)) = (acc.private_gid, acc.uid, acc.user_name.as_deref())
     else {
         return false;
@@ -170,32 +196,42 @@ fn parse_id(text: &str) -> Option<Id> {
 /// account may ask) sshd's effective settings for `user`. `server_ident` (the server's
 /// identification line) tells whether Debian's private-group rule applies. The three
 /// requests go out together: each command costs the server a session (PAM, the login shell).
-pub(crate) async fn open_account(
-    handle: &ProbeHandle,
+pub(crate) async fn open_account<O: Opener>(
+    handle: &O,
     (user, port): (&str, u16),
     server_ident: &str,
     exec: bool,
     timeout: Duration,
 ) -> Result<Account, String> {
     let sftp = async {
-        let channel = handle
-            .channel_open_session()
+        let (mut channel, conn) = handle
+            .session(timeout)
             .await
             .map_err(|e| format!("opening a session: {e}"))?;
-        channel
-            .request_subsystem(true, "sftp")
+        let asked = async {
+            channel
+                .request_subsystem(true, "sftp")
+                .await
+                .map_err(|e| format!("requesting sftp: {e}"))?;
+            match request_answer(&mut channel).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("the server refused the sftp subsystem".to_string()),
+                Err(e) => Err(format!("requesting sftp: {e}")),
+            }
+        };
+        tokio::time::timeout(timeout, asked)
             .await
-            .map_err(|e| format!("requesting sftp: {e}"))?;
+            .map_err(|_| "the sftp request was not answered".to_string())??;
         let sftp = tokio::time::timeout(timeout, SftpSession::new(channel.into_stream()))
             .await
             .map_err(|_| "the sftp subsystem did not answer".to_string())?
             .map_err(|e| format!("starting sftp: {e}"))?;
         sftp.set_timeout(timeout.as_secs().max(1));
-        let home = sftp
-            .canonicalize(".")
+        let home = tokio::time::timeout(timeout, sftp.canonicalize("."))
             .await
+            .map_err(|_| "sftp realpath(\".\") was not answered".to_string())?
             .map_err(|e| format!("sftp realpath(\".\"): {e}"))?;
-        Ok::<_, String>((sftp, home))
+        Ok::<_, String>((sftp, home, conn))
     };
     // `env` keeps the labels untranslated whatever the login shell (csh has no `VAR=x cmd`).
     let id = async {
@@ -218,7 +254,7 @@ pub(crate) async fn open_account(
     } else {
         (sftp.await, None, None)
     };
-    let (sftp, home) = sftp?;
+    let (sftp, home, conn) = sftp?;
     // sshd -T always prints these; output without them came from something else (a forced
     // command answering every request).
     let (sshd, sshd_ports) = match sshd.filter(|(s, _)| {
@@ -243,6 +279,8 @@ pub(crate) async fn open_account(
     });
     Ok(Account {
         sftp,
+        _conn: conn,
+        requests: AtomicUsize::new(0),
         home,
         user_name,
         uid,
@@ -260,6 +298,7 @@ fn not_found(e: &SftpError) -> bool {
 
 /// stat (following symlinks, as sshd does); None when the path does not exist.
 pub(crate) async fn stat(acc: &Account, path: &str) -> Result<Option<RemoteStat>, String> {
+    acc.spend()?;
     match acc.sftp.metadata(path.to_string()).await {
         Ok(m) => Ok(Some(RemoteStat {
             path: path.to_string(),
@@ -374,8 +413,8 @@ impl Inspection {
 }
 
 /// Look at the account: sshd -T, the AuthorizedKeysFile locations, their StrictModes chains, the disk.
-pub(crate) async fn inspect(
-    handle: &ProbeHandle,
+pub(crate) async fn inspect<O: Opener>(
+    handle: &O,
     acc: &Account,
     user: &str,
     timeout: Duration,
@@ -405,7 +444,10 @@ pub(crate) async fn inspect(
     let mut violations: Vec<Violation> = Vec::new();
     let mut private_group_only = Vec::new();
     let mut group_alone: Option<bool> = None;
-    for path in authorized_keys_files(&akf, &acc.home, user, acc.uid) {
+    for path in authorized_keys_files(&akf, &acc.home, user, acc.uid)
+        .into_iter()
+        .take(MAX_KEY_FILES)
+    {
         let mut checked = Vec::new();
         let state = match stat(acc, &path).await {
             Ok(None) => AkState::Missing,
@@ -414,13 +456,19 @@ pub(crate) async fn inspect(
                 AkState::Unreadable("it is a directory".to_string())
             }
             Ok(Some(st)) => {
-                let real = acc
-                    .sftp
-                    .canonicalize(path.clone())
-                    .await
-                    .unwrap_or_else(|_| path.clone());
+                let real = match acc.spend() {
+                    Ok(()) => acc
+                        .sftp
+                        .canonicalize(path.clone())
+                        .await
+                        .unwrap_or_else(|_| path.clone()),
+                    Err(_) => path.clone(),
+                };
                 let mut chain = Vec::new();
-                for (p, role) in strict_modes_chain(&real, &acc.home) {
+                for (p, role) in strict_modes_chain(&real, &acc.home)
+                    .into_iter()
+                    .take(MAX_COMPONENTS)
+                {
                     if let Ok(Some(s)) = stat(acc, &p).await {
                         checked.push(p.clone());
                         chain.push((s, role));
@@ -491,6 +539,7 @@ pub(crate) async fn inspect(
 /// The whole file, refusing one larger than [`MAX_READ`] (whatever size the server states).
 async fn read_capped(acc: &Account, path: &str) -> Result<Vec<u8>, String> {
     let too_large = || format!("{path} is larger than {} MiB", MAX_READ >> 20);
+    acc.spend()?;
     if let Ok(m) = acc.sftp.metadata(path.to_string()).await {
         if m.size.unwrap_or(0) > MAX_READ {
             return Err(too_large());
@@ -515,8 +564,8 @@ async fn read_capped(acc: &Account, path: &str) -> Result<Vec<u8>, String> {
 }
 
 /// statvfs@openssh.com on the home directory; `df -Pk .` when the server lacks the extension.
-async fn disk_use(
-    handle: &ProbeHandle,
+async fn disk_use<O: Opener>(
+    handle: &O,
     acc: &Account,
     timeout: Duration,
 ) -> (Option<DiskUse>, Option<(u64, u64)>) {
@@ -807,16 +856,43 @@ pub(crate) async fn apply_chmods(acc: &Account, wanted: &[RemoteChmod]) -> (bool
     (changed, notes)
 }
 
-/// The stage: look, apply a confirmed `remote.permissions.fix` if one was asked for, report.
+/// How many per-step timeouts the whole server-side stage may take.
+const BUDGET_STEPS: u32 = 6;
+
+/// The stage: look, apply a confirmed `remote.permissions.fix` if one was asked for, report;
+/// bounded by its budget whatever the server sends.
 pub(super) async fn remote_stage(
     cx: &Cx,
     plan: &Plan,
     t: &Target,
-    (handle, server_ident, exec): (ProbeHandle, &str, bool),
+    (link, server_ident, exec): (&Link, &str, bool),
     facts: &LoginFacts,
     timeout: Duration,
 ) -> StageEnd {
-    let acc = match open_account(&handle, (&t.user, t.port), server_ident, exec, timeout).await {
+    let budget = timeout * BUDGET_STEPS;
+    let body = look(cx, plan, t, (link, server_ident, exec), facts, timeout);
+    match tokio::time::timeout(budget, body).await {
+        Ok(end) => end,
+        Err(_) => {
+            let why = format!(
+                "the server side was not looked at in full: the stage's budget of {}s ran out",
+                budget.as_secs_f64()
+            );
+            cx.log(Stage::Remote, Level::Info, why.clone()).await;
+            StageEnd::new(Status::Skipped, why)
+        }
+    }
+}
+
+async fn look(
+    cx: &Cx,
+    plan: &Plan,
+    t: &Target,
+    (link, server_ident, exec): (&Link, &str, bool),
+    facts: &LoginFacts,
+    timeout: Duration,
+) -> StageEnd {
+    let acc = match open_account(link, (&t.user, t.port), server_ident, exec, timeout).await {
         Ok(acc) => acc,
         Err(e) => {
             cx.log(
@@ -825,9 +901,6 @@ pub(super) async fn remote_stage(
                 format!("cannot look at the server side: {e}"),
             )
             .await;
-            let _ = handle
-                .disconnect(russh::Disconnect::ByApplication, "", "en")
-                .await;
             return StageEnd::new(Status::Skipped, format!("not looked at: {e}"));
         }
     };
@@ -842,21 +915,18 @@ pub(super) async fn remote_stage(
     )
     .await;
     cx.fact(Stage::Remote, "home", acc.home.clone()).await;
-    let mut seen = inspect(&handle, &acc, &t.user, timeout).await;
+    let mut seen = inspect(link, &acc, &t.user, timeout).await;
     if let Some(wanted) = &plan.remote_fix {
         let (changed, notes) = apply_chmods(&acc, wanted).await;
         for note in notes {
             cx.log(Stage::Remote, Level::Info, note).await;
         }
         if changed {
-            seen = inspect(&handle, &acc, &t.user, timeout).await;
+            seen = inspect(link, &acc, &t.user, timeout).await;
         }
     }
     let end = report(cx, t, &seen, facts).await;
-    let _ = acc.sftp.close().await;
-    let _ = handle
-        .disconnect(russh::Disconnect::ByApplication, "", "en")
-        .await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), acc.sftp.close()).await;
     end
 }
 

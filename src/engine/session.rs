@@ -1,123 +1,200 @@
 //! The session stage: after a login, open a session, run a harmless command, and look for a
-//! refused shell, a noisy startup and a missing sftp subsystem.
+//! refused shell, a noisy startup and a missing sftp subsystem (judged by a real SFTP init
+//! exchange). Every step has its own deadline and the stage a total budget; a refusal is
+//! answered as soon as the server says it.
 
-use super::kex::ProbeHandle;
+use super::link::{ChanError, Link, Opener};
 use super::{Cx, StageEnd};
 use crate::engine::banner::sanitize;
 use crate::event::{Level, Stage, Status};
 use crate::findings::finding;
-use russh::ChannelMsg;
+use russh::client::Msg;
+use russh::{Channel, ChannelMsg};
 use std::time::Duration;
 
 /// The command run: does nothing, prints nothing, in any POSIX shell.
 const PROBE_COMMAND: &str = "true";
 
+/// How many per-step timeouts the whole stage may take (a fresh connection for a server that
+/// allows one session per connection costs several steps).
+pub(super) const BUDGET_STEPS: u32 = 4;
+
 /// What one command run produced.
 #[derive(Debug, Default)]
-pub(super) struct Run {
+pub(crate) struct Run {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub exit: Option<u32>,
+    /// The server refused the exec request (CHANNEL_FAILURE).
     pub refused: bool,
 }
 
+/// Keep at most 64 KiB of a stream.
+fn keep(buf: &mut Vec<u8>, data: &[u8]) {
+    let room = 65536usize.saturating_sub(buf.len());
+    buf.extend_from_slice(&data[..data.len().min(room)]);
+}
+
 /// Run one fixed command (never text from the user) and collect at most 64 KiB of each stream.
-pub(super) async fn run_command(
-    handle: &ProbeHandle,
+/// A refused exec ends the wait at once; the whole run is bounded by `timeout`.
+pub(crate) async fn run_command<O: Opener>(
+    link: &O,
     command: &str,
     timeout: Duration,
-) -> Result<Run, String> {
-    let mut channel = handle
-        .channel_open_session()
-        .await
-        .map_err(|e| format!("opening a session: {e}"))?;
-    channel
-        .exec(true, command)
-        .await
-        .map_err(|e| format!("exec: {e}"))?;
+) -> Result<Run, ChanError> {
+    let (mut channel, _conn) = link.session(timeout).await?;
     let mut run = Run::default();
     let collect = async {
+        channel
+            .exec(true, command)
+            .await
+            .map_err(|e| ChanError::Gone(format!("exec: {e}")))?;
         while let Some(msg) = channel.wait().await {
             match msg {
-                ChannelMsg::Data { data } => run.stdout.extend_from_slice(
-                    &data[..data.len().min(65536 - run.stdout.len().min(65536))],
-                ),
-                ChannelMsg::ExtendedData { data, .. } => run.stderr.extend_from_slice(
-                    &data[..data.len().min(65536 - run.stderr.len().min(65536))],
-                ),
+                ChannelMsg::Data { data } => keep(&mut run.stdout, &data),
+                ChannelMsg::ExtendedData { data, .. } => keep(&mut run.stderr, &data),
                 ChannelMsg::ExitStatus { exit_status } => run.exit = Some(exit_status),
-                ChannelMsg::Failure => run.refused = true,
+                ChannelMsg::Failure => {
+                    run.refused = true;
+                    break;
+                }
                 ChannelMsg::Close => break,
                 _ => {}
             }
         }
+        Ok(())
     };
-    tokio::time::timeout(timeout, collect).await.map_err(|_| {
-        format!(
+    match tokio::time::timeout(timeout, collect).await {
+        Err(_) => Err(ChanError::NoAnswer(format!(
             "\"{command}\" did not finish within {}s",
             timeout.as_secs_f64()
-        )
-    })?;
-    Ok(run)
+        ))),
+        Ok(Err(e)) => Err(e),
+        Ok(Ok(())) => Ok(run),
+    }
 }
 
-async fn has_sftp(handle: &ProbeHandle, timeout: Duration) -> Result<bool, String> {
-    let mut channel = handle
-        .channel_open_session()
-        .await
-        .map_err(|e| format!("opening a session: {e}"))?;
-    channel
-        .request_subsystem(true, "sftp")
-        .await
-        .map_err(|e| e.to_string())?;
-    let answer = async {
-        while let Some(msg) = channel.wait().await {
-            match msg {
-                ChannelMsg::Success => return Ok(true),
-                ChannelMsg::Failure | ChannelMsg::Close | ChannelMsg::Eof => return Ok(false),
-                _ => {}
-            }
+/// How the sftp check ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Sftp {
+    /// The server answered SSH_FXP_INIT with SSH_FXP_VERSION.
+    Works,
+    /// The subsystem request was refused (no `Subsystem sftp`).
+    Refused,
+    /// Accepted, but no SFTP server answered (dropbear without its sftp-server binary).
+    Broken(String),
+    /// No answer in time, or the session itself could not be had.
+    Unknown(String),
+}
+
+/// SSH_FXP_INIT, version 3: length 5, type 1, version 3.
+const FXP_INIT: [u8; 9] = [0, 0, 0, 5, 1, 0, 0, 0, 3];
+
+/// Wait for the answer to a request sent with want_reply.
+pub(crate) async fn request_answer(channel: &mut Channel<Msg>) -> Result<bool, String> {
+    while let Some(msg) = channel.wait().await {
+        match msg {
+            ChannelMsg::Success => return Ok(true),
+            ChannelMsg::Failure => return Ok(false),
+            ChannelMsg::Close | ChannelMsg::Eof => return Err("the server closed the channel".into()),
+            _ => {}
         }
-        Ok(false)
+    }
+    Err("the connection ended".into())
+}
+
+/// Read the answer to SSH_FXP_INIT: true when it is SSH_FXP_VERSION.
+async fn version_answer(channel: &mut Channel<Msg>) -> Result<(), String> {
+    let mut got: Vec<u8> = Vec::new();
+    let mut exit = None;
+    while let Some(msg) = channel.wait().await {
+        match msg {
+            ChannelMsg::Data { data } => {
+                keep(&mut got, &data);
+                if got.len() >= 5 {
+                    return if got[4] == 2 {
+                        Ok(())
+                    } else {
+                        Err(format!("the server answered SSH_FXP_INIT with packet type {}", got[4]))
+                    };
+                }
+            }
+            ChannelMsg::ExitStatus { exit_status } => exit = Some(exit_status),
+            ChannelMsg::Close | ChannelMsg::Eof => break,
+            _ => {}
+        }
+    }
+    Err(match exit {
+        Some(c) => format!("the sftp subsystem was accepted but ended with exit status {c} without answering (its sftp-server program is missing or broken)"),
+        None => "the sftp subsystem was accepted but closed without answering (its sftp-server program is missing or broken)".into(),
+    })
+}
+
+/// Is there a working SFTP server? A subsystem request, then a real SSH_FXP_INIT exchange.
+pub(crate) async fn sftp_check<O: Opener>(link: &O, timeout: Duration) -> Sftp {
+    let (mut channel, _conn) = match link.session(timeout).await {
+        Ok(c) => c,
+        Err(e) => return Sftp::Unknown(e.to_string()),
     };
-    let result = tokio::time::timeout(timeout, answer)
-        .await
-        .map_err(|_| "no answer to the sftp request".to_string())?;
-    let _ = channel.close().await;
+    let exchange = async {
+        channel
+            .request_subsystem(true, "sftp")
+            .await
+            .map_err(|e| Sftp::Unknown(e.to_string()))?;
+        match request_answer(&mut channel).await {
+            Ok(true) => {}
+            Ok(false) => return Err(Sftp::Refused),
+            Err(e) => return Err(Sftp::Broken(e)),
+        }
+        channel
+            .data(&FXP_INIT[..])
+            .await
+            .map_err(|e| Sftp::Unknown(e.to_string()))?;
+        version_answer(&mut channel).await.map_err(Sftp::Broken)
+    };
+    let result = match tokio::time::timeout(timeout, exchange).await {
+        Err(_) => Sftp::Unknown(format!(
+            "no answer to the sftp request within {}s",
+            timeout.as_secs_f64()
+        )),
+        Ok(Err(s)) => s,
+        Ok(Ok(())) => Sftp::Works,
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(200), channel.close()).await;
     result
 }
 
-/// The stage; gives the connection back for the remote stage (also after a refused shell:
-/// SFTP may still work).
-pub(super) async fn session_stage(
-    cx: &Cx,
-    handle: ProbeHandle,
-    timeout: Duration,
-) -> ((bool, ProbeHandle), StageEnd) {
+/// The stage, bounded by its budget; whether commands run (the server-side stage then uses them).
+pub(super) async fn session_stage(cx: &Cx, link: &Link, timeout: Duration) -> (bool, StageEnd) {
+    let budget = timeout * BUDGET_STEPS;
+    match tokio::time::timeout(budget, checks(cx, link, timeout)).await {
+        Ok(done) => done,
+        Err(_) => {
+            let why = format!(
+                "the session checks did not finish within the stage's budget of {}s",
+                budget.as_secs_f64()
+            );
+            cx.log(Stage::Session, Level::Info, why.clone()).await;
+            cx.finding(
+                finding("session.no_answer", Stage::Session, format!("{why}."))
+                    .evidence(why.clone()),
+            )
+            .await;
+            (false, StageEnd::new(Status::Fail, "no answer in time"))
+        }
+    }
+}
+
+async fn checks(cx: &Cx, link: &Link, timeout: Duration) -> (bool, StageEnd) {
     cx.log(
         Stage::Session,
         Level::Debug1,
         format!("Sending command: {PROBE_COMMAND}"),
     )
     .await;
-    let run = match run_command(&handle, PROBE_COMMAND, timeout).await {
+    let run = match run_command(link, PROBE_COMMAND, timeout).await {
         Ok(run) => run,
-        Err(e) => {
-            cx.log(Stage::Session, Level::Info, e.clone()).await;
-            cx.finding(
-                finding(
-                    "session.no_shell",
-                    Stage::Session,
-                    format!("The server accepted the login but refused a session: {e}."),
-                )
-                .evidence(e),
-            )
-            .await;
-            return (
-                (false, handle),
-                StageEnd::new(Status::Fail, "session refused"),
-            );
-        }
+        Err(e) => return (false, session_failed(cx, &e).await),
     };
     let out = sanitize(&run.stdout);
     let err = sanitize(&run.stderr);
@@ -143,7 +220,7 @@ pub(super) async fn session_stage(
             "session.no_shell",
             Stage::Session,
             format!(
-                "The login works, but the account cannot run commands: `{PROBE_COMMAND}` {}. The account's shell is /usr/sbin/nologin or /bin/false, or sshd forces a command (ForceCommand) — an account meant for sftp only or disabled.",
+                "The login works, but the account cannot run commands: `{PROBE_COMMAND}` {}. The account's shell is /usr/sbin/nologin or /bin/false, or the server forces a command (sshd's ForceCommand, dropbear's -c) or allows no commands at all — an account meant for sftp only or disabled.",
                 match (run.refused, run.exit) {
                     (true, _) => "was refused".to_string(),
                     (false, Some(c)) => format!("exited with status {c}"),
@@ -157,7 +234,7 @@ pub(super) async fn session_stage(
             }
         }
         cx.finding(f).await;
-        return ((false, handle), StageEnd::new(Status::Fail, "no shell"));
+        return (false, StageEnd::new(Status::Fail, "no shell"));
     }
     let mut status = Status::Pass;
     let mut notes = Vec::new();
@@ -174,26 +251,63 @@ pub(super) async fn session_stage(
         )
         .await;
     }
-    match has_sftp(&handle, timeout).await {
-        Ok(true) => {
-            cx.log(Stage::Session, Level::Debug1, "sftp subsystem available")
-                .await
-        }
-        Ok(false) | Err(_) => {
-            status = Status::Warn;
-            notes.push("no sftp");
-            cx.finding(finding(
-                "session.no_sftp",
-                Stage::Session,
-                "The server has no sftp subsystem (Subsystem sftp in sshd_config): sftp, and scp on OpenSSH 9 or later, fail.",
-            ))
+    if !sftp_stage_check(cx, link, timeout).await {
+        status = Status::Warn;
+        notes.push("no sftp");
+    }
+    if link.one_per_connection() {
+        cx.log(Stage::Session, Level::Info, "the server allows one session per connection (as tinysshd does): sshdoctor opened another connection for each further check").await;
+        cx.fact(Stage::Session, "one_session_per_connection", "yes")
             .await;
-        }
     }
     let summary = if notes.is_empty() {
         format!("`{PROBE_COMMAND}` ran, exit status 0")
     } else {
         format!("commands run; {}", notes.join(", "))
     };
-    ((true, handle), StageEnd::new(status, summary))
+    (true, StageEnd::new(status, summary))
+}
+
+/// The sftp check with its log line or finding; whether sftp works.
+async fn sftp_stage_check(cx: &Cx, link: &Link, timeout: Duration) -> bool {
+    let detail = match sftp_check(link, timeout).await {
+        Sftp::Works => {
+            cx.log(Stage::Session, Level::Debug1, "sftp subsystem available (SSH_FXP_VERSION received)").await;
+            cx.fact(Stage::Session, "sftp", "yes").await;
+            return true;
+        }
+        Sftp::Refused => "The server has no sftp subsystem (it refused the request: no `Subsystem sftp` in sshd_config, or dropbear built without sftp): sftp, and scp on OpenSSH 9 or later, fail.".to_string(),
+        Sftp::Broken(why) => format!("The server accepts the sftp subsystem, but no SFTP server answers: {why}. sftp, and scp on OpenSSH 9 or later, fail (on OpenWrt: `opkg install openssh-sftp-server`)."),
+        Sftp::Unknown(why) => format!("sftp could not be checked: {why}."),
+    };
+    cx.fact(Stage::Session, "sftp", "no").await;
+    cx.log(Stage::Session, Level::Info, detail.clone()).await;
+    cx.finding(finding("session.no_sftp", Stage::Session, detail))
+        .await;
+    false
+}
+
+/// The finding for a session that could not be had at all.
+async fn session_failed(cx: &Cx, e: &ChanError) -> StageEnd {
+    cx.log(Stage::Session, Level::Info, e.to_string()).await;
+    let (id, detail, summary) = match e {
+        ChanError::NoAnswer(_) => (
+            "session.no_answer",
+            format!("The server accepted the login but did not answer: {e}. sshdoctor stopped waiting (packets that keep a connection alive do not count as an answer)."),
+            "no answer from the server",
+        ),
+        ChanError::Refused(_) => (
+            "session.no_shell",
+            format!("The server accepted the login but refused a session: {e}. The account may be limited to forwarding, or the server allows no sessions."),
+            "session refused",
+        ),
+        ChanError::Gone(_) => (
+            "session.no_shell",
+            format!("The server accepted the login but then closed the connection: {e}."),
+            "connection closed",
+        ),
+    };
+    cx.finding(finding(id, Stage::Session, detail).evidence(e.to_string()))
+        .await;
+    StageEnd::new(Status::Fail, summary)
 }

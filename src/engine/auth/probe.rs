@@ -45,9 +45,9 @@ impl russh::Signer for Decliner {
 }
 
 /// The live connection and its records; replaced when the server hangs up on too many failures.
-pub(super) struct Conn {
-    pub(super) handle: ProbeHandle,
-    pub(super) cell: SeenCell,
+pub(crate) struct Conn {
+    pub(crate) handle: ProbeHandle,
+    pub(crate) cell: SeenCell,
 }
 
 /// The RSA signature algorithm OpenSSH would use with this server (key_sig_algorithm): the first
@@ -113,11 +113,11 @@ impl Prober<'_> {
         let server = match self.rsa_server {
             Some(v) => v,
             None => *self.rsa_server.insert(
-                self.conn
-                    .handle
-                    .best_supported_rsa_hash()
+                tokio::time::timeout(self.timeout, self.conn.handle.best_supported_rsa_hash())
                     .await
-                    .unwrap_or(None),
+                    .ok()
+                    .and_then(Result::ok)
+                    .flatten(),
             ),
         };
         rsa_sig_alg(server, &self.accepted_algs)
@@ -138,8 +138,14 @@ impl Prober<'_> {
             }
             return Ok(answer);
         }
-        // The server hung up. After "Too many authentication failures" the key that hit the
-        // limit counts as refused; reconnect and go on with the rest.
+        self.hung_up(cx).await?;
+        Ok(Answer::Refused)
+    }
+
+    /// The server hung up. After "Too many authentication failures" the attempt that hit the
+    /// limit counts as refused: record the limit, reconnect and go on with the rest. Err when it
+    /// hung up for another reason, or reconnecting failed.
+    async fn hung_up(&mut self, cx: &Cx) -> Result<(), String> {
         let (too_many, reason) = {
             let s = seen(&self.conn.cell);
             (
@@ -174,8 +180,12 @@ impl Prober<'_> {
             "sshdoctor reconnected to test the remaining keys",
         )
         .await;
-        let _ = self.conn.handle.authenticate_none(self.user.clone()).await;
-        Ok(Answer::Refused)
+        let _ = tokio::time::timeout(
+            self.timeout,
+            self.conn.handle.authenticate_none(self.user.clone()),
+        )
+        .await;
+        Ok(())
     }
 }
 
@@ -253,16 +263,28 @@ pub(super) async fn query(
     }
 }
 
-/// Sign in for real with a key that needs no secret.
-pub(super) async fn login(
+/// How a signed login request ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Signed {
+    /// Logged in.
+    Success,
+    /// The key was accepted, and the server wants another method too (AuthenticationMethods).
+    Partial(russh::MethodSet),
+    /// The signed request was refused.
+    Refused,
+}
+
+/// Sign in for real with a key: the agent signs (`agent` is its socket), or the key file is
+/// loaded (with `passphrase` when it is encrypted).
+pub(crate) async fn sign_in(
     conn: &mut Conn,
     user: &str,
     id: &Identity,
-    ids: &IdentityPlan,
+    agent: Option<&std::path::Path>,
     sig_alg: Option<&str>,
     timeout: Duration,
     passphrase: Option<&str>,
-) -> Result<bool, String> {
+) -> Result<Signed, String> {
     let hash = match sig_alg {
         Some("rsa-sha2-512") => Some(HashAlg::Sha512),
         Some("rsa-sha2-256") => Some(HashAlg::Sha256),
@@ -271,12 +293,14 @@ pub(super) async fn login(
     let key = id.key.clone().ok_or("no public key")?;
     let result = match id.backing {
         Backing::Agent | Backing::FileInAgent => {
-            let AgentStatus::Listed { path, .. } = &ids.agent else {
-                return Err("the agent is not reachable".into());
-            };
-            let mut agent = russh::keys::agent::client::AgentClient::connect_uds(path)
-                .await
-                .map_err(|e| e.to_string())?;
+            let path = agent.ok_or("the agent is not reachable")?;
+            let mut agent = tokio::time::timeout(
+                timeout,
+                russh::keys::agent::client::AgentClient::connect_uds(path),
+            )
+            .await
+            .map_err(|_| "the agent did not answer".to_string())?
+            .map_err(|e| e.to_string())?;
             let fut = async {
                 match &id.certificate {
                     Some(cert) => {
@@ -318,7 +342,72 @@ pub(super) async fn login(
                 .map_err(|e| e.to_string())?
         }
     };
-    Ok(result.success())
+    Ok(match result {
+        AuthResult::Success => Signed::Success,
+        AuthResult::Failure {
+            remaining_methods,
+            partial_success: true,
+        } => Signed::Partial(remaining_methods),
+        AuthResult::Failure { .. } => Signed::Refused,
+    })
+}
+
+/// The agent's socket, when it was listed.
+pub(super) fn agent_path(ids: &IdentityPlan) -> Option<&std::path::Path> {
+    match &ids.agent {
+        AgentStatus::Listed { path, .. } => Some(path.as_path()),
+        _ => None,
+    }
+}
+
+/// A public key nobody holds the private half of (made for sshdoctor and thrown away): a server
+/// that accepts it in an unsigned query answers every query "yes" (tinysshd does).
+const CANARY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM001kB+vr7jdjcTtSbXkuwotlIAY4Tl+q/U9zZEjp8A";
+
+impl Prober<'_> {
+    /// Sign in with an accepted key. A signed request the server refuses counts as a failed
+    /// attempt, as with ssh; hanging up on too many failures records the limit and reconnects.
+    pub(super) async fn sign(
+        &mut self,
+        cx: &Cx,
+        id: &Identity,
+        agent: Option<&std::path::Path>,
+        sig_alg: Option<&str>,
+        passphrase: Option<&str>,
+    ) -> Result<Signed, String> {
+        let result = sign_in(
+            &mut self.conn,
+            &self.user,
+            id,
+            agent,
+            sig_alg,
+            self.timeout,
+            passphrase,
+        )
+        .await;
+        let gone = self.conn.handle.is_closed() || seen(&self.conn.cell).disconnect.is_some();
+        match result {
+            Ok(Signed::Refused) | Err(_) if gone => {
+                self.hung_up(cx).await?;
+                Ok(Signed::Refused)
+            }
+            Ok(Signed::Refused) => {
+                self.refused_here += 1;
+                Ok(Signed::Refused)
+            }
+            other => other,
+        }
+    }
+
+    /// Does the server answer "yes" to a key nobody has? Asked once, only after a signed login
+    /// was refused for a key the server had said yes to.
+    pub(super) async fn accepts_any_key(&mut self, cx: &Cx) -> bool {
+        let Ok(key) = russh::keys::PublicKey::from_openssh(CANARY) else {
+            return false;
+        };
+        matches!(self.ask(cx, key, None, None).await, Ok(Answer::Accepted))
+    }
 }
 
 #[cfg(test)]

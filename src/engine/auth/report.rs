@@ -1,6 +1,7 @@
 //! The authentication findings: local key problems as root causes, too many failures, no
 //! accepted key, no usable method, and the config repairs they offer.
 
+use super::super::banner::Server;
 use super::super::{Cx, Plan, Target};
 use super::{methods_text, Answer, Tried};
 use crate::config::Origin;
@@ -201,6 +202,26 @@ pub(super) fn identity_path_action(
     ))
 }
 
+/// The file to name with `-i` for this key, and a command that makes it first when the key
+/// lives only in the agent (ssh then signs with the agent's key for that public key file).
+fn identity_file_for(id: &Identity) -> (String, Option<String>) {
+    if let Some(f) = &id.file {
+        return (f.display().to_string(), None);
+    }
+    let line = id
+        .key
+        .as_ref()
+        .and_then(|k| k.to_openssh().ok())
+        .unwrap_or_default();
+    let line = line.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let file = "~/.ssh/agent_key.pub".to_string();
+    let export = format!(
+        "printf '%s\\n' {} > ~/.ssh/agent_key.pub",
+        crate::fsedit::shell_quote(&line)
+    );
+    (file, Some(export))
+}
+
 pub(super) fn too_many_finding(
     cx: &Cx,
     t: &Target,
@@ -210,10 +231,10 @@ pub(super) fn too_many_finding(
     n: usize,
 ) -> Finding {
     let key = id.label();
-    let file_line = match &id.file {
-        Some(f) => format!("    IdentityFile {}", f.display()),
-        None => format!("    IdentityFile <the .pub file of {key}>"),
-    };
+    let (file, export) = identity_file_for(id);
+    let export_note = export.map_or(String::new(), |cmd| {
+        format!("The key lives in the agent only: first save its public half, which ssh then uses to pick the agent's key:\n\n{cmd}\n\n")
+    });
     finding(
         "auth.too_many_failures",
         Stage::Auth,
@@ -226,29 +247,98 @@ pub(super) fn too_many_finding(
     .evidence(format!("server disconnected after {n} refused keys: Too many authentication failures"))
     .evidence(format!("accepted: {key} {}", id.fingerprint().unwrap_or_default()))
     .fix(format!(
-        "Offer only the key that works to this host: add to ~/.ssh/config, above any `Host *` block:\n\nHost {}\n    IdentitiesOnly yes\n{file_line}\n\nor once: ssh -o IdentitiesOnly=yes -i {} {}@{}",
+        "{export_note}Offer only the key that works to this host: add to ~/.ssh/config, above any `Host *` block:\n\nHost {}\n    IdentitiesOnly yes\n    IdentityFile {file}\n\nor once: ssh -o IdentitiesOnly=yes -i {file} {}@{}",
         t.original_host,
-        id.file.as_ref().map_or(key.clone(), |f| f.display().to_string()),
         t.user,
         t.original_host
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn no_login_findings(
-    cx: &Cx,
-    t: &Target,
-    ids: &IdentityPlan,
-    tried: &[Tried<'_>],
-    methods: &russh::MethodSet,
-    server_pubkey: bool,
-    pubkey_on: bool,
-    user_origin: &crate::config::Origin,
-) -> String {
+/// What the auth stage learnt when no login worked, for the findings.
+pub(super) struct Refusal<'a> {
+    pub t: &'a Target,
+    pub ids: &'a IdentityPlan,
+    pub tried: &'a [Tried<'a>],
+    pub methods: &'a russh::MethodSet,
+    pub server_pubkey: bool,
+    pub pubkey_on: bool,
+    pub server: Server,
+    /// The server says "yes" to every unsigned key query.
+    pub accepts_any: bool,
+    /// A key was accepted and the server wants another method too.
+    pub partial: Option<&'a (usize, russh::MethodSet)>,
+    /// A person at the console could be asked for secrets (host key known).
+    pub console: bool,
+    /// The run has a console at all (report mode has none).
+    pub asker: bool,
+}
+
+/// Where the server reads authorized keys, and where it logs, in words for a fix.
+fn install_advice(r: &Refusal) -> String {
+    let t = r.t;
+    let copy = format!(
+        "ssh-copy-id -i KEY.pub {}@{}, or `sshdoctor onboard {}`, which also checks the server-side permissions",
+        t.user, t.original_host, t.original_host
+    );
+    match r.server {
+        Server::OpenSsh => format!("Install your public key on the server ({copy}), and check the server's log (journalctl -u ssh) for \"Authentication refused: bad ownership or modes\"."),
+        Server::WindowsOpenSsh => format!("Install your public key ({copy}); for an account in the Administrators group Windows OpenSSH reads C:\\ProgramData\\ssh\\administrators_authorized_keys instead of the user's file. The server's log is in the Event Viewer (OpenSSH/Operational)."),
+        Server::Dropbear => format!("Install your public key ({copy}) in ~/.ssh/authorized_keys (mode 0600, ~/.ssh 0700); for root on OpenWrt dropbear reads /etc/dropbear/authorized_keys instead. Dropbear logs to syslog (`logread` on OpenWrt); it has no sshd_config."),
+        Server::Tinyssh => format!("tinysshd takes only ed25519 user keys (make one with `ssh-keygen -t ed25519`) from ~/.ssh/authorized_keys; install it there ({copy}). tinysshd has no configuration file."),
+        _ => format!("Install your public key where this server ({}) reads keys — ask its administrator; {copy}.", r.server.name()),
+    }
+}
+
+/// The server's side of a login refused after its "yes" to the key, most likely first.
+fn login_refused_reasons(r: &Refusal) -> String {
+    let root = r.t.user == "root";
+    match r.server {
+        Server::Dropbear => format!(
+            "{}the account is locked or has no valid shell; dropbear was started with -G GROUP and the account is not in it",
+            if root { "dropbear was started with -w (no root logins); " } else { "" }
+        ),
+        s if s.has_sshd_config() => format!(
+            "{}AllowUsers, DenyUsers, AllowGroups or DenyGroups in sshd_config exclude the account; the account is expired or locked (`chage -l {}`, `passwd -S {}`); a restriction on the key's line in authorized_keys (from=, expiry-time=)",
+            if root { "PermitRootLogin no (or forced-commands-only) in sshd_config; " } else { "" },
+            r.t.user, r.t.user
+        ),
+        _ => "the server's own policy refuses this account (ask its administrator)".to_string(),
+    }
+}
+
+pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
+    let (t, methods) = (r.t, r.methods);
     let batch = cx.config.get("batchmode").is_some_and(|v| v.value == "yes");
     let interactive = methods.contains(&russh::MethodKind::Password)
         || methods.contains(&russh::MethodKind::KeyboardInteractive);
-    let passphrase: Vec<&Tried> = tried
+    let methods_line = format!(
+        "Authentications that can continue: {}",
+        methods_text(methods)
+    );
+    if let Some((pos, rest)) = r.partial {
+        let tr = &r.tried[*pos];
+        let wanted = methods_text(rest);
+        let (how, fix) = match r.server {
+            Server::Dropbear => ("dropbear started with -t wants a password after the key", "Type the password when ssh asks for it (in the console sshdoctor asks too); or, on the server, start dropbear without -t."),
+            s if s.has_sshd_config() => ("sshd_config's AuthenticationMethods wants a second method after the key", "Type the second factor when ssh asks for it (in the console sshdoctor asks too, for a host whose key is known); or, on the server, relax AuthenticationMethods in sshd_config."),
+            _ => ("the server wants a second method after the key", "Type the second factor when ssh asks for it."),
+        };
+        let tried_word = if r.console { "it was not given" } else { "sshdoctor sends no password in a report, so it was not tried" };
+        cx.finding(
+            finding(
+                "auth.second_factor_required",
+                Stage::Auth,
+                format!("The server accepted {} but {how}: {wanted}. ssh asks for it (and fails under BatchMode); {tried_word}.", tr.id.label()),
+            )
+            .evidence(format!("accepted: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default()))
+            .evidence(format!("Authenticated using \"publickey\" with partial success; {}", format_args!("Authentications that can continue: {wanted}")))
+            .fix(fix),
+        )
+        .await;
+        return format!("key accepted; a second factor ({wanted}) is needed");
+    }
+    let passphrase: Vec<&Tried> = r
+        .tried
         .iter()
         .filter(|tr| {
             tr.answer == Answer::Accepted && tr.id.encrypted && tr.id.backing == Backing::File
@@ -267,24 +357,60 @@ pub(super) async fn no_login_findings(
         .await;
         return "key accepted, but it needs its passphrase".into();
     }
-    let offered: Vec<&Tried> = tried
+    let sign_refused: Vec<&Tried> = r
+        .tried
+        .iter()
+        .filter(|tr| tr.answer == Answer::SignRefused)
+        .collect();
+    if let Some(tr) = sign_refused.first() {
+        cx.finding(
+            finding(
+                "auth.login_refused",
+                Stage::Auth,
+                format!(
+                    "The server accepts key {} but refuses the login itself: it said yes to the key, then refused the signed request. ssh prints \"Server accepts key\" and then \"Permission denied\". Likely reasons, in order: {}.",
+                    tr.id.label(),
+                    login_refused_reasons(r)
+                ),
+            )
+            .evidence_all(sign_refused.iter().map(|tr| format!("accepted, then refused when signed: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default())))
+            .evidence(methods_line.clone())
+            .fix(if r.server.has_sshd_config() {
+                format!("On the server, as root: `sshd -T -C user={}` shows the settings that apply (permitrootlogin, allowusers, denyusers, allowgroups, denygroups), and `journalctl -u ssh` says why the login was refused.", r.t.user)
+            } else {
+                format!("Ask the administrator of this {} server why the account may not log in.", r.server.name())
+            }),
+        )
+        .await;
+        return format!("{} accepted, but the login is refused", tr.id.label());
+    }
+    let offered: Vec<&Tried> = r
+        .tried
         .iter()
         .filter(|tr| tr.answer == Answer::Refused)
         .collect();
-    if server_pubkey && pubkey_on && !offered.is_empty() {
-        let user_from = match user_origin {
+    if r.server_pubkey && r.pubkey_on && !offered.is_empty() {
+        let user_from = match &cx.config.user().origin {
             crate::config::Origin::Default => format!(
                 "the user name {} is your local user name (nothing configured)",
                 t.user
             ),
             o => format!("User {} comes from {}", t.user, cx.origin(o)),
         };
+        let tiny_hint = if r.server == Server::Tinyssh
+            && offered.iter().all(|tr| tr.id.algorithm().as_deref() != Some("ssh-ed25519"))
+        {
+            " tinysshd takes only ed25519 user keys, and none of yours is one."
+        } else {
+            ""
+        };
         let mut f = finding(
             "auth.no_accepted_key",
             Stage::Auth,
             format!(
-                "{} refused every key ssh offers for {}. Likely causes, in order: the key is not in ~{}/.ssh/authorized_keys on the server; sshd's StrictModes refuses it (the home directory, ~/.ssh or authorized_keys writable by group/others or owned by someone else); AuthorizedKeysFile points elsewhere; AllowUsers/DenyUsers exclude the account; the user name is wrong ({user_from}).",
-                t.hostname, t.user, t.user
+                "{} refused every key ssh offers for {}.{tiny_hint} Likely causes, in order: the key is not in ~{}/.ssh/authorized_keys on the server; {}the user name is wrong ({user_from}).",
+                t.hostname, t.user, t.user,
+                if r.server.has_sshd_config() { "sshd's StrictModes refuses it (the home directory, ~/.ssh or authorized_keys writable by group/others or owned by someone else); AuthorizedKeysFile points elsewhere; AllowUsers/DenyUsers exclude the account; " } else { "the home directory, ~/.ssh or authorized_keys are writable by others; " }
             ),
         );
         f = f.evidence_all(offered.iter().map(|tr| {
@@ -294,69 +420,89 @@ pub(super) async fn no_login_findings(
                 tr.id.fingerprint().unwrap_or_default()
             )
         }));
-        f = f.fix(format!(
-            "Install your public key on the server (ssh-copy-id -i KEY.pub {}@{}, or `sshdoctor onboard {}`, which also checks the server-side permissions), and check the server's log (journalctl -u ssh) for \"Authentication refused: bad ownership or modes\".",
-            t.user, t.original_host, t.original_host
-        ));
+        if r.accepts_any {
+            f = f.evidence("the server answers \"yes\" to every unsigned key query, so only the signed logins counted");
+        }
+        f = f.fix(install_advice(r));
         if interactive {
             f.actions.push(onboard_offer(t));
         }
         cx.finding(f).await;
         return format!("all {} key(s) refused", offered.len());
     }
-    if interactive && !batch && ids.offered.is_empty() && server_pubkey && pubkey_on {
+    let mode = if r.console {
+        "no password was given"
+    } else if r.asker {
+        "sshdoctor sends no password to a host whose key is not verified"
+    } else {
+        "sshdoctor sends no password in report mode"
+    };
+    let keys: Vec<String> = r.ids.offered.iter().map(Identity::label).collect();
+    if interactive && !batch && r.ids.offered.is_empty() && r.server_pubkey && r.pubkey_on {
         let mut f = finding(
             "auth.no_key",
             Stage::Auth,
             format!(
-                "You have no key ssh would offer to {}: only a password login is possible.",
+                "You have no key ssh would offer to {}: only a password login is possible, which ssh cannot do without a person ({mode}).",
                 t.hostname
             ),
         )
-        .evidence(format!(
-            "Authentications that can continue: {}",
-            methods_text(methods)
-        ));
+        .evidence(methods_line);
+        f.severity = Severity::Error;
         f.actions.push(onboard_offer(t));
         cx.finding(f).await;
-    }
-    if interactive && !batch {
-        cx.log(Stage::Auth, Level::Info, "Only password or keyboard-interactive login is left; sshdoctor sends no password in report mode").await;
-        return "password login possible (not tried in report mode)".into();
+        cx.log(Stage::Auth, Level::Info, format!("Only password or keyboard-interactive login is left; {mode}")).await;
+        return "password login possible (not tried)".into();
     }
     let why = if methods.is_empty() {
         "the server allows no method at all".to_string()
-    } else if !server_pubkey {
-        format!("the server allows only {}", methods_text(methods))
-    } else if !pubkey_on {
+    } else if !r.server_pubkey {
+        let never = if keys.is_empty() {
+            String::new()
+        } else {
+            format!("; your keys ({}) will never be tried", keys.join(", "))
+        };
+        let pw = if interactive && !batch {
+            format!(" — only a typed password would do, and {mode}")
+        } else {
+            String::new()
+        };
+        format!("the server does not take public keys: it allows only {}{never}{pw}", methods_text(methods))
+    } else if !r.pubkey_on {
         "PubkeyAuthentication is off in your configuration".to_string()
-    } else if ids.offered.is_empty() {
+    } else if r.ids.offered.is_empty() {
         "you have no key ssh would offer".to_string()
     } else {
         "no key could be offered".to_string()
     };
-    cx.finding(
-        finding(
-            "auth.method_not_allowed",
-            Stage::Auth,
-            format!(
-                "None of the methods {} allows is usable by this client: {why}{}.",
-                t.hostname,
-                if batch && interactive {
-                    " (password prompts are off under BatchMode)"
-                } else {
-                    ""
-                }
-            ),
-        )
-        .evidence(format!(
-            "Authentications that can continue: {}",
-            methods_text(methods)
-        )),
+    if interactive && !batch {
+        cx.log(Stage::Auth, Level::Info, format!("Only password or keyboard-interactive login is left; {mode}")).await;
+    }
+    let mut f = finding(
+        "auth.method_not_allowed",
+        Stage::Auth,
+        format!(
+            "None of the methods {} allows is usable by this client: {why}{}.",
+            t.hostname,
+            if batch && interactive {
+                " (password prompts are off under BatchMode)"
+            } else {
+                ""
+            }
+        ),
     )
-    .await;
+    .evidence(methods_line);
+    if !r.server_pubkey && !keys.is_empty() {
+        f = f.evidence(format!("keys never tried: {}", keys.join(", ")));
+        f = f.fix(match r.server {
+            s if s.has_sshd_config() => "Log in with the password, or have the server's administrator set `PubkeyAuthentication yes` in sshd_config (check with `sshd -T | grep pubkeyauthentication`).".to_string(),
+            s => format!("Log in with the password, or have the administrator of this {} server enable public-key logins.", s.name()),
+        });
+    }
+    cx.finding(f).await;
     "no usable authentication method".into()
 }
+
 
 /// The guided first login, offered where a key needs making or installing (the console leaves
 /// for it; a report shows the command).
