@@ -21,9 +21,23 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// sshdoctor itself failed.
     pub const INTERNAL: u8 = 3;
+    /// Could not tell: the server and ssh agree only on an algorithm sshdoctor cannot speak
+    /// (`probe.unsupported_algorithm`), so the login was not checked; no problem was found.
+    pub const COULD_NOT_TELL: u8 = 4;
+
+    /// The exit code for a finished diagnosis.
+    pub fn for_report(report: &crate::report::Report) -> u8 {
+        if report.ok() {
+            OK
+        } else if report.could_not_tell() {
+            COULD_NOT_TELL
+        } else {
+            PROBLEMS
+        }
+    }
 }
 
-const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error";
+const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (ssh and the server agree only on an algorithm sshdoctor cannot speak)";
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -292,11 +306,7 @@ fn run(
 ) -> anyhow::Result<u8> {
     let report = diagnose(&input, timeout)?;
     print_report(&report, format, verbose)?;
-    Ok(if report.ok() {
-        exit::OK
-    } else {
-        exit::PROBLEMS
-    })
+    Ok(exit::for_report(&report))
 }
 
 /// Resolve the configuration into what the engine runs.

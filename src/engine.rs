@@ -261,14 +261,19 @@ pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
     });
     let addr = banner.stream.peer_addr().ok();
     let server_ident = banner.ident.clone();
-    let (connected, _) = stage(
+    let (connected, kex_status) = stage(
         cx,
         Stage::Kex,
         kex::kex_stage(cx, plan, &target, banner, policy.clone(), timeout),
     )
     .await;
     let Some(connected) = connected else {
-        skip_after(cx, Stage::Kex, "the key exchange did not complete").await;
+        let why = if kex_status == Status::Warn {
+            "sshdoctor cannot speak the algorithm ssh would use (probe.unsupported_algorithm)"
+        } else {
+            "the key exchange did not complete"
+        };
+        skip_after(cx, Stage::Kex, why).await;
         return None;
     };
     let ip = addr.map(|a| a.ip().to_string());

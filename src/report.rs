@@ -124,6 +124,17 @@ impl Report {
         self.login_ok && !self.findings.iter().any(|f| f.severity == Severity::Error)
     }
 
+    /// No problem was found, but the login could not be checked: ssh and the server agree only
+    /// on an algorithm sshdoctor cannot speak (`probe.unsupported_algorithm`).
+    pub fn could_not_tell(&self) -> bool {
+        !self.ok()
+            && self.root_cause().is_none()
+            && self
+                .findings
+                .iter()
+                .any(|f| f.id == "probe.unsupported_algorithm")
+    }
+
     /// The first error: the root cause to fix first.
     pub fn root_cause(&self) -> Option<&Finding> {
         self.findings.iter().find(|f| f.severity == Severity::Error)

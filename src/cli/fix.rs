@@ -89,7 +89,7 @@ pub(crate) fn run(
         }
         let _ = writeln!(err);
         print_report(&after, format, verbose)?;
-        return Ok(if after.ok() { exit::OK } else { exit::PROBLEMS });
+        return Ok(exit::for_report(&after));
     }
     match crate::repair::apply(repair) {
         Ok(applied) => {
@@ -111,5 +111,5 @@ pub(crate) fn run(
     let _ = writeln!(err, "\nRunning the checks again:\n");
     let after = diagnose(input, timeout)?;
     print_report(&after, format, verbose)?;
-    Ok(if after.ok() { exit::OK } else { exit::PROBLEMS })
+    Ok(exit::for_report(&after))
 }

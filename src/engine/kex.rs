@@ -160,7 +160,13 @@ fn probe_config(t: &Target, timeout: Duration) -> russh::client::Config {
             &probe_list(&ours.cipher, AlgKind::Cipher),
             &probe_list(&ours.mac, AlgKind::Mac),
         ),
-        inactivity_timeout: Some(timeout),
+        // No inactivity timer: a person typing a password is not a dead connection, and
+        // russh resets that timer on any packet (IGNORE included), so it bounds nothing. Every
+        // network await has its own deadline instead; once logged in, keep-alives detect a
+        // dead server while a dialog is open.
+        inactivity_timeout: None,
+        keepalive_interval: Some(timeout),
+        keepalive_max: 3,
         ..Default::default()
     }
 }
@@ -348,6 +354,21 @@ pub(super) async fn kex_stage(
         .await;
         cx.finding(f).await;
     }
+    if problems.is_empty() && seen_key.is_none() {
+        if let Some(gap) = probe_gap(ours, &server) {
+            unsupported(cx, t, &gap).await;
+            return (
+                None,
+                StageEnd::new(
+                    Status::Warn,
+                    format!("ssh would use {}; sshdoctor cannot speak it", gap.ssh_choice),
+                ),
+            );
+        }
+    }
+    if problems.is_empty() {
+        log_probe_substitutes(cx, ours, &server).await;
+    }
     if !problems.is_empty() {
         match &seen_key {
             Some(_) => cx.log(Stage::Kex, Level::Info, "sshdoctor's probe completed the key exchange with an algorithm your ssh refuses, so later stages can still be examined").await,
@@ -423,6 +444,95 @@ pub(super) async fn kex_stage(
         connected,
         StageEnd::new(Status::Pass, format!("{kex}, {cipher}")),
     )
+}
+
+/// A category where ssh and the server agree only on algorithms the probe cannot speak.
+struct Gap {
+    /// "key exchange method", "host key type", "cipher", "MAC".
+    what: &'static str,
+    /// What ssh would negotiate.
+    ssh_choice: String,
+}
+
+/// The first category (in negotiation order) where the probe shares nothing with the server
+/// although ssh does; None when the probe can complete the exchange (with ssh's algorithm or
+/// another one both support).
+fn probe_gap(ours: &ClientAlgorithms, server: &KexInit) -> Option<Gap> {
+    let can = |kind: AlgKind, list: &[String]| {
+        algorithms::negotiate(&algorithms::russh_supported(kind), list).is_some()
+    };
+    let server_kex = algorithms::without_markers(&server.kex);
+    let checks: [(&'static str, AlgKind, &[String], &[String]); 3] = [
+        ("key exchange method", AlgKind::Kex, &ours.kex, &server_kex),
+        ("host key type", AlgKind::HostKey, &ours.host_key, &server.host_key),
+        ("cipher", AlgKind::Cipher, &ours.cipher, &server.ciphers_s2c),
+    ];
+    for (what, kind, ssh, theirs) in checks {
+        if !can(kind, theirs) {
+            let ssh_choice = algorithms::negotiate(ssh, theirs)?;
+            return Some(Gap { what, ssh_choice });
+        }
+    }
+    for (ciphers, macs) in [
+        (&server.ciphers_c2s, &server.macs_c2s),
+        (&server.ciphers_s2c, &server.macs_s2c),
+    ] {
+        let probe_cipher = algorithms::negotiate(&algorithms::russh_supported(AlgKind::Cipher), ciphers)?;
+        if !can(AlgKind::Cipher, ciphers) {
+            let ssh_choice = algorithms::negotiate(&ours.cipher, ciphers)?;
+            return Some(Gap { what: "cipher", ssh_choice });
+        }
+        if !is_aead(&probe_cipher) && !can(AlgKind::Mac, macs) {
+            let ssh_choice = algorithms::negotiate(&ours.mac, macs)?;
+            return Some(Gap { what: "MAC", ssh_choice });
+        }
+    }
+    None
+}
+
+/// `probe.unsupported_algorithm`: what ssh would negotiate, and what was and was not checked.
+async fn unsupported(cx: &Cx, t: &Target, gap: &Gap) {
+    let text = format!(
+        "Your ssh and {}:{} would agree on the {} {}, which sshdoctor's probe cannot speak, and they share no other {} it can. sshdoctor cannot go further: the configuration, DNS, TCP, the server's identification and the algorithm negotiation were checked (ssh would agree on every algorithm); the key exchange itself, the host key, authentication, the session and the server side were not.",
+        t.hostname, t.port, gap.what, gap.ssh_choice, gap.what
+    );
+    cx.log(Stage::Kex, Level::Info, text.clone()).await;
+    cx.finding(
+        finding("probe.unsupported_algorithm", Stage::Kex, text)
+            .evidence(format!("ssh would negotiate {}: {}", gap.what, gap.ssh_choice))
+            .fix(format!(
+                "Nothing to fix for ssh's sake. To see the rest, run `ssh -v {}@{}`; to let sshdoctor check it, allow another {} on the server as well.",
+                t.user, t.original_host, gap.what
+            )),
+    )
+    .await;
+}
+
+/// Where ssh's choice is one the probe cannot speak but another shared one is, the probe uses
+/// that one: say so.
+async fn log_probe_substitutes(cx: &Cx, ours: &ClientAlgorithms, server: &KexInit) {
+    let server_kex = algorithms::without_markers(&server.kex);
+    for (kind, ssh, theirs) in [
+        (AlgKind::Kex, &ours.kex, &server_kex),
+        (AlgKind::HostKey, &ours.host_key, &server.host_key),
+        (AlgKind::Cipher, &ours.cipher, &server.ciphers_s2c),
+        (AlgKind::Mac, &ours.mac, &server.macs_s2c),
+    ] {
+        let Some(choice) = algorithms::negotiate(ssh, theirs) else {
+            continue;
+        };
+        if algorithms::russh_supported(kind).contains(&choice) {
+            continue;
+        }
+        if let Some(used) = algorithms::negotiate(&probe_list(ssh, kind), theirs) {
+            cx.log(
+                Stage::Kex,
+                Level::Debug1,
+                format!("ssh would use {choice}, which sshdoctor cannot speak; the probe uses {used}, which the server also offers"),
+            )
+            .await;
+        }
+    }
 }
 
 fn short_version(text: &str) -> String {

@@ -81,6 +81,15 @@ impl Asking<'_> {
             else {
                 return false;
             };
+            // The server may have given up while the person typed (LoginGraceTime): go on
+            // on a fresh connection rather than fail.
+            if conn.handle.is_closed() {
+                if let Err(e) = self.fresh(conn).await {
+                    cx.log(Stage::Auth, Level::Info, format!("reconnecting failed: {e}"))
+                        .await;
+                    return false;
+                }
+            }
             let result = tokio::time::timeout(
                 self.timeout,
                 conn.handle
