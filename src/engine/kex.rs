@@ -645,7 +645,14 @@ fn no_common_finding(
     )
     .evidence(format!("server offers {keyword}: {}", m.server.join(",")))
     .evidence(format!("your ssh proposes ({origin}): {}", m.ours.join(",")));
-    match m.server.iter().find(|a| can_enable.contains(a)) {
+    let strongest = m
+        .server
+        .iter()
+        .filter(|a| can_enable.contains(a))
+        .enumerate()
+        .min_by_key(|(i, a)| (legacy_rank(m.kind, a), *i))
+        .map(|(_, a)| a);
+    match strongest {
         Some(alg) => {
             let mut block = format!("Host {}\n    {keyword} +{alg}", t.original_host);
             if m.kind == AlgKind::HostKey && alg.starts_with("ssh-rsa") {
@@ -663,6 +670,45 @@ fn no_common_finding(
         }
     }
     f
+}
+
+/// Legacy algorithms a user may re-enable, strongest first: a fix suggests the strongest one
+/// the server offers (group14-sha1 before group1-sha1). Unlisted ones come after, in the
+/// server's order.
+fn legacy_rank(kind: AlgKind, alg: &str) -> usize {
+    let ranked: &[&str] = match kind {
+        AlgKind::Kex => &[
+            "diffie-hellman-group16-sha512",
+            "diffie-hellman-group18-sha512",
+            "diffie-hellman-group14-sha256",
+            "diffie-hellman-group-exchange-sha256",
+            "ecdh-sha2-nistp521",
+            "ecdh-sha2-nistp384",
+            "ecdh-sha2-nistp256",
+            "diffie-hellman-group14-sha1",
+            "diffie-hellman-group-exchange-sha1",
+            "diffie-hellman-group1-sha1",
+        ],
+        AlgKind::HostKey => &["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa", "ssh-dss"],
+        AlgKind::Cipher => &[
+            "aes256-ctr",
+            "aes192-ctr",
+            "aes128-ctr",
+            "aes256-cbc",
+            "aes192-cbc",
+            "aes128-cbc",
+            "3des-cbc",
+        ],
+        _ => &[
+            "hmac-sha2-512",
+            "hmac-sha2-256",
+            "hmac-sha1",
+            "hmac-sha1-96",
+            "hmac-md5",
+            "hmac-md5-96",
+        ],
+    };
+    ranked.iter().position(|r| *r == alg).unwrap_or(ranked.len())
 }
 
 fn kind_index(kind: AlgKind) -> usize {
@@ -751,5 +797,23 @@ async fn log_negotiated(cx: &Cx, ours: &ClientAlgorithms, server: &KexInit) {
             "the server supports strict key exchange (Terrapin countermeasure)",
         )
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_strongest_legacy_algorithm_ranks_first() {
+        let offered = ["diffie-hellman-group1-sha1", "diffie-hellman-group14-sha1"];
+        let best = offered
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, a)| (legacy_rank(AlgKind::Kex, a), *i))
+            .map(|(_, a)| *a);
+        assert_eq!(best, Some("diffie-hellman-group14-sha1"));
+        assert!(legacy_rank(AlgKind::Cipher, "aes128-cbc") < legacy_rank(AlgKind::Cipher, "3des-cbc"));
+        assert!(legacy_rank(AlgKind::Mac, "hmac-sha1") < legacy_rank(AlgKind::Mac, "hmac-md5"));
     }
 }
