@@ -183,11 +183,17 @@ pub(super) async fn auth_stage(
         }
     }
     // A signed login refused after a "yes": does the server say yes to any key (tinysshd)?
-    let accepts_any = found
+    // tinysshd is known to; otherwise ask with a key nobody has, which is only possible
+    // before a login (a logged-in server ignores further requests).
+    let sign_refused = found
         .tried
         .iter()
-        .any(|tr| tr.answer == Answer::SignRefused)
-        && prober.accepts_any_key(cx).await;
+        .any(|tr| tr.answer == Answer::SignRefused);
+    let accepts_any = sign_refused
+        && (input.server == Server::Tinyssh
+            || (found.logged_in.is_none()
+                && found.partial.is_none()
+                && prober.accepts_any_key(cx).await));
     if accepts_any {
         cx.log(Stage::Auth, Level::Info, "the server answers \"yes\" to every unsigned key query (tinysshd does): only a signed login tells which key it takes").await;
         cx.fact(Stage::Auth, "accepts_any_key_query", "yes").await;
@@ -260,7 +266,7 @@ pub(super) async fn auth_stage(
     key_findings(
         cx,
         plan,
-        &t.original_host,
+        (&t.original_host, input.server),
         &ids,
         &tried,
         replacement.as_deref(),

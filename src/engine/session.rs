@@ -276,7 +276,7 @@ async fn sftp_stage_check(cx: &Cx, link: &Link, timeout: Duration) -> bool {
             cx.fact(Stage::Session, "sftp", "yes").await;
             return true;
         }
-        Sftp::Refused => "The server has no sftp subsystem (it refused the request: no `Subsystem sftp` in sshd_config, or dropbear built without sftp): sftp, and scp on OpenSSH 9 or later, fail.".to_string(),
+        Sftp::Refused => "The server has no sftp subsystem (it refused the request): sftp, and scp on OpenSSH 9 or later, fail. OpenSSH needs `Subsystem sftp` in sshd_config, tinysshd `-x sftp=/usr/lib/openssh/sftp-server`, dropbear its sftp-server program.".to_string(),
         Sftp::Broken(why) => format!("The server accepts the sftp subsystem, but no SFTP server answers: {why}. sftp, and scp on OpenSSH 9 or later, fail (on OpenWrt: `opkg install openssh-sftp-server`)."),
         Sftp::Unknown(why) => format!("sftp could not be checked: {why}."),
     };

@@ -2,9 +2,13 @@
 #![allow(dead_code)]
 
 pub mod agent;
+pub mod dropbear;
 pub mod fake;
 pub mod fake_ssh;
+pub mod pyserver;
+pub mod servers;
 pub mod sshd;
+pub mod tinysshd;
 pub mod tmux;
 pub mod user;
 
@@ -532,9 +536,10 @@ impl Report {
     /// checks in order with known statuses, findings well-typed and errors first, log entries typed.
     pub fn assert_well_formed(&self) {
         let dump = || self.dump();
+        let could_not_tell = self.code == Some(4);
         assert!(
-            matches!(self.code, Some(0) | Some(1)),
-            "a probe must exit 0 (login works) or 1 (problems found)\n{}",
+            matches!(self.code, Some(0) | Some(1) | Some(4)),
+            "a probe must exit 0 (login works), 1 (problems found) or 4 (could not tell)\n{}",
             dump()
         );
         assert!(
@@ -649,6 +654,8 @@ impl Report {
             }
         }
 
+        self.assert_failures_explained(could_not_tell);
+
         let log = json["log"]
             .as_array()
             .unwrap_or_else(|| panic!("log must be an array\n{}", dump()));
@@ -663,6 +670,43 @@ impl Report {
                     entry[key].is_string(),
                     "log {key} must be a string\n{}",
                     dump()
+                );
+            }
+        }
+    }
+}
+
+impl Report {
+    /// The invariant every run keeps (issue 11): when `ok` is false an error finding explains
+    /// it (or, exit 4, `probe.unsupported_algorithm` says the probe could not tell); every stage
+    /// marked `fail` has a finding of its own stage.
+    pub fn assert_failures_explained(&self, could_not_tell: bool) {
+        let json = self.json();
+        let findings = json["findings"].as_array().cloned().unwrap_or_default();
+        if json["ok"] == false {
+            let has_error = findings.iter().any(|f| f["severity"] == "error");
+            let cannot_tell = findings
+                .iter()
+                .any(|f| f["id"] == "probe.unsupported_algorithm");
+            assert!(
+                has_error || (could_not_tell && cannot_tell),
+                "ok is false but no error finding explains it\n{}",
+                self.dump()
+            );
+            assert_eq!(
+                could_not_tell,
+                !has_error && cannot_tell,
+                "exit 4 exactly when the probe could not tell and found no error\n{}",
+                self.dump()
+            );
+        }
+        for check in json["checks"].as_array().into_iter().flatten() {
+            if check["status"] == "fail" {
+                let stage = check["id"].as_str().unwrap_or("?");
+                assert!(
+                    findings.iter().any(|f| f["stage"] == stage),
+                    "stage {stage} failed without a finding of its own\n{}",
+                    self.dump()
                 );
             }
         }

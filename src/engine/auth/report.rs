@@ -25,7 +25,7 @@ pub(super) fn source(cx: &Cx, id: &Identity) -> String {
 pub(super) async fn key_findings(
     cx: &Cx,
     plan: &Plan,
-    host: &str,
+    (host, server): (&str, Server),
     ids: &IdentityPlan,
     tried: &[Tried<'_>],
     replacement: Option<&std::path::Path>,
@@ -114,6 +114,10 @@ pub(super) async fn key_findings(
         .fix(format!(
             "For this host only (SHA-1 is weak), add to ~/.ssh/config above any `Host *` block:\n\nHost {host}\n    PubkeyAcceptedAlgorithms +ssh-rsa\n\nBetter: upgrade the server's SSH software, or use an ed25519 key."
         ));
+        if server == Server::Tinyssh {
+            f.detail = "tinysshd takes only ed25519 user keys: it verifies no RSA signature at all, so ssh cannot use these RSA keys with it.".into();
+            f = f.fix("Make an ed25519 key (`ssh-keygen -t ed25519`) and put its .pub line in ~/.ssh/authorized_keys on the server (`sshdoctor onboard HOST` does both). Enabling ssh-rsa on the client would not help: tinysshd has no RSA.");
+        }
         f.severity = if ssh_would_fail {
             Severity::Error
         } else {
@@ -283,7 +287,7 @@ fn install_advice(r: &Refusal) -> String {
     match r.server {
         Server::OpenSsh => format!("Install your public key on the server ({copy}), and check the server's log (journalctl -u ssh) for \"Authentication refused: bad ownership or modes\"."),
         Server::WindowsOpenSsh => format!("Install your public key ({copy}); for an account in the Administrators group Windows OpenSSH reads C:\\ProgramData\\ssh\\administrators_authorized_keys instead of the user's file. The server's log is in the Event Viewer (OpenSSH/Operational)."),
-        Server::Dropbear => format!("Install your public key ({copy}) in ~/.ssh/authorized_keys (mode 0600, ~/.ssh 0700); for root on OpenWrt dropbear reads /etc/dropbear/authorized_keys instead. Dropbear logs to syslog (`logread` on OpenWrt); it has no sshd_config."),
+        Server::Dropbear => format!("Install your public key ({copy}) in ~/.ssh/authorized_keys (mode 0600, ~/.ssh 0700); for root on OpenWrt dropbear reads /etc/dropbear/authorized_keys instead. Dropbear logs to syslog (`logread` on OpenWrt); its settings are the flags it was started with (-s no passwords, -g no root passwords, -w no root logins)."),
         Server::Tinyssh => format!("tinysshd takes only ed25519 user keys (make one with `ssh-keygen -t ed25519`) from ~/.ssh/authorized_keys; install it there ({copy}). tinysshd has no configuration file."),
         _ => format!("Install your public key where this server ({}) reads keys — ask its administrator; {copy}.", r.server.name()),
     }
