@@ -289,6 +289,8 @@ pub(super) async fn hostkey_stage(
             f.actions.extend(remove);
             if *other_types_only {
                 f.actions.extend(trust_action(cx, kh, &name, seen));
+                // The stage fails on it, as ssh does: it is why nothing more is checked.
+                f.severity = crate::event::Severity::Error;
             }
             cx.finding(f).await;
             (false, Status::Fail, format!("host key {title}"))
