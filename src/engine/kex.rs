@@ -521,7 +521,9 @@ async fn log_probe_substitutes(cx: &Cx, ours: &ClientAlgorithms, server: &KexIni
         let Some(choice) = algorithms::negotiate(ssh, theirs) else {
             continue;
         };
-        if algorithms::russh_supported(kind).contains(&choice) {
+        let aead = algorithms::negotiate(&ours.cipher, &server.ciphers_s2c)
+            .is_some_and(|c| is_aead(&c));
+        if (kind == AlgKind::Mac && aead) || algorithms::russh_supported(kind).contains(&choice) {
             continue;
         }
         if let Some(used) = algorithms::negotiate(&probe_list(ssh, kind), theirs) {
