@@ -123,3 +123,39 @@ fn no_copy_of_a_refused_or_accepted_password_stays_in_memory() {
     );
     tmux.keys(&["q"]);
 }
+
+/// A person is not a dead connection: a password typed long after `--timeout` still logs in,
+/// and nothing in the console speaks of "report mode".
+#[test]
+fn a_password_typed_slower_than_the_timeout_still_logs_in() {
+    let Some(u) = test_user() else { return };
+    let sshd = Sshd::builder()
+        .host_keys(&[KeyKind::Ed25519])
+        .extra_config(&u.sshd_config())
+        .start();
+    let home = Home::new();
+    let kh = home.ssh_dir().join("known_hosts_slow");
+    std::fs::write(&kh, format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519))).unwrap();
+    home.write_config(&format!(
+        "Host target\n    HostName 127.0.0.1\n    Port {}\n    User {NAME}\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n    IdentityAgent none\n",
+        sshd.port(),
+        kh.display(),
+    ));
+    let command = format!(
+        "env HOME={} LANG=C.UTF-8 {BIN} -F {} --timeout 1 target; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        home.path().display(),
+        home.config_path().display()
+    );
+    let tmux = Tmux::start("slowtyping", &command);
+    let prompt = format!("{NAME}@127.0.0.1's password");
+    tmux.wait_for("the password prompt", |s| s.contains(&prompt));
+    std::thread::sleep(Duration::from_secs(3));
+    type_slowly(&tmux, &u.password);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the verdict", |s| {
+        s.contains("The login works") || s.contains("would fail")
+    });
+    assert!(screen.contains("The login works"), "{screen}");
+    assert!(!screen.contains("report mode"), "{screen}");
+    tmux.keys(&["q"]);
+}
