@@ -469,7 +469,11 @@ fn malformed_line_for_this_host_warns_but_the_good_line_is_used() {
         report.dump()
     );
     // No exit-code assertion: until auth is implemented no login completes, so every probe exits 1.
-    assert!(report.error_ids().iter().all(|id| id.starts_with("auth.")), "{}", report.dump());
+    assert!(
+        report.error_ids().iter().all(|id| id.starts_with("auth.")),
+        "{}",
+        report.dump()
+    );
 }
 
 #[test]
@@ -497,7 +501,11 @@ fn no_entry_is_unknown_with_the_fingerprint() {
     let finding = report.finding("hostkey.unknown");
     assert_eq!(finding["severity"], "warning", "{}", report.dump());
     assert_eq!(report.status("hostkey"), "warn", "{}", report.dump());
-    assert!(report.error_ids().iter().all(|id| id.starts_with("auth.")), "{}", report.dump());
+    assert!(
+        report.error_ids().iter().all(|id| id.starts_with("auth.")),
+        "{}",
+        report.dump()
+    );
     let fp = fingerprint(&sshd.host_key_path(KeyKind::Ed25519).with_extension("pub"));
     assert!(
         report
@@ -679,7 +687,11 @@ fn fix_remove_then_trust_makes_the_server_clean() {
     assert_eq!(trusted.code, Some(1), "{}", trusted.dump());
     let after = probe(&sshd, &home, &[&kh], &[]);
     assert_eq!(after.check("hostkey").0, "pass", "{}", after.dump());
-    assert!(after.error_ids().iter().all(|id| id.starts_with("auth.")), "{}", after.dump());
+    assert!(
+        after.error_ids().iter().all(|id| id.starts_with("auth.")),
+        "{}",
+        after.dump()
+    );
     assert!(
         !after
             .finding_ids()

@@ -27,8 +27,15 @@ fn sshdoctor_pid(tmux: &Tmux) -> u32 {
             continue;
         };
         // pid (comm) state ppid ...
-        let Some(after) = stat.rsplit_once(") ") else { continue };
-        let ppid: u32 = after.1.split(' ').nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        let Some(after) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let ppid: u32 = after
+            .1
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
         if ppid == shell && stat.contains("(sshdoctor)") {
             return pid;
         }
@@ -39,11 +46,14 @@ fn sshdoctor_pid(tmux: &Tmux) -> u32 {
 /// How many times `needle` occurs in the process's readable memory.
 fn copies_in_memory(pid: u32, needle: &[u8]) -> usize {
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("read maps");
-    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).expect("open /proc/PID/mem (root needed)");
+    let mut mem =
+        std::fs::File::open(format!("/proc/{pid}/mem")).expect("open /proc/PID/mem (root needed)");
     let mut found = 0;
     for line in maps.lines() {
         let mut fields = line.split_whitespace();
-        let (Some(range), Some(perms)) = (fields.next(), fields.next()) else { continue };
+        let (Some(range), Some(perms)) = (fields.next(), fields.next()) else {
+            continue;
+        };
         let path = fields.nth(3).unwrap_or("");
         if !perms.starts_with('r') || path.starts_with("[v") {
             continue;
@@ -81,7 +91,11 @@ fn no_copy_of_a_refused_or_accepted_password_stays_in_memory() {
         .start();
     let home = Home::new();
     let kh = home.ssh_dir().join("known_hosts_secrets");
-    std::fs::write(&kh, format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519))).unwrap();
+    std::fs::write(
+        &kh,
+        format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    )
+    .unwrap();
     home.write_config(&format!(
         "Host target\n    HostName 127.0.0.1\n    Port {}\n    User {NAME}\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n    IdentityAgent none\n    IdentityFile {}/.ssh/id_none\n",
         sshd.port(),
@@ -135,7 +149,11 @@ fn a_password_typed_slower_than_the_timeout_still_logs_in() {
         .start();
     let home = Home::new();
     let kh = home.ssh_dir().join("known_hosts_slow");
-    std::fs::write(&kh, format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519))).unwrap();
+    std::fs::write(
+        &kh,
+        format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    )
+    .unwrap();
     home.write_config(&format!(
         "Host target\n    HostName 127.0.0.1\n    Port {}\n    User {NAME}\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n    IdentityAgent none\n",
         sshd.port(),

@@ -91,7 +91,8 @@ impl<'a> Case<'a> {
             if let Some(status) = child.try_wait().expect("wait for ssh") {
                 if !status.success() {
                     let mut err = String::new();
-                    let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
+                    let _ =
+                        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
                     eprintln!("oracle ssh failed ({status}): {err}");
                 }
                 return status.success();
@@ -115,8 +116,17 @@ fn judge(report: &Report, took: Duration, ssh_ok: bool, first_error: Option<&str
         report.dump()
     );
     let ok = report.json()["ok"] == true;
-    assert_eq!(ok, ssh_ok, "sshdoctor's verdict (ok={ok}) against ssh's\n{}", report.dump());
-    assert!(took < QUICK, "answered in {took:?}, not well under the timeout\n{}", report.dump());
+    assert_eq!(
+        ok,
+        ssh_ok,
+        "sshdoctor's verdict (ok={ok}) against ssh's\n{}",
+        report.dump()
+    );
+    assert!(
+        took < QUICK,
+        "answered in {took:?}, not well under the timeout\n{}",
+        report.dump()
+    );
 }
 
 fn key(home: &Home, kind: KeyKind, name: &str) -> PathBuf {
@@ -139,7 +149,13 @@ fn openssh(extra: &str) -> Sshd {
 }
 
 fn openssh_case<'a>(sshd: &Sshd, home: &'a Home, keys: &[&Path]) -> Case<'a> {
-    Case::new(home, sshd.port(), &me(), &sshd.known_hosts_line(KeyKind::Ed25519), keys)
+    Case::new(
+        home,
+        sshd.port(),
+        &me(),
+        &sshd.known_hosts_line(KeyKind::Ed25519),
+        keys,
+    )
 }
 
 // --- OpenSSH policies ----------------------------------------------------------------------
@@ -152,9 +168,18 @@ fn openssh_without_public_keys_names_the_keys_never_tried() {
     sshd.authorize(&me(), &home.public_key("id_a"));
     let case = openssh_case(&sshd, &home, &[&k]);
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("auth.method_not_allowed"));
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.method_not_allowed"),
+    );
     let text = r.finding_text("auth.method_not_allowed");
-    assert!(text.contains("password") && text.contains("id_a"), "{}", r.dump());
+    assert!(
+        text.contains("password") && text.contains("id_a"),
+        "{}",
+        r.dump()
+    );
 }
 
 #[test]
@@ -169,8 +194,18 @@ fn openssh_refusing_root_after_accepting_the_key_is_login_refused() {
     sshd.authorize("root", &home.public_key("id_root"));
     let case = openssh_case(&sshd, &home, &[&k]);
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("auth.login_refused"));
-    assert!(r.finding_text("auth.login_refused").contains("PermitRootLogin"), "{}", r.dump());
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.login_refused"),
+    );
+    assert!(
+        r.finding_text("auth.login_refused")
+            .contains("PermitRootLogin"),
+        "{}",
+        r.dump()
+    );
 }
 
 #[test]
@@ -181,8 +216,18 @@ fn openssh_wanting_a_password_after_the_key_is_a_second_factor() {
     sshd.authorize(&me(), &home.public_key("id_2fa"));
     let case = openssh_case(&sshd, &home, &[&k]);
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("auth.second_factor_required"));
-    assert!(r.finding_text("auth.second_factor_required").contains("password"), "{}", r.dump());
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.second_factor_required"),
+    );
+    assert!(
+        r.finding_text("auth.second_factor_required")
+            .contains("password"),
+        "{}",
+        r.dump()
+    );
 }
 
 #[test]
@@ -196,7 +241,9 @@ fn a_key_exchange_only_ssh_speaks_is_could_not_tell() {
     assert!(case.ssh_works(&[], QUICK * 3), "ssh itself logs in");
     r.assert_exit(4);
     assert_eq!(r.first_error(), None, "{}", r.dump());
-    assert!(r.finding_text("probe.unsupported_algorithm").contains("sntrup761x25519-sha512@openssh.com"));
+    assert!(r
+        .finding_text("probe.unsupported_algorithm")
+        .contains("sntrup761x25519-sha512@openssh.com"));
     r.assert_skipped_after("kex");
     assert!(took < QUICK, "{took:?}");
 }
@@ -211,7 +258,9 @@ fn a_mac_only_ssh_speaks_is_could_not_tell() {
     let (r, took) = case.diagnose(TIMEOUT, &[]);
     assert!(case.ssh_works(&[], QUICK * 3), "ssh itself logs in");
     r.assert_exit(4);
-    assert!(r.finding_text("probe.unsupported_algorithm").contains("umac-128-etm@openssh.com"));
+    assert!(r
+        .finding_text("probe.unsupported_algorithm")
+        .contains("umac-128-etm@openssh.com"));
     assert!(took < QUICK, "{took:?}");
 }
 
@@ -224,7 +273,11 @@ fn another_shared_key_exchange_is_used_when_ssh_s_choice_is_unspeakable() {
     let case = openssh_case(&sshd, &home, &[&k]);
     let (r, took) = case.diagnose(TIMEOUT, &[]);
     judge(&r, took, case.ssh_works(&[], QUICK * 3), None);
-    assert!(r.log_text().contains("the probe uses curve25519-sha256"), "{}", r.dump());
+    assert!(
+        r.log_text().contains("the probe uses curve25519-sha256"),
+        "{}",
+        r.dump()
+    );
 }
 
 #[test]
@@ -234,8 +287,16 @@ fn the_legacy_kex_fix_names_the_strongest_the_server_offers() {
     let k = key(&home, KeyKind::Ed25519, "id_legacy");
     let case = openssh_case(&sshd, &home, &[&k]);
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("kex.no_common_kex"));
-    let fix = r.finding("kex.no_common_kex")["fix"].as_str().unwrap_or_default().to_string();
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("kex.no_common_kex"),
+    );
+    let fix = r.finding("kex.no_common_kex")["fix"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(fix.contains("+diffie-hellman-group14-sha1"), "{fix}");
     assert!(!fix.contains("group1-sha1"), "{fix}");
 }
@@ -250,7 +311,10 @@ fn openssh_without_sftp_is_answered_at_once() {
     let (r, took) = case.diagnose(TIMEOUT, &[]);
     judge(&r, took, case.ssh_works(&[], QUICK * 3), None);
     r.finding("session.no_sftp");
-    assert_eq!(fact(&r, "server_implementation").as_deref(), Some("OpenSSH"));
+    assert_eq!(
+        fact(&r, "server_implementation").as_deref(),
+        Some("OpenSSH")
+    );
 }
 
 // --- dropbear --------------------------------------------------------------------------------
@@ -258,41 +322,87 @@ fn openssh_without_sftp_is_answered_at_once() {
 #[test]
 fn dropbear_healthy_login_is_identified() {
     let Some(u) = user::test_user() else { return };
-    let Some(server) = dropbear::start(&[]) else { return };
+    let Some(server) = dropbear::start(&[]) else {
+        return;
+    };
     let home = Home::new();
     let k = key(&home, KeyKind::Ed25519, "id_db");
     u.authorize(&home.public_key("id_db"));
-    let case = Case::new(&home, server.port, user::NAME, &server.known_hosts_line(), &[&k]);
+    let case = Case::new(
+        &home,
+        server.port,
+        user::NAME,
+        &server.known_hosts_line(),
+        &[&k],
+    );
     let (r, took) = case.diagnose(TIMEOUT, &[]);
     judge(&r, took, case.ssh_works(&[], QUICK * 3), None);
-    assert_eq!(fact(&r, "server_implementation").as_deref(), Some("Dropbear"), "{}", r.dump());
+    assert_eq!(
+        fact(&r, "server_implementation").as_deref(),
+        Some("Dropbear"),
+        "{}",
+        r.dump()
+    );
 }
 
 #[test]
 fn dropbear_two_factor_wants_the_password_after_the_key() {
     let Some(u) = user::test_user() else { return };
-    let Some(server) = dropbear::start(&["-t"]) else { return };
+    let Some(server) = dropbear::start(&["-t"]) else {
+        return;
+    };
     let home = Home::new();
     let k = key(&home, KeyKind::Ed25519, "id_db2");
     u.authorize(&home.public_key("id_db2"));
-    let case = Case::new(&home, server.port, user::NAME, &server.known_hosts_line(), &[&k]);
+    let case = Case::new(
+        &home,
+        server.port,
+        user::NAME,
+        &server.known_hosts_line(),
+        &[&k],
+    );
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("auth.second_factor_required"));
-    assert!(r.finding_text("auth.second_factor_required").contains("-t"), "{}", r.dump());
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.second_factor_required"),
+    );
+    assert!(
+        r.finding_text("auth.second_factor_required").contains("-t"),
+        "{}",
+        r.dump()
+    );
 }
 
 #[test]
 fn dropbear_refusing_a_key_gets_dropbear_s_remedy() {
     let Some(_u) = user::test_user() else { return };
-    let Some(server) = dropbear::start(&["-s"]) else { return };
+    let Some(server) = dropbear::start(&["-s"]) else {
+        return;
+    };
     let home = Home::new();
     let k = key(&home, KeyKind::Ed25519, "id_db3");
-    let case = Case::new(&home, server.port, user::NAME, &server.known_hosts_line(), &[&k]);
+    let case = Case::new(
+        &home,
+        server.port,
+        user::NAME,
+        &server.known_hosts_line(),
+        &[&k],
+    );
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("auth.no_accepted_key"));
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.no_accepted_key"),
+    );
     let text = r.finding_text("auth.no_accepted_key");
     assert!(text.contains("/etc/dropbear/authorized_keys"), "{text}");
-    assert!(!text.contains("journalctl") && !text.contains("sshd_config"), "{text}");
+    assert!(
+        !text.contains("journalctl") && !text.contains("sshd_config"),
+        "{text}"
+    );
 }
 
 // --- tinysshd --------------------------------------------------------------------------------
@@ -300,29 +410,58 @@ fn dropbear_refusing_a_key_gets_dropbear_s_remedy() {
 #[test]
 fn tinysshd_goes_on_past_a_refused_signature_like_ssh() {
     let Some(u) = user::test_user() else { return };
-    let Some(server) = tinysshd::start() else { return };
+    let Some(server) = tinysshd::start() else {
+        return;
+    };
     let home = Home::new();
     let stranger = key(&home, KeyKind::Ed25519, "id_stranger");
     let good = key(&home, KeyKind::Ed25519, "id_good");
     u.authorize(&home.public_key("id_good"));
-    let case = Case::new(&home, server.port, user::NAME, &server.known_hosts_line(), &[&stranger, &good]);
+    let case = Case::new(
+        &home,
+        server.port,
+        user::NAME,
+        &server.known_hosts_line(),
+        &[&stranger, &good],
+    );
     let (r, took) = case.diagnose(TIMEOUT, &[]);
     judge(&r, took, case.ssh_works(&[], QUICK * 3), None);
-    assert_eq!(fact(&r, "server_implementation").as_deref(), Some("tinysshd"));
-    assert_eq!(fact(&r, "accepts_any_key_query").as_deref(), Some("yes"), "{}", r.dump());
+    assert_eq!(
+        fact(&r, "server_implementation").as_deref(),
+        Some("tinysshd")
+    );
+    assert_eq!(
+        fact(&r, "accepts_any_key_query").as_deref(),
+        Some("yes"),
+        "{}",
+        r.dump()
+    );
     assert!(r.check("auth").1.contains("id_good"), "{}", r.dump());
 }
 
 #[test]
 fn tinysshd_with_an_rsa_key_is_told_to_use_ed25519() {
     let Some(u) = user::test_user() else { return };
-    let Some(server) = tinysshd::start() else { return };
+    let Some(server) = tinysshd::start() else {
+        return;
+    };
     let home = Home::new();
     let rsa = key(&home, KeyKind::Rsa, "id_rsa_tiny");
     u.authorize(&home.public_key("id_rsa_tiny"));
-    let case = Case::new(&home, server.port, user::NAME, &server.known_hosts_line(), &[&rsa]);
+    let case = Case::new(
+        &home,
+        server.port,
+        user::NAME,
+        &server.known_hosts_line(),
+        &[&rsa],
+    );
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("auth.no_mutual_signature"));
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.no_mutual_signature"),
+    );
     let text = r.finding_text("auth.no_mutual_signature");
     assert!(text.contains("ed25519"), "{text}");
     assert!(!text.contains("PubkeyAcceptedAlgorithms"), "{text}");
@@ -331,21 +470,45 @@ fn tinysshd_with_an_rsa_key_is_told_to_use_ed25519() {
 #[test]
 fn tinysshd_saying_yes_to_a_stranger_is_no_accepted_key() {
     let Some(_u) = user::test_user() else { return };
-    let Some(server) = tinysshd::start() else { return };
+    let Some(server) = tinysshd::start() else {
+        return;
+    };
     let home = Home::new();
     let stranger = key(&home, KeyKind::Ed25519, "id_only_stranger");
-    let case = Case::new(&home, server.port, user::NAME, &server.known_hosts_line(), &[&stranger]);
+    let case = Case::new(
+        &home,
+        server.port,
+        user::NAME,
+        &server.known_hosts_line(),
+        &[&stranger],
+    );
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("auth.no_accepted_key"));
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.no_accepted_key"),
+    );
 }
 
 // --- the Python server -------------------------------------------------------------------
 
 /// A Python server taking `authorized` keys, with `flags`; the case for it.
-fn py<'a>(home: &'a Home, keys: &[&Path], authorized: &[&str], flags: &[&str]) -> Option<(Running, Case<'a>)> {
+fn py<'a>(
+    home: &'a Home,
+    keys: &[&Path],
+    authorized: &[&str],
+    flags: &[&str],
+) -> Option<(Running, Case<'a>)> {
     let lines: Vec<String> = authorized.iter().map(|n| home.public_key(n)).collect();
     let server = pyserver::start(&lines, flags)?;
-    let case = Case::new(home, server.port, "tester", &server.known_hosts_line(), keys);
+    let case = Case::new(
+        home,
+        server.port,
+        "tester",
+        &server.known_hosts_line(),
+        keys,
+    );
     Some((server, case))
 }
 
@@ -353,17 +516,29 @@ fn py<'a>(home: &'a Home, keys: &[&Path], authorized: &[&str], flags: &[&str]) -
 fn python_server_refusing_exec_is_answered_at_once() {
     let home = Home::new();
     let k = key(&home, KeyKind::Ed25519, "id_py1");
-    let Some((_s, case)) = py(&home, &[&k], &["id_py1"], &["--refuse-exec"]) else { return };
+    let Some((_s, case)) = py(&home, &[&k], &["id_py1"], &["--refuse-exec"]) else {
+        return;
+    };
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("session.no_shell"));
-    assert_eq!(fact(&r, "server_implementation").as_deref(), Some("paramiko"));
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("session.no_shell"),
+    );
+    assert_eq!(
+        fact(&r, "server_implementation").as_deref(),
+        Some("paramiko")
+    );
 }
 
 #[test]
 fn python_server_refusing_sftp_is_answered_at_once() {
     let home = Home::new();
     let k = key(&home, KeyKind::Ed25519, "id_py2");
-    let Some((_s, case)) = py(&home, &[&k], &["id_py2"], &["--refuse-sftp"]) else { return };
+    let Some((_s, case)) = py(&home, &[&k], &["id_py2"], &["--refuse-sftp"]) else {
+        return;
+    };
     let (r, took) = case.diagnose(TIMEOUT, &[]);
     judge(&r, took, case.ssh_works(&[], QUICK * 3), None);
     r.finding("session.no_sftp");
@@ -373,21 +548,33 @@ fn python_server_refusing_sftp_is_answered_at_once() {
 fn an_accepted_sftp_request_without_an_sftp_server_is_no_sftp() {
     let home = Home::new();
     let k = key(&home, KeyKind::Ed25519, "id_py3");
-    let Some((_s, case)) = py(&home, &[&k], &["id_py3"], &["--sftp-dead"]) else { return };
+    let Some((_s, case)) = py(&home, &[&k], &["id_py3"], &["--sftp-dead"]) else {
+        return;
+    };
     let (r, took) = case.diagnose(TIMEOUT, &[]);
     judge(&r, took, case.ssh_works(&[], QUICK * 3), None);
-    assert!(r.finding_text("session.no_sftp").contains("accepts the sftp subsystem"), "{}", r.dump());
+    assert!(
+        r.finding_text("session.no_sftp")
+            .contains("accepts the sftp subsystem"),
+        "{}",
+        r.dump()
+    );
 }
 
 #[test]
 fn a_server_that_never_answers_channel_open_but_sends_ignore_is_bounded() {
     let home = Home::new();
     let k = key(&home, KeyKind::Ed25519, "id_py4");
-    let Some((_s, case)) = py(&home, &[&k], &["id_py4"], &["--silent-channels"]) else { return };
+    let Some((_s, case)) = py(&home, &[&k], &["id_py4"], &["--silent-channels"]) else {
+        return;
+    };
     let started = Instant::now();
     let (r, _) = case.diagnose("1", &[]);
     let took = started.elapsed();
-    assert!(!case.ssh_works(&[], Duration::from_secs(3)), "ssh hangs (killed) too");
+    assert!(
+        !case.ssh_works(&[], Duration::from_secs(3)),
+        "ssh hangs (killed) too"
+    );
     r.assert_first_error("session.no_answer");
     // The per-step deadline (1 s), not a hang: well under the session stage's budget.
     assert!(took < Duration::from_secs(4), "took {took:?}\n{}", r.dump());
@@ -399,9 +586,16 @@ fn python_server_hanging_up_after_two_failures_is_too_many() {
     let a = key(&home, KeyKind::Ed25519, "id_py5a");
     let b = key(&home, KeyKind::Ed25519, "id_py5b");
     let c = key(&home, KeyKind::Ed25519, "id_py5c");
-    let Some((_s, case)) = py(&home, &[&a, &b, &c], &["id_py5c"], &["--max-failures", "2"]) else { return };
+    let Some((_s, case)) = py(&home, &[&a, &b, &c], &["id_py5c"], &["--max-failures", "2"]) else {
+        return;
+    };
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("auth.too_many_failures"));
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.too_many_failures"),
+    );
 }
 
 #[test]
@@ -409,7 +603,9 @@ fn python_server_saying_yes_to_every_query_logs_in_with_the_right_key() {
     let home = Home::new();
     let a = key(&home, KeyKind::Ed25519, "id_py6a");
     let b = key(&home, KeyKind::Ed25519, "id_py6b");
-    let Some((_s, case)) = py(&home, &[&a, &b], &["id_py6b"], &["--accept-any-query"]) else { return };
+    let Some((_s, case)) = py(&home, &[&a, &b], &["id_py6b"], &["--accept-any-query"]) else {
+        return;
+    };
     let (r, took) = case.diagnose(TIMEOUT, &[]);
     judge(&r, took, case.ssh_works(&[], QUICK * 3), None);
     assert!(r.check("auth").1.contains("id_py6b"), "{}", r.dump());
@@ -419,17 +615,45 @@ fn python_server_saying_yes_to_every_query_logs_in_with_the_right_key() {
 fn python_server_wanting_a_password_after_the_key() {
     let home = Home::new();
     let k = key(&home, KeyKind::Ed25519, "id_py7");
-    let Some((_s, case)) = py(&home, &[&k], &["id_py7"], &["--partial", "--password", "pw"]) else { return };
+    let Some((_s, case)) = py(
+        &home,
+        &[&k],
+        &["id_py7"],
+        &["--partial", "--password", "pw"],
+    ) else {
+        return;
+    };
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("auth.second_factor_required"));
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.second_factor_required"),
+    );
 }
 
 #[test]
 fn python_server_taking_only_passwords_names_the_unused_keys() {
     let home = Home::new();
     let k = key(&home, KeyKind::Ed25519, "id_py8");
-    let Some((_s, case)) = py(&home, &[&k], &["id_py8"], &["--methods", "password", "--password", "pw"]) else { return };
+    let Some((_s, case)) = py(
+        &home,
+        &[&k],
+        &["id_py8"],
+        &["--methods", "password", "--password", "pw"],
+    ) else {
+        return;
+    };
     let (r, took) = case.diagnose(TIMEOUT, &[]);
-    judge(&r, took, case.ssh_works(&[], QUICK * 3), Some("auth.method_not_allowed"));
-    assert!(r.finding_text("auth.method_not_allowed").contains("id_py8"), "{}", r.dump());
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.method_not_allowed"),
+    );
+    assert!(
+        r.finding_text("auth.method_not_allowed").contains("id_py8"),
+        "{}",
+        r.dump()
+    );
 }

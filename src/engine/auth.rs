@@ -19,8 +19,8 @@ mod console;
 mod probe;
 mod report;
 
-pub(crate) use probe::{sign_in, Conn, Signed};
 use probe::{agent_path, other_local_keys, Prober, NO_MUTUAL_SIGNATURE};
+pub(crate) use probe::{sign_in, Conn, Signed};
 use report::{identities_only_action, key_findings, no_login_findings, too_many_finding};
 
 /// The server's answer to one key.
@@ -251,11 +251,9 @@ pub(super) async fn auth_stage(
         logged_in,
         partial,
     } = found;
-    let chosen = logged_in.or(partial.as_ref().map(|(p, _)| *p)).or_else(|| {
-        tried
-            .iter()
-            .position(|tr| tr.answer == Answer::Accepted)
-    });
+    let chosen = logged_in
+        .or(partial.as_ref().map(|(p, _)| *p))
+        .or_else(|| tried.iter().position(|tr| tr.answer == Answer::Accepted));
     let attempts_before = |pos: usize| tried[..pos].iter().filter(|tr| tr.answer.counts()).count();
     let password_login = secret_login == Some(SecretLogin::Password);
     let ssh_would_fail = match (chosen, limit) {
@@ -481,7 +479,8 @@ async fn ask_secrets<'a>(
     if let Some(pos) = encrypted {
         let tr = &found.tried[pos];
         for _ in 0..3 {
-            let Some(pass) = console::ask(asking.asker, format!("Passphrase for {}", tr.id.label())).await
+            let Some(pass) =
+                console::ask(asking.asker, format!("Passphrase for {}", tr.id.label())).await
             else {
                 break;
             };

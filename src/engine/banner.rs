@@ -25,7 +25,7 @@ pub enum Peer {
     Vnc,
     /// An SSH identification with a version other than 2.0 / 1.99 / 1.x.
     UnknownSshVersion,
-    /// An SSH identification line with a NUL byte in it, which OpenSSH rejects.
+    /// An identification (or pre-banner) line with a NUL byte in it, which OpenSSH rejects.
     InvalidIdent,
     /// Binary data that is not text.
     Binary,
@@ -46,7 +46,9 @@ impl Peer {
             Peer::Mail(kind) => kind,
             Peer::Vnc => "a VNC server",
             Peer::UnknownSshVersion => "an SSH server with an unknown protocol version",
-            Peer::InvalidIdent => "an SSH server whose identification line holds a NUL byte, which ssh rejects",
+            Peer::InvalidIdent => {
+                "a server whose identification lines hold a NUL byte, which ssh rejects"
+            }
             Peer::Binary => "a service sending binary data",
             Peer::Flood => "a service that sent a long stream of data with no SSH identification",
             Peer::Other => "a service that is not SSH",
@@ -172,15 +174,16 @@ fn closed(reset: bool, buf: &[u8], pre_lines: Vec<String>) -> BannerOutcome {
 
 /// Decide on one complete line: an identification, another protocol, or a pre-banner line (None).
 fn judge_line(line: &[u8], after: &[u8], pre_lines: &[String]) -> Option<BannerOutcome> {
+    // OpenSSH refuses any identification or pre-banner line holding a NUL byte ("banner line
+    // contains invalid characters").
+    if line.contains(&0) {
+        return Some(BannerOutcome::NotSsh {
+            peer: Peer::InvalidIdent,
+            sample: sanitize(line),
+        });
+    }
     if line.starts_with(b"SSH-") {
         let ident = sanitize(line);
-        // OpenSSH refuses an identification with a NUL byte in it (sshbuf_dup_string).
-        if line.contains(&0) {
-            return Some(BannerOutcome::NotSsh {
-                peer: Peer::InvalidIdent,
-                sample: ident,
-            });
-        }
         if line.starts_with(b"SSH-2.0-") || line.starts_with(b"SSH-1.99-") {
             return Some(BannerOutcome::Ssh {
                 ident,
@@ -356,7 +359,11 @@ impl Server {
             Server::RouterOs
         } else if lower == "go" || starts("go_") {
             Server::Go
-        } else if starts("apache-sshd") || starts("sshd-core") || starts("sshd-unknown") || starts("mina") {
+        } else if starts("apache-sshd")
+            || starts("sshd-core")
+            || starts("sshd-unknown")
+            || starts("mina")
+        {
             Server::MinaSshd
         } else {
             Server::Other
@@ -486,10 +493,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // A NUL in a line before the identification is only logged by ssh.
+        // In a line before the identification too.
         assert!(matches!(
             feed(b"hi\x00\r\nSSH-2.0-OpenSSH_9.2\r\n", false).await,
-            BannerOutcome::Ssh { .. }
+            BannerOutcome::NotSsh {
+                peer: Peer::InvalidIdent,
+                ..
+            }
         ));
     }
 

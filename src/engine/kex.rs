@@ -361,7 +361,10 @@ pub(super) async fn kex_stage(
                 None,
                 StageEnd::new(
                     Status::Warn,
-                    format!("ssh would use {}; sshdoctor cannot speak it", gap.ssh_choice),
+                    format!(
+                        "ssh would use {}; sshdoctor cannot speak it",
+                        gap.ssh_choice
+                    ),
                 ),
             );
         }
@@ -464,7 +467,12 @@ fn probe_gap(ours: &ClientAlgorithms, server: &KexInit) -> Option<Gap> {
     let server_kex = algorithms::without_markers(&server.kex);
     let checks: [(&'static str, AlgKind, &[String], &[String]); 3] = [
         ("key exchange method", AlgKind::Kex, &ours.kex, &server_kex),
-        ("host key type", AlgKind::HostKey, &ours.host_key, &server.host_key),
+        (
+            "host key type",
+            AlgKind::HostKey,
+            &ours.host_key,
+            &server.host_key,
+        ),
         ("cipher", AlgKind::Cipher, &ours.cipher, &server.ciphers_s2c),
     ];
     for (what, kind, ssh, theirs) in checks {
@@ -477,14 +485,21 @@ fn probe_gap(ours: &ClientAlgorithms, server: &KexInit) -> Option<Gap> {
         (&server.ciphers_c2s, &server.macs_c2s),
         (&server.ciphers_s2c, &server.macs_s2c),
     ] {
-        let probe_cipher = algorithms::negotiate(&algorithms::russh_supported(AlgKind::Cipher), ciphers)?;
+        let probe_cipher =
+            algorithms::negotiate(&algorithms::russh_supported(AlgKind::Cipher), ciphers)?;
         if !can(AlgKind::Cipher, ciphers) {
             let ssh_choice = algorithms::negotiate(&ours.cipher, ciphers)?;
-            return Some(Gap { what: "cipher", ssh_choice });
+            return Some(Gap {
+                what: "cipher",
+                ssh_choice,
+            });
         }
         if !is_aead(&probe_cipher) && !can(AlgKind::Mac, macs) {
             let ssh_choice = algorithms::negotiate(&ours.mac, macs)?;
-            return Some(Gap { what: "MAC", ssh_choice });
+            return Some(Gap {
+                what: "MAC",
+                ssh_choice,
+            });
         }
     }
     None
@@ -521,8 +536,8 @@ async fn log_probe_substitutes(cx: &Cx, ours: &ClientAlgorithms, server: &KexIni
         let Some(choice) = algorithms::negotiate(ssh, theirs) else {
             continue;
         };
-        let aead = algorithms::negotiate(&ours.cipher, &server.ciphers_s2c)
-            .is_some_and(|c| is_aead(&c));
+        let aead =
+            algorithms::negotiate(&ours.cipher, &server.ciphers_s2c).is_some_and(|c| is_aead(&c));
         if (kind == AlgKind::Mac && aead) || algorithms::russh_supported(kind).contains(&choice) {
             continue;
         }
@@ -710,7 +725,10 @@ fn legacy_rank(kind: AlgKind, alg: &str) -> usize {
             "hmac-md5-96",
         ],
     };
-    ranked.iter().position(|r| *r == alg).unwrap_or(ranked.len())
+    ranked
+        .iter()
+        .position(|r| *r == alg)
+        .unwrap_or(ranked.len())
 }
 
 fn kind_index(kind: AlgKind) -> usize {
@@ -815,7 +833,9 @@ mod tests {
             .min_by_key(|(i, a)| (legacy_rank(AlgKind::Kex, a), *i))
             .map(|(_, a)| *a);
         assert_eq!(best, Some("diffie-hellman-group14-sha1"));
-        assert!(legacy_rank(AlgKind::Cipher, "aes128-cbc") < legacy_rank(AlgKind::Cipher, "3des-cbc"));
+        assert!(
+            legacy_rank(AlgKind::Cipher, "aes128-cbc") < legacy_rank(AlgKind::Cipher, "3des-cbc")
+        );
         assert!(legacy_rank(AlgKind::Mac, "hmac-sha1") < legacy_rank(AlgKind::Mac, "hmac-md5"));
     }
 }

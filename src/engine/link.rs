@@ -86,7 +86,8 @@ pub(crate) struct Relogin {
 impl Relogin {
     /// A fresh connection, logged in like the first one.
     pub async fn connect(&self, timeout: Duration) -> Result<ProbeHandle, String> {
-        let (handle, cell) = reconnect(&self.target, self.addr, self.policy.clone(), timeout).await?;
+        let (handle, cell) =
+            reconnect(&self.target, self.addr, self.policy.clone(), timeout).await?;
         let mut conn = super::auth::Conn { handle, cell };
         let user = self.target.user.clone();
         let _ = tokio::time::timeout(timeout, conn.handle.authenticate_none(user.clone())).await;

@@ -7,7 +7,6 @@
 use super::kex::ProbeHandle;
 use super::link::{Link, Opener};
 use super::session::{request_answer, run_command};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use super::{Cx, Plan, StageEnd, Target};
 use crate::event::{ActionOffer, Finding, Level, Severity, Stage, Status};
 use crate::findings::finding;
@@ -22,6 +21,7 @@ use russh::keys::ssh_key::public::KeyData;
 use russh_sftp::client::error::Error as SftpError;
 use russh_sftp::client::SftpSession;
 use russh_sftp::protocol::{FileAttributes, OpenFlags, StatusCode};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 

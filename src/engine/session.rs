@@ -96,7 +96,9 @@ pub(crate) async fn request_answer(channel: &mut Channel<Msg>) -> Result<bool, S
         match msg {
             ChannelMsg::Success => return Ok(true),
             ChannelMsg::Failure => return Ok(false),
-            ChannelMsg::Close | ChannelMsg::Eof => return Err("the server closed the channel".into()),
+            ChannelMsg::Close | ChannelMsg::Eof => {
+                return Err("the server closed the channel".into())
+            }
             _ => {}
         }
     }
@@ -115,7 +117,10 @@ async fn version_answer(channel: &mut Channel<Msg>) -> Result<(), String> {
                     return if got[4] == 2 {
                         Ok(())
                     } else {
-                        Err(format!("the server answered SSH_FXP_INIT with packet type {}", got[4]))
+                        Err(format!(
+                            "the server answered SSH_FXP_INIT with packet type {}",
+                            got[4]
+                        ))
                     };
                 }
             }

@@ -104,12 +104,7 @@ pub fn installed(path: &str) -> bool {
 }
 
 /// Spawn `command` (stderr to `log`) and wait for it on `port`.
-pub fn spawn(
-    what: &str,
-    mut command: Command,
-    port: u16,
-    dir: TempDir,
-) -> Option<Running> {
+pub fn spawn(what: &str, mut command: Command, port: u16, dir: TempDir) -> Option<Running> {
     let log_path = dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).expect("create server log");
     let mut child = match command

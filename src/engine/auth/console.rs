@@ -39,14 +39,11 @@ pub(super) async fn ask(
 impl Asking<'_> {
     /// A fresh connection, at the "none" request (the last one carried a refused secret).
     async fn fresh(&self, conn: &mut Conn) -> Result<(), String> {
-        let old = std::mem::replace(
-            conn,
-            {
-                let (handle, cell) =
-                    reconnect(self.t, self.addr, self.policy.clone(), self.timeout).await?;
-                Conn { handle, cell }
-            },
-        );
+        let old = std::mem::replace(conn, {
+            let (handle, cell) =
+                reconnect(self.t, self.addr, self.policy.clone(), self.timeout).await?;
+            Conn { handle, cell }
+        });
         let _ = tokio::time::timeout(
             Duration::from_secs(1),
             old.handle
@@ -68,16 +65,17 @@ impl Asking<'_> {
         for attempt in 0..prompts {
             if attempt > 0 {
                 if let Err(e) = self.fresh(conn).await {
-                    cx.log(Stage::Auth, Level::Info, format!("reconnecting failed: {e}"))
-                        .await;
+                    cx.log(
+                        Stage::Auth,
+                        Level::Info,
+                        format!("reconnecting failed: {e}"),
+                    )
+                    .await;
                     return false;
                 }
             }
-            let Some(password) = ask(
-                self.asker,
-                format!("{user}@{}'s password", self.t.hostname),
-            )
-            .await
+            let Some(password) =
+                ask(self.asker, format!("{user}@{}'s password", self.t.hostname)).await
             else {
                 return false;
             };
@@ -85,8 +83,12 @@ impl Asking<'_> {
             // on a fresh connection rather than fail.
             if conn.handle.is_closed() {
                 if let Err(e) = self.fresh(conn).await {
-                    cx.log(Stage::Auth, Level::Info, format!("reconnecting failed: {e}"))
-                        .await;
+                    cx.log(
+                        Stage::Auth,
+                        Level::Info,
+                        format!("reconnecting failed: {e}"),
+                    )
+                    .await;
                     return false;
                 }
             }

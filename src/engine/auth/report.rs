@@ -217,7 +217,11 @@ fn identity_file_for(id: &Identity) -> (String, Option<String>) {
         .as_ref()
         .and_then(|k| k.to_openssh().ok())
         .unwrap_or_default();
-    let line = line.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let line = line
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
     let file = "~/.ssh/agent_key.pub".to_string();
     let export = format!(
         "printf '%s\\n' {} > ~/.ssh/agent_key.pub",
@@ -327,7 +331,11 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
             s if s.has_sshd_config() => ("sshd_config's AuthenticationMethods wants a second method after the key", "Type the second factor when ssh asks for it (in the console sshdoctor asks too, for a host whose key is known); or, on the server, relax AuthenticationMethods in sshd_config."),
             _ => ("the server wants a second method after the key", "Type the second factor when ssh asks for it."),
         };
-        let tried_word = if r.console { "it was not given" } else { "sshdoctor sends no password in a report, so it was not tried" };
+        let tried_word = if r.console {
+            "it was not given"
+        } else {
+            "sshdoctor sends no password in a report, so it was not tried"
+        };
         cx.finding(
             finding(
                 "auth.second_factor_required",
@@ -402,7 +410,9 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
             o => format!("User {} comes from {}", t.user, cx.origin(o)),
         };
         let tiny_hint = if r.server == Server::Tinyssh
-            && offered.iter().all(|tr| tr.id.algorithm().as_deref() != Some("ssh-ed25519"))
+            && offered
+                .iter()
+                .all(|tr| tr.id.algorithm().as_deref() != Some("ssh-ed25519"))
         {
             " tinysshd takes only ed25519 user keys, and none of yours is one."
         } else {
@@ -455,7 +465,12 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
         f.severity = Severity::Error;
         f.actions.push(onboard_offer(t));
         cx.finding(f).await;
-        cx.log(Stage::Auth, Level::Info, format!("Only password or keyboard-interactive login is left; {mode}")).await;
+        cx.log(
+            Stage::Auth,
+            Level::Info,
+            format!("Only password or keyboard-interactive login is left; {mode}"),
+        )
+        .await;
         return "password login possible (not tried)".into();
     }
     let why = if methods.is_empty() {
@@ -471,7 +486,10 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
         } else {
             String::new()
         };
-        format!("the server does not take public keys: it allows only {}{never}{pw}", methods_text(methods))
+        format!(
+            "the server does not take public keys: it allows only {}{never}{pw}",
+            methods_text(methods)
+        )
     } else if !r.pubkey_on {
         "PubkeyAuthentication is off in your configuration".to_string()
     } else if r.ids.offered.is_empty() {
@@ -480,7 +498,12 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
         "no key could be offered".to_string()
     };
     if interactive && !batch {
-        cx.log(Stage::Auth, Level::Info, format!("Only password or keyboard-interactive login is left; {mode}")).await;
+        cx.log(
+            Stage::Auth,
+            Level::Info,
+            format!("Only password or keyboard-interactive login is left; {mode}"),
+        )
+        .await;
     }
     let mut f = finding(
         "auth.method_not_allowed",
@@ -506,7 +529,6 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
     cx.finding(f).await;
     "no usable authentication method".into()
 }
-
 
 /// The guided first login, offered where a key needs making or installing (the console leaves
 /// for it; a report shows the command).
