@@ -657,3 +657,70 @@ fn python_server_taking_only_passwords_names_the_unused_keys() {
         r.dump()
     );
 }
+
+// --- remedies that work as printed ------------------------------------------------------------
+
+#[test]
+fn the_too_many_keys_fix_for_an_agent_only_key_works_as_printed() {
+    let sshd = openssh("MaxAuthTries 3\n");
+    let home = Home::new();
+    let agent = common::agent::Agent::start();
+    for i in 1..=4 {
+        let path = home.generate_key(KeyKind::Ed25519, &format!("ag{i}"));
+        agent.add(&path);
+        if i == 4 {
+            sshd.authorize(&me(), &home.public_key("ag4"));
+        }
+        // The key lives in the agent only.
+        std::fs::remove_file(&path).unwrap();
+        std::fs::remove_file(path.with_extension("pub")).unwrap();
+    }
+    let kh = home.write_file(
+        ".ssh/known_hosts",
+        &format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    );
+    let agent_opt = format!("IdentityAgent={}", agent.socket().display());
+    let r = sshdoctor()
+        .home(&home)
+        .args(&[
+            "-p",
+            &sshd.port().to_string(),
+            "-o",
+            &format!("UserKnownHostsFile={}", kh.display()),
+            "-o",
+            &agent_opt,
+            &format!("{}@127.0.0.1", me()),
+        ])
+        .run_report();
+    r.assert_first_error("auth.too_many_failures");
+    let fix = r.finding("auth.too_many_failures")["fix"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!fix.contains("-i agent:"), "{fix}");
+    // Run the printed export, then the printed one-liner's options against the server.
+    let export = fix
+        .lines()
+        .find(|l| l.starts_with("printf "))
+        .unwrap_or_else(|| panic!("no export command in {fix}"));
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(export)
+        .env("HOME", home.path())
+        .status()
+        .expect("run the export");
+    assert!(status.success(), "{export}");
+    let works = home
+        .ssh_command()
+        .args(["-p", &sshd.port().to_string(), "-o", &agent_opt, "-i"])
+        .arg(home.ssh_dir().join("agent_key.pub"))
+        .arg(format!("{}@127.0.0.1", me()))
+        .arg("true")
+        .status()
+        .expect("run ssh")
+        .success();
+    assert!(
+        works,
+        "ssh -o IdentitiesOnly=yes -i ~/.ssh/agent_key.pub logs in\n{fix}"
+    );
+}
