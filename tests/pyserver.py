@@ -14,6 +14,7 @@ serves connections until killed, and takes:
   --max-failures N       disconnect ("Too many authentication failures") at the N-th failure
   --accept-any-query     answer "yes" to every unsigned key query (as tinysshd does)
   --partial              an authorized key is a partial success; a password is still needed
+  --hang-up              close the connection at the first key query, without a word
 """
 
 import argparse
@@ -45,6 +46,7 @@ def parse_args():
     p.add_argument("--max-failures", type=int, default=0)
     p.add_argument("--accept-any-query", action="store_true")
     p.add_argument("--partial", action="store_true")
+    p.add_argument("--hang-up", action="store_true")
     return p.parse_args()
 
 
@@ -99,6 +101,10 @@ class Server(paramiko.ServerInterface):
         return AUTH_FAILED
 
     def check_auth_publickey(self, username, key):
+        if ARGS.hang_up:
+            threading.Timer(0.01, self.transport.close).start()
+            threading.Event().wait(1)
+            return AUTH_FAILED
         blob = key.get_base64()
         known = blob in authorized_blobs()
         if blob not in self.queried:

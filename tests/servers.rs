@@ -633,6 +633,22 @@ fn python_server_wanting_a_password_after_the_key() {
 }
 
 #[test]
+fn python_server_hanging_up_during_authentication_is_disconnected() {
+    let home = Home::new();
+    let k = key(&home, KeyKind::Ed25519, "id_py9");
+    let Some((_s, case)) = py(&home, &[&k], &["id_py9"], &["--hang-up"]) else {
+        return;
+    };
+    let (r, took) = case.diagnose(TIMEOUT, &[]);
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("auth.disconnected"),
+    );
+}
+
+#[test]
 fn python_server_taking_only_passwords_names_the_unused_keys() {
     let home = Home::new();
     let k = key(&home, KeyKind::Ed25519, "id_py8");

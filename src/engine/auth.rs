@@ -625,6 +625,15 @@ async fn fail_connection(cx: &Cx, conn: &Conn, why: &str) -> StageEnd {
         format!("authentication stopped: {text}"),
     )
     .await;
+    cx.finding(
+        crate::findings::finding(
+            "auth.disconnected",
+            Stage::Auth,
+            format!("The server ended the connection (or stopped answering) during authentication: {text}. ssh fails the same way (\"Connection closed by ... [preauth]\" on the server)."),
+        )
+        .evidence(text.clone()),
+    )
+    .await;
     StageEnd::new(Status::Fail, format!("connection lost: {text}"))
 }
 
