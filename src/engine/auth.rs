@@ -5,19 +5,22 @@
 use super::banner::Server;
 use super::kex::{seen, HostKeyPolicy, ProbeHandle, SeenCell};
 use super::link::Relogin;
-use super::remote::{KeyAsked, LoginFacts};
+use super::remote::LoginFacts;
 use super::{Cx, Plan, StageEnd, Target};
 use crate::algorithms::{self, AlgKind};
 use crate::event::{Level, Stage, Status};
-use crate::identities::{self, AgentStatus, Backing, Identity, IdentityPlan, ProblemKind};
+use crate::identities::{self, Backing, Identity, IdentityPlan, ProblemKind};
 use russh::client::AuthResult;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 mod console;
+mod facts;
 mod probe;
 mod report;
+
+use facts::{log_plan, login_facts};
 
 use probe::{agent_path, other_local_keys, Prober, NO_MUTUAL_SIGNATURE};
 pub(crate) use probe::{sign_in, Conn, Signed};
@@ -570,38 +573,6 @@ async fn too_many(
     cx.finding(f).await;
 }
 
-/// What the remote stage needs to know of the keys: every offered key with a public half, the
-/// server's answer where it was asked, and the key that logged in.
-fn login_facts(ids: &IdentityPlan, tried: &[Tried], logged_in: Option<usize>) -> LoginFacts {
-    let keys = ids
-        .offered
-        .iter()
-        .filter_map(|id| {
-            let key = id.key.as_ref()?.key_data().clone();
-            let accepted = tried
-                .iter()
-                .find(|tr| std::ptr::eq(tr.id, id))
-                .and_then(|tr| match tr.answer {
-                    Answer::Accepted | Answer::SignRefused => Some(true),
-                    Answer::Refused => Some(false),
-                    Answer::Skipped => None,
-                });
-            Some(KeyAsked {
-                label: id.label(),
-                key,
-                explicit: id.explicit(),
-                accepted,
-            })
-        })
-        .collect();
-    LoginFacts {
-        by_key: logged_in
-            .and_then(|pos| tried[pos].id.key.as_ref())
-            .map(|k| k.key_data().clone()),
-        keys,
-    }
-}
-
 /// Can ssh sign with this key without asking anything (agent, or an unencrypted, protected file)?
 fn usable_without_secret(id: &Identity, ids: &IdentityPlan) -> bool {
     match id.backing {
@@ -635,86 +606,4 @@ async fn fail_connection(cx: &Cx, conn: &Conn, why: &str) -> StageEnd {
     )
     .await;
     StageEnd::new(Status::Fail, format!("connection lost: {text}"))
-}
-
-async fn log_plan(cx: &Cx, ids: &IdentityPlan) {
-    match &ids.agent {
-        AgentStatus::Listed { path, keys } => {
-            cx.log(
-                Stage::Auth,
-                Level::Debug1,
-                format!("agent {}: {keys} key(s)", path.display()),
-            )
-            .await
-        }
-        AgentStatus::Unreachable { path, error } => {
-            cx.log(
-                Stage::Auth,
-                Level::Info,
-                format!("agent {} is not reachable: {error}", path.display()),
-            )
-            .await
-        }
-        AgentStatus::Disabled => {
-            cx.log(
-                Stage::Auth,
-                Level::Debug1,
-                "agent disabled (IdentityAgent none)",
-            )
-            .await
-        }
-        AgentStatus::NotConfigured => {
-            cx.log(
-                Stage::Auth,
-                Level::Debug1,
-                "no agent (SSH_AUTH_SOCK is not set)",
-            )
-            .await
-        }
-    }
-    for id in &ids.offered {
-        let how = match id.backing {
-            Backing::File => "",
-            Backing::Agent => " agent",
-            Backing::FileInAgent => " explicit agent",
-        };
-        cx.log(
-            Stage::Auth,
-            Level::Debug1,
-            format!(
-                "Will attempt key: {} {} {}{how}",
-                id.label(),
-                id.algorithm().unwrap_or_default(),
-                id.fingerprint().unwrap_or_default()
-            ),
-        )
-        .await;
-        let size = id.bits().map_or_else(String::new, |b| format!(" {b} bits"));
-        let lock = if id.encrypted {
-            ", encrypted (needs its passphrase)"
-        } else {
-            ""
-        };
-        let comment = if id.comment.is_empty() {
-            String::new()
-        } else {
-            format!(", comment \"{}\"", id.comment)
-        };
-        cx.log(
-            Stage::Auth,
-            Level::Debug2,
-            format!("key {}:{size}{lock}{comment}", id.label()),
-        )
-        .await;
-    }
-    cx.fact(
-        Stage::Auth,
-        "keys_offered",
-        ids.offered
-            .iter()
-            .map(Identity::label)
-            .collect::<Vec<_>>()
-            .join(", "),
-    )
-    .await;
 }
