@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod agent;
+pub mod case;
 pub mod dropbear;
 pub mod fake;
 pub mod fake_ssh;
