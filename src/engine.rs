@@ -336,19 +336,23 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
         return false;
     };
     let link = link::Link::new(handle, relogin);
-    let (ok, _) = stage(
+    let ((ok, fetched), _) = stage(
         cx,
         Stage::Session,
-        session::session_stage(cx, &link, timeout),
+        session::session_stage(cx, &link, &target.user, timeout),
     )
     .await;
-    stage(cx, Stage::Remote, async {
-        (
-            (),
-            remote::remote_stage(cx, plan, &target, (&link, &ident, ok), &facts, timeout).await,
-        )
-    })
-    .await;
+    match fetched {
+        Some(fetched) => {
+            stage(cx, Stage::Remote, async {
+                let parts = (&link, ident.as_str(), ok, fetched);
+                let end = remote::remote_stage(cx, plan, &target, parts, &facts, timeout).await;
+                ((), end)
+            })
+            .await;
+        }
+        None => skip_after(cx, Stage::Session, "the session checks did not finish").await,
+    }
     link.close().await;
     ok && auth_status != Status::Fail
 }

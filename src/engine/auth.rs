@@ -184,6 +184,20 @@ pub(super) async fn auth_stage(
         if let Err(reason) = key_loop(cx, &mut prober, &ids, &mut found).await {
             return (None, fail_connection(cx, &prober.conn, &reason).await);
         }
+        if let Some(pos) = found.logged_in {
+            cx.log(
+                Stage::Auth,
+                Level::Info,
+                format!(
+                    "Authenticated to {} ([{}]:{}) using \"publickey\" with {}.",
+                    t.hostname,
+                    input.addr.ip(),
+                    input.addr.port(),
+                    found.tried[pos].id.label()
+                ),
+            )
+            .await;
+        }
     }
     // A signed login refused after a "yes": does the server say yes to any key (tinysshd)?
     // tinysshd is known to; otherwise ask with a key nobody has, which is only possible
@@ -371,6 +385,46 @@ async fn key_loop<'a>(
             found.tried.push(skipped(NO_MUTUAL_SIGNATURE, true));
             continue;
         };
+        let pos = found.tried.len();
+        // The first key offered is signed at once (one round trip less in the common case);
+        // only when that is refused is it asked about, to tell "not this key" from "not this
+        // account". A refused signed request counts as one failure, like a refused query.
+        let first = found.tried.iter().all(|tr| tr.answer == Answer::Skipped);
+        let direct = first && usable_without_secret(id, ids);
+        if direct {
+            cx.log(
+                Stage::Auth,
+                Level::Debug1,
+                format!(
+                    "Signing in with the first key: {} {sig_alg} {}",
+                    id.label(),
+                    id.fingerprint().unwrap_or_default()
+                ),
+            )
+            .await;
+            let signed = prober
+                .sign(cx, id, agent_path(ids), Some(&sig_alg), None)
+                .await;
+            if let Ok(Signed::Success | Signed::Partial(_)) = &signed {
+                if let Ok(Signed::Partial(rest)) = &signed {
+                    cx.log(Stage::Auth, Level::Info, format!("Authenticated using \"publickey\" with partial success; the server wants more: {}", methods_text(rest))).await;
+                    found.partial = Some((pos, rest.clone()));
+                } else {
+                    found.logged_in = Some(pos);
+                }
+                found.tried.push(Tried {
+                    id,
+                    answer: Answer::Accepted,
+                    sig_alg: Some(sig_alg),
+                    note: String::new(),
+                    no_mutual_sig: false,
+                });
+                break;
+            }
+            // sshd refuses a key it has already taken once on this connection ("refusing
+            // previously-used key"), so the question goes to a fresh one.
+            prober.renew().await?;
+        }
         cx.log(
             Stage::Auth,
             Level::Debug1,
@@ -397,8 +451,15 @@ async fn key_loop<'a>(
             ),
         )
         .await;
-        let pos = found.tried.len();
-        if answer == Answer::Accepted && usable_without_secret(id, ids) {
+        if direct && answer == Answer::Accepted {
+            cx.log(
+                Stage::Auth,
+                Level::Info,
+                format!("the server refused the signed login with {}", id.label()),
+            )
+            .await;
+            answer = Answer::SignRefused;
+        } else if answer == Answer::Accepted && usable_without_secret(id, ids) {
             match prober
                 .sign(cx, id, agent_path(ids), Some(&sig_alg), None)
                 .await

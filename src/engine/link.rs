@@ -181,10 +181,10 @@ impl Opener for Link {
                 self.opened.fetch_add(1, Ordering::Relaxed);
                 Ok((channel, Some(main)))
             }
-            // A server that took one session and refuses (or hangs up on) the next: tinysshd.
-            Err(ChanError::Refused(_) | ChanError::Gone(_))
-                if self.opened.load(Ordering::Relaxed) > 0 && self.relogin.is_some() =>
-            {
+            // A server that takes one session and refuses (or hangs up on) the next: tinysshd.
+            // Sessions opened at the same moment may see the refusal before the first one is
+            // counted, so any refusal is tried once more on a fresh connection.
+            Err(ChanError::Refused(_) | ChanError::Gone(_)) if self.relogin.is_some() => {
                 let fresh = self.fresh(timeout).await?;
                 let channel = open_session(&fresh, timeout).await?;
                 self.one_per_connection.store(true, Ordering::Relaxed);

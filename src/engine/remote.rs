@@ -6,13 +6,15 @@
 
 use super::kex::ProbeHandle;
 use super::link::{Link, Opener};
-use super::session::{request_answer, run_command};
+use super::session::run_command;
+
+pub(crate) mod early;
 use super::{Cx, Plan, StageEnd, Target};
 use crate::event::{ActionOffer, Finding, Level, Severity, Stage, Status};
 use crate::findings::finding;
 use crate::known_hosts::sha256_fingerprint;
 use crate::remote_rules::{
-    check_strict_modes, find_key, parse_authorized_keys, parse_df, parse_sshd_t, plan_install,
+    check_strict_modes, find_key, parse_authorized_keys, parse_df, plan_install,
     strict_modes_chain, AuthorizedKeys, DiskUse, Install, PathRole, RemoteStat, Violation,
     ViolationKind,
 };
@@ -34,7 +36,7 @@ const MAX_READ: u64 = 4 << 20;
 /// account name (letters, digits, `.`, `_`, `-`, not starting with `-`), so nothing but fixed
 /// text and such a name reaches the remote shell. An sshd refusing the partial `-C` spec (old
 /// versions wanted user, host and addr) is asked without it.
-fn sshd_t_command(user: &str) -> String {
+pub(crate) fn sshd_t_command(user: &str) -> String {
     let portable = !user.is_empty()
         && !user.starts_with('-')
         && user
@@ -58,6 +60,8 @@ pub(crate) struct Account {
     _conn: Option<std::sync::Arc<ProbeHandle>>,
     /// SFTP requests made so far (at most [`MAX_SFTP_REQUESTS`]).
     requests: AtomicUsize,
+    /// `df -Pk .` output from the script, when it ran.
+    df: Option<String>,
     /// The home directory (where sftp-server starts).
     pub home: String,
     /// The account's uid (`id`; else the owner of the home directory).
@@ -142,7 +146,7 @@ fn group_members(output: &str, gid: u32) -> Option<Vec<&str>> {
 }
 
 /// The `port N` lines of `sshd -T` output.
-fn sshd_t_ports(output: &str) -> Vec<u16> {
+pub(crate) fn sshd_t_ports(output: &str) -> Vec<u16> {
     output
         .lines()
         .filter_map(|l| l.trim().strip_prefix("port "))
@@ -160,8 +164,8 @@ fn join_ports(ports: &[u16]) -> String {
 
 /// What `id` says of the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Id {
-    uid: u32,
+pub(crate) struct Id {
+    pub uid: u32,
     gid: Option<u32>,
     /// The user's and the primary group's names, when they have one.
     user: Option<String>,
@@ -170,7 +174,7 @@ struct Id {
 
 /// `id`'s "uid=1001(alice) gid=1001(alice) groups=..." (a uid or gid without an entry in the
 /// user or group database has no name in parentheses).
-fn parse_id(text: &str) -> Option<Id> {
+pub(crate) fn parse_id(text: &str) -> Option<Id> {
     let field = |key: &str| -> Option<(u32, Option<String>)> {
         let rest = text.split_whitespace().find_map(|w| w.strip_prefix(key))?;
         let (num, name) = match rest.split_once('(') {
@@ -194,8 +198,8 @@ fn parse_id(text: &str) -> Option<Id> {
 
 /// Open SFTP on a logged-in connection and learn the home directory, the uid and (where the
 /// account may ask) sshd's effective settings for `user`. `server_ident` (the server's
-/// identification line) tells whether Debian's private-group rule applies. The three
-/// requests go out together: each command costs the server a session (PAM, the login shell).
+/// identification line) tells whether Debian's private-group rule applies. Everything goes
+/// out together ([`early::fetch`]).
 pub(crate) async fn open_account<O: Opener>(
     handle: &O,
     (user, port): (&str, u16),
@@ -203,58 +207,28 @@ pub(crate) async fn open_account<O: Opener>(
     exec: bool,
     timeout: Duration,
 ) -> Result<Account, String> {
-    let sftp = async {
-        let (mut channel, conn) = handle
-            .session(timeout)
-            .await
-            .map_err(|e| format!("opening a session: {e}"))?;
-        let asked = async {
-            channel
-                .request_subsystem(true, "sftp")
-                .await
-                .map_err(|e| format!("requesting sftp: {e}"))?;
-            match request_answer(&mut channel).await {
-                Ok(true) => Ok(()),
-                Ok(false) => Err("the server refused the sftp subsystem".to_string()),
-                Err(e) => Err(format!("requesting sftp: {e}")),
-            }
-        };
-        tokio::time::timeout(timeout, asked)
-            .await
-            .map_err(|_| "the sftp request was not answered".to_string())??;
-        let sftp = tokio::time::timeout(timeout, SftpSession::new(channel.into_stream()))
-            .await
-            .map_err(|_| "the sftp subsystem did not answer".to_string())?
-            .map_err(|e| format!("starting sftp: {e}"))?;
-        sftp.set_timeout(timeout.as_secs().max(1));
-        let home = tokio::time::timeout(timeout, sftp.canonicalize("."))
-            .await
-            .map_err(|_| "sftp realpath(\".\") was not answered".to_string())?
-            .map_err(|e| format!("sftp realpath(\".\"): {e}"))?;
-        Ok::<_, String>((sftp, home, conn))
-    };
-    // `env` keeps the labels untranslated whatever the login shell (csh has no `VAR=x cmd`).
-    let id = async {
-        match run_command(handle, "env LC_ALL=C id", timeout).await {
-            Ok(run) if run.exit == Some(0) => parse_id(&String::from_utf8_lossy(&run.stdout)),
-            _ => None,
-        }
-    };
-    let sshd = async {
-        match run_command(handle, &sshd_t_command(user), timeout).await {
-            Ok(run) if run.exit == Some(0) && !run.stdout.is_empty() => {
-                let text = String::from_utf8_lossy(&run.stdout);
-                Some((parse_sshd_t(&text), sshd_t_ports(&text)))
-            }
-            _ => None,
-        }
-    };
-    let (sftp, id, sshd) = if exec {
-        tokio::join!(sftp, id, sshd)
+    let fetched = early::fetch(handle, user, exec, timeout).await;
+    account(fetched, port, server_ident, exec).await
+}
+
+/// The account from what was fetched at once after the login.
+pub(crate) async fn account(
+    fetched: early::Early,
+    port: u16,
+    server_ident: &str,
+    exec: bool,
+) -> Result<Account, String> {
+    let early::Early { sftp, info } = fetched;
+    let early::SftpOpen { sftp, home, conn } = sftp.map_err(|e| match e {
+        super::session::Sftp::Refused => "the server refused the sftp subsystem".to_string(),
+        super::session::Sftp::Broken(why) | super::session::Sftp::Unknown(why) => why,
+        super::session::Sftp::Works => "sftp".to_string(),
+    })?;
+    let (id, sshd, df) = if exec {
+        (info.id, info.sshd, info.df)
     } else {
-        (sftp.await, None, None)
+        (None, None, None)
     };
-    let (sftp, home, conn) = sftp?;
     // sshd -T always prints these; output without them came from something else (a forced
     // command answering every request).
     let (sshd, sshd_ports) = match sshd.filter(|(s, _)| {
@@ -289,6 +263,7 @@ pub(crate) async fn open_account<O: Opener>(
         sshd,
         sshd_ports,
         port,
+        df,
     })
 }
 
@@ -600,6 +575,9 @@ async fn disk_use<O: Opener>(
         let inodes = (v.inodes > 0).then_some((v.inodes_avail, v.inodes));
         return (Some(disk), inodes);
     }
+    if let Some(df) = &acc.df {
+        return (parse_df(df), None);
+    }
     if !acc.exec {
         return (None, None);
     }
@@ -865,12 +843,19 @@ pub(super) async fn remote_stage(
     cx: &Cx,
     plan: &Plan,
     t: &Target,
-    (link, server_ident, exec): (&Link, &str, bool),
+    (link, server_ident, exec, fetched): (&Link, &str, bool, early::Early),
     facts: &LoginFacts,
     timeout: Duration,
 ) -> StageEnd {
     let budget = timeout * BUDGET_STEPS;
-    let body = look(cx, plan, t, (link, server_ident, exec), facts, timeout);
+    let body = look(
+        cx,
+        plan,
+        t,
+        (link, server_ident, exec, fetched),
+        facts,
+        timeout,
+    );
     match tokio::time::timeout(budget, body).await {
         Ok(end) => end,
         Err(_) => {
@@ -888,11 +873,11 @@ async fn look(
     cx: &Cx,
     plan: &Plan,
     t: &Target,
-    (link, server_ident, exec): (&Link, &str, bool),
+    (link, server_ident, exec, fetched): (&Link, &str, bool, early::Early),
     facts: &LoginFacts,
     timeout: Duration,
 ) -> StageEnd {
-    let acc = match open_account(link, (&t.user, t.port), server_ident, exec, timeout).await {
+    let acc = match account(fetched, t.port, server_ident, exec).await {
         Ok(acc) => acc,
         Err(e) => {
             cx.log(

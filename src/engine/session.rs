@@ -4,6 +4,7 @@
 //! answered as soon as the server says it.
 
 use super::link::{ChanError, Link, Opener};
+use super::remote::early::Early;
 use super::{Cx, StageEnd};
 use crate::engine::banner::sanitize;
 use crate::event::{Level, Stage, Status};
@@ -87,9 +88,6 @@ pub(crate) enum Sftp {
     Unknown(String),
 }
 
-/// SSH_FXP_INIT, version 3: length 5, type 1, version 3.
-const FXP_INIT: [u8; 9] = [0, 0, 0, 5, 1, 0, 0, 0, 3];
-
 /// Wait for the answer to a request sent with want_reply.
 pub(crate) async fn request_answer(channel: &mut Channel<Msg>) -> Result<bool, String> {
     while let Some(msg) = channel.wait().await {
@@ -105,74 +103,31 @@ pub(crate) async fn request_answer(channel: &mut Channel<Msg>) -> Result<bool, S
     Err("the connection ended".into())
 }
 
-/// Read the answer to SSH_FXP_INIT: true when it is SSH_FXP_VERSION.
-async fn version_answer(channel: &mut Channel<Msg>) -> Result<(), String> {
-    let mut got: Vec<u8> = Vec::new();
-    let mut exit = None;
-    while let Some(msg) = channel.wait().await {
-        match msg {
-            ChannelMsg::Data { data } => {
-                keep(&mut got, &data);
-                if got.len() >= 5 {
-                    return if got[4] == 2 {
-                        Ok(())
-                    } else {
-                        Err(format!(
-                            "the server answered SSH_FXP_INIT with packet type {}",
-                            got[4]
-                        ))
-                    };
-                }
-            }
-            ChannelMsg::ExitStatus { exit_status } => exit = Some(exit_status),
-            ChannelMsg::Close | ChannelMsg::Eof => break,
-            _ => {}
-        }
-    }
-    Err(match exit {
-        Some(c) => format!("the sftp subsystem was accepted but ended with exit status {c} without answering (its sftp-server program is missing or broken)"),
-        None => "the sftp subsystem was accepted but closed without answering (its sftp-server program is missing or broken)".into(),
-    })
-}
-
-/// Is there a working SFTP server? A subsystem request, then a real SSH_FXP_INIT exchange.
-pub(crate) async fn sftp_check<O: Opener>(link: &O, timeout: Duration) -> Sftp {
-    let (mut channel, _conn) = match link.session(timeout).await {
-        Ok(c) => c,
-        Err(e) => return Sftp::Unknown(e.to_string()),
-    };
-    let exchange = async {
-        channel
-            .request_subsystem(true, "sftp")
-            .await
-            .map_err(|e| Sftp::Unknown(e.to_string()))?;
-        match request_answer(&mut channel).await {
-            Ok(true) => {}
-            Ok(false) => return Err(Sftp::Refused),
-            Err(e) => return Err(Sftp::Broken(e)),
-        }
-        channel
-            .data(&FXP_INIT[..])
-            .await
-            .map_err(|e| Sftp::Unknown(e.to_string()))?;
-        version_answer(&mut channel).await.map_err(Sftp::Broken)
-    };
-    let result = match tokio::time::timeout(timeout, exchange).await {
-        Err(_) => Sftp::Unknown(format!(
-            "no answer to the sftp request within {}s",
-            timeout.as_secs_f64()
-        )),
-        Ok(Err(s)) => s,
-        Ok(Ok(())) => Sftp::Works,
-    };
-    let _ = tokio::time::timeout(Duration::from_millis(200), channel.close()).await;
-    result
-}
-
-/// The stage, bounded by its budget; whether commands run (the server-side stage then uses them).
-pub(super) async fn session_stage(cx: &Cx, link: &Link, timeout: Duration) -> (bool, StageEnd) {
+/// The stage, bounded by its budget: the session check, with the server-side stage's SFTP
+/// session and script opened at the same time (one round); whether commands run, and what was
+/// opened for the server-side stage.
+pub(super) async fn session_stage(
+    cx: &Cx,
+    link: &Link,
+    user: &str,
+    timeout: Duration,
+) -> ((bool, Option<Early>), StageEnd) {
     let budget = timeout * BUDGET_STEPS;
-    match tokio::time::timeout(budget, checks(cx, link, timeout)).await {
+    let both = async {
+        cx.log(
+            Stage::Session,
+            Level::Debug1,
+            format!("Sending command: {PROBE_COMMAND} (with the server-side stage's sftp session and script at the same time)"),
+        )
+        .await;
+        let (run, fetched) = tokio::join!(
+            run_command(link, PROBE_COMMAND, timeout),
+            super::remote::early::fetch(link, user, true, timeout)
+        );
+        let (ok, end) = checks(cx, link, run, &fetched).await;
+        ((ok, Some(fetched)), end)
+    };
+    match tokio::time::timeout(budget, both).await {
         Ok(done) => done,
         Err(_) => {
             let why = format!(
@@ -185,19 +140,21 @@ pub(super) async fn session_stage(cx: &Cx, link: &Link, timeout: Duration) -> (b
                     .evidence(why.clone()),
             )
             .await;
-            (false, StageEnd::new(Status::Fail, "no answer in time"))
+            (
+                (false, None),
+                StageEnd::new(Status::Fail, "no answer in time"),
+            )
         }
     }
 }
 
-async fn checks(cx: &Cx, link: &Link, timeout: Duration) -> (bool, StageEnd) {
-    cx.log(
-        Stage::Session,
-        Level::Debug1,
-        format!("Sending command: {PROBE_COMMAND}"),
-    )
-    .await;
-    let run = match run_command(link, PROBE_COMMAND, timeout).await {
+async fn checks(
+    cx: &Cx,
+    link: &Link,
+    run: Result<Run, ChanError>,
+    fetched: &Early,
+) -> (bool, StageEnd) {
+    let run = match run {
         Ok(run) => run,
         Err(e) => return (false, session_failed(cx, &e).await),
     };
@@ -256,7 +213,7 @@ async fn checks(cx: &Cx, link: &Link, timeout: Duration) -> (bool, StageEnd) {
         )
         .await;
     }
-    if !sftp_stage_check(cx, link, timeout).await {
+    if !sftp_stage_check(cx, fetched).await {
         status = Status::Warn;
         notes.push("no sftp");
     }
@@ -273,9 +230,14 @@ async fn checks(cx: &Cx, link: &Link, timeout: Duration) -> (bool, StageEnd) {
     (true, StageEnd::new(status, summary))
 }
 
-/// The sftp check with its log line or finding; whether sftp works.
-async fn sftp_stage_check(cx: &Cx, link: &Link, timeout: Duration) -> bool {
-    let detail = match sftp_check(link, timeout).await {
+/// The sftp check (the SFTP session opened for the server-side stage) with its log line or
+/// finding; whether sftp works.
+async fn sftp_stage_check(cx: &Cx, fetched: &Early) -> bool {
+    let state = match &fetched.sftp {
+        Ok(_) => Sftp::Works,
+        Err(e) => e.clone(),
+    };
+    let detail = match state {
         Sftp::Works => {
             cx.log(Stage::Session, Level::Debug1, "sftp subsystem available (SSH_FXP_VERSION received)").await;
             cx.fact(Stage::Session, "sftp", "yes").await;

@@ -169,17 +169,30 @@ impl Prober<'_> {
         }
         self.refused_here += 1;
         self.limit.get_or_insert(self.refused_here);
-        let (handle, cell) = reconnect(self.t, self.addr, self.policy.clone(), self.timeout)
-            .await
-            .map_err(|e| format!("reconnecting failed: {e}"))?;
-        self.conn = Conn { handle, cell };
-        self.refused_here = 0;
+        self.renew().await?;
         cx.log(
             Stage::Auth,
             Level::Debug1,
             "sshdoctor reconnected to test the remaining keys",
         )
         .await;
+        Ok(())
+    }
+
+    /// Go on on a fresh connection, at the "none" request (the server counts failures per
+    /// connection, so the count starts again).
+    pub(super) async fn renew(&mut self) -> Result<(), String> {
+        let (handle, cell) = reconnect(self.t, self.addr, self.policy.clone(), self.timeout)
+            .await
+            .map_err(|e| format!("reconnecting failed: {e}"))?;
+        let old = std::mem::replace(&mut self.conn, Conn { handle, cell });
+        let _ = tokio::time::timeout(
+            Duration::from_secs(1),
+            old.handle
+                .disconnect(russh::Disconnect::ByApplication, "", "en"),
+        )
+        .await;
+        self.refused_here = 0;
         let _ = tokio::time::timeout(
             self.timeout,
             self.conn.handle.authenticate_none(self.user.clone()),
