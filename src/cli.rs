@@ -221,7 +221,7 @@ fn locale_is_utf8() -> bool {
 }
 
 fn usage(msg: String) -> ExitCode {
-    eprintln!("sshdoctor: {msg} (see sshdoctor --help)");
+    crate::safe_text::eprint(&format!("sshdoctor: {msg} (see sshdoctor --help)\n"));
     ExitCode::from(exit::USAGE)
 }
 
@@ -329,8 +329,9 @@ pub(crate) fn diagnose_plan(plan: Plan) -> anyhow::Result<Report> {
 pub(crate) fn print_report(report: &Report, format: Format, verbose: u8) -> anyhow::Result<()> {
     let out = match format {
         Format::Json => serde_json::to_string_pretty(&report.to_json())? + "\n",
-        Format::Text => report.to_text(verbose),
-        Format::Markdown => report.to_markdown(),
+        // Text for people: whatever a server or a file put in the strings is shown escaped.
+        Format::Text => crate::safe_text::for_terminal(&report.to_text(verbose)).into_owned(),
+        Format::Markdown => crate::safe_text::for_terminal(&report.to_markdown()).into_owned(),
     };
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();

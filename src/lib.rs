@@ -20,4 +20,5 @@ pub mod onboard;
 pub mod remote_rules;
 pub mod repair;
 pub mod report;
+pub mod safe_text;
 pub mod secret_input;

@@ -77,8 +77,11 @@ pub fn run(
     let result = runtime.block_on(event_loop(&mut terminal, &mut app, plan));
     drop(_guard);
     if let Some(path) = record {
-        std::fs::write(&path, app.transcript())
-            .map_err(|e| anyhow::anyhow!("writing the transcript to {}: {e}", path.display()))?;
+        std::fs::write(
+            &path,
+            crate::safe_text::for_terminal(&app.transcript()).as_bytes(),
+        )
+        .map_err(|e| anyhow::anyhow!("writing the transcript to {}: {e}", path.display()))?;
     }
     result
 }
