@@ -11,17 +11,8 @@ use std::time::Duration;
 
 mod fix;
 
-/// Exit codes, documented in one place (also in `--help` and the README).
-pub mod exit {
-    /// The login would work.
-    pub const OK: u8 = 0;
-    /// Problems were found.
-    pub const PROBLEMS: u8 = 1;
-    /// The command line was wrong.
-    pub const USAGE: u8 = 2;
-    /// sshdoctor itself failed.
-    pub const INTERNAL: u8 = 3;
-}
+/// The exit codes (kept here by name for the callers that use `cli::exit`).
+pub use crate::exit;
 
 const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error";
 

@@ -11,9 +11,9 @@ mod app;
 pub mod keymap;
 mod logview;
 pub mod picker;
-pub(crate) mod run;
+mod run;
 pub mod theme;
-pub(crate) mod update;
+mod update;
 pub(crate) mod view;
 pub(crate) mod wrap;
 

@@ -15,13 +15,12 @@ pub mod view;
 mod tests;
 
 use crate::config::ConfigInput;
-use crate::console::run::{spawn_key_reader, stop_reader, Signals, TerminalGuard, Wake};
 use crate::console::theme::Theme;
 use crate::console::ConsoleOptions;
 use crate::event::{Event, Level};
+use crate::term::{KeyReader, Signals, TerminalGuard};
 use crossterm::event::{Event as TermEvent, KeyEventKind};
 use state::{Cmd, Onboard, Outcome};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -80,11 +79,10 @@ pub fn run(
         .enable_all()
         .build()?;
     let mut ob = prepare(&input, timeout);
-    let mut terminal = ratatui::init();
-    let _guard = TerminalGuard::new(false);
+    let (mut terminal, guard) = TerminalGuard::enter(false);
     let theme = Theme::new(options);
     let code = runtime.block_on(event_loop(&mut terminal, &mut ob, theme, input, timeout));
-    drop(_guard);
+    drop(guard);
     code
 }
 
@@ -95,9 +93,8 @@ async fn event_loop(
     input: ConfigInput,
     timeout: Option<Duration>,
 ) -> anyhow::Result<u8> {
-    let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(64);
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = spawn_key_reader(wake_tx, stop.clone());
+    let (wake_tx, mut wake_rx) = mpsc::channel::<TermEvent>(64);
+    let mut reader = KeyReader::spawn(wake_tx, |ev| ev);
     let mut signals = Signals::new()?;
     let (out_tx, mut out_rx) = mpsc::channel::<Outcome>(8);
     let (log_tx, mut log_rx) = mpsc::channel::<Event>(1024);
@@ -115,12 +112,12 @@ async fn event_loop(
     let code = loop {
         let commands = tokio::select! {
             wake = wake_rx.recv() => match wake {
-                Some(Wake::Terminal(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => ob.on_key(k),
-                Some(Wake::Terminal(TermEvent::Paste(text))) => {
+                Some(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => ob.on_key(k),
+                Some(TermEvent::Paste(text)) => {
                     ob.on_paste(&text);
                     Vec::new()
                 }
-                Some(Wake::Terminal(TermEvent::Resize(..))) => {
+                Some(TermEvent::Resize(..)) => {
                     terminal.autoresize()?;
                     Vec::new()
                 }
@@ -239,7 +236,6 @@ async fn event_loop(
             break ob.exit_code();
         }
     };
-    stop.store(true, Ordering::Relaxed);
     if let Some(s) = session.lock().await.take() {
         let _ = s.account.sftp.close().await;
         let _ = s
@@ -248,6 +244,6 @@ async fn event_loop(
             .disconnect(russh::Disconnect::ByApplication, "", "en")
             .await;
     }
-    stop_reader(&stop, reader);
+    reader.stop();
     Ok(code)
 }

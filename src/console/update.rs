@@ -4,11 +4,12 @@ use super::app::{ActionRecord, App, Focus, Overlay};
 use super::keymap::{lookup, Action, Context};
 use super::view::layout;
 use super::Command;
+use crate::term::input::{edit_request, paste_into};
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::{Position, Rect};
-use tui_input::{Input, InputRequest};
+use tui_input::Input;
 
 /// Rows the mouse wheel scrolls.
 const WHEEL: usize = 3;
@@ -344,13 +345,6 @@ impl App {
     }
 }
 
-/// Inserts pasted text at the cursor, as [`crate::secret_input::pasted_chars`] makes it.
-pub(crate) fn paste_into(input: &mut Input, text: &str) {
-    for c in crate::secret_input::pasted_chars(text) {
-        input.handle(InputRequest::InsertChar(c));
-    }
-}
-
 /// `n` steps up (towards zero) or down from `at`.
 fn step(at: usize, n: usize, up: bool) -> usize {
     if up {
@@ -358,25 +352,4 @@ fn step(at: usize, n: usize, up: bool) -> usize {
     } else {
         at.saturating_add(n)
     }
-}
-
-/// The text edit a key asks for in an input (tui-input's own crossterm glue targets another
-/// crossterm version, so the mapping lives here).
-pub(crate) fn edit_request(key: &KeyEvent) -> Option<InputRequest> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = key.modifiers.contains(KeyModifiers::ALT);
-    Some(match key.code {
-        KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
-        KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
-        KeyCode::Char('a') if ctrl => InputRequest::GoToStart,
-        KeyCode::Char('e') if ctrl => InputRequest::GoToEnd,
-        KeyCode::Char(c) if !ctrl && !alt => InputRequest::InsertChar(c),
-        KeyCode::Backspace => InputRequest::DeletePrevChar,
-        KeyCode::Delete => InputRequest::DeleteNextChar,
-        KeyCode::Left => InputRequest::GoToPrevChar,
-        KeyCode::Right => InputRequest::GoToNextChar,
-        KeyCode::Home => InputRequest::GoToStart,
-        KeyCode::End => InputRequest::GoToEnd,
-        _ => return None,
-    })
 }

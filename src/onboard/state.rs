@@ -32,7 +32,7 @@ impl FieldInput {
 
     pub fn paste(&mut self, text: &str) {
         match self {
-            FieldInput::Plain(input) => crate::console::update::paste_into(input, text),
+            FieldInput::Plain(input) => crate::term::input::paste_into(input, text),
             FieldInput::Secret(secret) => secret.paste(text),
         }
     }
@@ -713,7 +713,7 @@ impl Onboard {
                 self.submit(field, value)
             }
             _ => {
-                if let Some(req) = crate::console::update::edit_request(&key) {
+                if let Some(req) = crate::term::input::edit_request(&key) {
                     input.handle(req);
                 }
                 Vec::new()
@@ -989,9 +989,9 @@ impl Onboard {
     /// The exit code: 0 when every step is done or skipped.
     pub fn exit_code(&self) -> u8 {
         if self.complete() {
-            crate::cli::exit::OK
+            crate::exit::OK
         } else {
-            crate::cli::exit::PROBLEMS
+            crate::exit::PROBLEMS
         }
     }
 }
