@@ -47,6 +47,10 @@ pub struct Report {
     pub facts: Vec<(Stage, String, String)>,
     /// Whether a login completed.
     pub login_ok: bool,
+    /// The arguments that diagnose this destination again, as typed (e.g. `-F ~/cfg web`),
+    /// for the `sshdoctor --fix ID ...` commands shown; set by the front end, not by events.
+    /// None: built from the effective user, host name and port.
+    pub rerun: Option<String>,
 }
 
 impl Default for Report {
@@ -66,6 +70,7 @@ impl Default for Report {
             log: Vec::new(),
             facts: Vec::new(),
             login_ok: false,
+            rerun: None,
         }
     }
 }
@@ -138,6 +143,23 @@ impl Report {
     pub fn target_line(&self) -> String {
         let get = |k: &str| self.setting(k).map_or("?", |s| s.value.as_str());
         format!("{}@{} port {}", get("user"), get("hostname"), get("port"))
+    }
+
+    /// The command that applies action `id` for this destination, as it runs when typed.
+    pub fn fix_command(&self, id: &str) -> String {
+        let args = self.rerun.clone().unwrap_or_else(|| {
+            let get = |k: &str| self.setting(k).map(|s| s.value.clone());
+            let host = get("hostname").unwrap_or_else(|| "HOST".into());
+            let mut args = String::new();
+            if let Some(p) = get("port").filter(|p| p != "22") {
+                args.push_str(&format!("-p {p} "));
+            }
+            if let Some(u) = get("user") {
+                args.push_str(&format!("-l {} ", crate::fsedit::shell_quote(&u)));
+            }
+            args + &crate::fsedit::shell_quote(&host)
+        });
+        format!("sshdoctor --fix {id} {args}")
     }
 
     /// The JSON form (the `--report json` contract).

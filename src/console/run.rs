@@ -32,22 +32,38 @@ pub enum Ending {
     Onboard,
 }
 
+/// What the console starts with besides the plan.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The destination as typed (a host or an alias).
+    pub target: String,
+    /// How it draws.
+    pub options: ConsoleOptions,
+    /// `--record FILE`: where the transcript goes when the console closes.
+    pub record: Option<PathBuf>,
+    /// `-v` given this many times: the log's level (`-vv` shows debug2).
+    pub verbose: u8,
+    /// The arguments that diagnose this destination again (`-F FILE host`).
+    pub rerun: String,
+    /// The home directory, for `~` in paths shown.
+    pub home: PathBuf,
+}
+
 /// Run the console until the user quits (or chooses the onboarding flow).
-pub fn run(
-    plan: impl Fn() -> Plan + Send + 'static,
-    target: String,
-    options: ConsoleOptions,
-    record: Option<PathBuf>,
-) -> anyhow::Result<Ending> {
+pub fn run(plan: impl Fn() -> Plan + Send + 'static, setup: Setup) -> anyhow::Result<Ending> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let mut app = App::new(setup.target.clone(), setup.options);
+    app.set_home(setup.home.clone());
+    app.set_rerun(setup.rerun.clone());
+    app.set_verbosity(setup.verbose);
+    app.set_limit(Some(step_limit(&plan())));
     let (mut terminal, guard) = TerminalGuard::enter(true);
-    let mut app = App::new(target, options);
     let result = runtime.block_on(event_loop(&mut terminal, &mut app, plan));
     drop(guard);
-    if let Some(path) = record {
+    if let Some(path) = setup.record {
         std::fs::write(&path, app.transcript())
             .map_err(|e| anyhow::anyhow!("writing the transcript to {}: {e}", path.display()))?;
     }
@@ -205,6 +221,20 @@ fn apply(action: crate::event::ActionOffer, tx: mpsc::Sender<Wake>) {
         };
         let _ = tx.blocking_send(Wake::Repaired(action.id.clone(), result));
     });
+}
+
+/// The limit of each network step, as the engine sets it: `--timeout`, else ConnectTimeout,
+/// else the default.
+fn step_limit(plan: &Plan) -> Duration {
+    plan.timeout
+        .or_else(|| {
+            plan.config
+                .get("connecttimeout")
+                .and_then(|v| v.value.parse::<u64>().ok())
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs)
+        })
+        .unwrap_or(engine::DEFAULT_TIMEOUT)
 }
 
 /// The exit code of the console: as the report's (0 only when the login works).

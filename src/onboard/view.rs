@@ -45,7 +45,8 @@ pub fn draw(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
     draw_log(ob, theme, log, buf);
     draw_footer(ob, theme, footer, buf);
     if let Some((action, scroll)) = &ob.confirm {
-        overlay::confirm(theme, action, *scroll, area, buf);
+        let text = crate::console::describe::confirm_text(action, &ob.home);
+        overlay::confirm(theme, &text, *scroll, area, buf);
     }
     if let Some((field, input)) = &ob.field {
         if field.masked() {
