@@ -7,6 +7,7 @@
 //! here carries them out ([`ops`]) and draws [`view::draw`]. Every write is previewed and
 //! confirmed; every secret is typed in a masked box and never drawn, logged or kept.
 
+mod alias;
 pub(crate) mod ops;
 pub mod state;
 pub mod view;
@@ -37,16 +38,23 @@ pub fn prepare(input: &ConfigInput, timeout: Option<Duration>) -> Onboard {
     let ssh_dir = input.home.join(".ssh");
     let keys = crate::keygen::list_keys(&ssh_dir);
     let new_key_path = crate::keygen::free_key_path(&ssh_dir);
-    Onboard::new(
+    let (user, hostname) = (get("user"), get("hostname"));
+    let port = get("port").parse().unwrap_or(22);
+    let existing = crate::config::host_entries(input);
+    let alias = alias::propose(&input.host, &hostname, &user, port, &existing);
+    let mut ob = Onboard::new(
         input.host.clone(),
-        get("user"),
-        get("hostname"),
-        get("port").parse().unwrap_or(22),
+        user,
+        hostname,
+        port,
         input.home.clone(),
         keys,
         new_key_path,
-        input.host.clone(),
-    )
+        alias,
+    );
+    ob.comment = format!("{}@{}", input.local_user, input.local_hostname);
+    ob.resume = crate::destination::command_args(input, timeout);
+    ob
 }
 
 /// One log line for an engine event, `None` for the ones the pane leaves out.
@@ -83,6 +91,10 @@ pub fn run(
     let theme = Theme::new(options);
     let code = runtime.block_on(event_loop(&mut terminal, &mut ob, theme, input, timeout));
     drop(guard);
+    // Left before the end: what was made, and how to go on (on the normal screen).
+    if let Some(text) = ob.farewell() {
+        eprint!("{text}");
+    }
     code
 }
 
@@ -138,12 +150,11 @@ async fn event_loop(
             let tx = out_tx.clone();
             match cmd {
                 Cmd::Quit => quit = true,
-                Cmd::Generate { path, passphrase } => {
-                    let comment = format!(
-                        "{}@{}",
-                        crate::config::local_user(),
-                        crate::config::local_hostname()
-                    );
+                Cmd::Generate {
+                    path,
+                    comment,
+                    passphrase,
+                } => {
                     tokio::task::spawn_blocking(move || {
                         let _ = tx.blocking_send(Outcome::Generated(ops::generate(
                             path, comment, passphrase,
@@ -182,8 +193,9 @@ async fn event_loop(
                 Cmd::Login { password } => {
                     let (plan, log, key, s) =
                         (plan(), log_tx.clone(), ob.chosen.clone(), session.clone());
+                    let key_pass = ob.key_passphrase();
                     ops::spawn(tx, async move {
-                        Outcome::LoggedIn(ops::login(plan, log, key, password, s).await)
+                        Outcome::LoggedIn(ops::login(plan, log, key, key_pass, password, s).await)
                     });
                 }
                 Cmd::Install => {

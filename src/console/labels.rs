@@ -17,6 +17,8 @@ pub const ONLY_REMOTE_MODES: &str =
     "On the server, only the permission bits change, each only if the path still has the mode shown.";
 /// The caution in the trust dialog: nothing has been compared yet.
 pub const NOT_COMPARED: &str = "You have not compared this fingerprint. Press y only if it matches one you got another way; otherwise Esc.";
+/// The caution in the onboarding's trust dialog when no fingerprint was pasted.
+pub const NOT_COMPARED_ONBOARD: &str = "You did not compare the fingerprint: this records whatever key answered (trust on first use). Press y only if you accept that; Esc goes back to compare.";
 /// The status line after trusting a host key in the console, where nothing was compared.
 pub const TRUSTED_UNCOMPARED: &str =
     "Host key recorded; you did not compare the fingerprint (trust on first use).";

@@ -15,7 +15,10 @@ impl Onboard {
                     self.confirm = None;
                     self.set(self.current, Mark::Working, "applying");
                     match action.id.as_str() {
-                        "remote.permissions.fix" => vec![Cmd::Chmod(action)],
+                        "remote.permissions.fix" => {
+                            self.chmod_pending = true;
+                            vec![Cmd::Chmod(action)]
+                        }
                         "onboard.install_key" => vec![Cmd::Install],
                         _ => vec![Cmd::Apply(action)],
                     }
@@ -34,8 +37,35 @@ impl Onboard {
                     *scroll = scroll.saturating_sub(1);
                     Vec::new()
                 }
+                KeyCode::PageDown => {
+                    *scroll += PAGE;
+                    Vec::new()
+                }
+                KeyCode::PageUp => {
+                    *scroll = scroll.saturating_sub(PAGE);
+                    Vec::new()
+                }
                 _ => Vec::new(),
             };
+        }
+        // The step panel scrolls whatever is open; skipping has its own key everywhere.
+        match key.code {
+            KeyCode::PageDown => {
+                self.scroll += PAGE;
+                return Vec::new();
+            }
+            KeyCode::PageUp => {
+                self.scroll = self.scroll.saturating_sub(PAGE);
+                return Vec::new();
+            }
+            KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                if !self.can_skip() {
+                    return Vec::new();
+                }
+                self.field = None;
+                return self.skip();
+            }
+            _ => {}
         }
         if self.field.is_some() {
             return self.field_key(key);
@@ -82,14 +112,19 @@ impl Onboard {
         }
     }
 
+    /// Whether the current step may be skipped now.
+    pub fn can_skip(&self) -> bool {
+        !self.finished
+            && match self.current {
+                Step::Permissions | Step::Config => self.mark(self.current) != Mark::Working,
+                Step::Install => self.mark(self.current) != Mark::Working,
+                _ => false,
+            }
+    }
+
     fn skip(&mut self) -> Vec<Cmd> {
         let s = self.current;
-        let allowed = match s {
-            Step::Permissions | Step::Config => true,
-            Step::Install => self.mark(s) != Mark::Working,
-            _ => false,
-        };
-        if !allowed {
+        if !self.can_skip() {
             self.say(format!("{} cannot be skipped.", s.title()), true);
             return Vec::new();
         }
@@ -102,6 +137,12 @@ impl Onboard {
             return Vec::new();
         }
         self.message = None;
+        if std::mem::take(&mut self.relogin) {
+            // The connection is gone: log in again; the steps already done are not redone.
+            self.set(self.current, Mark::Pending, "");
+            self.logged_in = None;
+            return self.begin(Step::Login);
+        }
         let s = self.current;
         self.begin(s)
     }
@@ -135,7 +176,7 @@ impl Onboard {
             }
             Step::Verify => match &self.host {
                 Some(h) if matches!(h.verdict, HostVerdict::Known(_)) => {
-                    let note = format!("{} {} (already in known_hosts)", h.algorithm, h.sha256);
+                    let note = format!("{} {}, already in known_hosts", h.algorithm, h.sha256);
                     self.set(Step::Verify, Mark::Done, note);
                     self.advance(Step::Verify)
                 }
@@ -232,8 +273,11 @@ impl Onboard {
                 }
                 self.set(Step::Key, Mark::Working, "generating");
                 let passphrase = (!value.is_empty()).then_some(value);
+                // Kept (wiped when the flow ends) so that logging in with it asks nothing.
+                self.key_passphrase = passphrase.clone();
                 vec![Cmd::Generate {
                     path: self.new_key_path.clone(),
+                    comment: self.comment.clone(),
                     passphrase,
                 }]
             }
@@ -259,7 +303,12 @@ impl Onboard {
                             self.say(format!("The {how} fingerprints match."), false)
                         }
                         FingerprintMatch::Mismatch { how, pasted } => {
-                            self.say(format!("MISMATCH: the server presents {} but you were given {how} {pasted}. Do not go on: this may not be your server (or it has another key type: ask for its {} fingerprint).", h.sha256, h.algorithm), true);
+                            let given = if how == "public key" {
+                                format!("the public key {pasted}")
+                            } else {
+                                pasted
+                            };
+                            self.say(format!("MISMATCH: the server presents {} but you were given {given}. Do not go on: this may not be your server (or it has another key type: ask for its {} fingerprint).", h.sha256, h.algorithm), true);
                             self.open(Field::Fingerprint, "");
                             return Vec::new();
                         }
@@ -286,6 +335,7 @@ impl Onboard {
                 }]
             }
             Field::KeyPassphrase => {
+                self.key_passphrase = Some(value.clone());
                 self.set(Step::Prove, Mark::Working, "logging in with the key only");
                 vec![Cmd::Prove {
                     passphrase: Some(value),
@@ -294,7 +344,7 @@ impl Onboard {
             Field::Alias => {
                 let alias = value.trim().to_string();
                 if alias.is_empty() {
-                    self.say("Type a name, or press Esc and s to skip this step.", true);
+                    self.say("Type a name, or press Ctrl-S to skip this step.", true);
                     self.open(Field::Alias, "");
                     return Vec::new();
                 }

@@ -8,6 +8,12 @@ impl Onboard {
         match outcome {
             Outcome::Generated(Ok(k)) => {
                 let note = format!("new {} {}", self.shown(&k.private), k.fingerprint);
+                self.generated = true;
+                self.created.push(format!(
+                    "a new key: {} (and {}.pub)",
+                    self.shown(&k.private),
+                    self.shown(&k.private)
+                ));
                 self.log.push(format!(
                     "Generated {} ({})",
                     self.shown(&k.private),
@@ -18,6 +24,7 @@ impl Onboard {
                 self.advance(Step::Key)
             }
             Outcome::Generated(Err(e)) => {
+                self.key_passphrase = None;
                 self.set(Step::Key, Mark::Active, "");
                 self.say(format!("No key was generated: {e}"), true);
                 Vec::new()
@@ -26,7 +33,7 @@ impl Onboard {
                 let step = Step::Verify;
                 match &h.verdict {
                     HostVerdict::Known(at) => {
-                        let note = format!("{} {} (known: {at})", h.algorithm, h.sha256);
+                        let note = format!("{} {}, {}", h.algorithm, h.sha256, known_where(at));
                         self.host = Some(h);
                         self.set(step, Mark::Done, note);
                         return self.advance(step);
@@ -58,17 +65,21 @@ impl Onboard {
                 self.log.push(done.clone());
                 match id.as_str() {
                     "hostkey.trust" => {
+                        self.created.push(format!("the server's host key: {done}"));
                         let how = match &self.compared {
-                            Some(FingerprintMatch::Match { how }) => format!("{how} compared"),
-                            _ => "not compared".to_string(),
+                            Some(FingerprintMatch::Match { how }) => {
+                                format!("the {how} fingerprint you pasted matched")
+                            }
+                            _ => "you did not compare the fingerprint".to_string(),
                         };
                         let note = self.host.as_ref().map_or(String::new(), |h| {
-                            format!("{} {} recorded ({how})", h.algorithm, h.sha256)
+                            format!("{} {} recorded; {how}", h.algorithm, h.sha256)
                         });
                         self.set(Step::Verify, Mark::Done, note);
                         self.advance(Step::Verify)
                     }
                     _ => {
+                        self.created.push(format!("the Host block: {done}"));
                         self.set(Step::Config, Mark::Done, done);
                         self.advance(Step::Config)
                     }
@@ -125,15 +136,21 @@ impl Onboard {
             }
             Outcome::Installed(Ok(note)) => {
                 self.log.push(note.clone());
+                self.created
+                    .push(format!("on the server, your key: {note}"));
                 self.set(Step::Install, Mark::Done, note);
                 self.advance(Step::Install)
             }
             Outcome::Installed(Err(e)) => {
-                self.set(Step::Install, Mark::Failed, "not installed");
-                self.say(format!("{e} — press r to retry."), true);
+                self.op_failed(Step::Install, "not installed", &e);
                 Vec::new()
             }
             Outcome::Inspected(Ok(i)) => {
+                if std::mem::take(&mut self.chmod_pending) {
+                    self.created.push(
+                        "on the server: the permissions sshd wants (chmod, see the log)".into(),
+                    );
+                }
                 if i.violations.is_empty() {
                     self.inspected = Some(i);
                     self.set(Step::Permissions, Mark::Done, "as sshd wants them");
@@ -145,8 +162,8 @@ impl Onboard {
                 Vec::new()
             }
             Outcome::Inspected(Err(e)) => {
-                self.set(Step::Permissions, Mark::Failed, "could not look");
-                self.say(format!("{e} — press r to retry, s to skip."), true);
+                self.chmod_pending = false;
+                self.op_failed(Step::Permissions, "could not look", &e);
                 Vec::new()
             }
             Outcome::Proved(Ok(note)) => {
@@ -154,6 +171,10 @@ impl Onboard {
                 self.advance(Step::Prove)
             }
             Outcome::Proved(Err(e)) => {
+                // A passphrase typed for an existing key may have been wrong: ask again on retry.
+                if !self.generated {
+                    self.key_passphrase = None;
+                }
                 self.failed_see_diagnosis(Step::Prove, "the key does not log in", &e);
                 Vec::new()
             }
@@ -168,14 +189,48 @@ impl Onboard {
             }
             Outcome::Planned(Err(e)) => {
                 self.set(Step::Config, Mark::Active, "");
-                self.say(
-                    format!("{e}; try another name, or Esc then s to skip."),
-                    true,
-                );
+                self.say(format!("{e}; try another name, or Ctrl-S to skip."), true);
                 let alias = self.alias.clone();
                 self.open(Field::Alias, &alias);
                 Vec::new()
             }
         }
+    }
+
+    /// An operation on the logged-in connection failed: a lost connection is logged into
+    /// again on `r`; anything else is retried as it was.
+    fn op_failed(&mut self, step: Step, note: &str, e: &OpError) {
+        self.set(step, Mark::Failed, note);
+        if *e == OpError::ConnectionLost {
+            self.relogin = true;
+            self.say(
+                format!("{e} (nothing was half done) — press r to log in again and go on."),
+                true,
+            );
+        } else if self.can_skip_step(step) {
+            self.say(format!("{e} — press r to retry, Ctrl-S to skip."), true);
+        } else {
+            self.say(format!("{e} — press r to retry."), true);
+        }
+    }
+
+    fn can_skip_step(&self, step: Step) -> bool {
+        matches!(step, Step::Install | Step::Permissions | Step::Config)
+    }
+}
+
+/// "already known (~/.ssh/known_hosts:1)" from the host key stage's summary, without
+/// repeating "known".
+pub(crate) fn known_where(summary: &str) -> String {
+    let at = summary
+        .trim()
+        .trim_start_matches("known")
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')');
+    if at.is_empty() {
+        "already in known_hosts".to_string()
+    } else {
+        format!("already known ({at})")
     }
 }
