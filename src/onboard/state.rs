@@ -456,7 +456,7 @@ impl Onboard {
             }
         }
         out.push_str(&format!(
-            "To go on (the steps already done are found done): sshdoctor onboard {}\n",
+            "To go on (the steps already done are found done):\n  sshdoctor onboard {}\n",
             self.resume
         ));
         Some(out)
