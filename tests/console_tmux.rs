@@ -463,7 +463,9 @@ fn a_refused_key_offers_the_guided_first_login_which_opens_in_place() {
     // No password: the diagnosis explains the refused key and offers the guided flow.
     tmux.keys(&["Escape"]);
     tmux.wait_for("the finding", |s| s.contains("auth.no_accepted_key"));
-    tmux.wait_for("the onboard action", |s| s.contains("Guided first login"));
+    tmux.wait_for("the onboard action", |s| {
+        s.contains("Enter fix: Start the guided first login")
+    });
     tmux.keys(&["Enter"]);
     let dialog = tmux.wait_for("the confirm dialog", |s| s.contains("Leaves this console"));
     assert!(
@@ -560,7 +562,9 @@ fn a_password_login_without_a_key_offers_the_guided_first_login() {
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("the finding", |s| s.contains("auth.no_key"));
     assert!(!s.contains(&u.password), "{s}");
-    let s = tmux.wait_for("the offer", |s| s.contains("Enter fix: Guided first login"));
+    let s = tmux.wait_for("the offer", |s| {
+        s.contains("Enter fix: Start the guided first login")
+    });
     assert!(!s.contains("No problems found"), "{s}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("the dialog", |s| {

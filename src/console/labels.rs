@@ -69,16 +69,30 @@ pub fn confirm_title(action: &ActionOffer, home: &Path) -> String {
         }
         (_, Some(Repair::KnownHostsAppend { line, .. })) => {
             let host = line.split_whitespace().next().unwrap_or_default();
-            if host.starts_with('|') {
-                "Trust this host key?".into()
-            } else {
-                format!("Trust the host key of {host}?")
+            // A hashed line hides the name; the action's title says it ("… for NAME …").
+            let named = action
+                .title
+                .split_once(" for ")
+                .and_then(|(_, rest)| rest.split_whitespace().next());
+            match (host.starts_with('|'), named) {
+                (false, _) => format!("Trust the host key of {host}?"),
+                (true, Some(name)) => format!("Trust the host key of {name}?"),
+                (true, None) => "Trust this host key?".into(),
             }
         }
         (_, Some(Repair::Permissions { .. })) => "Fix the permissions of your ssh files?".into(),
         (_, Some(Repair::RemotePermissions { .. })) => "Change permissions on the server?".into(),
         ("onboard.config", Some(Repair::Replace(e))) => {
             format!("Add a Host block to {}?", file(&e.path))
+        }
+        ("config.identities_only", Some(Repair::Replace(e))) => {
+            format!("Offer only the accepted key (edit {})?", file(&e.path))
+        }
+        ("config.identity_path", Some(Repair::Replace(e))) => {
+            format!(
+                "Point IdentityFile at the key that works (edit {})?",
+                file(&e.path)
+            )
         }
         (_, Some(Repair::Replace(e))) => format!("Change {}?", file(&e.path)),
         ("onboard.install_key", None) => "Install your key on the server?".into(),

@@ -272,7 +272,9 @@ impl App {
             }
             Action::Fix => self.open_fix(),
             Action::PageUp | Action::PageDown => {
-                self.detail_scroll = step(self.detail_scroll, page, action == Action::PageUp);
+                let max = super::view::detail_max_scroll(self);
+                self.detail_scroll =
+                    step(self.detail_scroll, page, action == Action::PageUp).min(max);
             }
             _ => {}
         }

@@ -17,6 +17,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 use ratatui::Frame;
 
+/// How far the selected finding's detail can scroll at the console's size.
+pub(crate) fn detail_max_scroll(app: &App) -> usize {
+    let areas = layout::areas(Rect::new(0, 0, app.size.0, app.size.1), app);
+    findings::max_scroll(app, &areas)
+}
+
 /// Draw the console into a frame.
 pub fn draw(app: &App, frame: &mut Frame) {
     frame.render_widget(app, frame.area());
@@ -227,7 +233,8 @@ fn idle(app: &App, areas: &layout::Areas, b: &keymap::Binding) -> bool {
         (Context::Findings, A::Fix) => actions == 0,
         (Context::Findings, A::NextAction | A::PrevAction) => actions < 2,
         (Context::Findings, A::Down | A::Up) => app.report.findings.len() < 2,
-        (Context::Findings, A::PageUp | A::PageDown) => !findings::detail_overflows(app, areas),
+        (Context::Findings, A::PageUp) => app.detail_scroll == 0,
+        (Context::Findings, A::PageDown) => !findings::detail_overflows(app, areas),
         _ => false,
     }
 }

@@ -178,9 +178,10 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
 fn fix_bar(app: &App, f: &Finding) -> Option<Line<'static>> {
     let a = f.actions.get(app.action_sel)?;
     let t = app.theme;
+    let what = labels::confirm_title(a, &app.home);
     let mut spans = vec![
         Span::styled(format!("{} Enter", t.cursor()), t.style(Role::Key)),
-        Span::raw(format!(" fix: {}", a.title)),
+        Span::raw(format!(" fix: {}", what.trim_end_matches('?'))),
     ];
     if f.actions.len() > 1 {
         spans.push(Span::styled(
@@ -193,15 +194,25 @@ fn fix_bar(app: &App, f: &Finding) -> Option<Line<'static>> {
 
 /// Whether the detail of the selected finding is longer than its panel (PgUp/PgDn matter).
 pub fn detail_overflows(app: &App, areas: &Areas) -> bool {
+    max_scroll(app, areas) > 0
+}
+
+/// How far the detail can scroll: rows beyond what its panel shows (0 when it fits).
+pub fn max_scroll(app: &App, areas: &Areas) -> usize {
     let area = inner(areas.findings, areas.wide);
     let Some(f) = app.selected_finding() else {
-        return false;
+        return 0;
     };
     let n = app.report.findings.len();
     let list_rows = n.min((usize::from(area.height) / 3).max(1));
-    let pinned = usize::from(!f.actions.is_empty());
+    let pinned = usize::from(!f.actions.is_empty() && area.height >= 2);
     let height = usize::from(area.height).saturating_sub(list_rows + pinned);
-    detail_rows(app, f, usize::from(area.width)).len() > height
+    let rows = detail_rows(app, f, usize::from(area.width)).len();
+    if rows <= height {
+        return 0;
+    }
+    // One row goes to the position line.
+    rows.saturating_sub(height.saturating_sub(1).max(1))
 }
 
 fn render_detail(app: &App, f: &Finding, area: Rect, buf: &mut Buffer) {
