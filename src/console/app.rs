@@ -355,9 +355,7 @@ impl App {
     pub fn on_repair_result(&mut self, action_id: &str, result: Result<Vec<String>, String>) {
         self.status = Some(match &result {
             Ok(_) if action_id == "hostkey.trust" => labels::TRUSTED_UNCOMPARED.to_string(),
-            Ok(lines) if lines.is_empty() => format!("{action_id}: nothing to change"),
-            Ok(lines) => format!("{action_id}: {}", lines.join("; ")),
-            Err(e) => format!("{action_id} failed: {e}"),
+            _ => labels::repair_status(action_id, &result),
         });
         match self
             .actions

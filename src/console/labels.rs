@@ -235,3 +235,96 @@ pub fn more_below(first: usize, last: usize, total: usize, ascii: bool) -> Strin
         _ => pos,
     }
 }
+
+/// Panel titles and the words inside panels and dialogs.
+pub mod words {
+    /// The checklist panel.
+    pub const CHECKLIST: &str = "Checklist";
+    /// The findings panel with no finding.
+    pub const FINDINGS: &str = "Findings";
+    /// A finding's evidence heading.
+    pub const EVIDENCE: &str = "Evidence:";
+    /// A finding's fix heading.
+    pub const FIX: &str = "Fix: ";
+    /// Before an action's equivalent command.
+    pub const SAME_AS: &str = "same as:";
+    /// The confirm dialog, before the command.
+    pub const SAME_AS_RUNNING: &str = "Same as running:";
+    /// The confirm dialog, before the diff.
+    pub const THE_CHANGE: &str = "The change:";
+    /// The confirm dialog's border when its question is too long for it.
+    pub const CONFIRM: &str = "Confirm";
+    /// The help overlay's border.
+    pub const KEYS: &str = "Keys";
+    /// The help overlay's hint.
+    pub const HELP_CLOSES: &str = "Esc or ? closes";
+    /// The masked prompt's hint.
+    pub const PROMPT_HINT: &str = "Enter submit · Esc cancel";
+    /// The log when no stage filter is set.
+    pub const ALL_STAGES: &str = "all stages";
+    /// The log while it follows its tail.
+    pub const FOLLOWING: &str = "following";
+    /// The pinned line's key and verb.
+    pub const ENTER_FIX: &str = "Enter";
+    /// After [`ENTER_FIX`].
+    pub const FIX_VERB: &str = "fix:";
+    /// The confirm dialog's keys.
+    pub const APPLY: &str = "apply";
+    /// The confirm dialog's keys.
+    pub const CANCEL: &str = "cancel";
+    /// The confirm dialog's keys.
+    pub const SCROLL: &str = "scroll";
+}
+
+/// " Findings (3, root cause first) ".
+pub fn findings_title(n: usize) -> String {
+    match n {
+        0 => format!(" {} ", words::FINDINGS),
+        1 => format!(" {} (1) ", words::FINDINGS),
+        n => format!(" {} ({n}, root cause first) ", words::FINDINGS),
+    }
+}
+
+/// "Action known_hosts.remove: ".
+pub fn action_head(marker: &str, id: &str) -> String {
+    format!("{marker}Action {id}: ")
+}
+
+/// What became of an applied action, under it in the findings panel.
+pub fn action_result(result: Option<&Result<Vec<String>, String>>) -> String {
+    match result {
+        None => "   applying".to_string(),
+        Some(Ok(lines)) if lines.is_empty() => "   applied: nothing to change".to_string(),
+        Some(Ok(lines)) => format!("   applied: {}", lines.join("; ")),
+        Some(Err(e)) => format!("   failed: {e}"),
+    }
+}
+
+/// "(←/→ 1 of 2)" after the pinned fix when a finding has several actions.
+pub fn action_of(n: usize, total: usize) -> String {
+    format!("  (←/→ {n} of {total})")
+}
+
+/// The log panel's title: scope, level, position, search.
+pub fn log_title(
+    stage: Option<&str>,
+    verbosity: &str,
+    position: &str,
+    query: Option<&str>,
+) -> String {
+    let scope = stage.map_or_else(|| words::ALL_STAGES.to_string(), |s| format!("{s} only"));
+    let mut title = format!(" log: {scope} · {verbosity}{position} ");
+    if let Some(q) = query {
+        title.push_str(&format!("· /{q} "));
+    }
+    title
+}
+
+/// The status line after a repair: "known_hosts.remove: Changed …" or "… failed: …".
+pub fn repair_status(id: &str, result: &Result<Vec<String>, String>) -> String {
+    match result {
+        Ok(lines) if lines.is_empty() => format!("{id}: nothing to change"),
+        Ok(lines) => format!("{id}: {}", lines.join("; ")),
+        Err(e) => format!("{id} failed: {e}"),
+    }
+}

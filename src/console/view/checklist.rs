@@ -23,10 +23,10 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let rows = stage_rows(areas);
     let total = app.report.checks.len();
     let top = keep_visible(app.check_top, app.stage_sel, rows).min(total.saturating_sub(rows));
-    let mut title = " Checklist ".to_string();
+    let mut title = format!(" {} ", labels::words::CHECKLIST);
     if rows < total && rows > 0 {
         let pos = labels::position(top + 1, (top + rows).min(total), total, t.ascii());
-        title = format!(" Checklist {pos} ");
+        title = format!(" {} {pos} ", labels::words::CHECKLIST);
     }
     panel(t, Line::from(title), focused, areas.wide).render(areas.checklist, buf);
     let area = inner(areas.checklist, areas.wide);

@@ -26,11 +26,7 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let area = inner(areas.findings, areas.wide);
     let list_rows = n.min((usize::from(area.height) / 3).max(1));
     let first = app.finding_sel.saturating_sub(list_rows.saturating_sub(1));
-    let mut title = match n {
-        0 => " Findings ".to_string(),
-        1 => " Findings (1) ".to_string(),
-        n => format!(" Findings ({n}, root cause first) "),
-    };
+    let mut title = labels::findings_title(n);
     if list_rows < n {
         let pos = labels::position(first + 1, first + list_rows, n, t.ascii());
         title.push_str(&format!("{pos} "));
@@ -121,7 +117,7 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
     if !f.evidence.is_empty() {
         add(
             &mut rows,
-            vec![Span::styled("Evidence:", t.style(Role::Title))],
+            vec![Span::styled(labels::words::EVIDENCE, t.style(Role::Title))],
         );
         for e in &f.evidence {
             add(
@@ -133,7 +129,7 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
     add(
         &mut rows,
         vec![
-            Span::styled("Fix: ", t.style(Role::Title)),
+            Span::styled(labels::words::FIX, t.style(Role::Title)),
             Span::raw(f.fix.as_str()),
         ],
     );
@@ -143,24 +139,19 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
         add(
             &mut rows,
             vec![
-                Span::styled(format!("{marker}Action {}: ", a.id), t.style(Role::Key)),
+                Span::styled(labels::action_head(marker, &a.id), t.style(Role::Key)),
                 Span::raw(a.title.clone()),
             ],
         );
         add(
             &mut rows,
             vec![Span::styled(
-                format!("   same as: {}", a.command),
+                format!("   {} {}", labels::words::SAME_AS, a.command),
                 t.style(Role::Command),
             )],
         );
         if let Some(record) = app.record(&a.id) {
-            let text = match &record.result {
-                None => "   applying".to_string(),
-                Some(Ok(lines)) if lines.is_empty() => "   applied: nothing to change".to_string(),
-                Some(Ok(lines)) => format!("   applied: {}", lines.join("; ")),
-                Some(Err(e)) => format!("   failed: {e}"),
-            };
+            let text = labels::action_result(record.result.as_ref());
             let style = t.style(Role::Status(match &record.result {
                 Some(Err(_)) => Status::Fail,
                 _ => Status::Pass,
@@ -180,12 +171,19 @@ fn fix_bar(app: &App, f: &Finding) -> Option<Line<'static>> {
     let t = app.theme;
     let what = labels::confirm_title(a, &app.home);
     let mut spans = vec![
-        Span::styled(format!("{} Enter", t.cursor()), t.style(Role::Key)),
-        Span::raw(format!(" fix: {}", what.trim_end_matches('?'))),
+        Span::styled(
+            format!("{} {}", t.cursor(), labels::words::ENTER_FIX),
+            t.style(Role::Key),
+        ),
+        Span::raw(format!(
+            " {} {}",
+            labels::words::FIX_VERB,
+            what.trim_end_matches('?')
+        )),
     ];
     if f.actions.len() > 1 {
         spans.push(Span::styled(
-            format!("  (←/→ {} of {})", app.action_sel + 1, f.actions.len()),
+            labels::action_of(app.action_sel + 1, f.actions.len()),
             t.style(Role::Dim),
         ));
     }

@@ -3,6 +3,7 @@
 use super::layout::{log_inner, Areas};
 use super::{panel, put};
 use crate::console::app::{App, Focus};
+use crate::console::labels;
 use crate::console::logview::{find_all, parts, Scroll};
 use crate::console::theme::Role;
 use crate::console::wrap;
@@ -20,10 +21,6 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let t = app.theme;
     let v = &app.log;
     let focused = app.focus == Focus::Log && app.overlay.is_none();
-    let scope = v.filter.map_or_else(
-        || "all stages".to_string(),
-        |s| format!("{} only", s.name()),
-    );
     let verbosity = match v.verbosity {
         Level::Info | Level::Debug1 => "-v",
         Level::Debug2 => "-vv",
@@ -37,21 +34,23 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         (Vec::new(), 0, 0)
     };
     let following = match v.scroll {
-        Scroll::Tail => " following",
-        Scroll::Top(_) => "",
+        Scroll::Tail => format!(" {}", labels::words::FOLLOWING),
+        Scroll::Top(_) => String::new(),
     };
     let position = if v.len() == 0 {
         String::new()
     } else {
         format!(
             " · {}{following}",
-            crate::console::labels::position(rows.1 + 1, rows.2, v.len(), t.ascii())
+            labels::position(rows.1 + 1, rows.2, v.len(), t.ascii())
         )
     };
-    let mut title = format!(" log: {scope} · {verbosity}{position} ");
-    if let Some(q) = &v.query {
-        title.push_str(&format!("· /{q} "));
-    }
+    let mut title = labels::log_title(
+        v.filter.map(|s| s.name()),
+        verbosity,
+        &position,
+        v.query.as_deref(),
+    );
     if t.ascii() {
         title = title.replace('·', "|");
     }
@@ -62,9 +61,9 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         }
         if v.len() == 0 {
             let hint = if app.report.log.is_empty() {
-                crate::console::labels::LOG_EMPTY
+                labels::LOG_EMPTY
             } else {
-                crate::console::labels::LOG_FILTERED
+                labels::LOG_FILTERED
             };
             put(buf, area, 0, &Line::styled(hint, t.style(Role::Dim)));
         }

@@ -3,6 +3,7 @@
 use super::put;
 use crate::console::describe::ConfirmText;
 use crate::console::keymap::{Context, BINDINGS};
+use crate::console::labels::words;
 use crate::console::theme::{Role, Theme};
 use crate::console::wrap;
 use ratatui::buffer::Buffer;
@@ -81,9 +82,9 @@ pub fn help(theme: Theme, scroll: usize, area: Rect, buf: &mut Buffer) {
     let rows = cols.iter().map(Vec::len).max().unwrap_or(0);
     let width = if two { 82 } else { 44 };
     let height = u16::try_from(rows + 3).unwrap_or(u16::MAX);
-    let inside = dialog(theme, "Keys", width, height, area, buf);
+    let inside = dialog(theme, words::KEYS, width, height, area, buf);
     let body = usize::from(inside.height.saturating_sub(1));
-    let mut hint = "Esc or ? closes".to_string();
+    let mut hint = words::HELP_CLOSES.to_string();
     if rows > body {
         let top = scroll.min(rows - body);
         let pos = crate::console::labels::position(top + 1, top + body, rows, theme.ascii());
@@ -133,7 +134,7 @@ pub fn confirm(theme: Theme, text: &ConfirmText, scroll: usize, area: Rect, buf:
     if !text.command.is_empty() {
         add(vec![Span::raw("")]);
         add(vec![Span::styled(
-            "Same as running:",
+            words::SAME_AS_RUNNING,
             theme.style(Role::Dim),
         )]);
         add(vec![Span::styled(
@@ -143,7 +144,10 @@ pub fn confirm(theme: Theme, text: &ConfirmText, scroll: usize, area: Rect, buf:
     }
     if !text.preview.is_empty() {
         add(vec![Span::raw("")]);
-        add(vec![Span::styled("The change:", theme.style(Role::Dim))]);
+        add(vec![Span::styled(
+            words::THE_CHANGE,
+            theme.style(Role::Dim),
+        )]);
     }
     for l in text.preview.lines() {
         let role = if l.starts_with("+++") || l.starts_with("---") || l.starts_with("@@") {
@@ -164,21 +168,21 @@ pub fn confirm(theme: Theme, text: &ConfirmText, scroll: usize, area: Rect, buf:
     let title = if title_fits {
         text.title.as_str()
     } else {
-        "Confirm"
+        words::CONFIRM
     };
     let inside = dialog(theme, title, width, height, area, buf);
     let body = usize::from(inside.height.saturating_sub(1));
     let scroll = scroll.min(lines.len().saturating_sub(body));
     let mut hint = vec![
         Span::styled("y", theme.style(Role::Key)),
-        Span::raw(" apply  "),
+        Span::raw(format!(" {}  ", words::APPLY)),
         Span::styled("n/Esc", theme.style(Role::Key)),
-        Span::raw(" cancel"),
+        Span::raw(format!(" {}", words::CANCEL)),
     ];
     if lines.len() > body {
         let last = (scroll + body).min(lines.len());
         hint.push(Span::styled("  j/k PgDn", theme.style(Role::Key)));
-        hint.push(Span::raw(" scroll  "));
+        hint.push(Span::raw(format!(" {}  ", words::SCROLL)));
         hint.push(Span::styled(
             crate::console::labels::position(scroll + 1, last, lines.len(), theme.ascii()),
             theme.style(Role::Dim),
@@ -202,6 +206,6 @@ pub fn secret(theme: Theme, title: &str, chars: usize, area: Rect, buf: &mut Buf
             Span::styled(" ", theme.style(Role::Selected)),
         ]),
     );
-    let hint = Line::styled("Enter submit · Esc cancel", theme.style(Role::Dim));
+    let hint = Line::styled(words::PROMPT_HINT, theme.style(Role::Dim));
     put(buf, inside, inside.height.saturating_sub(1), &hint);
 }
