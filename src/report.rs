@@ -387,4 +387,58 @@ mod tests {
             assert!(out.contains("Connection refused"), "{out}");
         }
     }
+
+    #[test]
+    fn fix_commands_name_the_destination_and_run_as_shown() {
+        let mut r = Report::default();
+        r.apply(&Event::Destination(vec![
+            Setting {
+                keyword: "user".into(),
+                value: "bob".into(),
+                origin: "default".into(),
+            },
+            Setting {
+                keyword: "hostname".into(),
+                value: "h".into(),
+                origin: "default".into(),
+            },
+            Setting {
+                keyword: "port".into(),
+                value: "2222".into(),
+                origin: "default".into(),
+            },
+        ]));
+        let mut f = finding("key.unprotected", Stage::Auth, "k");
+        f.actions.push(crate::event::ActionOffer {
+            id: "permissions.fix".into(),
+            title: "t".into(),
+            preview: String::new(),
+            command: "chmod 600 k".into(),
+            repair: Some(crate::repair::Repair::Permissions {
+                changes: Vec::new(),
+            }),
+        });
+        f.actions.push(crate::event::ActionOffer {
+            id: "onboard".into(),
+            title: "t".into(),
+            preview: String::new(),
+            command: "sshdoctor onboard -p 2222 bob@h".into(),
+            repair: None,
+        });
+        r.apply(&Event::Finding(f));
+        let text = r.to_text(0);
+        assert!(
+            text.contains("Apply with: sshdoctor --fix permissions.fix -p 2222 -l bob h\n"),
+            "{text}"
+        );
+        assert!(!text.contains("..."), "{text}");
+        assert!(
+            !text.contains("--fix onboard"),
+            "not applicable by --fix: {text}"
+        );
+        r.rerun = Some("-F ~/cfg web".into());
+        assert!(r
+            .to_markdown()
+            .contains("`sshdoctor --fix permissions.fix -F ~/cfg web`"));
+    }
 }
