@@ -183,6 +183,10 @@ fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
         s.contains("Add a Host block to ~/.ssh/config?")
     });
     assert!(s.contains("+Host mybox"), "{s}");
+    assert!(
+        s.contains("$EDITOR ~/.ssh/config"),
+        "the tilde stays outside quotes, so the command runs as shown:\n{s}"
+    );
     tmux.keys(&["y"]);
     let s = tmux.wait_for("the end", |s| s.contains("From now on: ssh mybox"));
     assert!(!s.contains(&u.password));
