@@ -7,68 +7,19 @@ use crate::remote_rules::Violation;
 use crate::secret_input::SecretInput;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::PathBuf;
-use tui_input::{Input, InputRequest};
+use tui_input::Input;
 use zeroize::Zeroizing;
 
+mod field;
 mod keys;
 mod outcome;
+
+pub use field::{Field, FieldInput};
 
 pub(crate) use outcome::known_where;
 
 /// Rows PgUp/PgDn scroll the step panel and the confirm dialog.
 const PAGE: usize = 8;
-
-/// What is typed in the open box: a password or passphrase goes into a [`SecretInput`] (one
-/// fixed buffer, wiped), anything else into a tui-input `Input`.
-#[derive(Debug)]
-pub enum FieldInput {
-    Plain(Input),
-    Secret(SecretInput),
-}
-
-impl FieldInput {
-    pub fn handle(&mut self, request: InputRequest) {
-        match self {
-            FieldInput::Plain(input) => {
-                input.handle(request);
-            }
-            FieldInput::Secret(secret) => {
-                secret.handle(request);
-            }
-        }
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        match self {
-            FieldInput::Plain(input) => crate::term::input::paste_into(input, text),
-            FieldInput::Secret(secret) => secret.paste(text),
-        }
-    }
-
-    /// The text, moved out; the box is left empty.
-    pub fn take(&mut self) -> Zeroizing<String> {
-        match self {
-            FieldInput::Plain(input) => Zeroizing::new(input.value_and_reset()),
-            FieldInput::Secret(secret) => secret.take(),
-        }
-    }
-
-    /// The text of a plain box; a secret one reads as empty (it is never drawn).
-    pub fn value(&self) -> &str {
-        match self {
-            FieldInput::Plain(input) => input.value(),
-            FieldInput::Secret(_) => "",
-        }
-    }
-
-    /// How many characters were typed.
-    pub fn chars(&self) -> usize {
-        match self {
-            FieldInput::Plain(input) => input.value().chars().count(),
-            FieldInput::Secret(secret) => secret.chars(),
-        }
-    }
-}
 
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -161,37 +112,6 @@ pub enum HostVerdict {
     Unknown,
     /// Recorded with another key (or revoked): the flow stops.
     Refused(String),
-}
-
-/// What a text box is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Passphrase,
-    PassphraseAgain,
-    Fingerprint,
-    Password,
-    /// The passphrase of an existing encrypted key, to prove the login.
-    KeyPassphrase,
-    Alias,
-}
-
-impl Field {
-    pub fn masked(self) -> bool {
-        !matches!(self, Field::Fingerprint | Field::Alias)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Passphrase => "Passphrase for the new key (empty for none)",
-            Field::PassphraseAgain => "The same passphrase again",
-            Field::Fingerprint => {
-                "Paste the fingerprint you got another way (empty: skip comparing)"
-            }
-            Field::Password => "Password",
-            Field::KeyPassphrase => "Passphrase of the key",
-            Field::Alias => "Name to type after `ssh`",
-        }
-    }
 }
 
 /// What the run loop is asked to do.

@@ -16,8 +16,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
-pub use step::dest_args;
-
 /// Width from which the steps get a column of their own.
 const WIDE: u16 = 100;
 /// The steps column's width.

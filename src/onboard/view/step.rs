@@ -92,7 +92,7 @@ fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
 }
 
 /// `-p PORT user@host`, quoted for a shell.
-pub fn dest_args(ob: &Onboard) -> String {
+fn dest_args(ob: &Onboard) -> String {
     let port = if ob.port == 22 {
         String::new()
     } else {
