@@ -424,6 +424,12 @@ pub(super) async fn auth_stage(
         }
     }
     match logged_in {
+        // No key at all: the login works, but only by password — offer making one.
+        _ if password_login && ids.offered.is_empty() && server_pubkey && pubkey_on => {
+            cx.finding(report::no_key_finding(t, &methods)).await;
+            status = Status::Warn;
+            summary = "password (typed in the console); you have no key".to_string();
+        }
         _ if password_login => {
             status = Status::Pass;
             summary = "password (typed in the console)".to_string();
