@@ -11,31 +11,8 @@ use std::time::Duration;
 
 mod fix;
 
-/// Exit codes, documented in one place (also in `--help` and the README).
-pub mod exit {
-    /// The login would work.
-    pub const OK: u8 = 0;
-    /// Problems were found.
-    pub const PROBLEMS: u8 = 1;
-    /// The command line was wrong.
-    pub const USAGE: u8 = 2;
-    /// sshdoctor itself failed.
-    pub const INTERNAL: u8 = 3;
-    /// Could not tell: the server and ssh agree only on an algorithm sshdoctor cannot speak
-    /// (`probe.unsupported_algorithm`), so the login was not checked; no problem was found.
-    pub const COULD_NOT_TELL: u8 = 4;
-
-    /// The exit code for a finished diagnosis.
-    pub fn for_report(report: &crate::report::Report) -> u8 {
-        if report.ok() {
-            OK
-        } else if report.could_not_tell() {
-            COULD_NOT_TELL
-        } else {
-            PROBLEMS
-        }
-    }
-}
+/// The exit codes (kept here by name for the callers that use `cli::exit`).
+pub use crate::exit;
 
 const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (ssh and the server agree only on an algorithm sshdoctor cannot speak)";
 
@@ -92,7 +69,8 @@ struct Cli {
     /// FILE when the console closes.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
-    /// Show more of the handshake log in text reports (-v, -vv).
+    /// Show more of the handshake log: in text reports -v adds debug2, -vv debug3; the console
+    /// starts at ssh's level (-v debug1, the default; -vv debug2; -vvv debug3).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     verbose: u8,
     /// [user@]host[:port], ssh://[user@]host[:port], or a Host alias from ssh_config.
@@ -183,10 +161,17 @@ pub fn main() -> ExitCode {
     }
     // The console when a person is at a terminal and no report was asked for.
     if interactive {
-        let target = input.host.clone();
+        let setup = crate::console::Setup {
+            target: input.host.clone(),
+            options: console_options,
+            record: cli.record.clone(),
+            verbose: cli.verbose,
+            rerun: destination::command_args(&input, timeout),
+            home: input.home.clone(),
+        };
         let console_input = input.clone();
         let plan = move || make_plan(&console_input, timeout);
-        return match crate::console::run(plan, target, console_options, cli.record.clone()) {
+        return match crate::console::run(plan, setup) {
             Ok(crate::console::Ending::Exit(code)) => ExitCode::from(code),
             // Chosen from the console: the guided flow for the same destination and options.
             Ok(crate::console::Ending::Onboard) => {
@@ -235,7 +220,7 @@ fn locale_is_utf8() -> bool {
 }
 
 fn usage(msg: String) -> ExitCode {
-    eprintln!("sshdoctor: {msg} (see sshdoctor --help)");
+    crate::safe_text::eprint(&format!("sshdoctor: {msg} (see sshdoctor --help)\n"));
     ExitCode::from(exit::USAGE)
 }
 
@@ -304,7 +289,8 @@ fn run(
     format: Format,
     verbose: u8,
 ) -> anyhow::Result<u8> {
-    let report = diagnose(&input, timeout)?;
+    let mut report = diagnose(&input, timeout)?;
+    report.rerun = Some(destination::command_args(&input, timeout));
     print_report(&report, format, verbose)?;
     Ok(exit::for_report(&report))
 }
@@ -339,8 +325,9 @@ pub(crate) fn diagnose_plan(plan: Plan) -> anyhow::Result<Report> {
 pub(crate) fn print_report(report: &Report, format: Format, verbose: u8) -> anyhow::Result<()> {
     let out = match format {
         Format::Json => serde_json::to_string_pretty(&report.to_json())? + "\n",
-        Format::Text => report.to_text(verbose),
-        Format::Markdown => report.to_markdown(),
+        // Text for people: whatever a server or a file put in the strings is shown escaped.
+        Format::Text => crate::safe_text::for_terminal(&report.to_text(verbose)).into_owned(),
+        Format::Markdown => crate::safe_text::for_terminal(&report.to_markdown()).into_owned(),
     };
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();

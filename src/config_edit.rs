@@ -14,8 +14,12 @@
 //! # Strategy of [`identities_only`]
 //!
 //! ssh reads IdentityFile lines in order (they accumulate) and keeps the first value of
-//! IdentitiesOnly. The planner therefore always adds a **new block** rather than editing an
-//! existing one:
+//! IdentitiesOnly. When the file has this destination's **own block** (`Host web` naming
+//! exactly the alias typed), the planner edits it in place: `IdentitiesOnly yes` (added, or
+//! the block's line set to yes) and the accepted key's IdentityFile line moved up (or added)
+//! before the block's other keys — one block per alias, no key listed twice. When that does
+//! not achieve the goal (an earlier block or a global line still wins), or there is no such
+//! block, it adds a **new block** instead:
 //!
 //! ```text
 //! # added by sshdoctor: offer only the key the server accepts
@@ -35,6 +39,7 @@
 //! block is shared), is easy to review and to remove, and does not depend on where the
 //! existing blocks are. Keys already listed elsewhere stay; ssh ignores the repeated line.
 
+mod in_place;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -116,6 +121,30 @@ pub fn identities_only(
                 order(&before, home)
             ),
         });
+    }
+
+    // This destination's own `Host` block, edited where it is, when that is enough.
+    if let Some(p) = in_place::plan(
+        file_bytes,
+        host,
+        &key,
+        &value,
+        &before,
+        scratch.path(),
+        &shown_file,
+    ) {
+        let after = scratch.resolve(input, &p.out)?;
+        if goal_problem(&after, &key, &scratch, path, home).is_none() {
+            return Ok(ConfigEdit {
+                path: path.to_path_buf(),
+                new_bytes: p.out,
+                summary: format!(
+                    "{}. ssh will then offer only these keys, in this order: {}.",
+                    p.what,
+                    order(&after, home)
+                ),
+            });
+        }
     }
 
     let indent = detect_indent(&split_lines(file_bytes));
@@ -558,12 +587,18 @@ fn describe(origin: &Origin, scratch: &Scratch, real: &Path, home: &Path) -> Str
     }
 }
 
-/// The resolved IdentityFile order, numbered, with `~`.
+/// The resolved IdentityFile order, numbered, with `~`; a key listed twice is offered once
+/// (ssh skips the repeat), so it is shown once.
 fn order(r: &ResolvedConfig, home: &Path) -> String {
-    r.get_all("identityfile")
-        .iter()
+    let mut seen: Vec<&str> = Vec::new();
+    for v in r.get_all("identityfile") {
+        if !seen.contains(&v.value.as_str()) {
+            seen.push(&v.value);
+        }
+    }
+    seen.iter()
         .enumerate()
-        .map(|(i, v)| format!("{}. {}", i + 1, shown_path(Path::new(&v.value), home)))
+        .map(|(i, v)| format!("{}. {}", i + 1, shown_path(Path::new(v), home)))
         .collect::<Vec<_>>()
         .join(", ")
 }

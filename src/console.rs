@@ -8,24 +8,29 @@
 //! back inside [`Command::Apply`].
 
 mod app;
+pub(crate) mod describe;
 pub mod keymap;
+pub mod labels;
 mod logview;
 pub mod picker;
-pub(crate) mod run;
+mod record;
+mod run;
 pub mod theme;
-pub(crate) mod update;
+mod update;
 pub(crate) mod view;
 pub(crate) mod wrap;
 
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod screen_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod tests;
 
 pub use app::{ActionRecord, App, Focus};
-pub use run::{run, Ending};
+pub use run::{run, Ending, Setup};
 pub use view::draw;
 
 /// How the console draws; decided by the caller from `--ascii` and `NO_COLOR`.

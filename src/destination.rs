@@ -169,6 +169,53 @@ fn valid_user(u: &str) -> bool {
         })
 }
 
+/// The arguments after `sshdoctor` (or `sshdoctor onboard`) that reach this destination again
+/// with the same options — `-F`, `-p`, `-l`, `-i`, `-J`, each `-o`, `--timeout` — shell-quoted
+/// (a `~/` path keeps its tilde outside the quotes), e.g. `-F ~/cfg -p 2222 web`.
+pub fn command_args(
+    input: &crate::config::ConfigInput,
+    timeout: Option<std::time::Duration>,
+) -> String {
+    use crate::fsedit::{shell_quote, shell_quote_path};
+    let path =
+        |p: &std::path::Path| shell_quote_path(&crate::config_edit::shown_path(p, &input.home));
+    let mut args: Vec<String> = Vec::new();
+    if let Some(f) = &input.user_config {
+        args.push(format!("-F {}", path(f)));
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for (k, v) in &input.options {
+        let key = k.to_ascii_lowercase();
+        let flag = match key.as_str() {
+            "port" => Some("-p"),
+            "user" => Some("-l"),
+            "proxyjump" => Some("-J"),
+            "identityfile" => Some("-i"),
+            _ => None,
+        };
+        // The first value wins (as in ssh): later ones of a single-valued flag change nothing.
+        if key != "identityfile" && flag.is_some() && seen.contains(&key) {
+            continue;
+        }
+        seen.push(key.clone());
+        args.push(match flag {
+            Some("-i") => format!("-i {}", path(std::path::Path::new(v))),
+            Some(flag) => format!("{flag} {}", shell_quote(v)),
+            None => format!("-o {}", shell_quote(&format!("{k}={v}"))),
+        });
+    }
+    if let Some(t) = timeout {
+        args.push(format!("--timeout {}", t.as_secs_f64()));
+    }
+    let host = if input.host.contains(':') {
+        format!("[{}]", input.host)
+    } else {
+        input.host.clone()
+    };
+    args.push(shell_quote(&host));
+    args.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +297,29 @@ mod tests {
             parse("`x`@host"),
             Err(DestinationError::BadUser(_))
         ));
+    }
+
+    #[test]
+    fn command_args_reach_the_same_destination() {
+        let input = crate::config::ConfigInput {
+            host: "web".into(),
+            options: vec![
+                ("Port".into(), "2222".into()),
+                ("User".into(), "bob".into()),
+                ("IdentityFile".into(), "/home/a/.ssh/id key".into()),
+                ("Port".into(), "22".into()),
+                ("ServerAliveInterval".into(), "5".into()),
+            ],
+            user_config: Some("/home/a/.ssh/my config".into()),
+            system_config: "/etc/ssh/ssh_config".into(),
+            home: "/home/a".into(),
+            local_user: "a".into(),
+            local_hostname: "l".into(),
+            passwd_home: None,
+        };
+        assert_eq!(
+            command_args(&input, Some(std::time::Duration::from_millis(2500))),
+            "-F ~/'.ssh/my config' -p 2222 -l bob -i ~/'.ssh/id key' -o ServerAliveInterval=5 --timeout 2.5 web"
+        );
     }
 }

@@ -7,6 +7,7 @@
 //! here carries them out ([`ops`]) and draws [`view::draw`]. Every write is previewed and
 //! confirmed; every secret is typed in a masked box and never drawn, logged or kept.
 
+mod alias;
 pub(crate) mod ops;
 pub mod state;
 pub mod view;
@@ -15,13 +16,12 @@ pub mod view;
 mod tests;
 
 use crate::config::ConfigInput;
-use crate::console::run::{spawn_key_reader, stop_reader, Signals, TerminalGuard, Wake};
 use crate::console::theme::Theme;
 use crate::console::ConsoleOptions;
 use crate::event::{Event, Level};
+use crate::term::{KeyReader, Signals, TerminalGuard};
 use crossterm::event::{Event as TermEvent, KeyEventKind};
 use state::{Cmd, Onboard, Outcome};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -38,16 +38,23 @@ pub fn prepare(input: &ConfigInput, timeout: Option<Duration>) -> Onboard {
     let ssh_dir = input.home.join(".ssh");
     let keys = crate::keygen::list_keys(&ssh_dir);
     let new_key_path = crate::keygen::free_key_path(&ssh_dir);
-    Onboard::new(
+    let (user, hostname) = (get("user"), get("hostname"));
+    let port = get("port").parse().unwrap_or(22);
+    let existing = crate::config::host_entries(input);
+    let alias = alias::propose(&input.host, &hostname, &user, port, &existing);
+    let mut ob = Onboard::new(
         input.host.clone(),
-        get("user"),
-        get("hostname"),
-        get("port").parse().unwrap_or(22),
+        user,
+        hostname,
+        port,
         input.home.clone(),
         keys,
         new_key_path,
-        input.host.clone(),
-    )
+        alias,
+    );
+    ob.comment = format!("{}@{}", input.local_user, input.local_hostname);
+    ob.resume = crate::destination::command_args(input, timeout);
+    ob
 }
 
 /// One log line for an engine event, `None` for the ones the pane leaves out.
@@ -80,11 +87,14 @@ pub fn run(
         .enable_all()
         .build()?;
     let mut ob = prepare(&input, timeout);
-    let mut terminal = ratatui::init();
-    let _guard = TerminalGuard::new(false);
+    let (mut terminal, guard) = TerminalGuard::enter(false);
     let theme = Theme::new(options);
     let code = runtime.block_on(event_loop(&mut terminal, &mut ob, theme, input, timeout));
-    drop(_guard);
+    drop(guard);
+    // Left before the end: what was made, and how to go on (on the normal screen).
+    if let Some(text) = ob.farewell() {
+        eprint!("{text}");
+    }
     code
 }
 
@@ -95,9 +105,8 @@ async fn event_loop(
     input: ConfigInput,
     timeout: Option<Duration>,
 ) -> anyhow::Result<u8> {
-    let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(64);
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = spawn_key_reader(wake_tx, stop.clone());
+    let (wake_tx, mut wake_rx) = mpsc::channel::<TermEvent>(64);
+    let mut reader = KeyReader::spawn(wake_tx, |ev| ev);
     let mut signals = Signals::new()?;
     let (out_tx, mut out_rx) = mpsc::channel::<Outcome>(8);
     let (log_tx, mut log_rx) = mpsc::channel::<Event>(1024);
@@ -115,12 +124,12 @@ async fn event_loop(
     let code = loop {
         let commands = tokio::select! {
             wake = wake_rx.recv() => match wake {
-                Some(Wake::Terminal(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => ob.on_key(k),
-                Some(Wake::Terminal(TermEvent::Paste(text))) => {
+                Some(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => ob.on_key(k),
+                Some(TermEvent::Paste(text)) => {
                     ob.on_paste(&text);
                     Vec::new()
                 }
-                Some(Wake::Terminal(TermEvent::Resize(..))) => {
+                Some(TermEvent::Resize(..)) => {
                     terminal.autoresize()?;
                     Vec::new()
                 }
@@ -141,12 +150,11 @@ async fn event_loop(
             let tx = out_tx.clone();
             match cmd {
                 Cmd::Quit => quit = true,
-                Cmd::Generate { path, passphrase } => {
-                    let comment = format!(
-                        "{}@{}",
-                        crate::config::local_user(),
-                        crate::config::local_hostname()
-                    );
+                Cmd::Generate {
+                    path,
+                    comment,
+                    passphrase,
+                } => {
                     tokio::task::spawn_blocking(move || {
                         let _ = tx.blocking_send(Outcome::Generated(ops::generate(
                             path, comment, passphrase,
@@ -185,8 +193,9 @@ async fn event_loop(
                 Cmd::Login { password } => {
                     let (plan, log, key, s) =
                         (plan(), log_tx.clone(), ob.chosen.clone(), session.clone());
+                    let key_pass = ob.key_passphrase();
                     ops::spawn(tx, async move {
-                        Outcome::LoggedIn(ops::login(plan, log, key, password, s).await)
+                        Outcome::LoggedIn(ops::login(plan, log, key, key_pass, password, s).await)
                     });
                 }
                 Cmd::Install => {
@@ -239,7 +248,6 @@ async fn event_loop(
             break ob.exit_code();
         }
     };
-    stop.store(true, Ordering::Relaxed);
     if let Some(s) = session.lock().await.take() {
         let _ = s.account.sftp.close().await;
         let _ = s
@@ -248,6 +256,6 @@ async fn event_loop(
             .disconnect(russh::Disconnect::ByApplication, "", "en")
             .await;
     }
-    stop_reader(&stop, reader);
+    reader.stop();
     Ok(code)
 }

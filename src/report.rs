@@ -47,6 +47,10 @@ pub struct Report {
     pub facts: Vec<(Stage, String, String)>,
     /// Whether a login completed.
     pub login_ok: bool,
+    /// The arguments that diagnose this destination again, as typed (e.g. `-F ~/cfg web`),
+    /// for the `sshdoctor --fix ID ...` commands shown; set by the front end, not by events.
+    /// None: built from the effective user, host name and port.
+    pub rerun: Option<String>,
 }
 
 impl Default for Report {
@@ -66,6 +70,7 @@ impl Default for Report {
             log: Vec::new(),
             facts: Vec::new(),
             login_ok: false,
+            rerun: None,
         }
     }
 }
@@ -149,6 +154,23 @@ impl Report {
     pub fn target_line(&self) -> String {
         let get = |k: &str| self.setting(k).map_or("?", |s| s.value.as_str());
         format!("{}@{} port {}", get("user"), get("hostname"), get("port"))
+    }
+
+    /// The command that applies action `id` for this destination, as it runs when typed.
+    pub fn fix_command(&self, id: &str) -> String {
+        let args = self.rerun.clone().unwrap_or_else(|| {
+            let get = |k: &str| self.setting(k).map(|s| s.value.clone());
+            let host = get("hostname").unwrap_or_else(|| "HOST".into());
+            let mut args = String::new();
+            if let Some(p) = get("port").filter(|p| p != "22") {
+                args.push_str(&format!("-p {p} "));
+            }
+            if let Some(u) = get("user") {
+                args.push_str(&format!("-l {} ", crate::fsedit::shell_quote(&u)));
+            }
+            args + &crate::fsedit::shell_quote(&host)
+        });
+        format!("sshdoctor --fix {id} {args}")
     }
 
     /// The JSON form (the `--report json` contract).
@@ -375,5 +397,59 @@ mod tests {
             assert!(out.contains("refused on port 2222"), "{out}");
             assert!(out.contains("Connection refused"), "{out}");
         }
+    }
+
+    #[test]
+    fn fix_commands_name_the_destination_and_run_as_shown() {
+        let mut r = Report::default();
+        r.apply(&Event::Destination(vec![
+            Setting {
+                keyword: "user".into(),
+                value: "bob".into(),
+                origin: "default".into(),
+            },
+            Setting {
+                keyword: "hostname".into(),
+                value: "h".into(),
+                origin: "default".into(),
+            },
+            Setting {
+                keyword: "port".into(),
+                value: "2222".into(),
+                origin: "default".into(),
+            },
+        ]));
+        let mut f = finding("key.unprotected", Stage::Auth, "k");
+        f.actions.push(crate::event::ActionOffer {
+            id: "permissions.fix".into(),
+            title: "t".into(),
+            preview: String::new(),
+            command: "chmod 600 k".into(),
+            repair: Some(crate::repair::Repair::Permissions {
+                changes: Vec::new(),
+            }),
+        });
+        f.actions.push(crate::event::ActionOffer {
+            id: "onboard".into(),
+            title: "t".into(),
+            preview: String::new(),
+            command: "sshdoctor onboard -p 2222 bob@h".into(),
+            repair: None,
+        });
+        r.apply(&Event::Finding(f));
+        let text = r.to_text(0);
+        assert!(
+            text.contains("Apply with: sshdoctor --fix permissions.fix -p 2222 -l bob h\n"),
+            "{text}"
+        );
+        assert!(!text.contains("..."), "{text}");
+        assert!(
+            !text.contains("--fix onboard"),
+            "not applicable by --fix: {text}"
+        );
+        r.rerun = Some("-F ~/cfg web".into());
+        assert!(r
+            .to_markdown()
+            .contains("`sshdoctor --fix permissions.fix -F ~/cfg web`"));
     }
 }

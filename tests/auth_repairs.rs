@@ -84,9 +84,11 @@ fn assert_green(report: &Report) {
 fn seven_keys_then_identities_only_fix_logs_in() {
     let (sshd, home, user) = setup("");
     let mut lines = String::new();
+    let mut key_lines = Vec::new();
     for i in 1..=7 {
         let path = home.generate_key(KeyKind::Ed25519, &format!("k{i}"));
-        lines.push_str(&format!("    IdentityFile {}\n", path.display()));
+        key_lines.push(format!("    IdentityFile {}\n", path.display()));
+        lines.push_str(&key_lines[i - 1]);
     }
     sshd.authorize(&user, &home.public_key("k7"));
     let config = std::fs::read_to_string(home.config_path()).unwrap() + &lines;
@@ -108,9 +110,16 @@ fn seven_keys_then_identities_only_fix_logs_in() {
 
     let fixed = run(&home, &["--fix", "config.identities_only", "--yes"]);
     assert_green(&fixed);
+    // The `Host target` block is edited where it is: IdentitiesOnly yes and k7's line moved
+    // before the other keys; every other byte kept, no second block, no key listed twice.
     let after = std::fs::read_to_string(home.config_path()).unwrap();
-    assert!(after.starts_with("# added by sshdoctor"), "{after}");
-    assert!(after.ends_with(&config), "every other byte kept:\n{after}");
+    let head = config.strip_suffix(&lines).unwrap();
+    let want = format!(
+        "{head}    # added by sshdoctor: offer only the key the server accepts\n    IdentitiesOnly yes\n{}{}",
+        key_lines[6],
+        key_lines[..6].concat()
+    );
+    assert_eq!(after, want);
     assert!(
         real_ssh_logs_in(&home),
         "the real ssh logs in after the fix"

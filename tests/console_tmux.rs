@@ -1,6 +1,6 @@
 //! The real binary in tmux against a real sshd: a changed host key is repaired from the console
-//! (remove, then trust), the checklist turns green, and the terminal is given back on `q` and on
-//! SIGTERM.
+//! at 80×24 in two keys (remove, then trust), the checklist turns green, a short terminal still
+//! shows the failing stage, and the terminal is given back on `q` and on SIGTERM.
 
 mod common;
 
@@ -72,9 +72,11 @@ fn changed_host_key_is_repaired_from_the_console_and_the_terminal_is_restored() 
     let kh = home.ssh_dir().join("known_hosts_console");
     stale_host(&home, &sshd, &kh);
     let record = home.path().join("session.md");
-    let tmux = Tmux::start(
+    let tmux = Tmux::start_sized(
         "repair",
         &command_line(&home, &format!("--record {}", record.display())),
+        80,
+        24,
     );
 
     tmux.wait_for("the hostkey.changed finding", |s| {
@@ -84,20 +86,26 @@ fn changed_host_key_is_repaired_from_the_console_and_the_terminal_is_restored() 
         tmux.alternate_screen(),
         "the console uses the alternate screen"
     );
-    // Findings panel (checklist → log → findings), into the root cause's actions, confirm.
-    tmux.keys(&["Tab", "Tab", "Enter"]);
-    tmux.wait_for("the remove action selected", |s| {
-        s.contains("known_hosts.remove")
-    });
+    // The root cause has the focus: its fix is one key away, confirmed with a second.
+    let first = tmux.wait_for("the run to end", |s| s.contains("Enter fix"));
+    assert!(first.contains("▶ Enter fix:"), "{first}");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("the confirm dialog with the diff", |s| {
+    let dialog = tmux.wait_for("the confirm dialog with the diff", |s| {
         s.contains("-[127.0.0.1]:")
     });
+    let name = format!("[127.0.0.1]:{}", sshd.port());
+    for words in [
+        format!("Remove the stale host key for {name}?"),
+        "line 2 is removed.".to_string(),
+        "known_hosts_console.sshdoctor-<UTC".to_string(),
+    ] {
+        assert!(dialog.contains(&words), "{words:?} in\n{dialog}");
+    }
     tmux.keys(&["y"]);
     // Re-run: first contact now. The console opens the trust dialog by itself, with the
     // fingerprint in every form people compare against; `y` trusts it.
     let dialog = tmux.wait_for("the trust dialog", |s| {
-        s.contains("hostkey.trust") && s.contains("MD5:")
+        s.contains("Trust the host key of") && s.contains("MD5:")
     });
     let fingerprint = sshd_fingerprint(&sshd);
     assert!(
@@ -379,8 +387,8 @@ fn password_login_in_the_console_explains_and_fixes_strict_modes() {
         s.contains("remote.ssh_dir_permissions")
     });
     assert!(!s.contains(&u.password), "{s}");
-    tmux.keys(&["Tab", "Tab", "Enter"]);
-    tmux.wait_for("the fix action", |s| s.contains("remote.permissions.fix"));
+    // The root cause has the focus: Enter opens its fix.
+    tmux.wait_for("the fix offered", |s| s.contains("Enter fix"));
     tmux.keys(&["Enter"]);
     tmux.wait_for("the confirm dialog", |s| s.contains("0775 -> 0755"));
     tmux.keys(&["y"]);
@@ -455,10 +463,18 @@ fn a_refused_key_offers_the_guided_first_login_which_opens_in_place() {
     // No password: the diagnosis explains the refused key and offers the guided flow.
     tmux.keys(&["Escape"]);
     tmux.wait_for("the finding", |s| s.contains("auth.no_accepted_key"));
-    tmux.keys(&["Tab", "Tab", "Enter"]);
-    tmux.wait_for("the onboard action", |s| s.contains("sshdoctor onboard"));
+    tmux.wait_for("the onboard action", |s| {
+        s.contains("Enter fix: Start the guided first login")
+    });
     tmux.keys(&["Enter"]);
-    tmux.wait_for("the confirm dialog", |s| s.contains("Leaves this console"));
+    let dialog = tmux.wait_for("the confirm dialog", |s| s.contains("Leaves this console"));
+    assert!(
+        dialog.contains(&format!(
+            "sshdoctor onboard -p {} {NAME}@target",
+            sshd.port()
+        )),
+        "the command keeps the user and port:\n{dialog}"
+    );
     tmux.keys(&["y"]);
     let s = tmux.wait_for("the onboarding screen", |s| {
         s.contains("step 1 of 7") && s.contains("1. Key")
@@ -470,4 +486,90 @@ fn a_refused_key_offers_the_guided_first_login_which_opens_in_place() {
     let after = tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT="));
     assert!(!after.contains("SSHDOCTOR-EXIT=3"), "{after}");
     assert!(!u.authorized_keys().exists());
+}
+
+/// 80×20: the checklist is shorter than its nine stages, and still shows the one that failed.
+#[test]
+fn a_short_terminal_shows_the_failing_stage() {
+    let sshd = Sshd::builder()
+        .host_keys(&[KeyKind::Ed25519])
+        .extra_config("PasswordAuthentication no\nKbdInteractiveAuthentication no\n")
+        .start();
+    let home = Home::new();
+    let kh = home.ssh_dir().join("known_hosts_console");
+    std::fs::write(
+        &kh,
+        format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    )
+    .unwrap();
+    // A key the server does not know: authentication fails (no password login allowed).
+    let key = home.generate_key(KeyKind::Ed25519, "id_unknown");
+    home.write_config(&format!(
+        "Host target\n    HostName 127.0.0.1\n    Port {}\n    User {}\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n    IdentityAgent none\n    IdentityFile {}\n",
+        sshd.port(),
+        current_user(),
+        kh.display(),
+        key.display()
+    ));
+    let tmux = Tmux::start_sized("short", &command_line(&home, ""), 80, 20);
+    let s = tmux.wait_for("the verdict", |s| s.contains("The login would fail"));
+    let auth = s.lines().find(|l| l.contains("Authentication"));
+    assert!(
+        auth.is_some_and(|l| l.contains("fail")),
+        "the failing stage is on screen:\n{s}"
+    );
+    assert!(
+        s.contains("Checklist 1–7/9 ↓"),
+        "the checklist says it scrolls:\n{s}"
+    );
+    assert!(
+        s.lines()
+            .last()
+            .is_some_and(|l| l.contains("? help") && l.contains("q quit")),
+        "{s}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=1"));
+}
+
+/// A newcomer with no key types the password: the login works, and the console still says
+/// there is no key and offers the guided first login, one key away.
+#[test]
+fn a_password_login_without_a_key_offers_the_guided_first_login() {
+    use common::user::{test_user, NAME};
+    let Some(u) = test_user() else { return };
+    let sshd = Sshd::builder()
+        .host_keys(&[KeyKind::Ed25519])
+        .extra_config(&u.sshd_config())
+        .start();
+    let home = Home::new();
+    let kh = home.ssh_dir().join("known_hosts_console");
+    std::fs::write(
+        &kh,
+        format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    )
+    .unwrap();
+    home.write_config(&format!(
+        "Host target\n    HostName 127.0.0.1\n    Port {}\n    User {NAME}\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n    IdentityAgent none\n",
+        sshd.port(),
+        kh.display(),
+    ));
+    let tmux = Tmux::start_sized("nokey", &command_line(&home, ""), 80, 24);
+    tmux.wait_for("the password prompt", |s| {
+        s.contains(&format!("{NAME}@127.0.0.1's password"))
+    });
+    tmux.type_text(&u.password);
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("the finding", |s| s.contains("auth.no_key"));
+    assert!(!s.contains(&u.password), "{s}");
+    let s = tmux.wait_for("the offer", |s| {
+        s.contains("Enter fix: Start the guided first login")
+    });
+    assert!(!s.contains("No problems found"), "{s}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the dialog", |s| {
+        s.contains("Start the guided first login?")
+    });
+    tmux.keys(&["n", "q"]);
+    tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT="));
 }

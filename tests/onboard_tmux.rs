@@ -139,7 +139,9 @@ fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
     assert!(!home.known_hosts_path().exists());
     tmux.type_text(&fp);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("the trust dialog", |s| s.contains("Apply hostkey.trust?"));
+    tmux.wait_for("the trust dialog", |s| {
+        s.contains("Trust the host key of [127.0.0.1]:")
+    });
     tmux.keys(&["y"]);
 
     // Login: the key is not installed yet; a wrong password, then the right one.
@@ -155,7 +157,7 @@ fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
     tmux.wait_for("the install step", |s| s.contains("ssh-copy-id"));
     tmux.keys(&["Enter"]);
     tmux.wait_for("the install dialog", |s| {
-        s.contains("Apply onboard.install_key?")
+        s.contains("Install your key on the server?")
     });
     tmux.keys(&["y"]);
 
@@ -166,7 +168,7 @@ fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
     assert!(s.contains("chmod go-w"), "{s}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("the chmod dialog", |s| {
-        s.contains("Apply remote.permissions.fix?")
+        s.contains("Change permissions on the server?")
     });
     tmux.keys(&["y"]);
 
@@ -177,8 +179,14 @@ fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
     tmux.keys(&["C-u"]);
     tmux.type_text("mybox");
     tmux.keys(&["Enter"]);
-    let s = tmux.wait_for("the config dialog", |s| s.contains("Apply onboard.config?"));
+    let s = tmux.wait_for("the config dialog", |s| {
+        s.contains("Add a Host block to ~/.ssh/config?")
+    });
     assert!(s.contains("+Host mybox"), "{s}");
+    assert!(
+        s.contains("$EDITOR ~/.ssh/config"),
+        "the tilde stays outside quotes, so the command runs as shown:\n{s}"
+    );
     tmux.keys(&["y"]);
     let s = tmux.wait_for("the end", |s| s.contains("From now on: ssh mybox"));
     assert!(!s.contains(&u.password));
@@ -231,13 +239,13 @@ fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
     tmux.wait_for("the install step", |s| s.contains("ssh-copy-id"));
     tmux.keys(&["Enter"]);
     tmux.wait_for("the install dialog", |s| {
-        s.contains("Apply onboard.install_key?")
+        s.contains("Install your key on the server?")
     });
     tmux.keys(&["y"]);
     tmux.wait_for("the permissions step", |s| s.contains("mode 0770"));
     tmux.keys(&["Enter"]);
     tmux.wait_for("the chmod dialog", |s| {
-        s.contains("Apply remote.permissions.fix?")
+        s.contains("Change permissions on the server?")
     });
     tmux.keys(&["y"]);
     tmux.wait_for("the config step", |s| {
@@ -303,7 +311,9 @@ fn esc_or_n_at_every_write_leaves_nothing_written() {
     assert_eq!(mode(&home.ssh_dir().join("id_ed25519_2")), 0o600);
     tmux.type_text(&host_fingerprint(&sshd));
     tmux.keys(&["Enter"]);
-    tmux.wait_for("the trust dialog", |s| s.contains("Apply hostkey.trust?"));
+    tmux.wait_for("the trust dialog", |s| {
+        s.contains("Trust the host key of [127.0.0.1]:")
+    });
     tmux.keys(&["n"]);
     tmux.wait_for("the refusal", |s| s.contains("Nothing was changed"));
     assert!(
@@ -335,7 +345,7 @@ fn esc_or_n_at_every_write_leaves_nothing_written() {
     tmux.wait_for("the install step", |s| s.contains("ssh-copy-id"));
     tmux.keys(&["Enter"]);
     tmux.wait_for("the install dialog", |s| {
-        s.contains("Apply onboard.install_key?")
+        s.contains("Install your key on the server?")
     });
     tmux.keys(&["Escape"]);
     tmux.wait_for("the refusal", |s| s.contains("Nothing was changed"));
@@ -349,4 +359,222 @@ fn esc_or_n_at_every_write_leaves_nothing_written() {
     assert_eq!(fs::read(&ak).unwrap(), b"# nothing yet\n");
     assert!(ak_backups(&u).is_empty(), "no backup of an unchanged file");
     assert_eq!(fs::read(home.config_path()).unwrap(), config_before);
+}
+
+fn onboard_sized(home: &Home, sshd: &Sshd, name: &str, width: u16, height: u16) -> Tmux {
+    let command = format!(
+        "env HOME={} LANG=C.UTF-8 {BIN} -F {} -p {} onboard {NAME}@127.0.0.1; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        home.path().display(),
+        home.config_path().display(),
+        sshd.port()
+    );
+    Tmux::start_sized(name, &command, width, height)
+}
+
+/// A person reading: 15 s on every step.
+fn pause() {
+    std::thread::sleep(std::time::Duration::from_secs(15));
+}
+
+/// Reading or typing slowly never costs the connection: a 15 s pause on every step (longer
+/// than the 10 s network limit), and the flow still ends in success, the new key's passphrase
+/// typed once (step 6 does not ask for it again). Needs the probe's connection to send
+/// keepalives while it waits (the russh config's keepalive interval).
+#[test]
+#[ignore = "waits for keepalives on the probe's connection (issue 13, made elsewhere): without them the held session closes after 10 s idle and the flow asks for r"]
+fn a_15_s_pause_on_every_step_still_ends_in_success() {
+    let Some(u) = test_user() else { return };
+    let sshd = server(&u);
+    let home = Home::new();
+    home.write_config(&base_config(&home));
+    u.write(".ssh/authorized_keys", b"# nothing yet\n", 0o600);
+    u.chmod(&u.ssh_dir(), 0o770);
+    u.chgrp_shared(&u.ssh_dir());
+    let tmux = onboard_sized(&home, &sshd, "onboard-pauses", 80, 24);
+
+    tmux.wait_for("the key step", |s| s.contains("generate a new ed25519 key"));
+    pause();
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the passphrase box", |s| {
+        s.contains("Passphrase for the new key")
+    });
+    tmux.type_text("slow-secret");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the second box", |s| {
+        s.contains("The same passphrase again")
+    });
+    tmux.type_text("slow-secret");
+    tmux.keys(&["Enter"]);
+
+    tmux.wait_for("the host key", |s| s.contains("Paste the fingerprint"));
+    pause();
+    tmux.type_text(&host_fingerprint(&sshd));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the trust dialog", |s| s.contains("Trust the host key of"));
+    tmux.keys(&["y"]);
+
+    tmux.wait_for("the password box", |s| s.contains("Password"));
+    pause();
+    tmux.type_text(&u.password);
+    tmux.keys(&["Enter"]);
+
+    // Logged in: the connection waits while the person reads the install step.
+    tmux.wait_for("the install step", |s| s.contains("ssh-copy-id"));
+    pause();
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the install dialog", |s| {
+        s.contains("Install your key on the server?")
+    });
+    tmux.keys(&["y"]);
+
+    tmux.wait_for("the permissions step", |s| s.contains("mode 0770"));
+    pause();
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the chmod dialog", |s| {
+        s.contains("Change permissions on the server?")
+    });
+    tmux.keys(&["y"]);
+
+    let s = tmux.wait_for("the config step", |s| {
+        s.contains("Name to type after `ssh`")
+    });
+    assert!(
+        !s.contains("Passphrase of the key"),
+        "the new key's passphrase is not asked again:\n{s}"
+    );
+    assert!(
+        s.contains(&format!("Host {NAME}-127-0-0-1")),
+        "the proposed name is not the bare address, and its Host line is shown:\n{s}"
+    );
+    pause();
+    tmux.keys(&["C-u"]);
+    tmux.type_text("slowbox");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the config dialog", |s| s.contains("Add a Host block to"));
+    tmux.keys(&["y"]);
+    let s = tmux.wait_for("the end", |s| {
+        s.contains("From now on: ssh slowbox") || s.contains("was closed")
+    });
+    assert!(!s.contains("was closed"), "the connection was lost:\n{s}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=0"));
+    let public = fs::read_to_string(home.ssh_dir().join("id_ed25519.pub")).unwrap();
+    let ak = fs::read_to_string(u.ssh_dir().join("authorized_keys")).unwrap();
+    assert!(ak.contains(public.trim()), "{ak}");
+}
+
+/// The connections the test's sshd serves: its children.
+fn kill_sessions(sshd: &Sshd) {
+    let pid = fs::read_to_string(sshd.dir().join("sshd.pid")).unwrap();
+    let out = Command::new("pgrep")
+        .args(["-P", pid.trim()])
+        .output()
+        .unwrap();
+    let children = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(!children.trim().is_empty(), "a session to end");
+    for child in children.split_whitespace() {
+        let _ = Command::new("kill").args(["-TERM", child]).status();
+    }
+}
+
+/// The connection drops while the person reads (at 60×20): the failure is on screen, `r`
+/// logs in again (the password again, as ssh would ask), and the flow goes on from the step
+/// it was at; the new key's passphrase, typed once, serves step 6; skipping the last step
+/// (Ctrl-S from inside its box) still ends well.
+#[test]
+fn a_lost_connection_is_logged_into_again_with_r() {
+    let Some(u) = test_user() else { return };
+    let sshd = server(&u);
+    let home = Home::new();
+    home.write_config(&base_config(&home));
+    fs::write(
+        home.known_hosts_path(),
+        format!("{}\n", sshd.known_hosts_line(KeyKind::Ed25519)),
+    )
+    .unwrap();
+    u.write(".ssh/authorized_keys", b"# nothing yet\n", 0o600);
+    let tmux = onboard_sized(&home, &sshd, "onboard-lost", 60, 20);
+    tmux.wait_for("the key step", |s| s.contains("generate a new ed25519"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the passphrase box", |s| {
+        s.contains("Passphrase for the new key")
+    });
+    tmux.type_text("lost-secret");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the second box", |s| {
+        s.contains("The same passphrase again")
+    });
+    tmux.type_text("lost-secret");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the password box", |s| s.contains("Password"));
+    tmux.type_text(&u.password);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the install step", |s| s.contains("ssh-copy-id"));
+    kill_sessions(&sshd);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the install dialog", |s| {
+        s.contains("Install your key on the server?")
+    });
+    tmux.keys(&["y"]);
+    let s = tmux.wait_for("the failure", |s| s.contains("press r to log in again"));
+    assert!(s.contains("was closed"), "{s}");
+    assert_eq!(
+        fs::read(u.ssh_dir().join("authorized_keys")).unwrap(),
+        b"# nothing yet\n"
+    );
+    tmux.keys(&["r"]);
+    tmux.wait_for("the password box again", |s| s.contains("Password"));
+    tmux.type_text(&u.password);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the install step again", |s| s.contains("ssh-copy-id"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the install dialog", |s| {
+        s.contains("Install your key on the server?")
+    });
+    tmux.keys(&["y"]);
+    // Step 6 logged in with the key, its passphrase typed once at the start.
+    let s = tmux.wait_for("the config step", |s| {
+        s.contains("Name to type after `ssh`") || s.contains("Passphrase of the key")
+    });
+    assert!(!s.contains("Passphrase of the key"), "{s}");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the end", |s| s.contains("From now on"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=0"));
+    let public = fs::read_to_string(home.ssh_dir().join("id_ed25519.pub")).unwrap();
+    let ak = fs::read_to_string(u.ssh_dir().join("authorized_keys")).unwrap();
+    assert_eq!(ak, format!("# nothing yet\n{}\n", public.trim()));
+}
+
+/// Leaving in the middle prints what was made and the command that goes on from there.
+#[test]
+fn leaving_mid_flow_prints_what_was_made_and_how_to_go_on() {
+    let Some(u) = test_user() else { return };
+    let sshd = server(&u);
+    let home = Home::new();
+    home.write_config(&base_config(&home));
+    let tmux = onboard_sized(&home, &sshd, "onboard-leave", 80, 24);
+    tmux.wait_for("the key step", |s| s.contains("generate a new ed25519"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the passphrase box", |s| {
+        s.contains("Passphrase for the new key")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the second box", |s| {
+        s.contains("The same passphrase again")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the host key", |s| s.contains("Paste the fingerprint"));
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=1"));
+    // Lines the terminal wrapped joined again, as a copy would take them.
+    let s = tmux.tmux(&["capture-pane", "-p", "-J", "-t", "t"]);
+    assert!(s.contains("left at step 2 of 7 (Verify the server)"), "{s}");
+    assert!(s.contains("a new key: ~/.ssh/id_ed25519"), "{s}");
+    let resume = format!(
+        "sshdoctor onboard -F ~/.ssh/config -p {} -l {NAME} 127.0.0.1",
+        sshd.port()
+    );
+    assert!(s.contains(&resume), "{resume} in\n{s}");
 }

@@ -522,9 +522,10 @@ fn with_no_key_the_guided_first_login_is_offered() {
     );
     let actions = f["actions"].as_array().unwrap();
     assert_eq!(actions[0]["id"], "onboard", "{}", r.dump());
+    // The same account and port as the run: the command reaches this very destination.
     assert_eq!(
         actions[0]["command"],
-        "sshdoctor onboard 127.0.0.1",
+        format!("sshdoctor onboard -p {} {NAME}@127.0.0.1", sshd.port()),
         "{}",
         r.dump()
     );

@@ -79,7 +79,8 @@ pub(crate) fn run(
         let _ = writeln!(err, "Logging in again to make the change on the server:\n");
         let mut plan = super::make_plan(input, timeout);
         plan.remote_fix = Some(changes.clone());
-        let after = super::diagnose_plan(plan)?;
+        let mut after = super::diagnose_plan(plan)?;
+        after.rerun = Some(crate::destination::command_args(input, timeout));
         for line in after
             .log
             .iter()
@@ -109,7 +110,8 @@ pub(crate) fn run(
         }
     }
     let _ = writeln!(err, "\nRunning the checks again:\n");
-    let after = diagnose(input, timeout)?;
+    let mut after = diagnose(input, timeout)?;
+    after.rerun = Some(crate::destination::command_args(input, timeout));
     print_report(&after, format, verbose)?;
     Ok(exit::for_report(&after))
 }

@@ -119,28 +119,61 @@ fn seven_keys_incident_host_star_after() {
             .value,
         "30"
     );
-    // Inserted after the global lines, before the first block, with a blank separator.
-    let inserted = [
-        IDENTITIES_ONLY_COMMENT,
-        "Host web",
-        "    IdentitiesOnly yes",
-        "    IdentityFile ~/.ssh/key7",
-        "",
-    ];
-    assert_eq!(
-        without_lines(&edit.new_bytes, &inserted),
-        original.as_bytes()
-    );
+    // The existing `Host web` block is edited where it is: one block for the alias, the
+    // accepted key moved before the others (not listed twice), every other byte kept.
     let text = String::from_utf8(edit.new_bytes.clone()).unwrap();
-    assert!(text.starts_with(&format!(
-        "# my hosts\nServerAliveInterval 30\n\n{IDENTITIES_ONLY_COMMENT}\nHost web\n"
-    )));
+    let mut want = String::from(
+        "# my hosts\nServerAliveInterval 30\n\nHost web\n    HostName web.example.com\n    User deploy\n",
+    );
+    want.push_str(&format!(
+        "    {IDENTITIES_ONLY_COMMENT}\n    IdentitiesOnly yes\n"
+    ));
+    want.push_str("    IdentityFile ~/.ssh/key7\n");
+    for i in 1..=6 {
+        want.push_str(&format!("    IdentityFile ~/.ssh/key{i}\n"));
+    }
+    want.push_str("\nHost *\n    IdentitiesOnly no\n    AddKeysToAgent yes\n");
+    assert_eq!(text, want);
+    assert_eq!(text.matches("Host web").count(), 1);
+    assert_eq!(text.matches("key7").count(), 1);
     assert!(
-        edit.summary.contains("1. ~/.ssh/key7, 2. ~/.ssh/key1"),
+        edit.summary.contains("1. ~/.ssh/key7, 2. ~/.ssh/key1")
+            && edit.summary.contains("7. ~/.ssh/key6.")
+            && edit.summary.matches("key7").count() == 2,
         "{}",
         edit.summary
     );
-    assert!(edit.summary.contains("line 5"), "{}", edit.summary);
+    assert!(
+        edit.summary
+            .contains("existing `Host web` block (line 4 of ~/.ssh/config)")
+            && edit.summary.contains("adds `IdentitiesOnly yes`")
+            && edit.summary.contains("moves line 13"),
+        "{}",
+        edit.summary
+    );
+}
+
+#[test]
+fn own_block_saying_identities_only_no_is_set_to_yes_and_the_key_added() {
+    let env = Env::new();
+    let original =
+        "Host web\r\n  IdentitiesOnly no\r\n  IdentityFile ~/.ssh/a\r\nHost db\r\n  User x";
+    let key = env.key("accepted");
+    let edit =
+        identities_only(original.as_bytes(), &env.config(), &env.input("web"), &key).unwrap();
+    let text = String::from_utf8(edit.new_bytes.clone()).unwrap();
+    assert_eq!(
+        text,
+        "Host web\r\n  IdentitiesOnly yes\r\n  IdentityFile ~/.ssh/accepted\r\n  IdentityFile ~/.ssh/a\r\nHost db\r\n  User x"
+    );
+    assert_eq!(env.identity_files(&edit.new_bytes, "web")[0], key);
+    assert_eq!(env.identities_only(&edit.new_bytes, "web"), "yes");
+    // A block shared with another host is not edited: a new block is added instead.
+    let shared = "Host web db\n  IdentityFile ~/.ssh/a\n";
+    let edit = identities_only(shared.as_bytes(), &env.config(), &env.input("web"), &key).unwrap();
+    let text = String::from_utf8(edit.new_bytes).unwrap();
+    assert!(text.starts_with(IDENTITIES_ONLY_COMMENT), "{text}");
+    assert!(text.ends_with(shared), "{text}");
 }
 
 #[test]

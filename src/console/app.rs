@@ -1,14 +1,14 @@
 //! The console's state, folded from engine events; rendering only reads it.
 
+use super::describe::{confirm_text, ConfirmText};
+use super::labels;
 use super::logview::LogView;
 use super::theme::Theme;
 use super::ConsoleOptions;
-use crate::event::{ActionOffer, Event, Finding, Stage, Status};
+use crate::event::{ActionOffer, Event, Finding, Severity, Stage, Status};
 use crate::report::{self, Report};
-use std::fmt::Write;
-
-/// The status line while a re-run is under way (cleared when it ends).
-pub(super) const RERUNNING: &str = "Re-running the probe";
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// The panel that receives keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,8 @@ pub enum Overlay {
     Confirm {
         /// The action to apply.
         action: ActionOffer,
+        /// What the dialog says about it, in words.
+        text: Box<ConfirmText>,
         /// Rows of the preview scrolled.
         scroll: usize,
     },
@@ -85,8 +87,28 @@ pub struct App {
     pub(super) stage_sel: usize,
     pub(super) log: LogView,
     pub(super) finding_sel: usize,
-    pub(super) action_sel: Option<usize>,
+    /// Which of the selected finding's actions Enter (or `f`) opens.
+    pub(super) action_sel: usize,
     pub(super) detail_scroll: usize,
+    /// The person moved the focus or a selection: no more automatic moves until a re-run.
+    pub(super) touched: bool,
+    /// The person moved the checklist selection: it no longer follows the running stage.
+    pub(super) stage_touched: bool,
+    /// The first stage row shown when the checklist is too short for all of them.
+    pub(super) check_top: usize,
+    /// The focused panel fills the screen.
+    pub(super) zoom: bool,
+    /// The home directory, for showing paths with `~`.
+    pub(super) home: PathBuf,
+    /// The limit of each network step, shown beside a running stage.
+    pub(super) limit: Option<Duration>,
+    /// When each stage started, since the run began.
+    pub(super) started: [Option<Duration>; 9],
+    /// Time since the run began, as of the last tick.
+    pub(super) clock: Duration,
+    pub(super) epoch: Instant,
+    /// The arguments that diagnose this destination again (`-F FILE host`), for commands shown.
+    pub(super) rerun: String,
     pub(super) overlay: Option<Overlay>,
     pub(super) spinner: usize,
     pub(super) ticks: usize,
@@ -110,8 +132,18 @@ impl App {
             stage_sel: 0,
             log: LogView::default(),
             finding_sel: 0,
-            action_sel: None,
+            action_sel: 0,
             detail_scroll: 0,
+            touched: false,
+            stage_touched: false,
+            check_top: 0,
+            zoom: false,
+            home: crate::config::home_dir(),
+            limit: None,
+            started: [None; 9],
+            clock: Duration::ZERO,
+            epoch: Instant::now(),
+            rerun: String::new(),
             overlay: None,
             spinner: 0,
             ticks: 0,
@@ -126,6 +158,9 @@ impl App {
 
     /// Fold one engine event.
     pub fn on_engine(&mut self, event: &Event) {
+        let selected = self
+            .selected_finding()
+            .map(|f| (f.id.clone(), f.title.clone()));
         self.report.apply(event);
         match event {
             Event::Log { .. } => {
@@ -136,12 +171,22 @@ impl App {
             }
             Event::Done { .. } => {
                 self.done = true;
-                if self.status.as_deref() == Some(RERUNNING) {
+                if self.status.as_deref() == Some(labels::RERUNNING) {
                     self.status = None;
                 }
+                self.follow_stage(None);
             }
+            Event::StageStarted { stage, at } => {
+                self.started[stage_index(*stage)] = Some(*at);
+                self.follow_stage(Some(*stage));
+            }
+            Event::StageFinished {
+                stage,
+                status: Status::Fail,
+                ..
+            } => self.follow_stage(Some(*stage)),
             Event::Finding(f) => {
-                self.clamp_findings();
+                self.on_finding(selected);
                 if f.id == "hostkey.unknown" && self.overlay.is_none() {
                     self.open_host_key_dialog(f);
                 }
@@ -149,6 +194,63 @@ impl App {
             _ => {}
         }
         self.dirty = true;
+    }
+
+    /// A finding arrived (inserted in order): until the person moves, the focus goes to the
+    /// one to fix first — the root cause, else a warning that offers an action — so its fix
+    /// is one key away; otherwise the selection stays on the finding it was on.
+    fn on_finding(&mut self, selected: Option<(String, String)>) {
+        if !self.touched {
+            let best = self
+                .report
+                .findings
+                .iter()
+                .position(|f| f.severity == Severity::Error)
+                .or_else(|| {
+                    self.report
+                        .findings
+                        .iter()
+                        .position(|f| f.severity == Severity::Warning && !f.actions.is_empty())
+                });
+            if let Some(i) = best {
+                if i != self.finding_sel || self.focus != Focus::Findings {
+                    self.action_sel = 0;
+                    self.detail_scroll = 0;
+                }
+                self.finding_sel = i;
+                self.focus = Focus::Findings;
+            }
+        } else if let Some((id, title)) = selected {
+            if let Some(i) = self
+                .report
+                .findings
+                .iter()
+                .position(|f| f.id == id && f.title == title)
+            {
+                self.finding_sel = i;
+            }
+        }
+        self.clamp_findings();
+    }
+
+    /// Until the person moves it, the checklist selection follows the running stage, then
+    /// stays on the first failed one (so a short checklist scrolls to what matters).
+    fn follow_stage(&mut self, stage: Option<Stage>) {
+        if self.stage_touched {
+            return;
+        }
+        let failed = self
+            .report
+            .checks
+            .iter()
+            .position(|c| c.status == Status::Fail);
+        let at = match (failed, stage) {
+            (Some(f), _) => f,
+            (None, Some(s)) => stage_index(s),
+            (None, None) => return,
+        };
+        self.stage_sel = at;
+        self.sync_viewport();
     }
 
     /// First contact: open the trust dialog at once, with the fingerprint in every form people
@@ -165,30 +267,72 @@ impl App {
                 .find(|(stage, k, _)| *stage == crate::event::Stage::Hostkey && k == key)
                 .map(|(_, _, v)| v.clone())
         };
-        let mut preview = String::from(
-            "Compare this fingerprint with one obtained another way (the provider's console, the\nserver's admin, `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server).\n\n",
-        );
+        let mut text = confirm_text(trust, &self.home);
+        let mut shown = vec![labels::COMPARE_WITH.to_string()];
         for key in ["fingerprint_sha256", "fingerprint_md5"] {
             if let Some(v) = fact(key) {
-                preview.push_str(&format!("  {v}\n"));
+                shown.push(format!("  {v}"));
             }
         }
         if let Some(art) = fact("randomart") {
-            preview.push('\n');
-            for line in art.lines() {
-                preview.push_str(&format!("  {line}\n"));
-            }
+            shown.push(
+                art.lines()
+                    .map(|l| format!("  {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
         }
-        preview.push_str("\nThe line to add:\n");
-        preview.push_str(&trust.preview);
-        let mut action = trust.clone();
-        action.preview = preview;
-        self.overlay = Some(Overlay::Confirm { action, scroll: 0 });
+        shown.append(&mut text.words);
+        text.words = shown;
+        text.caution = Some(labels::NOT_COMPARED.into());
+        self.overlay = Some(Overlay::Confirm {
+            action: trust.clone(),
+            text: Box::new(text),
+            scroll: 0,
+        });
+    }
+
+    /// Open the confirm dialog for `action`.
+    pub(super) fn open_confirm(&mut self, action: ActionOffer) {
+        let text = Box::new(confirm_text(&action, &self.home));
+        self.overlay = Some(Overlay::Confirm {
+            action,
+            text,
+            scroll: 0,
+        });
+    }
+
+    /// Show paths under this home directory with `~` (the default is `$HOME`).
+    pub fn set_home(&mut self, home: PathBuf) {
+        self.home = home;
+    }
+
+    /// The limit of each network step, shown beside a running stage ("2.1 s / 10 s").
+    pub fn set_limit(&mut self, limit: Option<Duration>) {
+        self.limit = limit;
+    }
+
+    /// The arguments that diagnose this destination again (e.g. `-F ~/cfg web`), used in the
+    /// `sshdoctor --fix ID ARGS` commands of the transcript.
+    pub fn set_rerun(&mut self, args: String) {
+        self.rerun = args;
+    }
+
+    /// The log's level from the command line, as ssh counts it: `-v` (the default), `-vv`, `-vvv`.
+    pub fn set_verbosity(&mut self, count: u8) {
+        use crate::event::Level;
+        self.log.verbosity = match count {
+            0 | 1 => Level::Debug1,
+            2 => Level::Debug2,
+            _ => Level::Debug3,
+        };
+        self.log.rebuild(&self.report.log);
     }
 
     /// Call once per frame tick (~33 ms): the spinner moves every third tick (~10 frames a
     /// second); true when it moved, so a redraw is needed.
     pub fn on_tick(&mut self) -> bool {
+        self.clock = self.epoch.elapsed();
         let running = !self.done
             && self
                 .report
@@ -210,9 +354,8 @@ impl App {
     /// Record what applying `action_id` did: lines like `Changed FILE (backup: ...)`, or an error.
     pub fn on_repair_result(&mut self, action_id: &str, result: Result<Vec<String>, String>) {
         self.status = Some(match &result {
-            Ok(lines) if lines.is_empty() => format!("{action_id}: nothing to change"),
-            Ok(lines) => format!("{action_id}: {}", lines.join("; ")),
-            Err(e) => format!("{action_id} failed: {e}"),
+            Ok(_) if action_id == "hostkey.trust" => labels::TRUSTED_UNCOMPARED.to_string(),
+            _ => labels::repair_status(action_id, &result),
         });
         match self
             .actions
@@ -239,8 +382,12 @@ impl App {
         self.done = false;
         self.log.clear();
         self.finding_sel = 0;
-        self.action_sel = None;
+        self.action_sel = 0;
         self.detail_scroll = 0;
+        self.touched = false;
+        self.started = [None; 9];
+        self.epoch = Instant::now();
+        self.clock = Duration::ZERO;
         if matches!(self.overlay, Some(Overlay::Confirm { .. })) {
             self.overlay = None;
         }
@@ -277,95 +424,80 @@ impl App {
         &self.actions
     }
 
-    /// For `--record`: every run's markdown report (with its full log), then every action taken with its result.
-    pub fn transcript(&self) -> String {
-        let mut out = String::new();
-        let runs = self.earlier_runs.len() + 1;
-        for (n, md) in self
-            .earlier_runs
-            .iter()
-            .chain(std::iter::once(&self.run_markdown()))
-            .enumerate()
-        {
-            if runs > 1 {
-                let _ = writeln!(out, "<!-- run {} of {runs} -->\n", n + 1);
-            }
-            out.push_str(md);
-            out.push('\n');
-        }
-        if !self.actions.is_empty() {
-            let _ = writeln!(out, "## Actions taken\n");
-            for a in &self.actions {
-                let _ = writeln!(
-                    out,
-                    "- `{}`: {} (equivalent: `{}`)",
-                    a.id, a.title, a.command
-                );
-                match &a.result {
-                    None => {
-                        let _ = writeln!(out, "  - not finished");
-                    }
-                    Some(Ok(lines)) => {
-                        for l in lines {
-                            let _ = writeln!(out, "  - {l}");
-                        }
-                    }
-                    Some(Err(e)) => {
-                        let _ = writeln!(out, "  - failed: {e}");
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    fn run_markdown(&self) -> String {
-        self.report.to_markdown()
-    }
-
-    /// The header's target: as typed, plus what it resolved to when that differs.
-    pub(super) fn target_line(&self) -> String {
+    /// The header's target in every length, longest first: the destination as resolved
+    /// (`user@host port N`), preceded by the name typed only when that is another name (an
+    /// alias), never repeating the same host.
+    pub(super) fn target_forms(&self) -> Vec<String> {
         if self.report.destination.is_empty() {
-            return self.target.clone();
+            return vec![self.target.clone()];
         }
-        let resolved = self.report.target_line();
-        if resolved == self.target {
-            resolved
+        let get = |k: &str| self.report.setting(k).map_or("?", |s| s.value.as_str());
+        let (user, host, port) = (get("user"), get("hostname"), get("port"));
+        let full = format!("{user}@{host} port {port}");
+        let short = if port == "22" {
+            format!("{user}@{host}")
         } else {
-            format!("{} → {resolved}", self.target)
+            format!("{user}@{host}:{port}")
+        };
+        if self.target == host || self.target == full {
+            vec![full, short]
+        } else {
+            vec![
+                format!("{} → {full}", self.target),
+                format!("{} → {short}", self.target),
+                self.target.clone(),
+            ]
         }
     }
 
-    /// The verdict so far, with the status it reflects.
-    pub(super) fn verdict(&self) -> (Status, String) {
+    /// The verdict so far in every length (longest first), with the status it reflects.
+    pub(super) fn verdict(&self) -> (Status, Vec<String>) {
         if self.done {
-            let status = if self.report.ok() {
-                Status::Pass
-            } else {
-                Status::Fail
-            };
-            return (status, report::verdict(&self.report));
+            if self.report.ok() {
+                return (Status::Pass, vec![report::verdict(&self.report)]);
+            }
+            let failed = self
+                .report
+                .checks
+                .iter()
+                .find(|c| c.status == Status::Fail)
+                .map(|c| c.stage.title());
+            let forms = labels::verdict_forms(
+                &report::verdict(&self.report),
+                self.report.root_cause().map(|f| f.id.as_str()),
+                failed,
+            );
+            return (Status::Fail, forms);
         }
         if let Some(f) = self.report.root_cause() {
-            return (Status::Fail, format!("failing so far: {}", f.id));
+            return (Status::Fail, labels::failing_so_far(&f.id));
         }
         let running = self
             .report
             .checks
             .iter()
             .find(|c| c.status == Status::Running)
-            .map(|c| c.stage.title());
+            .map(|c| (c.stage.title(), self.running_time(c.stage)));
         let finished = self
             .report
             .checks
             .iter()
             .filter(|c| !matches!(c.status, Status::Pending | Status::Running))
             .count();
-        let what = running.map_or_else(|| "checking".to_string(), |t| format!("checking {t}"));
-        (
-            Status::Running,
-            format!("{what} ({finished}/8 stages done)"),
-        )
+        let forms = labels::running_forms(running, finished, Stage::ALL.len());
+        (Status::Running, forms)
+    }
+
+    /// A running stage's time so far and its limit ("2.1 s / 10 s"); the limit only for the
+    /// network steps it bounds.
+    pub(super) fn running_time(&self, stage: Stage) -> Option<String> {
+        let at = self.started[stage_index(stage)]?;
+        let limited = matches!(stage, Stage::Dns | Stage::Tcp | Stage::Banner | Stage::Kex);
+        let elapsed = self.clock.saturating_sub(at);
+        Some(labels::running_time(
+            elapsed,
+            self.limit.filter(|_| limited),
+        ))
     }
 
     /// The stage selected in the checklist.
@@ -387,10 +519,17 @@ impl App {
         let n = self.report.findings.len();
         self.finding_sel = self.finding_sel.min(n.saturating_sub(1));
         let actions = self.selected_finding().map_or(0, |f| f.actions.len());
-        if actions == 0 {
-            self.action_sel = None;
-        } else if let Some(a) = self.action_sel {
-            self.action_sel = Some(a.min(actions - 1));
-        }
+        self.action_sel = self.action_sel.min(actions.saturating_sub(1));
     }
+
+    /// The selected finding's chosen action, if it has one.
+    pub(super) fn selected_action(&self) -> Option<&ActionOffer> {
+        self.selected_finding()
+            .and_then(|f| f.actions.get(self.action_sel))
+    }
+}
+
+/// The position of a stage in [`Stage::ALL`].
+pub(super) fn stage_index(stage: Stage) -> usize {
+    Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0)
 }

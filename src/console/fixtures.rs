@@ -6,10 +6,13 @@ use crate::findings::finding;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 
-pub const TARGET: &str = "alice@example.org port 22";
+pub const TARGET: &str = "example.org";
 
 pub fn app(options: ConsoleOptions) -> App {
-    App::new(TARGET.to_string(), options)
+    let mut a = App::new(TARGET.to_string(), options);
+    a.set_home("/home/alice".into());
+    a.set_limit(Some(Duration::from_secs(10)));
+    a
 }
 
 pub fn color() -> ConsoleOptions {
@@ -207,9 +210,12 @@ pub fn remove_action() -> ActionOffer {
     ActionOffer {
         id: "known_hosts.remove".into(),
         title: "Remove the old key for example.org from ~/.ssh/known_hosts".into(),
-        preview: "--- /home/alice/.ssh/known_hosts\n+++ /home/alice/.ssh/known_hosts\n@@ -1,3 +1,2 @@\n github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n-example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6fUmNPA6GpPUy9vB4cXgJ6vcsE3VL1fj1dGyf3hP1x\n gitlab.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAfuCHKVTjquxvt6CM6tdG4SLp1Btn/nOeHHE5UOzRdf\n".into(),
+        preview: "--- a/home/alice/.ssh/known_hosts\n+++ b/home/alice/.ssh/known_hosts\n@@ -1,3 +1,2 @@\n github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n-example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6fUmNPA6GpPUy9vB4cXgJ6vcsE3VL1fj1dGyf3hP1x\n gitlab.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAfuCHKVTjquxvt6CM6tdG4SLp1Btn/nOeHHE5UOzRdf\n".into(),
         command: "ssh-keygen -R example.org -f ~/.ssh/known_hosts".into(),
-        repair: None,
+        repair: Some(crate::repair::Repair::KnownHostsRemove {
+            name: "example.org".into(),
+            files: vec!["/home/alice/.ssh/known_hosts".into()],
+        }),
     }
 }
 
@@ -249,6 +255,42 @@ pub fn hostkey_changed() -> Vec<Event> {
             "skipped: the host key check failed",
         ));
     }
+    ev.push(Event::Done { login_ok: false });
+    ev
+}
+
+/// Every stage up to the session passes, the session fails (no shell): the failing stage is
+/// the eighth of nine, below the fold of a short checklist.
+pub fn session_fails() -> Vec<Event> {
+    let mut ev = running();
+    ev.extend(kex_done());
+    ev.extend(pass(Stage::Hostkey, 1, "ED25519 matches"));
+    ev.extend(pass(
+        Stage::Auth,
+        120,
+        "publickey ~/.ssh/id_ed25519 accepted",
+    ));
+    ev.push(Event::StageStarted {
+        stage: Stage::Session,
+        at: Duration::from_millis(300),
+    });
+    ev.push(finish(
+        Stage::Session,
+        Status::Fail,
+        20,
+        "the shell /usr/sbin/nologin refuses logins",
+    ));
+    ev.push(Event::Finding(finding(
+        "session.no_shell",
+        Stage::Session,
+        "The account's shell is /usr/sbin/nologin.",
+    )));
+    ev.push(finish(
+        Stage::Remote,
+        Status::Skipped,
+        0,
+        "skipped: no session",
+    ));
     ev.push(Event::Done { login_ok: false });
     ev
 }

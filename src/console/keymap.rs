@@ -37,9 +37,15 @@ pub enum Action {
     NextMatch,
     /// Log: jump to the previous search match.
     PrevMatch,
-    /// Findings: step into the selected finding's actions, or open the confirm dialog for the selected action.
-    Enter,
-    /// Close a dialog, leave the actions of a finding, or clear a search.
+    /// Open the confirm dialog for the selected finding's chosen action (its fix).
+    Fix,
+    /// Findings: choose the next of the selected finding's actions.
+    NextAction,
+    /// Findings: choose the previous action.
+    PrevAction,
+    /// Show the focused panel on the whole screen, or go back to all panels.
+    ToggleZoom,
+    /// Close a dialog, show every stage's log again, or clear a search.
     Back,
     /// Confirm dialog: apply the action it holds.
     Confirm,
@@ -125,11 +131,17 @@ pub struct Binding {
     pub action: Action,
     /// How the keys are written in the footer and help, e.g. `j/↓`.
     pub label: &'static str,
-    /// What it does, in a few words.
+    /// What it does, in a few words (the help overlay).
     pub help: &'static str,
-    /// Whether the footer shows it when its context is active.
-    pub footer: bool,
+    /// What it does in the footer, as short as it can be said.
+    pub short: &'static str,
+    /// The footer's priority when its context is active: 0 never shown; at narrow widths the
+    /// lowest go first; [`ALWAYS`] always stays (help and quit).
+    pub footer: u8,
 }
+
+/// The footer priority of the keys that must always show.
+pub const ALWAYS: u8 = u8::MAX;
 
 const fn b(
     context: Context,
@@ -137,7 +149,7 @@ const fn b(
     action: Action,
     label: &'static str,
     help: &'static str,
-    footer: bool,
+    footer: u8,
 ) -> Binding {
     Binding {
         context,
@@ -145,8 +157,14 @@ const fn b(
         action,
         label,
         help,
+        short: help,
         footer,
     }
+}
+
+/// [`b`] with a shorter word for the footer.
+const fn bs(short: &'static str, binding: Binding) -> Binding {
+    Binding { short, ..binding }
 }
 
 use Action as A;
@@ -162,43 +180,48 @@ const END: &[Key] = &[code(KeyCode::End), k('G')];
 /// Every binding, in the order the help overlay lists them.
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    b(C::Global, &[code(KeyCode::Tab)], A::FocusNext, "Tab", "panel", true),
-    b(C::Global, &[code(KeyCode::BackTab)], A::FocusPrev, "S-Tab", "previous panel", false),
-    b(C::Global, &[k('r')], A::Rerun, "r", "re-run", true),
-    b(C::Global, &[k('?')], A::ToggleHelp, "?", "help", true),
-    b(C::Global, &[k('q'), ctrl('c')], A::Quit, "q/C-c", "quit", true),
-    b(C::Checklist, UP, A::Up, "k/↑", "previous stage", false),
-    b(C::Checklist, DOWN, A::Down, "j/↓", "next stage", true),
-    b(C::Checklist, &[code(KeyCode::Enter)], A::ToggleFilter, "Enter", "filter log", true),
-    b(C::Checklist, &[code(KeyCode::Esc)], A::Back, "Esc", "log: all stages", false),
-    b(C::Log, UP, A::Up, "k/↑", "scroll up", false),
-    b(C::Log, DOWN, A::Down, "j/↓", "scroll down", true),
-    b(C::Log, PGUP, A::PageUp, "PgUp", "page up", false),
-    b(C::Log, PGDN, A::PageDown, "PgDn", "page down", false),
-    b(C::Log, HOME, A::Home, "Home/g", "first line", false),
-    b(C::Log, END, A::End, "End/G", "last line, follow", true),
-    b(C::Log, &[k('v')], A::CycleVerbosity, "v", "verbosity -v/-vv/-vvv", true),
-    b(C::Log, &[k('/')], A::StartSearch, "/", "search", true),
-    b(C::Log, &[k('n')], A::NextMatch, "n", "next match", true),
-    b(C::Log, &[k('N')], A::PrevMatch, "N", "previous match", false),
-    b(C::Log, &[code(KeyCode::Esc)], A::Back, "Esc", "clear search", false),
-    b(C::Findings, UP, A::Up, "k/↑", "previous", false),
-    b(C::Findings, DOWN, A::Down, "j/↓", "next", true),
-    b(C::Findings, &[code(KeyCode::Enter)], A::Enter, "Enter", "actions, apply", true),
-    b(C::Findings, &[code(KeyCode::Esc), code(KeyCode::Left)], A::Back, "Esc", "back", true),
-    b(C::Findings, PGUP, A::PageUp, "PgUp", "scroll detail up", false),
-    b(C::Findings, PGDN, A::PageDown, "PgDn", "scroll detail down", false),
-    b(C::Confirm, &[k('y')], A::Confirm, "y", "apply this change", true),
-    b(C::Confirm, &[k('n'), code(KeyCode::Esc)], A::Cancel, "n/Esc", "cancel", true),
-    b(C::Confirm, DOWN, A::Down, "j/↓", "scroll the change", true),
-    b(C::Confirm, UP, A::Up, "k/↑", "scroll back", false),
-    b(C::Help, &[code(KeyCode::Esc), k('?'), k('q')], A::Back, "Esc/?", "close help", true),
-    b(C::Help, DOWN, A::Down, "j/↓", "scroll", true),
-    b(C::Help, UP, A::Up, "k/↑", "scroll back", false),
-    b(C::Search, &[code(KeyCode::Enter)], A::Confirm, "Enter", "search", true),
-    b(C::Search, &[code(KeyCode::Esc)], A::Cancel, "Esc", "cancel", true),
-    b(C::Prompt, &[code(KeyCode::Enter)], A::Confirm, "Enter", "submit", true),
-    b(C::Prompt, &[code(KeyCode::Esc)], A::Cancel, "Esc", "cancel", true),
+    b(C::Global, &[code(KeyCode::Tab)], A::FocusNext, "Tab", "panel", 50),
+    b(C::Global, &[code(KeyCode::BackTab)], A::FocusPrev, "S-Tab", "previous panel", 0),
+    bs("fix", b(C::Global, &[k('f')], A::Fix, "f", "fix the selected finding", 90)),
+    bs("zoom", b(C::Global, &[k('z')], A::ToggleZoom, "z", "zoom panel", 30)),
+    b(C::Global, &[k('r')], A::Rerun, "r", "re-run", 40),
+    b(C::Global, &[k('?')], A::ToggleHelp, "?", "help", ALWAYS),
+    bs("quit", b(C::Global, &[k('q'), ctrl('c')], A::Quit, "q", "quit (also Ctrl-C)", ALWAYS)),
+    b(C::Checklist, UP, A::Up, "k/↑", "previous stage", 0),
+    bs("next", b(C::Checklist, DOWN, A::Down, "j/↓", "next stage", 60)),
+    bs("stage log", b(C::Checklist, &[code(KeyCode::Enter)], A::ToggleFilter, "Enter", "log of this stage", 55)),
+    b(C::Checklist, &[code(KeyCode::Esc)], A::Back, "Esc", "log: all stages", 0),
+    b(C::Log, UP, A::Up, "k/↑", "scroll up", 0),
+    bs("scroll", b(C::Log, DOWN, A::Down, "j/↓", "scroll down", 60)),
+    b(C::Log, PGUP, A::PageUp, "PgUp", "page up", 0),
+    bs("page", b(C::Log, PGDN, A::PageDown, "PgDn", "page down", 20)),
+    b(C::Log, HOME, A::Home, "Home/g", "first line", 0),
+    bs("end", b(C::Log, END, A::End, "End/G", "last line, follow", 25)),
+    bs("verbosity", b(C::Log, &[k('v')], A::CycleVerbosity, "v", "verbosity -v/-vv/-vvv", 45)),
+    b(C::Log, &[k('/')], A::StartSearch, "/", "search", 55),
+    bs("next", b(C::Log, &[k('n')], A::NextMatch, "n", "next match", 35)),
+    b(C::Log, &[k('N')], A::PrevMatch, "N", "previous match", 0),
+    b(C::Log, &[code(KeyCode::Esc)], A::Back, "Esc", "clear search", 0),
+    bs("fix", b(C::Findings, &[code(KeyCode::Enter)], A::Fix, "Enter", "fix (review first)", 100)),
+    b(C::Findings, UP, A::Up, "k/↑", "previous finding", 0),
+    bs("next", b(C::Findings, DOWN, A::Down, "j/↓", "next finding", 60)),
+    bs("action", b(C::Findings, &[code(KeyCode::Right), k('l')], A::NextAction, "→", "next action", 70)),
+    b(C::Findings, &[code(KeyCode::Left), k('h')], A::PrevAction, "←", "previous action", 0),
+    bs("more", b(C::Findings, PGDN, A::PageDown, "PgDn", "scroll detail down", 80)),
+    bs("back", b(C::Findings, PGUP, A::PageUp, "PgUp", "scroll detail up", 79)),
+    bs("apply", b(C::Confirm, &[k('y')], A::Confirm, "y", "apply this change", ALWAYS)),
+    b(C::Confirm, &[k('n'), code(KeyCode::Esc)], A::Cancel, "n/Esc", "cancel", ALWAYS),
+    bs("scroll", b(C::Confirm, DOWN, A::Down, "j/↓", "scroll the change", 60)),
+    b(C::Confirm, UP, A::Up, "k/↑", "scroll back", 0),
+    b(C::Confirm, PGDN, A::PageDown, "PgDn", "page down", 50),
+    b(C::Confirm, PGUP, A::PageUp, "PgUp", "page up", 0),
+    b(C::Help, &[code(KeyCode::Esc), k('?'), k('q')], A::Back, "Esc/?", "close help", ALWAYS),
+    b(C::Help, DOWN, A::Down, "j/↓", "scroll", 60),
+    b(C::Help, UP, A::Up, "k/↑", "scroll back", 0),
+    b(C::Search, &[code(KeyCode::Enter)], A::Confirm, "Enter", "search", ALWAYS),
+    b(C::Search, &[code(KeyCode::Esc)], A::Cancel, "Esc", "cancel", ALWAYS),
+    b(C::Prompt, &[code(KeyCode::Enter)], A::Confirm, "Enter", "submit", ALWAYS),
+    b(C::Prompt, &[code(KeyCode::Esc)], A::Cancel, "Esc", "cancel", ALWAYS),
 ];
 
 /// True when `event` is `key` (Shift is ignored for characters, whose case already says it).
@@ -222,9 +245,11 @@ pub fn lookup(context: Context, event: &KeyEvent) -> Option<Action> {
         .map(|b| b.action)
 }
 
-/// The bindings the footer shows for these contexts, in order.
+/// The bindings the footer may show for these contexts, in order.
 pub fn footer(contexts: &[Context]) -> impl Iterator<Item = &'static Binding> + '_ {
-    contexts
-        .iter()
-        .flat_map(|c| BINDINGS.iter().filter(move |b| b.context == *c && b.footer))
+    contexts.iter().flat_map(|c| {
+        BINDINGS
+            .iter()
+            .filter(move |b| b.context == *c && b.footer > 0)
+    })
 }

@@ -225,12 +225,29 @@ impl LogView {
             };
             if self.is_match(i, log) {
                 self.current = Some(i);
-                self.scroll = Scroll::Top(i.saturating_sub(2));
+                self.scroll = Scroll::Top(self.context_top(i, log));
                 self.settle(log);
                 return true;
             }
         }
         false
+    }
+
+    /// The first line to show so that line `i` is in view, with the lines before it that fit
+    /// in a third of the panel (wrapped lines count by the rows they take).
+    fn context_top(&self, i: usize, log: &[LogLine]) -> usize {
+        let room = self.viewport.1.max(1);
+        let mut used = self.rows(i, log);
+        let mut top = i;
+        while top > 0 {
+            let r = self.rows(top - 1, log);
+            if used + r > room / 3 || used + r > room {
+                break;
+            }
+            used += r;
+            top -= 1;
+        }
+        top
     }
 
     /// Confirm the search being typed: an empty one clears the search.

@@ -2,9 +2,9 @@
 //! of the user's ssh_config (with HostName, User and Port) and a line to type a destination.
 
 use super::theme::{Role, Theme};
-use super::update::edit_request;
 use super::ConsoleOptions;
 use crate::config::HostEntry;
+use crate::term::input::edit_request;
 use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
@@ -150,7 +150,7 @@ impl Picker {
 
 /// Run the picker full screen until a destination is chosen (Some) or the user leaves (None).
 pub fn pick(entries: Vec<HostEntry>, options: ConsoleOptions) -> anyhow::Result<Option<String>> {
-    let mut terminal = ratatui::init();
+    let (mut terminal, guard) = crate::term::TerminalGuard::enter(false);
     let mut picker = Picker::new(entries, options);
     let outcome = loop {
         if let Err(e) = terminal.draw(|f| picker.draw(f)) {
@@ -164,11 +164,15 @@ pub fn pick(entries: Vec<HostEntry>, options: ConsoleOptions) -> anyhow::Result<
                     Picked::Quit => break Ok(None),
                 }
             }
+            Ok(TermEvent::Paste(text)) => {
+                crate::term::input::paste_into(&mut picker.input, &text);
+                picker.selected = 0;
+            }
             Ok(_) => {}
             Err(e) => break Err(e.into()),
         }
     };
-    ratatui::restore();
+    drop(guard);
     outcome
 }
 

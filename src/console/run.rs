@@ -5,10 +5,9 @@
 use super::{draw, App, Command, ConsoleOptions};
 use crate::engine::{self, Plan, SecretRequest};
 use crate::event::{Event, Level, Stage};
-use crossterm::event::{self as term, Event as TermEvent, KeyEventKind};
+use crate::term::{KeyReader, Signals, TerminalGuard};
+use crossterm::event::{Event as TermEvent, KeyEventKind};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use zeroize::Zeroizing;
@@ -18,34 +17,8 @@ const FRAME: Duration = Duration::from_millis(33);
 /// Engine events buffered between frames; the engine waits when the console falls behind.
 const ENGINE_QUEUE: usize = 1024;
 
-/// Gives the terminal back when dropped, whatever the way out.
-pub(crate) struct TerminalGuard;
-
-impl TerminalGuard {
-    /// After `ratatui::init`: bracketed paste (so pasted text arrives as one `Paste` event and
-    /// its newlines never act as Enter in a dialog) and, for the console, the mouse.
-    pub(crate) fn new(mouse: bool) -> TerminalGuard {
-        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
-        if mouse {
-            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
-        }
-        TerminalGuard
-    }
-}
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        let _ = crossterm::execute!(
-            std::io::stdout(),
-            crossterm::event::DisableMouseCapture,
-            crossterm::event::DisableBracketedPaste
-        );
-        ratatui::restore();
-    }
-}
-
 /// What the loop waits on besides keys.
-pub(crate) enum Wake {
+enum Wake {
     Terminal(TermEvent),
     Repaired(String, Result<Vec<String>, String>),
 }
@@ -59,26 +32,43 @@ pub enum Ending {
     Onboard,
 }
 
+/// What the console starts with besides the plan.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The destination as typed (a host or an alias).
+    pub target: String,
+    /// How it draws.
+    pub options: ConsoleOptions,
+    /// `--record FILE`: where the transcript goes when the console closes.
+    pub record: Option<PathBuf>,
+    /// `-v` given this many times: the log's level (`-vv` shows debug2).
+    pub verbose: u8,
+    /// The arguments that diagnose this destination again (`-F FILE host`).
+    pub rerun: String,
+    /// The home directory, for `~` in paths shown.
+    pub home: PathBuf,
+}
+
 /// Run the console until the user quits (or chooses the onboarding flow).
-pub fn run(
-    plan: impl Fn() -> Plan + Send + 'static,
-    target: String,
-    options: ConsoleOptions,
-    record: Option<PathBuf>,
-) -> anyhow::Result<Ending> {
+pub fn run(plan: impl Fn() -> Plan + Send + 'static, setup: Setup) -> anyhow::Result<Ending> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    // ratatui::init installs a panic hook that restores the terminal before the message prints.
-    let mut terminal = ratatui::init();
-    let _guard = TerminalGuard::new(true);
-    let mut app = App::new(target, options);
+    let mut app = App::new(setup.target.clone(), setup.options);
+    app.set_home(setup.home.clone());
+    app.set_rerun(setup.rerun.clone());
+    app.set_verbosity(setup.verbose);
+    app.set_limit(Some(step_limit(&plan())));
+    let (mut terminal, guard) = TerminalGuard::enter(true);
     let result = runtime.block_on(event_loop(&mut terminal, &mut app, plan));
-    drop(_guard);
-    if let Some(path) = record {
-        std::fs::write(&path, app.transcript())
-            .map_err(|e| anyhow::anyhow!("writing the transcript to {}: {e}", path.display()))?;
+    drop(guard);
+    if let Some(path) = setup.record {
+        std::fs::write(
+            &path,
+            crate::safe_text::for_terminal(&app.transcript()).as_bytes(),
+        )
+        .map_err(|e| anyhow::anyhow!("writing the transcript to {}: {e}", path.display()))?;
     }
     result
 }
@@ -89,8 +79,7 @@ async fn event_loop(
     plan: impl Fn() -> Plan + Send + 'static,
 ) -> anyhow::Result<Ending> {
     let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(256);
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = spawn_key_reader(wake_tx.clone(), stop.clone());
+    let mut reader = KeyReader::spawn(wake_tx.clone(), Wake::Terminal);
     let mut signals = Signals::new()?;
     // The engine asks for passphrases and passwords here; the prompt never shows what is typed.
     let (secret_tx, mut secret_rx) = mpsc::channel::<SecretRequest>(1);
@@ -171,23 +160,8 @@ async fn event_loop(
         }
     };
     engine_task.abort();
-    stop_reader(&stop, reader);
+    reader.stop();
     Ok(outcome)
-}
-
-/// Stops the key reader before the terminal is handed on (to the onboarding flow or the
-/// shell): it notices within one poll. With the terminal gone (a closed tmux pane) crossterm
-/// can stay inside a read that never returns; then the thread is left behind rather than
-/// waited for, so the process still ends.
-pub(crate) fn stop_reader(stop: &AtomicBool, reader: std::thread::JoinHandle<()>) {
-    stop.store(true, Ordering::Relaxed);
-    let deadline = std::time::Instant::now() + Duration::from_millis(500);
-    while !reader.is_finished() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    if reader.is_finished() {
-        let _ = reader.join();
-    }
 }
 
 /// One frame: fold what the engine sent since the last one, then draw if anything changed.
@@ -252,13 +226,23 @@ fn apply(action: crate::event::ActionOffer, tx: mpsc::Sender<Wake>) {
     });
 }
 
+/// The limit of each network step, as the engine sets it: `--timeout`, else ConnectTimeout,
+/// else the default.
+fn step_limit(plan: &Plan) -> Duration {
+    plan.timeout
+        .or_else(|| {
+            plan.config
+                .get("connecttimeout")
+                .and_then(|v| v.value.parse::<u64>().ok())
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs)
+        })
+        .unwrap_or(engine::DEFAULT_TIMEOUT)
+}
+
 /// The exit code of the console: as the report's (0 only when the login works).
 fn exit_code(app: &App) -> u8 {
-    if app.report().ok() {
-        crate::cli::exit::OK
-    } else {
-        crate::cli::exit::PROBLEMS
-    }
+    crate::exit::for_report(app.report())
 }
 
 fn describe(a: &crate::fsedit::Applied) -> String {
@@ -297,53 +281,4 @@ fn start_probe(plan: &impl Fn() -> Plan) -> (mpsc::Receiver<Event>, tokio::task:
         }
     });
     (rx, abort)
-}
-
-/// Keys and mouse events come from a plain thread: crossterm's reader blocks.
-pub(crate) fn spawn_key_reader(
-    tx: mpsc::Sender<Wake>,
-    stop: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        while !stop.load(Ordering::Relaxed) {
-            match term::poll(Duration::from_millis(50)) {
-                Ok(true) => match term::read() {
-                    Ok(ev) => {
-                        if tx.blocking_send(Wake::Terminal(ev)).is_err() {
-                            return;
-                        }
-                    }
-                    Err(_) => return,
-                },
-                Ok(false) => {}
-                Err(_) => return,
-            }
-        }
-    })
-}
-
-/// SIGTERM, SIGHUP (a tmux pane or ssh session closed) and SIGINT end the console cleanly.
-pub(crate) struct Signals {
-    term: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    pub(crate) fn new() -> std::io::Result<Signals> {
-        use tokio::signal::unix::{signal, SignalKind};
-        Ok(Signals {
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-            int: signal(SignalKind::interrupt())?,
-        })
-    }
-
-    pub(crate) async fn next(&mut self) {
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
-            _ = self.int.recv() => {}
-        }
-    }
 }

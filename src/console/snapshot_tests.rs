@@ -20,7 +20,7 @@ fn render(app: &App, width: u16, height: u16) -> TestBackend {
 }
 
 fn both(app: &mut App, name: &str) {
-    for (w, h) in [(80, 24), (120, 40)] {
+    for (w, h) in [(80, 24), (60, 20), (120, 40)] {
         app.on_resize(w, h);
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(app, w, h));
     }
@@ -29,8 +29,6 @@ fn both(app: &mut App, name: &str) {
 fn hostkey_app(options: ConsoleOptions) -> App {
     let mut a = app(options);
     feed(&mut a, &hostkey_changed());
-    a.on_key(key(KeyCode::BackTab));
-    a.on_key(key(KeyCode::Enter));
     a
 }
 
@@ -38,6 +36,7 @@ fn hostkey_app(options: ConsoleOptions) -> App {
 fn running() {
     let mut a = app(color());
     feed(&mut a, &super::fixtures::running());
+    a.clock = std::time::Duration::from_millis(2_180);
     both(&mut a, "running");
 }
 
@@ -45,7 +44,7 @@ fn running() {
 fn all_green() {
     let mut a = app(color());
     feed(&mut a, &super::fixtures::all_green());
-    press(&mut a, "jjjj");
+    press(&mut a, "kkkk");
     a.on_key(key(KeyCode::Enter));
     both(&mut a, "all_green_kex_selected");
 }
@@ -182,4 +181,12 @@ fn a_hundred_thousand_lines_render_the_tail() {
     a.on_key(key(KeyCode::PageUp));
     let text = render(&a, 120, 40).to_string();
     assert!(!text.contains("auth line 99999"), "{text}");
+}
+
+#[test]
+fn a_short_terminal_shows_the_failing_stage() {
+    let mut a = app(color());
+    feed(&mut a, &super::fixtures::session_fails());
+    a.on_resize(80, 20);
+    insta::assert_snapshot!("session_fails_80x20", render(&a, 80, 20));
 }

@@ -36,9 +36,6 @@ fn q_and_ctrl_c_quit_and_r_reruns() {
     assert!(a.should_quit());
     let mut b = app(color());
     feed(&mut b, &hostkey_changed());
-    b.on_key(key(KeyCode::Tab));
-    b.on_key(key(KeyCode::Tab));
-    b.on_key(key(KeyCode::Enter));
     b.on_key(key(KeyCode::Enter));
     assert!(matches!(b.overlay, Some(Overlay::Confirm { .. })));
     assert!(press(&mut b, "q").is_empty(), "the dialog swallows q");
@@ -99,7 +96,13 @@ fn enter_in_the_checklist_filters_the_log_to_the_selected_stage() {
     let mut a = app(color());
     feed(&mut a, &all_green());
     let all = a.log.len();
-    press(&mut a, "jjjj");
+    assert_eq!(a.focus(), Focus::Checklist, "no finding took the focus");
+    assert_eq!(
+        a.selected_stage(),
+        Stage::Remote,
+        "the selection followed the run"
+    );
+    press(&mut a, "kkkk");
     a.on_key(key(KeyCode::Enter));
     assert_eq!(a.log.filter, Some(Stage::Kex));
     let kex = a
@@ -169,11 +172,12 @@ fn search_jumps_with_n_and_shift_n_and_wraps() {
 fn confirm_dialog_holds_the_action_and_y_returns_it() {
     let mut a = app(color());
     feed(&mut a, &hostkey_changed());
-    a.on_key(key(KeyCode::BackTab));
-    assert_eq!(a.focus(), Focus::Findings);
+    assert_eq!(
+        a.focus(),
+        Focus::Findings,
+        "the root cause has the focus from the start"
+    );
     assert!(a.on_key(key(KeyCode::Enter)).is_empty());
-    assert_eq!(a.action_sel, Some(0));
-    a.on_key(key(KeyCode::Enter));
     assert!(
         matches!(&a.overlay, Some(Overlay::Confirm { action, .. }) if *action == remove_action())
     );
@@ -208,6 +212,7 @@ fn confirm_dialog_holds_the_action_and_y_returns_it() {
 fn reset_for_rerun_clears_the_run_and_keeps_the_settings() {
     let mut a = app(color());
     feed(&mut a, &hostkey_changed());
+    a.on_key(key(KeyCode::Tab));
     a.on_key(key(KeyCode::Tab));
     press(&mut a, "vv");
     a.reset_for_rerun();
@@ -289,17 +294,20 @@ fn first_contact_opens_the_trust_dialog_with_every_fingerprint_form() {
         "+--[ED25519 256]--+\n|  .o  |\n+----[SHA256]-----+",
     ));
     app.on_engine(&crate::event::Event::Finding(unknown));
-    let Some(Overlay::Confirm { action, .. }) = &app.overlay else {
+    let Some(Overlay::Confirm { action, text, .. }) = &app.overlay else {
         panic!("the trust dialog opens on first contact");
     };
     assert_eq!(action.id, "hostkey.trust");
+    let shown = format!("{}\n{}", text.words.join("\n"), text.preview);
     for needle in ["SHA256:abc", "MD5:aa:bb", "[ED25519 256]", "+[h]:2222"] {
-        assert!(
-            action.preview.contains(needle),
-            "{needle} in {}",
-            action.preview
-        );
+        assert!(shown.contains(needle), "{needle} in {shown}");
     }
+    assert!(
+        text.caution
+            .as_deref()
+            .is_some_and(|c| c.contains("not compared")),
+        "{text:?}"
+    );
     // `y` applies the trust action (with its repair), Esc would leave it for later.
     let commands = app.on_key(ch('y'));
     assert!(

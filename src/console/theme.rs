@@ -126,7 +126,12 @@ impl Theme {
     /// A key label as shown: arrows spelled out in ASCII mode (`j/↓` → `j/Down`).
     pub fn label(self, label: &'static str) -> std::borrow::Cow<'static, str> {
         if self.ascii && !label.is_ascii() {
-            label.replace('↑', "Up").replace('↓', "Down").into()
+            label
+                .replace('↑', "Up")
+                .replace('↓', "Down")
+                .replace('←', "Left")
+                .replace('→', "Right")
+                .into()
         } else {
             label.into()
         }

@@ -2,13 +2,15 @@
 
 use super::app::{ActionRecord, App, Focus, Overlay};
 use super::keymap::{lookup, Action, Context};
+use super::labels;
 use super::view::layout;
 use super::Command;
+use crate::term::input::{edit_request, paste_into};
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::{Position, Rect};
-use tui_input::{Input, InputRequest};
+use tui_input::Input;
 
 /// Rows the mouse wheel scrolls.
 const WHEEL: usize = 3;
@@ -44,20 +46,29 @@ impl App {
             Focus::Findings => Context::Findings,
         };
         if let Some(action) = lookup(context, &key) {
+            self.touched = true;
             match self.focus {
                 Focus::Checklist => self.checklist(action),
                 Focus::Log => self.log_action(action),
                 Focus::Findings => self.findings(action),
             }
+            self.sync_viewport();
             return Vec::new();
         }
-        match lookup(Context::Global, &key) {
+        let global = lookup(Context::Global, &key);
+        if matches!(
+            global,
+            Some(Action::FocusNext | Action::FocusPrev | Action::ToggleZoom)
+        ) {
+            self.touched = true;
+        }
+        match global {
             Some(Action::Quit) => {
                 self.quit = true;
                 vec![Command::Quit]
             }
             Some(Action::Rerun) => {
-                self.status = Some(super::app::RERUNNING.into());
+                self.status = Some(labels::RERUNNING.into());
                 vec![Command::Rerun]
             }
             Some(Action::FocusNext) => {
@@ -70,6 +81,15 @@ impl App {
             }
             Some(Action::ToggleHelp) => {
                 self.overlay = Some(Overlay::Help { scroll: 0 });
+                Vec::new()
+            }
+            Some(Action::Fix) => {
+                self.open_fix();
+                Vec::new()
+            }
+            Some(Action::ToggleZoom) => {
+                self.zoom = !self.zoom;
+                self.sync_viewport();
                 Vec::new()
             }
             _ => {
@@ -89,6 +109,7 @@ impl App {
                 if let Some(focus) = self.panel_at(mouse.column, mouse.row) {
                     if self.overlay.is_none() {
                         self.focus = focus;
+                        self.touched = true;
                         self.dirty = true;
                     }
                 }
@@ -99,7 +120,7 @@ impl App {
         self.dirty = true;
         let action = if up { Action::Up } else { Action::Down };
         match &mut self.overlay {
-            Some(Overlay::Help { scroll }) | Some(Overlay::Confirm { scroll, .. }) => {
+            Some(Overlay::Help { scroll } | Overlay::Confirm { scroll, .. }) => {
                 *scroll = step(*scroll, WHEEL, up);
                 return Vec::new();
             }
@@ -131,13 +152,27 @@ impl App {
         self.dirty = true;
     }
 
-    fn sync_viewport(&mut self) {
+    /// Recompute what depends on the panels' sizes: the log's page, and the checklist's first
+    /// row so that the selected stage stays in view.
+    pub(super) fn sync_viewport(&mut self) {
         if self.size.0 == 0 || self.size.1 == 0 {
             return;
         }
         let areas = layout::areas(Rect::new(0, 0, self.size.0, self.size.1), self);
         let inner = layout::log_inner(&areas, self.log.input.is_some());
         self.log.viewport = (usize::from(inner.width), usize::from(inner.height));
+        let rows = layout::stage_rows(&areas);
+        self.check_top = layout::keep_visible(self.check_top, self.stage_sel, rows);
+    }
+
+    /// Open the confirm dialog of the selected finding's chosen action, if it has one.
+    fn open_fix(&mut self) {
+        match self.selected_action().cloned() {
+            Some(action) => self.open_confirm(action),
+            None => {
+                self.dirty = false;
+            }
+        }
     }
 
     fn panel_at(&self, column: u16, row: u16) -> Option<Focus> {
@@ -160,6 +195,7 @@ impl App {
         let last = crate::event::Stage::ALL.len() - 1;
         match action {
             Action::Up | Action::Down => {
+                self.stage_touched = true;
                 self.stage_sel = step(self.stage_sel, 1, action == Action::Up).min(last);
                 if self.log.filter.is_some() {
                     self.log.filter = Some(self.selected_stage());
@@ -205,11 +241,7 @@ impl App {
             Action::NextMatch | Action::PrevMatch
                 if !self.log.jump(action == Action::NextMatch, log) =>
             {
-                self.status = self
-                    .log
-                    .query
-                    .as_ref()
-                    .map(|q| format!("No match for {q:?}"));
+                self.status = self.log.query.as_ref().map(|q| labels::no_match(q));
             }
             Action::Back => {
                 self.log.query = None;
@@ -220,41 +252,50 @@ impl App {
     }
 
     fn findings(&mut self, action: Action) {
-        let page = self.log.page();
+        let page = self.detail_page();
         let actions = self.selected_finding().map_or(0, |f| f.actions.len());
-        match (action, self.action_sel) {
-            (Action::Up | Action::Down, Some(a)) => {
-                self.action_sel =
-                    Some(step(a, 1, action == Action::Up).min(actions.saturating_sub(1)));
-            }
-            (Action::Up | Action::Down, None) => {
+        match action {
+            Action::Up | Action::Down => {
                 let last = self.report.findings.len().saturating_sub(1);
-                self.finding_sel = step(self.finding_sel, 1, action == Action::Up).min(last);
-                self.detail_scroll = 0;
-            }
-            (Action::Enter, None) if actions > 0 => self.action_sel = Some(0),
-            (Action::Enter, Some(a)) => {
-                let offer = self
-                    .selected_finding()
-                    .and_then(|f| f.actions.get(a))
-                    .cloned();
-                if let Some(action) = offer {
-                    self.overlay = Some(Overlay::Confirm { action, scroll: 0 });
+                let next = step(self.finding_sel, 1, action == Action::Up).min(last);
+                if next != self.finding_sel {
+                    self.finding_sel = next;
+                    self.action_sel = 0;
+                    self.detail_scroll = 0;
                 }
             }
-            (Action::Back, _) => self.action_sel = None,
-            (Action::PageUp | Action::PageDown, _) => {
-                self.detail_scroll = step(self.detail_scroll, page, action == Action::PageUp);
+            Action::NextAction if actions > 0 => {
+                self.action_sel = (self.action_sel + 1) % actions;
+            }
+            Action::PrevAction if actions > 0 => {
+                self.action_sel = (self.action_sel + actions - 1) % actions;
+            }
+            Action::Fix => self.open_fix(),
+            Action::PageUp | Action::PageDown => {
+                let max = super::view::detail_max_scroll(self);
+                self.detail_scroll =
+                    step(self.detail_scroll, page, action == Action::PageUp).min(max);
             }
             _ => {}
         }
+    }
+
+    /// Rows a page of the finding's detail scrolls.
+    fn detail_page(&self) -> usize {
+        if self.size.0 == 0 {
+            return 4;
+        }
+        let areas = layout::areas(Rect::new(0, 0, self.size.0, self.size.1), self);
+        usize::from(layout::inner(areas.findings, areas.wide).height)
+            .saturating_sub(3)
+            .max(1)
     }
 
     fn confirm_key(&mut self, key: KeyEvent) -> Vec<Command> {
         match lookup(Context::Confirm, &key) {
             Some(Action::Confirm) => {
                 if let Some(Overlay::Confirm { action, .. }) = self.overlay.take() {
-                    self.status = Some(format!("Applying {}", action.id));
+                    self.status = Some(labels::applying(&action.id));
                     self.actions.push(ActionRecord {
                         id: action.id.clone(),
                         title: action.title.clone(),
@@ -266,11 +307,17 @@ impl App {
             }
             Some(Action::Cancel) => {
                 self.overlay = None;
-                self.status = Some("Cancelled: nothing was changed.".into());
+                self.status = Some(labels::CANCELLED.into());
             }
-            Some(a @ (Action::Up | Action::Down)) => {
+            Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
+                let page = usize::from(self.size.1 / 2).max(1);
                 if let Some(Overlay::Confirm { scroll, .. }) = &mut self.overlay {
-                    *scroll = step(*scroll, 1, a == Action::Up);
+                    let n = if matches!(a, Action::Up | Action::Down) {
+                        1
+                    } else {
+                        page
+                    };
+                    *scroll = step(*scroll, n, matches!(a, Action::Up | Action::PageUp));
                 }
             }
             _ => {}
@@ -295,7 +342,7 @@ impl App {
             Some(Action::Confirm) => {
                 self.log.confirm_search(&self.report.log);
                 self.status = match (&self.log.query, self.log.current) {
-                    (Some(q), None) => Some(format!("No match for {q:?}")),
+                    (Some(q), None) => Some(labels::no_match(q)),
                     _ => None,
                 };
             }
@@ -344,13 +391,6 @@ impl App {
     }
 }
 
-/// Inserts pasted text at the cursor, as [`crate::secret_input::pasted_chars`] makes it.
-pub(crate) fn paste_into(input: &mut Input, text: &str) {
-    for c in crate::secret_input::pasted_chars(text) {
-        input.handle(InputRequest::InsertChar(c));
-    }
-}
-
 /// `n` steps up (towards zero) or down from `at`.
 fn step(at: usize, n: usize, up: bool) -> usize {
     if up {
@@ -358,25 +398,4 @@ fn step(at: usize, n: usize, up: bool) -> usize {
     } else {
         at.saturating_add(n)
     }
-}
-
-/// The text edit a key asks for in an input (tui-input's own crossterm glue targets another
-/// crossterm version, so the mapping lives here).
-pub(crate) fn edit_request(key: &KeyEvent) -> Option<InputRequest> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = key.modifiers.contains(KeyModifiers::ALT);
-    Some(match key.code {
-        KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
-        KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
-        KeyCode::Char('a') if ctrl => InputRequest::GoToStart,
-        KeyCode::Char('e') if ctrl => InputRequest::GoToEnd,
-        KeyCode::Char(c) if !ctrl && !alt => InputRequest::InsertChar(c),
-        KeyCode::Backspace => InputRequest::DeletePrevChar,
-        KeyCode::Delete => InputRequest::DeleteNextChar,
-        KeyCode::Left => InputRequest::GoToPrevChar,
-        KeyCode::Right => InputRequest::GoToNextChar,
-        KeyCode::Home => InputRequest::GoToStart,
-        KeyCode::End => InputRequest::GoToEnd,
-        _ => return None,
-    })
 }

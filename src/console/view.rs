@@ -17,6 +17,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 use ratatui::Frame;
 
+/// How far the selected finding's detail can scroll at the console's size.
+pub(crate) fn detail_max_scroll(app: &App) -> usize {
+    let areas = layout::areas(Rect::new(0, 0, app.size.0, app.size.1), app);
+    findings::max_scroll(app, &areas)
+}
+
 /// Draw the console into a frame.
 pub fn draw(app: &App, frame: &mut Frame) {
     frame.render_widget(app, frame.area());
@@ -36,11 +42,11 @@ impl Widget for &App {
         checklist::render(self, &areas, buf);
         log::render(self, &areas, buf);
         findings::render(self, &areas, buf);
-        footer(self, areas.footer, buf);
+        footer(self, &areas, buf);
         match &self.overlay {
             Some(Overlay::Help { scroll }) => overlay::help(self.theme, *scroll, area, buf),
-            Some(Overlay::Confirm { action, scroll }) => {
-                overlay::confirm(self.theme, action, *scroll, area, buf);
+            Some(Overlay::Confirm { text, scroll, .. }) => {
+                overlay::confirm(self.theme, text, *scroll, area, buf);
             }
             Some(Overlay::Secret { title, input }) => {
                 overlay::secret(self.theme, title, input.chars(), area, buf);
@@ -96,10 +102,36 @@ pub(crate) fn put(buf: &mut Buffer, area: Rect, row: u16, line: &Line<'_>) {
     }
 }
 
+/// The target and the verdict: the longest verdict that fits beside a target form that fits;
+/// the verdict is shortened before the target is cut, and never cut itself.
 fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
-    let (status, verdict) = app.verdict();
+    let (status, verdicts) = app.verdict();
     let sep = if t.ascii() { " | " } else { " │ " };
+    let lead = if area.width >= layout::WIDE {
+        format!(" sshdoctor{sep}")
+    } else {
+        " ".to_string()
+    };
+    let symbol = t.status_symbol(status, app.spinner).trim_end();
+    let width = usize::from(area.width);
+    let fixed = wrap::width(&lead) + wrap::width(sep) + wrap::width(symbol) + 1;
+    let targets = app.target_forms();
+    let fits = |v: &str, tg: &str| fixed + wrap::width(v) + wrap::width(tg) <= width;
+    let (verdict, target) = verdicts
+        .iter()
+        .find_map(|v| {
+            targets
+                .iter()
+                .find(|tg| fits(v, tg))
+                .map(|tg| (v.clone(), tg.clone()))
+        })
+        .unwrap_or_else(|| {
+            let v = verdicts.last().cloned().unwrap_or_default();
+            let room = width.saturating_sub(fixed + wrap::width(&v));
+            let tg = targets.last().cloned().unwrap_or_default();
+            (v, wrap::truncate(&tg, room, t.ellipsis()))
+        });
     let mut spans = Vec::new();
     if area.width >= layout::WIDE {
         spans.push(Span::styled(" sshdoctor", t.style(Role::Title)));
@@ -107,20 +139,13 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::raw(app.target_line()));
+    spans.push(Span::raw(target));
     spans.push(Span::styled(sep, t.style(Role::Dim)));
-    let used: usize = spans.iter().map(Span::width).sum();
-    let verdict = format!(
-        "{} {verdict}",
-        t.status_symbol(status, app.spinner).trim_end()
-    );
-    let room = usize::from(area.width).saturating_sub(used);
     spans.push(Span::styled(
-        wrap::truncate(&verdict, room, t.ellipsis()),
+        format!("{symbol} {verdict}"),
         t.style(Role::Status(status)).add_modifier(Modifier::BOLD),
     ));
-    let line = Line::from(spans);
-    put(buf, area, 0, &line);
+    put(buf, area, 0, &Line::from(spans));
 }
 
 fn status(app: &App, area: Rect, buf: &mut Buffer) {
@@ -161,28 +186,55 @@ pub(super) fn active_contexts(app: &App) -> Vec<Context> {
     vec![panel, Context::Global]
 }
 
-fn footer(app: &App, area: Rect, buf: &mut Buffer) {
+/// The keys that do something now, as many as fit: the lowest priority go first at narrow
+/// widths, help and quit always stay.
+fn footer(app: &App, areas: &layout::Areas, buf: &mut Buffer) {
     let t = app.theme;
+    let area = areas.footer;
     let contexts = active_contexts(app);
-    let mut spans = vec![Span::raw(" ")];
-    for b in keymap::footer(&contexts) {
-        if app.focus == Focus::Findings && b.context == Context::Findings {
-            // Only the keys that do something right now.
-            let in_actions = app.action_sel.is_some();
-            let has_actions = app
-                .selected_finding()
-                .is_some_and(|f| !f.actions.is_empty());
-            let idle = match b.action {
-                keymap::Action::Back => !in_actions,
-                keymap::Action::Enter => !in_actions && !has_actions,
-                _ => false,
-            };
-            if idle {
-                continue;
-            }
+    let candidates: Vec<&keymap::Binding> = keymap::footer(&contexts)
+        .filter(|b| !idle(app, areas, b))
+        .collect();
+    let cost =
+        |b: &keymap::Binding| wrap::width(&t.label(b.label)) + wrap::width(&help_word(app, b)) + 3;
+    let mut room = usize::from(area.width).saturating_sub(1);
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(candidates[i].footer));
+    let mut shown = vec![false; candidates.len()];
+    for i in order {
+        let c = cost(candidates[i]);
+        if c <= room {
+            room -= c;
+            shown[i] = true;
         }
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (b, _) in candidates.iter().zip(&shown).filter(|(_, s)| **s) {
         spans.push(Span::styled(t.label(b.label), t.style(Role::Key)));
-        spans.push(Span::raw(format!(" {}  ", b.help)));
+        spans.push(Span::raw(format!(" {}  ", help_word(app, b))));
     }
     put(buf, area, 0, &Line::from(spans));
+}
+
+/// The words after a key in the footer (the zoom key says which way it goes).
+fn help_word(app: &App, b: &keymap::Binding) -> String {
+    match b.action {
+        keymap::Action::ToggleZoom if app.zoom => "all panels".into(),
+        _ => b.short.to_string(),
+    }
+}
+
+/// Whether a key would do nothing right now (so the footer leaves it out).
+fn idle(app: &App, areas: &layout::Areas, b: &keymap::Binding) -> bool {
+    use keymap::Action as A;
+    let actions = app.selected_finding().map_or(0, |f| f.actions.len());
+    match (b.context, b.action) {
+        (Context::Global, A::Fix) => actions == 0 || app.focus == Focus::Findings,
+        (Context::Findings, A::Fix) => actions == 0,
+        (Context::Findings, A::NextAction | A::PrevAction) => actions < 2,
+        (Context::Findings, A::Down | A::Up) => app.report.findings.len() < 2,
+        (Context::Findings, A::PageUp) => app.detail_scroll == 0,
+        (Context::Findings, A::PageDown) => !findings::detail_overflows(app, areas),
+        _ => false,
+    }
 }

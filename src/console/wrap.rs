@@ -1,76 +1,155 @@
-//! Wrapping styled text into rows by display width (CJK-safe: never slices by byte index).
+//! Wrapping styled text into rows by display width (CJK-safe: never slices by byte index or
+//! counts chars), at word boundaries.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-/// Wrap `spans` into rows at most `width` cells wide. With `words`, rows break after the
-/// last space when one exists; otherwise (logs) they break at the exact width, like a
-/// terminal. With `words`, a newline starts a new row. Other control characters are dropped
-/// (tabs become a space), so server-sent text cannot emit escape sequences. Always returns at
+/// One cell of a row being built: a grapheme and its style.
+type Cell = (String, Style);
+
+/// Wrap `spans` into rows at most `width` cells wide, breaking after the last space that
+/// fits; a word longer than the row breaks after its last `/` that fits (a path), else at
+/// the width. With `prose`, a newline starts a new row and the rows a long line wraps into
+/// are indented like the line itself (so an indented command or path reads as one block);
+/// without it (log lines) newlines are dropped. Other control characters are dropped (tabs
+/// become a space), so server-sent text cannot emit escape sequences. Always returns at
 /// least one row.
-pub fn wrap(spans: &[Span<'_>], width: usize, words: bool) -> Vec<Line<'static>> {
+pub fn wrap(spans: &[Span<'_>], width: usize, prose: bool) -> Vec<Line<'static>> {
     let width = width.max(1);
-    let mut rows: Vec<Vec<(String, Style)>> = vec![Vec::new()];
-    let mut row_width = 0usize;
-    let mut last_space: Option<usize> = None;
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut row = Row::new(0);
     for span in spans {
         let text = span.content.replace('\t', " ");
-        // Prose keeps its line structure (a fix's Host block); logs never contain newlines.
         for (n, piece) in text.split('\n').enumerate() {
-            if n > 0 && words {
-                rows.push(Vec::new());
-                row_width = 0;
-                last_space = None;
+            if n > 0 && prose {
+                rows.push(std::mem::take(&mut row.cells));
+                row = Row::new(0);
             }
-            let plain = Span::styled(piece, span.style);
-            for g in plain.styled_graphemes(Style::default()) {
+            for g in Span::styled(piece, span.style).styled_graphemes(Style::default()) {
+                if g.symbol.chars().any(char::is_control) {
+                    continue;
+                }
+                if prose && row.at_line_start && g.symbol == " " {
+                    row.hang += 1;
+                } else {
+                    row.at_line_start = false;
+                }
                 let w = Span::raw(g.symbol).width();
-                let row = rows.last().map_or(0, |r| r.len());
-                if row_width + w > width && row > 0 {
-                    let carry = match last_space {
-                        Some(i) if words && i + 1 < row => rows
-                            .last_mut()
-                            .map(|r| r.split_off(i + 1))
-                            .unwrap_or_default(),
-                        _ => Vec::new(),
-                    };
-                    row_width = carry
-                        .iter()
-                        .map(|(s, _)| Span::raw(s.as_str()).width())
-                        .sum();
-                    rows.push(carry);
-                    last_space = None;
+                if g.symbol == " " && !row.at_line_start && row.width + w > width {
+                    // A space at the edge ends the row and is not carried.
+                    let hang = if prose { row.hang.min(width / 2) } else { 0 };
+                    let mut next = Row::new(row.hang);
+                    next.at_line_start = false;
+                    next.cells = vec![(" ".to_string(), Style::default()); hang];
+                    next.width = hang;
+                    next.hang_cells = hang;
+                    rows.push(std::mem::replace(&mut row, next).cells);
+                    continue;
                 }
-                if let Some(r) = rows.last_mut() {
-                    if g.symbol == " " {
-                        last_space = Some(r.len());
-                    }
-                    r.push((g.symbol.to_string(), g.style));
+                if row.width + w > width && row.cells.len() > row.hang_cells {
+                    let hang = if prose { row.hang.min(width / 2) } else { 0 };
+                    let carry = row.split(hang);
+                    rows.push(std::mem::replace(&mut row.cells, carry.cells));
+                    row.width = carry.width;
+                    row.hang_cells = hang;
+                    row.breaks_reset();
                 }
-                row_width += w;
+                row.push(g.symbol, g.style, w);
             }
         }
     }
+    rows.push(row.cells);
     rows.into_iter().map(coalesce).collect()
 }
 
-/// How many rows [`wrap`] would produce (log lines, so no word breaks).
-pub fn height(spans: &[Span<'_>], width: usize) -> usize {
-    let width = width.max(1);
-    let mut rows = 1usize;
-    let mut row_width = 0usize;
-    for span in spans {
-        let text = span.content.replace('\t', " ");
-        for g in Span::raw(text.as_str()).styled_graphemes(Style::default()) {
-            let w = Span::raw(g.symbol).width();
-            if row_width + w > width && row_width > 0 {
-                rows += 1;
-                row_width = 0;
-            }
-            row_width += w;
+/// The row being filled and where it may break.
+struct Row {
+    cells: Vec<Cell>,
+    width: usize,
+    /// Leading spaces of the current line (the indent its continuation rows get).
+    hang: usize,
+    /// Cells at the start of this row that are continuation indent, not text.
+    hang_cells: usize,
+    at_line_start: bool,
+    /// Index after the last space in the row (text only).
+    space: Option<usize>,
+    /// Index after the last `/` in the row.
+    slash: Option<usize>,
+}
+
+impl Row {
+    fn new(hang: usize) -> Row {
+        Row {
+            cells: Vec::new(),
+            width: 0,
+            hang,
+            hang_cells: 0,
+            at_line_start: true,
+            space: None,
+            slash: None,
         }
     }
-    rows
+
+    fn push(&mut self, symbol: &str, style: Style, w: usize) {
+        self.cells.push((symbol.to_string(), style));
+        self.width += w;
+        if self.at_line_start {
+            return;
+        }
+        match symbol {
+            " " => self.space = Some(self.cells.len()),
+            "/" => self.slash = Some(self.cells.len()),
+            _ => {}
+        }
+    }
+
+    fn breaks_reset(&mut self) {
+        self.space = None;
+        self.slash = None;
+        // Break points inside the carried text.
+        for (i, (s, _)) in self.cells.iter().enumerate().skip(self.hang_cells) {
+            match s.as_str() {
+                " " => self.space = Some(i + 1),
+                "/" => self.slash = Some(i + 1),
+                _ => {}
+            }
+        }
+    }
+
+    /// Cut the row at its best break; returns the carried rest, indented by `hang` spaces.
+    /// The row keeps its text up to the break, without trailing spaces.
+    fn split(&mut self, hang: usize) -> Row {
+        let len = self.cells.len();
+        let at = [self.space, self.slash]
+            .into_iter()
+            .flatten()
+            .find(|&i| i > self.hang_cells && i <= len)
+            .unwrap_or(len);
+        let rest = self.cells.split_off(at);
+        while self.cells.len() > self.hang_cells && self.cells.last().is_some_and(|c| c.0 == " ") {
+            self.cells.pop();
+        }
+        let mut cells: Vec<Cell> = vec![(" ".to_string(), Style::default()); hang];
+        cells.extend(rest);
+        let width = cells
+            .iter()
+            .map(|(s, _)| Span::raw(s.as_str()).width())
+            .sum();
+        Row {
+            cells,
+            width,
+            hang: self.hang,
+            hang_cells: hang,
+            at_line_start: false,
+            space: None,
+            slash: None,
+        }
+    }
+}
+
+/// How many rows [`wrap`] gives a log line (no newlines) at `width`.
+pub fn height(spans: &[Span<'_>], width: usize) -> usize {
+    wrap(spans, width, false).len()
 }
 
 /// Cut `text` to `width` cells, ending with `ellipsis` when something was cut.
@@ -96,7 +175,47 @@ pub fn truncate(text: &str, width: usize, ellipsis: &str) -> String {
     out
 }
 
-fn coalesce(row: Vec<(String, Style)>) -> Line<'static> {
+/// Cut a styled line to `width` cells, ending with `ellipsis` when something was cut.
+pub fn truncate_line(line: &Line<'_>, width: usize, ellipsis: &str) -> Line<'static> {
+    if line.width() <= width {
+        return Line::from(
+            line.spans
+                .iter()
+                .map(|s| Span::styled(s.content.to_string(), s.style))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let room = width.saturating_sub(Span::raw(ellipsis).width());
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for span in &line.spans {
+        let left = room.saturating_sub(used);
+        let cut = truncate(&span.content, left, "");
+        used += Span::raw(cut.as_str()).width();
+        let last = cut.len() < span.content.len();
+        spans.push(Span::styled(cut, span.style));
+        if last {
+            break;
+        }
+    }
+    if width >= Span::raw(ellipsis).width() {
+        spans.push(Span::raw(ellipsis.to_string()));
+    }
+    Line::from(spans)
+}
+
+/// `text` right-aligned in `width` cells (padded by display width).
+pub fn pad_left(text: &str, width: usize) -> String {
+    let w = Span::raw(text).width();
+    format!("{}{text}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// The display width of `text` (cells, so CJK counts double).
+pub fn width(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+fn coalesce(row: Vec<Cell>) -> Line<'static> {
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut text = String::new();
     let mut style: Option<Style> = None;
@@ -134,5 +253,59 @@ mod tests {
             ["Add:", "", "Host web", "    IdentitiesOnly yes"]
         );
         assert_eq!(wrap(&[Span::raw("a\nb")], 40, false).len(), 1);
+    }
+
+    #[test]
+    fn breaks_at_words_never_inside_one() {
+        let s = [Span::raw(
+            "Compare this fingerprint with one from the provider's console or known_hosts",
+        )];
+        let rows = text(&wrap(&s, 20, true));
+        assert_eq!(
+            rows,
+            [
+                "Compare this",
+                "fingerprint with one",
+                "from the provider's",
+                "console or",
+                "known_hosts"
+            ]
+        );
+        for r in &rows {
+            assert!(width(r) <= 20, "{r}");
+        }
+    }
+
+    #[test]
+    fn indented_lines_hang_and_long_paths_break_after_a_slash() {
+        let s = [Span::raw(
+            "  ssh-keygen -R '[127.0.0.1]:22101' -f /home/alice/.ssh/known_hosts_console",
+        )];
+        assert_eq!(
+            text(&wrap(&s, 30, true)),
+            [
+                "  ssh-keygen -R",
+                "  '[127.0.0.1]:22101' -f",
+                "  /home/alice/.ssh/",
+                "  known_hosts_console"
+            ]
+        );
+        // A word without a break point is cut at the width; CJK counts double.
+        let rows = text(&wrap(&[Span::raw("鍵交換鍵交換鍵交換")], 7, false));
+        assert_eq!(rows, ["鍵交換", "鍵交換", "鍵交換"]);
+    }
+
+    #[test]
+    fn a_row_full_up_to_a_space_breaks_there_not_at_an_earlier_slash() {
+        let s = [Span::raw("ab /c/d efgh ij")];
+        assert_eq!(text(&wrap(&s, 12, true)), ["ab /c/d efgh", "ij"]);
+        assert_eq!(text(&wrap(&s, 13, true)), ["ab /c/d efgh", "ij"]);
+        assert_eq!(text(&wrap(&s, 6, true)), ["ab", "/c/d", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_screen() {
+        let rows = text(&wrap(&[Span::raw("a\u{1b}[31mb\rc")], 40, false));
+        assert_eq!(rows, ["a[31mbc"]);
     }
 }

@@ -296,6 +296,14 @@ pub(super) async fn auth_stage(
     }
     let server = input.server;
     let (status, summary) = match logged_in {
+        // No key at all: the login works, but only by password — offer making one.
+        _ if password_login && ids.offered.is_empty() && server_pubkey && pubkey_on => {
+            cx.finding(report::no_key_finding(t, &methods)).await;
+            (
+                Status::Warn,
+                "password (typed in the console); you have no key".to_string(),
+            )
+        }
         _ if password_login => (Status::Pass, "password (typed in the console)".to_string()),
         Some(pos) if !ssh_would_fail => {
             let status = if tried.iter().any(|tr| tr.answer == Answer::Skipped) {

@@ -1,7 +1,9 @@
 //! What the onboarding steps do over the network and on disk. Each operation logs through the
 //! engine's event stream (the same stages and lines as a diagnosis) and returns an [`Outcome`].
 
-use super::state::{ChosenKey, HostInfo, HostVerdict, Inspected, LoginError, LoginKind, Outcome};
+use super::state::{
+    ChosenKey, HostInfo, HostVerdict, Inspected, LoginError, LoginKind, OpError, Outcome,
+};
 use crate::config::ConfigInput;
 use crate::engine::remote::{self, Account, Installed};
 use crate::engine::{self, Connection, Cx, Plan};
@@ -191,12 +193,14 @@ fn methods_text(m: &russh::MethodSet) -> String {
     }
 }
 
-/// Step 3: try the key (unencrypted keys only); then the password — by "password", or by
-/// keyboard-interactive answering its one hidden prompt. On success the session is kept.
+/// Step 3: try the key (an encrypted one only with its known passphrase); then the password —
+/// by "password", or by keyboard-interactive answering its one hidden prompt. On success the
+/// session is kept.
 pub async fn login(
     plan: Plan,
     log: mpsc::Sender<Event>,
     key: Option<ChosenKey>,
+    key_passphrase: Option<Zeroizing<String>>,
     password: Option<Zeroizing<String>>,
     session: SharedSession,
 ) -> Result<LoginKind, LoginError> {
@@ -220,9 +224,11 @@ pub async fn login(
     ))
     .await;
     if password.is_none() {
-        if let Some(k) = key.as_ref().filter(|k| !k.encrypted) {
+        let usable = |k: &&ChosenKey| !k.encrypted || key_passphrase.is_some();
+        if let Some(k) = key.as_ref().filter(usable) {
             if methods.contains(&MethodKind::PublicKey) {
-                match key_login(&mut conn, &user, &k.private, None).await {
+                let pass = key_passphrase.as_deref().map(String::as_str);
+                match key_login(&mut conn, &user, &k.private, pass).await {
                     Ok(true) => {
                         note(format!(
                             "Authenticated with {} — the key is already installed.",
@@ -341,20 +347,40 @@ async fn keep(
     Ok(kind)
 }
 
+/// The logged-in session, or why there is none to work on.
+fn live(guard: &Option<Session>) -> Result<&Session, OpError> {
+    match guard {
+        Some(s) if !s.conn.handle.is_closed() => Ok(s),
+        _ => Err(OpError::ConnectionLost),
+    }
+}
+
+/// An error on the session: a closed connection is said as such (a new login helps).
+fn on_session(s: &Session, e: String) -> OpError {
+    if s.conn.handle.is_closed() {
+        OpError::ConnectionLost
+    } else {
+        OpError::Other(e)
+    }
+}
+
 /// Step 4: add the key to authorized_keys.
-pub async fn install(session: SharedSession, key: ChosenKey) -> Result<String, String> {
+pub async fn install(session: SharedSession, key: ChosenKey) -> Result<String, OpError> {
     let guard = session.lock().await;
-    let s = guard.as_ref().ok_or("not logged in")?;
-    match remote::install_key(&s.account, &key.public_line).await? {
+    let s = live(&guard)?;
+    let done = remote::install_key(&s.account, &key.public_line)
+        .await
+        .map_err(|e| on_session(s, e))?;
+    Ok(match done {
         Installed::AlreadyPresent { path, line } => {
-            Ok(format!("already in {path} (line {line}); nothing added"))
+            format!("already in {path} (line {line}); nothing added")
         }
         Installed::Appended {
             path,
             created_dir,
             created_file,
             backup,
-        } => Ok(format!(
+        } => format!(
             "added to {path}{}{}{}",
             if created_dir {
                 "; created ~/.ssh (0700)"
@@ -367,14 +393,14 @@ pub async fn install(session: SharedSession, key: ChosenKey) -> Result<String, S
                 ""
             },
             backup.map_or(String::new(), |b| format!("; its old content kept in {b}"))
-        )),
-    }
+        ),
+    })
 }
 
 /// Step 5: sshd's StrictModes on the chains of the authorized_keys files.
-pub async fn inspect(session: SharedSession, destination: &str) -> Result<Inspected, String> {
+pub async fn inspect(session: SharedSession, destination: &str) -> Result<Inspected, OpError> {
     let guard = session.lock().await;
-    let s = guard.as_ref().ok_or("not logged in")?;
+    let s = live(&guard)?;
     let seen = remote::inspect(
         &s.conn.handle,
         &s.account,
@@ -382,6 +408,9 @@ pub async fn inspect(session: SharedSession, destination: &str) -> Result<Inspec
         s.conn.timeout,
     )
     .await;
+    if s.conn.handle.is_closed() {
+        return Err(OpError::ConnectionLost);
+    }
     Ok(Inspected {
         fix: remote::permissions_action(destination, seen.uid, &seen.violations),
         violations: seen.violations,
@@ -396,10 +425,10 @@ pub async fn chmod(
     log: mpsc::Sender<Event>,
     action: ActionOffer,
     destination: &str,
-) -> Result<Inspected, String> {
+) -> Result<Inspected, OpError> {
     let notes = {
         let guard = session.lock().await;
-        let s = guard.as_ref().ok_or("not logged in")?;
+        let s = live(&guard)?;
         match &action.repair {
             Some(crate::repair::Repair::RemotePermissions { changes }) => {
                 remote::apply_chmods(&s.account, changes).await.1
@@ -497,7 +526,7 @@ pub fn plan_config(
     let shown = crate::config_edit::shown_path(&path, &input.home);
     let command = format!(
         "$EDITOR {}  # add the block shown",
-        crate::fsedit::shell_quote(&shown)
+        crate::fsedit::shell_quote_path(&shown)
     );
     Ok(crate::repair::config_action(
         "onboard.config",

@@ -17,7 +17,7 @@ fn typed(ob: &mut Onboard, text: &str) {
 }
 
 fn flow(keys: Vec<LocalKey>) -> Onboard {
-    Onboard::new(
+    let mut ob = Onboard::new(
         "web".into(),
         "alice".into(),
         "192.0.2.1".into(),
@@ -26,7 +26,10 @@ fn flow(keys: Vec<LocalKey>) -> Onboard {
         keys,
         PathBuf::from("/home/alice/.ssh/id_ed25519"),
         "web".into(),
-    )
+    );
+    ob.comment = "alice@laptop".into();
+    ob.resume = "-p 2222 alice@192.0.2.1".into();
+    ob
 }
 
 fn trust() -> ActionOffer {
@@ -88,7 +91,9 @@ fn passphrases_must_match_and_esc_generates_nothing() {
     typed(&mut ob, "same");
     let cmds = ob.on_key(key(KeyCode::Enter));
     match cmds.as_slice() {
-        [Cmd::Generate { path, passphrase }] => {
+        [Cmd::Generate {
+            path, passphrase, ..
+        }] => {
             assert_eq!(path, &PathBuf::from("/home/alice/.ssh/id_ed25519"));
             assert_eq!(passphrase.as_deref().map(String::as_str), Some("same"));
         }
@@ -292,6 +297,12 @@ fn render(ob: &Onboard, width: u16, height: u16) -> ratatui::backend::TestBacken
     terminal.backend().clone()
 }
 
+fn snap(ob: &Onboard, name: &str) {
+    for (w, h) in [(100, 30), (80, 24), (60, 20)] {
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(ob, w, h));
+    }
+}
+
 #[test]
 fn snapshots_of_the_key_and_verify_steps_and_the_masked_password() {
     let existing = LocalKey {
@@ -306,24 +317,160 @@ fn snapshots_of_the_key_and_verify_steps_and_the_masked_password() {
     };
     let mut ob = flow(vec![existing]);
     ob.new_key_path = PathBuf::from("/home/alice/.ssh/id_ed25519");
-    insta::assert_snapshot!("onboard_key_step_100x30", render(&ob, 100, 30));
+    snap(&ob, "onboard_key_step");
+    let text = format!("{}", render(&ob, 100, 30));
+    assert!(
+        text.contains("-C alice@laptop"),
+        "the command shows the comment written:\n{text}"
+    );
     ob.on_outcome(Outcome::Generated(Ok(chosen())));
     ob.on_outcome(Outcome::Connected(Ok(HostInfo {
-        randomart: "+--[ED25519 256]--+\n|        .o.      |\n+----[SHA256]-----+".into(),
+        randomart: "+--[ED25519 256]--+\n|        .o.      |\n|       o  .      |\n|      . o. .     |\n|       o.S+      |\n+----[SHA256]-----+".into(),
         ..host(HostVerdict::Unknown)
     })));
     typed(&mut ob, "SHA256:x");
-    insta::assert_snapshot!("onboard_verify_step_100x30", render(&ob, 100, 30));
+    snap(&ob, "onboard_verify_step");
+    // A mismatch: the error is pinned below the text box, whatever the scroll.
+    ob.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    typed(
+        &mut ob,
+        "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    );
+    ob.on_key(key(KeyCode::Enter));
+    let text = format!("{}", render(&ob, 60, 20));
+    assert!(text.contains("MISMATCH"), "{text}");
+    assert!(!text.contains("SHA256 SHA256"), "{text}");
+    snap(&ob, "onboard_verify_mismatch");
     ob.field = None;
     ob.on_outcome(Outcome::Applied("hostkey.trust".into(), Ok("wrote".into())));
+    assert!(
+        ob.notes[Step::Verify as usize].contains("you did not compare the fingerprint"),
+        "{:?}",
+        ob.notes
+    );
     ob.on_outcome(Outcome::LoggedIn(Err(LoginError::NeedPassword)));
     typed(&mut ob, "hunter2");
     let screen = render(&ob, 100, 30);
     let text = format!("{screen}");
     assert!(!text.contains("hunter2"), "{text}");
-    insta::assert_snapshot!("onboard_password_masked_100x30", screen);
+    snap(&ob, "onboard_password_masked");
     // Tiny terminals draw without panicking.
     for (w, h) in [(1, 1), (20, 5), (40, 12)] {
         let _ = render(&ob, w, h);
     }
+}
+
+#[test]
+fn the_config_step_says_which_host_line_is_written_and_the_end_scrolls() {
+    let mut ob = flow(Vec::new());
+    ob.alias = "alice-192-0-2-1".into();
+    ob.chosen = Some(chosen());
+    for s in [
+        Step::Key,
+        Step::Verify,
+        Step::Login,
+        Step::Install,
+        Step::Permissions,
+    ] {
+        ob.marks[s as usize] = Mark::Done;
+    }
+    ob.current = Step::Prove;
+    ob.on_outcome(Outcome::Proved(Ok("a new connection logged in".into())));
+    assert_eq!(ob.current, Step::Config);
+    snap(&ob, "onboard_config_step");
+    let text = format!("{}", render(&ob, 60, 20));
+    assert!(text.contains("Host alice-192-0-2-1"), "{text}");
+    assert!(text.contains("C-s skip"), "the skip key is shown:\n{text}");
+    // Typing a name shows the Host line it writes.
+    ob.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    typed(&mut ob, "mybox");
+    let text = format!("{}", render(&ob, 80, 24));
+    assert!(text.contains("Host mybox"), "{text}");
+    // Ctrl-S skips the step from inside the box.
+    let cmds = ob.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    assert!(cmds.is_empty());
+    assert_eq!(ob.mark(Step::Config), Mark::Skipped);
+    assert!(ob.finished);
+    snap(&ob, "onboard_done");
+    ob.on_key(key(KeyCode::PageDown));
+    let text = format!("{}", render(&ob, 60, 20));
+    assert!(text.contains("Config block: skipped"), "{text}");
+}
+
+#[test]
+fn a_new_keys_passphrase_is_asked_once_and_used_to_log_in() {
+    let mut ob = flow(Vec::new());
+    ob.on_key(key(KeyCode::Enter));
+    typed(&mut ob, "pass");
+    ob.on_key(key(KeyCode::Enter));
+    typed(&mut ob, "pass");
+    ob.on_key(key(KeyCode::Enter));
+    ob.on_outcome(Outcome::Generated(Ok(ChosenKey {
+        encrypted: true,
+        ..chosen()
+    })));
+    ob.on_outcome(Outcome::Connected(Ok(host(HostVerdict::Known(
+        "known (x)".into(),
+    )))));
+    assert_eq!(
+        ob.key_passphrase().as_deref().map(String::as_str),
+        Some("pass"),
+        "kept for the key login"
+    );
+    assert!(!ob.notes[Step::Verify as usize].contains("known: known"));
+    ob.on_outcome(Outcome::LoggedIn(Ok(LoginKind::Password)));
+    ob.on_outcome(Outcome::Installed(Ok("added".into())));
+    let next = ob.on_outcome(Outcome::Inspected(Ok(Inspected::default())));
+    assert!(
+        matches!(next.as_slice(), [Cmd::Prove { passphrase: Some(p) }] if p.as_str() == "pass"),
+        "step 6 asks nothing: {next:?}"
+    );
+    assert!(ob.field.is_none());
+}
+
+#[test]
+fn a_lost_connection_is_logged_into_again_on_r_and_done_steps_are_not_redone() {
+    let mut ob = flow(Vec::new());
+    ob.on_outcome(Outcome::Generated(Ok(chosen())));
+    ob.on_outcome(Outcome::Connected(Ok(host(HostVerdict::Known("x".into())))));
+    ob.on_outcome(Outcome::LoggedIn(Ok(LoginKind::Password)));
+    ob.on_key(key(KeyCode::Enter));
+    ob.on_key(key(KeyCode::Char('y')));
+    ob.on_outcome(Outcome::Installed(Ok("added".into())));
+    ob.on_outcome(Outcome::Inspected(Err(OpError::ConnectionLost)));
+    assert_eq!(ob.mark(Step::Permissions), Mark::Failed);
+    assert!(ob
+        .message
+        .as_ref()
+        .is_some_and(|(m, e)| *e && m.contains("log in again")));
+    let cmds = ob.on_key(key(KeyCode::Char('r')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Login { password: None }]),
+        "{cmds:?}"
+    );
+    // The key works now: Install (done) is not redone, the permissions step looks again.
+    let next = ob.on_outcome(Outcome::LoggedIn(Ok(LoginKind::Key)));
+    assert!(matches!(next.as_slice(), [Cmd::Inspect]), "{next:?}");
+    assert_eq!(ob.mark(Step::Install), Mark::Done);
+}
+
+#[test]
+fn leaving_mid_flow_says_what_was_made_and_how_to_go_on() {
+    let mut ob = flow(Vec::new());
+    assert!(ob.farewell().is_some_and(|t| t.contains("Nothing was made")
+        && t.contains("sshdoctor onboard -p 2222 alice@192.0.2.1")));
+    ob.on_outcome(Outcome::Generated(Ok(chosen())));
+    ob.on_outcome(Outcome::Connected(Ok(host(HostVerdict::Unknown))));
+    ob.field = None;
+    ob.on_outcome(Outcome::Applied(
+        "hostkey.trust".into(),
+        Ok("wrote /home/alice/.ssh/known_hosts".into()),
+    ));
+    let text = ob.farewell().unwrap_or_default();
+    assert!(text.contains("left at step 3 of 7 (First login)"), "{text}");
+    assert!(text.contains("a new key: ~/.ssh/id_ed25519"), "{text}");
+    assert!(
+        text.contains("wrote /home/alice/.ssh/known_hosts"),
+        "{text}"
+    );
 }

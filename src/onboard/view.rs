@@ -1,15 +1,90 @@
-//! The onboarding screen, drawn from state alone: the steps on the left, the current step (what
-//! it does, the equivalent commands, its input) on the right, the log below, keys at the bottom.
+//! The onboarding screen, drawn from state alone: the steps (a column when wide, one line when
+//! narrow), the current step's panel — scrolled, with its text box and any error pinned at its
+//! bottom so they are always visible — the log when there is room, and the keys that work now.
 
-use super::state::{Field, HostVerdict, Mark, Onboard, Step};
+mod step;
+
+use super::state::{Mark, Onboard, Step};
+use crate::console::labels;
 use crate::console::theme::{Role, Theme};
 use crate::console::view::overlay;
+use crate::console::wrap;
 use crate::event::Status;
 use crate::keygen::FingerprintMatch;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Widget};
+
+/// Width from which the steps get a column of their own.
+const WIDE: u16 = 100;
+/// The steps column's width.
+const STEPS_W: u16 = 33;
+
+/// Where everything goes at this size.
+struct Areas {
+    header: Rect,
+    /// The steps on one line (narrow terminals).
+    progress: Option<Rect>,
+    /// The steps as a column (wide terminals).
+    steps: Option<Rect>,
+    main: Rect,
+    log: Option<Rect>,
+    note: Option<Rect>,
+    footer: Rect,
+}
+
+fn take_top(area: &mut Rect, rows: u16) -> Rect {
+    let rows = rows.min(area.height);
+    let top = Rect::new(area.x, area.y, area.width, rows);
+    area.y += rows;
+    area.height -= rows;
+    top
+}
+
+fn take_bottom(area: &mut Rect, rows: u16) -> Rect {
+    let rows = rows.min(area.height);
+    area.height -= rows;
+    Rect::new(area.x, area.y + area.height, area.width, rows)
+}
+
+/// The step panel first: the log shrinks (then goes) on short terminals, the steps column
+/// becomes one line on narrow ones.
+fn areas(area: Rect) -> Areas {
+    let mut body = area;
+    let header = take_top(&mut body, 1);
+    let footer = take_bottom(&mut body, 1);
+    let note = (area.height >= 30).then(|| take_bottom(&mut body, 1));
+    let log_rows = match area.height {
+        h if h >= 30 => 8,
+        h if h >= 24 => 4,
+        _ => 0,
+    };
+    let log = (log_rows > 0).then(|| take_bottom(&mut body, log_rows));
+    if area.width >= WIDE {
+        let steps = Rect::new(body.x, body.y, STEPS_W, body.height);
+        let main = Rect::new(body.x + STEPS_W, body.y, body.width - STEPS_W, body.height);
+        return Areas {
+            header,
+            progress: None,
+            steps: Some(steps),
+            main,
+            log,
+            note,
+            footer,
+        };
+    }
+    let progress = Some(take_top(&mut body, 1));
+    Areas {
+        header,
+        progress,
+        steps: None,
+        main: body,
+        log,
+        note,
+        footer,
+    }
+}
 
 /// Draw the whole screen.
 pub fn draw(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
@@ -17,35 +92,28 @@ pub fn draw(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
         return;
     }
-    let [header, body, log, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(6),
-        Constraint::Length(8),
-        Constraint::Length(2),
-    ])
-    .areas(area);
-    let port = if ob.port == 22 {
-        String::new()
-    } else {
-        format!(" port {}", ob.port)
-    };
-    Line::from(vec![
-        Span::styled(" sshdoctor onboard ", theme.style(Role::Title)),
-        Span::raw(format!("{}@{}{port}", ob.user, ob.hostname)),
-        Span::styled(
-            format!("  — step {} of 7", ob.current as usize + 1),
+    let a = areas(area);
+    header(ob, theme, a.header, buf);
+    if let Some(r) = a.progress {
+        progress(ob, theme, r, buf);
+    }
+    if let Some(r) = a.steps {
+        steps(ob, theme, r, buf);
+    }
+    let overflow = main(ob, theme, a.main, buf);
+    if let Some(r) = a.log {
+        log(ob, theme, r, buf);
+    }
+    if let Some(r) = a.note {
+        Line::styled(
+            "Nothing is written before you confirm it; leaving at any step leaves nothing half done.",
             theme.style(Role::Dim),
-        ),
-    ])
-    .render(header, buf);
-    let [steps, main] =
-        Layout::horizontal([Constraint::Length(33), Constraint::Min(20)]).areas(body);
-    draw_steps(ob, theme, steps, buf);
-    draw_main(ob, theme, main, buf);
-    draw_log(ob, theme, log, buf);
-    draw_footer(ob, theme, footer, buf);
+        )
+        .render(r, buf);
+    }
+    footer(ob, theme, overflow, a.footer, buf);
     if let Some((action, scroll)) = &ob.confirm {
-        overlay::confirm(theme, action, *scroll, area, buf);
+        overlay::confirm(theme, &confirm_text(ob, action), *scroll, area, buf);
     }
     if let Some((field, input)) = &ob.field {
         if field.masked() {
@@ -57,11 +125,40 @@ pub fn draw(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn block(theme: Theme, title: &str, focused: bool) -> Block<'static> {
-    Block::bordered()
-        .border_set(theme.border())
-        .border_style(theme.style(if focused { Role::Focused } else { Role::Dim }))
-        .title(Line::styled(format!(" {title} "), theme.style(Role::Title)))
+/// The confirm dialog's text; trusting a host key says whether its fingerprint was compared.
+fn confirm_text(
+    ob: &Onboard,
+    action: &crate::event::ActionOffer,
+) -> crate::console::describe::ConfirmText {
+    let mut text = crate::console::describe::confirm_text(action, &ob.home);
+    if action.id == "hostkey.trust" {
+        match &ob.compared {
+            Some(FingerprintMatch::Match { how }) => text.words.insert(
+                0,
+                format!("The {how} fingerprint you pasted matches the key the server presents."),
+            ),
+            _ => text.caution = Some(labels::NOT_COMPARED_ONBOARD.into()),
+        }
+    }
+    text
+}
+
+fn header(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let port = if ob.port == 22 {
+        String::new()
+    } else {
+        format!(" port {}", ob.port)
+    };
+    let line = Line::from(vec![
+        Span::styled(" sshdoctor onboard ", theme.style(Role::Title)),
+        Span::raw(format!("{}@{}{port}", ob.user, ob.hostname)),
+        Span::styled(
+            format!("  — step {} of 7", ob.current as usize + 1),
+            theme.style(Role::Dim),
+        ),
+    ]);
+    let line = wrap::truncate_line(&line, usize::from(area.width), theme.ellipsis());
+    line.render(area, buf);
 }
 
 fn status_of(m: Mark) -> Status {
@@ -74,350 +171,238 @@ fn status_of(m: Mark) -> Status {
     }
 }
 
-fn draw_steps(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let lines: Vec<Line> = Step::ALL
-        .iter()
-        .map(|&s| {
-            let m = ob.mark(s);
-            let status = status_of(m);
-            let symbol = match m {
-                Mark::Active => theme.cursor(),
-                _ => theme.status_symbol(status, 0),
-            };
-            let mut style = theme.style(Role::Status(status));
-            if s == ob.current && !ob.finished {
-                style = style.add_modifier(ratatui::style::Modifier::BOLD);
-            }
-            Line::from(vec![
-                Span::styled(format!(" {symbol} "), theme.style(Role::Status(status))),
-                Span::styled(format!("{}. {}", s as usize + 1, s.title()), style),
-            ])
-        })
-        .collect();
-    Paragraph::new(lines)
-        .block(block(theme, "Steps", false))
-        .render(area, buf);
+fn symbol(ob: &Onboard, theme: Theme, s: Step) -> &'static str {
+    match ob.mark(s) {
+        Mark::Active => theme.cursor(),
+        m => theme.status_symbol(status_of(m), 0),
+    }
 }
 
-fn cmd_line(theme: Theme, command: &str) -> Line<'static> {
-    Line::styled(format!("  $ {command}"), theme.style(Role::Command))
-}
-
-fn dim(theme: Theme, text: impl Into<String>) -> Line<'static> {
-    Line::styled(text.into(), theme.style(Role::Dim))
-}
-
-fn draw_main(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let mut l: Vec<Line> = Vec::new();
-    let title = if ob.finished {
-        "Done".to_string()
-    } else {
-        format!("{}. {}", ob.current as usize + 1, ob.current.title())
-    };
-    if ob.finished {
-        l.push(Line::styled(
-            format!(
-                "Your key is installed and verified. From now on: ssh {}",
-                ob.alias
-            ),
-            theme.style(Role::Title),
+/// The steps on one line: `✔1 ✔2 ▶3 ○4 ○5 ○6 ○7`.
+fn progress(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let mut spans = vec![Span::styled(" Steps ", theme.style(Role::Dim))];
+    for s in Step::ALL {
+        let status = status_of(ob.mark(s));
+        let mut style = theme.style(Role::Status(status));
+        if s == ob.current && !ob.finished {
+            style = style.add_modifier(ratatui::style::Modifier::BOLD);
+        }
+        spans.push(Span::styled(
+            format!("{}{} ", symbol(ob, theme, s).trim_end(), s as usize + 1),
+            style,
         ));
-        l.push(Line::raw(""));
-        for s in Step::ALL {
-            l.push(Line::raw(format!(
-                "{}: {}",
-                s.title(),
-                ob.notes[s as usize]
-            )));
+    }
+    let line = wrap::truncate_line(
+        &Line::from(spans),
+        usize::from(area.width),
+        theme.ellipsis(),
+    );
+    line.render(area, buf);
+}
+
+fn block(theme: Theme, title: &str, focused: bool) -> Block<'static> {
+    Block::bordered()
+        .border_set(theme.border())
+        .border_style(theme.style(if focused { Role::Focused } else { Role::Dim }))
+        .title(Line::styled(format!(" {title} "), theme.style(Role::Title)))
+}
+
+fn steps(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let b = block(theme, "Steps", false);
+    let inner = b.inner(area);
+    b.render(area, buf);
+    for (row, &s) in Step::ALL.iter().enumerate() {
+        let status = status_of(ob.mark(s));
+        let mut style = theme.style(Role::Status(status));
+        if s == ob.current && !ob.finished {
+            style = style.add_modifier(ratatui::style::Modifier::BOLD);
         }
-        l.push(Line::raw(""));
-        l.push(dim(theme, "Enter or q to leave."));
+        let line = Line::from(vec![
+            Span::styled(
+                format!(" {} ", symbol(ob, theme, s)),
+                theme.style(Role::Status(status)),
+            ),
+            Span::styled(format!("{}. {}", s as usize + 1, s.title()), style),
+        ]);
+        crate::console::view::put(buf, inner, u16::try_from(row).unwrap_or(u16::MAX), &line);
+    }
+}
+
+/// The step panel; returns whether its text is longer than the panel (PgUp/PgDn matter).
+fn main(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) -> bool {
+    let b = block(theme, &step::title(ob), true);
+    let inner = b.inner(area);
+    b.render(area, buf);
+    let width = usize::from(inner.width);
+    if width == 0 || inner.height == 0 {
+        return false;
+    }
+    let mut rows: Vec<Line<'static>> = Vec::new();
+    for l in step::lines(ob, theme) {
+        rows.extend(wrap::wrap(&l.spans, width, true));
+    }
+    let pinned = pinned_rows(ob, theme, width, usize::from(inner.height) / 2);
+    let height = usize::from(inner.height).saturating_sub(pinned.len());
+    let overflow = rows.len() > height;
+    let text_h = if overflow && height >= 2 {
+        height - 1
     } else {
-        match ob.current {
-            Step::Key => key_step(ob, theme, &mut l),
-            Step::Verify => verify_step(ob, theme, &mut l),
-            Step::Login => {
-                l.push(Line::raw(format!(
-                    "Log in as {} with the account's password, once, to install the key.",
-                    ob.user
-                )));
-                l.push(dim(theme, "The password goes only to this server, whose host key you verified; it is never shown, logged or stored. If the key already works, no password is asked."));
-                l.push(Line::raw(""));
-                l.push(dim(theme, "Same as:"));
-                l.push(cmd_line(
-                    theme,
-                    &format!("ssh -o PubkeyAuthentication=no {}", dest_args(ob)),
-                ));
-            }
-            Step::Install => {
-                if let Some(k) = &ob.chosen {
-                    let offer = ob.install_offer(k);
-                    l.push(Line::raw(offer.title.clone()));
-                    l.push(Line::raw(""));
-                    for p in offer.preview.lines() {
-                        let role = if p.starts_with('+') {
-                            Role::DiffAdd
-                        } else {
-                            Role::Dim
-                        };
-                        l.push(Line::styled(p.to_string(), theme.style(role)));
-                    }
-                    l.push(Line::raw(""));
-                    l.push(dim(
-                        theme,
-                        "Same as (sends no text through a shell; over SFTP here):",
-                    ));
-                    l.push(cmd_line(theme, &offer.command));
-                    l.push(Line::raw(""));
-                    l.push(dim(theme, "Enter: review and confirm · s: skip"));
-                }
-            }
-            Step::Permissions => {
-                l.push(Line::raw("sshd (StrictModes, the default) ignores authorized_keys when home, ~/.ssh or the file is owned by another user or writable by the group or others."));
-                l.push(Line::raw(""));
-                match &ob.inspected {
-                    None => l.push(dim(theme, "Looking at the server…")),
-                    Some(i) if i.violations.is_empty() => {
-                        l.push(Line::raw("Everything is as sshd wants it."))
-                    }
-                    Some(i) => {
-                        for v in &i.violations {
-                            l.push(Line::styled(
-                                format!("✘ {} — mode {}", v.path, v.mode_text()),
-                                theme.style(Role::Status(Status::Fail)),
-                            ));
-                            l.push(Line::raw(format!("  {}", v.explanation())));
-                        }
-                        if let Some(fix) = &i.fix {
-                            l.push(Line::raw(""));
-                            l.push(dim(theme, "Same as:"));
-                            l.push(cmd_line(theme, &fix.command));
-                            l.push(dim(theme, "Enter: review and confirm · s: skip"));
-                        }
-                        if i.violations.iter().any(|v| Some(v.uid) != i.uid) {
-                            l.push(Line::raw(""));
-                            l.push(Line::raw("A path owned by another account can only be fixed by its owner or root (chown/chmod on the server); s: skip."));
-                        }
-                    }
-                }
-            }
-            Step::Prove => {
-                l.push(Line::raw(
-                    "A fresh connection that offers only this key must log in.",
-                ));
-                if let Some(k) = &ob.chosen {
-                    l.push(Line::raw(""));
-                    l.push(dim(theme, "Same as:"));
-                    l.push(cmd_line(
-                        theme,
-                        &format!(
-                            "ssh -o IdentitiesOnly=yes -i {} {} true",
-                            crate::fsedit::shell_quote_path(&ob.shown(&k.private)),
-                            dest_args(ob)
-                        ),
-                    ));
-                }
-            }
-            Step::Config => {
-                l.push(Line::raw("Add a Host block to ~/.ssh/config so that the next login is just `ssh NAME`: HostName, User, Port, IdentityFile and IdentitiesOnly yes (only this key is offered)."));
-                l.push(Line::raw(""));
-                l.push(dim(theme, "Enter: preview and confirm · Esc then s: skip"));
-            }
-        }
-        if let Some((field, input)) = &ob.field {
-            if !field.masked() {
-                l.push(Line::raw(""));
-                l.push(Line::styled(
-                    field.label().to_string(),
-                    theme.style(Role::Title),
-                ));
-                l.push(Line::from(vec![
-                    Span::styled("> ", theme.style(Role::Key)),
-                    Span::raw(input.value().to_string()),
-                    Span::styled(" ", theme.style(Role::Selected)),
-                ]));
-            }
+        height
+    };
+    let top = ob.scroll.min(rows.len().saturating_sub(text_h));
+    for (i, line) in rows.iter().skip(top).take(text_h).enumerate() {
+        crate::console::view::put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), line);
+    }
+    if overflow && height >= 2 {
+        let last = (top + text_h).min(rows.len());
+        let more = labels::more_below(top + 1, last, rows.len(), theme.ascii());
+        let line = Line::styled(wrap::pad_left(&more, width), theme.style(Role::Dim));
+        crate::console::view::put(buf, inner, u16::try_from(text_h).unwrap_or(u16::MAX), &line);
+    }
+    for (i, line) in pinned.iter().enumerate() {
+        let row = height + i;
+        crate::console::view::put(buf, inner, u16::try_from(row).unwrap_or(u16::MAX), line);
+    }
+    overflow
+}
+
+/// The rows always shown at the bottom of the step panel: the open (visible) text box, then
+/// the message — an error is never scrolled away. At most `max` rows (the message is cut with
+/// a mark when longer).
+fn pinned_rows(ob: &Onboard, theme: Theme, width: usize, max: usize) -> Vec<Line<'static>> {
+    let mut out: Vec<Line<'static>> = Vec::new();
+    if let Some((field, input)) = &ob.field {
+        if !field.masked() {
+            out.extend(wrap::wrap(
+                &[Span::styled(field.label(), theme.style(Role::Title))],
+                width,
+                true,
+            ));
+            let value = input.value();
+            let room = width.saturating_sub(3);
+            // The end of a long value stays in view (that is where typing happens).
+            let shown = tail(value, room);
+            out.push(Line::from(vec![
+                Span::styled("> ", theme.style(Role::Key)),
+                Span::raw(shown),
+                Span::styled(" ", theme.style(Role::Selected)),
+            ]));
         }
     }
     if let Some((text, error)) = &ob.message {
-        l.push(Line::raw(""));
         let role = if *error {
             Role::Status(Status::Fail)
         } else {
             Role::Status(Status::Pass)
         };
-        l.push(Line::styled(text.clone(), theme.style(role)));
-    }
-    Paragraph::new(l)
-        .wrap(Wrap { trim: false })
-        .block(block(theme, &title, true))
-        .render(area, buf);
-}
-
-fn dest_args(ob: &Onboard) -> String {
-    let port = if ob.port == 22 {
-        String::new()
-    } else {
-        format!("-p {} ", ob.port)
-    };
-    format!(
-        "{port}{}",
-        crate::fsedit::shell_quote(&format!("{}@{}", ob.user, ob.hostname))
-    )
-}
-
-fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
-    l.push(Line::raw(
-        "Choose the key to log in with, or make a new one:",
-    ));
-    l.push(Line::raw(""));
-    for (i, k) in ob.keys.iter().enumerate() {
-        let sel = i == ob.key_sel;
-        let mark = if sel { theme.cursor() } else { " " };
-        let bits = k.bits.map_or(String::new(), |b| format!(" {b}"));
-        let head = format!(
-            "{mark} {}  {}{bits}{}{}",
-            ob.shown(&k.private),
-            k.algorithm,
-            if k.encrypted { "  [passphrase]" } else { "" },
-            if k.comment.is_empty() {
-                String::new()
-            } else {
-                format!("  \"{}\"", k.comment)
-            }
+        let mut msg = wrap::wrap(
+            &[Span::styled(text.clone(), theme.style(role))],
+            width,
+            true,
         );
-        let detail = format!("    {}", k.fingerprint.as_deref().unwrap_or("(no .pub)"));
-        if sel {
-            l.push(Line::styled(head, theme.style(Role::Selected)));
-        } else {
-            l.push(Line::raw(head));
-        }
-        l.push(dim(theme, detail));
-    }
-    let sel = ob.key_sel == ob.keys.len();
-    let text = format!(
-        "{} + generate a new ed25519 key: {}",
-        if sel { theme.cursor() } else { " " },
-        ob.shown(&ob.new_key_path)
-    );
-    l.push(if sel {
-        Line::styled(text, theme.style(Role::Selected))
-    } else {
-        Line::raw(text)
-    });
-    l.push(Line::raw(""));
-    if sel {
-        l.push(dim(theme, "The private file is created with mode 0600 from its first byte; nothing existing is overwritten. Same as:"));
-        l.push(cmd_line(
-            theme,
-            &crate::keygen::keygen_command(
-                &ob.new_key_path,
-                &format!("{}@{}", ob.user, ob.hostname),
-                Some(&ob.home),
-            ),
-        ));
-    }
-    l.push(dim(theme, "↑/↓ choose · Enter select"));
-    if matches!(
-        ob.field,
-        Some((Field::Passphrase | Field::PassphraseAgain, _))
-    ) {
-        l.push(dim(
-            theme,
-            "A passphrase protects the key if the file is ever copied; ssh-agent saves typing it.",
-        ));
-    }
-}
-
-fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
-    let Some(h) = &ob.host else {
-        l.push(dim(theme, "Connecting to read the server's host key…"));
-        return;
-    };
-    l.push(Line::raw(format!(
-        "The server presents this {} host key:",
-        h.algorithm
-    )));
-    l.push(Line::styled(
-        format!("  {}", h.sha256),
-        theme.style(Role::Title),
-    ));
-    l.push(Line::raw(format!("  {}", h.md5)));
-    for a in h.randomart.lines() {
-        l.push(Line::raw(format!("  {a}")));
-    }
-    l.push(Line::raw(""));
-    match &h.verdict {
-        HostVerdict::Known(at) => l.push(Line::raw(format!(
-            "Already in known_hosts ({at}). Enter to go on."
-        ))),
-        HostVerdict::Refused(why) => l.push(Line::styled(
-            why.clone(),
-            theme.style(Role::Status(Status::Fail)),
-        )),
-        HostVerdict::Unknown => {
-            l.push(Line::raw("This is your first connection: nothing proves yet that this is your server and not someone in between. Compare the fingerprint with one you got another way — the provider's console, the admin, or on the server itself:"));
-            l.push(cmd_line(
-                theme,
-                "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub   # on the server",
-            ));
-            l.push(dim(
-                theme,
-                "Only then is it recorded in known_hosts (hostkey.trust).",
-            ));
-            match &ob.compared {
-                Some(FingerprintMatch::Match { how }) => l.push(Line::styled(
-                    format!("✔ the {how} fingerprint you pasted matches"),
-                    theme.style(Role::Status(Status::Pass)),
-                )),
-                Some(FingerprintMatch::Mismatch { .. }) => l.push(Line::styled(
-                    "✘ the fingerprint you pasted does NOT match",
-                    theme.style(Role::Status(Status::Fail)),
-                )),
-                _ => {}
+        let room = max.saturating_sub(out.len()).max(1);
+        if msg.len() > room {
+            msg.truncate(room);
+            if let Some(last) = msg.last_mut() {
+                let cut = format!("{}{}", line_text(last), theme.ellipsis());
+                *last = Line::styled(
+                    wrap::truncate(&cut, width, theme.ellipsis()),
+                    theme.style(role),
+                );
             }
         }
+        out.extend(msg);
+    }
+    out
+}
+
+fn line_text(l: &Line<'_>) -> String {
+    l.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// The last `width` cells of `text` (measured in cells, so CJK counts double).
+fn tail(text: &str, width: usize) -> String {
+    let mut start = text.len();
+    let mut used = 0;
+    for (i, c) in text.char_indices().rev() {
+        let w = wrap::width(&text[i..i + c.len_utf8()]);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        start = i;
+    }
+    text[start..].to_string()
+}
+
+fn log(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let b = block(theme, "Log", false);
+    let inner = b.inner(area);
+    b.render(area, buf);
+    let rows = usize::from(inner.height);
+    let start = ob.log.len().saturating_sub(rows);
+    for (i, t) in ob.log[start..].iter().enumerate() {
+        let line = Line::raw(wrap::truncate(
+            t,
+            usize::from(inner.width),
+            theme.ellipsis(),
+        ));
+        crate::console::view::put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), &line);
     }
 }
 
-fn draw_log(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let inner = usize::from(area.height.saturating_sub(2));
-    let start = ob.log.len().saturating_sub(inner);
-    let lines: Vec<Line> = ob.log[start..]
-        .iter()
-        .map(|t| Line::raw(t.clone()))
-        .collect();
-    Paragraph::new(lines)
-        .block(block(theme, "Log", false))
-        .render(area, buf);
-}
-
-fn draw_footer(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let keys: &[(&str, &str)] = if ob.confirm.is_some() {
-        &[("y", "apply"), ("n/Esc", "cancel"), ("j/k", "scroll")]
+/// The keys that work now, as many as fit (leaving is always shown).
+fn footer(ob: &Onboard, theme: Theme, overflow: bool, area: Rect, buf: &mut Buffer) {
+    // (key, words, priority): the highest are kept at narrow widths.
+    let mut keys: Vec<(&str, &str, u8)> = Vec::new();
+    let failed = ob.mark(ob.current) == Mark::Failed;
+    if ob.confirm.is_some() {
+        keys.extend([
+            ("y", "apply", 255),
+            ("n/Esc", "cancel", 255),
+            ("j/k PgDn", "scroll", 50),
+        ]);
     } else if ob.field.is_some() {
-        &[("Enter", "submit"), ("Esc", "cancel")]
+        keys.extend([("Enter", "submit", 255), ("Esc", "cancel", 200)]);
+        if ob.can_skip() {
+            keys.push(("C-s", "skip", 150));
+        }
     } else if ob.finished {
-        &[("Enter/q", "leave")]
+        keys.push(("Enter/q", "leave", 255));
     } else {
-        &[
-            ("Enter", "do this step"),
-            ("s", "skip"),
-            ("r", "retry"),
-            ("q/Esc", "leave"),
-        ]
-    };
-    let mut spans = Vec::new();
-    for (k, what) in keys {
-        spans.push(Span::styled(format!(" {k}"), theme.style(Role::Key)));
-        spans.push(Span::raw(format!(" {what} ")));
+        if ob.current == Step::Key {
+            keys.push(("↑/↓", "choose", 120));
+        }
+        if ob.mark(ob.current) != Mark::Working && !failed {
+            keys.push(("Enter", "do this step", 200));
+        }
+        if ob.can_skip() {
+            keys.push(("s", "skip", 150));
+        }
+        if failed {
+            keys.push(("r", "retry", 210));
+        }
+        keys.push(("q/Esc", "leave", 255));
     }
-    Paragraph::new(vec![
-        Line::styled(
-            "Nothing is written before you confirm it; leaving at any step leaves nothing half done.",
-            theme.style(Role::Dim),
-        ),
-        Line::from(spans),
-    ])
-    .render(area, buf);
+    if overflow && ob.confirm.is_none() {
+        keys.push(("PgUp/PgDn", "scroll", 180));
+    }
+    let mut room = usize::from(area.width).saturating_sub(1);
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(keys[i].2));
+    let mut shown = vec![false; keys.len()];
+    for i in order {
+        let label = theme.label(keys[i].0);
+        let cost = wrap::width(&label) + wrap::width(keys[i].1) + 3;
+        if cost <= room {
+            room -= cost;
+            shown[i] = true;
+        }
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for ((k, what, _), _) in keys.iter().zip(&shown).filter(|(_, s)| **s) {
+        spans.push(Span::styled(theme.label(k), theme.style(Role::Key)));
+        spans.push(Span::raw(format!(" {what}  ")));
+    }
+    Line::from(spans).render(area, buf);
 }

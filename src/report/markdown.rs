@@ -50,10 +50,15 @@ pub(super) fn render(r: &Report) -> String {
             }
             let _ = writeln!(out, "Fix:\n\n```\n{}\n```", f.fix);
             for a in &f.actions {
+                let how = if a.repair.is_some() {
+                    format!("`{}`; equivalent: `{}`", r.fix_command(&a.id), a.command)
+                } else {
+                    format!("`{}`", a.command)
+                };
                 let _ = writeln!(
                     out,
-                    "\nAction `{}`: {} (`sshdoctor --fix {}`; equivalent: `{}`)\n\n```diff\n{}```",
-                    a.id, a.title, a.id, a.command, a.preview
+                    "\nAction `{}`: {} ({how})\n\n```diff\n{}```",
+                    a.id, a.title, a.preview
                 );
             }
         }

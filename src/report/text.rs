@@ -79,7 +79,9 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
             }
             for a in &f.actions {
                 let _ = writeln!(out, "   Action {}: {}", a.id, a.title);
-                let _ = writeln!(out, "     Apply with: sshdoctor --fix {} ...", a.id);
+                if a.repair.is_some() {
+                    let _ = writeln!(out, "     Apply with: {}", r.fix_command(&a.id));
+                }
                 let _ = writeln!(out, "     Equivalent command: {}", a.command);
                 for line in a.preview.lines() {
                     let _ = writeln!(out, "     | {line}");

@@ -11,7 +11,13 @@ pub struct Tmux {
 
 impl Tmux {
     pub fn start(name: &str, command: &str) -> Tmux {
+        Tmux::start_sized(name, command, 120, 40)
+    }
+
+    /// A terminal of `width`×`height` (80×24 is what most people pair in).
+    pub fn start_sized(name: &str, command: &str, width: u16, height: u16) -> Tmux {
         let socket = format!("sshdoctor-{name}-{}", std::process::id());
+        let (width, height) = (width.to_string(), height.to_string());
         let ok = Command::new("tmux")
             .args([
                 "-L",
@@ -23,9 +29,9 @@ impl Tmux {
                 "-s",
                 "t",
                 "-x",
-                "120",
+                &width,
                 "-y",
-                "40",
+                &height,
                 command,
             ])
             .status()

@@ -1,9 +1,11 @@
 //! The findings panel: findings root cause first, then the selected one's detail, evidence,
-//! fix and actions, each with the shell command it equals (the screen teaches).
+//! fix and actions, each with the shell command it equals (the screen teaches); the fix the
+//! Enter key opens stays pinned at the bottom, and a scrolled detail says where it is.
 
 use super::layout::{inner, Areas};
 use super::{panel, put};
 use crate::console::app::{App, Focus};
+use crate::console::labels;
 use crate::console::theme::Role;
 use crate::console::wrap;
 use crate::event::{Finding, Status};
@@ -15,26 +17,31 @@ use ratatui::widgets::Widget;
 
 /// Draw the findings into `areas.findings`.
 pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    if areas.findings.is_empty() {
+        return;
+    }
     let t = app.theme;
     let focused = app.focus == Focus::Findings && app.overlay.is_none();
     let n = app.report.findings.len();
-    let title = match n {
-        0 => " Findings ".to_string(),
-        1 => " Findings (1) ".to_string(),
-        n => format!(" Findings ({n}, root cause first) "),
-    };
-    panel(t, Line::from(title), focused, areas.wide).render(areas.findings, buf);
     let area = inner(areas.findings, areas.wide);
+    let list_rows = n.min((usize::from(area.height) / 3).max(1));
+    let first = app.finding_sel.saturating_sub(list_rows.saturating_sub(1));
+    let mut title = labels::findings_title(n);
+    if list_rows < n {
+        let pos = labels::position(first + 1, first + list_rows, n, t.ascii());
+        title.push_str(&format!("{pos} "));
+    }
+    panel(t, Line::from(title), focused, areas.wide).render(areas.findings, buf);
     if area.is_empty() {
         return;
     }
     if n == 0 {
         let (status, text) = if app.done && app.report.ok() {
-            (Status::Pass, "No problems found: the login works.")
+            (Status::Pass, labels::NO_PROBLEMS)
         } else if app.done {
-            (Status::Pass, "No findings.")
+            (Status::Pass, labels::NO_FINDINGS)
         } else {
-            (Status::Running, "No findings yet; the checks are running.")
+            (Status::Running, labels::NO_FINDINGS_YET)
         };
         let sym = t.status_symbol(status, app.spinner).trim_end();
         put(
@@ -45,8 +52,6 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         );
         return;
     }
-    let list_rows = n.min((usize::from(area.height) / 3).max(1));
-    let first = app.finding_sel.saturating_sub(list_rows - 1);
     let width = usize::from(area.width);
     for (row, (i, f)) in app
         .report
@@ -65,12 +70,12 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
             f.severity.word()
         );
         let rest = format!("{}  {}", f.id, f.title);
-        let room = width.saturating_sub(Span::raw(lead.as_str()).width());
+        let room = width.saturating_sub(wrap::width(&lead));
         let mut line = Line::from(vec![
             Span::styled(lead, t.style(Role::Severity(f.severity))),
             Span::raw(wrap::truncate(&rest, room, t.ellipsis())),
         ]);
-        if selected && focused && app.action_sel.is_none() {
+        if selected && focused {
             line = line.patch_style(t.style(Role::Selected));
         }
         put(buf, area, u16::try_from(row).unwrap_or(u16::MAX), &line);
@@ -83,27 +88,25 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         area.height.saturating_sub(list_h),
     );
     if let Some(f) = app.selected_finding() {
-        render_detail(app, f, focused, detail, buf);
+        render_detail(app, f, detail, buf);
     }
 }
 
-fn render_detail(app: &App, f: &Finding, focused: bool, area: Rect, buf: &mut Buffer) {
+/// The selected finding's text as rows at `width`.
+pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
     let t = app.theme;
-    let width = usize::from(area.width);
     let mut rows: Vec<Line<'static>> = Vec::new();
-    let mut action_rows = Vec::new();
     let add = |rows: &mut Vec<Line<'static>>, spans: Vec<Span<'_>>| {
         rows.extend(wrap::wrap(&spans, width, true));
     };
     // The list row shows the title; repeat it only when the row had to cut it.
-    let list_width = Span::raw(format!(
-        "  {} {:<7} {}  {}",
+    let list_width = wrap::width(&format!(
+        " {} {:<7} {}  {}",
         t.severity_symbol(f.severity),
         f.severity.word(),
         f.id,
         f.title
-    ))
-    .width();
+    ));
     if list_width > width {
         add(
             &mut rows,
@@ -114,7 +117,7 @@ fn render_detail(app: &App, f: &Finding, focused: bool, area: Rect, buf: &mut Bu
     if !f.evidence.is_empty() {
         add(
             &mut rows,
-            vec![Span::styled("Evidence:", t.style(Role::Title))],
+            vec![Span::styled(labels::words::EVIDENCE, t.style(Role::Title))],
         );
         for e in &f.evidence {
             add(
@@ -126,36 +129,29 @@ fn render_detail(app: &App, f: &Finding, focused: bool, area: Rect, buf: &mut Bu
     add(
         &mut rows,
         vec![
-            Span::styled("Fix: ", t.style(Role::Title)),
+            Span::styled(labels::words::FIX, t.style(Role::Title)),
             Span::raw(f.fix.as_str()),
         ],
     );
     for (i, a) in f.actions.iter().enumerate() {
-        let selected = app.action_sel == Some(i);
-        action_rows.push(rows.len());
-        let marker = if selected { t.cursor() } else { " " };
-        let mut head = Line::from(vec![
-            Span::styled(format!("{marker}Action {}: ", a.id), t.style(Role::Key)),
-            Span::raw(a.title.clone()),
-        ]);
-        if selected && focused {
-            head = head.patch_style(t.style(Role::Selected));
-        }
-        rows.extend(wrap::wrap(&head.spans, width, true));
+        let chosen = app.action_sel == i && f.actions.len() > 1;
+        let marker = if chosen { t.cursor() } else { " " };
         add(
             &mut rows,
             vec![
-                Span::styled("   same as: ", t.style(Role::Dim)),
-                Span::styled(a.command.as_str(), t.style(Role::Command)),
+                Span::styled(labels::action_head(marker, &a.id), t.style(Role::Key)),
+                Span::raw(a.title.clone()),
             ],
         );
+        add(
+            &mut rows,
+            vec![Span::styled(
+                format!("   {} {}", labels::words::SAME_AS, a.command),
+                t.style(Role::Command),
+            )],
+        );
         if let Some(record) = app.record(&a.id) {
-            let text = match &record.result {
-                None => "   applying".to_string(),
-                Some(Ok(lines)) if lines.is_empty() => "   applied: nothing to change".to_string(),
-                Some(Ok(lines)) => format!("   applied: {}", lines.join("; ")),
-                Some(Err(e)) => format!("   failed: {e}"),
-            };
+            let text = labels::action_result(record.result.as_ref());
             let style = t.style(Role::Status(match &record.result {
                 Some(Err(_)) => Status::Fail,
                 _ => Status::Pass,
@@ -166,33 +162,84 @@ fn render_detail(app: &App, f: &Finding, focused: bool, area: Rect, buf: &mut Bu
             );
         }
     }
-    if !f.actions.is_empty() && app.action_sel.is_none() && focused {
-        add(
-            &mut rows,
-            vec![Span::styled(
-                "Enter: choose an action to apply (you confirm first)",
-                t.style(Role::Dim),
-            )],
-        );
+    rows
+}
+
+/// The pinned line naming the fix Enter opens.
+fn fix_bar(app: &App, f: &Finding) -> Option<Line<'static>> {
+    let a = f.actions.get(app.action_sel)?;
+    let t = app.theme;
+    let what = labels::confirm_title(a, &app.home);
+    let mut spans = vec![
+        Span::styled(
+            format!("{} {}", t.cursor(), labels::words::ENTER_FIX),
+            t.style(Role::Key),
+        ),
+        Span::raw(format!(
+            " {} {}",
+            labels::words::FIX_VERB,
+            what.trim_end_matches('?')
+        )),
+    ];
+    if f.actions.len() > 1 {
+        spans.push(Span::styled(
+            labels::action_of(app.action_sel + 1, f.actions.len()),
+            t.style(Role::Dim),
+        ));
     }
-    let height = usize::from(area.height);
-    let max_top = rows.len().saturating_sub(height);
-    // With an action selected, scroll just enough to show it whole (title, command, result).
-    let top = match app
-        .action_sel
-        .and_then(|a| action_rows.get(a).map(|r| (a, *r)))
-    {
-        Some((a, row)) => {
-            let end = action_rows.get(a + 1).copied().unwrap_or(rows.len());
-            if height < 8 {
-                row
-            } else {
-                end.saturating_sub(height).min(row)
-            }
-        }
-        None => app.detail_scroll.min(max_top),
+    Some(Line::from(spans))
+}
+
+/// Whether the detail of the selected finding is longer than its panel (PgUp/PgDn matter).
+pub fn detail_overflows(app: &App, areas: &Areas) -> bool {
+    max_scroll(app, areas) > 0
+}
+
+/// How far the detail can scroll: rows beyond what its panel shows (0 when it fits).
+pub fn max_scroll(app: &App, areas: &Areas) -> usize {
+    let area = inner(areas.findings, areas.wide);
+    let Some(f) = app.selected_finding() else {
+        return 0;
     };
-    for (i, line) in rows.iter().skip(top).take(height).enumerate() {
+    let n = app.report.findings.len();
+    let list_rows = n.min((usize::from(area.height) / 3).max(1));
+    let pinned = usize::from(!f.actions.is_empty() && area.height >= 2);
+    let height = usize::from(area.height).saturating_sub(list_rows + pinned);
+    let rows = detail_rows(app, f, usize::from(area.width)).len();
+    if rows <= height {
+        return 0;
+    }
+    // One row goes to the position line.
+    rows.saturating_sub(height.saturating_sub(1).max(1))
+}
+
+fn render_detail(app: &App, f: &Finding, area: Rect, buf: &mut Buffer) {
+    let t = app.theme;
+    let rows = detail_rows(app, f, usize::from(area.width));
+    let mut height = usize::from(area.height);
+    if let Some(bar) = fix_bar(app, f).filter(|_| height >= 2) {
+        height -= 1;
+        let bar = wrap::truncate_line(&bar, usize::from(area.width), t.ellipsis());
+        put(buf, area, u16::try_from(height).unwrap_or(u16::MAX), &bar);
+    }
+    let overflow = rows.len() > height;
+    let text_h = if overflow && height >= 2 {
+        height - 1
+    } else {
+        height
+    };
+    let max_top = rows.len().saturating_sub(text_h);
+    let top = app.detail_scroll.min(max_top);
+    for (i, line) in rows.iter().skip(top).take(text_h).enumerate() {
         put(buf, area, u16::try_from(i).unwrap_or(u16::MAX), line);
+    }
+    if overflow && height >= 2 {
+        let last = (top + text_h).min(rows.len());
+        let more = labels::more_below(top + 1, last, rows.len(), t.ascii());
+        let line = Line::styled(
+            wrap::pad_left(&more, usize::from(area.width)),
+            t.style(Role::Dim),
+        );
+        put(buf, area, u16::try_from(text_h).unwrap_or(u16::MAX), &line);
     }
 }

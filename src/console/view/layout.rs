@@ -1,6 +1,6 @@
 //! Where each panel goes: side by side from 120 columns, stacked below, any size without panicking.
 
-use crate::console::app::App;
+use crate::console::app::{App, Focus};
 use ratatui::layout::Rect;
 
 /// Width from which the checklist and findings sit left of the log.
@@ -57,16 +57,35 @@ pub fn areas(area: Rect, app: &App) -> Areas {
     let header = take_top(&mut body, 1);
     let footer = take_bottom(&mut body, if area.height >= 3 { 1 } else { 0 });
     let status = (app.status.is_some() && area.height >= 12).then(|| take_top(&mut body, 1));
+    let wide = area.width >= WIDE;
+    if app.zoom {
+        let none = Rect::new(body.x, body.y, 0, 0);
+        let mut a = Areas {
+            header,
+            status,
+            checklist: none,
+            log: none,
+            findings: none,
+            footer,
+            wide,
+        };
+        match app.focus {
+            Focus::Checklist => a.checklist = body,
+            Focus::Log => a.log = body,
+            Focus::Findings => a.findings = body,
+        }
+        return a;
+    }
     let facts = fact_rows(app);
-    let stages = u16::try_from(crate::event::Stage::ALL.len()).unwrap_or(8);
-    if area.width >= WIDE {
+    let stages = u16::try_from(crate::event::Stage::ALL.len()).unwrap_or(9);
+    if wide {
         let left_w = area.width / 2;
         let mut left = Rect::new(body.x, body.y, left_w, body.height);
         let log = Rect::new(body.x + left_w, body.y, body.width - left_w, body.height);
         let want = stages + 2 + facts.min(6);
         let rows = want
             .min(left.height.saturating_sub(6))
-            .max(left.height.min(stages + 2));
+            .max(left.height.min(stages + 2).min(left.height / 2));
         let checklist = take_top(&mut left, rows);
         return Areas {
             header,
@@ -78,19 +97,7 @@ pub fn areas(area: Rect, app: &App) -> Areas {
             wide: true,
         };
     }
-    let h = body.height;
-    // With no findings yet, their panel needs one line; the log gets the rest.
-    let none = app.report.findings.is_empty();
-    let (check_base, find_min, log_min) = (stages + 1, if none { 2 } else { 6 }, 5);
-    let (check, find) = if h < check_base + find_min + log_min {
-        let check = (h * 2 / 5).min(check_base);
-        (check, ((h - check) / 2).min(find_min))
-    } else {
-        let spare = h - check_base - find_min - log_min;
-        let facts = facts.min(spare / 2);
-        let extra = if none { 0 } else { (spare - facts) / 3 };
-        (check_base + facts, find_min + extra)
-    };
+    let (check, find) = stacked(app, body.height, stages + 1, facts);
     let checklist = take_top(&mut body, check);
     let findings = take_bottom(&mut body, find);
     Areas {
@@ -101,6 +108,55 @@ pub fn areas(area: Rect, app: &App) -> Areas {
         findings,
         footer,
         wide: false,
+    }
+}
+
+/// Rows of the checklist and of the findings when stacked in `h` rows (the log gets the
+/// rest): the checklist whole when it fits (it scrolls otherwise), the findings enough for
+/// the list and a detail, and the focused one of log and findings what is left.
+fn stacked(app: &App, h: u16, check_full: u16, facts: u16) -> (u16, u16) {
+    let none = app.report.findings.is_empty();
+    let log_min = 3;
+    let find_min = if none { 2 } else { 8 };
+    if h < check_full + find_min + log_min {
+        // Short: the findings first (what to do), then the checklist, which scrolls.
+        let find = if none {
+            2.min(h)
+        } else {
+            (h.saturating_sub(log_min) / 2).max(h.min(4))
+        };
+        let check = h.saturating_sub(find + log_min).clamp(h.min(3), check_full);
+        return (check, find.min(h.saturating_sub(check)));
+    }
+    let spare = h - check_full - find_min - log_min;
+    let facts = facts.min(spare / 3);
+    let spare = spare - facts;
+    let find_extra = match (none, app.focus) {
+        (true, _) => 0,
+        (false, Focus::Findings) => spare * 3 / 4,
+        (false, Focus::Log) => spare / 4,
+        (false, Focus::Checklist) => spare / 2,
+    };
+    (check_full + facts, find_min + find_extra)
+}
+
+/// Stage rows the checklist panel shows.
+pub fn stage_rows(areas: &Areas) -> usize {
+    usize::from(inner(areas.checklist, areas.wide).height).min(crate::event::Stage::ALL.len())
+}
+
+/// The first row to show so that row `sel` is among the `rows` shown, moving `top` as little
+/// as possible.
+pub fn keep_visible(top: usize, sel: usize, rows: usize) -> usize {
+    if rows == 0 {
+        return sel;
+    }
+    if sel < top {
+        sel
+    } else if sel >= top + rows {
+        sel + 1 - rows
+    } else {
+        top
     }
 }
 

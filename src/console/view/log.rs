@@ -3,6 +3,7 @@
 use super::layout::{log_inner, Areas};
 use super::{panel, put};
 use crate::console::app::{App, Focus};
+use crate::console::labels;
 use crate::console::logview::{find_all, parts, Scroll};
 use crate::console::theme::Role;
 use crate::console::wrap;
@@ -14,42 +15,55 @@ use ratatui::widgets::Widget;
 
 /// Draw the log into `areas.log`.
 pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    if areas.log.is_empty() {
+        return;
+    }
     let t = app.theme;
     let v = &app.log;
     let focused = app.focus == Focus::Log && app.overlay.is_none();
-    let scope = v.filter.map_or_else(
-        || "all stages".to_string(),
-        |s| format!("{} only", s.name()),
-    );
     let verbosity = match v.verbosity {
         Level::Info | Level::Debug1 => "-v",
         Level::Debug2 => "-vv",
         Level::Debug3 => "-vvv",
     };
-    let position = match v.scroll {
-        Scroll::Tail => "following",
-        Scroll::Top(_) => "scrolled",
+    let area = log_inner(areas, v.input.is_some());
+    let (width, height) = (usize::from(area.width), usize::from(area.height));
+    let rows = if height > 0 && width > 0 {
+        visible_rows(app, width, height)
+    } else {
+        (Vec::new(), 0, 0)
     };
-    let mut title = format!(" log: {scope} · {verbosity} · {position} ");
-    if let Some(q) = &v.query {
-        title.push_str(&format!("· /{q} "));
-    }
+    let following = match v.scroll {
+        Scroll::Tail => format!(" {}", labels::words::FOLLOWING),
+        Scroll::Top(_) => String::new(),
+    };
+    let position = if v.len() == 0 {
+        String::new()
+    } else {
+        format!(
+            " · {}{following}",
+            labels::position(rows.1 + 1, rows.2, v.len(), t.ascii())
+        )
+    };
+    let mut title = labels::log_title(
+        v.filter.map(|s| s.name()),
+        verbosity,
+        &position,
+        v.query.as_deref(),
+    );
     if t.ascii() {
         title = title.replace('·', "|");
     }
     panel(t, Line::from(title), focused, areas.wide).render(areas.log, buf);
-    let area = log_inner(areas, v.input.is_some());
-    let (width, height) = (usize::from(area.width), usize::from(area.height));
     if height > 0 && width > 0 {
-        let rows = visible_rows(app, width, height);
-        for (i, line) in rows.iter().enumerate() {
+        for (i, line) in rows.0.iter().enumerate() {
             put(buf, area, u16::try_from(i).unwrap_or(u16::MAX), line);
         }
         if v.len() == 0 {
             let hint = if app.report.log.is_empty() {
-                "(no log lines yet)"
+                labels::LOG_EMPTY
             } else {
-                "(no lines at this stage and verbosity; v shows more)"
+                labels::LOG_FILTERED
             };
             put(buf, area, 0, &Line::styled(hint, t.style(Role::Dim)));
         }
@@ -72,32 +86,42 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     }
 }
 
-/// The rows on screen: from the scroll position down, or from the tail up (bottom-aligned).
-fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
+/// The rows on screen — from the scroll position down, or from the tail up (bottom-aligned)
+/// — with the first line shown and the line after the last one shown whole.
+fn visible_rows(app: &App, width: usize, height: usize) -> (Vec<Line<'static>>, usize, usize) {
     let v = &app.log;
     let n = v.len();
     match v.scroll {
         Scroll::Top(top) => {
+            let first = top.min(n.saturating_sub(1));
             let mut rows = Vec::new();
-            let mut i = top.min(n.saturating_sub(1));
+            let mut i = first;
+            let mut end = first;
             while i < n && rows.len() < height {
                 rows.extend(styled(app, i, width));
                 i += 1;
+                if rows.len() <= height {
+                    end = i;
+                }
             }
             rows.truncate(height);
-            rows
+            (rows, first, end)
         }
         Scroll::Tail => {
             let mut rows: Vec<Line<'static>> = Vec::new();
             let mut i = n;
+            let mut first = n;
             while i > 0 && rows.len() < height {
                 i -= 1;
                 let mut line = styled(app, i, width);
                 line.append(&mut rows);
                 rows = line;
+                if rows.len() <= height {
+                    first = i;
+                }
             }
             let cut = rows.len().saturating_sub(height);
-            rows.split_off(cut)
+            (rows.split_off(cut), first, n)
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Dialogs drawn over the panels: the help table (from the keymap), the confirm dialog, the masked prompt.
 
 use super::put;
+use crate::console::describe::ConfirmText;
 use crate::console::keymap::{Context, BINDINGS};
+use crate::console::labels::words;
 use crate::console::theme::{Role, Theme};
 use crate::console::wrap;
-use crate::event::ActionOffer;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -81,8 +82,15 @@ pub fn help(theme: Theme, scroll: usize, area: Rect, buf: &mut Buffer) {
     let rows = cols.iter().map(Vec::len).max().unwrap_or(0);
     let width = if two { 82 } else { 44 };
     let height = u16::try_from(rows + 3).unwrap_or(u16::MAX);
-    let inside = dialog(theme, "Keys", width, height, area, buf);
-    let hint = Line::styled("Esc or ? closes · j/k scroll", theme.style(Role::Dim));
+    let inside = dialog(theme, words::KEYS, width, height, area, buf);
+    let body = usize::from(inside.height.saturating_sub(1));
+    let mut hint = words::HELP_CLOSES.to_string();
+    if rows > body {
+        let top = scroll.min(rows - body);
+        let pos = crate::console::labels::position(top + 1, top + body, rows, theme.ascii());
+        hint.push_str(&format!(" · j/k scroll · {pos}"));
+    }
+    let hint = Line::styled(hint, theme.style(Role::Dim));
     let col_w = inside.width / u16::try_from(cols.len()).unwrap_or(1).max(1);
     for (c, col) in cols.iter().enumerate() {
         let x = inside.x + col_w * u16::try_from(c).unwrap_or(0);
@@ -92,38 +100,56 @@ pub fn help(theme: Theme, scroll: usize, area: Rect, buf: &mut Buffer) {
     put(buf, inside, inside.height.saturating_sub(1), &hint);
 }
 
-/// The confirm dialog: what the action does, the equivalent command, and the change as a coloured diff.
-pub fn confirm(theme: Theme, action: &ActionOffer, scroll: usize, area: Rect, buf: &mut Buffer) {
+/// The confirm dialog: the question in its border, what the action does, which file and
+/// lines change and what copy is kept (in words), the equivalent command, and the change as a
+/// coloured diff; everything wraps at word boundaries, and a long one scrolls with its position
+/// shown beside the keys.
+pub fn confirm(theme: Theme, text: &ConfirmText, scroll: usize, area: Rect, buf: &mut Buffer) {
     let width = area.width.saturating_sub(4).min(100);
     let text_w = usize::from(width.saturating_sub(2));
+    let title_fits = wrap::width(&text.title) + 4 <= usize::from(width);
     let mut lines: Vec<Line<'static>> = Vec::new();
-    let mut add =
-        |spans: Vec<Span<'_>>, words: bool| lines.extend(wrap::wrap(&spans, text_w, words));
-    add(
-        vec![Span::styled(
-            action.title.as_str(),
+    let mut add = |spans: Vec<Span<'_>>| lines.extend(wrap::wrap(&spans, text_w, true));
+    if !title_fits {
+        add(vec![Span::styled(
+            text.title.as_str(),
             theme.style(Role::Title),
-        )],
-        true,
-    );
-    add(vec![Span::raw("")], true);
-    add(
-        vec![Span::styled("Same as running:", theme.style(Role::Dim))],
-        true,
-    );
-    add(
-        vec![Span::styled(
-            format!("  {}", action.command),
+        )]);
+    }
+    add(vec![Span::styled(
+        text.what.as_str(),
+        theme.style(Role::Title),
+    )]);
+    add(vec![Span::raw("")]);
+    for w in &text.words {
+        add(vec![Span::raw(w.as_str())]);
+    }
+    if let Some(c) = &text.caution {
+        add(vec![Span::raw("")]);
+        add(vec![Span::styled(
+            c.as_str(),
+            theme.style(Role::Status(crate::event::Status::Warn)),
+        )]);
+    }
+    if !text.command.is_empty() {
+        add(vec![Span::raw("")]);
+        add(vec![Span::styled(
+            words::SAME_AS_RUNNING,
+            theme.style(Role::Dim),
+        )]);
+        add(vec![Span::styled(
+            format!("  {}", text.command),
             theme.style(Role::Command),
-        )],
-        false,
-    );
-    add(vec![Span::raw("")], true);
-    add(
-        vec![Span::styled("The change:", theme.style(Role::Dim))],
-        true,
-    );
-    for l in action.preview.lines() {
+        )]);
+    }
+    if !text.preview.is_empty() {
+        add(vec![Span::raw("")]);
+        add(vec![Span::styled(
+            words::THE_CHANGE,
+            theme.style(Role::Dim),
+        )]);
+    }
+    for l in text.preview.lines() {
         let role = if l.starts_with("+++") || l.starts_with("---") || l.starts_with("@@") {
             Some(Role::DiffMeta)
         } else if l.starts_with('+') {
@@ -134,28 +160,35 @@ pub fn confirm(theme: Theme, action: &ActionOffer, scroll: usize, area: Rect, bu
             None
         };
         let style = role.map(|r| theme.style(r)).unwrap_or_default();
-        add(vec![Span::styled(format!("  {l}"), style)], false);
+        add(vec![Span::styled(format!("  {l}"), style)]);
     }
     let height = u16::try_from(lines.len() + 3)
         .unwrap_or(u16::MAX)
         .min(area.height.saturating_sub(2));
-    let inside = dialog(
-        theme,
-        &format!("Apply {}?", action.id),
-        width,
-        height,
-        area,
-        buf,
-    );
-    let hint = Line::from(vec![
+    let title = if title_fits {
+        text.title.as_str()
+    } else {
+        words::CONFIRM
+    };
+    let inside = dialog(theme, title, width, height, area, buf);
+    let body = usize::from(inside.height.saturating_sub(1));
+    let scroll = scroll.min(lines.len().saturating_sub(body));
+    let mut hint = vec![
         Span::styled("y", theme.style(Role::Key)),
-        Span::raw(" apply  "),
+        Span::raw(format!(" {}  ", words::APPLY)),
         Span::styled("n/Esc", theme.style(Role::Key)),
-        Span::raw(" cancel  "),
-        Span::styled("j/k", theme.style(Role::Key)),
-        Span::raw(" scroll"),
-    ]);
-    fill(&lines, scroll, hint, inside, buf);
+        Span::raw(format!(" {}", words::CANCEL)),
+    ];
+    if lines.len() > body {
+        let last = (scroll + body).min(lines.len());
+        hint.push(Span::styled("  j/k PgDn", theme.style(Role::Key)));
+        hint.push(Span::raw(format!(" {}  ", words::SCROLL)));
+        hint.push(Span::styled(
+            crate::console::labels::position(scroll + 1, last, lines.len(), theme.ascii()),
+            theme.style(Role::Dim),
+        ));
+    }
+    fill(&lines, scroll, Line::from(hint), inside, buf);
 }
 
 /// The masked prompt: one mask character per character typed; the secret is never drawn.
@@ -173,6 +206,6 @@ pub fn secret(theme: Theme, title: &str, chars: usize, area: Rect, buf: &mut Buf
             Span::styled(" ", theme.style(Role::Selected)),
         ]),
     );
-    let hint = Line::styled("Enter submit · Esc cancel", theme.style(Role::Dim));
+    let hint = Line::styled(words::PROMPT_HINT, theme.style(Role::Dim));
     put(buf, inside, inside.height.saturating_sub(1), &hint);
 }

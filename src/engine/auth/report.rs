@@ -453,17 +453,12 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
     };
     let keys: Vec<String> = r.ids.offered.iter().map(Identity::label).collect();
     if interactive && !batch && r.ids.offered.is_empty() && r.server_pubkey && r.pubkey_on {
-        let mut f = finding(
-            "auth.no_key",
-            Stage::Auth,
-            format!(
-                "You have no key ssh would offer to {}: only a password login is possible, which ssh cannot do without a person ({mode}).",
-                t.hostname
-            ),
-        )
-        .evidence(methods_line);
+        let mut f = no_key_finding(t, methods);
+        f.detail = format!(
+            "You have no key ssh would offer to {}: only a password login is possible, which ssh cannot do without a person ({mode}).",
+            t.hostname
+        );
         f.severity = Severity::Error;
-        f.actions.push(onboard_offer(t));
         cx.finding(f).await;
         cx.log(
             Stage::Auth,
@@ -530,10 +525,38 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
     "no usable authentication method".into()
 }
 
+/// `auth.no_key`: no key to offer, only a password login — with the guided first login
+/// offered (also after a password login in the console succeeded).
+pub(super) fn no_key_finding(t: &Target, methods: &russh::MethodSet) -> crate::event::Finding {
+    let mut f = finding(
+        "auth.no_key",
+        Stage::Auth,
+        format!(
+            "You have no key ssh would offer to {}: only a password login is possible.",
+            t.hostname
+        ),
+    )
+    .evidence(format!(
+        "Authentications that can continue: {}",
+        methods_text(methods)
+    ));
+    f.actions.push(onboard_offer(t));
+    f
+}
+
 /// The guided first login, offered where a key needs making or installing (the console leaves
 /// for it; a report shows the command).
 fn onboard_offer(t: &Target) -> crate::event::ActionOffer {
-    let host = crate::fsedit::shell_quote(&t.original_host);
+    // The user and port as resolved, so the command reaches the same account.
+    let port = if t.port == 22 {
+        String::new()
+    } else {
+        format!("-p {} ", t.port)
+    };
+    let host = format!(
+        "{port}{}",
+        crate::fsedit::shell_quote(&format!("{}@{}", t.user, t.original_host))
+    );
     crate::event::ActionOffer {
         id: "onboard".into(),
         title: "Guided first login: choose or make a key, verify the host key, install the key with one password login, fix the server-side permissions, write a Host block".into(),

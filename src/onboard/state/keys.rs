@@ -1,0 +1,357 @@
+//! The flow's keys: dialogs and text boxes first, then the current step's own keys.
+
+use super::*;
+
+impl Onboard {
+    /// A key press.
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return vec![Cmd::Quit];
+        }
+        if let Some((action, scroll)) = &mut self.confirm {
+            return match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    let action = action.clone();
+                    self.confirm = None;
+                    self.set(self.current, Mark::Working, "applying");
+                    match action.id.as_str() {
+                        "remote.permissions.fix" => {
+                            self.chmod_pending = true;
+                            vec![Cmd::Chmod(action)]
+                        }
+                        "onboard.install_key" => vec![Cmd::Install],
+                        _ => vec![Cmd::Apply(action)],
+                    }
+                }
+                KeyCode::Char('n') | KeyCode::Esc => {
+                    self.confirm = None;
+                    self.say("Nothing was changed.", false);
+                    self.reopen_after_cancel();
+                    Vec::new()
+                }
+                KeyCode::Char('j') | KeyCode::Down => {
+                    *scroll += 1;
+                    Vec::new()
+                }
+                KeyCode::Char('k') | KeyCode::Up => {
+                    *scroll = scroll.saturating_sub(1);
+                    Vec::new()
+                }
+                KeyCode::PageDown => {
+                    *scroll += PAGE;
+                    Vec::new()
+                }
+                KeyCode::PageUp => {
+                    *scroll = scroll.saturating_sub(PAGE);
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        // The step panel scrolls whatever is open; skipping has its own key everywhere.
+        match key.code {
+            KeyCode::PageDown => {
+                self.scroll += PAGE;
+                return Vec::new();
+            }
+            KeyCode::PageUp => {
+                self.scroll = self.scroll.saturating_sub(PAGE);
+                return Vec::new();
+            }
+            KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                if !self.can_skip() {
+                    return Vec::new();
+                }
+                self.field = None;
+                return self.skip();
+            }
+            _ => {}
+        }
+        if self.field.is_some() {
+            return self.field_key(key);
+        }
+        if self.finished {
+            return match key.code {
+                KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => vec![Cmd::Quit],
+                _ => Vec::new(),
+            };
+        }
+        if self.mark(self.current) == Mark::Working {
+            // Only leaving is possible while something runs.
+            return match key.code {
+                KeyCode::Esc | KeyCode::Char('q') => vec![Cmd::Quit],
+                _ => Vec::new(),
+            };
+        }
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => vec![Cmd::Quit],
+            KeyCode::Up | KeyCode::Char('k') if self.current == Step::Key => {
+                self.key_sel = self.key_sel.saturating_sub(1);
+                Vec::new()
+            }
+            KeyCode::Down | KeyCode::Char('j') if self.current == Step::Key => {
+                self.key_sel = (self.key_sel + 1).min(self.keys.len());
+                Vec::new()
+            }
+            KeyCode::Char('s') => self.skip(),
+            KeyCode::Char('r') => self.retry(),
+            KeyCode::Enter => self.enter(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// After a cancelled confirm, put back the text box the step was waiting in.
+    fn reopen_after_cancel(&mut self) {
+        match self.current {
+            Step::Verify => self.open(Field::Fingerprint, ""),
+            Step::Config => {
+                let alias = self.alias.clone();
+                self.open(Field::Alias, &alias);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the current step may be skipped now.
+    pub fn can_skip(&self) -> bool {
+        !self.finished
+            && match self.current {
+                Step::Permissions | Step::Config => self.mark(self.current) != Mark::Working,
+                Step::Install => self.mark(self.current) != Mark::Working,
+                _ => false,
+            }
+    }
+
+    fn skip(&mut self) -> Vec<Cmd> {
+        let s = self.current;
+        if !self.can_skip() {
+            self.say(format!("{} cannot be skipped.", s.title()), true);
+            return Vec::new();
+        }
+        self.set(s, Mark::Skipped, "skipped");
+        self.advance(s)
+    }
+
+    fn retry(&mut self) -> Vec<Cmd> {
+        if self.mark(self.current) != Mark::Failed {
+            return Vec::new();
+        }
+        self.message = None;
+        if std::mem::take(&mut self.relogin) {
+            // The connection is gone: log in again; the steps already done are not redone.
+            self.set(self.current, Mark::Pending, "");
+            self.logged_in = None;
+            return self.begin(Step::Login);
+        }
+        let s = self.current;
+        self.begin(s)
+    }
+
+    fn enter(&mut self) -> Vec<Cmd> {
+        self.message = None;
+        match self.current {
+            Step::Key => {
+                if let Some(k) = self.keys.get(self.key_sel) {
+                    let Some(fp) = k.fingerprint.clone() else {
+                        self.say("This key has no readable public half (.pub): choose another or generate one.", true);
+                        return Vec::new();
+                    };
+                    let Some(public_line) = k.public_line.clone() else {
+                        self.say("This key has no readable public half (.pub): choose another or generate one.", true);
+                        return Vec::new();
+                    };
+                    self.chosen = Some(ChosenKey {
+                        private: k.private.clone(),
+                        public_line,
+                        fingerprint: fp.clone(),
+                        encrypted: k.encrypted,
+                    });
+                    let note = format!("{} {fp}", self.shown(&k.private));
+                    self.set(Step::Key, Mark::Done, note);
+                    self.advance(Step::Key)
+                } else {
+                    self.open(Field::Passphrase, "");
+                    Vec::new()
+                }
+            }
+            Step::Verify => match &self.host {
+                Some(h) if matches!(h.verdict, HostVerdict::Known(_)) => {
+                    let note = format!("{} {}, already in known_hosts", h.algorithm, h.sha256);
+                    self.set(Step::Verify, Mark::Done, note);
+                    self.advance(Step::Verify)
+                }
+                Some(h) if h.verdict == HostVerdict::Unknown => {
+                    self.open(Field::Fingerprint, "");
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            },
+            Step::Login => {
+                if self.mark(Step::Login) == Mark::Active {
+                    self.open(Field::Password, "");
+                }
+                Vec::new()
+            }
+            Step::Install => {
+                let Some(k) = &self.chosen else {
+                    return Vec::new();
+                };
+                self.confirm = Some((self.install_offer(k), 0));
+                Vec::new()
+            }
+            Step::Permissions => match &self.inspected {
+                Some(i) => match &i.fix {
+                    Some(fix) => {
+                        self.confirm = Some((fix.clone(), 0));
+                        Vec::new()
+                    }
+                    None if i.violations.is_empty() => {
+                        self.set(Step::Permissions, Mark::Done, "as sshd wants them");
+                        self.advance(Step::Permissions)
+                    }
+                    None => {
+                        self.say("A chmod cannot fix this (ownership): ask root on the server, or press s to skip.", true);
+                        Vec::new()
+                    }
+                },
+                None => Vec::new(),
+            },
+            Step::Prove | Step::Config => Vec::new(),
+        }
+    }
+
+    fn field_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        let Some((field, input)) = &mut self.field else {
+            return Vec::new();
+        };
+        let field = *field;
+        match key.code {
+            KeyCode::Esc => {
+                self.field = None;
+                self.first_passphrase = None;
+                match field {
+                    // Leaving a box the step cannot go on without leaves the flow.
+                    Field::Password | Field::KeyPassphrase | Field::Alias | Field::Fingerprint => {
+                        self.say("Cancelled: nothing was written. Press Enter to start again, q to leave.", false);
+                        if self.mark(self.current) == Mark::Working {
+                            self.set(self.current, Mark::Active, "");
+                        }
+                    }
+                    Field::Passphrase | Field::PassphraseAgain => {
+                        self.say("No key was generated.", false);
+                    }
+                }
+                Vec::new()
+            }
+            KeyCode::Enter => {
+                let value = input.take();
+                self.field = None;
+                self.submit(field, value)
+            }
+            _ => {
+                if let Some(req) = crate::term::input::edit_request(&key) {
+                    input.handle(req);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn submit(&mut self, field: Field, value: Zeroizing<String>) -> Vec<Cmd> {
+        match field {
+            Field::Passphrase => {
+                self.first_passphrase = Some(value);
+                self.open(Field::PassphraseAgain, "");
+                Vec::new()
+            }
+            Field::PassphraseAgain => {
+                let first = self.first_passphrase.take().unwrap_or_default();
+                if *first != *value {
+                    self.say("The passphrases differ; type it again.", true);
+                    self.open(Field::Passphrase, "");
+                    return Vec::new();
+                }
+                self.set(Step::Key, Mark::Working, "generating");
+                let passphrase = (!value.is_empty()).then_some(value);
+                // Kept (wiped when the flow ends) so that logging in with it asks nothing.
+                self.key_passphrase = passphrase.clone();
+                vec![Cmd::Generate {
+                    path: self.new_key_path.clone(),
+                    comment: self.comment.clone(),
+                    passphrase,
+                }]
+            }
+            Field::Fingerprint => {
+                let Some(h) = self.host.clone() else {
+                    return Vec::new();
+                };
+                if value.trim().is_empty() {
+                    self.compared = None;
+                    self.say("Not compared: trust on first use. Record it only if you are sure this is your server.", true);
+                } else {
+                    let key = h
+                        .key_line
+                        .as_deref()
+                        .and_then(|l| russh::keys::PublicKey::from_openssh(l).ok());
+                    let result = match &key {
+                        Some(k) => crate::keygen::compare_fingerprint(&value, k.key_data()),
+                        None => FingerprintMatch::Unrecognised,
+                    };
+                    self.compared = Some(result.clone());
+                    match result {
+                        FingerprintMatch::Match { how } => {
+                            self.say(format!("The {how} fingerprints match."), false)
+                        }
+                        FingerprintMatch::Mismatch { how, pasted } => {
+                            let given = if how == "public key" {
+                                format!("the public key {pasted}")
+                            } else {
+                                pasted
+                            };
+                            self.say(format!("MISMATCH: the server presents {} but you were given {given}. Do not go on: this may not be your server (or it has another key type: ask for its {} fingerprint).", h.sha256, h.algorithm), true);
+                            self.open(Field::Fingerprint, "");
+                            return Vec::new();
+                        }
+                        FingerprintMatch::Unrecognised => {
+                            self.say("That is not a fingerprint (SHA256:…, MD5:…, or a public key line); paste it again.", true);
+                            self.open(Field::Fingerprint, "");
+                            return Vec::new();
+                        }
+                    }
+                }
+                match h.trust {
+                    Some(action) => self.confirm = Some((action, 0)),
+                    None => self.say(
+                        "This key cannot be recorded (no writable known_hosts file).",
+                        true,
+                    ),
+                }
+                Vec::new()
+            }
+            Field::Password => {
+                self.set(Step::Login, Mark::Working, "logging in");
+                vec![Cmd::Login {
+                    password: Some(value),
+                }]
+            }
+            Field::KeyPassphrase => {
+                self.key_passphrase = Some(value.clone());
+                self.set(Step::Prove, Mark::Working, "logging in with the key only");
+                vec![Cmd::Prove {
+                    passphrase: Some(value),
+                }]
+            }
+            Field::Alias => {
+                let alias = value.trim().to_string();
+                if alias.is_empty() {
+                    self.say("Type a name, or press Ctrl-S to skip this step.", true);
+                    self.open(Field::Alias, "");
+                    return Vec::new();
+                }
+                self.alias = alias.clone();
+                self.set(Step::Config, Mark::Working, "planning");
+                vec![Cmd::PlanConfig { alias }]
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! What the flow does with each operation's result: the step's mark and note, and the next step.
+
+use super::*;
+
+impl Onboard {
+    /// An operation finished.
+    pub fn on_outcome(&mut self, outcome: Outcome) -> Vec<Cmd> {
+        match outcome {
+            Outcome::Generated(Ok(k)) => {
+                let note = format!("new {} {}", self.shown(&k.private), k.fingerprint);
+                self.generated = true;
+                self.created.push(format!(
+                    "a new key: {} (and {}.pub)",
+                    self.shown(&k.private),
+                    self.shown(&k.private)
+                ));
+                self.log.push(format!(
+                    "Generated {} ({})",
+                    self.shown(&k.private),
+                    k.fingerprint
+                ));
+                self.chosen = Some(k);
+                self.set(Step::Key, Mark::Done, note);
+                self.advance(Step::Key)
+            }
+            Outcome::Generated(Err(e)) => {
+                self.key_passphrase = None;
+                self.set(Step::Key, Mark::Active, "");
+                self.say(format!("No key was generated: {e}"), true);
+                Vec::new()
+            }
+            Outcome::Connected(Ok(h)) => {
+                let step = Step::Verify;
+                match &h.verdict {
+                    HostVerdict::Known(at) => {
+                        let note = format!("{} {}, {}", h.algorithm, h.sha256, known_where(at));
+                        self.host = Some(h);
+                        self.set(step, Mark::Done, note);
+                        return self.advance(step);
+                    }
+                    HostVerdict::Unknown => {
+                        self.set(step, Mark::Active, "compare the fingerprint");
+                        self.open(Field::Fingerprint, "");
+                    }
+                    HostVerdict::Refused(why) => {
+                        let why = why.clone();
+                        self.set(step, Mark::Failed, "host key refused");
+                        self.say(
+                            format!(
+                                "{why} — onboarding stops here: run `sshdoctor {}` to see why.",
+                                self.destination
+                            ),
+                            true,
+                        );
+                    }
+                }
+                self.host = Some(h);
+                Vec::new()
+            }
+            Outcome::Connected(Err(e)) => {
+                self.failed_see_diagnosis(Step::Verify, "no connection", &e);
+                Vec::new()
+            }
+            Outcome::Applied(id, Ok(done)) => {
+                self.log.push(done.clone());
+                match id.as_str() {
+                    "hostkey.trust" => {
+                        self.created.push(format!("the server's host key: {done}"));
+                        let how = match &self.compared {
+                            Some(FingerprintMatch::Match { how }) => {
+                                format!("the {how} fingerprint you pasted matched")
+                            }
+                            _ => "you did not compare the fingerprint".to_string(),
+                        };
+                        let note = self.host.as_ref().map_or(String::new(), |h| {
+                            format!("{} {} recorded; {how}", h.algorithm, h.sha256)
+                        });
+                        self.set(Step::Verify, Mark::Done, note);
+                        self.advance(Step::Verify)
+                    }
+                    _ => {
+                        self.created.push(format!("the Host block: {done}"));
+                        self.set(Step::Config, Mark::Done, done);
+                        self.advance(Step::Config)
+                    }
+                }
+            }
+            Outcome::Applied(_, Err(e)) => {
+                let s = self.current;
+                self.set(s, Mark::Failed, "not written");
+                self.say(
+                    format!("{e} — nothing was changed; press r to retry."),
+                    true,
+                );
+                Vec::new()
+            }
+            Outcome::LoggedIn(Ok(kind)) => {
+                let note = match kind {
+                    LoginKind::Key => "the key already works",
+                    LoginKind::Password => "password accepted",
+                };
+                self.logged_in = Some(kind);
+                self.set(Step::Login, Mark::Done, note);
+                self.advance(Step::Login)
+            }
+            Outcome::LoggedIn(Err(LoginError::Denied)) => {
+                self.password_tries += 1;
+                if self.password_tries >= 3 {
+                    self.set(Step::Login, Mark::Failed, "password refused");
+                    self.say("Permission denied three times; press r to try again.", true);
+                    self.password_tries = 0;
+                } else {
+                    self.set(Step::Login, Mark::Active, "password needed");
+                    self.say("Permission denied, please try again.", true);
+                    self.open(Field::Password, "");
+                }
+                Vec::new()
+            }
+            Outcome::LoggedIn(Err(LoginError::NoPasswordMethod(methods))) => {
+                self.set(Step::Login, Mark::Failed, "no password login");
+                let line = self.chosen.as_ref().map_or(String::new(), |k| {
+                    crate::fsedit::shell_quote(&k.public_line)
+                });
+                self.say(format!("The server allows only {methods}, and the key is not installed. Install it another way (the provider's console, an admin): on the server run `mkdir -p ~/.ssh && chmod 700 ~/.ssh && echo {line} >> ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys`, then press r."), true);
+                Vec::new()
+            }
+            Outcome::LoggedIn(Err(LoginError::NeedPassword)) => {
+                self.set(Step::Login, Mark::Active, "password needed");
+                self.open(Field::Password, "");
+                Vec::new()
+            }
+            Outcome::LoggedIn(Err(LoginError::Other(e))) => {
+                self.set(Step::Login, Mark::Failed, "no login");
+                self.say(format!("{e} — press r to retry."), true);
+                Vec::new()
+            }
+            Outcome::Installed(Ok(note)) => {
+                self.log.push(note.clone());
+                self.created
+                    .push(format!("on the server, your key: {note}"));
+                self.set(Step::Install, Mark::Done, note);
+                self.advance(Step::Install)
+            }
+            Outcome::Installed(Err(e)) => {
+                self.op_failed(Step::Install, "not installed", &e);
+                Vec::new()
+            }
+            Outcome::Inspected(Ok(i)) => {
+                if std::mem::take(&mut self.chmod_pending) {
+                    self.created.push(
+                        "on the server: the permissions sshd wants (chmod, see the log)".into(),
+                    );
+                }
+                if i.violations.is_empty() {
+                    self.inspected = Some(i);
+                    self.set(Step::Permissions, Mark::Done, "as sshd wants them");
+                    return self.advance(Step::Permissions);
+                }
+                let note = format!("{} path(s) sshd's StrictModes refuses", i.violations.len());
+                self.inspected = Some(i);
+                self.set(Step::Permissions, Mark::Active, note);
+                Vec::new()
+            }
+            Outcome::Inspected(Err(e)) => {
+                self.chmod_pending = false;
+                self.op_failed(Step::Permissions, "could not look", &e);
+                Vec::new()
+            }
+            Outcome::Proved(Ok(note)) => {
+                self.set(Step::Prove, Mark::Done, note);
+                self.advance(Step::Prove)
+            }
+            Outcome::Proved(Err(e)) => {
+                // A passphrase typed for an existing key may have been wrong: ask again on retry.
+                if !self.generated {
+                    self.key_passphrase = None;
+                }
+                self.failed_see_diagnosis(Step::Prove, "the key does not log in", &e);
+                Vec::new()
+            }
+            Outcome::Planned(Ok(action)) => {
+                self.set(Step::Config, Mark::Active, "");
+                if action.repair.is_none() {
+                    self.set(Step::Config, Mark::Done, action.title.clone());
+                    return self.advance(Step::Config);
+                }
+                self.confirm = Some((action, 0));
+                Vec::new()
+            }
+            Outcome::Planned(Err(e)) => {
+                self.set(Step::Config, Mark::Active, "");
+                self.say(format!("{e}; try another name, or Ctrl-S to skip."), true);
+                let alias = self.alias.clone();
+                self.open(Field::Alias, &alias);
+                Vec::new()
+            }
+        }
+    }
+
+    /// An operation on the logged-in connection failed: a lost connection is logged into
+    /// again on `r`; anything else is retried as it was.
+    fn op_failed(&mut self, step: Step, note: &str, e: &OpError) {
+        self.set(step, Mark::Failed, note);
+        if *e == OpError::ConnectionLost {
+            self.relogin = true;
+            self.say(
+                format!("{e} (nothing was half done) — press r to log in again and go on."),
+                true,
+            );
+        } else if self.can_skip_step(step) {
+            self.say(format!("{e} — press r to retry, Ctrl-S to skip."), true);
+        } else {
+            self.say(format!("{e} — press r to retry."), true);
+        }
+    }
+
+    fn can_skip_step(&self, step: Step) -> bool {
+        matches!(step, Step::Install | Step::Permissions | Step::Config)
+    }
+}
+
+/// "already known (~/.ssh/known_hosts:1)" from the host key stage's summary, without
+/// repeating "known".
+pub(crate) fn known_where(summary: &str) -> String {
+    let at = summary
+        .trim()
+        .trim_start_matches("known")
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')');
+    if at.is_empty() {
+        "already in known_hosts".to_string()
+    } else {
+        format!("already known ({at})")
+    }
+}

@@ -1,0 +1,309 @@
+//! What the step panel says for each step: what it does, the equivalent commands, what was
+//! found — as logical lines, which the view wraps and scrolls.
+
+use super::super::state::{known_where, Field, HostVerdict, Onboard, Step};
+use crate::console::theme::{Role, Theme};
+use crate::event::Status;
+use crate::keygen::FingerprintMatch;
+use ratatui::text::Line;
+
+fn cmd_line(theme: Theme, command: &str) -> Line<'static> {
+    Line::styled(format!("  $ {command}"), theme.style(Role::Command))
+}
+
+fn dim(theme: Theme, text: impl Into<String>) -> Line<'static> {
+    Line::styled(text.into(), theme.style(Role::Dim))
+}
+
+/// The panel's title.
+pub fn title(ob: &Onboard) -> String {
+    if ob.finished {
+        "Done".to_string()
+    } else {
+        format!("{}. {}", ob.current as usize + 1, ob.current.title())
+    }
+}
+
+/// The current step's lines (the text box and the message are drawn apart, always visible).
+pub fn lines(ob: &Onboard, theme: Theme) -> Vec<Line<'static>> {
+    let mut l: Vec<Line<'static>> = Vec::new();
+    if ob.finished {
+        finished(ob, theme, &mut l);
+        return l;
+    }
+    match ob.current {
+        Step::Key => key_step(ob, theme, &mut l),
+        Step::Verify => verify_step(ob, theme, &mut l),
+        Step::Login => {
+            l.push(Line::raw(format!(
+                "Log in as {} with the account's password, once, to install the key.",
+                ob.user
+            )));
+            l.push(dim(theme, "The password goes only to this server, whose host key you verified; it is never shown, logged or stored. If the key already works, no password is asked."));
+            l.push(Line::raw(""));
+            l.push(dim(theme, "Same as:"));
+            l.push(cmd_line(
+                theme,
+                &format!("ssh -o PubkeyAuthentication=no {}", dest_args(ob)),
+            ));
+        }
+        Step::Install => install_step(ob, theme, &mut l),
+        Step::Permissions => permissions_step(ob, theme, &mut l),
+        Step::Prove => {
+            l.push(Line::raw(
+                "A fresh connection that offers only this key must log in.",
+            ));
+            if let Some(k) = &ob.chosen {
+                l.push(Line::raw(""));
+                l.push(dim(theme, "Same as:"));
+                l.push(cmd_line(
+                    theme,
+                    &format!(
+                        "ssh -o IdentitiesOnly=yes -i {} {} true",
+                        crate::fsedit::shell_quote_path(&ob.shown(&k.private)),
+                        dest_args(ob)
+                    ),
+                ));
+            }
+        }
+        Step::Config => config_step(ob, theme, &mut l),
+    }
+    l
+}
+
+fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+    l.push(Line::styled(
+        format!(
+            "Your key is installed and verified. From now on: ssh {}",
+            ob.alias
+        ),
+        theme.style(Role::Title),
+    ));
+    l.push(Line::raw(""));
+    for s in Step::ALL {
+        l.push(Line::raw(format!(
+            "{}: {}",
+            s.title(),
+            ob.notes[s as usize]
+        )));
+    }
+    l.push(Line::raw(""));
+    l.push(dim(theme, "Enter or q to leave."));
+}
+
+/// `-p PORT user@host`, quoted for a shell.
+fn dest_args(ob: &Onboard) -> String {
+    let port = if ob.port == 22 {
+        String::new()
+    } else {
+        format!("-p {} ", ob.port)
+    };
+    format!(
+        "{port}{}",
+        crate::fsedit::shell_quote(&format!("{}@{}", ob.user, ob.hostname))
+    )
+}
+
+fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+    l.push(Line::raw(
+        "Choose the key to log in with, or make a new one:",
+    ));
+    l.push(Line::raw(""));
+    for (i, k) in ob.keys.iter().enumerate() {
+        let sel = i == ob.key_sel;
+        let mark = if sel { theme.cursor() } else { " " };
+        let bits = k.bits.map_or(String::new(), |b| format!(" {b}"));
+        let head = format!(
+            "{mark} {}  {}{bits}{}{}",
+            ob.shown(&k.private),
+            k.algorithm,
+            if k.encrypted { "  [passphrase]" } else { "" },
+            if k.comment.is_empty() {
+                String::new()
+            } else {
+                format!("  \"{}\"", k.comment)
+            }
+        );
+        let detail = format!("    {}", k.fingerprint.as_deref().unwrap_or("(no .pub)"));
+        if sel {
+            l.push(Line::styled(head, theme.style(Role::Selected)));
+        } else {
+            l.push(Line::raw(head));
+        }
+        l.push(dim(theme, detail));
+    }
+    let sel = ob.key_sel == ob.keys.len();
+    let text = format!(
+        "{} + generate a new ed25519 key: {}",
+        if sel { theme.cursor() } else { " " },
+        ob.shown(&ob.new_key_path)
+    );
+    l.push(if sel {
+        Line::styled(text, theme.style(Role::Selected))
+    } else {
+        Line::raw(text)
+    });
+    l.push(Line::raw(""));
+    if sel {
+        l.push(dim(theme, "The private file is created with mode 0600 from its first byte; nothing existing is overwritten. Same as:"));
+        l.push(cmd_line(
+            theme,
+            &crate::keygen::keygen_command(&ob.new_key_path, &ob.comment, Some(&ob.home)),
+        ));
+    }
+    if matches!(
+        ob.field,
+        Some((Field::Passphrase | Field::PassphraseAgain, _))
+    ) {
+        l.push(dim(
+            theme,
+            "A passphrase protects the key if the file is ever copied; you type it once here, and this flow uses it until it ends (it is never stored).",
+        ));
+    }
+}
+
+fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+    let Some(h) = &ob.host else {
+        l.push(dim(theme, "Connecting to read the server's host key…"));
+        return;
+    };
+    l.push(Line::raw(format!(
+        "The server presents this {} host key:",
+        h.algorithm
+    )));
+    l.push(Line::styled(
+        format!("  {}", h.sha256),
+        theme.style(Role::Title),
+    ));
+    l.push(Line::raw(format!("  {}", h.md5)));
+    for a in h.randomart.lines() {
+        l.push(Line::raw(format!("  {a}")));
+    }
+    l.push(Line::raw(""));
+    match &h.verdict {
+        HostVerdict::Known(at) => l.push(Line::raw(format!(
+            "It is {}. Enter to go on.",
+            known_where(at)
+        ))),
+        HostVerdict::Refused(why) => l.push(Line::styled(
+            why.clone(),
+            theme.style(Role::Status(Status::Fail)),
+        )),
+        HostVerdict::Unknown => {
+            l.push(Line::raw("This is your first connection: nothing proves yet that this is your server and not someone in between. Compare the fingerprint with one you got another way — the provider's console, the admin, or on the server itself:"));
+            l.push(cmd_line(
+                theme,
+                "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub   # on the server",
+            ));
+            l.push(dim(
+                theme,
+                "Only then is it recorded in known_hosts (hostkey.trust).",
+            ));
+            match &ob.compared {
+                Some(FingerprintMatch::Match { how }) => l.push(Line::styled(
+                    format!("✔ the {how} fingerprint you pasted matches"),
+                    theme.style(Role::Status(Status::Pass)),
+                )),
+                Some(FingerprintMatch::Mismatch { .. }) => l.push(Line::styled(
+                    "✘ the fingerprint you pasted does NOT match",
+                    theme.style(Role::Status(Status::Fail)),
+                )),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn install_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+    let Some(k) = &ob.chosen else {
+        return;
+    };
+    let offer = ob.install_offer(k);
+    l.push(Line::raw(offer.title.clone()));
+    l.push(Line::raw(""));
+    for p in offer.preview.lines() {
+        let role = if p.starts_with('+') {
+            Role::DiffAdd
+        } else {
+            Role::Dim
+        };
+        l.push(Line::styled(p.to_string(), theme.style(role)));
+    }
+    l.push(Line::raw(""));
+    l.push(dim(
+        theme,
+        "Same as (sends no text through a shell; over SFTP here):",
+    ));
+    l.push(cmd_line(theme, &offer.command));
+    l.push(Line::raw(""));
+    l.push(dim(theme, "Enter: review and confirm · s: skip"));
+}
+
+fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+    l.push(Line::raw("sshd (StrictModes, the default) ignores authorized_keys when home, ~/.ssh or the file is owned by another user or writable by the group or others."));
+    l.push(Line::raw(""));
+    match &ob.inspected {
+        None => l.push(dim(theme, "Looking at the server…")),
+        Some(i) if i.violations.is_empty() => l.push(Line::raw("Everything is as sshd wants it.")),
+        Some(i) => {
+            for v in &i.violations {
+                l.push(Line::styled(
+                    format!("✘ {} — mode {}", v.path, v.mode_text()),
+                    theme.style(Role::Status(Status::Fail)),
+                ));
+                l.push(Line::raw(format!("  {}", v.explanation())));
+            }
+            if let Some(fix) = &i.fix {
+                l.push(Line::raw(""));
+                l.push(dim(theme, "Same as:"));
+                l.push(cmd_line(theme, &fix.command));
+                l.push(dim(theme, "Enter: review and confirm · s: skip"));
+            }
+            if i.violations.iter().any(|v| Some(v.uid) != i.uid) {
+                l.push(Line::raw(""));
+                l.push(Line::raw("A path owned by another account can only be fixed by its owner or root (chown/chmod on the server); s: skip."));
+            }
+        }
+    }
+}
+
+fn config_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+    let alias = match &ob.field {
+        Some((Field::Alias, input)) if !input.value().trim().is_empty() => {
+            input.value().trim().to_string()
+        }
+        _ => ob.alias.clone(),
+    };
+    l.push(Line::raw("A Host block in ~/.ssh/config makes the next login just `ssh NAME`, with only this key offered. With the name below, these lines are written (before your other blocks; you confirm the exact change first):"));
+    l.push(Line::styled(
+        format!("  Host {alias}"),
+        theme.style(Role::DiffAdd),
+    ));
+    let mut block = vec![
+        format!("HostName {}", ob.hostname),
+        format!("User {}", ob.user),
+    ];
+    if ob.port != 22 {
+        block.push(format!("Port {}", ob.port));
+    }
+    if let Some(k) = &ob.chosen {
+        block.push(format!("IdentityFile {}", ob.shown(&k.private)));
+    }
+    block.push("IdentitiesOnly yes".into());
+    for b in block {
+        l.push(Line::styled(
+            format!("      {b}"),
+            theme.style(Role::DiffAdd),
+        ));
+    }
+    if alias == ob.hostname {
+        l.push(Line::raw(format!(
+            "Then `ssh {alias}` logs in with this key."
+        )));
+    } else {
+        l.push(Line::raw(format!(
+            "Then `ssh {alias}` logs in; a plain `ssh {}` stays as it was.",
+            ob.hostname
+        )));
+    }
+}
