@@ -381,7 +381,6 @@ fn pause() {
 /// typed once (step 6 does not ask for it again). Needs the probe's connection to send
 /// keepalives while it waits (the russh config's keepalive interval).
 #[test]
-#[ignore = "waits for keepalives on the probe's connection (issue 13, made elsewhere): without them the held session closes after 10 s idle and the flow asks for r"]
 fn a_15_s_pause_on_every_step_still_ends_in_success() {
     let Some(u) = test_user() else { return };
     let sshd = server(&u);
