@@ -1,0 +1,137 @@
+//! Installing a public key in the account's authorized_keys over SFTP (the onboarding flow):
+//! appended, never rewritten, after a copy of the old file; read back to check.
+
+use super::{absolute, chmod, read_capped, stat, Account};
+use crate::remote_rules::{plan_install, Install};
+use russh_sftp::protocol::{FileAttributes, OpenFlags};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+
+/// Copies `old` (the file's content just read) to the first free backup name beside `path`
+/// (fsedit's `<file>.sshdoctor-<UTC stamp>[.N]`), created 0600 and only if absent, so an older
+/// backup is never overwritten. Returns the backup's path.
+async fn backup_remote(acc: &Account, path: &str, old: &[u8]) -> Result<String, String> {
+    let now = std::time::SystemTime::now();
+    for name in crate::fsedit::backup_names(std::ffi::OsStr::new(path), now) {
+        let name = name.to_string_lossy().into_owned();
+        if stat(acc, &name).await?.is_some() {
+            continue;
+        }
+        let attrs = FileAttributes {
+            permissions: Some(0o600),
+            ..FileAttributes::empty()
+        };
+        let mut file = acc
+            .sftp
+            .open_with_flags_and_attributes(
+                name.clone(),
+                OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE,
+                attrs,
+            )
+            .await
+            .map_err(|e| format!("creating the backup {name}: {e}"))?;
+        file.write_all(old)
+            .await
+            .map_err(|e| format!("writing the backup {name}: {e}"))?;
+        file.shutdown()
+            .await
+            .map_err(|e| format!("closing the backup {name}: {e}"))?;
+        return Ok(name);
+    }
+    Err(format!("no free backup name beside {path}"))
+}
+
+/// What installing a key did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Installed {
+    /// The key was already there, on this line.
+    AlreadyPresent { path: String, line: usize },
+    /// Appended; whether ~/.ssh and the file were created, and where the file's old content
+    /// was copied first (an existing file only).
+    Appended {
+        path: String,
+        created_dir: bool,
+        created_file: bool,
+        backup: Option<String>,
+    },
+}
+
+/// Add `public_line` to `~/.ssh/authorized_keys` unless that key is there: ~/.ssh created 0700
+/// and the file 0600 when missing; an existing file is only appended to (every other byte kept).
+pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Installed, String> {
+    let dir = absolute(&acc.home, ".ssh");
+    let path = absolute(&acc.home, ".ssh/authorized_keys");
+    let mut created_dir = false;
+    match stat(acc, &dir).await? {
+        Some(st) if st.mode & 0o170000 == 0o040000 => {}
+        Some(_) => return Err(format!("{dir} exists and is not a directory")),
+        None => {
+            acc.sftp
+                .create_dir(dir.clone())
+                .await
+                .map_err(|e| format!("mkdir {dir}: {e}"))?;
+            chmod(acc, &dir, 0o700).await?;
+            created_dir = true;
+        }
+    }
+    let existing = match stat(acc, &path).await? {
+        None => None,
+        Some(_) => Some(read_capped(acc, &path).await?),
+    };
+    let created_file = existing.is_none();
+    match plan_install(existing.as_deref(), public_line)? {
+        Install::AlreadyPresent { line } => Ok(Installed::AlreadyPresent { path, line }),
+        Install::Append { append, .. } => {
+            let attrs = FileAttributes {
+                permissions: Some(0o600),
+                ..FileAttributes::empty()
+            };
+            // A new file is created 0600 and only if still absent; an existing one is opened
+            // for appending, and written at its end as well, so a server that ignored APPEND
+            // would still not write over the first bytes.
+            let flags = if created_file {
+                OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE
+            } else {
+                OpenFlags::WRITE | OpenFlags::APPEND
+            };
+            let old = existing.unwrap_or_default();
+            let backup = match created_file {
+                true => None,
+                false => Some(backup_remote(acc, &path, &old).await?),
+            };
+            let mut file = acc
+                .sftp
+                .open_with_flags_and_attributes(path.clone(), flags, attrs)
+                .await
+                .map_err(|e| format!("opening {path}: {e}"))?;
+            file.seek(std::io::SeekFrom::Start(old.len() as u64))
+                .await
+                .map_err(|e| format!("seeking in {path}: {e}"))?;
+            file.write_all(&append)
+                .await
+                .map_err(|e| format!("writing {path}: {e}"))?;
+            file.shutdown()
+                .await
+                .map_err(|e| format!("closing {path}: {e}"))?;
+            if created_file {
+                chmod(acc, &path, 0o600).await?;
+            }
+            // Read back: the old bytes, then ours (something else appending meanwhile is
+            // fine; anything else is reported, never repaired blindly).
+            let now = read_capped(acc, &path).await?;
+            let ours = |rest: &[u8]| {
+                append.is_empty() || rest.windows(append.len()).any(|w| w == append.as_slice())
+            };
+            if !now.starts_with(&old) || !ours(&now[old.len()..]) {
+                return Err(format!(
+                    "{path} does not read back as its old content followed by the key; check it by hand"
+                ));
+            }
+            Ok(Installed::Appended {
+                path,
+                created_dir,
+                created_file,
+                backup,
+            })
+        }
+    }
+}
