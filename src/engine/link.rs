@@ -9,8 +9,8 @@ use russh::client::Msg;
 use russh::Channel;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a session channel could not be had.
@@ -110,10 +110,8 @@ impl Relogin {
 
 /// The connection after a login, shared by the session and server-side stages.
 pub(crate) struct Link {
-    handle: Mutex<Arc<ProbeHandle>>,
+    handle: Arc<ProbeHandle>,
     relogin: Option<Relogin>,
-    /// Channels opened on the main connection so far.
-    opened: AtomicUsize,
     /// The server allows one session per connection: each further one gets its own connection.
     one_per_connection: AtomicBool,
 }
@@ -123,19 +121,15 @@ impl Link {
     /// or a passphrase was typed, which is not kept).
     pub fn new(handle: ProbeHandle, relogin: Option<Relogin>) -> Link {
         Link {
-            handle: Mutex::new(Arc::new(handle)),
+            handle: Arc::new(handle),
             relogin,
-            opened: AtomicUsize::new(0),
             one_per_connection: AtomicBool::new(false),
         }
     }
 
     /// The main connection.
     pub fn main(&self) -> Arc<ProbeHandle> {
-        self.handle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.handle.clone()
     }
 
     /// Whether the server was found to allow one session per connection.
@@ -177,13 +171,10 @@ impl Opener for Link {
         }
         let main = self.main();
         match open_session(&main, timeout).await {
-            Ok(channel) => {
-                self.opened.fetch_add(1, Ordering::Relaxed);
-                Ok((channel, Some(main)))
-            }
+            Ok(channel) => Ok((channel, Some(main))),
             // A server that takes one session and refuses (or hangs up on) the next: tinysshd.
-            // Sessions opened at the same moment may see the refusal before the first one is
-            // counted, so any refusal is tried once more on a fresh connection.
+            // The sessions go out at the same moment, so any refusal on the main connection is
+            // tried once more on a fresh one (a server refusing every session refuses again).
             Err(ChanError::Refused(_) | ChanError::Gone(_)) if self.relogin.is_some() => {
                 let fresh = self.fresh(timeout).await?;
                 let channel = open_session(&fresh, timeout).await?;
