@@ -15,6 +15,7 @@ serves connections until killed, and takes:
   --accept-any-query     answer "yes" to every unsigned key query (as tinysshd does)
   --partial              an authorized key is a partial success; a password is still needed
   --hang-up              close the connection at the first key query, without a word
+  --close-on-channel     close the connection when a session is asked for, after the login
 """
 
 import argparse
@@ -47,6 +48,7 @@ def parse_args():
     p.add_argument("--accept-any-query", action="store_true")
     p.add_argument("--partial", action="store_true")
     p.add_argument("--hang-up", action="store_true")
+    p.add_argument("--close-on-channel", action="store_true")
     return p.parse_args()
 
 
@@ -128,6 +130,9 @@ class Server(paramiko.ServerInterface):
         return self.fail()
 
     def check_channel_request(self, kind, chanid):
+        if ARGS.close_on_channel:
+            threading.Timer(0.01, self.transport.close).start()
+            threading.Event().wait(1)
         if ARGS.silent_channels:
             threading.Event().wait()
         return OPEN_SUCCEEDED

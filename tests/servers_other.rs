@@ -276,6 +276,28 @@ fn a_server_that_never_answers_channel_open_but_sends_ignore_is_bounded() {
 }
 
 #[test]
+fn a_server_closing_the_connection_at_the_session_request_is_answered_at_once() {
+    let home = Home::new();
+    let k = key(&home, KeyKind::Ed25519, "id_py10");
+    let Some((_s, case)) = py(&home, &[&k], &["id_py10"], &["--close-on-channel"]) else {
+        return;
+    };
+    let (r, took) = case.diagnose(TIMEOUT, &[]);
+    judge(
+        &r,
+        took,
+        case.ssh_works(&[], QUICK * 3),
+        Some("session.no_shell"),
+    );
+    assert!(
+        r.finding_text("session.no_shell")
+            .contains("closed the connection"),
+        "{}",
+        r.dump()
+    );
+}
+
+#[test]
 fn python_server_hanging_up_after_two_failures_is_too_many() {
     let home = Home::new();
     let a = key(&home, KeyKind::Ed25519, "id_py5a");
