@@ -180,8 +180,8 @@ impl App {
             }
         }
         preview.push_str("\nThe line to add:\n");
-        preview.push_str(&trust.preview);
-        let mut action = trust.clone();
+        let mut action = crate::repair::prepare(trust, &self.report.findings);
+        preview.push_str(&action.preview);
         action.preview = preview;
         self.overlay = Some(Overlay::Confirm { action, scroll: 0 });
     }

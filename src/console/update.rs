@@ -237,7 +237,7 @@ impl App {
                 let offer = self
                     .selected_finding()
                     .and_then(|f| f.actions.get(a))
-                    .cloned();
+                    .map(|a| crate::repair::prepare(a, &self.report.findings));
                 if let Some(action) = offer {
                     self.overlay = Some(Overlay::Confirm { action, scroll: 0 });
                 }

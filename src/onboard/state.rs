@@ -776,7 +776,7 @@ impl Onboard {
                     }
                 }
                 match h.trust {
-                    Some(action) => self.confirm = Some((action, 0)),
+                    Some(action) => self.confirm = Some((crate::repair::prepare(&action, &[]), 0)),
                     None => self.say(
                         "This key cannot be recorded (no writable known_hosts file).",
                         true,
@@ -970,7 +970,7 @@ impl Onboard {
                     self.set(Step::Config, Mark::Done, action.title.clone());
                     return self.advance(Step::Config);
                 }
-                self.confirm = Some((action, 0));
+                self.confirm = Some((crate::repair::prepare(&action, &[]), 0));
                 Vec::new()
             }
             Outcome::Planned(Err(e)) => {
