@@ -523,3 +523,10 @@ pub fn shell_quote(s: &str) -> String {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
+
+/// Test hook: the next rename onto `target` (symlinks resolved) in this thread fails with
+/// "No space left on device", a failure no check made beforehand can foresee.
+#[cfg(test)]
+pub(crate) fn fail_next_rename_onto(target: &Path) {
+    procedure::FAIL_RENAME_ONTO.with(|f| *f.borrow_mut() = Some(target.to_path_buf()));
+}

@@ -176,7 +176,7 @@ pub fn permissions_action(items: &[(PathBuf, u32, u32)]) -> Option<ActionOffer> 
     }
     let preview = items
         .iter()
-        .map(|(p, now, want)| format!("{}: mode {now:04o} -> {want:04o}\n", p.display()))
+        .map(|(p, now, want)| format!("{}: mode {now:04o} → {want:04o}\n", p.display()))
         .collect();
     let command = items
         .iter()

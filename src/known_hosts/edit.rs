@@ -123,7 +123,7 @@ impl RemoveEdit {
     /// False only when the line certainly does not match any name: its host field (as
     /// `hostkeys_foreach` reads it) is a pattern list none of the names matches, or a
     /// well-formed hashed name none of them hashes to. Marker lines are always looked at.
-    fn may_match(&self, raw: &[u8]) -> bool {
+    pub(super) fn may_match(&self, raw: &[u8]) -> bool {
         let s = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
         let i = skip_blank(s, 0);
         if i == s.len() || s[i] == b'#' {
@@ -160,7 +160,7 @@ impl RemoveEdit {
 
     /// What becomes of line `number` (`raw`: without terminator): `None` to keep it,
     /// `Some(None)` to delete it, `Some(Some(bytes))` to rewrite it.
-    fn decide(&mut self, number: usize, raw: &[u8]) -> Option<Option<Vec<u8>>> {
+    pub(super) fn decide(&mut self, number: usize, raw: &[u8]) -> Option<Option<Vec<u8>>> {
         let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
         let kind = parse_line(raw);
         let (marker, hosts, (a, b)) = match &kind {
