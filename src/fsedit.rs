@@ -35,6 +35,11 @@
 //!   has been quiet for 50 ms), at most 2 s. A writer still there after that is reported in
 //!   [`Applied::warnings`]; when the file had one link, the backup *is* the old file (a hard
 //!   link, no copy), so even those lines are not lost but land in the backup.
+//! * Only whole lines are carried over, each in one `write` with `O_APPEND`. A line another
+//!   program is in the middle of writing when the edit reads the end of the file is waited
+//!   for (while that program has the file open for writing). A program that writes *one*
+//!   line in several pieces while sshdoctor appends a carried line could see them
+//!   interleaved, exactly as with any two unlocked writers; ssh writes each line at once.
 //!
 //! # Read-only rule
 //!

@@ -1,5 +1,6 @@
 //! Applying the repairs findings offer: every write goes through [`crate::fsedit`]
-//! (previewed, atomic, every other byte kept, a backup that never overwrites an older one).
+//! (previewed, atomic, every other byte kept, a backup that never overwrites an older one);
+//! [`prepare`] readies an offer for confirmation, [`apply`] carries it out.
 
 mod prepare;
 #[cfg(test)]
@@ -12,8 +13,9 @@ use crate::fsedit::{self, Applied, EditError, EditOptions};
 use crate::known_hosts;
 use std::path::{Path, PathBuf};
 
-/// The change a repair makes, recomputed from the file's bytes at the moment of writing, so a
-/// line appended meanwhile (an ssh recording a key) is never lost.
+/// The change a repair makes, computed from the file as it is at the moment of writing (known_hosts
+/// edits stream through the file and carry over lines an ssh appends meanwhile, see
+/// [`crate::fsedit`]), so nothing written since the diagnosis is lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Repair {
     /// Remove this host's name (hashed or plain, `[host]:port` form) from these known_hosts files.
