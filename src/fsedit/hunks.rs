@@ -79,10 +79,14 @@ impl Hunks {
                 }
             }
             None => {
-                self.before.push_back(line.to_vec());
-                if self.before.len() > CONTEXT {
-                    self.before.pop_front();
-                }
+                // Reuse the oldest line's buffer: no allocation per line of a long file.
+                let mut slot = match self.before.len() {
+                    CONTEXT => self.before.pop_front().unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                slot.clear();
+                slot.extend_from_slice(line);
+                self.before.push_back(slot);
             }
         }
     }
