@@ -26,7 +26,8 @@ use std::path::PathBuf;
 use ssh_key::public::KeyData;
 
 pub use edit::{
-    append_entry, format_entry, format_entry_with_salt, remove_host, Change, RemovePlan,
+    append_entry, format_entry, format_entry_with_salt, remove_host, AppendEdit, Change,
+    RemoveEdit, RemovePlan,
 };
 pub use fingerprint::{
     fingerprint_line, key_bits, md5_fingerprint, randomart, sha256_fingerprint, FingerprintHash,

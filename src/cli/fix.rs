@@ -47,6 +47,8 @@ pub(crate) fn run(
             "the report for this destination offers no action {action_id:?} (offered: {list})"
         )));
     };
+    // permissions.fix covers every permission problem listed; hard links are pointed out.
+    let action = &crate::repair::prepare(action, &report.findings);
     let Some(repair) = &action.repair else {
         return Err(FixError::Usage(format!(
             "action {action_id} cannot be applied from the command line"
@@ -64,7 +66,12 @@ pub(crate) fn run(
                 "refusing to change files without confirmation: standard input is not a terminal; pass --yes to apply anyway".into(),
             ));
         }
-        let _ = write!(err, "Apply this change? [y/N] ");
+        let question = if action.preview.contains("# note: ") {
+            "Apply this change (see the note above)? [y/N] "
+        } else {
+            "Apply this change? [y/N] "
+        };
+        let _ = write!(err, "{question}");
         let _ = err.flush();
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);
@@ -95,13 +102,7 @@ pub(crate) fn run(
     match crate::repair::apply(repair) {
         Ok(applied) => {
             for a in &applied {
-                let backup = a
-                    .backup
-                    .as_ref()
-                    .map_or("no backup needed (new file)".to_string(), |b| {
-                        format!("backup: {}", b.display())
-                    });
-                let _ = writeln!(err, "Changed {} ({backup})", a.path.display());
+                let _ = writeln!(err, "{}", a.summary());
             }
         }
         Err(e) => {
