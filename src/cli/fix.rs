@@ -4,7 +4,8 @@
 use super::{diagnose, exit, print_report, Format};
 use crate::config::ConfigInput;
 use crate::event::ActionOffer;
-use std::io::{BufRead, IsTerminal, Write};
+use std::fmt::Write as _;
+use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
 
 /// Why `--fix` stopped.
@@ -54,7 +55,8 @@ pub(crate) fn run(
             "action {action_id} cannot be applied from the command line"
         )));
     };
-    let mut err = std::io::stderr().lock();
+    // The preview quotes file contents: shown made safe for the terminal.
+    let mut err = crate::safe_text::SafeStderr;
     let _ = writeln!(
         err,
         "{finding_id}: {}\n\n{}\nEquivalent command: {}\n",
@@ -72,7 +74,7 @@ pub(crate) fn run(
             "Apply this change? [y/N] "
         };
         let _ = write!(err, "{question}");
-        let _ = err.flush();
+        err.flush();
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
