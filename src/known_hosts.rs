@@ -11,11 +11,16 @@
 //! * [`sha256_fingerprint`], [`md5_fingerprint`] and [`randomart`] reproduce
 //!   what `ssh-keygen -l [-E md5] [-v]` prints.
 
+pub mod cert;
+pub mod command;
 mod edit;
 mod fingerprint;
+pub mod krl;
 mod lookup;
 mod parse;
 mod pattern;
+pub mod policy;
+pub mod revoked;
 
 #[cfg(test)]
 mod tests;
@@ -32,8 +37,8 @@ pub use fingerprint::{
     fingerprint_line, key_bits, md5_fingerprint, randomart, sha256_fingerprint, FingerprintHash,
 };
 pub use lookup::{
-    check_host_key, lookup, verdict, HostKeyCheck, KnownVia, Lookup, MalformedHit, Match,
-    PresentedKey, Verdict,
+    check_host_key, check_host_key_with, lookup, lookup_with, verdict, HostKeyCheck, KnownVia,
+    Lookup, MalformedHit, Match, PresentedKey, Verdict,
 };
 pub(crate) use parse::{is_blank, skip_blank, token_end};
 pub use parse::{Entry, HostField, KnownHostsFile, Line, LineKind};

@@ -123,6 +123,15 @@ pub enum Verdict {
 /// `name` is used as given: build it with [`lookup_name`] (CheckHostIP is a
 /// separate lookup of the address form).
 pub fn lookup(files: &[KnownHostsFile], name: &str, presented: PresentedKey<'_>) -> Lookup {
+    lookup_with(files.iter(), name, presented)
+}
+
+/// [`lookup`] over any sequence of files (the configured files, then KnownHostsCommand's output).
+pub fn lookup_with<'f>(
+    files: impl Iterator<Item = &'f KnownHostsFile>,
+    name: &str,
+    presented: PresentedKey<'_>,
+) -> Lookup {
     let (plain, ca) = presented.parts();
     let mut out = Lookup {
         name: name.to_string(),
@@ -254,8 +263,21 @@ pub fn check_host_key(
     host_key_alias: Option<&str>,
     presented: PresentedKey<'_>,
 ) -> HostKeyCheck {
+    check_host_key_with(files, None, host, port, host_key_alias, presented)
+}
+
+/// [`check_host_key`] with the lines KnownHostsCommand printed for the `HOSTNAME` invocation:
+/// they count for the primary name only (ssh does not run the command for the portless retry).
+pub fn check_host_key_with(
+    files: &[KnownHostsFile],
+    command: Option<&KnownHostsFile>,
+    host: &str,
+    port: u16,
+    host_key_alias: Option<&str>,
+    presented: PresentedKey<'_>,
+) -> HostKeyCheck {
     let name = lookup_name(host, port, host_key_alias);
-    let primary = lookup(files, &name, presented);
+    let primary = lookup_with(files.iter().chain(command), &name, presented);
     let retry = host_key_alias.is_none() && port != 0 && port != 22;
     let bare = host.to_ascii_lowercase();
     let mut check = HostKeyCheck {

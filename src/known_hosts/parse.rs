@@ -351,6 +351,34 @@ fn type_from_name(name: &[u8]) -> Option<(KeyKind, bool, Option<EcdsaCurve>)> {
 
 /// OpenSSH's `sshkey_read` on `type base64 [comment]`.
 fn read_key(s: &[u8]) -> Result<(String, KeyData, String), String> {
+    read_key_checked(s).map_err(|e| match e {
+        KeyReadError::TooShort(m) | KeyReadError::Invalid(m) => m,
+    })
+}
+
+/// Why `sshkey_read` refused a key.
+#[derive(Debug)]
+pub(crate) enum KeyReadError {
+    /// `SSH_ERR_KEY_LENGTH`: an RSA key under 1024 bits (some callers skip such lines).
+    TooShort(String),
+    /// Any other error.
+    Invalid(String),
+}
+
+/// [`read_key`] telling a too-short key apart from other errors, as `sshkey_in_file` must.
+pub(crate) fn read_key_checked(s: &[u8]) -> Result<(String, KeyData, String), KeyReadError> {
+    let (name, key, rest) = read_key_data(s).map_err(KeyReadError::Invalid)?;
+    if KeyKind::of(&key) == KeyKind::Rsa && key_bits(&key) < 1024 {
+        return Err(KeyReadError::TooShort(format!(
+            "RSA key is {} bits, OpenSSH refuses keys under 1024",
+            key_bits(&key)
+        )));
+    }
+    Ok((name, key, rest))
+}
+
+/// The key of `type base64 [comment]`, without the length check.
+fn read_key_data(s: &[u8]) -> Result<(String, KeyData, String), String> {
     let tend = token_end(s, 0);
     let name = String::from_utf8_lossy(&s[..tend]).into_owned();
     if tend == s.len() {
@@ -382,12 +410,6 @@ fn read_key(s: &[u8]) -> Result<(String, KeyData, String), String> {
         if k.curve() != want {
             return Err(format!("key type {name:?} does not match the key's curve"));
         }
-    }
-    if kind == KeyKind::Rsa && key_bits(&key) < 1024 {
-        return Err(format!(
-            "RSA key is {} bits, OpenSSH refuses keys under 1024",
-            key_bits(&key)
-        ));
     }
     let c = skip_blank(s, bend);
     let comment = String::from_utf8_lossy(&s[c..]).into_owned();
