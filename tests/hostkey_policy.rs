@@ -383,6 +383,30 @@ fn only_another_key_type_recorded_is_refused_like_ssh() {
     }
 }
 
+/// A key marked `@revoked`: refused, except under StrictHostKeyChecking no, where 9.2 goes on
+/// without trusting it (sshconnect.c: `HOST_REVOKED` ... `goto continue_unsafe`).
+#[test]
+fn revoked_marker_is_refused_unless_strict_checking_is_off() {
+    let sshd = server();
+    let kh = format!(
+        "@revoked {} {}\n",
+        bracketed(&sshd, "127.0.0.1"),
+        host_key(&sshd)
+    );
+    for (strict, want, severity) in [
+        ("yes", Verdict::Refuse, "error"),
+        ("accept-new", Verdict::Refuse, "error"),
+        ("no", Verdict::Connect, "warning"),
+    ] {
+        let run = Case::new(&sshd, kh.clone())
+            .opt(&format!("StrictHostKeyChecking={strict}"))
+            .opt("BatchMode=yes")
+            .run();
+        run.agree(want);
+        assert_eq!(run.severity("hostkey.revoked"), severity, "{strict}");
+    }
+}
+
 #[test]
 fn no_host_authentication_for_localhost_skips_the_check_on_loopback() {
     let sshd = server();
