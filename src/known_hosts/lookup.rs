@@ -5,7 +5,7 @@ use ssh_key::{Certificate, PublicKey};
 
 use super::fingerprint::sha256_fingerprint;
 use super::parse::{KnownHostsFile, LineKind};
-use super::pattern::{match_host_field, HostMatch};
+use super::pattern::HostMatch;
 use super::{lookup_name, EntryRef, KeyKind, Marker};
 
 /// The key the server presented.
@@ -75,8 +75,11 @@ pub struct Lookup {
     pub presented_is_cert: bool,
     /// Matching entries in file order (files in the order given).
     pub matches: Vec<Match>,
-    /// Every malformed line of every file.
+    /// Every malformed line of every file (of a scanned file: those whose host field matched
+    /// a scanned name).
     pub malformed: Vec<MalformedHit>,
+    /// Malformed lines scanned files skipped (marker or host field unreadable).
+    pub other_malformed: usize,
 }
 
 /// How a known host was recognised.
@@ -139,8 +142,10 @@ pub fn lookup_with<'f>(
         presented_is_cert: ca.is_some(),
         matches: Vec::new(),
         malformed: Vec::new(),
+        other_malformed: 0,
     };
     for file in files {
+        out.other_malformed += file.scanned.as_ref().map_or(0, |s| s.other_malformed);
         for line in &file.lines {
             let entry = EntryRef {
                 file: file.path.clone(),
@@ -148,7 +153,7 @@ pub fn lookup_with<'f>(
             };
             match &line.kind {
                 LineKind::Entry(e) => {
-                    let how = match_host_field(name, &e.hosts);
+                    let how = file.host_match(line, name, &e.hosts);
                     if !how.is_match() {
                         continue;
                     }
@@ -170,7 +175,7 @@ pub fn lookup_with<'f>(
                     reason: reason.clone(),
                     host_matches: hosts
                         .as_ref()
-                        .is_some_and(|h| match_host_field(name, h).is_match()),
+                        .is_some_and(|h| file.host_match(line, name, h).is_match()),
                 }),
                 LineKind::Blank | LineKind::Comment => {}
             }

@@ -1,21 +1,37 @@
 //! Byte-exact known_hosts parsing, following OpenSSH's `hostkeys_foreach` and `sshkey_read`.
 
+use std::io::{self, BufRead};
 use std::path::PathBuf;
 
 use ssh_key::public::KeyData;
 use ssh_key::{EcdsaCurve, PublicKey};
 
 use super::fingerprint::key_bits;
-use super::pattern::decode_b64;
+use super::pattern::{decode_b64, match_host_field, HashedField, HostMatch};
 use super::{KeyKind, LineEnding, Marker};
 
-/// One parsed known_hosts file; [`KnownHostsFile::to_bytes`] gives back the exact input.
+/// One parsed known_hosts file. From [`KnownHostsFile::parse`] it holds every line and
+/// [`KnownHostsFile::to_bytes`] gives back the exact input; from [`KnownHostsFile::scan`] it
+/// holds only the lines for the names scanned for.
 #[derive(Clone, Debug)]
 pub struct KnownHostsFile {
     /// Where the bytes came from (used in reports only).
     pub path: PathBuf,
-    /// Every line, in order, including blank and comment lines.
+    /// Every line, in order, including blank and comment lines (only matching lines when scanned).
     pub lines: Vec<Line>,
+    /// Set by [`KnownHostsFile::scan`]: what was kept.
+    pub scanned: Option<Scanned>,
+}
+
+/// What [`KnownHostsFile::scan`] kept and skipped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scanned {
+    /// The names lines were kept for (bit `i` of [`Line::matched`] is `names[i]`).
+    pub names: Vec<String>,
+    /// Lines read.
+    pub lines_read: usize,
+    /// Lines skipped whose marker or host field is malformed (so they match no name).
+    pub other_malformed: usize,
 }
 
 /// One physical line of a known_hosts file.
@@ -29,6 +45,8 @@ pub struct Line {
     pub ending: LineEnding,
     /// What the line is.
     pub kind: LineKind,
+    /// For a scanned file: bit `i` set when the host field matches [`Scanned::names`]`[i]`.
+    pub matched: u64,
 }
 
 /// Classification of a line.
@@ -108,12 +126,84 @@ impl KnownHostsFile {
                 raw: raw.to_vec(),
                 ending,
                 kind: parse_line(raw),
+                matched: 0,
             });
             rest = next;
         }
         KnownHostsFile {
             path: path.into(),
             lines,
+            scanned: None,
+        }
+    }
+
+    /// Read a file line by line and keep only the lines whose host field matches one of
+    /// `names` (at most 64), as ssh's `load_hostkeys` does for the names it looks up: a hashed
+    /// field is hashed once per name, a key is parsed only on a matching line, and memory stays
+    /// proportional to the kept lines. Lookups of other names in the result find nothing.
+    pub fn scan(
+        path: impl Into<PathBuf>,
+        mut reader: impl BufRead,
+        names: &[String],
+    ) -> io::Result<KnownHostsFile> {
+        assert!(names.len() <= 64, "at most 64 names per scan");
+        let mut file = KnownHostsFile {
+            path: path.into(),
+            lines: Vec::new(),
+            scanned: Some(Scanned {
+                names: names.to_vec(),
+                ..Scanned::default()
+            }),
+        };
+        let mut stats = Scanned::default();
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            stats.lines_read += 1;
+            let (raw, ending) = match buf.strip_suffix(b"\n") {
+                Some(r) => match r.strip_suffix(b"\r") {
+                    Some(r) => (r, LineEnding::CrLf),
+                    None => (r, LineEnding::Lf),
+                },
+                None => (&buf[..], LineEnding::None),
+            };
+            let matched = match host_mask(raw, names) {
+                Some(0) => continue,
+                Some(mask) => mask,
+                None => {
+                    stats.other_malformed += 1;
+                    continue;
+                }
+            };
+            file.lines.push(Line {
+                number: stats.lines_read,
+                raw: raw.to_vec(),
+                ending,
+                kind: parse_line(raw),
+                matched,
+            });
+        }
+        if let Some(s) = file.scanned.as_mut() {
+            s.lines_read = stats.lines_read;
+            s.other_malformed = stats.other_malformed;
+        }
+        Ok(file)
+    }
+
+    /// How `line`'s host field matches `name`: from the scan when `name` was scanned for
+    /// (no hashing again), else computed.
+    pub fn host_match(&self, line: &Line, name: &str, hosts: &HostField) -> HostMatch {
+        let scanned = self
+            .scanned
+            .as_ref()
+            .and_then(|s| s.names.iter().position(|n| n == name));
+        match (scanned, hosts) {
+            (Some(i), _) if line.matched & (1 << i) == 0 => HostMatch::No,
+            (Some(_), HostField::Hashed { .. }) => HostMatch::Hashed,
+            _ => match_host_field(name, hosts),
         }
     }
 
@@ -184,6 +274,38 @@ pub(crate) fn token_end(s: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// Which of `names` a line's host field matches (bit `i` for `names[i]`): `Some(0)` for blank,
+/// comment and non-matching lines, `None` when the marker or host field is malformed.
+fn host_mask(raw: &[u8], names: &[String]) -> Option<u64> {
+    let s = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
+    let mut i = skip_blank(s, 0);
+    if i == s.len() || s[i] == b'#' {
+        return Some(0);
+    }
+    check_markers(s, &mut i).ok()?;
+    let field = parse_host_field(&s[i..token_end(s, i)]).ok()?;
+    let mut mask = 0u64;
+    match &field {
+        HostField::Hashed { raw, salt } => {
+            if let Some(h) = HashedField::new(raw, salt) {
+                for (bit, name) in names.iter().enumerate() {
+                    if h.matches(name) {
+                        mask |= 1 << bit;
+                    }
+                }
+            }
+        }
+        HostField::Patterns(_) => {
+            for (bit, name) in names.iter().enumerate() {
+                if match_host_field(name, &field).is_match() {
+                    mask |= 1 << bit;
+                }
+            }
+        }
+    }
+    Some(mask)
 }
 
 /// Classify one line (without terminator) the way `hostkeys_foreach` does.

@@ -164,6 +164,42 @@ pub(crate) fn is_wildcard(pattern: &[u8]) -> bool {
     pattern.iter().any(|&c| c == b'*' || c == b'?')
 }
 
+/// A hashed host field prepared for matching many names: the HMAC keyed with its salt (the
+/// key schedule is computed once) and the digest it records. `None` from [`HashedField::new`]
+/// means no name can match (the field is not the canonical `|1|salt|hash` ssh compares with).
+#[derive(Clone)]
+pub(crate) struct HashedField {
+    mac: Hmac<Sha1>,
+    digest: Vec<u8>,
+}
+
+impl HashedField {
+    /// Prepare `raw` (`|1|base64(salt)|base64(hash)`) whose salt decoded to `salt`.
+    pub(crate) fn new(raw: &[u8], salt: &[u8]) -> Option<HashedField> {
+        let body = raw.strip_prefix(b"|1|")?;
+        let bar = body.iter().position(|&b| b == b'|')?;
+        let digest = decode_b64(&body[bar + 1..])?;
+        // ssh compares the whole re-encoded string: only a canonical field can ever match.
+        let canonical = format!(
+            "|1|{}|{}",
+            Base64::encode_string(salt),
+            Base64::encode_string(&digest)
+        );
+        if digest.len() != 20 || canonical.as_bytes() != raw {
+            return None;
+        }
+        let mac = <Hmac<Sha1> as KeyInit>::new_from_slice(salt).ok()?;
+        Some(HashedField { mac, digest })
+    }
+
+    /// Whether HMAC-SHA1(salt, name) is the recorded hash.
+    pub(crate) fn matches(&self, name: &str) -> bool {
+        let mut mac = self.mac.clone();
+        mac.update(name.as_bytes());
+        mac.finalize().into_bytes().as_slice() == self.digest.as_slice()
+    }
+}
+
 /// OpenSSH's `host_hash` against an existing hashed field: `Some("|1|salt|hash")`
 /// computed with the field's salt, or `None` if the field's salt is unusable.
 pub fn host_hash(name: &str, hashed_field: &str) -> Option<String> {
@@ -233,6 +269,19 @@ mod unit {
             match_pattern_list(b"foo", &[&long[..], b",foo"].concat(), true),
             0
         );
+    }
+
+    #[test]
+    fn prepared_hashed_field_matches_like_the_string_comparison() {
+        let salt = [7u8; 20];
+        let field = hash_with_salt("host.example", &salt);
+        let h = HashedField::new(field.as_bytes(), &salt).unwrap();
+        assert!(h.matches("host.example"));
+        assert!(!h.matches("Host.example"));
+        assert!(!h.matches("other"));
+        // Not canonical (padding removed): ssh's string comparison never matches it.
+        let trimmed = field.trim_end_matches('=');
+        assert!(HashedField::new(trimmed.as_bytes(), &salt).is_none());
     }
 
     #[test]
