@@ -252,9 +252,10 @@ pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
     // ssh moves the host key types it already knows for this host to the front of its
     // proposal (with the default HostKeyAlgorithms), so the probe must too; the rest of ssh's
     // host-key rules are read here too, before the key exchange.
-    let known_hosts = hostkey::load(cx);
-    let mut target = target;
     let addr = banner.stream.peer_addr().ok();
+    let names = hostkey::lookup_names(cx, &target, addr.map(|a| a.ip()));
+    let known_hosts = hostkey::load(cx, &names);
+    let mut target = target;
     let rules =
         hostkey::prepare(cx, &mut target, &known_hosts, addr.map(|a| a.ip()), timeout).await;
     let policy = Arc::new(kex::HostKeyPolicy {

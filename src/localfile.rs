@@ -7,7 +7,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 /// The default cap on a file's size: far above any real known_hosts (a million hashed lines
@@ -46,7 +46,8 @@ impl LocalFileError {
     }
 }
 
-/// Open `path` for reading if it is a regular file of at most `cap` bytes; the file and its size.
+/// Open `path` for reading if it is a regular file of at most `cap` bytes (or /dev/null, which
+/// reads as empty); the file and its size.
 pub fn open_regular(path: &Path, cap: u64) -> Result<(File, u64), LocalFileError> {
     let file = OpenOptions::new()
         .read(true)
@@ -60,6 +61,10 @@ pub fn open_regular(path: &Path, cap: u64) -> Result<(File, u64), LocalFileError
     let kind = meta.file_type();
     if kind.is_dir() {
         return Err(LocalFileError::Directory);
+    }
+    if kind.is_char_device() && is_dev_null(meta.rdev()) {
+        // /dev/null reads as an empty file (GlobalKnownHostsFile /dev/null is common).
+        return Ok((file, 0));
     }
     if !kind.is_file() {
         let what = if kind.is_fifo() {
@@ -84,7 +89,21 @@ pub fn open_regular(path: &Path, cap: u64) -> Result<(File, u64), LocalFileError
     Ok((file, meta.len()))
 }
 
-/// Read a whole regular file of at most `cap` bytes (see [`open_regular`]).
+/// Whether a character device number is /dev/null's (major 1, minor 3 on Linux).
+fn is_dev_null(rdev: u64) -> bool {
+    rustix::fs::major(rdev) == 1 && rustix::fs::minor(rdev) == 3
+}
+
+/// Whether the error means ssh would block or read without end on this file (a FIFO or a
+/// device other than /dev/null): ssh opens such files without a timeout.
+pub fn blocks_ssh(e: &LocalFileError) -> bool {
+    matches!(
+        e,
+        LocalFileError::NotRegular("FIFO (named pipe)" | "character device" | "block device")
+    )
+}
+
+/// Read a whole regular file (or /dev/null) of at most `cap` bytes (see [`open_regular`]).
 pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, LocalFileError> {
     let (file, size) = open_regular(path, cap)?;
     let mut bytes = Vec::with_capacity(size as usize);
@@ -150,6 +169,7 @@ mod tests {
             read_regular(&zero, DEFAULT_CAP).unwrap_err().to_string(),
             "is a character device, not a regular file"
         );
+        assert_eq!(read_regular(Path::new("/dev/null"), 10).unwrap(), b"");
         let dangling = dir.path().join("dangling");
         std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
         assert!(read_regular(&dangling, 10).unwrap_err().is_missing());

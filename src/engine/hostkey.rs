@@ -17,7 +17,9 @@ use super::{Cx, StageEnd, Target};
 use crate::event::{Level, Stage};
 use crate::known_hosts::command::{ClientTokens, Invocation};
 use crate::known_hosts::policy::{recordable_host, Policy, Strict};
-use crate::known_hosts::KnownHostsFile;
+use crate::known_hosts::{self, KnownHostsFile};
+use crate::localfile::{self, LocalFileError};
+use std::io::BufReader;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,22 +27,47 @@ use std::time::Duration;
 pub(crate) use actions::{remove_action, trust_action};
 pub(crate) use judge::{judge, Judgement, Rules};
 
-/// The known_hosts files ssh reads for this destination, parsed, user files first.
+/// The known_hosts files ssh reads for this destination, scanned, user files first.
 pub(crate) struct KnownHosts {
-    /// Parsed files that exist.
+    /// The files that could be read: only their lines for the names ssh looks up are kept.
     pub files: Vec<KnownHostsFile>,
     /// The first UserKnownHostsFile (where ssh records new keys).
     pub first_user_file: Option<PathBuf>,
     /// Paths looked at that do not exist.
     pub missing: Vec<PathBuf>,
+    /// Paths that exist but could not be read, and why.
+    pub unreadable: Vec<(PathBuf, LocalFileError)>,
 }
 
-/// Read UserKnownHostsFile then GlobalKnownHostsFile, as ssh does; missing files are skipped.
-pub(crate) fn load(cx: &Cx) -> KnownHosts {
+/// The names ssh looks up in known_hosts for this connection: HostKeyAlias or `[host]:port`,
+/// the bare host for the portless retry, and the address forms CheckHostIP looks up.
+pub(crate) fn lookup_names(cx: &Cx, t: &Target, peer: Option<IpAddr>) -> Vec<String> {
+    let mut names = vec![t.known_hosts_name()];
+    if t.host_key_alias.is_none() && t.port != 0 && t.port != 22 {
+        names.push(t.hostname.to_ascii_lowercase());
+    }
+    let check_ip = cx
+        .config
+        .get("checkhostip")
+        .is_some_and(|v| v.value == "yes");
+    if let Some(ip) = peer.filter(|ip| check_ip && !ip.is_loopback()) {
+        names.push(known_hosts::put_host_port(&ip.to_string(), t.port));
+        names.push(ip.to_string());
+    }
+    names.dedup();
+    names
+}
+
+/// Read UserKnownHostsFile then GlobalKnownHostsFile, as ssh does, before the key exchange:
+/// each file is streamed once and only its lines for `names` are kept (a hashed entry is hashed
+/// once per name). Absent files are skipped, as ssh does; a file that is not a regular file or
+/// cannot be read is recorded as unreadable (never waited on: FIFOs are opened non-blocking).
+pub(crate) fn load(cx: &Cx, names: &[String]) -> KnownHosts {
     let mut out = KnownHosts {
         files: Vec::new(),
         first_user_file: None,
         missing: Vec::new(),
+        unreadable: Vec::new(),
     };
     for kw in ["userknownhostsfile", "globalknownhostsfile"] {
         for v in cx.config.get_all(kw) {
@@ -51,9 +78,15 @@ pub(crate) fn load(cx: &Cx) -> KnownHosts {
             if kw == "userknownhostsfile" && out.first_user_file.is_none() {
                 out.first_user_file = Some(path.clone());
             }
-            match std::fs::read(&path) {
-                Ok(bytes) => out.files.push(KnownHostsFile::parse(path, &bytes)),
-                Err(_) => out.missing.push(path),
+            let scanned =
+                localfile::open_regular(&path, localfile::DEFAULT_CAP).and_then(|(f, _)| {
+                    let reader = BufReader::with_capacity(64 * 1024, f);
+                    KnownHostsFile::scan(path.clone(), reader, names).map_err(LocalFileError::Io)
+                });
+            match scanned {
+                Ok(file) => out.files.push(file),
+                Err(e) if e.is_missing() => out.missing.push(path),
+                Err(e) => out.unreadable.push((path, e)),
             }
         }
     }
@@ -109,6 +142,7 @@ fn rules(cx: &Cx, t: &Target, peer: Option<IpAddr>, timeout: Duration) -> Rules 
         command_deadline: timeout / 2,
         order_run: None,
         peer,
+        blocked: None,
     }
 }
 
@@ -140,6 +174,11 @@ pub(crate) async fn prepare(
     timeout: Duration,
 ) -> Rules {
     let mut rules = rules(cx, t, peer, timeout);
+    rules.blocked = kh
+        .unreadable
+        .iter()
+        .find(|(_, e)| localfile::blocks_ssh(e))
+        .map(|(p, e)| format!("ssh would hang reading {} ({e})", p.display()));
     let configured = cx.config.get("hostkeyalgorithms").map(|v| v.value.as_str());
     if !order::uses_known_hosts_order(configured) {
         return rules;

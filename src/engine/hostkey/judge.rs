@@ -51,6 +51,8 @@ pub(crate) struct Rules {
     pub order_run: Option<CommandRun>,
     /// The peer's address.
     pub peer: Option<IpAddr>,
+    /// ssh would hang reading a known_hosts file (a FIFO, a device): why.
+    pub blocked: Option<String>,
 }
 
 /// What CheckHostIP did.
@@ -157,6 +159,9 @@ pub(crate) async fn judge(p: &HostKeyPolicy, seen: &HostKeySeen) -> Judgement {
     let alias = p.alias.as_deref();
     let base = known_hosts::check_host_key(files, &p.host, p.port, alias, seen.presented());
     let j = Judgement::new(base);
+    if let Some(why) = &r.blocked {
+        return j.refuse(why.clone());
+    }
     if let Some(run) = r.order_run.as_ref().filter(|run| run.fatal()) {
         return j.refuse(format!(
             "{}: KnownHostsCommand failed (ssh exits before the key exchange)",

@@ -11,7 +11,7 @@
 use ssh_key::public::KeyData;
 use ssh_key::EcdsaCurve;
 
-use crate::known_hosts::{match_host_field, KeyKind, KnownHostsFile, Marker};
+use crate::known_hosts::{KeyKind, KnownHostsFile, Marker};
 
 /// The plain key type (and ECDSA curve) an algorithm name stands for.
 fn alg_type(alg: &str) -> (KeyKind, Option<EcdsaCurve>, bool) {
@@ -50,8 +50,8 @@ impl Recorded {
         name: &str,
     ) {
         for f in files {
-            for (_, e) in f.entries() {
-                if !match_host_field(name, &e.hosts).is_match() {
+            for (line, e) in f.entries() {
+                if !f.host_match(line, name, &e.hosts).is_match() {
                     continue;
                 }
                 match (e.marker, &e.key) {

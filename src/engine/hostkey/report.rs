@@ -17,6 +17,7 @@ use crate::findings::finding;
 use crate::known_hosts::policy::{Outcome, Strict};
 use crate::known_hosts::revoked::RevokedCheck;
 use crate::known_hosts::{self, Verdict};
+use crate::localfile::{self, LocalFileError};
 
 /// What ssh disables when it goes on with a key it does not trust.
 const UNSAFE_DISABLES: &str = "password and keyboard-interactive authentication, agent forwarding, X11 forwarding, port and tunnel forwarding, and UpdateHostKeys";
@@ -49,7 +50,10 @@ pub(super) async fn report(
     .await;
     cx.fact(Stage::Hostkey, "hostkey_outcome", j.outcome.word())
         .await;
-    let mut warned = malformed(cx, j).await;
+    let mut warned = malformed(cx, j).await | unreadable(cx, kh).await;
+    if let Some(why) = &rules.blocked {
+        return StageEnd::new(Status::Fail, why.clone());
+    }
     for run in &j.command_runs {
         log_command(cx, run).await;
     }
@@ -123,11 +127,19 @@ async fn key_facts(cx: &Cx, seen: &HostKeySeen) {
     }
 }
 
+/// At most this many malformed lines for the host get a finding each; the rest one together.
+const MALFORMED_SHOWN: usize = 10;
+
 /// Malformed lines: reported when they concern this host (a bad line never hides a good one).
 async fn malformed(cx: &Cx, j: &Judgement) -> bool {
-    let mut warned = false;
-    for m in j.check.lookup.malformed.iter().filter(|m| m.host_matches) {
-        warned = true;
+    let mine: Vec<_> = j
+        .check
+        .lookup
+        .malformed
+        .iter()
+        .filter(|m| m.host_matches)
+        .collect();
+    for m in mine.iter().take(MALFORMED_SHOWN) {
         cx.finding(
             finding(
                 "known_hosts.malformed",
@@ -138,13 +150,34 @@ async fn malformed(cx: &Cx, j: &Judgement) -> bool {
         )
         .await;
     }
+    if let Some(first) = mine.get(MALFORMED_SHOWN) {
+        let rest = mine.len() - MALFORMED_SHOWN;
+        cx.finding(
+            finding(
+                "known_hosts.malformed",
+                Stage::Hostkey,
+                format!(
+                    "{rest} more lines for this host cannot be used by ssh, the first at {}: {}.",
+                    first.entry, first.reason
+                ),
+            )
+            .evidence_all(
+                mine[MALFORMED_SHOWN..]
+                    .iter()
+                    .take(MALFORMED_SHOWN)
+                    .map(|m| format!("{}: {}", m.entry, m.reason)),
+            ),
+        )
+        .await;
+    }
     let others = j
         .check
         .lookup
         .malformed
         .iter()
         .filter(|m| !m.host_matches)
-        .count();
+        .count()
+        + j.check.lookup.other_malformed;
     if others > 0 {
         cx.log(
             Stage::Hostkey,
@@ -153,7 +186,34 @@ async fn malformed(cx: &Cx, j: &Judgement) -> bool {
         )
         .await;
     }
-    warned
+    !mine.is_empty()
+}
+
+/// `known_hosts.unreadable`: a configured file that exists but cannot be read.
+async fn unreadable(cx: &Cx, kh: &KnownHosts) -> bool {
+    for (path, e) in &kh.unreadable {
+        let file = path.display();
+        let hangs = localfile::blocks_ssh(e);
+        let detail = match e {
+            _ if hangs => format!("{file} {e}. ssh opens its known_hosts files without a timeout and would block on it (a FIFO waits for a writer, a device like /dev/zero never ends), so the login hangs. sshdoctor opened it without blocking and did not read it."),
+            LocalFileError::Directory => format!("{file} is a directory. ssh skips it silently, as if it were empty: no key in it is used."),
+            LocalFileError::TooLarge { .. } => format!("{file} {e}; sshdoctor did not read it (ssh would), so the verdict below leaves it out."),
+            _ => format!("{file} cannot be read ({e}). ssh skips it silently, as if it were absent: no key in it is used."),
+        };
+        cx.log(
+            Stage::Hostkey,
+            Level::Info,
+            format!("load_hostkeys: {file}: {e}"),
+        )
+        .await;
+        let mut f = finding("known_hosts.unreadable", Stage::Hostkey, detail)
+            .evidence(format!("{file}: {e}"));
+        if hangs {
+            f = f.severity(Severity::Error);
+        }
+        cx.finding(f).await;
+    }
+    !kh.unreadable.is_empty()
 }
 
 /// ssh's log lines for one KnownHostsCommand run.
