@@ -1,16 +1,24 @@
-//! known_hosts at scale: lookup and removal in a 100,000-line hashed file, sshdoctor's code
-//! against `ssh-keygen -F` / `ssh-keygen -R` on the same file in the same run.
+//! known_hosts at scale: a 100,000-line hashed file. Lookup and removal with sshdoctor's code
+//! against `ssh-keygen -F` / `ssh-keygen -R`, and a whole diagnosis (`sshdoctor --report json`)
+//! against `ssh -o BatchMode=yes ... true` on a real sshd with that file, in the same run.
 //!
-//! sshdoctor's side is timed in-process (read + parse + OpenSSH's verdict; read + edit + backup +
-//! atomic write via the repair path), ssh-keygen's as whole processes; the cost of starting
-//! ssh-keygen on an empty file is printed too so the ratio can be read both ways.
+//! sshdoctor's lookup is timed in-process exactly as the diagnosis does it (stream the file,
+//! keep the lines for the names ssh looks up, OpenSSH's verdict); removal through the repair
+//! path (read, edit, backup, atomic write); ssh-keygen, sshdoctor's binary and ssh as whole
+//! processes, with peak RSS from /usr/bin/time. The cost of starting ssh-keygen on an empty
+//! file is printed too so the ratio can be read both ways.
 //! Run with `cargo bench --bench known_hosts`; `BENCH_RUNS` sets the runs (default 10).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{Home, KeyKind, Sshd, BIN};
 use ssh_key::PublicKey;
 use sshdoctor::known_hosts::{self, KnownHostsFile, PresentedKey};
 use sshdoctor::repair::{self, Repair};
+use std::io::BufReader;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const LINES: usize = 100_000;
@@ -59,6 +67,132 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+/// `LINES` hashed entries for other hosts with `target` (a full `name key` line, hashed here)
+/// at 90% of the file.
+fn big_file(keys: &[PublicKey], target: (&str, &PublicKey)) -> String {
+    let mut text = String::with_capacity(LINES * 120);
+    for i in 0..LINES {
+        let line = if i == LINES * 9 / 10 {
+            known_hosts::format_entry(target.0, target.1, true)
+        } else {
+            known_hosts::format_entry(&format!("host{i}.example.net"), &keys[i % 3], true)
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+/// Median wall time of `runs` runs of `argv`, and the peak RSS (KiB) of one more run.
+fn process(argv: &[String], home: &Path, runs: usize) -> (Duration, Option<u64>) {
+    let go = |wrap: bool| {
+        let mut cmd = if wrap {
+            let mut c = Command::new("/usr/bin/time");
+            c.args(["-f", "%M"]).args(argv);
+            c
+        } else {
+            let mut c = Command::new(&argv[0]);
+            c.args(&argv[1..]);
+            c
+        };
+        let out = cmd
+            .env("HOME", home)
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+    };
+    let t = time(runs, || {
+        go(false);
+    });
+    let rss = Path::new("/usr/bin/time")
+        .exists()
+        .then(|| go(true))
+        .flatten();
+    (t, rss)
+}
+
+fn current_user() -> String {
+    let out = Command::new("id").arg("-un").output().expect("id -un");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A whole diagnosis of a healthy host whose entry is one of 100,000 hashed lines, against ssh.
+fn full_diagnosis(keys: &[PublicKey], runs: usize) {
+    let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
+    let home = Home::new();
+    let user = current_user();
+    let key = home.generate_key(KeyKind::Ed25519, "bench_key");
+    sshd.authorize(&user, &home.public_key("bench_key"));
+    let host_key = PublicKey::from_openssh(sshd.host_public_key(KeyKind::Ed25519).trim()).unwrap();
+    let name = format!("[127.0.0.1]:{}", sshd.port());
+    let kh = home.write_file(".ssh/known_hosts_big", &big_file(keys, (&name, &host_key)));
+    let opts: Vec<String> = [
+        "-F",
+        &home.config_path().display().to_string(),
+        "-p",
+        &sshd.port().to_string(),
+        "-o",
+        &format!("UserKnownHostsFile={}", kh.display()),
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "IdentityAgent=none",
+        "-i",
+        &key.display().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let dest = format!("{user}@127.0.0.1");
+    let mut doctor = vec![BIN.to_string(), "--report".into(), "json".into()];
+    doctor.extend(opts.iter().cloned());
+    doctor.push(dest.clone());
+    let mut ssh = vec!["ssh".to_string(), "-o".into(), "BatchMode=yes".into()];
+    ssh.extend(opts.iter().cloned());
+    ssh.extend([dest, "true".into()]);
+    for argv in [&doctor, &ssh] {
+        let ok = Command::new(&argv[0])
+            .args(&argv[1..])
+            .env("HOME", home.path())
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run")
+            .success();
+        assert!(ok, "{} did not log in", argv[0]);
+    }
+    let (d, d_rss) = process(&doctor, home.path(), runs);
+    let (s, s_rss) = process(&ssh, home.path(), runs);
+    let mib = |k: Option<u64>| k.map_or("n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+    println!(
+        "\n100k hashed known_hosts, full diagnosis (key login + command), median of {runs} runs\n"
+    );
+    println!("| tool | median | peak RSS |");
+    println!("|---|---|---|");
+    println!("| sshdoctor --report json | {} | {} |", ms(d), mib(d_rss));
+    println!(
+        "| ssh -o BatchMode=yes ... true | {} | {} |",
+        ms(s),
+        mib(s_rss)
+    );
+    println!("| ratio sshdoctor/ssh | {:.2}x | |", ratio(d, s));
+}
+
 fn main() {
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
@@ -67,25 +201,19 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(dir.path(), 4);
     let target = "[target.example.net]:2222";
-    let mut text = String::with_capacity(LINES * 120);
-    for i in 0..LINES {
-        let name = if i == LINES * 9 / 10 {
-            target.to_string()
-        } else {
-            format!("host{i}.example.net")
-        };
-        text.push_str(&known_hosts::format_entry(&name, &keys[i % 3], true));
-        text.push('\n');
-    }
+    let text = big_file(&keys, (target, &keys[0]));
     let file = dir.path().join("known_hosts");
     std::fs::write(&file, &text).unwrap();
     let presented = &keys[3]; // a changed key: the verdict must find the recorded one
     let empty = dir.path().join("empty");
     std::fs::write(&empty, "").unwrap();
 
+    // The names the diagnosis looks up for target.example.net port 2222.
+    let names = [target.to_string(), "target.example.net".to_string()];
     let ours_lookup = time(runs, || {
-        let bytes = std::fs::read(&file).unwrap();
-        let kh = [KnownHostsFile::parse(&file, &bytes)];
+        let f = std::fs::File::open(&file).unwrap();
+        let scanned = KnownHostsFile::scan(&file, BufReader::with_capacity(1 << 16, f), &names);
+        let kh = [scanned.unwrap()];
         let check = known_hosts::check_host_key(
             &kh,
             "target.example.net",
@@ -137,7 +265,6 @@ fn main() {
     );
     println!("| work | sshdoctor | ssh-keygen | ratio sshdoctor/ssh-keygen |");
     println!("|---|---|---|---|");
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!(
         "| lookup (`-F`) | {} | {} | {:.2}x |",
         ms(ours_lookup),
@@ -158,4 +285,5 @@ fn main() {
         "removal times exclude writing the fresh copy before each run ({})",
         ms(copy_only)
     );
+    full_diagnosis(&keys, runs);
 }
