@@ -5,6 +5,12 @@
 //!
 //! * [`KnownHostsFile::parse`] keeps every line's bytes, ending and true line
 //!   number; malformed lines are recorded and never hide other lines.
+//!   [`KnownHostsFile::scan`] streams a file and keeps only the lines for the names
+//!   a diagnosis looks up (what the probe uses: memory stays flat, each hashed entry
+//!   is hashed once per name).
+//! * [`policy`], [`cert`], [`revoked`], [`krl`] and [`command`]: the rest of ssh's
+//!   host-key decision (StrictHostKeyChecking × BatchMode, host certificates,
+//!   RevokedHostKeys, KnownHostsCommand), as pure code.
 //! * [`lookup`] returns every entry matching one lookup name, and [`verdict`]
 //!   / [`check_host_key`] give OpenSSH's decision for a presented key.
 //! * [`remove_host`] and [`format_entry`] are pure edits producing new bytes.
@@ -41,7 +47,7 @@ pub use lookup::{
     Lookup, MalformedHit, Match, PresentedKey, Verdict,
 };
 pub(crate) use parse::{is_blank, skip_blank, token_end};
-pub use parse::{Entry, HostField, KnownHostsFile, Line, LineKind};
+pub use parse::{Entry, HostField, KnownHostsFile, Line, LineKind, Scanned, MALFORMED_KEPT};
 pub use pattern::{host_hash, match_host_field, match_pattern, match_pattern_list, HostMatch};
 
 /// How a known_hosts line was terminated in the file.

@@ -80,6 +80,8 @@ pub struct Lookup {
     pub malformed: Vec<MalformedHit>,
     /// Malformed lines scanned files skipped (marker or host field unreadable).
     pub other_malformed: usize,
+    /// Malformed lines for the scanned names that scanned files only counted.
+    pub malformed_dropped: usize,
 }
 
 /// How a known host was recognised.
@@ -143,9 +145,13 @@ pub fn lookup_with<'f>(
         matches: Vec::new(),
         malformed: Vec::new(),
         other_malformed: 0,
+        malformed_dropped: 0,
     };
     for file in files {
-        out.other_malformed += file.scanned.as_ref().map_or(0, |s| s.other_malformed);
+        if let Some(s) = &file.scanned {
+            out.other_malformed += s.other_malformed;
+            out.malformed_dropped += s.malformed_dropped;
+        }
         for line in &file.lines {
             let entry = EntryRef {
                 file: file.path.clone(),

@@ -32,7 +32,13 @@ pub struct Scanned {
     pub lines_read: usize,
     /// Lines skipped whose marker or host field is malformed (so they match no name).
     pub other_malformed: usize,
+    /// Malformed lines for the scanned names beyond the first [`MALFORMED_KEPT`], counted only
+    /// (ssh ignores them; they cannot change a verdict).
+    pub malformed_dropped: usize,
 }
+
+/// How many malformed lines for the scanned names [`KnownHostsFile::scan`] keeps per file.
+pub const MALFORMED_KEPT: usize = 100;
 
 /// One physical line of a known_hosts file.
 #[derive(Clone, Debug)]
@@ -156,6 +162,7 @@ impl KnownHostsFile {
             }),
         };
         let mut stats = Scanned::default();
+        let mut kept_malformed = 0;
         let mut buf = Vec::new();
         loop {
             buf.clear();
@@ -178,17 +185,26 @@ impl KnownHostsFile {
                     continue;
                 }
             };
+            let kind = parse_line(raw);
+            if matches!(kind, LineKind::Malformed { .. }) {
+                if kept_malformed == MALFORMED_KEPT {
+                    stats.malformed_dropped += 1;
+                    continue;
+                }
+                kept_malformed += 1;
+            }
             file.lines.push(Line {
                 number: stats.lines_read,
                 raw: raw.to_vec(),
                 ending,
-                kind: parse_line(raw),
+                kind,
                 matched,
             });
         }
         if let Some(s) = file.scanned.as_mut() {
             s.lines_read = stats.lines_read;
             s.other_malformed = stats.other_malformed;
+            s.malformed_dropped = stats.malformed_dropped;
         }
         Ok(file)
     }

@@ -148,8 +148,9 @@ async fn malformed(cx: &Cx, j: &Judgement) -> bool {
         )
         .await;
     }
+    let dropped = j.check.lookup.malformed_dropped;
     if let Some(first) = mine.get(MALFORMED_SHOWN) {
-        let rest = mine.len() - MALFORMED_SHOWN;
+        let rest = mine.len() - MALFORMED_SHOWN + dropped;
         cx.finding(
             finding(
                 "known_hosts.malformed",

@@ -74,3 +74,22 @@ fn scanned_and_parsed_files_give_the_same_verdicts() {
         }
     }
 }
+
+#[test]
+fn malformed_lines_for_the_names_are_kept_up_to_a_limit_and_counted() {
+    let mut text = String::new();
+    for _ in 0..MALFORMED_KEPT + 5 {
+        text.push_str("host ssh-ed25519 not*base64\n");
+    }
+    text.push_str(&format!("host {ED_A}\n"));
+    let f = KnownHostsFile::scan("kh", text.as_bytes(), &names(&["host"])).unwrap();
+    assert_eq!(f.lines.len(), MALFORMED_KEPT + 1);
+    assert_eq!(f.scanned.as_ref().unwrap().malformed_dropped, 5);
+    let a = key(ED_A);
+    let c = check_host_key(&[f], "host", 22, None, PresentedKey::Key(&a));
+    assert!(matches!(c.verdict, Verdict::Known { .. }));
+    assert_eq!(
+        c.lookup.malformed.len() + c.lookup.malformed_dropped,
+        MALFORMED_KEPT + 5
+    );
+}
