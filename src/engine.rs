@@ -284,10 +284,14 @@ pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
     )
     .await;
     let (true, Some(handle), Some(addr)) = (passage.go_on, connected.handle, addr) else {
+        let why = passage
+            .ssh_stops
+            .map(|why| format!("{why}; nothing is sent to this server"));
         skip_after(
             cx,
             Stage::Hostkey,
-            "the host key is not trusted: nothing is sent to this server",
+            why.as_deref()
+                .unwrap_or("the host key is not trusted: nothing is sent to this server"),
         )
         .await;
         return None;

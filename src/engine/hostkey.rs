@@ -124,6 +124,11 @@ fn rules(cx: &Cx, t: &Target, peer: Option<IpAddr>, timeout: Duration) -> Rules 
             described.push_str(&format!(", {kw} {v} ({from})"));
         }
     }
+    for kw in ["RevokedHostKeys", "KnownHostsCommand"] {
+        if let Some((v, from)) = setting(&kw.to_ascii_lowercase()) {
+            described.push_str(&format!(", {kw} {v} ({from})"));
+        }
+    }
     let command = setting("knownhostscommand").map(|(template, _)| command::Spec {
         template,
         tokens: client_tokens(cx, t),
@@ -245,7 +250,7 @@ pub(super) async fn hostkey_stage(
     let passage = Passage {
         go_on: !j.deny,
         ssh_stops: (outcome == crate::known_hosts::policy::Outcome::Refuse)
-            .then(|| format!("ssh stops at the host key: {}", j.why)),
+            .then(|| format!("ssh stops at the host key: {}", j.why.trim_end_matches('.'))),
         pubkey_only: outcome == crate::known_hosts::policy::Outcome::Unsafe,
         key_known: j.key_known(),
     };

@@ -301,18 +301,21 @@ fn host_mask(raw: &[u8], names: &[String]) -> Option<u64> {
         return Some(0);
     }
     check_markers(s, &mut i).ok()?;
-    let field = parse_host_field(&s[i..token_end(s, i)]).ok()?;
+    let raw_field = &s[i..token_end(s, i)];
     let mut mask = 0u64;
-    match &field {
-        HostField::Hashed { raw, salt } => {
-            if let Some(h) = HashedField::new(raw, salt) {
-                for (bit, name) in names.iter().enumerate() {
-                    if h.matches(name) {
-                        mask |= 1 << bit;
-                    }
-                }
+    // The common case first, without allocating: a canonical hashed field.
+    if let Some(h) = HashedField::new(raw_field) {
+        for (bit, name) in names.iter().enumerate() {
+            if h.matches(name) {
+                mask |= 1 << bit;
             }
         }
+        return Some(mask);
+    }
+    let field = parse_host_field(raw_field).ok()?;
+    match &field {
+        // Hashed but not canonical: ssh's comparison of the re-encoded string never matches.
+        HostField::Hashed { .. } => {}
         HostField::Patterns(_) => {
             for (bit, name) in names.iter().enumerate() {
                 if match_host_field(name, &field).is_match() {
