@@ -85,7 +85,7 @@ pub(crate) fn seen(cell: &SeenCell) -> std::sync::MutexGuard<'_, Seen> {
 /// How the probe decides on a host key inside the handshake, as ssh does: known_hosts, the
 /// host-key options, KnownHostsCommand and RevokedHostKeys (see `hostkey::judge`).
 pub(crate) struct HostKeyPolicy {
-    /// The parsed known_hosts files.
+    /// The known_hosts files, scanned for the names this connection looks up.
     pub known_hosts: KnownHosts,
     /// HostName and port, and HostKeyAlias, for the lookup.
     pub host: String,

@@ -102,6 +102,18 @@ fn summary_for(outcome: Outcome, what: &str) -> StageEnd {
     }
 }
 
+/// The stage summary when ssh refuses a new key: which setting made it refuse.
+fn refused_summary(strict: Strict, why: &str) -> String {
+    let because = if why.starts_with("ssh cannot record") {
+        "it cannot record a key here".to_string()
+    } else if why.starts_with("BatchMode") {
+        format!("StrictHostKeyChecking {}, BatchMode yes", strict.word())
+    } else {
+        format!("StrictHostKeyChecking {}", strict.word())
+    };
+    format!("unknown host: ssh refuses ({because})")
+}
+
 async fn unknown(
     cx: &Cx,
     name: &str,
@@ -127,7 +139,7 @@ async fn unknown(
         Outcome::Refuse => (
             format!("No known_hosts file has the key of {name}, and ssh refuses it without asking ({}): \"Host key verification failed.\" Compare this fingerprint with one obtained another way, then record it:\n{}", j.why.trim_end_matches('.'), seen.describe()),
             Severity::Error,
-            StageEnd::new(Status::Fail, format!("unknown host: ssh refuses (StrictHostKeyChecking {}{})", strict.word(), if j.why.starts_with("BatchMode") { ", BatchMode yes" } else { "" })),
+            StageEnd::new(Status::Fail, refused_summary(strict, &j.why)),
         ),
         Outcome::Record => (
             format!("No known_hosts file has the key of {name}. Under StrictHostKeyChecking {} ssh records it in {record_in} and connects without asking (sshdoctor writes nothing). Compare the fingerprint with one obtained another way:\n{}", strict.word(), seen.describe()),
