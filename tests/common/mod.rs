@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod fake;
 pub mod fake_ssh;
+pub mod oracle;
 pub mod sshd;
 pub mod tmux;
 pub mod user;
