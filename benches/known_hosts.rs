@@ -1,19 +1,31 @@
-//! known_hosts at scale: lookup and removal in a 100,000-line hashed file, sshdoctor's code
-//! against `ssh-keygen -F` / `ssh-keygen -R` on the same file in the same run.
+//! known_hosts at scale: sshdoctor's code against `ssh-keygen -F` / `ssh-keygen -R` on the same
+//! hashed files in the same run.
 //!
-//! sshdoctor's side is timed in-process (read + parse + OpenSSH's verdict; read + edit + backup +
-//! atomic write via the repair path), ssh-keygen's as whole processes; the cost of starting
-//! ssh-keygen on an empty file is printed too so the ratio can be read both ways.
-//! Run with `cargo bench --bench known_hosts`; `BENCH_RUNS` sets the runs (default 10).
+//! * Lookup in a 100,000-line file, timed in-process as the diagnosis does it (one streamed scan
+//!   keeping the lines for the names looked up, then OpenSSH's verdict) against
+//!   `ssh-keygen -F` as a whole process.
+//! * Removal of one host (the edit `--fix known_hosts.remove` makes: read, edit, backup, atomic
+//!   write, appends carried over) from 100,000- and 1,000,000-line hashed files and a
+//!   1,000,000-line plain one: this bench runs itself
+//!   again as a child process doing only that edit, so the child's wall time and peak RSS
+//!   (from `/usr/bin/time`, when present) compare with `ssh-keygen -R`'s, process for process.
+//!   Each run starts from a fresh copy of the file; the copy is not timed.
+//!
+//! Run with `cargo bench --bench known_hosts`; `BENCH_RUNS` sets the runs (default 10; the
+//! 1,000,000-line removal uses half as many).
 
 use ssh_key::PublicKey;
 use sshdoctor::known_hosts::{self, KnownHostsFile, PresentedKey};
 use sshdoctor::repair::{self, Repair};
-use std::path::Path;
-use std::process::Command;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const LINES: usize = 100_000;
+/// Set in the child process: `NAME<TAB>FILE` to remove.
+const CHILD: &str = "SSHDOCTOR_BENCH_REMOVE";
+
+const TARGET: &str = "[target.example.net]:2222";
 
 fn keygen(dir: &Path, n: usize) -> Vec<PublicKey> {
     (0..n)
@@ -30,6 +42,21 @@ fn keygen(dir: &Path, n: usize) -> Vec<PublicKey> {
             PublicKey::from_openssh(text.trim()).unwrap()
         })
         .collect()
+}
+
+/// A known_hosts of `lines` lines (names hashed or not), the target host at 90%.
+fn known_hosts_file(keys: &[PublicKey], lines: usize, hashed: bool) -> String {
+    let mut text = String::with_capacity(lines * 130);
+    for i in 0..lines {
+        let name = if i == lines * 9 / 10 {
+            TARGET.to_string()
+        } else {
+            format!("host{i}.example.net")
+        };
+        text.push_str(&known_hosts::format_entry(&name, &keys[i % 3], hashed));
+        text.push('\n');
+    }
+    text
 }
 
 fn median(mut t: Vec<Duration>) -> Duration {
@@ -59,33 +86,130 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// The child: only the edit, through the repair path the front ends use.
+fn child(spec: &str) {
+    let (name, file) = spec.split_once('\t').expect("NAME<TAB>FILE");
+    let applied = repair::apply(&Repair::KnownHostsRemove {
+        name: name.into(),
+        files: vec![PathBuf::from(file)],
+    })
+    .expect("the removal succeeds");
+    assert!(applied[0].changed, "the target host was removed");
+}
+
+/// Median wall time of `runs` runs of `argv` (each after `reset`), and its peak RSS in KiB
+/// from one more run under `/usr/bin/time`.
+fn measure(
+    argv: &[String],
+    env: Option<(&str, String)>,
+    runs: usize,
+    reset: &dyn Fn(),
+) -> (Duration, Option<u64>) {
+    let once = |wrap: bool| {
+        reset();
+        let mut cmd = if wrap {
+            let mut c = Command::new("/usr/bin/time");
+            c.args(["-f", "%M"]).args(argv);
+            c
+        } else {
+            let mut c = Command::new(&argv[0]);
+            c.args(&argv[1..]);
+            c
+        };
+        if let Some((k, v)) = &env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let start = Instant::now();
+        let out = cmd.output().expect("run the command");
+        let took = start.elapsed();
+        assert!(
+            out.status.success() || wrap,
+            "{argv:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (took, out)
+    };
+    once(false);
+    let t = median((0..runs).map(|_| once(false).0).collect());
+    let rss = Path::new("/usr/bin/time").exists().then(|| {
+        let (_, out) = once(true);
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+    });
+    (t, rss.flatten())
+}
+
+fn mib(kb: Option<u64>) -> String {
+    kb.map_or("n/a".into(), |kb| format!("{:.1} MiB", kb as f64 / 1024.0))
+}
+
+/// Removal of the target host from a `lines`-line copy of `text`: sshdoctor's edit and
+/// `ssh-keygen -R` in one table row.
+fn removal(dir: &Path, text: &str, lines: usize, kind: &str, runs: usize) {
+    let pristine = dir.join(format!("pristine{lines}"));
+    std::fs::write(&pristine, text).unwrap();
+    let work = dir.join(format!("work{lines}"));
+    let reset = || {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(&format!("work{lines}.")) {
+                let _ = std::fs::remove_file(entry.path()); // backups of the last run
+            }
+        }
+        std::fs::copy(&pristine, &work).unwrap();
+    };
+    let me = std::env::current_exe().unwrap().display().to_string();
+    let spec = format!("{TARGET}\t{}", work.display());
+    let (ours, ours_rss) = measure(&[me], Some((CHILD, spec)), runs, &reset);
+    let keygen: Vec<String> = ["ssh-keygen", "-R", TARGET, "-f"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([work.display().to_string()])
+        .collect();
+    let (theirs, theirs_rss) = measure(&keygen, None, runs, &reset);
+    println!(
+        "| {lines} {kind} lines ({} MiB) | {} | {} | {} | {} | {:.2}x |",
+        text.len() >> 20,
+        ms(ours),
+        mib(ours_rss),
+        ms(theirs),
+        mib(theirs_rss),
+        ours.as_secs_f64() / theirs.as_secs_f64()
+    );
+    reset();
+    let _ = std::fs::remove_file(&work);
+    let _ = std::fs::remove_file(&pristine);
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var(CHILD) {
+        return child(&spec);
+    }
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10);
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(dir.path(), 4);
-    let target = "[target.example.net]:2222";
-    let mut text = String::with_capacity(LINES * 120);
-    for i in 0..LINES {
-        let name = if i == LINES * 9 / 10 {
-            target.to_string()
-        } else {
-            format!("host{i}.example.net")
-        };
-        text.push_str(&known_hosts::format_entry(&name, &keys[i % 3], true));
-        text.push('\n');
-    }
+    let text = known_hosts_file(&keys, 100_000, true);
     let file = dir.path().join("known_hosts");
     std::fs::write(&file, &text).unwrap();
     let presented = &keys[3]; // a changed key: the verdict must find the recorded one
     let empty = dir.path().join("empty");
     std::fs::write(&empty, "").unwrap();
 
+    // As the diagnosis does it: stream the file once, keeping the lines for the names ssh
+    // looks up for target.example.net port 2222, then OpenSSH's verdict.
+    let names = [TARGET.to_string(), "target.example.net".to_string()];
     let ours_lookup = time(runs, || {
-        let bytes = std::fs::read(&file).unwrap();
-        let kh = [KnownHostsFile::parse(&file, &bytes)];
+        let f = std::fs::File::open(&file).unwrap();
+        let scanned = KnownHostsFile::scan(&file, BufReader::with_capacity(1 << 16, f), &names);
+        let kh = [scanned.unwrap()];
         let check = known_hosts::check_host_key(
             &kh,
             "target.example.net",
@@ -100,62 +224,42 @@ fn main() {
     });
     let keygen_lookup = time(runs, || {
         run(Command::new("ssh-keygen")
-            .args(["-F", target, "-f"])
+            .args(["-F", TARGET, "-f"])
             .arg(&file))
     });
     let keygen_startup = time(runs, || {
         run(Command::new("ssh-keygen")
-            .args(["-F", target, "-f"])
+            .args(["-F", TARGET, "-f"])
             .arg(&empty))
     });
-
-    let work = dir.path().join("work");
-    let ours_remove = time(runs, || {
-        std::fs::write(&work, &text).unwrap();
-        let applied = repair::apply(&Repair::KnownHostsRemove {
-            name: target.into(),
-            files: vec![work.clone()],
-        })
-        .unwrap();
-        assert!(applied[0].changed);
-        std::fs::remove_file(applied[0].backup.as_ref().unwrap()).unwrap();
-    });
-    let copy_only = time(runs, || std::fs::write(&work, &text).unwrap());
-    let keygen_remove = time(runs, || {
-        std::fs::write(&work, &text).unwrap();
-        run(Command::new("ssh-keygen")
-            .args(["-R", target, "-f"])
-            .arg(&work));
-        let _ = std::fs::remove_file(work.with_extension("old"));
-    });
-    let ours_remove = ours_remove.saturating_sub(copy_only);
-    let keygen_remove = keygen_remove.saturating_sub(copy_only);
-
     println!(
-        "known_hosts with {LINES} hashed lines ({} MiB), median of {runs} runs\n",
-        text.len() / (1 << 20)
+        "known_hosts with 100000 hashed lines ({} MiB), median of {runs} runs\n",
+        text.len() >> 20
     );
     println!("| work | sshdoctor | ssh-keygen | ratio sshdoctor/ssh-keygen |");
     println!("|---|---|---|---|");
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!(
         "| lookup (`-F`) | {} | {} | {:.2}x |",
         ms(ours_lookup),
         ms(keygen_lookup),
-        ratio(ours_lookup, keygen_lookup)
+        ours_lookup.as_secs_f64() / keygen_lookup.as_secs_f64()
     );
     println!(
-        "| removal (`-R`) | {} | {} | {:.2}x |",
-        ms(ours_remove),
-        ms(keygen_remove),
-        ratio(ours_remove, keygen_remove)
-    );
-    println!(
-        "\nssh-keygen process start on an empty file: {}",
+        "\nssh-keygen process start on an empty file: {}\n",
         ms(keygen_startup)
     );
+
+    println!("Removing one host (`--fix known_hosts.remove`'s edit against `ssh-keygen -R`), whole processes, median wall time and peak RSS\n");
     println!(
-        "removal times exclude writing the fresh copy before each run ({})",
-        ms(copy_only)
+        "| file | sshdoctor | sshdoctor peak RSS | ssh-keygen -R | ssh-keygen peak RSS | ratio |"
     );
+    println!("|---|---|---|---|---|---|");
+    removal(dir.path(), &text, 100_000, "hashed", runs);
+    drop(text);
+    let few = runs.div_ceil(2).max(1);
+    let big = known_hosts_file(&keys, 1_000_000, true);
+    removal(dir.path(), &big, 1_000_000, "hashed", few);
+    drop(big);
+    let plain = known_hosts_file(&keys, 1_000_000, false);
+    removal(dir.path(), &plain, 1_000_000, "plain", few);
 }

@@ -208,6 +208,12 @@ pub(crate) struct Connection {
     pub policy: Arc<kex::HostKeyPolicy>,
     /// The host key is recorded and matches (not merely "unknown, let through").
     pub host_key_known: bool,
+    /// ssh goes on with public-key authentication only (a changed key under
+    /// StrictHostKeyChecking no): no password, no keyboard-interactive.
+    pub pubkey_only: bool,
+    /// ssh itself stops at the host key (e.g. an unknown key under StrictHostKeyChecking yes);
+    /// the connection stays open for sshdoctor's own use (onboarding's verify step) only.
+    pub ssh_stops: Option<String>,
     /// The server's identification line (`SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`).
     pub server_ident: String,
 }
@@ -245,21 +251,22 @@ pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
         return None;
     };
     // ssh moves the host key types it already knows for this host to the front of its
-    // proposal (with the default HostKeyAlgorithms), so the probe must too.
-    let known_hosts = hostkey::load(cx);
+    // proposal (with the default HostKeyAlgorithms), so the probe must too; the rest of ssh's
+    // host-key rules are read here too, before the key exchange.
+    let addr = banner.stream.peer_addr().ok();
+    let names = hostkey::lookup_names(cx, &target, addr.map(|a| a.ip()));
+    let known_hosts = hostkey::load(cx, &names);
     let mut target = target;
-    if target.algorithms.origins[1].is_none() {
-        let recorded = hostkey::recorded_types(&known_hosts, &target.known_hosts_name());
-        target.algorithms.host_key =
-            hostkey::prefer_recorded(&target.algorithms.host_key, &recorded);
-    }
+    let rules =
+        hostkey::prepare(cx, &mut target, &known_hosts, addr.map(|a| a.ip()), timeout).await;
     let policy = Arc::new(kex::HostKeyPolicy {
         known_hosts,
         host: target.hostname.clone(),
         port: target.port,
         alias: target.host_key_alias.clone(),
+        rules,
+        judged: std::sync::Mutex::new(None),
     });
-    let addr = banner.stream.peer_addr().ok();
     let server_ident = banner.ident.clone();
     let (connected, kex_status) = stage(
         cx,
@@ -276,33 +283,25 @@ pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
         skip_after(cx, Stage::Kex, why).await;
         return None;
     };
-    let ip = addr.map(|a| a.ip().to_string());
-    let (trusted, _) = stage(
+    let (passage, _) = stage(
         cx,
         Stage::Hostkey,
-        hostkey::hostkey_stage(
-            cx,
-            &target,
-            &policy.known_hosts,
-            &connected.host_key,
-            &connected.check,
-            ip.as_deref(),
-        ),
+        hostkey::hostkey_stage(cx, &target, &policy, &connected),
     )
     .await;
-    let (true, Some(handle), Some(addr)) = (trusted, connected.handle, addr) else {
+    let (true, Some(handle), Some(addr)) = (passage.go_on, connected.handle, addr) else {
+        let why = passage
+            .ssh_stops
+            .map(|why| format!("{why}; nothing is sent to this server"));
         skip_after(
             cx,
             Stage::Hostkey,
-            "the host key is not trusted: nothing is sent to this server",
+            why.as_deref()
+                .unwrap_or("the host key is not trusted: nothing is sent to this server"),
         )
         .await;
         return None;
     };
-    let host_key_known = matches!(
-        connected.check.verdict,
-        crate::known_hosts::Verdict::Known { .. }
-    );
     Some(Connection {
         target,
         timeout,
@@ -310,7 +309,9 @@ pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
         cell: connected.cell,
         addr,
         policy,
-        host_key_known,
+        host_key_known: passage.key_known,
+        pubkey_only: passage.pubkey_only,
+        ssh_stops: passage.ssh_stops,
         server_ident,
     })
 }
@@ -319,6 +320,14 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
     let Some(c) = connect(cx, plan).await else {
         return false;
     };
+    if let Some(why) = &c.ssh_stops {
+        let _ = c
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+        skip_after(cx, Stage::Hostkey, why).await;
+        return false;
+    }
     let (target, timeout, ident) = (c.target, c.timeout, c.server_ident);
     let input = auth::AuthInput {
         handle: c.handle,
@@ -328,6 +337,7 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
         timeout,
         host_key_known: c.host_key_known,
         server: banner::Server::from_ident(&ident),
+        pubkey_only: c.pubkey_only,
     };
     let (session, auth_status) =
         stage(cx, Stage::Auth, auth::auth_stage(cx, plan, &target, input)).await;

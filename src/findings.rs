@@ -78,6 +78,13 @@ impl Finding {
         self.fix = fix.into();
         self
     }
+    /// Override the catalog severity for this occurrence. For ids whose weight depends on what
+    /// ssh does in the case at hand (e.g. `hostkey.unknown` is an error when ssh refuses, a
+    /// warning when it would ask); the README's findings table states each such rule.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
 }
 
 #[cfg(test)]

@@ -5,17 +5,28 @@
 //!
 //! * [`KnownHostsFile::parse`] keeps every line's bytes, ending and true line
 //!   number; malformed lines are recorded and never hide other lines.
+//!   [`KnownHostsFile::scan`] streams a file and keeps only the lines for the names
+//!   a diagnosis looks up (what the probe uses: memory stays flat, each hashed entry
+//!   is hashed once per name).
+//! * [`policy`], [`cert`], [`revoked`], [`krl`] and [`command`]: the rest of ssh's
+//!   host-key decision (StrictHostKeyChecking × BatchMode, host certificates,
+//!   RevokedHostKeys, KnownHostsCommand), as pure code.
 //! * [`lookup`] returns every entry matching one lookup name, and [`verdict`]
 //!   / [`check_host_key`] give OpenSSH's decision for a presented key.
 //! * [`remove_host`] and [`format_entry`] are pure edits producing new bytes.
 //! * [`sha256_fingerprint`], [`md5_fingerprint`] and [`randomart`] reproduce
 //!   what `ssh-keygen -l [-E md5] [-v]` prints.
 
+pub mod cert;
+pub mod command;
 mod edit;
 mod fingerprint;
+pub mod krl;
 mod lookup;
 mod parse;
 mod pattern;
+pub mod policy;
+pub mod revoked;
 
 #[cfg(test)]
 mod tests;
@@ -26,17 +37,18 @@ use std::path::PathBuf;
 use ssh_key::public::KeyData;
 
 pub use edit::{
-    append_entry, format_entry, format_entry_with_salt, remove_host, Change, RemovePlan,
+    append_entry, format_entry, format_entry_with_salt, remove_host, AppendEdit, Change,
+    RemoveEdit, RemovePlan,
 };
 pub use fingerprint::{
     fingerprint_line, key_bits, md5_fingerprint, randomart, sha256_fingerprint, FingerprintHash,
 };
 pub use lookup::{
-    check_host_key, lookup, verdict, HostKeyCheck, KnownVia, Lookup, MalformedHit, Match,
-    PresentedKey, Verdict,
+    check_host_key, check_host_key_with, lookup, lookup_with, verdict, HostKeyCheck, KnownVia,
+    Lookup, MalformedHit, Match, PresentedKey, Verdict,
 };
 pub(crate) use parse::{is_blank, skip_blank, token_end};
-pub use parse::{Entry, HostField, KnownHostsFile, Line, LineKind};
+pub use parse::{Entry, HostField, KnownHostsFile, Line, LineKind, Scanned, MALFORMED_KEPT};
 pub use pattern::{host_hash, match_host_field, match_pattern, match_pattern_list, HostMatch};
 
 /// How a known_hosts line was terminated in the file.

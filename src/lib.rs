@@ -17,6 +17,7 @@ pub mod fsedit;
 pub mod identities;
 pub mod keygen;
 pub mod known_hosts;
+pub mod localfile;
 pub mod onboard;
 pub mod remote_rules;
 pub mod repair;

@@ -173,14 +173,7 @@ async fn event_loop(
                             Some(r) => crate::repair::apply(r)
                                 .map(|done| {
                                     done.iter()
-                                        .map(|a| match &a.backup {
-                                            Some(b) => format!(
-                                                "wrote {} (backup {})",
-                                                a.path.display(),
-                                                b.display()
-                                            ),
-                                            None => format!("wrote {}", a.path.display()),
-                                        })
+                                        .map(crate::fsedit::Applied::summary)
                                         .collect::<Vec<_>>()
                                         .join("; ")
                                 })

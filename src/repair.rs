@@ -1,13 +1,21 @@
 //! Applying the repairs findings offer: every write goes through [`crate::fsedit`]
-//! (previewed, atomic, every other byte kept, a backup that never overwrites an older one).
+//! (previewed, atomic, every other byte kept, a backup that never overwrites an older one);
+//! [`prepare`] readies an offer for confirmation, [`apply`] carries it out.
+
+mod prepare;
+#[cfg(test)]
+mod tests;
+
+pub use prepare::prepare;
 
 use crate::event::ActionOffer;
 use crate::fsedit::{self, Applied, EditError, EditOptions};
 use crate::known_hosts;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// The change a repair makes, recomputed from the file's bytes at the moment of writing, so a
-/// line appended meanwhile (an ssh recording a key) is never lost.
+/// The change a repair makes, computed from the file as it is at the moment of writing (known_hosts
+/// edits stream through the file and carry over lines an ssh appends meanwhile, see
+/// [`crate::fsedit`]), so nothing written since the diagnosis is lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Repair {
     /// Remove this host's name (hashed or plain, `[host]:port` form) from these known_hosts files.
@@ -58,33 +66,40 @@ impl Repair {
     }
 }
 
-/// Apply a repair; returns what was written, file by file.
+/// Apply a repair; returns what was done, file by file.
+///
+/// A repair touching several files first checks that every one of them can be changed
+/// ([`fsedit::check_can_edit`], [`fsedit::check_can_chmod`]) and changes none when one
+/// cannot. When a change fails after others were made (an error no check foresees, such as
+/// a full disk), the error is [`EditError::Partial`], listing what was changed.
 pub fn apply(repair: &Repair) -> Result<Vec<Applied>, EditError> {
     match repair {
-        Repair::KnownHostsRemove { name, files } => files
-            .iter()
-            .map(|file| {
-                fsedit::apply_edit(file, &EditOptions::new(), |old: Option<&[u8]>| {
-                    let plan = known_hosts::remove_host(old.unwrap_or_default(), &[name.as_str()]);
-                    Ok::<_, EditError>((!plan.is_noop()).then_some(plan.new_bytes))
-                })
+        Repair::KnownHostsRemove { name, files } => {
+            let opts = EditOptions::new();
+            for file in files {
+                fsedit::check_can_edit(file, &opts)?;
+            }
+            each(files, |file| {
+                let (applied, _) = fsedit::apply_lines(file, &opts, || {
+                    known_hosts::RemoveEdit::new(&[name.as_str()])
+                })?;
+                Ok(applied)
             })
-            .collect(),
-        Repair::Permissions { changes } => changes
-            .iter()
-            .map(|(path, mode)| {
+        }
+        Repair::Permissions { changes } => {
+            for (path, mode) in changes {
+                if !mode_is(path, *mode) {
+                    fsedit::check_can_chmod(path)?;
+                }
+            }
+            each(changes, |(path, mode)| {
                 let changed = fsedit::set_mode(path, *mode)?;
-                Ok(Applied {
-                    path: path.clone(),
-                    backup: None,
-                    diff: changed.map_or_else(String::new, |(old, new)| {
-                        format!("mode {old:04o} -> {new:04o}")
-                    }),
-                    changed: changed.is_some(),
-                    created: false,
-                })
+                let mut applied = Applied::unchanged(path.clone());
+                applied.changed = changed.is_some();
+                applied.mode = Some(changed.unwrap_or((*mode, *mode)));
+                Ok(applied)
             })
-            .collect(),
+        }
         Repair::Replace(edit) => {
             Ok(vec![edit.apply(
                 &EditOptions::new().create(0o600).create_dir(0o700),
@@ -95,16 +110,43 @@ pub fn apply(repair: &Repair) -> Result<Vec<Applied>, EditError> {
         )),
         Repair::KnownHostsAppend { file, line } => {
             let opts = EditOptions::new().create(0o644).create_dir(0o700);
-            let applied = fsedit::apply_edit(file, &opts, |old: Option<&[u8]>| {
-                let old = old.unwrap_or_default();
-                let already = old
-                    .split(|&b| b == b'\n')
-                    .any(|l| l.strip_suffix(b"\r").unwrap_or(l) == line.as_bytes());
-                Ok::<_, EditError>((!already).then(|| known_hosts::append_entry(old, line)))
-            })?;
+            let (applied, _) =
+                fsedit::apply_lines(file, &opts, || known_hosts::AppendEdit::new(line))?;
             Ok(vec![applied])
         }
     }
+}
+
+/// Whether `path` already has exactly the permission bits `mode`.
+fn mode_is(path: &Path, mode: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).is_ok_and(|m| m.mode() & 0o7777 == mode)
+}
+
+/// Runs `step` on each item in order; a failure after some steps changed something becomes
+/// [`EditError::Partial`], so the error never hides what was done.
+fn each<T>(
+    items: &[T],
+    mut step: impl FnMut(&T) -> Result<Applied, EditError>,
+) -> Result<Vec<Applied>, EditError> {
+    let mut done = Vec::new();
+    for item in items {
+        match step(item) {
+            Ok(applied) => done.push(applied),
+            Err(error) => {
+                done.retain(|a: &Applied| a.changed);
+                return Err(if done.is_empty() {
+                    error
+                } else {
+                    EditError::Partial {
+                        done,
+                        error: Box::new(error),
+                    }
+                });
+            }
+        }
+    }
+    Ok(done)
 }
 
 /// An action that edits the user's ssh_config as `edit` says (already verified by re-resolving).
@@ -136,7 +178,7 @@ pub fn permissions_action(items: &[(PathBuf, u32, u32)]) -> Option<ActionOffer> 
     }
     let preview = items
         .iter()
-        .map(|(p, now, want)| format!("{}: mode {now:04o} -> {want:04o}\n", p.display()))
+        .map(|(p, now, want)| format!("{}: mode {now:04o} → {want:04o}\n", p.display()))
         .collect();
     let command = items
         .iter()
@@ -160,51 +202,4 @@ pub fn permissions_action(items: &[(PathBuf, u32, u32)]) -> Option<ActionOffer> 
                 .collect(),
         }),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn append_creates_and_is_idempotent_and_remove_keeps_other_names() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("sub").join("known_hosts");
-        let line = "[h]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFSod2qGxYM4T/ZbDUm9HbZjQ3rmcQOYx4nIUsWVh6sx".to_string();
-        let r = Repair::KnownHostsAppend {
-            file: file.clone(),
-            line: line.clone(),
-        };
-        apply(&r).unwrap();
-        apply(&r).unwrap();
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("{line}\n"));
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-            0o644
-        );
-        assert_eq!(
-            std::fs::metadata(file.parent().unwrap())
-                .unwrap()
-                .permissions()
-                .mode()
-                & 0o777,
-            0o700
-        );
-        std::fs::write(&file, format!("# keep\n[h]:2222,other {}\n", &line[9..])).unwrap();
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let applied = apply(&Repair::KnownHostsRemove {
-            name: "[h]:2222".into(),
-            files: vec![file.clone()],
-        })
-        .unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&file).unwrap(),
-            format!("# keep\nother {}\n", &line[9..])
-        );
-        let backup = applied[0].backup.as_ref().expect("a backup");
-        assert!(std::fs::read_to_string(backup)
-            .unwrap()
-            .contains("[h]:2222,other"));
-    }
 }

@@ -50,6 +50,26 @@ pub fn eprint(text: &str) {
     let _ = err.flush();
 }
 
+/// Standard error as a [`std::fmt::Write`] target whose every piece is made safe for the
+/// terminal (for `writeln!` sequences such as the `--fix` dialogue); write errors are ignored.
+pub struct SafeStderr;
+
+impl std::fmt::Write for SafeStderr {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        use std::io::Write;
+        let _ = std::io::stderr().write_all(for_terminal(s).as_bytes());
+        Ok(())
+    }
+}
+
+impl SafeStderr {
+    /// Flush standard error (before reading an answer).
+    pub fn flush(&mut self) {
+        use std::io::Write;
+        let _ = std::io::stderr().flush();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::for_terminal;

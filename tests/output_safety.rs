@@ -108,3 +108,49 @@ fn usage_errors_show_what_was_typed_escaped() {
     assert_terminal_safe("stderr", &out.stderr);
     assert!(out.stderr.contains("Prot\\x1b[31m"), "{}", out.dump());
 }
+
+/// A known_hosts comment holding ESC sequences (a file anyone could have been sent): the `--fix`
+/// preview quotes the line, and shows it escaped.
+#[test]
+fn a_fix_preview_quoting_a_hostile_line_is_shown_escaped() {
+    use common::sshd::{KeyKind, Sshd};
+    let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
+    let home = Home::new();
+    home.generate_key(KeyKind::Ed25519, "other");
+    let stale: Vec<String> = home
+        .public_key("other")
+        .split_whitespace()
+        .take(2)
+        .map(str::to_string)
+        .collect();
+    let kh = home.path().join("known_hosts");
+    let line = format!(
+        "[127.0.0.1]:{} {} {} evil\x1b]0;title\x07\x1b[1A\n",
+        sshd.port(),
+        stale[0],
+        stale[1]
+    );
+    std::fs::write(&kh, &line).unwrap();
+    let out = sshdoctor()
+        .home(&home)
+        .args(&[
+            "-p",
+            &sshd.port().to_string(),
+            "-o",
+            &format!("UserKnownHostsFile={}", kh.display()),
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "--fix",
+            "known_hosts.remove",
+            "--yes",
+            "sshdoctor-test@127.0.0.1",
+        ])
+        .run();
+    assert_terminal_safe("the --fix dialogue", &out.stderr);
+    assert!(
+        out.stderr.contains("evil\\x1b]0;title\\x07\\x1b[1A"),
+        "the removed line is quoted escaped:\n{}",
+        out.dump()
+    );
+    assert!(!std::fs::read_to_string(&kh).unwrap().contains("evil"));
+}

@@ -4,7 +4,8 @@
 use super::{diagnose, exit, print_report, Format};
 use crate::config::ConfigInput;
 use crate::event::ActionOffer;
-use std::io::{BufRead, IsTerminal, Write};
+use std::fmt::Write as _;
+use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
 
 /// Why `--fix` stopped.
@@ -47,12 +48,15 @@ pub(crate) fn run(
             "the report for this destination offers no action {action_id:?} (offered: {list})"
         )));
     };
+    // permissions.fix covers every permission problem listed; hard links are pointed out.
+    let action = &crate::repair::prepare(action, &report.findings);
     let Some(repair) = &action.repair else {
         return Err(FixError::Usage(format!(
             "action {action_id} cannot be applied from the command line"
         )));
     };
-    let mut err = std::io::stderr().lock();
+    // The preview quotes file contents: shown made safe for the terminal.
+    let mut err = crate::safe_text::SafeStderr;
     let _ = writeln!(
         err,
         "{finding_id}: {}\n\n{}\nEquivalent command: {}\n",
@@ -64,8 +68,13 @@ pub(crate) fn run(
                 "refusing to change files without confirmation: standard input is not a terminal; pass --yes to apply anyway".into(),
             ));
         }
-        let _ = write!(err, "Apply this change? [y/N] ");
-        let _ = err.flush();
+        let question = if action.preview.contains("# note: ") {
+            "Apply this change (see the note above)? [y/N] "
+        } else {
+            "Apply this change? [y/N] "
+        };
+        let _ = write!(err, "{question}");
+        err.flush();
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
@@ -95,13 +104,7 @@ pub(crate) fn run(
     match crate::repair::apply(repair) {
         Ok(applied) => {
             for a in &applied {
-                let backup = a
-                    .backup
-                    .as_ref()
-                    .map_or("no backup needed (new file)".to_string(), |b| {
-                        format!("backup: {}", b.display())
-                    });
-                let _ = writeln!(err, "Changed {} ({backup})", a.path.display());
+                let _ = writeln!(err, "{}", a.summary());
             }
         }
         Err(e) => {

@@ -267,7 +267,9 @@ impl App {
                 .find(|(stage, k, _)| *stage == crate::event::Stage::Hostkey && k == key)
                 .map(|(_, _, v)| v.clone())
         };
-        let mut text = confirm_text(trust, &self.home);
+        // Prepared as `--fix` prepares it: hard-link notes and the current state of the file.
+        let trust = crate::repair::prepare(trust, &self.report.findings);
+        let mut text = confirm_text(&trust, &self.home);
         let mut shown = vec![labels::COMPARE_WITH.to_string()];
         for key in ["fingerprint_sha256", "fingerprint_md5"] {
             if let Some(v) = fact(key) {
@@ -286,7 +288,7 @@ impl App {
         text.words = shown;
         text.caution = Some(labels::NOT_COMPARED.into());
         self.overlay = Some(Overlay::Confirm {
-            action: trust.clone(),
+            action: trust,
             text: Box::new(text),
             scroll: 0,
         });
@@ -294,6 +296,8 @@ impl App {
 
     /// Open the confirm dialog for `action`.
     pub(super) fn open_confirm(&mut self, action: ActionOffer) {
+        // Every permissions.fix of the report merged into one, hard-link notes, current modes.
+        let action = crate::repair::prepare(&action, &self.report.findings);
         let text = Box::new(confirm_text(&action, &self.home));
         self.overlay = Some(Overlay::Confirm {
             action,

@@ -246,19 +246,7 @@ fn exit_code(app: &App) -> u8 {
 }
 
 fn describe(a: &crate::fsedit::Applied) -> String {
-    match (&a.backup, a.changed) {
-        (_, false) => format!("{}: already as required", a.path.display()),
-        (Some(b), true) => format!("Changed {} (backup: {})", a.path.display(), b.display()),
-        (None, true) => format!(
-            "Changed {} ({})",
-            a.path.display(),
-            if a.created {
-                "created"
-            } else {
-                a.diff.as_str()
-            }
-        ),
-    }
+    a.summary()
 }
 
 /// Start a probe; a panic in it is reported in the log instead of taking the console down.

@@ -70,6 +70,25 @@ pub(crate) struct AuthInput {
     pub host_key_known: bool,
     /// The server's implementation, from its identification (for remedies it reads).
     pub server: Server,
+    /// ssh does not trust the host key but goes on (StrictHostKeyChecking no): public-key
+    /// authentication only, as ssh disables password and keyboard-interactive.
+    pub pubkey_only: bool,
+}
+
+/// The methods without password and keyboard-interactive, which ssh disables for a host key it
+/// goes on with without trusting it.
+fn without_interactive(methods: russh::MethodSet) -> russh::MethodSet {
+    let kept: Vec<russh::MethodKind> = methods
+        .iter()
+        .filter(|m| {
+            !matches!(
+                m,
+                russh::MethodKind::Password | russh::MethodKind::KeyboardInteractive
+            )
+        })
+        .cloned()
+        .collect();
+    russh::MethodSet::from(&kept[..])
 }
 
 pub(super) fn methods_text(m: &russh::MethodSet) -> String {
@@ -125,6 +144,9 @@ pub(super) async fn auth_stage(
                 StageEnd::new(Status::Pass, "no authentication required"),
             );
         }
+        Ok(Ok(AuthResult::Failure {
+            remaining_methods, ..
+        })) if input.pubkey_only => without_interactive(remaining_methods),
         Ok(Ok(AuthResult::Failure {
             remaining_methods, ..
         })) => remaining_methods,

@@ -1,30 +1,73 @@
-//! The host-key stage: the server's key looked up in known_hosts exactly as OpenSSH does.
+//! The host-key stage: the server's key judged exactly as OpenSSH 9.2's ssh judges it.
+//!
+//! known_hosts is read before the key exchange ([`load`]); ssh's rules come from the
+//! configuration and KnownHostsCommand's `ORDER` run ([`prepare`], which also orders
+//! HostKeyAlgorithms as ssh does); [`judge`] decides inside the key exchange (the probe's handler
+//! calls it, so a refused key closes the connection before anything is sent); [`hostkey_stage`]
+//! reports the decision with its evidence.
 
-use super::kex::HostKeySeen;
+mod actions;
+mod command;
+mod judge;
+mod order;
+mod report;
+
+use super::kex::{Connected, HostKeyPolicy};
 use super::{Cx, StageEnd, Target};
-use crate::event::{ActionOffer, Level, Stage, Status};
-use crate::findings::finding;
-use crate::fsedit;
-use crate::known_hosts::{self, KnownHostsFile, Verdict};
-use crate::repair::Repair;
-use std::path::{Path, PathBuf};
+use crate::event::{Level, Stage};
+use crate::known_hosts::command::{ClientTokens, Invocation};
+use crate::known_hosts::policy::{recordable_host, Policy, Strict};
+use crate::known_hosts::{self, KnownHostsFile};
+use crate::localfile::{self, LocalFileError};
+use std::io::BufReader;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
-/// The known_hosts files ssh reads for this destination, parsed, user files first.
+pub(crate) use actions::{remove_action, trust_action};
+pub(crate) use judge::{judge, Judgement, Rules};
+
+/// The known_hosts files ssh reads for this destination, scanned, user files first.
 pub(crate) struct KnownHosts {
-    /// Parsed files that exist.
+    /// The files that could be read: only their lines for the names ssh looks up are kept.
     pub files: Vec<KnownHostsFile>,
     /// The first UserKnownHostsFile (where ssh records new keys).
     pub first_user_file: Option<PathBuf>,
     /// Paths looked at that do not exist.
     pub missing: Vec<PathBuf>,
+    /// Paths that exist but could not be read, and why.
+    pub unreadable: Vec<(PathBuf, LocalFileError)>,
 }
 
-/// Read UserKnownHostsFile then GlobalKnownHostsFile, as ssh does; missing files are skipped.
-pub(crate) fn load(cx: &Cx) -> KnownHosts {
+/// The names ssh looks up in known_hosts for this connection: HostKeyAlias or `[host]:port`,
+/// the bare host for the portless retry, and the address forms CheckHostIP looks up.
+pub(crate) fn lookup_names(cx: &Cx, t: &Target, peer: Option<IpAddr>) -> Vec<String> {
+    let mut names = vec![t.known_hosts_name()];
+    if t.host_key_alias.is_none() && t.port != 0 && t.port != 22 {
+        names.push(t.hostname.to_ascii_lowercase());
+    }
+    let check_ip = cx
+        .config
+        .get("checkhostip")
+        .is_some_and(|v| v.value == "yes");
+    if let Some(ip) = peer.filter(|ip| check_ip && !ip.is_loopback()) {
+        names.push(known_hosts::put_host_port(&ip.to_string(), t.port));
+        names.push(ip.to_string());
+    }
+    names.dedup();
+    names
+}
+
+/// Read UserKnownHostsFile then GlobalKnownHostsFile, as ssh does, before the key exchange:
+/// each file is streamed once and only its lines for `names` are kept (a hashed entry is hashed
+/// once per name). Absent files are skipped, as ssh does; a file that is not a regular file or
+/// cannot be read is recorded as unreadable (never waited on: FIFOs are opened non-blocking).
+pub(crate) fn load(cx: &Cx, names: &[String]) -> KnownHosts {
     let mut out = KnownHosts {
         files: Vec::new(),
         first_user_file: None,
         missing: Vec::new(),
+        unreadable: Vec::new(),
     };
     for kw in ["userknownhostsfile", "globalknownhostsfile"] {
         for v in cx.config.get_all(kw) {
@@ -35,419 +78,181 @@ pub(crate) fn load(cx: &Cx) -> KnownHosts {
             if kw == "userknownhostsfile" && out.first_user_file.is_none() {
                 out.first_user_file = Some(path.clone());
             }
-            match std::fs::read(&path) {
-                Ok(bytes) => out.files.push(KnownHostsFile::parse(path, &bytes)),
-                Err(_) => out.missing.push(path),
+            let scanned =
+                localfile::open_regular(&path, localfile::DEFAULT_CAP).and_then(|(f, _)| {
+                    let reader = BufReader::with_capacity(64 * 1024, f);
+                    KnownHostsFile::scan(path.clone(), reader, names).map_err(LocalFileError::Io)
+                });
+            match scanned {
+                Ok(file) => out.files.push(file),
+                Err(e) if e.is_missing() => out.missing.push(path),
+                Err(e) => out.unreadable.push((path, e)),
             }
         }
     }
     out
 }
 
-/// Key types recorded for `name` (plain entries), as OpenSSH's order_hostkeyalgs collects them.
-pub(crate) fn recorded_types(kh: &KnownHosts, name: &str) -> Vec<String> {
-    let mut types = Vec::new();
-    for f in &kh.files {
-        for (_, e) in f.entries() {
-            if e.marker == known_hosts::Marker::None
-                && known_hosts::match_host_field(name, &e.hosts) != known_hosts::HostMatch::No
-                && !types.contains(&e.key_type)
-            {
-                types.push(e.key_type.clone());
-            }
+/// The rules ssh's host-key decision follows, read from the configuration.
+fn rules(cx: &Cx, t: &Target, peer: Option<IpAddr>, timeout: Duration) -> Rules {
+    let cfg = &cx.config;
+    let setting = |kw: &str| {
+        cfg.get(kw)
+            .filter(|v| !v.value.eq_ignore_ascii_case("none"))
+            .map(|v| (v.value.clone(), cx.origin(&v.origin)))
+    };
+    let yes = |kw: &str| setting(kw).is_some_and(|(v, _)| v == "yes");
+    let (strict_word, strict_from) = setting("stricthostkeychecking")
+        .unwrap_or_else(|| ("ask".into(), "OpenSSH's default".into()));
+    let (batch_word, batch_from) =
+        setting("batchmode").unwrap_or_else(|| ("no".into(), "OpenSSH's default".into()));
+    let user_files = cfg
+        .get_all("userknownhostsfile")
+        .first()
+        .is_some_and(|v| !v.value.eq_ignore_ascii_case("none"));
+    let policy = Policy {
+        strict: Strict::from_config(&strict_word),
+        batch: batch_word == "yes",
+        can_record: user_files && recordable_host(&t.hostname.to_ascii_lowercase()),
+    };
+    let mut described = format!(
+        "StrictHostKeyChecking {} ({strict_from}), BatchMode {batch_word} ({batch_from})",
+        policy.strict.word()
+    );
+    for kw in ["NoHostAuthenticationForLocalhost", "CheckHostIP"] {
+        if let Some((v, from)) = setting(&kw.to_ascii_lowercase()).filter(|(v, _)| v == "yes") {
+            described.push_str(&format!(", {kw} {v} ({from})"));
         }
     }
-    types
-}
-
-/// The plain key type an algorithm name uses (`rsa-sha2-512` → `ssh-rsa`, certificates → their key).
-fn base_type(alg: &str) -> String {
-    let plain = alg.strip_suffix("-cert-v01@openssh.com").unwrap_or(alg);
-    match plain {
-        "rsa-sha2-256" | "rsa-sha2-512" => "ssh-rsa".to_string(),
-        other => other.to_string(),
+    for kw in ["RevokedHostKeys", "KnownHostsCommand"] {
+        if let Some((v, from)) = setting(&kw.to_ascii_lowercase()) {
+            described.push_str(&format!(", {kw} {v} ({from})"));
+        }
+    }
+    let command = setting("knownhostscommand").map(|(template, _)| command::Spec {
+        template,
+        tokens: client_tokens(cx, t),
+        md5: setting("fingerprinthash").is_some_and(|(v, _)| v == "md5"),
+    });
+    Rules {
+        policy,
+        described,
+        no_auth_localhost: yes("nohostauthenticationforlocalhost"),
+        check_host_ip: yes("checkhostip"),
+        proxy: setting("proxycommand").is_some(),
+        ca_algorithms: setting("casignaturealgorithms").map(|(v, _)| v),
+        revoked_file: setting("revokedhostkeys").map(|(v, _)| PathBuf::from(v)),
+        command,
+        // The HOSTNAME run happens inside the key exchange, whose own deadline is `timeout`.
+        command_deadline: timeout / 2,
+        order_run: None,
+        peer,
+        blocked: None,
     }
 }
 
-/// OpenSSH's order_hostkeyalgs: with the default HostKeyAlgorithms, algorithms whose key type is
-/// already recorded for the host move to the front (certificates first), so a known key is used.
-pub(crate) fn prefer_recorded(algs: &[String], recorded: &[String]) -> Vec<String> {
-    if recorded.is_empty() {
-        return algs.to_vec();
+/// The client tokens of KnownHostsCommand (`DEFAULT_CLIENT_PERCENT_EXPAND_ARGS`).
+fn client_tokens(cx: &Cx, t: &Target) -> ClientTokens {
+    ClientTokens {
+        local_host: crate::config::local_hostname(),
+        host: t.hostname.clone(),
+        port: t.port.to_string(),
+        user: t.user.clone(),
+        local_user: crate::config::local_user(),
+        home: cx.config.home.display().to_string(),
+        original_host: t.original_host.clone(),
+        key_alias: t
+            .host_key_alias
+            .clone()
+            .unwrap_or_else(|| t.original_host.clone()),
+        uid: crate::config::local_uid().to_string(),
     }
-    let known = |a: &String| recorded.iter().any(|t| base_type(t) == base_type(a));
-    let mut out: Vec<String> = algs.iter().filter(|a| known(a)).cloned().collect();
-    out.extend(algs.iter().filter(|a| !known(a)).cloned());
-    out
 }
 
-pub(super) async fn hostkey_stage(
+/// Before the key exchange: read ssh's rules, run KnownHostsCommand's `ORDER` invocation when
+/// ssh would, and order HostKeyAlgorithms as ssh does (a known key type is then the one used).
+pub(crate) async fn prepare(
     cx: &Cx,
-    t: &Target,
+    t: &mut Target,
     kh: &KnownHosts,
-    seen: &HostKeySeen,
-    check: &known_hosts::HostKeyCheck,
-    ip: Option<&str>,
-) -> (bool, StageEnd) {
-    let name = t.known_hosts_name();
-    for f in &kh.files {
-        cx.log(
-            Stage::Hostkey,
-            Level::Debug2,
-            format!("load_hostkeys: {}", f.path.display()),
-        )
-        .await;
+    peer: Option<IpAddr>,
+    timeout: Duration,
+) -> Rules {
+    let mut rules = rules(cx, t, peer, timeout);
+    rules.blocked = kh
+        .unreadable
+        .iter()
+        .find(|(_, e)| localfile::blocks_ssh(e))
+        .map(|(p, e)| format!("ssh would hang reading {} ({e})", p.display()));
+    let configured = cx.config.get("hostkeyalgorithms").map(|v| v.value.as_str());
+    if !order::uses_known_hosts_order(configured) {
+        return rules;
     }
-    for p in &kh.missing {
+    let mut recorded = order::Recorded::default();
+    recorded.collect(kh.files.iter(), &t.known_hosts_name());
+    if let Some(spec) = &rules.command {
+        let bare = t.hostname.to_ascii_lowercase();
+        let run = command::run(spec, Invocation::Order, &bare, None, timeout).await;
+        report::log_command(cx, &run).await;
+        if let Some(out) = &run.output {
+            recorded.collect(std::iter::once(out), &bare);
+        }
+        rules.order_run = Some(run);
+    }
+    let ordered = recorded.order(&t.algorithms.host_key);
+    if ordered != t.algorithms.host_key {
         cx.log(
-            Stage::Hostkey,
+            Stage::Kex,
             Level::Debug3,
             format!(
-                "load_hostkeys: fopen {}: No such file or directory",
-                p.display()
+                "order_hostkeyalgs: prefer hostkeyalgs: {}",
+                ordered.join(",")
             ),
         )
         .await;
     }
-    let presented = seen.presented();
-    let md5 = known_hosts::md5_fingerprint(seen.key_data());
-    cx.fact(Stage::Hostkey, "fingerprint_sha256", seen.fingerprint())
-        .await;
-    cx.fact(Stage::Hostkey, "fingerprint_md5", md5.clone())
-        .await;
-    let art = known_hosts::randomart(seen.key_data(), known_hosts::FingerprintHash::Sha256);
-    cx.fact(Stage::Hostkey, "randomart", art.clone()).await;
-    for line in art.lines() {
-        cx.log(Stage::Hostkey, Level::Debug3, line).await;
-    }
-
-    // Malformed lines: reported when they concern this host (a bad line never hides a good one).
-    let mut warned = false;
-    for m in check.lookup.malformed.iter().filter(|m| m.host_matches) {
-        warned = true;
-        cx.finding(
-            finding(
-                "known_hosts.malformed",
-                Stage::Hostkey,
-                format!("{} cannot be used by ssh: {}.", m.entry, m.reason),
-            )
-            .evidence(format!("{}: {}", m.entry, m.reason)),
-        )
-        .await;
-    }
-    let others = check
-        .lookup
-        .malformed
-        .iter()
-        .filter(|m| !m.host_matches)
-        .count();
-    if others > 0 {
-        cx.log(
-            Stage::Hostkey,
-            Level::Debug1,
-            format!("{others} malformed known_hosts line(s) for other hosts ignored"),
-        )
-        .await;
-    }
-
-    let (ok, status, summary) = match &check.verdict {
-        Verdict::Known { entry, via } => {
-            let how = match via {
-                known_hosts::KnownVia::HostKey => "key",
-                known_hosts::KnownVia::CertAuthority => "certificate signed by a trusted CA",
-            };
-            cx.log(
-                Stage::Hostkey,
-                Level::Debug1,
-                format!(
-                    "Host '{name}' is known and matches the {} host {how}.",
-                    seen.algorithm()
-                ),
-            )
-            .await;
-            cx.log(
-                Stage::Hostkey,
-                Level::Debug1,
-                format!("Found key in {entry}"),
-            )
-            .await;
-            (
-                true,
-                if warned { Status::Warn } else { Status::Pass },
-                format!("known ({entry})"),
-            )
-        }
-        Verdict::Unknown => {
-            cx.log(
-                Stage::Hostkey,
-                Level::Info,
-                format!("The authenticity of host '{name}' can't be established."),
-            )
-            .await;
-            let mut f = finding(
-                "hostkey.unknown",
-                Stage::Hostkey,
-                format!(
-                    "This is the first connection to {name}: no known_hosts file has its key. ssh will show this fingerprint and ask whether to trust it:\n{}",
-                    seen.describe()
-                ),
-            )
-            .evidence(format!("presented: {}", seen.describe()))
-            .evidence(format!("presented (MD5): {md5}"))
-            .evidence(format!("looked up \"{name}\" in: {}", searched(kh)));
-            f.actions.extend(trust_action(cx, kh, &name, seen));
-            cx.finding(f).await;
-            (
-                true,
-                Status::Warn,
-                "unknown host (first contact)".to_string(),
-            )
-        }
-        Verdict::Revoked { entries } => {
-            cx.log(
-                Stage::Hostkey,
-                Level::Info,
-                format!(
-                    "Host key {} revoked by file {}",
-                    seen.describe(),
-                    entries[0]
-                ),
-            )
-            .await;
-            let f = finding(
-                "hostkey.revoked",
-                Stage::Hostkey,
-                format!("The key {name} presented is marked @revoked; ssh refuses it. Nothing secret was sent."),
-            )
-            .evidence(format!("presented: {}", seen.describe()))
-            .evidence_all(entries.iter().map(|e| format!("@revoked at {e}")));
-            cx.finding(f).await;
-            (false, Status::Fail, "host key revoked".to_string())
-        }
-        Verdict::Changed {
-            offending,
-            reported,
-            other_types_only,
-        } => {
-            let (id, title) = if *other_types_only {
-                (
-                    "hostkey.other_type_known",
-                    "only keys of another type are recorded",
-                )
-            } else {
-                ("hostkey.changed", "changed")
-            };
-            cx.log(
-                Stage::Hostkey,
-                Level::Info,
-                "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
-            )
-            .await;
-            cx.log(
-                Stage::Hostkey,
-                Level::Info,
-                "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @",
-            )
-            .await;
-            cx.log(
-                Stage::Hostkey,
-                Level::Info,
-                format!("Offending key in {reported}"),
-            )
-            .await;
-            let detail = if *other_types_only {
-                format!(
-                    "known_hosts holds only keys of other types for {name}; the server now presents {}. ssh treats this as a changed host key and refuses the connection under StrictHostKeyChecking. The server may have been reinstalled or reconfigured — or something is in the middle.",
-                    seen.algorithm()
-                )
-            } else {
-                format!(
-                    "The key {name} presents is not the one recorded. It can mean the server was reinstalled or rebuilt, a new machine took over the address, a load balancer switched backends — or an attacker is in the middle. Nothing secret was sent, and sshdoctor will not authenticate to this host until this is resolved."
-                )
-            };
-            let remove = remove_action(kh, &name);
-            let mut f = finding(id, Stage::Hostkey, detail)
-                .evidence(format!("presented: {}", seen.describe()))
-                .evidence(format!("presented (MD5): {md5}"))
-                .evidence_all(
-                    check
-                        .lookup
-                        .matches
-                        .iter()
-                        .filter(|m| {
-                            m.marker == known_hosts::Marker::None && offending.contains(&m.entry)
-                        })
-                        .map(|m| {
-                            format!("recorded at {}: {} {}", m.entry, m.key_type, m.fingerprint)
-                        }),
-                );
-            f = f.fix(format!(
-                "Compare the presented fingerprint {} with one obtained another way (the provider's console, the server's admin, `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the server). Only if it matches, remove the stale entries and trust the new key:\n{}",
-                seen.fingerprint(),
-                remove.as_ref().map_or(String::new(), |a| format!("  {}", a.command))
-            ));
-            f.actions.extend(remove);
-            if *other_types_only {
-                f.actions.extend(trust_action(cx, kh, &name, seen));
-                // The stage fails on it, as ssh does: it is why nothing more is checked.
-                f.severity = crate::event::Severity::Error;
-            }
-            cx.finding(f).await;
-            (false, Status::Fail, format!("host key {title}"))
-        }
-    };
-
-    // CheckHostIP: the address's own entry must hold the same key.
-    if ok
-        && cx
-            .config
-            .get("checkhostip")
-            .is_some_and(|v| v.value == "yes")
-    {
-        if let Some(ip) = ip.filter(|ip| *ip != t.hostname) {
-            let ip_name = known_hosts::lookup_name(ip, t.port, None);
-            let ip_check = known_hosts::check_host_key(&kh.files, ip, t.port, None, presented);
-            if let Verdict::Changed { offending, .. } = &ip_check.verdict {
-                let f = finding(
-                    "hostkey.ip_mismatch",
-                    Stage::Hostkey,
-                    format!("The name matches, but the entry for the address {ip_name} holds another key (CheckHostIP). The address may have been reused by another server, or the entry is stale."),
-                )
-                .evidence(format!("presented: {}", seen.describe()))
-                .evidence_all(offending.iter().map(|e| format!("address entry at {e}")));
-                cx.finding(f).await;
-                return (ok, StageEnd::new(Status::Warn, summary));
-            }
-        }
-    }
-    (ok, StageEnd::new(status, summary))
+    t.algorithms.host_key = ordered;
+    rules
 }
 
-fn searched(kh: &KnownHosts) -> String {
-    let mut all: Vec<String> = kh
-        .files
-        .iter()
-        .map(|f| f.path.display().to_string())
-        .collect();
-    all.extend(
-        kh.missing
-            .iter()
-            .map(|p| format!("{} (absent)", p.display())),
-    );
-    all.join(", ")
+/// What the connection may do after the host-key stage.
+pub(crate) struct Passage {
+    /// The probe's connection is open and later stages may use it.
+    pub go_on: bool,
+    /// ssh itself stops here (the connection stays open only for sshdoctor's own use).
+    pub ssh_stops: Option<String>,
+    /// ssh goes on with public-key authentication only (StrictHostKeyChecking no, changed key).
+    pub pubkey_only: bool,
+    /// The key is recorded and matches (only then may a person be asked for a secret).
+    pub key_known: bool,
 }
 
-/// The `known_hosts.remove` action: what would be removed, as a diff per file.
-pub(crate) fn remove_action(kh: &KnownHosts, name: &str) -> Option<ActionOffer> {
-    let mut preview = String::new();
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
-    let mut files = Vec::new();
-    let mut keeps_other_names = false;
-    for f in &kh.files {
-        let bytes = f.to_bytes();
-        let plan = known_hosts::remove_host(&bytes, &[name]);
-        if !plan.kept_markers.is_empty() {
-            notes.push(format!(
-                "{}: @cert-authority/@revoked lines {:?} are never removed",
-                f.path.display(),
-                plan.kept_markers
-            ));
-        }
-        if plan.is_noop() {
-            continue;
-        }
-        preview.push_str(&fsedit::diff(
-            &bytes,
-            &plan.new_bytes,
-            &f.path.display().to_string(),
-        ));
-        files.push(f.path.clone());
-        commands.push(format!(
-            "ssh-keygen -R {} -f {}",
-            fsedit::shell_quote(name),
-            fsedit::shell_quote(&f.path.display().to_string())
-        ));
-        // ssh-keygen -R drops a multi-name line whole; this action keeps the other names.
-        for c in plan.changes.iter().filter(|c| c.new_line.is_some()) {
-            keeps_other_names = true;
-            notes.push(format!(
-                "{}:{}: the other names on this line are kept; `ssh-keygen -R` would delete the whole line",
-                f.path.display(),
-                c.line
-            ));
-        }
-    }
-    if commands.is_empty() {
-        return None;
-    }
-    for n in notes {
-        preview.push_str(&format!("# {n}\n"));
-    }
-    let mut command = commands.join(" && ");
-    if keeps_other_names {
-        command.push_str("  # beware: ssh-keygen -R also deletes the other names sharing the line");
-    }
-    Some(ActionOffer {
-        id: "known_hosts.remove".into(),
-        title: format!("Remove the stale known_hosts entries for {name}"),
-        preview,
-        command,
-        repair: Some(Repair::KnownHostsRemove {
-            name: name.to_string(),
-            files,
-        }),
-    })
-}
-
-/// The `hostkey.trust` action: append the presented key the way OpenSSH records it.
-pub(crate) fn trust_action(
+/// The host-key stage: report the decision the probe's handler made during the key exchange.
+pub(super) async fn hostkey_stage(
     cx: &Cx,
-    kh: &KnownHosts,
-    name: &str,
-    seen: &HostKeySeen,
-) -> Option<ActionOffer> {
-    let HostKeySeen::Key(key) = seen else {
-        return None; // a certificate is trusted through its CA, not recorded as a key
+    t: &Target,
+    policy: &HostKeyPolicy,
+    connected: &Connected,
+) -> (Passage, StageEnd) {
+    let seen = &connected.host_key;
+    let stored = policy
+        .judged
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    // The handler always stores its decision with the check; a missing one is judged afresh.
+    let j = match stored {
+        Some(j) if j.check.verdict == connected.check.verdict => j,
+        _ => judge(policy, seen).await,
     };
-    let file = kh
-        .first_user_file
-        .clone()
-        .filter(|f| f != Path::new("/dev/null"))?;
-    let hash = cx
-        .config
-        .get("hashknownhosts")
-        .is_some_and(|v| v.value == "yes");
-    let line = known_hosts::format_entry(name, key, hash);
-    let old = kh
-        .files
-        .iter()
-        .find(|f| f.path == file)
-        .map(KnownHostsFile::to_bytes)
-        .unwrap_or_default();
-    let new = known_hosts::append_entry(&old, &line);
-    let shown = file.display().to_string();
-    let plain = known_hosts::format_entry(name, key, false);
-    let mut command = format!(
-        "echo {} >> {}",
-        fsedit::shell_quote(&plain),
-        fsedit::shell_quote(&shown)
-    );
-    if hash {
-        command.push_str(&format!(
-            " && ssh-keygen -H -f {}",
-            fsedit::shell_quote(&shown)
-        ));
-    }
-    Some(ActionOffer {
-        id: "hostkey.trust".into(),
-        title: format!(
-            "Trust {} {} for {name} (only after comparing the fingerprint)",
-            seen.algorithm(),
-            seen.fingerprint()
-        ),
-        preview: fsedit::diff(&old, &new, &shown),
-        command,
-        repair: Some(Repair::KnownHostsAppend { file, line }),
-    })
+    let end = report::report(cx, t, policy, seen, &j).await;
+    let outcome = j.outcome;
+    let passage = Passage {
+        go_on: !j.deny,
+        ssh_stops: (outcome == crate::known_hosts::policy::Outcome::Refuse)
+            .then(|| format!("ssh stops at the host key: {}", j.why.trim_end_matches('.'))),
+        pubkey_only: outcome == crate::known_hosts::policy::Outcome::Unsafe,
+        key_known: j.key_known(),
+    };
+    (passage, end)
 }

@@ -10,7 +10,7 @@ use super::{ClientAlgorithms, Cx, Plan, StageEnd, Target, CLIENT_IDENT};
 use crate::algorithms::{self, AlgKind, KexInit, PacketState};
 use crate::event::{Level, Stage, Status};
 use crate::findings::finding;
-use crate::known_hosts::{self, HostKeyCheck, PresentedKey, Verdict};
+use crate::known_hosts::{HostKeyCheck, PresentedKey};
 use russh::keys::PublicKeyOrCertificate;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -85,20 +85,26 @@ pub(crate) fn seen(cell: &SeenCell) -> std::sync::MutexGuard<'_, Seen> {
     cell.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// How the probe decides on a host key inside the handshake, as ssh does: known_hosts lookup.
+/// How the probe decides on a host key inside the handshake, as ssh does: known_hosts, the
+/// host-key options, KnownHostsCommand and RevokedHostKeys (see `hostkey::judge`).
 pub(crate) struct HostKeyPolicy {
-    /// The parsed known_hosts files.
+    /// The known_hosts files, scanned for the names this connection looks up.
     pub known_hosts: KnownHosts,
     /// HostName and port, and HostKeyAlias, for the lookup.
     pub host: String,
     pub port: u16,
     pub alias: Option<String>,
+    /// StrictHostKeyChecking, BatchMode and the other settings ssh's decision follows.
+    pub rules: super::hostkey::Rules,
+    /// The decision on the key of the latest key exchange (read by the host-key stage).
+    pub judged: Mutex<Option<super::hostkey::Judgement>>,
 }
 
-/// russh's client handler for the probe. It records the host key and decides like ssh: a
-/// changed or revoked key aborts the connection before anything is sent. A key not known yet
-/// is let through, because what follows (public-key queries) reveals no secret; the report path
-/// never sends a password.
+/// russh's client handler for the probe. It records the host key and decides like ssh: a key
+/// ssh refuses as such (changed, revoked, a failed KnownHostsCommand) aborts the connection
+/// before anything is sent. A key not known yet is let through even where ssh would stop (the
+/// host-key stage then ends the run), because what follows (public-key queries) reveals no
+/// secret; the report path never sends a password.
 pub(crate) struct Recorder {
     cell: SeenCell,
     policy: Arc<HostKeyPolicy>,
@@ -117,18 +123,14 @@ impl russh::client::Handler for Recorder {
                 HostKeySeen::Certificate(Box::new(cert.clone()))
             }
         };
-        let p = &self.policy;
-        let check = known_hosts::check_host_key(
-            &p.known_hosts.files,
-            &p.host,
-            p.port,
-            p.alias.as_deref(),
-            host_key.presented(),
-        );
-        let allow = matches!(check.verdict, Verdict::Known { .. } | Verdict::Unknown);
-        let mut s = seen(&self.cell);
-        s.host_key = Some(host_key);
-        s.check = Some(check);
+        let judgement = super::hostkey::judge(&self.policy, &host_key).await;
+        let allow = !judgement.deny;
+        {
+            let mut s = seen(&self.cell);
+            s.host_key = Some(host_key);
+            s.check = Some(judgement.check.clone());
+        }
+        *self.policy.judged.lock().unwrap_or_else(|e| e.into_inner()) = Some(judgement);
         Ok(allow)
     }
 

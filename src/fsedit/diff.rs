@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 
 /// Lines of context around each change, as in `diff -u`.
-const CONTEXT: usize = 3;
+pub(super) const CONTEXT: usize = 3;
 
 /// Largest edit distance (lines removed + added, after trimming the common prefix and
 /// suffix) searched for a minimal diff. Beyond it the differing middle is shown as one
@@ -200,7 +200,7 @@ fn deletions_first(ops: &mut [Op]) {
 
 /// Formats a hunk range like diff(1): `start` alone for one line, `start,0` (the line
 /// before) for none.
-fn range(start0: usize, count: usize) -> String {
+pub(super) fn range(start0: usize, count: usize) -> String {
     match count {
         0 => format!("{start0},0"),
         1 => format!("{}", start0 + 1),
@@ -208,7 +208,7 @@ fn range(start0: usize, count: usize) -> String {
     }
 }
 
-fn push_line(out: &mut String, marker: char, line: &[u8]) {
+pub(super) fn push_line(out: &mut String, marker: char, line: &[u8]) {
     out.push(marker);
     out.push_str(&String::from_utf8_lossy(line));
     if !line.ends_with(b"\n") {

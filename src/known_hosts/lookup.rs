@@ -5,7 +5,7 @@ use ssh_key::{Certificate, PublicKey};
 
 use super::fingerprint::sha256_fingerprint;
 use super::parse::{KnownHostsFile, LineKind};
-use super::pattern::{match_host_field, HostMatch};
+use super::pattern::HostMatch;
 use super::{lookup_name, EntryRef, KeyKind, Marker};
 
 /// The key the server presented.
@@ -75,8 +75,13 @@ pub struct Lookup {
     pub presented_is_cert: bool,
     /// Matching entries in file order (files in the order given).
     pub matches: Vec<Match>,
-    /// Every malformed line of every file.
+    /// Every malformed line of every file (of a scanned file: those whose host field matched
+    /// a scanned name).
     pub malformed: Vec<MalformedHit>,
+    /// Malformed lines scanned files skipped (marker or host field unreadable).
+    pub other_malformed: usize,
+    /// Malformed lines for the scanned names that scanned files only counted.
+    pub malformed_dropped: usize,
 }
 
 /// How a known host was recognised.
@@ -123,6 +128,15 @@ pub enum Verdict {
 /// `name` is used as given: build it with [`lookup_name`] (CheckHostIP is a
 /// separate lookup of the address form).
 pub fn lookup(files: &[KnownHostsFile], name: &str, presented: PresentedKey<'_>) -> Lookup {
+    lookup_with(files.iter(), name, presented)
+}
+
+/// [`lookup`] over any sequence of files (the configured files, then KnownHostsCommand's output).
+pub fn lookup_with<'f>(
+    files: impl Iterator<Item = &'f KnownHostsFile>,
+    name: &str,
+    presented: PresentedKey<'_>,
+) -> Lookup {
     let (plain, ca) = presented.parts();
     let mut out = Lookup {
         name: name.to_string(),
@@ -130,8 +144,14 @@ pub fn lookup(files: &[KnownHostsFile], name: &str, presented: PresentedKey<'_>)
         presented_is_cert: ca.is_some(),
         matches: Vec::new(),
         malformed: Vec::new(),
+        other_malformed: 0,
+        malformed_dropped: 0,
     };
     for file in files {
+        if let Some(s) = &file.scanned {
+            out.other_malformed += s.other_malformed;
+            out.malformed_dropped += s.malformed_dropped;
+        }
         for line in &file.lines {
             let entry = EntryRef {
                 file: file.path.clone(),
@@ -139,7 +159,7 @@ pub fn lookup(files: &[KnownHostsFile], name: &str, presented: PresentedKey<'_>)
             };
             match &line.kind {
                 LineKind::Entry(e) => {
-                    let how = match_host_field(name, &e.hosts);
+                    let how = file.host_match(line, name, &e.hosts);
                     if !how.is_match() {
                         continue;
                     }
@@ -161,7 +181,7 @@ pub fn lookup(files: &[KnownHostsFile], name: &str, presented: PresentedKey<'_>)
                     reason: reason.clone(),
                     host_matches: hosts
                         .as_ref()
-                        .is_some_and(|h| match_host_field(name, h).is_match()),
+                        .is_some_and(|h| file.host_match(line, name, h).is_match()),
                 }),
                 LineKind::Blank | LineKind::Comment => {}
             }
@@ -254,8 +274,21 @@ pub fn check_host_key(
     host_key_alias: Option<&str>,
     presented: PresentedKey<'_>,
 ) -> HostKeyCheck {
+    check_host_key_with(files, None, host, port, host_key_alias, presented)
+}
+
+/// [`check_host_key`] with the lines KnownHostsCommand printed for the `HOSTNAME` invocation:
+/// they count for the primary name only (ssh does not run the command for the portless retry).
+pub fn check_host_key_with(
+    files: &[KnownHostsFile],
+    command: Option<&KnownHostsFile>,
+    host: &str,
+    port: u16,
+    host_key_alias: Option<&str>,
+    presented: PresentedKey<'_>,
+) -> HostKeyCheck {
     let name = lookup_name(host, port, host_key_alias);
-    let primary = lookup(files, &name, presented);
+    let primary = lookup_with(files.iter().chain(command), &name, presented);
     let retry = host_key_alias.is_none() && port != 0 && port != 22;
     let bare = host.to_ascii_lowercase();
     let mut check = HostKeyCheck {

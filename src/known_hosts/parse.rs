@@ -1,22 +1,44 @@
 //! Byte-exact known_hosts parsing, following OpenSSH's `hostkeys_foreach` and `sshkey_read`.
 
+use std::io::{self, BufRead};
 use std::path::PathBuf;
 
 use ssh_key::public::KeyData;
 use ssh_key::{EcdsaCurve, PublicKey};
 
 use super::fingerprint::key_bits;
-use super::pattern::decode_b64;
+use super::pattern::{decode_b64, match_host_field, HashedField, HostMatch};
 use super::{KeyKind, LineEnding, Marker};
 
-/// One parsed known_hosts file; [`KnownHostsFile::to_bytes`] gives back the exact input.
+/// One parsed known_hosts file. From [`KnownHostsFile::parse`] it holds every line and
+/// [`KnownHostsFile::to_bytes`] gives back the exact input; from [`KnownHostsFile::scan`] it
+/// holds only the lines for the names scanned for.
 #[derive(Clone, Debug)]
 pub struct KnownHostsFile {
     /// Where the bytes came from (used in reports only).
     pub path: PathBuf,
-    /// Every line, in order, including blank and comment lines.
+    /// Every line, in order, including blank and comment lines (only matching lines when scanned).
     pub lines: Vec<Line>,
+    /// Set by [`KnownHostsFile::scan`]: what was kept.
+    pub scanned: Option<Scanned>,
 }
+
+/// What [`KnownHostsFile::scan`] kept and skipped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scanned {
+    /// The names lines were kept for (bit `i` of [`Line::matched`] is `names[i]`).
+    pub names: Vec<String>,
+    /// Lines read.
+    pub lines_read: usize,
+    /// Lines skipped whose marker or host field is malformed (so they match no name).
+    pub other_malformed: usize,
+    /// Malformed lines for the scanned names beyond the first [`MALFORMED_KEPT`], counted only
+    /// (ssh ignores them; they cannot change a verdict).
+    pub malformed_dropped: usize,
+}
+
+/// How many malformed lines for the scanned names [`KnownHostsFile::scan`] keeps per file.
+pub const MALFORMED_KEPT: usize = 100;
 
 /// One physical line of a known_hosts file.
 #[derive(Clone, Debug)]
@@ -29,6 +51,8 @@ pub struct Line {
     pub ending: LineEnding,
     /// What the line is.
     pub kind: LineKind,
+    /// For a scanned file: bit `i` set when the host field matches [`Scanned::names`]`[i]`.
+    pub matched: u64,
 }
 
 /// Classification of a line.
@@ -108,12 +132,94 @@ impl KnownHostsFile {
                 raw: raw.to_vec(),
                 ending,
                 kind: parse_line(raw),
+                matched: 0,
             });
             rest = next;
         }
         KnownHostsFile {
             path: path.into(),
             lines,
+            scanned: None,
+        }
+    }
+
+    /// Read a file line by line and keep only the lines whose host field matches one of
+    /// `names` (at most 64), as ssh's `load_hostkeys` does for the names it looks up: a hashed
+    /// field is hashed once per name, a key is parsed only on a matching line, and memory stays
+    /// proportional to the kept lines. Lookups of other names in the result find nothing.
+    pub fn scan(
+        path: impl Into<PathBuf>,
+        mut reader: impl BufRead,
+        names: &[String],
+    ) -> io::Result<KnownHostsFile> {
+        assert!(names.len() <= 64, "at most 64 names per scan");
+        let mut file = KnownHostsFile {
+            path: path.into(),
+            lines: Vec::new(),
+            scanned: Some(Scanned {
+                names: names.to_vec(),
+                ..Scanned::default()
+            }),
+        };
+        let mut stats = Scanned::default();
+        let mut kept_malformed = 0;
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            stats.lines_read += 1;
+            let (raw, ending) = match buf.strip_suffix(b"\n") {
+                Some(r) => match r.strip_suffix(b"\r") {
+                    Some(r) => (r, LineEnding::CrLf),
+                    None => (r, LineEnding::Lf),
+                },
+                None => (&buf[..], LineEnding::None),
+            };
+            let matched = match host_mask(raw, names) {
+                Some(0) => continue,
+                Some(mask) => mask,
+                None => {
+                    stats.other_malformed += 1;
+                    continue;
+                }
+            };
+            let kind = parse_line(raw);
+            if matches!(kind, LineKind::Malformed { .. }) {
+                if kept_malformed == MALFORMED_KEPT {
+                    stats.malformed_dropped += 1;
+                    continue;
+                }
+                kept_malformed += 1;
+            }
+            file.lines.push(Line {
+                number: stats.lines_read,
+                raw: raw.to_vec(),
+                ending,
+                kind,
+                matched,
+            });
+        }
+        if let Some(s) = file.scanned.as_mut() {
+            s.lines_read = stats.lines_read;
+            s.other_malformed = stats.other_malformed;
+            s.malformed_dropped = stats.malformed_dropped;
+        }
+        Ok(file)
+    }
+
+    /// How `line`'s host field matches `name`: from the scan when `name` was scanned for
+    /// (no hashing again), else computed.
+    pub fn host_match(&self, line: &Line, name: &str, hosts: &HostField) -> HostMatch {
+        let scanned = self
+            .scanned
+            .as_ref()
+            .and_then(|s| s.names.iter().position(|n| n == name));
+        match (scanned, hosts) {
+            (Some(i), _) if line.matched & (1 << i) == 0 => HostMatch::No,
+            (Some(_), HostField::Hashed { .. }) => HostMatch::Hashed,
+            _ => match_host_field(name, hosts),
         }
     }
 
@@ -184,6 +290,41 @@ pub(crate) fn token_end(s: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// Which of `names` a line's host field matches (bit `i` for `names[i]`): `Some(0)` for blank,
+/// comment and non-matching lines, `None` when the marker or host field is malformed.
+fn host_mask(raw: &[u8], names: &[String]) -> Option<u64> {
+    let s = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
+    let mut i = skip_blank(s, 0);
+    if i == s.len() || s[i] == b'#' {
+        return Some(0);
+    }
+    check_markers(s, &mut i).ok()?;
+    let raw_field = &s[i..token_end(s, i)];
+    let mut mask = 0u64;
+    // The common case first, without allocating: a canonical hashed field.
+    if let Some(h) = HashedField::new(raw_field) {
+        for (bit, name) in names.iter().enumerate() {
+            if h.matches(name) {
+                mask |= 1 << bit;
+            }
+        }
+        return Some(mask);
+    }
+    let field = parse_host_field(raw_field).ok()?;
+    match &field {
+        // Hashed but not canonical: ssh's comparison of the re-encoded string never matches.
+        HostField::Hashed { .. } => {}
+        HostField::Patterns(_) => {
+            for (bit, name) in names.iter().enumerate() {
+                if match_host_field(name, &field).is_match() {
+                    mask |= 1 << bit;
+                }
+            }
+        }
+    }
+    Some(mask)
 }
 
 /// Classify one line (without terminator) the way `hostkeys_foreach` does.
@@ -351,6 +492,34 @@ fn type_from_name(name: &[u8]) -> Option<(KeyKind, bool, Option<EcdsaCurve>)> {
 
 /// OpenSSH's `sshkey_read` on `type base64 [comment]`.
 fn read_key(s: &[u8]) -> Result<(String, KeyData, String), String> {
+    read_key_checked(s).map_err(|e| match e {
+        KeyReadError::TooShort(m) | KeyReadError::Invalid(m) => m,
+    })
+}
+
+/// Why `sshkey_read` refused a key.
+#[derive(Debug)]
+pub(crate) enum KeyReadError {
+    /// `SSH_ERR_KEY_LENGTH`: an RSA key under 1024 bits (some callers skip such lines).
+    TooShort(String),
+    /// Any other error.
+    Invalid(String),
+}
+
+/// [`read_key`] telling a too-short key apart from other errors, as `sshkey_in_file` must.
+pub(crate) fn read_key_checked(s: &[u8]) -> Result<(String, KeyData, String), KeyReadError> {
+    let (name, key, rest) = read_key_data(s).map_err(KeyReadError::Invalid)?;
+    if KeyKind::of(&key) == KeyKind::Rsa && key_bits(&key) < 1024 {
+        return Err(KeyReadError::TooShort(format!(
+            "RSA key is {} bits, OpenSSH refuses keys under 1024",
+            key_bits(&key)
+        )));
+    }
+    Ok((name, key, rest))
+}
+
+/// The key of `type base64 [comment]`, without the length check.
+fn read_key_data(s: &[u8]) -> Result<(String, KeyData, String), String> {
     let tend = token_end(s, 0);
     let name = String::from_utf8_lossy(&s[..tend]).into_owned();
     if tend == s.len() {
@@ -382,12 +551,6 @@ fn read_key(s: &[u8]) -> Result<(String, KeyData, String), String> {
         if k.curve() != want {
             return Err(format!("key type {name:?} does not match the key's curve"));
         }
-    }
-    if kind == KeyKind::Rsa && key_bits(&key) < 1024 {
-        return Err(format!(
-            "RSA key is {} bits, OpenSSH refuses keys under 1024",
-            key_bits(&key)
-        ));
     }
     let c = skip_blank(s, bend);
     let comment = String::from_utf8_lossy(&s[c..]).into_owned();

@@ -164,6 +164,49 @@ pub(crate) fn is_wildcard(pattern: &[u8]) -> bool {
     pattern.iter().any(|&c| c == b'*' || c == b'?')
 }
 
+/// A hashed host field prepared for matching many names: the HMAC keyed with its salt (the
+/// key schedule is computed once) and the digest it records. `None` from [`HashedField::new`]
+/// means no name can match (the field is not the canonical `|1|salt|hash` ssh compares with).
+#[derive(Clone)]
+pub(crate) struct HashedField {
+    mac: Hmac<Sha1>,
+    digest: [u8; 20],
+}
+
+impl HashedField {
+    /// Prepare `raw` (`|1|base64(salt)|base64(hash)`), without allocating: both parts must be
+    /// the canonical 28-character encodings of 20 bytes, else `None` (then nothing matches it,
+    /// or the field is malformed: the full host-field parser tells which).
+    pub(crate) fn new(raw: &[u8]) -> Option<HashedField> {
+        let body = raw.strip_prefix(b"|1|")?;
+        let bar = body.iter().position(|&b| b == b'|')?;
+        let salt = decode20(&body[..bar])?;
+        let digest = decode20(&body[bar + 1..])?;
+        let mac = <Hmac<Sha1> as KeyInit>::new_from_slice(&salt).ok()?;
+        Some(HashedField { mac, digest })
+    }
+
+    /// Whether HMAC-SHA1(salt, name) is the recorded hash.
+    pub(crate) fn matches(&self, name: &str) -> bool {
+        let mut mac = self.mac.clone();
+        mac.update(name.as_bytes());
+        mac.finalize().into_bytes().as_slice() == self.digest.as_slice()
+    }
+}
+
+/// The 20 bytes whose canonical base64 is exactly `s` (28 characters with one `=`).
+fn decode20(s: &[u8]) -> Option<[u8; 20]> {
+    if s.len() != 28 {
+        return None;
+    }
+    let mut out = [0u8; 20];
+    if Base64::decode(s, &mut out).ok()?.len() != 20 {
+        return None;
+    }
+    let mut again = [0u8; 28];
+    (Base64::encode(&out, &mut again).ok()?.as_bytes() == s).then_some(out)
+}
+
 /// OpenSSH's `host_hash` against an existing hashed field: `Some("|1|salt|hash")`
 /// computed with the field's salt, or `None` if the field's salt is unusable.
 pub fn host_hash(name: &str, hashed_field: &str) -> Option<String> {
@@ -233,6 +276,22 @@ mod unit {
             match_pattern_list(b"foo", &[&long[..], b",foo"].concat(), true),
             0
         );
+    }
+
+    #[test]
+    fn prepared_hashed_field_matches_like_the_string_comparison() {
+        let salt = [7u8; 20];
+        let field = hash_with_salt("host.example", &salt);
+        let h = HashedField::new(field.as_bytes()).unwrap();
+        assert!(h.matches("host.example"));
+        assert!(!h.matches("Host.example"));
+        assert!(!h.matches("other"));
+        // Not canonical (padding removed, a space inside): ssh's string comparison never
+        // matches them.
+        let trimmed = field.trim_end_matches('=');
+        assert!(HashedField::new(trimmed.as_bytes()).is_none());
+        let spaced = field.replacen('|', "| ", 3);
+        assert!(HashedField::new(spaced.as_bytes()).is_none());
     }
 
     #[test]

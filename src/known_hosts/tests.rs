@@ -1,6 +1,7 @@
 //! Unit tests for the known_hosts engine (expected values taken from OpenSSH 9.2's ssh-keygen).
 
 mod edits;
+mod scan;
 
 use ssh_key::{Certificate, PublicKey};
 

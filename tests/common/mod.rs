@@ -6,6 +6,7 @@ pub mod case;
 pub mod dropbear;
 pub mod fake;
 pub mod fake_ssh;
+pub mod oracle;
 pub mod pyserver;
 pub mod servers;
 pub mod sshd;

@@ -65,6 +65,19 @@ pub fn test_user() -> Option<TestUser> {
     Some(user)
 }
 
+/// Whether `/proc/self/mountinfo` lists `dir` as a mount point.
+fn home_is_a_mount_point(dir: &Path) -> bool {
+    let Ok(info) = fs::read_to_string("/proc/self/mountinfo") else {
+        return false;
+    };
+    let dir = dir.display().to_string();
+    info.lines().any(|l| {
+        l.split(' ')
+            .nth(4)
+            .is_some_and(|mount_point| mount_point == dir)
+    })
+}
+
 fn passwd_entry(name: &str) -> Option<(u32, u32, PathBuf)> {
     let text = fs::read_to_string("/etc/passwd").ok()?;
     text.lines().find_map(|l| {
@@ -87,6 +100,13 @@ impl TestUser {
             "unexpected test home {}",
             self.home.display()
         );
+        // A tmpfs left over the home by a test that was killed (the full-disk test mounts one
+        // and unmounts it on drop): this holder of the lock is the only user, so it can go.
+        if home_is_a_mount_point(&self.home) {
+            let _ = std::process::Command::new("umount")
+                .arg(&self.home)
+                .status();
+        }
         let _ = fs::remove_dir_all(self.ssh_dir());
         fs::set_permissions(&self.home, fs::Permissions::from_mode(0o755)).expect("chmod home");
         self.chown(&self.home);

@@ -2,6 +2,7 @@
 
 use super::super::*;
 use super::{key, ED_A, ED_B, HASHED_FOO};
+use crate::fsedit::{LineChange, LineEdit};
 
 fn plan(text: &str, names: &[&str]) -> RemovePlan {
     remove_host(text.as_bytes(), names)
@@ -110,4 +111,127 @@ fn append_entry_terminates_last_line() {
     assert_eq!(append_entry(b"a\n", "x"), b"a\nx\n");
     assert_eq!(append_entry(b"a", "x"), b"a\nx\n");
     assert_eq!(append_entry(b"a\r\nb", "x"), b"a\r\nb\r\nx\r\n");
+}
+
+#[test]
+fn the_host_field_filter_never_skips_a_line_the_full_parse_would_touch() {
+    let hashed_other = "|1|BwcHBwcHBwcHBwcHBwcHBwcHBwc=|AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let lines = [
+        format!("foo {ED_A}"),
+        format!("  FOO.example.com\t{ED_A} comment"),
+        format!("{HASHED_FOO} {ED_A}"),
+        format!("{hashed_other} {ED_A}"),
+        format!("|1|bad|salt {ED_A}"),
+        format!("|2|x|y {ED_A}"),
+        format!("*.example.com,!bar {ED_A}"),
+        format!("*,!foo {ED_A}"),
+        format!("[foo]:2222,foo {ED_A}"),
+        format!("@cert-authority foo {ED_A}"),
+        format!("@revoked\t*.example.com {ED_A}"),
+        format!("@bogus foo {ED_A}"),
+        "foo ssh-ed25519 !!!".to_string(),
+        "foo ssh-foo AAAA".to_string(),
+        "foo".to_string(),
+        "foo\0bar ssh-ed25519 AAAA".to_string(),
+        format!("bar\0foo {ED_A}"),
+        "# foo".to_string(),
+        "   ".to_string(),
+        String::new(),
+        format!("f?o {ED_A}"),
+        format!("{} {ED_A}", "x,".repeat(600) + "foo"),
+    ];
+    let names: [&[&str]; 4] = [
+        &["foo"],
+        &["foo.example.com"],
+        &["[foo]:2222", "127.0.0.1"],
+        &["bar", "FOO"],
+    ];
+    for line in &lines {
+        for names in names {
+            let edit = RemoveEdit::new(names);
+            if edit.may_match(line.as_bytes()) {
+                continue;
+            }
+            let mut full = RemoveEdit::new(names);
+            assert_eq!(full.decide(1, line.as_bytes()), None, "{line:?} {names:?}");
+            assert!(
+                full.kept_markers.is_empty()
+                    && full.kept_wildcards.is_empty()
+                    && full.kept_malformed.is_empty(),
+                "{line:?} {names:?}"
+            );
+        }
+    }
+    // And it does let through what matters.
+    assert!(
+        RemoveEdit::new(&["foo.example.com"]).may_match(format!("{HASHED_FOO} {ED_A}").as_bytes())
+    );
+    assert!(RemoveEdit::new(&["FOO"]).may_match(b"*,!bar x"));
+}
+
+#[test]
+fn the_streamed_removal_writes_what_remove_host_computes() {
+    let input = format!(
+        "# keep\r\nfoo.example.com {ED_A}\r\n{HASHED_FOO} {ED_A}\nother,foo.example.com {ED_B}\n@revoked foo.example.com {ED_B}\nlast {ED_B}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("known_hosts");
+    std::fs::write(&path, &input).unwrap();
+    let expected = remove_host(input.as_bytes(), &["foo.example.com"]);
+    let (applied, edit) =
+        crate::fsedit::apply_lines(&path, &crate::fsedit::EditOptions::new(), || {
+            RemoveEdit::new(&["foo.example.com"])
+        })
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), expected.new_bytes);
+    assert_eq!(edit.changes, expected.changes);
+    assert_eq!(edit.kept_markers, [5]);
+    let label = path.to_string_lossy();
+    assert_eq!(
+        applied.diff,
+        crate::fsedit::diff(input.as_bytes(), &expected.new_bytes, &label)
+    );
+    let mut preview = RemoveEdit::new(&["foo.example.com"]);
+    assert_eq!(
+        crate::fsedit::diff_lines(input.as_bytes(), &mut preview, &label),
+        applied.diff
+    );
+}
+
+#[test]
+fn append_edit_appends_like_append_entry() {
+    let line = format!("h {ED_A}");
+    for old in [
+        "".to_string(),
+        "a\n".into(),
+        "a".into(),
+        "a\r\nb".into(),
+        "a\r\nb\n".into(),
+        format!("{line}\n"),
+        format!("x\n{line}"),
+        format!("x\r\n{line}\r\n"),
+    ] {
+        let mut edit = AppendEdit::new(&line);
+        let mut new = Vec::new();
+        for (i, l) in old.as_bytes().split_inclusive(|&b| b == b'\n').enumerate() {
+            match edit.line(i + 1, l) {
+                LineChange::Keep => new.extend_from_slice(l),
+                LineChange::Drop => {}
+                LineChange::Replace(r) => new.extend_from_slice(&r),
+            }
+        }
+        new.extend(edit.finish().unwrap_or_default());
+        let already = old.split('\n').any(|l| l.trim_end_matches('\r') == line);
+        let expected = if already {
+            old.as_bytes().to_vec()
+        } else {
+            append_entry(old.as_bytes(), &line)
+        };
+        assert_eq!(
+            String::from_utf8(new).unwrap(),
+            String::from_utf8(expected).unwrap(),
+            "{old:?}"
+        );
+        assert_eq!(edit.already, already, "{old:?}");
+    }
 }

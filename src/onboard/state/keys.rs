@@ -320,7 +320,7 @@ impl Onboard {
                     }
                 }
                 match h.trust {
-                    Some(action) => self.confirm = Some((action, 0)),
+                    Some(action) => self.confirm = Some((crate::repair::prepare(&action, &[]), 0)),
                     None => self.say(
                         "This key cannot be recorded (no writable known_hosts file).",
                         true,

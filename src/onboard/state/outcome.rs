@@ -184,7 +184,7 @@ impl Onboard {
                     self.set(Step::Config, Mark::Done, action.title.clone());
                     return self.advance(Step::Config);
                 }
-                self.confirm = Some((action, 0));
+                self.confirm = Some((crate::repair::prepare(&action, &[]), 0));
                 Vec::new()
             }
             Outcome::Planned(Err(e)) => {
