@@ -304,6 +304,7 @@ pub(crate) fn make_plan(input: &ConfigInput, timeout: Option<Duration>) -> Plan 
         input: input.clone(),
         secrets: None,
         remote_fix: None,
+        first_contact: engine::FirstContact::GoOn,
     }
 }
 

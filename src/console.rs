@@ -47,6 +47,9 @@ pub struct ConsoleOptions {
 pub enum Command {
     /// Run the probe again: the loop calls [`App::reset_for_rerun`] and feeds the new events.
     Rerun,
+    /// Run again past a first contact without trusting the key (from then on for this console):
+    /// authentication and the later checks run, sending no secret to the unverified host.
+    RerunUntrusted,
     /// Apply this confirmed repair with [`crate::repair::apply`], then report back through
     /// [`App::on_repair_result`] and re-run the probe.
     Apply(crate::event::ActionOffer),
@@ -60,6 +63,7 @@ impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Command::Rerun => f.write_str("Rerun"),
+            Command::RerunUntrusted => f.write_str("RerunUntrusted"),
             Command::Apply(a) => f.debug_tuple("Apply").field(a).finish(),
             Command::Secret(_) => f.write_str("Secret(<hidden>)"),
             Command::Quit => f.write_str("Quit"),

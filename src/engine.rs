@@ -53,6 +53,21 @@ pub struct Plan {
     /// chmods on the server the person confirmed (`remote.permissions.fix`): the remote stage
     /// makes each one whose path still has the mode shown, then looks again.
     pub remote_fix: Option<Vec<crate::repair::RemoteChmod>>,
+    /// What to do when the host key is not recorded yet (first contact).
+    pub first_contact: FirstContact,
+}
+
+/// What a run does with a host key that is not recorded yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FirstContact {
+    /// Go on with what reveals no secret (public-key queries, a key login), as the report
+    /// does: it states that the key was not verified and that ssh would ask first.
+    #[default]
+    GoOn,
+    /// Stop before authenticating, so a person decides on the key first (the console: its
+    /// trust dialog opens, and the checks run again after trusting, or after the person chose
+    /// to go on without trusting).
+    Decide,
 }
 
 /// A request for a secret: the prompt, and where the answer goes (None: the person declined).
@@ -214,6 +229,8 @@ pub(crate) struct Connection {
     /// ssh itself stops at the host key (e.g. an unknown key under StrictHostKeyChecking yes);
     /// the connection stays open for sshdoctor's own use (onboarding's verify step) only.
     pub ssh_stops: Option<String>,
+    /// The key is not recorded for this host (ssh would ask, or record it and go on).
+    pub key_is_new: bool,
     /// The server's identification line (`SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`).
     pub server_ident: String,
 }
@@ -312,6 +329,7 @@ pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
         host_key_known: passage.key_known,
         pubkey_only: passage.pubkey_only,
         ssh_stops: passage.ssh_stops,
+        key_is_new: passage.key_is_new,
         server_ident,
     })
 }
@@ -320,7 +338,16 @@ async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
     let Some(c) = connect(cx, plan).await else {
         return false;
     };
-    if let Some(why) = &c.ssh_stops {
+    let decide_first = plan.first_contact == FirstContact::Decide && c.key_is_new;
+    let stop = c.ssh_stops.clone().or_else(|| {
+        decide_first.then(|| {
+            "the host key is new: decide whether to trust it first; nothing was sent".to_string()
+        })
+    });
+    if decide_first && c.ssh_stops.is_none() {
+        cx.fact(Stage::Hostkey, "waiting_for_trust", "yes").await;
+    }
+    if let Some(why) = &stop {
         let _ = c
             .handle
             .disconnect(russh::Disconnect::ByApplication, "", "en")

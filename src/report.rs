@@ -254,6 +254,14 @@ pub(crate) fn max_level(verbosity: u8) -> Level {
 /// The closing verdict, in one sentence.
 pub(crate) fn verdict(r: &Report) -> String {
     if r.ok() {
+        let asks = r
+            .facts
+            .iter()
+            .any(|(_, k, v)| k == "hostkey_outcome" && v == "prompt");
+        if asks {
+            // The report went on past a key nobody verified; the user's ssh would ask first.
+            return "The login works once the host key is accepted: ssh asks first, because the key is not verified yet (compare its fingerprint, see hostkey.unknown).".to_string();
+        }
         return "The login works.".to_string();
     }
     match r.root_cause() {

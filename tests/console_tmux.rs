@@ -327,16 +327,72 @@ fn no_secret_prompt_for_an_unknown_host() {
     let home = Home::new();
     locked_key_setup(&home, &sshd, false);
     let tmux = Tmux::start("unknown", &command_line(&home, ""));
+    // First contact: the trust dialog comes first, and nothing has been sent yet.
+    let dialog = tmux.wait_for("the trust dialog", |s| s.contains("go on untrusted"));
+    assert!(!dialog.contains("Passphrase for"), "{dialog}");
+    assert_no_authentication(&sshd, "before the key is decided");
+    // Going on without trusting: the public-key checks run, but no secret is asked for.
+    tmux.keys(&["g"]);
     let screen = tmux.wait_for("the diagnosis to finish", |s| {
-        s.contains("The login would fail") || s.contains("did not complete")
+        s.contains("auth.key_passphrase_needed")
     });
     assert!(
         !screen.contains("Passphrase for"),
         "no prompt before the host key is trusted:\n{screen}"
     );
-    tmux.keys(&["Escape"]);
-    let screen = tmux.wait_for("the findings", |s| s.contains("auth.key_passphrase_needed"));
-    assert!(!screen.contains("Passphrase for"), "{screen}");
+}
+
+/// sshd's log holds no authentication attempt of any kind.
+fn assert_no_authentication(sshd: &Sshd, when: &str) {
+    let log = sshd.log();
+    for word in ["publickey", "password", "Postponed", "Accepted", "userauth"] {
+        assert!(
+            !log.contains(word),
+            "nothing may be authenticated {when}, but sshd logged {word:?}:\n{log}"
+        );
+    }
+}
+
+/// First contact in the console: the key is decided before anything is sent (sshd sees no
+/// authentication until `y`), then the checks run and log in with the key.
+#[test]
+fn first_contact_is_decided_before_anything_is_sent() {
+    let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
+    let home = Home::new();
+    let kh = home.ssh_dir().join("known_hosts_console");
+    std::fs::write(&kh, "").unwrap();
+    let key = home.generate_key(KeyKind::Ed25519, "id_first");
+    sshd.authorize(&current_user(), &home.public_key("id_first"));
+    home.write_config(&format!(
+        "Host target\n    HostName 127.0.0.1\n    Port {}\n    User {}\n    UserKnownHostsFile {}\n    GlobalKnownHostsFile /dev/null\n    IdentityAgent none\n    IdentityFile {}\n",
+        sshd.port(),
+        current_user(),
+        kh.display(),
+        key.display()
+    ));
+    let tmux = Tmux::start_sized("first", &command_line(&home, ""), 80, 24);
+    let dialog = tmux.wait_for("the trust dialog", |s| s.contains("go on untrusted"));
+    assert!(
+        !dialog.contains("The login works"),
+        "nothing is claimed before the key is decided:\n{dialog}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_no_authentication(&sshd, "while the trust dialog is open");
+    tmux.keys(&["y"]);
+    let green = tmux.wait_for("the login after trusting", |s| {
+        s.contains("The login works")
+    });
+    assert!(!green.contains("fail "), "{green}");
+    assert!(
+        sshd.log().contains("Accepted publickey"),
+        "the key login happens after trusting:\n{}",
+        sshd.log()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&kh).unwrap().lines().count(),
+        1,
+        "the key was recorded once"
+    );
 }
 
 /// A real password login in the console: the key is refused (sshd's StrictModes on a ~/.ssh

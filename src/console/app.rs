@@ -294,6 +294,17 @@ impl App {
         });
     }
 
+    /// Whether `action` is the trust offer of a run that stopped at a new host key so the
+    /// person decides first (the engine's `waiting_for_trust` fact).
+    pub(super) fn first_contact_stop(&self, action: &ActionOffer) -> bool {
+        action.id == "hostkey.trust"
+            && self
+                .report
+                .facts
+                .iter()
+                .any(|(_, k, v)| k == "waiting_for_trust" && v == "yes")
+    }
+
     /// Open the confirm dialog for `action`.
     pub(super) fn open_confirm(&mut self, action: ActionOffer) {
         // Every permissions.fix of the report merged into one, hard-link notes, current modes.

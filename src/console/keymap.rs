@@ -51,6 +51,9 @@ pub enum Action {
     Confirm,
     /// Confirm dialog: cancel.
     Cancel,
+    /// Trust dialog on first contact: go on without trusting the key (checks that send no
+    /// secret: public-key queries, a key login; never a password).
+    GoOnUntrusted,
 }
 
 /// Where a binding applies; the topmost context that knows a key takes it.
@@ -66,6 +69,8 @@ pub enum Context {
     Findings,
     /// The confirm dialog is open (it swallows every other key).
     Confirm,
+    /// The trust dialog of a first contact is open (with the confirm dialog's keys).
+    Trust,
     /// The help overlay is open.
     Help,
     /// The log's search input is open (other keys edit the text).
@@ -83,6 +88,7 @@ impl Context {
             Context::Log => "Log",
             Context::Findings => "Findings",
             Context::Confirm => "Confirm dialog",
+            Context::Trust => "Trust dialog (first contact)",
             Context::Help => "Help",
             Context::Search => "Search input",
             Context::Prompt => "Password prompt",
@@ -215,6 +221,7 @@ pub const BINDINGS: &[Binding] = &[
     b(C::Confirm, UP, A::Up, "k/↑", "scroll back", 0),
     b(C::Confirm, PGDN, A::PageDown, "PgDn", "page down", 50),
     b(C::Confirm, PGUP, A::PageUp, "PgUp", "page up", 0),
+    bs("go on untrusted", b(C::Trust, &[k('g')], A::GoOnUntrusted, "g", "go on, not trusting it", 70)),
     b(C::Help, &[code(KeyCode::Esc), k('?'), k('q')], A::Back, "Esc/?", "close help", ALWAYS),
     b(C::Help, DOWN, A::Down, "j/↓", "scroll", 60),
     b(C::Help, UP, A::Up, "k/↑", "scroll back", 0),

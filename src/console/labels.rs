@@ -9,6 +9,8 @@ use std::path::Path;
 pub const RERUNNING: &str = "Re-running the probe";
 /// The status line after a confirm dialog was cancelled.
 pub const CANCELLED: &str = "Cancelled: nothing was changed.";
+/// The person chose to go on past a first contact without trusting the key.
+pub const GOING_ON_UNTRUSTED: &str = "Going on without trusting the host key: only checks that send no secret (no password is ever asked for).";
 /// Said of permission repairs, which change no content.
 pub const ONLY_MODES: &str =
     "Only the permission bits change; no content changes, so no copy is needed.";

@@ -84,8 +84,17 @@ async fn event_loop(
     // The engine asks for passphrases and passwords here; the prompt never shows what is typed.
     let (secret_tx, mut secret_rx) = mpsc::channel::<SecretRequest>(1);
     let mut pending: Option<tokio::sync::oneshot::Sender<Option<Zeroizing<String>>>> = None;
+    // A new host key is decided before anything is sent; `g` in the trust dialog goes on
+    // without trusting it, from then on for this console.
+    let untrusted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let go_on = untrusted.clone();
     let plan = move || Plan {
         secrets: Some(secret_tx.clone()),
+        first_contact: if go_on.load(std::sync::atomic::Ordering::Relaxed) {
+            engine::FirstContact::GoOn
+        } else {
+            engine::FirstContact::Decide
+        },
         ..plan()
     };
     let (mut engine_rx, mut engine_task) = start_probe(&plan);
@@ -112,6 +121,12 @@ async fn event_loop(
         for command in commands {
             match command {
                 Command::Quit => quit = true,
+                Command::RerunUntrusted => {
+                    untrusted.store(true, std::sync::atomic::Ordering::Relaxed);
+                    engine_task.abort();
+                    app.reset_for_rerun();
+                    (engine_rx, engine_task) = start_probe(&plan);
+                }
                 Command::Rerun => {
                     engine_task.abort();
                     app.reset_for_rerun();

@@ -292,6 +292,12 @@ impl App {
     }
 
     fn confirm_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let trust = matches!(&self.overlay, Some(Overlay::Confirm { action, .. }) if self.first_contact_stop(action));
+        if trust && lookup(Context::Trust, &key) == Some(Action::GoOnUntrusted) {
+            self.overlay = None;
+            self.status = Some(labels::GOING_ON_UNTRUSTED.into());
+            return vec![Command::RerunUntrusted];
+        }
         match lookup(Context::Confirm, &key) {
             Some(Action::Confirm) => {
                 if let Some(Overlay::Confirm { action, .. }) = self.overlay.take() {

@@ -171,6 +171,9 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
 pub(super) fn active_contexts(app: &App) -> Vec<Context> {
     match &app.overlay {
         Some(Overlay::Help { .. }) => return vec![Context::Help],
+        Some(Overlay::Confirm { action, .. }) if app.first_contact_stop(action) => {
+            return vec![Context::Trust, Context::Confirm]
+        }
         Some(Overlay::Confirm { .. }) => return vec![Context::Confirm],
         Some(Overlay::Secret { .. }) => return vec![Context::Prompt],
         None => {}

@@ -225,6 +225,8 @@ pub(crate) struct Passage {
     pub pubkey_only: bool,
     /// The key is recorded and matches (only then may a person be asked for a secret).
     pub key_known: bool,
+    /// The key is not recorded: ssh would ask (or, under accept-new, record it and go on).
+    pub key_is_new: bool,
 }
 
 /// The host-key stage: report the decision the probe's handler made during the key exchange.
@@ -253,6 +255,11 @@ pub(super) async fn hostkey_stage(
             .then(|| format!("ssh stops at the host key: {}", j.why.trim_end_matches('.'))),
         pubkey_only: outcome == crate::known_hosts::policy::Outcome::Unsafe,
         key_known: j.key_known(),
+        key_is_new: matches!(
+            outcome,
+            crate::known_hosts::policy::Outcome::Prompt
+                | crate::known_hosts::policy::Outcome::Record
+        ),
     };
     (passage, end)
 }
