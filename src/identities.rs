@@ -30,7 +30,7 @@ use crate::algorithms::{AlgKind, OpenSshVersion};
 use crate::config::{Origin, ResolvedConfig};
 use crate::known_hosts::{key_bits, sha256_fingerprint};
 
-pub use perms::{LocalProblem, LocalProblemKind};
+pub use perms::{LocalProblem, LocalProblemKind, PermRules};
 
 /// How long listing the agent's keys may take.
 const AGENT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -452,10 +452,10 @@ pub async fn plan(config: &ResolvedConfig, openssh: Option<OpenSshVersion>) -> I
     }
 }
 
-/// Local permission problems ssh itself cares about: a user config file it refuses to read,
-/// and a `~/.ssh` writable by others.
-pub fn local_problems(config: &ResolvedConfig) -> Vec<LocalProblem> {
-    perms::check(config, crate::config::local_uid())
+/// Local permission problems ssh itself cares about, judged by `rules` (the installed
+/// client's): a user config file it refuses to read, and a `~/.ssh` writable by others.
+pub fn local_problems(config: &ResolvedConfig, rules: PermRules) -> Vec<LocalProblem> {
+    perms::check(config, crate::config::local_uid(), rules)
 }
 
 /// Loads an unencrypted private key for a real login, as ssh would at attempt time: refuses a

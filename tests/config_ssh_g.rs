@@ -424,6 +424,10 @@ fn check_case(case: &Case, dir: &Path, tilde_home: &str) -> Vec<String> {
             .into_iter()
             .map(|v| {
                 let v = match kw {
+                    "globalknownhostsfile" => match v.strip_prefix('~') {
+                        Some(rest) => format!("{tilde_home}{rest}"),
+                        None => v,
+                    },
                     "identityfile" | "certificatefile" => {
                         let v = match v.strip_prefix('~') {
                             Some(rest) => format!("{tilde_home}{rest}"),
@@ -501,9 +505,7 @@ fn exec_blocks_are_reported_unevaluated() {
     };
     let r = config::resolve(&input);
     assert_eq!(r.port().0, 22);
-    assert_eq!(r.unevaluated.len(), 1);
-    assert_eq!(r.unevaluated[0].line, 1);
-    assert!(r.unevaluated[0]
-        .message
-        .contains("Match exec \"test -e /\" not evaluated"));
+    assert_eq!(r.exec_blocks.len(), 1);
+    assert_eq!(r.exec_blocks[0].line, 1);
+    assert_eq!(r.exec_blocks[0].criteria, ["exec \"test -e /\""]);
 }

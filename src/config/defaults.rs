@@ -72,7 +72,8 @@ const SIMPLE: &[(&str, &str)] = &[
 /// Fill every unset keyword that has an OpenSSH default, with [`Origin::Default`].
 pub(crate) fn fill(st: &mut State<'_>) {
     let input = st.input;
-    let home = input.home.clone();
+    // ssh's defaults are `~/...`, expanded from the passwd entry, not $HOME.
+    let home = st.tilde_home().to_path_buf();
     let values = &mut st.out.values;
     let mut set = |key: &str, vals: Vec<String>| {
         values.entry(key.to_string()).or_insert_with(|| {

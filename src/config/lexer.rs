@@ -46,6 +46,7 @@ pub(crate) fn split_directive(line: &str) -> Result<Option<Directive>, String> {
         }
     }
     if rest.is_empty() {
+        let keyword = keyword.to_ascii_lowercase();
         return Err(format!("no argument after keyword \"{keyword}\""));
     }
     Ok(Some(Directive {

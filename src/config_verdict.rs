@@ -1,0 +1,268 @@
+//! The config stage's verdict on a resolved configuration: what the installed ssh would do
+//! with it (refuse to start, print a warning, skip a `Match exec` block), as findings and
+//! log lines the engine sends; no I/O besides what [`crate::config`] already read.
+
+use crate::algorithms::OpenSshVersion;
+use crate::config::{ConfigInput, Diagnostic, Origin, Reaction, ResolvedConfig, UnevaluatedBlock};
+use crate::event::{Finding, Level, Stage};
+use crate::findings::finding;
+
+/// At most this many findings of one id; the rest are counted in one more.
+const MAX_FINDINGS: usize = 20;
+
+/// What the config stage reports.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// Findings, in file order.
+    pub findings: Vec<Finding>,
+    /// Log lines.
+    pub logs: Vec<(Level, String)>,
+    /// Facts (`home`).
+    pub facts: Vec<(String, String)>,
+    /// ssh would refuse to start (a bad option or a fatal error).
+    pub refused: bool,
+}
+
+/// Judge `cfg` (resolved from `input`) as the client `version` would; `describe` shows an
+/// origin for people (`~/.ssh/config line 3`).
+pub fn judge(
+    cfg: &ResolvedConfig,
+    input: &ConfigInput,
+    version: Option<OpenSshVersion>,
+    describe: &dyn Fn(&Origin) -> String,
+) -> Verdict {
+    let mut v = Verdict::default();
+    home_note(&mut v, input);
+    let applies = version.map(|x| (x.major, x.minor));
+    let mut problems: Vec<Diagnostic> = cfg
+        .diagnostics
+        .iter()
+        .filter(|d| d.applies_to(applies))
+        .cloned()
+        .collect();
+    problems.extend(crate::config::algorithm_problems(cfg, version));
+    if let Some(a) = cfg.get("connectionattempts").filter(|a| a.value == "0") {
+        problems.push(at(
+            &a.origin,
+            "Invalid number of ConnectionAttempts",
+            Reaction::Fatal,
+        ));
+    }
+    let (refusing, logged): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        problems.into_iter().partition(Diagnostic::refuses);
+    v.refused = !refusing.is_empty();
+    for d in &logged {
+        let place = describe(&origin_of(d));
+        v.logs
+            .push((Level::Info, format!("{place}: {}", d.message)));
+    }
+    push_capped(
+        &mut v.findings,
+        logged.iter().map(|d| parse_error(d, describe)),
+    );
+    for d in &refusing {
+        let place = describe(&origin_of(d));
+        v.logs
+            .push((Level::Info, format!("{place}: {}", d.message)));
+    }
+    push_capped(
+        &mut v.findings,
+        refusing
+            .iter()
+            .map(|d| invalid_value(d, &refusing, describe)),
+    );
+    for block in &cfg.exec_blocks {
+        v.logs.push((Level::Info, exec_log(block, describe)));
+    }
+    push_capped(
+        &mut v.findings,
+        cfg.exec_blocks.iter().map(|b| exec_finding(b, describe)),
+    );
+    v
+}
+
+/// `~`, `%d` and the default files come from the passwd entry; say so when `$HOME` differs.
+fn home_note(v: &mut Verdict, input: &ConfigInput) {
+    let Some(passwd) = input.passwd_home.as_ref().filter(|p| **p != input.home) else {
+        return;
+    };
+    v.logs.push((
+        Level::Info,
+        format!(
+            "HOME is {} but ssh takes ~ from the passwd entry of {}: {} (~/.ssh/config, the default keys and known_hosts, ~ and %d are there; only Include patterns use $HOME)",
+            input.home.display(),
+            input.local_user,
+            passwd.display()
+        ),
+    ));
+    v.facts.push((
+        "home".into(),
+        format!(
+            "{} (passwd entry; $HOME is {})",
+            passwd.display(),
+            input.home.display()
+        ),
+    ));
+}
+
+fn at(origin: &Origin, message: &str, reaction: Reaction) -> Diagnostic {
+    let (path, line) = match origin {
+        Origin::File { path, line } => (path.clone(), *line),
+        _ => ("<command line>".into(), 0),
+    };
+    Diagnostic {
+        path,
+        line,
+        message: message.into(),
+        reaction,
+        since: None,
+    }
+}
+
+fn origin_of(d: &Diagnostic) -> Origin {
+    Origin::File {
+        path: d.path.clone(),
+        line: d.line,
+    }
+}
+
+/// `file:line` for evidence.
+fn file_line(d: &Diagnostic) -> String {
+    if d.line == 0 {
+        d.path.display().to_string()
+    } else {
+        format!("{}:{}", d.path.display(), d.line)
+    }
+}
+
+fn push_capped(out: &mut Vec<Finding>, items: impl ExactSizeIterator<Item = Finding>) {
+    let total = items.len();
+    let mut id = None;
+    for (i, f) in items.enumerate() {
+        if i == MAX_FINDINGS {
+            let rest = total - MAX_FINDINGS;
+            let id: &str = id.as_deref().unwrap_or("config.parse_error");
+            out.push(finding(
+                id,
+                Stage::Config,
+                format!("… and {rest} more lines like these (the log lists every one)"),
+            ));
+            return;
+        }
+        id.get_or_insert_with(|| f.id.clone());
+        out.push(f);
+    }
+}
+
+fn parse_error(d: &Diagnostic, describe: &dyn Fn(&Origin) -> String) -> Finding {
+    let place = describe(&origin_of(d));
+    finding(
+        "config.parse_error",
+        Stage::Config,
+        format!("{place}: {} (ssh prints this and goes on)", d.message),
+    )
+    .evidence(format!("{}: {}", file_line(d), d.message))
+}
+
+fn invalid_value(
+    d: &Diagnostic,
+    all: &[Diagnostic],
+    describe: &dyn Fn(&Origin) -> String,
+) -> Finding {
+    let place = describe(&origin_of(d));
+    let consequence = match d.reaction {
+        Reaction::Fatal => "ssh stops at once".to_string(),
+        _ => {
+            let n = all
+                .iter()
+                .filter(|x| x.path == d.path && x.reaction == Reaction::BadOption)
+                .count();
+            format!(
+                "{}: terminating, {n} bad configuration options",
+                d.path.display()
+            )
+        }
+    };
+    let mut f = finding(
+        "config.invalid_value",
+        Stage::Config,
+        format!(
+            "{place}: {}: ssh refuses to start ({consequence}).",
+            d.message
+        ),
+    )
+    .evidence(format!("{}: {}", file_line(d), d.message))
+    .evidence(consequence);
+    if let Some((major, minor)) = d.since {
+        f = f.fix(format!(
+            "The installed ssh is older than OpenSSH {major}.{minor}, which added this. Remove the line, or put `IgnoreUnknown` with the keyword before it so older clients skip it."
+        ));
+    } else if d.message.starts_with("Bad configuration option") {
+        f = f.fix("Correct the keyword's spelling, or remove the line; for a keyword of another ssh client, put `IgnoreUnknown KEYWORD` before it.");
+    }
+    f
+}
+
+/// The block's settings as `keyword: now → then`.
+fn change_lines(block: &UnevaluatedBlock, describe: &dyn Fn(&Origin) -> String) -> Vec<String> {
+    let show = |v: &[String]| {
+        if v.is_empty() {
+            "(unset)".to_string()
+        } else {
+            v.join(" ")
+        }
+    };
+    block
+        .changes
+        .iter()
+        .map(|c| {
+            let from = c.origin.as_ref().map(|o| format!(" ({})", describe(o)));
+            format!(
+                "{}: {} → {}{}",
+                c.keyword,
+                show(&c.now),
+                show(&c.then),
+                from.unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+fn exec_log(block: &UnevaluatedBlock, describe: &dyn Fn(&Origin) -> String) -> String {
+    let place = describe(&Origin::File {
+        path: block.path.clone(),
+        line: block.line,
+    });
+    format!(
+        "{place}: Match {} not evaluated (sshdoctor does not run commands from your configuration; the block was treated as not matching)",
+        block.criteria.join(" ")
+    )
+}
+
+fn exec_finding(block: &UnevaluatedBlock, describe: &dyn Fn(&Origin) -> String) -> Finding {
+    let place = describe(&Origin::File {
+        path: block.path.clone(),
+        line: block.line,
+    });
+    let changes = change_lines(block, describe);
+    let effect = if changes.is_empty() {
+        "if it matched, nothing sshdoctor checks would change".to_string()
+    } else {
+        format!("if it matched, ssh would use: {}", changes.join("; "))
+    };
+    finding(
+        "config.match_exec_unevaluated",
+        Stage::Config,
+        format!(
+            "{place}: Match {} was not run, so its block was taken as not matching; {effect}.",
+            block.criteria.join(" ")
+        ),
+    )
+    .evidence(format!(
+        "{}:{}: Match {}",
+        block.path.display(),
+        block.line,
+        block.criteria.join(" ")
+    ))
+    .evidence_all(changes)
+}
