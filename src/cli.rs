@@ -51,7 +51,7 @@ struct Cli {
     identity: Vec<PathBuf>,
     /// Per-user configuration file instead of ~/.ssh/config; the system file is then not read (as ssh -F).
     #[arg(short = 'F', value_name = "FILE")]
-    config: Option<PathBuf>,
+    config: Vec<PathBuf>,
     /// Jump host, as ssh -J (recorded as ProxyJump).
     #[arg(short = 'J', value_name = "DESTINATION")]
     jump: Vec<String>,
@@ -231,6 +231,17 @@ fn first_line(s: &str) -> String {
     line.trim_start_matches("error: ").trim().to_string()
 }
 
+/// The resolution input that `sshdoctor ARGS` (without the program name) resolves, or the
+/// usage error it prints: the path the command line takes, for tests that compare it with ssh.
+pub fn resolution_input(args: &[String]) -> Result<ConfigInput, String> {
+    let argv = std::iter::once("sshdoctor".to_string()).chain(args.iter().cloned());
+    let matches = Cli::command()
+        .try_get_matches_from(argv)
+        .map_err(|e| first_line(&e.to_string()))?;
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| first_line(&e.to_string()))?;
+    config_input(&cli, &matches).map_err(|Usage(m)| m)
+}
+
 /// Turn the command line into resolution input, keeping ssh's first-obtained-wins order, and
 /// refuse what ssh refuses before reading any file (a usage error here).
 fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
@@ -355,7 +366,8 @@ fn environment(cli: &Cli) -> ConfigInput {
     ConfigInput {
         host: String::new(),
         options: Vec::new(),
-        user_config: cli.config.clone(),
+        // As ssh, the last -F counts.
+        user_config: cli.config.last().cloned(),
         system_config: PathBuf::from("/etc/ssh/ssh_config"),
         home: config::home_dir(),
         local_user: config::local_user(),

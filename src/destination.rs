@@ -35,7 +35,7 @@ pub enum DestinationError {
     BadUser(String),
     /// An `ssh://` URI ssh does not take: a path, port 0 or out of range, an empty user, a
     /// host that is not a domain name or address (ssh prints its usage).
-    #[error("destination {0:?} is not an ssh:// URI ssh accepts (ssh://[user@]host[:port], host a name or IPv4 address, port 1-65535, no path)")]
+    #[error("destination {0:?} is not an ssh:// URI ssh accepts (ssh://[user@]host[:port], host a name or IPv4 address, port 1-65535, no path; ssh prints its usage)")]
     BadUri(String),
 }
 

@@ -1,7 +1,7 @@
 //! Storing one keyword's arguments: readconf.c's validation (with ssh's wording) and its
 //! first-obtained-wins rules, keyword by keyword.
 
-use super::keywords::{Kind, FACILITY, FINGERPRINT};
+use super::keywords::{Kind, FACILITY};
 use super::lexer::Directive;
 use super::reader::{Source, State};
 use super::values;
@@ -46,7 +46,7 @@ impl State<'_> {
             Kind::BindMask => return self.bind_mask(args, src, &kw),
             Kind::IpQos => self.ipqos(args, src),
             Kind::AddKeysToAgent => match values::add_keys_to_agent(args) {
-                Ok(v) => Some((v, 1)),
+                Ok(v) => Some((v, 2)),
                 Err(e) => return self.bad(src, e),
             },
             Kind::RekeyLimit => return self.rekey_limit(args, src, active, &kw),
@@ -120,7 +120,7 @@ impl State<'_> {
         }
         let message = match key {
             "loglevel" => format!("unsupported log level '{arg}'"),
-            _ if std::ptr::eq(choices, FINGERPRINT) => {
+            "fingerprinthash" => {
                 format!("Invalid hash algorithm \"{arg}\".")
             }
             _ => format!("unsupported option \"{arg}\"."),

@@ -275,7 +275,7 @@ fn expand_each(
                 origin: v.origin,
             }),
             Err(e) => {
-                st.fatal_at(&v.origin, format!("{key}: {e}"));
+                st.fatal_at(&v.origin, format!("{e} (expanding {key} \"{}\")", v.value));
                 expanded.push(v);
             }
         }

@@ -98,7 +98,7 @@ pub(crate) const FACILITY: Choices = &[
     ("local6", "LOCAL6"),
     ("local7", "LOCAL7"),
 ];
-pub(crate) const FINGERPRINT: Choices = &[
+const FINGERPRINT: Choices = &[
     ("md5", "MD5"),
     ("sha1", "SHA1"),
     ("sha256", "SHA256"),
@@ -430,6 +430,9 @@ const TABLE: &[(&str, &str, Kind)] = &[
         Kind::Choice(ADDRESS_FAMILY),
     ),
     ("serveraliveinterval", "serveraliveinterval", Kind::Time),
+    // Debian's compatibility aliases (keepalive-extensions patch).
+    ("protocolkeepalives", "serveraliveinterval", Kind::Time),
+    ("setuptimeout", "connecttimeout", Kind::Time),
     ("serveralivecountmax", "serveralivecountmax", Kind::Int),
     ("sendenv", "sendenv", Kind::SendEnv),
     ("setenv", "setenv", Kind::SetEnv),

@@ -23,8 +23,8 @@ impl State<'_> {
         kw: &str,
     ) {
         match kind {
-            Kind::HostsFiles => self.char_array(key, args, src, active, kw, Some(MAX_HOSTS_FILES)),
-            Kind::LogVerbose => self.char_array(key, args, src, active, kw, None),
+            Kind::HostsFiles => self.char_array(key, args, src, active, kw),
+            Kind::LogVerbose => self.log_verbose(key, args, src, active, kw),
             Kind::CanonicalDomains => self.domains(args, src, active, kw),
             Kind::PermittedCnames => self.cnames(args, src, active, kw),
             Kind::PermitRemoteOpen => self.permit_remote_open(args, src, active, kw),
@@ -36,16 +36,8 @@ impl State<'_> {
     }
 
     /// readconf.c `parse_char_array`: the first applicable line's arguments; `none` only
-    /// alone; beyond `max` entries "too many KEYWORD entries." (those before it are kept).
-    fn char_array(
-        &mut self,
-        key: &str,
-        args: &[String],
-        src: &Source,
-        active: bool,
-        kw: &str,
-        max: Option<usize>,
-    ) {
+    /// alone; beyond 32 entries "too many KEYWORD entries." (those before it are kept).
+    fn char_array(&mut self, key: &str, args: &[String], src: &Source, active: bool, kw: &str) {
         let empty_at_start = !self.out.values.contains_key(key);
         for (i, arg) in args.iter().enumerate() {
             if arg.is_empty() {
@@ -59,13 +51,38 @@ impl State<'_> {
             }
             if active && empty_at_start {
                 let list = self.out.values.entry(key.to_string()).or_default();
-                if max.is_some_and(|m| list.len() >= m) {
+                if list.len() >= MAX_HOSTS_FILES {
                     return self.bad(src, format!("too many {kw} entries."));
                 }
                 list.push(Value {
                     value: arg.clone(),
                     origin: src.origin(),
                 });
+            }
+        }
+    }
+
+    /// LogVerbose (and ChannelTimeout): as readconf.c 9.2 stores it, a value only while the
+    /// list is empty, so only the first argument of the first applicable line is kept.
+    fn log_verbose(&mut self, key: &str, args: &[String], src: &Source, active: bool, kw: &str) {
+        for (i, arg) in args.iter().enumerate() {
+            if arg.is_empty() {
+                return self.bad(src, format!("keyword {kw} empty argument"));
+            }
+            if arg.eq_ignore_ascii_case("none") && (i > 0 || args.len() > 1) {
+                return self.bad(
+                    src,
+                    format!("keyword {kw} \"none\" argument must appear alone."),
+                );
+            }
+            if active && !self.out.values.contains_key(key) {
+                self.out.values.insert(
+                    key.to_string(),
+                    vec![Value {
+                        value: arg.clone(),
+                        origin: src.origin(),
+                    }],
+                );
             }
         }
     }

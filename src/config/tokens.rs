@@ -49,7 +49,7 @@ fn expand(s: &str, keys: Option<&[(char, &str)]>, dollar: bool) -> Result<String
             continue;
         };
         let Some(k) = rest.chars().next() else {
-            return Err(format!("invalid format (trailing %) in \"{s}\""));
+            return Err("invalid format".to_string());
         };
         rest = &rest[k.len_utf8()..];
         if k == '%' {
@@ -58,7 +58,7 @@ fn expand(s: &str, keys: Option<&[(char, &str)]>, dollar: bool) -> Result<String
         }
         match keys.iter().find(|(key, _)| *key == k) {
             Some((_, v)) => out.push_str(v),
-            None => return Err(format!("unknown key %{k} in \"{s}\"")),
+            None => return Err(format!("unknown key %{k}")),
         }
     }
     match missing {

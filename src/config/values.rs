@@ -367,7 +367,7 @@ pub(crate) fn valid_domain(name: &str) -> Result<String, String> {
 /// One CanonicalizePermittedCNAMEs rule: `*`, or `sources:targets` lowercased.
 pub(crate) fn cname_rule(arg: &str) -> Result<String, String> {
     if arg == "*" {
-        return Ok("*:".into());
+        return Ok("*:*".into());
     }
     let lower = arg.to_ascii_lowercase();
     match lower.split_once(':') {
