@@ -2,6 +2,9 @@
 //! with it (refuse to start, print a warning, skip a `Match exec` block), as findings and
 //! log lines the engine sends; no I/O besides what [`crate::config`] already read.
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use crate::algorithms::OpenSshVersion;
 use crate::config::{ConfigInput, Diagnostic, Origin, Reaction, ResolvedConfig, UnevaluatedBlock};
 use crate::event::{Finding, Level, Stage};
@@ -9,6 +12,9 @@ use crate::findings::finding;
 
 /// At most this many findings of one id; the rest are counted in one more.
 const MAX_FINDINGS: usize = 20;
+/// At most this many log lines of one kind; the rest are counted in one more (ssh prints
+/// each of them; a report of forty thousand identical complaints helps nobody).
+const MAX_LOGS: usize = 200;
 
 /// What the config stage reports.
 #[derive(Debug, Default)]
@@ -34,42 +40,39 @@ pub fn judge(
     let mut v = Verdict::default();
     home_note(&mut v, input);
     let applies = version.map(|x| (x.major, x.minor));
-    let mut problems: Vec<Diagnostic> = cfg
-        .diagnostics
-        .iter()
-        .filter(|d| d.applies_to(applies))
-        .cloned()
-        .collect();
-    problems.extend(crate::config::algorithm_problems(cfg, version));
+    let mut extra = crate::config::algorithm_problems(cfg, version);
     if let Some(a) = cfg.get("connectionattempts").filter(|a| a.value == "0") {
-        problems.push(at(
+        extra.push(at(
             &a.origin,
             "Invalid number of ConnectionAttempts",
             Reaction::Fatal,
         ));
     }
-    let (refusing, logged): (Vec<Diagnostic>, Vec<Diagnostic>) =
-        problems.into_iter().partition(Diagnostic::refuses);
+    let (refusing, logged): (Vec<&Diagnostic>, Vec<&Diagnostic>) = cfg
+        .diagnostics
+        .iter()
+        .filter(|d| d.applies_to(applies))
+        .chain(&extra)
+        .partition(|d| d.refuses());
     v.refused = !refusing.is_empty();
-    for d in &logged {
-        let place = describe(&origin_of(d));
-        v.logs
-            .push((Level::Info, format!("{place}: {}", d.message)));
-    }
+    push_logs(&mut v.logs, &logged, describe);
     push_capped(
         &mut v.findings,
         logged.iter().map(|d| parse_error(d, describe)),
     );
-    for d in &refusing {
-        let place = describe(&origin_of(d));
-        v.logs
-            .push((Level::Info, format!("{place}: {}", d.message)));
+    push_logs(&mut v.logs, &refusing, describe);
+    let mut bad_per_file: HashMap<&Path, usize> = HashMap::new();
+    for d in refusing
+        .iter()
+        .filter(|d| d.reaction == Reaction::BadOption)
+    {
+        *bad_per_file.entry(d.path.as_path()).or_default() += 1;
     }
     push_capped(
         &mut v.findings,
         refusing
             .iter()
-            .map(|d| invalid_value(d, &refusing, describe)),
+            .map(|d| invalid_value(d, &bad_per_file, describe)),
     );
     for block in &cfg.exec_blocks {
         v.logs.push((Level::Info, exec_log(block, describe)));
@@ -135,6 +138,24 @@ fn file_line(d: &Diagnostic) -> String {
     }
 }
 
+fn push_logs(
+    out: &mut Vec<(Level, String)>,
+    ds: &[&Diagnostic],
+    describe: &dyn Fn(&Origin) -> String,
+) {
+    for d in ds.iter().take(MAX_LOGS) {
+        let place = describe(&origin_of(d));
+        out.push((Level::Info, format!("{place}: {}", d.message)));
+    }
+    if ds.len() > MAX_LOGS {
+        let rest = ds.len() - MAX_LOGS;
+        out.push((
+            Level::Info,
+            format!("… and {rest} more lines like these (`ssh -G` prints every one)"),
+        ));
+    }
+}
+
 fn push_capped(out: &mut Vec<Finding>, items: impl ExactSizeIterator<Item = Finding>) {
     let total = items.len();
     let mut id = None;
@@ -145,7 +166,7 @@ fn push_capped(out: &mut Vec<Finding>, items: impl ExactSizeIterator<Item = Find
             out.push(finding(
                 id,
                 Stage::Config,
-                format!("… and {rest} more lines like these (the log lists every one)"),
+                format!("… and {rest} more lines like these (the log lists the first {MAX_LOGS}; `ssh -G` prints every one)"),
             ));
             return;
         }
@@ -166,17 +187,14 @@ fn parse_error(d: &Diagnostic, describe: &dyn Fn(&Origin) -> String) -> Finding 
 
 fn invalid_value(
     d: &Diagnostic,
-    all: &[Diagnostic],
+    bad_per_file: &HashMap<&Path, usize>,
     describe: &dyn Fn(&Origin) -> String,
 ) -> Finding {
     let place = describe(&origin_of(d));
     let consequence = match d.reaction {
         Reaction::Fatal => "ssh stops at once".to_string(),
         _ => {
-            let n = all
-                .iter()
-                .filter(|x| x.path == d.path && x.reaction == Reaction::BadOption)
-                .count();
+            let n = bad_per_file.get(d.path.as_path()).copied().unwrap_or(0);
             format!(
                 "{}: terminating, {n} bad configuration options",
                 d.path.display()

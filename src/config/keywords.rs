@@ -544,11 +544,19 @@ const TABLE: &[(&str, &str, Kind)] = &[
 
 /// Look a keyword up (case-insensitively): its canonical lowercase name and kind.
 pub(crate) fn lookup(keyword: &str) -> Option<(&'static str, Kind)> {
-    let lower = keyword.to_ascii_lowercase();
-    TABLE
-        .iter()
-        .find(|(name, _, _)| *name == lower)
-        .map(|(_, canon, kind)| (*canon, *kind))
+    type Index = std::collections::HashMap<&'static str, (&'static str, Kind)>;
+    static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        TABLE
+            .iter()
+            .map(|(name, canon, kind)| (*name, (*canon, *kind)))
+            .collect()
+    });
+    if keyword.bytes().any(|b| b.is_ascii_uppercase()) {
+        index.get(keyword.to_ascii_lowercase().as_str()).copied()
+    } else {
+        index.get(keyword).copied()
+    }
 }
 
 /// Every accepted spelling (lowercase).

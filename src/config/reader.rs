@@ -1,6 +1,6 @@
 //! The reading passes: command line, files, `Host`/`Match` blocks and `Include`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::criteria::{self, MatchContext};
@@ -71,7 +71,9 @@ pub(crate) struct State<'a> {
     pub final_pass: bool,
     pub want_final: bool,
     /// Diagnostics already recorded (the final pass reads every file again).
-    seen: HashSet<Diagnostic>,
+    /// Hash of each recorded diagnostic → its indices in `out.diagnostics` (kept small: a
+    /// file of forty thousand bad lines costs one u64 and one index each here).
+    seen: HashMap<u64, Vec<usize>>,
     /// Files already in `out.files_read`.
     pub files_seen: HashSet<PathBuf>,
     /// ssh has stopped (a fatal error such as Include nested too deep): nothing more is read.
@@ -113,7 +115,7 @@ pub(crate) fn resolve_with(input: &ConfigInput, assume: Option<(PathBuf, usize)>
         match_host: input.host.clone(),
         final_pass: false,
         want_final: false,
-        seen: HashSet::new(),
+        seen: HashMap::new(),
         files_seen: HashSet::new(),
         aborted: false,
         assume,
@@ -162,7 +164,7 @@ pub(crate) fn check_command_line(options: &[(String, String)]) -> Result<(), (us
         match_host: String::new(),
         final_pass: false,
         want_final: false,
-        seen: HashSet::new(),
+        seen: HashMap::new(),
         files_seen: HashSet::new(),
         aborted: false,
         assume: None,
@@ -222,7 +224,15 @@ impl State<'_> {
             reaction,
             since,
         };
-        if self.seen.insert(d.clone()) {
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            d.hash(&mut h);
+            h.finish()
+        };
+        let same = self.seen.entry(hash).or_default();
+        if same.iter().all(|&i| self.out.diagnostics[i] != d) {
+            same.push(self.out.diagnostics.len());
             self.out.diagnostics.push(d);
         }
     }
