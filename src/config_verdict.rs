@@ -284,3 +284,122 @@ fn exec_finding(block: &UnevaluatedBlock, describe: &dyn Fn(&Origin) -> String) 
     ))
     .evidence_all(changes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(text: &str, version: Option<(u32, u32)>, passwd_home: Option<&str>) -> Verdict {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c");
+        std::fs::write(&file, text).unwrap();
+        let input = ConfigInput {
+            host: "h".into(),
+            user_config: Some(file),
+            home: dir.path().to_path_buf(),
+            passwd_home: passwd_home.map(Into::into),
+            local_user: "me".into(),
+            local_hostname: "box".into(),
+            ..ConfigInput::default()
+        };
+        let cfg = crate::config::resolve(&input);
+        let version = version.map(|(a, b)| OpenSshVersion::new(a, b));
+        judge(&cfg, &input, version, &|o| o.to_string())
+    }
+
+    fn ids(v: &Verdict) -> Vec<&str> {
+        v.findings.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    #[test]
+    fn what_ssh_refuses_and_what_it_only_prints() {
+        let v = verdict(
+            "RSAAuthentication yes\nPort 0\nProt 1\n",
+            Some((9, 2)),
+            None,
+        );
+        assert!(v.refused);
+        assert_eq!(
+            ids(&v),
+            [
+                "config.parse_error",
+                "config.invalid_value",
+                "config.invalid_value"
+            ]
+        );
+        let bad = &v.findings[1];
+        assert!(
+            bad.evidence[0].ends_with(":2: Bad port '0'."),
+            "{:?}",
+            bad.evidence
+        );
+        assert!(bad.evidence[1].ends_with("terminating, 2 bad configuration options"));
+        let v = verdict("RSAAuthentication yes\n", Some((9, 2)), None);
+        assert!(!v.refused);
+        let v = verdict("PermitRemoteOpen nohost\n", Some((9, 2)), None);
+        assert!(v.refused);
+        assert_eq!(v.findings[0].evidence[1], "ssh stops at once");
+    }
+
+    #[test]
+    fn newer_keywords_depend_on_the_installed_release() {
+        let text = "Tag work\nMatch tagged work\n  Port 2\n";
+        let old = verdict(text, Some((9, 2)), None);
+        assert!(old.refused);
+        assert_eq!(ids(&old), ["config.invalid_value", "config.invalid_value"]);
+        assert!(
+            old.findings[0].fix.contains("OpenSSH 9.4"),
+            "{}",
+            old.findings[0].fix
+        );
+        assert!(!verdict(text, Some((9, 4)), None).refused);
+        assert!(!verdict(text, None, None).refused);
+    }
+
+    #[test]
+    fn algorithm_names_are_checked_against_the_release() {
+        let v = verdict(
+            "Host other\n  KexAlgorithms nope-sha256\n",
+            Some((9, 2)),
+            None,
+        );
+        assert!(v.refused);
+        assert!(v.findings[0]
+            .detail
+            .contains("Bad SSH2 KexAlgorithms 'nope-sha256'"));
+        assert!(!verdict("KexAlgorithms -nope*\n", Some((9, 2)), None).refused);
+    }
+
+    #[test]
+    fn match_exec_says_what_would_change() {
+        let v = verdict(
+            "Match exec \"test -f /x\"\n  Port 2222\n  User viaexec\n",
+            None,
+            None,
+        );
+        assert!(!v.refused);
+        assert_eq!(ids(&v), ["config.match_exec_unevaluated"]);
+        let f = &v.findings[0];
+        assert!(
+            f.evidence[0].ends_with(":1: Match exec \"test -f /x\""),
+            "{:?}",
+            f.evidence
+        );
+        assert!(f.evidence.iter().any(|e| e.starts_with("port: 22 → 2222")));
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("user: me → viaexec")));
+    }
+
+    #[test]
+    fn home_elsewhere_is_said() {
+        let v = verdict("", None, Some("/root"));
+        assert!(v
+            .logs
+            .iter()
+            .any(|(_, l)| l.contains("passwd entry") && l.contains("/root")));
+        assert_eq!(v.facts[0].0, "home");
+        assert!(verdict("", None, None).facts.is_empty());
+    }
+}

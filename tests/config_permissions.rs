@@ -136,7 +136,12 @@ fn a_private_key_readable_by_the_private_group_is_still_refused() {
     assert!(ok);
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
     // Debian's patch does not touch sshkey_perm_ok: ssh-keygen (and ssh) refuse the key.
-    let out = Command::new("ssh-keygen").arg("-y").arg("-f").arg(&key).output().unwrap();
+    let out = Command::new("ssh-keygen")
+        .arg("-y")
+        .arg("-f")
+        .arg(&key)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("UNPROTECTED PRIVATE KEY FILE"));
     let err = sshdoctor::identities::load_unencrypted_private(&key).unwrap_err();
