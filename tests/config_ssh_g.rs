@@ -9,6 +9,10 @@
 
 #[path = "config_ssh_g/cases.rs"]
 mod cases;
+#[path = "config_ssh_g/refusals.rs"]
+mod refusals;
+#[path = "config_ssh_g/regress.rs"]
+mod regress;
 
 use std::collections::BTreeMap;
 use std::path::Path;

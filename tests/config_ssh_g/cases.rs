@@ -1,7 +1,5 @@
-//! The cases of the `ssh -G` comparison: sshdoctor's own, and transcriptions of
-//! openssh-portable's regress/ tests where they exercise what sshdoctor resolves
-//! (percent.sh, sshcfgparse.sh, cfginclude.sh, portnum.sh, connect-uri.sh, host-expand.sh).
-//! cfgmatch.sh tests sshd's Match only and has no client case to transcribe.
+//! The cases of the `ssh -G` comparison: how a case is written and run, and sshdoctor's own
+//! corners (refusals are in refusals.rs, openssh-portable's regress cases in regress.rs).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,7 +35,7 @@ pub struct Case {
 
 static SERIAL: AtomicUsize = AtomicUsize::new(0);
 
-fn case(name: &str, config: &str) -> Case {
+pub fn case(name: &str, config: &str) -> Case {
     Case {
         name: name.to_string(),
         config: config.to_string(),
@@ -52,31 +50,31 @@ fn case(name: &str, config: &str) -> Case {
 }
 
 impl Case {
-    fn dest(mut self, d: &str) -> Case {
+    pub fn dest(mut self, d: &str) -> Case {
         self.destination = d.into();
         self
     }
-    fn args(mut self, a: &[&str]) -> Case {
+    pub fn args(mut self, a: &[&str]) -> Case {
         self.args = a.iter().map(|s| s.to_string()).collect();
         self
     }
-    fn after(mut self, a: &[&str]) -> Case {
+    pub fn after(mut self, a: &[&str]) -> Case {
         self.after = a.iter().map(|s| s.to_string()).collect();
         self
     }
-    fn file(mut self, rel: &str, text: &str) -> Case {
+    pub fn file(mut self, rel: &str, text: &str) -> Case {
         self.files.push((rel.into(), text.into()));
         self
     }
-    fn refused(mut self, why: &[(usize, &'static str)]) -> Case {
+    pub fn refused(mut self, why: &[(usize, &'static str)]) -> Case {
         self.expect = Expect::Refused(why.to_vec());
         self
     }
-    fn exec(mut self, kw: &'static str) -> Case {
+    pub fn exec(mut self, kw: &'static str) -> Case {
         self.expect = Expect::ExecWhatIf(kw);
         self
     }
-    fn no_f(mut self) -> Case {
+    pub fn no_f(mut self) -> Case {
         self.no_dash_f = true;
         self
     }
@@ -132,11 +130,11 @@ pub fn all() -> Vec<Case> {
     let mut v = resolution();
     v.extend(brief());
     v.extend(values());
-    v.extend(refusals());
-    v.extend(percent_sh());
-    v.extend(sshcfgparse_sh());
-    v.extend(cfginclude_sh());
-    v.extend(portnum_and_uri_sh());
+    v.extend(crate::refusals::refusals());
+    v.extend(crate::regress::percent_sh());
+    v.extend(crate::regress::sshcfgparse_sh());
+    v.extend(crate::regress::cfginclude_sh());
+    v.extend(crate::regress::portnum_and_uri_sh());
     v
 }
 
@@ -219,7 +217,7 @@ fn brief() -> Vec<Case> {
 }
 
 /// `n` values `prefix1 prefix2 ...` (domains end in `.example`).
-fn many(prefix: &str, n: usize) -> String {
+pub fn many(prefix: &str, n: usize) -> String {
     (1..=n)
         .map(|i| {
             if prefix == "d" {
@@ -256,529 +254,4 @@ fn values() -> Vec<Case> {
         case("the remaining strings", "BindAddress 127.0.0.2\nBindInterface lo\nKbdInteractiveDevices pam\nXAuthLocation /opt/xauth\nPKCS11Provider /usr/lib/p11.so\nSecurityKeyProvider internal\nRevokedHostKeys ~/.ssh/revoked\nPreferredAuthentications publickey\nRequiredRSASize 2048\nGSSAPIAuthentication yes\nGSSAPIDelegateCredentials yes\n"),
         case("IdentityFile duplicates are dropped", "IdentityFile ~/.ssh/a\nIdentityFile ~/.ssh/b\nIdentityFile ~/.ssh/a\nCertificateFile ~/.ssh/c\nCertificateFile ~/.ssh/c\n"),
     ]
-}
-
-/// Lines and options ssh refuses to start with, with its own words.
-fn refusals() -> Vec<Case> {
-    let bad = |name: &str, config: &str, line: usize, msg: &'static str| {
-        case(name, config).refused(&[(line, msg)])
-    };
-    vec![
-        bad(
-            "unknown keyword",
-            "Hostnme x\n",
-            1,
-            "Bad configuration option: hostnme",
-        ),
-        bad(
-            "unknown keyword in a block that does not apply",
-            "Host other\n  Prot 2\n",
-            2,
-            "Bad configuration option: prot",
-        ),
-        bad(
-            "unknown KexAlgorithms",
-            "Host other\nKexAlgorithms foo\n",
-            2,
-            "Bad SSH2 KexAlgorithms 'foo'",
-        ),
-        bad(
-            "unknown cipher after +",
-            "Ciphers +aes128-ctr,bar\n",
-            1,
-            "Bad SSH2 cipher spec '+aes128-ctr,bar'",
-        ),
-        bad(
-            "unknown MAC",
-            "MACs hmac-sha9\n",
-            1,
-            "Bad SSH2 MAC spec 'hmac-sha9'",
-        ),
-        bad(
-            "unknown host key type",
-            "HostKeyAlgorithms ssh-foo\n",
-            1,
-            "Bad key types 'ssh-foo'",
-        ),
-        bad(
-            "unknown CA signature algorithm",
-            "CASignatureAlgorithms rsa-sha2-*,zz\n",
-            1,
-            "Bad key types 'rsa-sha2-*,zz'",
-        ),
-        bad(
-            "unknown hostbased algorithm",
-            "HostbasedAcceptedAlgorithms zz\n",
-            1,
-            "Bad key types 'zz'",
-        ),
-        bad(
-            "unknown pubkey algorithm after ^",
-            "PubkeyAcceptedAlgorithms ^zz\n",
-            1,
-            "Bad key types '^zz'",
-        ),
-        bad(
-            "ConnectionAttempts 0",
-            "ConnectionAttempts 0\n",
-            1,
-            "Invalid number of ConnectionAttempts",
-        ),
-        bad("bad IPQoS", "IPQoS foo\n", 1, "Bad IPQoS value: foo"),
-        bad(
-            "bad second IPQoS",
-            "IPQoS af21 bar\n",
-            1,
-            "Bad IPQoS value: bar",
-        ),
-        bad(
-            "bad RekeyLimit",
-            "RekeyLimit 1Q\n",
-            1,
-            "Bad number '1Q': Invalid argument",
-        ),
-        bad(
-            "RekeyLimit too small",
-            "RekeyLimit 8\n",
-            1,
-            "RekeyLimit too small",
-        ),
-        bad(
-            "bad RekeyLimit interval",
-            "RekeyLimit 1G soon\n",
-            1,
-            "invalid time value.",
-        ),
-        bad(
-            "bad StreamLocalBindMask",
-            "StreamLocalBindMask 999\n",
-            1,
-            "Bad mask.",
-        ),
-        bad(
-            "bad TunnelDevice",
-            "TunnelDevice x:1\n",
-            1,
-            "Bad tun device.",
-        ),
-        bad(
-            "bad AddKeysToAgent",
-            "AddKeysToAgent maybe\n",
-            1,
-            "unsupported option",
-        ),
-        bad(
-            "bad AddKeysToAgent lifetime",
-            "AddKeysToAgent confirm 5x\n",
-            1,
-            "invalid time value.",
-        ),
-        bad(
-            "LocalForward without a target",
-            "LocalForward 80\n",
-            1,
-            "Missing target argument.",
-        ),
-        bad(
-            "LocalForward port 0",
-            "LocalForward 0 h:80\n",
-            1,
-            "Bad forwarding specification.",
-        ),
-        bad(
-            "RemoteForward to port 0",
-            "RemoteForward 80 h:0\n",
-            1,
-            "Bad forwarding specification.",
-        ),
-        bad(
-            "DynamicForward bad port",
-            "DynamicForward h:x\n",
-            1,
-            "Bad forwarding specification.",
-        ),
-        bad(
-            "PermitRemoteOpen without port",
-            "PermitRemoteOpen foo\n",
-            1,
-            "bad port number in permitremoteopen",
-        ),
-        bad(
-            "PermitRemoteOpen port out of range",
-            "PermitRemoteOpen h:99999\n",
-            1,
-            "bad port number in permitremoteopen",
-        ),
-        bad(
-            "PermitRemoteOpen any with others",
-            "PermitRemoteOpen any h:1\n",
-            1,
-            "keyword permitremoteopen \"any\" argument must appear alone.",
-        ),
-        bad("bad port in the file", "Port 0\n", 1, "Bad port '0'."),
-        bad(
-            "bad time",
-            "ConnectTimeout soon\n",
-            1,
-            "invalid time value.",
-        ),
-        bad(
-            "bad flag",
-            "BatchMode maybe\n",
-            1,
-            "unsupported option \"maybe\".",
-        ),
-        bad(
-            "bad escape character",
-            "EscapeChar ab\n",
-            1,
-            "Bad escape character.",
-        ),
-        bad(
-            "bad log level",
-            "LogLevel loud\n",
-            1,
-            "unsupported log level 'loud'",
-        ),
-        bad(
-            "bad fingerprint hash",
-            "FingerprintHash sha3\n",
-            1,
-            "Invalid hash algorithm \"sha3\".",
-        ),
-        bad(
-            "bad integer",
-            "NumberOfPasswordPrompts x\n",
-            1,
-            "integer value invalid.",
-        ),
-        bad(
-            "extra arguments",
-            "User a b\n",
-            1,
-            "keyword user extra arguments at end of line",
-        ),
-        bad(
-            "no argument",
-            "User\n",
-            1,
-            "no argument after keyword \"user\"",
-        ),
-        bad(
-            "bad canonical domain",
-            "CanonicalDomains -x\n",
-            1,
-            "domain name \"-x\" starts with invalid character",
-        ),
-        bad(
-            "33 UserKnownHostsFile values",
-            &format!("UserKnownHostsFile {}\n", many("/kh", 33)),
-            1,
-            "too many userknownhostsfile entries.",
-        ),
-        bad(
-            "33 GlobalKnownHostsFile values",
-            &format!("GlobalKnownHostsFile {}\n", many("/g", 33)),
-            1,
-            "too many globalknownhostsfile entries.",
-        ),
-        bad(
-            "33 CanonicalDomains values",
-            &format!("CanonicalDomains {}\n", many("d", 33)),
-            1,
-            "too many hostname suffixes.",
-        ),
-        bad(
-            "none with other values",
-            "UserKnownHostsFile none ~/x\n",
-            1,
-            "keyword userknownhostsfile \"none\" argument must appear alone.",
-        ),
-        bad(
-            "bad SendEnv",
-            "SendEnv A=1\n",
-            1,
-            "Invalid environment name.",
-        ),
-        bad("bad SetEnv", "SetEnv A\n", 1, "Invalid SetEnv."),
-        bad(
-            "bad ProxyJump",
-            "ProxyJump u@\n",
-            1,
-            "Invalid ProxyJump \"u@\"",
-        ),
-        bad(
-            "bad Match attribute",
-            "Match bogus x\n",
-            1,
-            "Bad Match condition",
-        ),
-        bad(
-            "Match tagged is OpenSSH 9.4",
-            "Match tagged x\n",
-            1,
-            "Bad Match condition",
-        ),
-        bad(
-            "Tag is OpenSSH 9.4",
-            "Tag x\n",
-            1,
-            "Bad configuration option: tag",
-        ),
-        bad(
-            "unknown % token",
-            "ControlPath ~/cm-%q\n",
-            1,
-            "unknown key %q",
-        ),
-        bad(
-            "bad environment expansion in IdentityAgent",
-            "IdentityAgent ${NO_CLOSE\n",
-            1,
-            "Invalid environment expansion",
-        ),
-        bad("invalid quotes", "User \"open\n", 1, "invalid quotes"),
-        bad(
-            "Include nested deeper than 16 (itself)",
-            "Include {H}/case.conf\nPort 5\n",
-            0,
-            "Too many recursive configuration includes",
-        ),
-        case(
-            "Include fan-out: three files each including all three",
-            "Include {H}/fan/*\n",
-        )
-        .file("fan/a", "Include {H}/fan/*\n")
-        .file("fan/b", "Include {H}/fan/*\n")
-        .file("fan/c", "Include {H}/fan/*\n")
-        .refused(&[(0, "Too many recursive configuration includes")]),
-        case("-F file that does not exist", "")
-            .args(&["-F", "{H}/missing.conf"])
-            .refused(&[(0, "Can't open user config file")]),
-        case("-o Port=0", "")
-            .args(&["-o", "Port=0"])
-            .refused(&[(0, "Bad port '0'.")]),
-        case("-o Port=99999", "")
-            .args(&["-o", "Port=99999"])
-            .refused(&[(0, "Bad port '99999'.")]),
-        case("-o ConnectTimeout=abc", "")
-            .args(&["-o", "ConnectTimeout=abc"])
-            .refused(&[(0, "invalid time value.")]),
-        case("-o ConnectionAttempts=0", "")
-            .args(&["-o", "ConnectionAttempts=0"])
-            .refused(&[(0, "Invalid number of ConnectionAttempts")]),
-        case("-o Host=x", "")
-            .args(&["-o", "Host=x"])
-            .refused(&[(0, "Host directive not supported as a command-line option")]),
-        case("-p abc first", "")
-            .args(&["-p", "abc", "-p", "22"])
-            .refused(&[(0, "Bad port 'abc'")]),
-        case("-J twice", "")
-            .args(&["-J", "a", "-J", "b"])
-            .refused(&[(0, "Only a single -J option is permitted")]),
-        case("-l with shell characters", "")
-            .args(&["-l", "a;b"])
-            .refused(&[(0, "remote username contains invalid characters")]),
-        case("host with shell characters", "")
-            .dest("h;rm")
-            .refused(&[(0, "hostname contains invalid characters")]),
-    ]
-}
-
-/// regress/percent.sh (OpenSSH 9.2): every token in RemoteCommand, ControlPath,
-/// IdentityAgent, ForwardAgent, LocalForward, RemoteForward and UserKnownHostsFile, for
-/// `remuser@somehost` with HostName 127.0.0.1 and HostKeyAlias localhost-with-alias; then
-/// `${FOO}` in the keywords that take environment variables.
-fn percent_sh() -> Vec<Case> {
-    let proxy =
-        "Host somehost\n  HostName 127.0.0.1\n  Port 4242\n  HostKeyAlias localhost-with-alias\n";
-    let mut out = Vec::new();
-    let keywords = [
-        "remotecommand",
-        "controlpath",
-        "identityagent",
-        "forwardagent",
-        "localforward",
-        "remoteforward",
-        "userknownhostsfile",
-    ];
-    for kw in keywords {
-        let mut tokens = vec![
-            "%%", "%C", "%i", "%h", "%L", "%l", "%n", "%k", "%p", "%r", "%u",
-        ];
-        if kw != "userknownhostsfile" {
-            tokens.extend(["%d", "%%/%i/%h/%d/%L/%l/%n/%p/%r/%u/%C"]);
-        }
-        for t in tokens {
-            let arg = match kw {
-                "localforward" | "remoteforward" => format!("{kw}=/{t} /{t}"),
-                "userknownhostsfile" => format!("{kw}={{H}}/{t}"),
-                _ => format!("{kw}={t}"),
-            };
-            out.push(
-                case(&format!("percent.sh {kw} {t}"), proxy)
-                    .args(&["-o", &arg])
-                    .dest("remuser@somehost"),
-            );
-        }
-    }
-    for kw in [
-        "controlpath",
-        "identityagent",
-        "forwardagent",
-        "localforward",
-        "remoteforward",
-        "userknownhostsfile",
-    ] {
-        let arg = match kw {
-            "localforward" | "remoteforward" => format!("{kw}=/${{FOO}} /${{FOO}}"),
-            "userknownhostsfile" => format!("{kw}={{H}}/${{FOO}}"),
-            _ => format!("{kw}=${{FOO}}"),
-        };
-        out.push(
-            case(&format!("percent.sh {kw} ${{FOO}}"), proxy)
-                .args(&["-o", &arg])
-                .dest("remuser@somehost"),
-        );
-    }
-    // host-expand.sh: %n is the host as typed, %h the HostName.
-    out.push(
-        case("host-expand.sh %n and %h", proxy)
-            .args(&["-o", "RemoteCommand=printf %n %h"])
-            .dest("somehost"),
-    );
-    out
-}
-
-/// regress/sshcfgparse.sh (OpenSSH 9.2), the parts sshdoctor resolves (not -W).
-fn sshcfgparse_sh() -> Vec<Case> {
-    let cfg = "Host *\n  User cfguser\n";
-    let pk = |v: &str| {
-        case(&format!("sshcfgparse.sh pubkeyacceptedalgorithms={v}"), "").args(&[
-            "-F",
-            "none",
-            "-o",
-            &format!("pubkeyacceptedalgorithms={v}"),
-        ])
-    };
-    let fa = |v: &str| {
-        case(&format!("sshcfgparse.sh forwardagent={v}"), "").args(&[
-            "-F",
-            "none",
-            "-o",
-            &format!("forwardagent={v}"),
-        ])
-    };
-    let override_cfg = "Host *\n    IPQoS af21 cs1\n    TunnelDevice 1:2\n";
-    vec![
-        case("sshcfgparse.sh user first match: config", cfg).dest("host"),
-        case(
-            "sshcfgparse.sh user first match: -o user beats -l and user@",
-            cfg,
-        )
-        .args(&["-o", "user=foo", "-l", "bar"])
-        .dest("baz@host"),
-        case("sshcfgparse.sh user first match: -l beats user@", cfg)
-            .args(&["-lbar"])
-            .dest("baz@host"),
-        case(
-            "sshcfgparse.sh user first match: user@ beats later -o and -l",
-            cfg,
-        )
-        .dest("baz@host")
-        .after(&["-o", "user=foo", "-l", "bar"]),
-        case("sshcfgparse.sh pubkeyacceptedalgorithms default", "").args(&["-F", "none"]),
-        pk("ssh-ed25519"),
-        pk("-ssh-ed25519-cert*"),
-        pk("-ssh-ed25519"),
-        pk("+ssh-dss-cert*"),
-        pk("+ssh-dss"),
-        case("sshcfgparse.sh forwardagent default", "").args(&["-F", "none"]),
-        fa("no"),
-        fa("yes"),
-        fa("SSH_AUTH_SOCK.forward"),
-        case("sshcfgparse.sh command line overrides ipqos", override_cfg)
-            .args(&["-o", "ipqos=cs1"]),
-        case(
-            "sshcfgparse.sh command line overrides tunneldevice",
-            override_cfg,
-        )
-        .args(&["-o", "tunneldevice=3:4"]),
-    ]
-}
-
-/// regress/cfginclude.sh (OpenSSH 9.2): Include inside Host and Match blocks, comments,
-/// invalid included files, and recursion.
-fn cfginclude_sh() -> Vec<Case> {
-    let main = "Match host a\n\tHostname aa\n\nMatch host b # comment\n\tHostname bb\n\tInclude {H}/ssh_config.i.*\n\nMatch host c\n\tInclude {H}/ssh_config.i.*\n\tHostname cc\n\nMatch host m\n\tInclude {H}/ssh_config.i.* # comment\n\nHost d\n\tHostname dd # comment\n\nHost e\n\tHostname ee\n\tInclude {H}/ssh_config.i.*\n\nHost f\n\tInclude {H}/ssh_config.i.*\n\tHostname ff\n\nHost n\n\tInclude {H}/ssh_config.i.*\n";
-    let i0 = "Match host xxxxxx\n";
-    let i1 = "Match host a\n\tHostname aaa\n\nMatch host b\n\tHostname bbb\n\nMatch host c # comment\n\tHostname ccc\n\nHost d # comment\n\tHostname ddd\n\nHost e\n\tHostname eee\n\nHost f\n\tHostname fff # comment\n";
-    let i2 = "Match host a\n\tHostname aaaa\n\nMatch host b\n\tHostname bbbb\n\nMatch host c\n\tHostname cccc\n\nHost d\n\tHostname dddd\n\nHost e\n\tHostname eeee\n\nHost f\n\tHostname ffff\n\nMatch all\n\tHostname xxxx\n";
-    let with = |host: &str| {
-        case(&format!("cfginclude.sh trial {host}"), main)
-            .file("ssh_config.i.0", i0)
-            .file("ssh_config.i.1", i1)
-            .file("ssh_config.i.2", i2)
-            .dest(host)
-    };
-    let mut out: Vec<Case> = ["a", "b", "c", "d", "e", "f", "m", "n", "x"]
-        .iter()
-        .map(|h| with(h))
-        .collect();
-    for host in ["a", "x"] {
-        out.push(
-            with(host)
-                .file("ssh_config.i.3", "Hostname xxxx\n\tJunk\n")
-                .refused(&[(2, "no argument after keyword \"junk\"")]),
-        );
-    }
-    let top = "Include {H}/ssh_config.i.*\nHostname aa\n";
-    out.push(case("cfginclude.sh Include before Hostname", top).dest("a"));
-    out.push(
-        case("cfginclude.sh included Match host x", top)
-            .file("ssh_config.i.x", "Match host x\n")
-            .dest("a"),
-    );
-    out.push(
-        case("cfginclude.sh included Host x", top)
-            .file("ssh_config.i.x", "Host x\n")
-            .dest("a"),
-    );
-    out.push(
-        case(
-            "cfginclude.sh infinite recursion",
-            "Include {H}/case.conf\n",
-        )
-        .dest("a")
-        .refused(&[(0, "Too many recursive configuration includes")]),
-    );
-    out
-}
-
-/// regress/portnum.sh and connect-uri.sh (OpenSSH 9.2): `-p` values and ssh:// destinations.
-fn portnum_and_uri_sh() -> Vec<Case> {
-    let mut out = Vec::new();
-    for p in ["0", "65536", "131073", "2000blah", "blah2000"] {
-        out.push(
-            case(&format!("portnum.sh bad port {p}"), "")
-                .args(&["-p", p])
-                .dest("somehost")
-                .refused(&[(0, "Bad port")]),
-        );
-    }
-    for p in ["1", "22", "2222", "22222", "65535"] {
-        out.push(
-            case(&format!("portnum.sh good port {p}"), "")
-                .args(&["-p", p])
-                .dest("somehost"),
-        );
-    }
-    out.push(case("connect-uri.sh no trailing slash", "").dest("ssh://someuser@somehost:2222"));
-    out.push(case("connect-uri.sh trailing slash", "").dest("ssh://someuser@somehost:2222/"));
-    out.push(
-        case("connect-uri.sh with path name", "")
-            .dest("ssh://someuser@somehost:2222/data")
-            .refused(&[(0, "usage")]),
-    );
-    out
 }
