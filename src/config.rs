@@ -304,8 +304,8 @@ impl ResolvedConfig {
 }
 
 /// Resolve the effective configuration as OpenSSH would. Never fails: problems become
-/// [`ResolvedConfig::diagnostics`]; `Match exec` and similar become
-/// [`ResolvedConfig::unevaluated`].
+/// [`ResolvedConfig::diagnostics`] (with what ssh does about each); `Match exec` blocks,
+/// which are not run, become [`ResolvedConfig::exec_blocks`] with what they would change.
 pub fn resolve(input: &ConfigInput) -> ResolvedConfig {
     reader::resolve(input)
 }

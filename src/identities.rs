@@ -200,17 +200,18 @@ fn show(path: &Path, home: &Path) -> String {
     }
 }
 
-/// The agent socket ssh would use: `IdentityAgent` (`none`, `SSH_AUTH_SOCK`, or a path), else
-/// `$SSH_AUTH_SOCK`.
+/// The agent socket ssh would use (ssh.c): `IdentityAgent none`, `SSH_AUTH_SOCK`, a `$NAME`
+/// to take from the environment, or a path; without it `$SSH_AUTH_SOCK`.
 fn agent_socket(config: &ResolvedConfig) -> Result<Option<PathBuf>, ()> {
-    let from_env = || {
-        std::env::var_os("SSH_AUTH_SOCK")
+    let from_env = |name: &str| {
+        std::env::var_os(name)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
     match config.get("identityagent").map(|v| v.value.as_str()) {
-        Some(v) if v.eq_ignore_ascii_case("none") => Err(()),
-        Some("SSH_AUTH_SOCK") | None => Ok(from_env()),
+        Some("none") => Err(()),
+        Some("SSH_AUTH_SOCK") | None => Ok(from_env("SSH_AUTH_SOCK")),
+        Some(v) if v.starts_with('$') && !v.starts_with("${") => Ok(from_env(&v[1..])),
         Some(path) => Ok(Some(PathBuf::from(path))),
     }
 }

@@ -544,3 +544,63 @@ fn garbage_never_panics() {
         ("", 22, "")
     );
 }
+
+#[test]
+fn tilde_and_defaults_from_the_passwd_home_include_from_home() {
+    // HOME is `env.home()`; the passwd entry says `pw`: as ssh, `~`, `%d`, ~/.ssh/config and
+    // the default files come from `pw`; Include patterns (glob(3) GLOB_TILDE) from HOME.
+    let env = Env::new();
+    let pw = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(pw.path().join(".ssh")).unwrap();
+    let pw_config = pw.path().join(".ssh/config");
+    std::fs::write(
+        &pw_config,
+        "Include rel.conf\nInclude ~/tilde.conf\nIdentityFile ~/.ssh/id_x\nControlPath %d/cm\n",
+    )
+    .unwrap();
+    env.write(".ssh/rel.conf", "Port 2345\n");
+    env.write("tilde.conf", "User fromhome\n");
+    let mut input = env.input("h");
+    input.passwd_home = Some(pw.path().to_path_buf());
+    let r = resolve(&input);
+    let p = pw.path().display().to_string();
+    assert_eq!(r.files_read[0], pw_config);
+    assert_eq!(r.port().0, 2345);
+    assert_eq!(r.user().value, "fromhome");
+    assert_eq!(all(&r, "identityfile"), [format!("{p}/.ssh/id_x")]);
+    assert_eq!(val(&r, "controlpath"), format!("{p}/cm"));
+    assert_eq!(
+        all(&r, "userknownhostsfile"),
+        [
+            format!("{p}/.ssh/known_hosts"),
+            format!("{p}/.ssh/known_hosts2")
+        ]
+    );
+    assert_eq!(r.home, pw.path());
+}
+
+#[test]
+fn percent_k_is_the_alias_or_the_host_as_typed() {
+    let env = Env::new();
+    let h = env.home().display().to_string();
+    let text =
+        "Host Web\n  HostName real.example\n  IdentityFile ~/id_%k\n  UserKnownHostsFile ~/kh/%k\n";
+    let r = env.user(text, "Web");
+    assert_eq!(all(&r, "identityfile"), [format!("{h}/id_Web")]);
+    assert_eq!(all(&r, "userknownhostsfile"), [format!("{h}/kh/Web")]);
+    let r = env.user(&format!("{text}  HostKeyAlias KA\n"), "Web");
+    assert_eq!(all(&r, "identityfile"), [format!("{h}/id_ka")]);
+}
+
+#[test]
+fn time_none_leaves_the_value_to_a_later_line() {
+    let env = Env::new();
+    let r = env.user(
+        "ConnectTimeout none\nServerAliveInterval none\nHost *\n  ConnectTimeout 5\n  ServerAliveInterval 1m\n",
+        "h",
+    );
+    assert_eq!(val(&r, "connecttimeout"), "5");
+    assert_eq!(val(&r, "serveraliveinterval"), "60");
+    let r = env.user("ConnectTimeout none\n", "h");
+    assert_eq!(r.get("connecttimeout").unwrap().origin, Origin::Default);
+}
