@@ -353,6 +353,19 @@ pub fn parse_ssh_uri(uri: &str) -> Option<(Option<String>, String, Option<u16>)>
     jump::parse_uri(uri).map(|h| (h.user, h.host, h.port))
 }
 
+/// ssh's default `%` tokens for `cfg` (resolved from `input`): `%C %L %i %k %l %n %p %d %h
+/// %r %u`, for commands expanded at use time. KnownHostsCommand adds `%H %I %t %f %K`.
+pub fn default_tokens(cfg: &ResolvedConfig, input: &ConfigInput) -> Vec<(char, String)> {
+    expand::default_tokens(cfg, input)
+}
+
+/// A command ssh runs without a shell (KnownHostsCommand): its words, each after the first
+/// expanded with `tokens` (`%` tokens and `${VAR}`), as sshconnect.c does; Err with ssh's
+/// complaint (bad quotes, an unknown token, an unset variable).
+pub fn command_words(command: &str, tokens: &[(char, String)]) -> Result<Vec<String>, String> {
+    expand::command_words(command, tokens)
+}
+
 /// ssh's `a2port` as `-p` and `Port` take it: 1-65535 (a leading `+` allowed) or a TCP
 /// service name from /etc/services.
 pub fn parse_port(s: &str) -> Option<u16> {

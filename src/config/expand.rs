@@ -97,6 +97,46 @@ pub(crate) fn token_values(st: &State<'_>) -> TokenValues {
     }
 }
 
+/// The default client `%` tokens (ssh's `DEFAULT_CLIENT_PERCENT_EXPAND_ARGS`) for a resolved
+/// configuration: `%C %L %i %k %l %n %p %d %h %r %u` (and `%j`).
+pub(crate) fn default_tokens(
+    cfg: &super::ResolvedConfig,
+    input: &super::ConfigInput,
+) -> Vec<(char, String)> {
+    let first = |k: &str| cfg.get(k).map(|v| v.value.clone());
+    let t = TokenValues {
+        local_host: input.local_hostname.clone(),
+        host: cfg.hostname().value.clone(),
+        port: cfg.port().0.to_string(),
+        user: first("user").unwrap_or_else(|| input.local_user.clone()),
+        local_user: input.local_user.clone(),
+        home: cfg.home.to_string_lossy().into_owned(),
+        original_host: input.host.clone(),
+        key_alias: first("hostkeyalias").unwrap_or_else(|| input.host.clone()),
+        jump: first("proxyjump").unwrap_or_default(),
+        uid: super::system::local_uid().to_string(),
+    };
+    t.keys(&t.conn_hash()).to_vec()
+}
+
+/// ssh's expansion of a command it runs without a shell (KnownHostsCommand,
+/// sshconnect.c): split into words (quotes honoured, `#` not special), then every word after
+/// the first `%`- and `${VAR}`-expanded with `tokens`.
+pub(crate) fn command_words(
+    command: &str,
+    tokens: &[(char, String)],
+) -> Result<Vec<String>, String> {
+    let mut words = super::lexer::argv_split_with(command, false)?;
+    if words.is_empty() {
+        return Err(format!("\"{command}\" yielded no arguments"));
+    }
+    let keys: Vec<(char, &str)> = tokens.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for w in words.iter_mut().skip(1) {
+        *w = percent_dollar_expand(w, &keys)?;
+    }
+    Ok(words)
+}
+
 /// Keywords ssh clears when set to `none` (readconf.c `CLEAR_ON_NONE`, ProxyJump none).
 const CLEARED_BY_NONE: [&str; 9] = [
     "localcommand",

@@ -59,6 +59,12 @@ pub(crate) fn split_directive(line: &str) -> Result<Option<Directive>, String> {
 /// single or double quotes group, backslash escapes quotes, backslash and (unquoted) space,
 /// and a `#` at the start of a word ends the line. `Err` on an unbalanced quote.
 pub(crate) fn argv_split(s: &str) -> Result<Vec<String>, String> {
+    argv_split_with(s, true)
+}
+
+/// `argv_split` with `terminate_on_comment` as given (ssh splits commands such as
+/// KnownHostsCommand without it).
+pub(crate) fn argv_split_with(s: &str, comments: bool) -> Result<Vec<String>, String> {
     let mut chars = s.chars().peekable();
     let mut out = Vec::new();
     while let Some(&first) = chars.peek() {
@@ -66,7 +72,7 @@ pub(crate) fn argv_split(s: &str) -> Result<Vec<String>, String> {
             chars.next();
             continue;
         }
-        if first == '#' {
+        if comments && first == '#' {
             break;
         }
         let mut arg = String::new();

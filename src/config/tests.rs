@@ -604,3 +604,32 @@ fn time_none_leaves_the_value_to_a_later_line() {
     let r = env.user("ConnectTimeout none\n", "h");
     assert_eq!(r.get("connecttimeout").unwrap().origin, Origin::Default);
 }
+
+#[test]
+fn command_words_for_known_hosts_command() {
+    let env = Env::new();
+    let input = env.input("Web");
+    env.write(
+        ".ssh/config",
+        "Host Web\n  HostName real.example\n  Port 2200\n",
+    );
+    let r = resolve(&input);
+    let mut tokens = default_tokens(&r, &input);
+    tokens.push(('H', "real.example".into()));
+    let words = command_words("/usr/bin/kh \"%h %p\" %k %H # not a comment", &tokens).unwrap();
+    assert_eq!(
+        words,
+        [
+            "/usr/bin/kh",
+            "real.example 2200",
+            "Web",
+            "real.example",
+            "#",
+            "not",
+            "a",
+            "comment"
+        ]
+    );
+    assert!(command_words("/kh %Z", &tokens).is_err());
+    assert!(command_words("", &tokens).is_err());
+}
