@@ -296,6 +296,16 @@ fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
     }
     ordered.sort_by_key(|(i, ..)| *i);
     let ordered = drop_ignored_flags(ordered)?;
+    if let Some(j) = ordered.iter().position(|(_, _, _, g)| g.starts_with("-J ")) {
+        let proxy_first = ordered[..j]
+            .iter()
+            .any(|(_, k, _, _)| k.eq_ignore_ascii_case("proxycommand"));
+        if proxy_first {
+            return Err(Usage(
+                "Cannot specify -J with ProxyCommand, as ssh says".into(),
+            ));
+        }
+    }
     let options: Vec<(String, String)> = ordered
         .iter()
         .map(|(_, k, v, _)| (k.clone(), v.clone()))

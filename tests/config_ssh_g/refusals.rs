@@ -318,6 +318,9 @@ pub fn refusals() -> Vec<Case> {
         case("-p abc first", "")
             .args(&["-p", "abc", "-p", "22"])
             .refused(&[(0, "Bad port 'abc'")]),
+        case("-J after -o ProxyCommand", "")
+            .args(&["-o", "ProxyCommand=x", "-J", "j"])
+            .refused(&[(0, "Cannot specify -J with ProxyCommand")]),
         case("-J twice", "")
             .args(&["-J", "a", "-J", "b"])
             .refused(&[(0, "Only a single -J option is permitted")]),
