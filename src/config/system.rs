@@ -151,7 +151,10 @@ pub(crate) fn user_name(uid: u32) -> Option<String> {
 
 /// A TCP service name from `/etc/services` (ssh accepts `Port ssh`).
 pub(crate) fn service_port(name: &str) -> Option<u16> {
-    let text = std::fs::read_to_string("/etc/services").ok()?;
+    // Read once per process: a config may name many ports, and the file does not change.
+    static SERVICES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let text =
+        SERVICES.get_or_init(|| std::fs::read_to_string("/etc/services").unwrap_or_default());
     text.lines().find_map(|line| {
         let line = line.split('#').next().unwrap_or("");
         let mut words = line.split_whitespace();

@@ -633,3 +633,45 @@ fn command_words_for_known_hosts_command() {
     assert!(command_words("/kh %Z", &tokens).is_err());
     assert!(command_words("", &tokens).is_err());
 }
+
+#[test]
+fn value_parsers_never_panic() {
+    let mut seed: u32 = 0x1234_5678;
+    let alphabet: Vec<char> = "0123456789abcdefxKMGTPE.+-:/[]\\*?!^%~${} \t\"'@;é#"
+        .chars()
+        .collect();
+    for len in 0..40 {
+        for _ in 0..40 {
+            let s: String = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    alphabet[seed as usize % alphabet.len()]
+                })
+                .collect();
+            let _ = super::values::scan_scaled(&s);
+            let _ = super::values::convtime(&s);
+            let _ = super::values::ipqos(&s);
+            let _ = super::values::tunnel_device(&s);
+            let _ = super::values::bind_mask(&s);
+            let _ = super::values::escape_char(&s);
+            let _ = super::values::valid_domain(&s);
+            let _ = super::values::permit_open(&s);
+            let _ = super::values::add_keys_to_agent(&[s.clone(), s.clone()]);
+            for (dynamic, remote) in [(false, false), (true, false), (false, true)] {
+                let _ = super::forward::parse(&s, dynamic, remote);
+            }
+            let _ = super::jump::parse_hop(&s);
+            let _ = parse_ssh_uri(&s);
+            let _ = crate::destination::parse(&s);
+            let chars: Vec<char> = s.chars().collect();
+            let _ = super::glob::fnmatch(&chars, &chars);
+            let _ = check_command_line(&[
+                ("Port".into(), s.clone()),
+                ("LocalForward".into(), s.clone()),
+            ]);
+            let _ = command_words(&s, &[('h', "x".into())]);
+        }
+    }
+}

@@ -234,7 +234,7 @@ pub(crate) fn scan_scaled(s: &str) -> Result<i64, &'static str> {
     whole = whole.checked_mul(scale).ok_or(ERANGE)?;
     while fpart >= i64::MAX / scale {
         fpart /= 10;
-        fract -= 1;
+        fract = fract.saturating_sub(1);
     }
     fpart *= scale;
     for _ in 1..fract {
