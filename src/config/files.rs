@@ -56,8 +56,8 @@ impl State<'_> {
             self.aborted = true;
             return;
         }
-        let bytes = match read_config(path) {
-            Ok(b) => b,
+        let reader = match open_config(path) {
+            Ok(r) => r,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return,
             Err(e) if site.is_some() && e.kind() == std::io::ErrorKind::NotFound => return,
             Err(e) => {
@@ -76,16 +76,25 @@ impl State<'_> {
                 self.out.checked_files.push(path.to_path_buf());
             }
         }
-        let text = String::from_utf8_lossy(&bytes);
-        for (i, raw) in text.split('\n').enumerate() {
+        // Line by line, as ssh's getline loop: memory is one line, not the file.
+        let Some(mut reader) = reader else { return };
+        let mut raw = Vec::new();
+        let mut line = 0;
+        loop {
+            raw.clear();
+            match std::io::BufRead::read_until(&mut reader, b'\n', &mut raw) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
             if self.aborted {
                 return;
             }
+            line += 1;
             let src = Source {
                 path: Some(path.to_path_buf()),
-                line: i + 1,
+                line,
             };
-            match split_directive(raw) {
+            match split_directive(&String::from_utf8_lossy(&raw)) {
                 Ok(Some(d)) => self.process(&d, &src, active, flags, false),
                 Ok(None) => {}
                 Err(e) => self.bad(&src, e),
@@ -144,17 +153,17 @@ impl State<'_> {
     }
 }
 
-/// Open and read a config file as ssh does with `fopen`: a directory reads as empty; a FIFO
+/// Open a config file as ssh does with `fopen`: a directory reads as empty (None); a FIFO
 /// or device is refused rather than waited on.
-fn read_config(path: &Path) -> std::io::Result<Vec<u8>> {
+fn open_config(path: &Path) -> std::io::Result<Option<std::io::BufReader<std::fs::File>>> {
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() || path == Path::new("/dev/null") {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    std::fs::read(path)
+    Ok(Some(std::io::BufReader::new(std::fs::File::open(path)?)))
 }
 
 fn absolute(p: &Path) -> PathBuf {
