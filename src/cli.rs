@@ -31,21 +31,21 @@ pub enum Format {
 #[derive(Debug, Parser)]
 #[command(name = "sshdoctor", version, about, after_help = EXIT_CODES)]
 struct Cli {
-    /// Port to connect to on the remote host (as ssh -p).
-    #[arg(short = 'p', value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
-    port: Option<u16>,
-    /// User to log in as (as ssh -l).
-    #[arg(short = 'l', value_name = "USER")]
-    login: Option<String>,
+    /// Port to connect to on the remote host (as ssh -p; the first one given counts).
+    #[arg(short = 'p', value_name = "PORT", allow_hyphen_values = true)]
+    port: Vec<String>,
+    /// User to log in as (as ssh -l; the first one given counts).
+    #[arg(short = 'l', value_name = "USER", allow_hyphen_values = true)]
+    login: Vec<String>,
     /// Identity (private key) file; repeatable, tried first (as ssh -i).
     #[arg(short = 'i', value_name = "FILE")]
     identity: Vec<PathBuf>,
     /// Per-user configuration file instead of ~/.ssh/config; the system file is then not read (as ssh -F).
     #[arg(short = 'F', value_name = "FILE")]
-    config: Option<PathBuf>,
+    config: Vec<PathBuf>,
     /// Jump host, as ssh -J (recorded as ProxyJump).
     #[arg(short = 'J', value_name = "DESTINATION")]
-    jump: Option<String>,
+    jump: Vec<String>,
     /// An ssh_config option, Keyword=value; repeatable (as ssh -o).
     #[arg(short = 'o', value_name = "OPTION")]
     option: Vec<String>,
@@ -73,7 +73,8 @@ struct Cli {
     /// starts at ssh's level (-v debug1, the default; -vv debug2; -vvv debug3).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     verbose: u8,
-    /// [user@]host[:port], ssh://[user@]host[:port], or a Host alias from ssh_config.
+    /// [user@]host, ssh://[user@]host[:port], or a Host alias from ssh_config (as ssh 9.2,
+    /// `host:2222` is a host named so: give a port with -p or ssh://).
     /// `sshdoctor onboard DESTINATION` starts the guided first login instead.
     destination: Option<String>,
     /// The destination of `onboard DESTINATION`.
@@ -229,44 +230,144 @@ fn first_line(s: &str) -> String {
     line.trim_start_matches("error: ").trim().to_string()
 }
 
-/// Turn the command line into resolution input, keeping ssh's first-obtained-wins order.
+/// The resolution input that `sshdoctor ARGS` (without the program name) resolves, or the
+/// usage error it prints: the path the command line takes, for tests that compare it with ssh.
+pub fn resolution_input(args: &[String]) -> Result<ConfigInput, String> {
+    let argv = std::iter::once("sshdoctor".to_string()).chain(args.iter().cloned());
+    let matches = Cli::command()
+        .try_get_matches_from(argv)
+        .map_err(|e| first_line(&e.to_string()))?;
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| first_line(&e.to_string()))?;
+    config_input(&cli, &matches).map_err(|Usage(m)| m)
+}
+
+/// Turn the command line into resolution input, keeping ssh's first-obtained-wins order, and
+/// refuse what ssh refuses before reading any file (a usage error here).
 fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
     let Some(dest_arg) = cli.destination.as_deref() else {
-        return Err(Usage("missing DESTINATION ([user@]host[:port])".into()));
+        return Err(Usage(
+            "missing DESTINATION ([user@]host, ssh://[user@]host[:port] or a Host alias)".into(),
+        ));
     };
     let dest = destination::parse(dest_arg).map_err(|e| Usage(e.to_string()))?;
-    let mut ordered: Vec<(usize, String, String)> = Vec::new();
     let idx =
         |id: &str| -> Vec<usize> { m.indices_of(id).map(Iterator::collect).unwrap_or_default() };
-    if let (Some(p), Some(&i)) = (cli.port, idx("port").first()) {
-        ordered.push((i, "Port".into(), p.to_string()));
+    // (position, keyword, value, how it was given)
+    let mut ordered: Vec<(usize, String, String, String)> = Vec::new();
+    for (p, i) in cli.port.iter().zip(idx("port")) {
+        ordered.push((i, "Port".into(), p.clone(), format!("-p {p}")));
     }
-    if let (Some(l), Some(&i)) = (&cli.login, idx("login").first()) {
-        ordered.push((i, "User".into(), l.clone()));
+    for (l, i) in cli.login.iter().zip(idx("login")) {
+        let given = format!("-l {l}");
+        ordered.push((i, "User".into(), config::command_line_word(l), given));
     }
     for (f, i) in cli.identity.iter().zip(idx("identity")) {
-        ordered.push((i, "IdentityFile".into(), f.display().to_string()));
+        let f = f.display().to_string();
+        let given = format!("-i {f}");
+        ordered.push((
+            i,
+            "IdentityFile".into(),
+            config::command_line_word(&f),
+            given,
+        ));
     }
-    if let (Some(j), Some(&i)) = (&cli.jump, idx("jump").first()) {
-        ordered.push((i, "ProxyJump".into(), j.clone()));
+    if cli.jump.len() > 1 {
+        return Err(Usage("Only a single -J option is permitted (use commas to separate multiple jump hops), as ssh says".into()));
+    }
+    for (j, i) in cli.jump.iter().zip(idx("jump")) {
+        ordered.push((i, "ProxyJump".into(), j.clone(), format!("-J {j}")));
     }
     for (o, i) in cli.option.iter().zip(idx("option")) {
         let (k, v) = config::parse_option_arg(o).map_err(|e| Usage(format!("-o {o}: {e}")))?;
-        ordered.push((i, k, v));
+        ordered.push((i, k, v, format!("-o {o}")));
     }
     let di = idx("destination").first().copied().unwrap_or(usize::MAX);
     if let Some(u) = &dest.user {
-        ordered.push((di, "User".into(), u.clone()));
+        ordered.push((
+            di,
+            "User".into(),
+            config::command_line_word(u),
+            dest_arg.to_string(),
+        ));
     }
     if let Some(p) = dest.port {
-        ordered.push((di, "Port".into(), p.to_string()));
+        ordered.push((di, "Port".into(), p.to_string(), dest_arg.to_string()));
     }
-    ordered.sort_by_key(|(i, _, _)| *i);
+    ordered.sort_by_key(|(i, ..)| *i);
+    let ordered = drop_ignored_flags(ordered)?;
+    if let Some(j) = ordered.iter().position(|(_, _, _, g)| g.starts_with("-J ")) {
+        let proxy_first = ordered[..j]
+            .iter()
+            .any(|(_, k, _, _)| k.eq_ignore_ascii_case("proxycommand"));
+        if proxy_first {
+            return Err(Usage(
+                "Cannot specify -J with ProxyCommand, as ssh says".into(),
+            ));
+        }
+    }
+    let options: Vec<(String, String)> = ordered
+        .iter()
+        .map(|(_, k, v, _)| (k.clone(), v.clone()))
+        .collect();
+    if let Err((i, why)) = config::check_command_line(&options) {
+        let given = ordered.get(i).map_or("", |(_, _, _, g)| g.as_str());
+        return Err(Usage(format!("{given}: {why} (ssh refuses it too)")));
+    }
+    if let Some((_, _, _, given)) = ordered
+        .iter()
+        .find(|(_, k, _, _)| k.eq_ignore_ascii_case("user"))
+        .filter(|(_, _, v, _)| !destination::valid_user(&unquote(v)))
+    {
+        return Err(Usage(format!(
+            "{given}: remote username contains invalid characters (as ssh says)"
+        )));
+    }
     Ok(ConfigInput {
         host: dest.host,
-        options: ordered.into_iter().map(|(_, k, v)| (k, v)).collect(),
+        options,
         ..environment(cli)
     })
+}
+
+/// ssh reads `-p` only while no port is set (a later `-p` is not even checked), and `-l` only
+/// while no user is set; a `-p` it reads must be a port ("Bad port").
+#[allow(clippy::type_complexity)]
+fn drop_ignored_flags(
+    ordered: Vec<(usize, String, String, String)>,
+) -> Result<Vec<(usize, String, String, String)>, Usage> {
+    let mut out: Vec<(usize, String, String, String)> = Vec::new();
+    for entry in ordered {
+        let (_, k, v, given) = &entry;
+        let is_flag = given.starts_with("-p ") || given.starts_with("-l ");
+        let set = out.iter().any(|(_, k2, _, _)| k2.eq_ignore_ascii_case(k));
+        if is_flag && set {
+            continue;
+        }
+        if given.starts_with("-p ") && crate::config::parse_port(v).is_none() {
+            return Err(Usage(format!(
+                "-p {v}: Bad port '{v}' (ssh refuses it too)"
+            )));
+        }
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+/// The value inside [`config::command_line_word`]'s quotes.
+fn unquote(v: &str) -> String {
+    let inner = v
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(v);
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// What resolution needs from this machine and the command line besides the destination.
@@ -274,7 +375,8 @@ fn environment(cli: &Cli) -> ConfigInput {
     ConfigInput {
         host: String::new(),
         options: Vec::new(),
-        user_config: cli.config.clone(),
+        // As ssh, the last -F counts.
+        user_config: cli.config.last().cloned(),
         system_config: PathBuf::from("/etc/ssh/ssh_config"),
         home: config::home_dir(),
         local_user: config::local_user(),

@@ -10,8 +10,12 @@ mod criteria;
 mod defaults;
 mod expand;
 mod files;
+mod forward;
+mod glob;
+mod jump;
 mod keywords;
 mod lexer;
+mod lists;
 mod pattern;
 mod reader;
 mod sha1;
@@ -19,9 +23,16 @@ mod system;
 #[cfg(test)]
 mod tests;
 mod tokens;
+mod validate;
+mod values;
+mod whatif;
 
 pub use aliases::{host_entries, HostEntry};
-pub use system::{home_dir, local_hostname, local_uid, local_user, passwd_home_of_current_user};
+pub(crate) use system::{group_facts, user_name};
+pub use system::{
+    home_dir, local_hostname, local_uid, local_user, passwd_home_of_current_user,
+    PASSWD_HOME_OVERRIDE,
+};
 pub(crate) use tokens::percent_expand;
 
 use std::collections::BTreeMap;
@@ -75,8 +86,21 @@ pub struct Value {
     pub origin: Origin,
 }
 
-/// A problem found while reading a config file (`config.parse_error`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How ssh reacts to a problem in its configuration (readconf.c, ssh.c).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reaction {
+    /// ssh prints it and goes on (`Unsupported option "rsaauthentication"`): `config.parse_error`.
+    Logged,
+    /// A bad option: ssh reads on to the end of the file, then stops with
+    /// "FILE: terminating, N bad configuration options" (`config.invalid_value`).
+    BadOption,
+    /// ssh stops at once (`fatal()`): a PermitRemoteOpen without a port, Include nested too
+    /// deep, a `%` token it does not know (`config.invalid_value`).
+    Fatal,
+}
+
+/// A problem found while reading a config file (`config.parse_error` or `config.invalid_value`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     /// The file.
     pub path: PathBuf,
@@ -84,8 +108,68 @@ pub struct Diagnostic {
     /// For command-line options the path is `<command line>` and the line the option's
     /// 1-based position among [`ConfigInput::options`].
     pub line: usize,
-    /// What is wrong, e.g. `unknown keyword "Prot"`.
+    /// What is wrong, in ssh's own words where it has them, e.g.
+    /// `Bad configuration option: prot` or `Bad port '0'.`.
     pub message: String,
+    /// What ssh does about it.
+    pub reaction: Reaction,
+    /// The OpenSSH release (major, minor) from which the line is valid: set for keywords,
+    /// `Match` attributes and `%` tokens added after 9.2, which older clients refuse.
+    pub since: Option<(u32, u32)>,
+}
+
+impl Diagnostic {
+    /// Whether this problem exists for the client `version` (None: the newest release):
+    /// a line valid from `since` on is no problem for that release or a later one.
+    pub fn applies_to(&self, version: Option<(u32, u32)>) -> bool {
+        match (self.since, version) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(since), Some(v)) => v < since,
+        }
+    }
+
+    /// Whether ssh refuses to start because of it (a bad option or a fatal error).
+    pub fn refuses(&self) -> bool {
+        self.reaction != Reaction::Logged
+    }
+}
+
+/// A `Match` block whose criteria sshdoctor did not evaluate (`exec`, without consent), and
+/// what would change if it applied (`config.match_exec_unevaluated`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnevaluatedBlock {
+    /// The file of the `Match` line.
+    pub path: PathBuf,
+    /// Its 1-based line.
+    pub line: usize,
+    /// The criteria not evaluated, as written (`exec "test -f ~/.vpn"`).
+    pub criteria: Vec<String>,
+    /// The effective settings that would differ if the block applied, in keyword order;
+    /// empty when it would change nothing (or when too many blocks were left to work it out).
+    pub changes: Vec<Change>,
+}
+
+/// One effective setting that an unevaluated block would change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The lowercase keyword.
+    pub keyword: String,
+    /// Its values now (empty when unset).
+    pub now: Vec<String>,
+    /// Its values if the block applied (empty when it would be unset).
+    pub then: Vec<String>,
+    /// Where the first of the new values would come from.
+    pub origin: Option<Origin>,
+}
+
+/// One algorithm-list line as written (every occurrence, applying or not: ssh validates each).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlgorithmLine {
+    /// The canonical lowercase keyword (`kexalgorithms`, `casignaturealgorithms`, ...).
+    pub keyword: String,
+    /// The value and where it is.
+    pub value: Value,
 }
 
 /// Everything resolution needs, gathered by the command line.
@@ -99,14 +183,16 @@ pub struct ConfigInput {
     pub user_config: Option<PathBuf>,
     /// The system-wide file; normally `/etc/ssh/ssh_config`.
     pub system_config: PathBuf,
-    /// The home directory ($HOME, else the passwd entry).
+    /// `$HOME` (else the passwd entry's directory). ssh uses it only to expand `Include`
+    /// patterns (glob(3)'s `GLOB_TILDE`); everything else uses [`ConfigInput::passwd_home`].
     pub home: PathBuf,
     /// The local user name (%u, Match localuser).
     pub local_user: String,
     /// The local host name (%L is its first component, %l the full name).
     pub local_hostname: String,
-    /// The home directory of the passwd entry, where ssh itself expands `~`, when it differs
-    /// from `home` (e.g. `sudo` keeping `$HOME`); None means the same as `home`.
+    /// The home directory of the passwd entry, where ssh expands `~` and `%d` and finds
+    /// `~/.ssh/config`, the default keys and known_hosts, when it differs from `home` (e.g.
+    /// `sudo -E` keeping `$HOME`); None means the same as `home`.
     pub passwd_home: Option<PathBuf>,
 }
 
@@ -115,13 +201,21 @@ pub struct ConfigInput {
 pub struct ResolvedConfig {
     /// Lowercase keyword → values (one for single-valued keywords; all, in order, for multi-valued ones).
     pub values: BTreeMap<String, Vec<Value>>,
-    /// Parse errors and unknown keywords.
+    /// Parse errors, unknown keywords and values ssh refuses, each with ssh's reaction.
     pub diagnostics: Vec<Diagnostic>,
-    /// `Match exec` criteria that were not run.
+    /// Steps ssh would take that sshdoctor does not (hostname canonicalisation by DNS).
     pub unevaluated: Vec<Diagnostic>,
+    /// `Match` blocks with criteria that were not run (`exec`), with what they would change.
+    pub exec_blocks: Vec<UnevaluatedBlock>,
+    /// Every algorithm-list line read, for validation against the installed client's
+    /// algorithms (see [`algorithm_problems`]).
+    pub algorithm_lines: Vec<AlgorithmLine>,
     /// Every file read, in order.
     pub files_read: Vec<PathBuf>,
-    /// The home directory used (for `~` display).
+    /// The files ssh checks the owner and mode of (`~/.ssh/config` unless `-F`, and every
+    /// included file): `identities::local_problems` judges them.
+    pub checked_files: Vec<PathBuf>,
+    /// The home directory ssh uses for `~`, `%d` and its default files: the passwd entry's.
     pub home: PathBuf,
     /// The host as typed (`%n`, `Match originalhost`).
     pub original_host: String,
@@ -210,8 +304,8 @@ impl ResolvedConfig {
 }
 
 /// Resolve the effective configuration as OpenSSH would. Never fails: problems become
-/// [`ResolvedConfig::diagnostics`]; `Match exec` and similar become
-/// [`ResolvedConfig::unevaluated`].
+/// [`ResolvedConfig::diagnostics`] (with what ssh does about each); `Match exec` blocks,
+/// which are not run, become [`ResolvedConfig::exec_blocks`] with what they would change.
 pub fn resolve(input: &ConfigInput) -> ResolvedConfig {
     reader::resolve(input)
 }
@@ -223,17 +317,72 @@ pub fn is_known_keyword(keyword: &str) -> bool {
 }
 
 /// Parse an `-o` argument (`Keyword=value` or `Keyword value`) into the keyword as written
-/// and the raw value. Errors name an unknown keyword, a missing value, or a block keyword.
+/// and the raw value. Only the syntax is checked here (a keyword and a value); whether ssh
+/// accepts it is [`check_command_line`]'s question, asked of all options in order.
 pub fn parse_option_arg(s: &str) -> Result<(String, String), String> {
     let directive = lexer::split_directive(s)?.ok_or_else(|| "missing keyword".to_string())?;
-    match keywords::lookup(&directive.keyword) {
-        None => Err(format!("unknown keyword \"{}\"", directive.keyword)),
-        Some((_, keywords::Kind::Host | keywords::Kind::Match | keywords::Kind::Include)) => {
-            Err(format!(
-                "{} is not supported as a command-line option",
-                directive.keyword
-            ))
+    Ok((directive.keyword, directive.rest))
+}
+
+/// Check command-line options (in command-line order) as ssh processes them before reading
+/// any file: `Err` carries the index of the first one ssh refuses and ssh's complaint (an
+/// unknown keyword not covered by an earlier `-o IgnoreUnknown`, `Port=0`,
+/// `ConnectTimeout=abc`, a bad forwarding, `Host`, ...), which makes ssh exit at once.
+pub fn check_command_line(options: &[(String, String)]) -> Result<(), (usize, String)> {
+    reader::check_command_line(options)
+}
+
+/// A value from `-i`, `-l` or DESTINATION's user, quoted as one word: ssh takes these whole
+/// (spaces and quotes included), where it splits an `-o` value into words.
+pub fn command_line_word(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if matches!(c, '\\' | '"' | '\'') {
+            out.push('\\');
         }
-        Some(_) => Ok((directive.keyword, directive.rest)),
+        out.push(c);
     }
+    out.push('"');
+    out
+}
+
+/// An `ssh://` URI after the scheme, as ssh's `parse_uri` splits it: user (URL-decoded),
+/// host (brackets removed; a domain name or IPv4 address), port; None where ssh refuses it.
+pub fn parse_ssh_uri(uri: &str) -> Option<(Option<String>, String, Option<u16>)> {
+    jump::parse_uri(uri).map(|h| (h.user, h.host, h.port))
+}
+
+/// ssh's default `%` tokens for `cfg` (resolved from `input`): `%C %L %i %k %l %n %p %d %h
+/// %r %u`, for commands expanded at use time. KnownHostsCommand adds `%H %I %t %f %K`.
+pub fn default_tokens(cfg: &ResolvedConfig, input: &ConfigInput) -> Vec<(char, String)> {
+    expand::default_tokens(cfg, input)
+}
+
+/// A command ssh runs without a shell (KnownHostsCommand): its words, each after the first
+/// expanded with `tokens` (`%` tokens and `${VAR}`), as sshconnect.c does; Err with ssh's
+/// complaint (bad quotes, an unknown token, an unset variable).
+pub fn command_words(command: &str, tokens: &[(char, String)]) -> Result<Vec<String>, String> {
+    expand::command_words(command, tokens)
+}
+
+/// ssh's `a2port` as `-p` and `Port` take it: 1-65535 (a leading `+` allowed) or a TCP
+/// service name from /etc/services.
+pub fn parse_port(s: &str) -> Option<u16> {
+    values::a2port(s).filter(|p| *p > 0)
+}
+
+/// Keywords whose every value counts and is reported, in order (one value per line of
+/// `ssh -G`, or several on its one line): in JSON they are always arrays.
+pub fn is_list_keyword(keyword: &str) -> bool {
+    keywords::is_list(&keyword.to_ascii_lowercase())
+}
+
+/// ssh's verdict on every algorithm-list line (active or not, as readconf.c validates each)
+/// for the client `version` (None: the newest release known): bad names are bad options.
+pub fn algorithm_problems(
+    config: &ResolvedConfig,
+    version: Option<crate::algorithms::OpenSshVersion>,
+) -> Vec<Diagnostic> {
+    validate::algorithm_lines(&config.algorithm_lines, version)
 }

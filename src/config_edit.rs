@@ -509,7 +509,10 @@ fn absolute(key: &Path, home: &Path) -> Result<PathBuf, String> {
 /// values are `%`-expanded). `Err` for paths ssh_config cannot express.
 /// Whether `~` in a written path means `input.home` to ssh too.
 fn tilde_ok(input: &ConfigInput) -> bool {
-    input.passwd_home.as_deref().is_none_or(|p| p == input.home)
+    // With SSHDOCTOR_PASSWD_HOME standing in for the passwd entry, ssh's own `~` is elsewhere:
+    // write absolute paths, which mean the same to both.
+    std::env::var_os(crate::config::PASSWD_HOME_OVERRIDE).is_none()
+        && input.passwd_home.as_deref().is_none_or(|p| p == input.home)
 }
 
 fn config_text(key: &Path, home: &Path, tilde_ok: bool) -> Result<String, String> {

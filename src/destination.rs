@@ -1,4 +1,6 @@
-//! Parsing DESTINATION as ssh accepts it: `[user@]host[:port]`, `ssh://[user@]host[:port]`, or an alias.
+//! Parsing DESTINATION as the installed ssh (OpenSSH 9.2, Debian) does: `ssh://[user@]host[:port]`,
+//! or `[user@]host` where everything after the last `@` is the host: `h:2049` and `[h]:2049`
+//! are host names to ssh 9.2, not a host and a port (check with `ssh -G h:2049`).
 
 use thiserror::Error;
 
@@ -7,9 +9,9 @@ use thiserror::Error;
 pub struct Destination {
     /// The user before `@`, if given.
     pub user: Option<String>,
-    /// The host (or alias), without brackets for IPv6 literals.
+    /// The host (or alias); for `ssh://` URIs without brackets.
     pub host: String,
-    /// The port after `:`, if given.
+    /// The port of an `ssh://` URI, if given.
     pub port: Option<u16>,
 }
 
@@ -23,23 +25,18 @@ pub enum DestinationError {
     #[error("destination {0:?} has no host after '@'")]
     MissingHost(String),
     /// `@host`.
-    #[error("destination {0:?} has an empty user name before '@'")]
+    #[error("destination {0:?} has an empty user name before '@' (ssh prints its usage)")]
     EmptyUser(String),
-    /// `host:` or `host:abc` or `host:99999`.
-    #[error("destination {0:?} has an invalid port {1:?} (expected 1-65535)")]
-    BadPort(String, String),
-    /// Characters ssh refuses in a host name (whitespace, shell metacharacters, a leading '-').
-    #[error("destination {0:?} has a host name with characters ssh does not accept")]
+    /// Characters ssh refuses in a host name ("hostname contains invalid characters").
+    #[error("destination {0:?}: hostname contains invalid characters (as ssh says)")]
     BadHost(String),
-    /// Characters ssh refuses in a user name.
-    #[error("destination {0:?} has a user name with characters ssh does not accept")]
+    /// Characters ssh refuses in a user name ("remote username contains invalid characters").
+    #[error("{0:?}: remote username contains invalid characters (as ssh says)")]
     BadUser(String),
-    /// `ssh://host/path` or a URI with parts ssh does not take.
-    #[error("destination {0:?} is not a valid ssh:// URI ({1})")]
-    BadUri(String, &'static str),
-    /// `[::1` without the closing bracket.
-    #[error("destination {0:?} has an unclosed '[' around an IPv6 address")]
-    UnclosedBracket(String),
+    /// An `ssh://` URI ssh does not take: a path, port 0 or out of range, an empty user, a
+    /// host that is not a domain name or address (ssh prints its usage).
+    #[error("destination {0:?} is not an ssh:// URI ssh accepts (ssh://[user@]host[:port], host a name or IPv4 address, port 1-65535, no path; ssh prints its usage)")]
+    BadUri(String),
 }
 
 /// Parse a destination argument.
@@ -47,126 +44,58 @@ pub fn parse(arg: &str) -> Result<Destination, DestinationError> {
     if arg.is_empty() {
         return Err(DestinationError::Empty);
     }
-    if let Some(rest) = arg.strip_prefix("ssh://") {
-        if rest.contains('/') && !rest.ends_with('/') {
-            return Err(DestinationError::BadUri(
-                arg.into(),
-                "a path is not allowed",
-            ));
+    let dest = if let Some(uri) = arg.strip_prefix("ssh://") {
+        let (user, host, port) = crate::config::parse_ssh_uri(uri)
+            .ok_or_else(|| DestinationError::BadUri(arg.into()))?;
+        Destination { user, host, port }
+    } else {
+        match arg.rfind('@') {
+            Some(0) => return Err(DestinationError::EmptyUser(arg.into())),
+            Some(at) => Destination {
+                user: Some(arg[..at].to_string()),
+                host: arg[at + 1..].to_string(),
+                port: None,
+            },
+            None => Destination {
+                user: None,
+                host: arg.to_string(),
+                port: None,
+            },
         }
-        let rest = rest.strip_suffix('/').unwrap_or(rest);
-        if rest.contains('?') || rest.contains('#') {
-            return Err(DestinationError::BadUri(
-                arg.into(),
-                "a query or fragment is not allowed",
-            ));
-        }
-        // A URI user may carry ";fingerprint=..." parameters; ssh ignores them.
-        return parse_authority(arg, rest, true);
-    }
-    parse_authority(arg, arg, false)
-}
-
-fn parse_authority(whole: &str, s: &str, uri: bool) -> Result<Destination, DestinationError> {
-    let (user, hostport) = match s.rfind('@') {
-        Some(at) => {
-            let mut user = &s[..at];
-            if uri {
-                user = user.split(';').next().unwrap_or(user);
-            }
-            if user.is_empty() {
-                return Err(DestinationError::EmptyUser(whole.into()));
-            }
-            (Some(user.to_string()), &s[at + 1..])
-        }
-        None => (None, s),
     };
-    if hostport.is_empty() {
-        return Err(DestinationError::MissingHost(whole.into()));
+    if dest.host.is_empty() {
+        return Err(DestinationError::MissingHost(arg.into()));
     }
-    let (host, port) = split_host_port(whole, hostport)?;
-    if host.is_empty() {
-        return Err(DestinationError::MissingHost(whole.into()));
+    if !valid_hostname(&dest.host) {
+        return Err(DestinationError::BadHost(arg.into()));
     }
-    if !valid_host(&host) {
-        return Err(DestinationError::BadHost(whole.into()));
-    }
-    if let Some(u) = &user {
+    if let Some(u) = &dest.user {
         if !valid_user(u) {
-            return Err(DestinationError::BadUser(whole.into()));
+            return Err(DestinationError::BadUser(arg.into()));
         }
     }
-    Ok(Destination { user, host, port })
+    Ok(dest)
 }
 
-fn split_host_port(whole: &str, s: &str) -> Result<(String, Option<u16>), DestinationError> {
-    if let Some(inner) = s.strip_prefix('[') {
-        let close = inner
-            .find(']')
-            .ok_or_else(|| DestinationError::UnclosedBracket(whole.into()))?;
-        let host = &inner[..close];
-        let after = &inner[close + 1..];
-        if after.is_empty() {
-            return Ok((host.to_string(), None));
-        }
-        let port = after
-            .strip_prefix(':')
-            .ok_or_else(|| DestinationError::BadHost(whole.into()))?;
-        return Ok((host.to_string(), Some(parse_port(whole, port)?)));
-    }
-    match s.matches(':').count() {
-        0 => Ok((s.to_string(), None)),
-        // A bare IPv6 address (several colons) has no port, as with ssh.
-        1 => {
-            let (h, p) = s.split_once(':').unwrap_or((s, ""));
-            Ok((h.to_string(), Some(parse_port(whole, p)?)))
-        }
-        _ => Ok((s.to_string(), None)),
-    }
-}
-
-fn parse_port(whole: &str, p: &str) -> Result<u16, DestinationError> {
-    match p.parse::<u32>() {
-        Ok(n) if (1..=65535).contains(&n) && !p.starts_with('+') => Ok(n as u16),
-        _ => Err(DestinationError::BadPort(whole.into(), p.into())),
-    }
-}
-
-/// ssh (since 9.6) refuses shell metacharacters and a leading '-' in names from the command line.
-fn valid_host(h: &str) -> bool {
+/// ssh.c `valid_hostname` (OpenSSH 9.6, in Debian's 9.2 as a security fix): no leading `-`,
+/// no shell metacharacter, blank or control character.
+pub fn valid_hostname(h: &str) -> bool {
     !h.starts_with('-')
-        && h.chars().all(|c| {
-            !c.is_whitespace()
-                && !c.is_control()
-                && !matches!(
-                    c,
-                    '\'' | '"'
-                        | '`'
-                        | '$'
-                        | ';'
-                        | '&'
-                        | '|'
-                        | '<'
-                        | '>'
-                        | '('
-                        | ')'
-                        | '\\'
-                        | '@'
-                        | '/'
-                )
-        })
+        && h.chars()
+            .all(|c| !"'`\"$\\;&<>|(){}".contains(c) && !c.is_ascii_whitespace() && !c.is_control())
 }
 
-fn valid_user(u: &str) -> bool {
+/// ssh.c `valid_ruser`: for a user given on the command line (`user@`, `-l`, `-o User`): no
+/// leading `-`, no `'`, `` ` ``, `"`, `;`, `&`, `<`, `>`, `|`, `(`, `)`, `{`, `}`, no blank
+/// followed by `-`, no `\` at the end.
+pub fn valid_user(u: &str) -> bool {
+    let b = u.as_bytes();
     !u.starts_with('-')
-        && u.chars().all(|c| {
-            !c.is_whitespace()
-                && !c.is_control()
-                && !matches!(
-                    c,
-                    '\'' | '"' | '`' | '$' | ';' | '&' | '|' | '<' | '>' | '(' | ')' | '\\'
-                )
-        })
+        && !u.chars().any(|c| "'`\";&<>|(){}".contains(c))
+        && !b
+            .windows(2)
+            .any(|w| w[0].is_ascii_whitespace() && w[1] == b'-')
+        && !u.ends_with('\\')
 }
 
 /// The arguments after `sshdoctor` (or `sshdoctor onboard`) that reach this destination again
@@ -230,73 +159,63 @@ mod tests {
 
     #[test]
     fn accepts_the_forms_ssh_takes() {
+        // Each expectation is `ssh -G DEST` from Debian's OpenSSH 9.2p1.
         assert_eq!(parse("host").unwrap(), d(None, "host", None));
         assert_eq!(parse("bob@host").unwrap(), d(Some("bob"), "host", None));
+        assert_eq!(parse("h:2049").unwrap(), d(None, "h:2049", None));
+        assert_eq!(parse("[h]:2049").unwrap(), d(None, "[h]:2049", None));
+        assert_eq!(parse("u@h:22").unwrap(), d(Some("u"), "h:22", None));
+        assert_eq!(parse("ssh://h:2049").unwrap(), d(None, "h", Some(2049)));
         assert_eq!(
-            parse("bob@host:2222").unwrap(),
-            d(Some("bob"), "host", Some(2222))
+            parse("ssh://u@h:2049/").unwrap(),
+            d(Some("u"), "h", Some(2049))
         );
-        assert_eq!(
-            parse("ssh://bob@host:2222").unwrap(),
-            d(Some("bob"), "host", Some(2222))
-        );
-        assert_eq!(parse("ssh://host/").unwrap(), d(None, "host", None));
+        assert_eq!(parse("ssh://h/").unwrap(), d(None, "h", None));
         assert_eq!(
             parse("ssh://bob;fingerprint=SHA256:x@host").unwrap(),
             d(Some("bob"), "host", None)
         );
-        assert_eq!(parse("[::1]:22").unwrap(), d(None, "::1", Some(22)));
-        assert_eq!(
-            parse("me@[fe80::1]").unwrap(),
-            d(Some("me"), "fe80::1", None)
-        );
+        assert_eq!(parse("ssh://%75ser@h").unwrap(), d(Some("user"), "h", None));
+        assert_eq!(parse("ssh://h:ssh").unwrap(), d(None, "h", Some(22)));
+        assert_eq!(parse("ssh://[h]:22").unwrap(), d(None, "h", Some(22)));
         assert_eq!(parse("::1").unwrap(), d(None, "::1", None));
+        assert_eq!(parse("[::1]:22").unwrap(), d(None, "[::1]:22", None));
+        assert_eq!(parse("h/x").unwrap(), d(None, "h/x", None));
+        assert_eq!(parse("u$x@h").unwrap(), d(Some("u$x"), "h", None));
         // The last '@' splits, as in ssh: user names may contain '@'.
         assert_eq!(parse("a@b.c@host").unwrap(), d(Some("a@b.c"), "host", None));
     }
 
     #[test]
-    fn rejects_malformed_destinations_with_the_reason() {
-        assert_eq!(parse(""), Err(DestinationError::Empty));
-        assert!(matches!(
-            parse("user@"),
-            Err(DestinationError::MissingHost(_))
-        ));
-        assert!(matches!(
-            parse("@host"),
-            Err(DestinationError::EmptyUser(_))
-        ));
-        assert!(matches!(
-            parse("host:99999"),
-            Err(DestinationError::BadPort(..))
-        ));
-        assert!(matches!(
-            parse("host:0"),
-            Err(DestinationError::BadPort(..))
-        ));
-        assert!(matches!(parse("host:"), Err(DestinationError::BadPort(..))));
-        assert!(matches!(
-            parse("host:ssh"),
-            Err(DestinationError::BadPort(..))
-        ));
-        assert!(matches!(
-            parse("-oProxyCommand=x"),
-            Err(DestinationError::BadHost(_))
-        ));
-        assert!(matches!(parse("ho st"), Err(DestinationError::BadHost(_))));
-        assert!(matches!(parse("h;rm"), Err(DestinationError::BadHost(_))));
-        assert!(matches!(
-            parse("[::1"),
-            Err(DestinationError::UnclosedBracket(_))
-        ));
-        assert!(matches!(
-            parse("ssh://host/path"),
-            Err(DestinationError::BadUri(..))
-        ));
-        assert!(matches!(
-            parse("`x`@host"),
-            Err(DestinationError::BadUser(_))
-        ));
+    fn rejects_what_ssh_rejects() {
+        use DestinationError as E;
+        let err = |s: &str| parse(s).unwrap_err();
+        assert_eq!(parse(""), Err(E::Empty));
+        assert!(matches!(err("user@"), E::MissingHost(_)));
+        assert!(matches!(err("@host"), E::EmptyUser(_)));
+        for bad_host in [
+            "-oProxyCommand=x",
+            "ho st",
+            "h;rm",
+            "h$x",
+            "h|x",
+            "h\\x",
+            "h{x}",
+        ] {
+            assert!(matches!(err(bad_host), E::BadHost(_)), "{bad_host}");
+        }
+        for bad_user in ["`x`@h", "u'@h", "u\\@h", "u{@h", "a -b@h"] {
+            assert!(matches!(err(bad_user), E::BadUser(_)), "{bad_user}");
+        }
+        for bad_uri in [
+            "ssh://h/path",
+            "ssh://h:0",
+            "ssh://h:99999",
+            "ssh://[::1]:22",
+            "ssh://@h",
+        ] {
+            assert!(matches!(err(bad_uri), E::BadUri(_)), "{bad_uri}");
+        }
     }
 
     #[test]

@@ -450,38 +450,23 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
     }
     cx.send(Event::Destination(settings)).await;
 
-    let mut warned = false;
-    for d in &cfg.diagnostics {
-        warned = true;
-        let place = cx.origin(&Origin::File {
-            path: d.path.clone(),
-            line: d.line,
-        });
-        cx.log(
-            Stage::Config,
-            Level::Info,
-            format!("{place}: {}", d.message),
-        )
-        .await;
-        cx.finding(
-            finding(
-                "config.parse_error",
-                Stage::Config,
-                format!("{place}: {}", d.message),
-            )
-            .evidence(format!(
-                "{}: {}",
-                Origin::File {
-                    path: d.path.clone(),
-                    line: d.line
-                },
-                d.message
-            )),
-        )
-        .await;
+    let version = plan.openssh.as_ref().map(|(_, v)| *v);
+    let describe = |o: &Origin| cx.origin(o);
+    let verdict = crate::config_verdict::judge(cfg, &plan.input, version, &describe);
+    for (level, text) in verdict.logs {
+        cx.log(Stage::Config, level, text).await;
     }
-    let mut refused_config = false;
-    for problem in crate::identities::local_problems(cfg) {
+    for (key, value) in verdict.facts {
+        cx.fact(Stage::Config, &key, value).await;
+    }
+    let mut warned = !verdict.findings.is_empty();
+    let mut refused_config = verdict.refused;
+    for f in verdict.findings {
+        cx.finding(f).await;
+    }
+    let rules =
+        crate::identities::PermRules::for_client(plan.openssh.as_ref().map(|(t, _)| t.as_str()));
+    for problem in crate::identities::local_problems(cfg, rules) {
         let path = problem.path.display().to_string();
         let (f, wanted) = match problem.kind {
             LocalProblemKind::ConfigBadPermissions { mode, owner } => {
@@ -503,6 +488,15 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
                 .evidence(format!("{path}: mode {mode:04o}"));
                 (f, (mode, 0o700))
             }
+            LocalProblemKind::ConfigGroupWritableAccepted { mode, gid } => {
+                cx.log(
+                    Stage::Config,
+                    Level::Info,
+                    format!("{path} has mode {mode:04o}, writable by group {gid}: the user's own private group, which the installed (Debian) ssh accepts; upstream OpenSSH would refuse it"),
+                )
+                .await;
+                continue;
+            }
         };
         let mut f = f;
         f.actions.extend(crate::repair::permissions_action(&[(
@@ -521,7 +515,7 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
         cx.log(
             Stage::Config,
             Level::Info,
-            format!("{place}: {} (sshdoctor does not run commands from your configuration; the block was treated as not matching)", d.message),
+            format!("{place}: {}", d.message),
         )
         .await;
     }
@@ -556,7 +550,6 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
         .filter(|s| *s > 0)
         .map(Duration::from_secs);
 
-    let version = plan.openssh.as_ref().map(|(_, v)| *v);
     let mut algorithms = ClientAlgorithms::default();
     for (i, kind) in [
         AlgKind::Kex,
@@ -568,33 +561,11 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
     .enumerate()
     {
         let configured = cfg.get(kind.keyword());
+        // A list ssh refuses is already a config.invalid_value finding; probe with the defaults.
         let list =
-            match crate::algorithms::effective(version, kind, configured.map(|v| v.value.as_str()))
-            {
-                Ok(list) => list,
-                Err(msg) => {
-                    warned = true;
-                    let origin = configured
-                        .map(|v| v.origin.clone())
-                        .unwrap_or(Origin::Default);
-                    let place = cx.origin(&origin);
-                    let mut f = finding(
-                        "config.parse_error",
-                        Stage::Config,
-                        format!("{place}: {} {msg}", kind.keyword()),
-                    );
-                    if let Origin::File { path, line } = &origin {
-                        f = f.evidence(format!(
-                            "{}:{line}: {} {}",
-                            path.display(),
-                            kind.keyword(),
-                            configured.map_or("", |v| v.value.as_str())
-                        ));
-                    }
-                    cx.finding(f).await;
-                    crate::algorithms::effective(version, kind, None).unwrap_or_default()
-                }
-            };
+            crate::algorithms::effective(version, kind, configured.map(|v| v.value.as_str()))
+                .or_else(|_| crate::algorithms::effective(version, kind, None))
+                .unwrap_or_default();
         algorithms.origins[i] = configured.map(|v| v.origin.clone());
         match i {
             0 => algorithms.kex = list,

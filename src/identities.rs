@@ -30,7 +30,7 @@ use crate::algorithms::{AlgKind, OpenSshVersion};
 use crate::config::{Origin, ResolvedConfig};
 use crate::known_hosts::{key_bits, sha256_fingerprint};
 
-pub use perms::{LocalProblem, LocalProblemKind};
+pub use perms::{LocalProblem, LocalProblemKind, PermRules};
 
 /// How long listing the agent's keys may take.
 const AGENT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -200,17 +200,18 @@ fn show(path: &Path, home: &Path) -> String {
     }
 }
 
-/// The agent socket ssh would use: `IdentityAgent` (`none`, `SSH_AUTH_SOCK`, or a path), else
-/// `$SSH_AUTH_SOCK`.
+/// The agent socket ssh would use (ssh.c): `IdentityAgent none`, `SSH_AUTH_SOCK`, a `$NAME`
+/// to take from the environment, or a path; without it `$SSH_AUTH_SOCK`.
 fn agent_socket(config: &ResolvedConfig) -> Result<Option<PathBuf>, ()> {
-    let from_env = || {
-        std::env::var_os("SSH_AUTH_SOCK")
+    let from_env = |name: &str| {
+        std::env::var_os(name)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
     match config.get("identityagent").map(|v| v.value.as_str()) {
-        Some(v) if v.eq_ignore_ascii_case("none") => Err(()),
-        Some("SSH_AUTH_SOCK") | None => Ok(from_env()),
+        Some("none") => Err(()),
+        Some("SSH_AUTH_SOCK") | None => Ok(from_env("SSH_AUTH_SOCK")),
+        Some(v) if v.starts_with('$') && !v.starts_with("${") => Ok(from_env(&v[1..])),
         Some(path) => Ok(Some(PathBuf::from(path))),
     }
 }
@@ -452,10 +453,10 @@ pub async fn plan(config: &ResolvedConfig, openssh: Option<OpenSshVersion>) -> I
     }
 }
 
-/// Local permission problems ssh itself cares about: a user config file it refuses to read,
-/// and a `~/.ssh` writable by others.
-pub fn local_problems(config: &ResolvedConfig) -> Vec<LocalProblem> {
-    perms::check(config, crate::config::local_uid())
+/// Local permission problems ssh itself cares about, judged by `rules` (the installed
+/// client's): a user config file it refuses to read, and a `~/.ssh` writable by others.
+pub fn local_problems(config: &ResolvedConfig, rules: PermRules) -> Vec<LocalProblem> {
+    perms::check(config, crate::config::local_uid(), rules)
 }
 
 /// Loads an unencrypted private key for a real login, as ssh would at attempt time: refuses a

@@ -7,6 +7,7 @@ pub mod algorithms;
 pub mod cli;
 pub mod config;
 pub mod config_edit;
+pub mod config_verdict;
 pub mod console;
 pub mod destination;
 pub mod engine;

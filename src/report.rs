@@ -176,21 +176,10 @@ impl Report {
     /// The JSON form (the `--report json` contract).
     pub fn to_json(&self) -> Value {
         let mut dest = Map::new();
-        let multi = |k: &str| {
-            matches!(
-                k,
-                "identityfile"
-                    | "certificatefile"
-                    | "localforward"
-                    | "remoteforward"
-                    | "dynamicforward"
-                    | "sendenv"
-                    | "setenv"
-            )
-        };
         for s in &self.destination {
             let entry = json!({"value": s.value, "origin": s.origin});
-            if multi(&s.keyword) {
+            // List keywords are always arrays, with every value in order (as `ssh -G` lists them).
+            if crate::config::is_list_keyword(&s.keyword) {
                 match dest
                     .entry(s.keyword.clone())
                     .or_insert_with(|| Value::Array(Vec::new()))
@@ -378,6 +367,21 @@ mod tests {
                 value: "~/.ssh/b".into(),
                 origin: "default".into(),
             },
+            Setting {
+                keyword: "userknownhostsfile".into(),
+                value: "~/.ssh/kh1".into(),
+                origin: "~/.ssh/config line 4".into(),
+            },
+            Setting {
+                keyword: "userknownhostsfile".into(),
+                value: "~/.ssh/kh2".into(),
+                origin: "~/.ssh/config line 4".into(),
+            },
+            Setting {
+                keyword: "canonicaldomains".into(),
+                value: "example.com".into(),
+                origin: "~/.ssh/config line 5".into(),
+            },
         ]));
         r.apply(&Event::StageFinished {
             stage: Stage::Tcp,
@@ -397,6 +401,18 @@ mod tests {
         let j = r.to_json();
         assert_eq!(j["destination"]["port"]["origin"], "~/.ssh/config line 3");
         assert_eq!(j["destination"]["identityfile"][1]["value"], "~/.ssh/b");
+        assert_eq!(
+            j["destination"]["userknownhostsfile"][0]["value"],
+            "~/.ssh/kh1"
+        );
+        assert_eq!(
+            j["destination"]["userknownhostsfile"][1]["value"],
+            "~/.ssh/kh2"
+        );
+        assert_eq!(
+            j["destination"]["canonicaldomains"][0]["value"],
+            "example.com"
+        );
         assert_eq!(j["checks"][2]["status"], "fail");
         for out in [r.to_text(0), r.to_markdown()] {
             assert!(out.contains("tcp.refused"), "{out}");

@@ -299,8 +299,16 @@ fn group_writable_user_config_is_refused() {
     let sshd = server("");
     let home = Home::new();
     let key = authorized_key(&sshd, &home, KeyKind::Ed25519, "id_cfg");
-    let config = home.write_config(&format!("IdentityFile {}\n", key.display()));
-    chmod(&config, 0o664);
+    // ssh checks ~/.ssh/config and every included file, not a -F file (which the harness
+    // passes): the setting lives in an included file, writable by another user's group
+    // (daemon). Debian's ssh would accept only the user's own private group.
+    let inc = home.write_file(
+        ".ssh/inc.conf",
+        &format!("IdentityFile {}\n", key.display()),
+    );
+    home.write_config(&format!("Include {}\n", inc.display()));
+    std::os::unix::fs::chown(&inc, None, Some(1)).expect("chgrp daemon (the tests run as root)");
+    chmod(&inc, 0o664);
     let report = probe(&sshd, &home, &[]);
     report.assert_exit(1);
     report.assert_first_error("config.bad_permissions");

@@ -1,239 +1,57 @@
-//! Differential test: sshdoctor's config resolution against the installed `ssh -G`.
+//! Differential test: sshdoctor's config resolution and verdict against the installed `ssh -G`.
 //!
 //! Every case writes a config (and any included files) into a temporary HOME, runs
-//! `ssh -G -F <file> [options] <destination>` there, resolves the same input with
-//! `sshdoctor::config::resolve`, and compares the keywords sshdoctor relies on.
-//! Skipped (with a note) when no `ssh` is on PATH.
+//! `ssh -G -F <file> ARGS DESTINATION` there (HOME set to that directory: ssh still takes `~`
+//! from the passwd entry), turns the same command line into resolution input through
+//! sshdoctor's own command-line code, and compares every keyword sshdoctor reports that
+//! `ssh -G` prints, every value of it. Cases ssh refuses must be refused by sshdoctor too,
+//! with ssh's message at the same line. Skipped (with a note) when no `ssh` is on PATH.
+
+#[path = "config_ssh_g/cases.rs"]
+mod cases;
+#[path = "config_ssh_g/refusals.rs"]
+mod refusals;
+#[path = "config_ssh_g/regress.rs"]
+mod regress;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+use cases::{Case, Expect};
+use sshdoctor::algorithms::{AlgKind, OpenSshVersion};
 use sshdoctor::config::{self, ConfigInput, ResolvedConfig};
 
-/// Keywords compared in every case.
-const COMPARED: &[&str] = &[
-    "hostname",
-    "port",
-    "user",
-    "identityfile",
-    "certificatefile",
+/// ssh -G prints these space-separated on one line.
+const ONE_LINE_LISTS: &[&str] = &[
     "userknownhostsfile",
     "globalknownhostsfile",
-    "identityagent",
-    "proxyjump",
-    "proxycommand",
-    "addressfamily",
-    "connecttimeout",
-    "stricthostkeychecking",
-    "hashknownhosts",
-    "checkhostip",
-    "hostkeyalias",
-    "identitiesonly",
-    "batchmode",
-    "pubkeyauthentication",
-    "passwordauthentication",
-    "kbdinteractiveauthentication",
-    "preferredauthentications",
-    "numberofpasswordprompts",
-    "controlpath",
+    "canonicaldomains",
+    "canonicalizepermittedcnames",
+    "permitremoteopen",
+    "logverbose",
 ];
 
-/// Algorithm keywords: sshdoctor keeps the raw value, ssh prints the expanded list, so they
-/// are compared only in cases that set a plain explicit list.
-const ALGORITHMS: &[&str] = &[
-    "kexalgorithms",
-    "hostkeyalgorithms",
-    "ciphers",
-    "macs",
-    "pubkeyacceptedalgorithms",
+/// Algorithm keywords: sshdoctor keeps the configured value; ssh -G prints the assembled list,
+/// which sshdoctor's `algorithms::effective` computes from it.
+const ALGORITHMS: &[(&str, AlgKind)] = &[
+    ("kexalgorithms", AlgKind::Kex),
+    ("hostkeyalgorithms", AlgKind::HostKey),
+    ("ciphers", AlgKind::Cipher),
+    ("macs", AlgKind::Mac),
+    ("pubkeyacceptedalgorithms", AlgKind::PubkeyAccepted),
 ];
 
-/// ssh -G prints these space-separated on one line.
-const ONE_LINE_LISTS: &[&str] = &["userknownhostsfile", "globalknownhostsfile"];
-
-struct Case {
-    name: &'static str,
-    config: &'static str,
-    /// Extra files relative to HOME: (path, contents).
-    files: &'static [(&'static str, &'static str)],
-    /// ssh arguments before the destination (`{H}` is replaced by HOME).
-    args: &'static [&'static str],
-    destination: &'static str,
-    compare_algorithms: bool,
-}
-
-const CASES: &[Case] = &[
-    Case {
-        name: "alias with HostName, first value wins across blocks",
-        config: "Host alias\n  HostName Real.Example.COM\n  Port 2222\n  Port 3333\n  User bob\n  IdentityFile ~/.ssh/id_alias\n\nHost *\n  User nobody\n  Port 4444\n  IdentityFile ~/.ssh/id_common\n  IdentityFile ~/.ssh/id_alias\n",
-        files: &[],
-        args: &[],
-        destination: "alias",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "negated Host pattern rejects the block",
-        config: "Host !bad* *.example.com\n  User good\n  Port 1022\nHost *\n  User fallback\n",
-        files: &[],
-        args: &[],
-        destination: "bad.example.com",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "negated Host pattern, non-matching negation",
-        config: "Host !bad* *.example.com\n  User good\n  Port 1022\nHost *\n  User fallback\n",
-        files: &[],
-        args: &[],
-        destination: "good.example.com",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "Match host sees HostName, originalhost sees alias, user/localuser/all",
-        config: "Host web\n  HostName web01.internal\nMatch host *.internal\n  Port 2200\nMatch originalhost web user root\n  IdentityFile ~/.ssh/id_web\nMatch localuser nosuchuser\n  User wrong\nMatch !localuser nosuchuser\n  CheckHostIP yes\nMatch all\n  User deploy\nMatch user deploy\n  BatchMode yes\n",
-        files: &[],
-        args: &[],
-        destination: "web",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "Match final re-reads with the resolved host",
-        config: "Host real.example\n  User fromfinal\n  IdentityFile ~/.ssh/id_final_host\nHost alias\n  HostName real.example\n  IdentityFile ~/.ssh/id_first\nMatch final\n  Port 777\nMatch !final\n  HashKnownHosts yes\nMatch canonical\n  ConnectTimeout 7\n",
-        files: &[],
-        args: &[],
-        destination: "alias",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "Include: relative glob, nested absolute, scoped to Host",
-        config: "Include conf.d/*.conf\nHost inc\n  Include {H}/scoped.conf\nHost other\n  Include {H}/never.conf\nHost *\n  Port 9999\n",
-        files: &[
-            (".ssh/conf.d/10-first.conf", "Host inc\n  User first\nInclude {H}/nested.conf\n"),
-            (".ssh/conf.d/20-second.conf", "Host *\n  IdentityFile ~/.ssh/id_second\n"),
-            (".ssh/conf.d/ignored.txt", "User notincluded\n"),
-            ("nested.conf", "Host inc\n  HostName nested.example\n"),
-            ("scoped.conf", "Port 1234\nHost nomatch\n  ConnectTimeout 3\n"),
-            ("never.conf", "Host *\n  Port 1\n"),
-        ],
-        args: &[],
-        destination: "inc",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "tokens in IdentityFile, UserKnownHostsFile, ProxyCommand, ControlPath, IdentityAgent",
-        config: "Host tok\n  HostName tok.example.org\n  Port 2022\n  User tuser\n  IdentityFile ~/.ssh/id_%h_%p_%r_%u_%n_%l_%L_%i_%k_%%\n  CertificateFile %d/.ssh/cert_%h-cert.pub\n  UserKnownHostsFile ~/.ssh/kh_%h %d/.ssh/kh2_%n_%C\n  ProxyCommand nc -X connect %h %p %r %n %%\n  ControlPath ~/.ssh/cm-%C\n  IdentityAgent ~/agent-%r-%h\n  HostKeyAlias Tok-Alias\n",
-        files: &[],
-        args: &[],
-        destination: "tok",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "quoted values and = syntax",
-        config: "Host = q\n  User = \"bob\"\n  HostName=\"q.example.com\"\n  IdentityFile \"~/.ssh/key with space\"\n  Port=2200\n  PreferredAuthentications = publickey,password # comment\n  StrictHostKeyChecking=accept-new\n",
-        files: &[],
-        args: &[],
-        destination: "q",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "command line first: -o, -p, -l, -i beat the file",
-        config: "Host cli\n  Port 2222\n  User fileuser\n  IdentityFile ~/.ssh/id_file\n  ConnectTimeout 9\n",
-        files: &[(".ssh/id_cli", "not a real key\n")],
-        args: &["-o", "Port=1111", "-p", "2222", "-l", "carol", "-i", "{H}/.ssh/id_cli", "-o", "ConnectTimeout 5"],
-        destination: "cli",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "destination user@ and -o User ordering",
-        config: "Host *\n  User fileuser\n",
-        files: &[],
-        args: &["-o", "IdentitiesOnly=yes"],
-        destination: "dest@dest.example",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "ProxyJump blocks a later ProxyCommand",
-        config: "Host pj\n  ProxyJump jump1,juser@jump2:2200\n  ProxyCommand nc %h %p\n",
-        files: &[],
-        args: &[],
-        destination: "pj",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "ProxyCommand none blocks ProxyJump; ProxyJump none does not block ProxyCommand",
-        config: "Host a\n  ProxyCommand none\n  ProxyJump j\nHost b\n  ProxyJump none\n  ProxyCommand ssh -W %h:%p gw\n",
-        files: &[],
-        args: &[],
-        destination: "b",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "known-hosts settings and IdentityFile none",
-        config: "Host kh\n  UserKnownHostsFile none\n  GlobalKnownHostsFile /etc/ssh/a ~/.ssh/b\n  HashKnownHosts yes\n  CheckHostIP yes\n  StrictHostKeyChecking no\n  IdentityFile none\n",
-        files: &[],
-        args: &[],
-        destination: "kh",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "authentication settings",
-        config: "Host auth\n  IdentitiesOnly yes\n  BatchMode true\n  PubkeyAuthentication unbound\n  PasswordAuthentication no\n  KbdInteractiveAuthentication false\n  NumberOfPasswordPrompts 1\n  ConnectTimeout 1m5\n  AddressFamily inet6\n",
-        files: &[],
-        args: &[],
-        destination: "auth",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "explicit algorithm lists",
-        config: "Host alg\n  KexAlgorithms curve25519-sha256,diffie-hellman-group14-sha256\n  HostKeyAlgorithms ssh-ed25519,rsa-sha2-256\n  Ciphers aes128-ctr,aes256-gcm@openssh.com\n  MACs hmac-sha2-256\n  PubkeyAcceptedAlgorithms ssh-ed25519\n",
-        files: &[],
-        args: &[],
-        destination: "alg",
-        compare_algorithms: true,
-    },
-    Case {
-        name: "Host is case-sensitive, Match host is not",
-        config: "Host mixed\n  User lower\nMatch host MIXED\n  Port 4242\nMatch originalhost mixed\n  PasswordAuthentication no\n",
-        files: &[],
-        args: &[],
-        destination: "MiXeD",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "CanonicalizeHostname triggers the final pass",
-        config: "CanonicalizeHostname yes\nMatch canonical\n  Port 5050\nMatch !canonical\n  User precanon\n",
-        files: &[],
-        args: &[],
-        destination: "canon",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "Match user sees the command-line user; keywords are case-insensitive",
-        config: "MATCH User cliuser\n  IDENTITYFILE ~/.ssh/id_cliuser\nmatch user fileuser\n  port 1\nhost *\n  user fileuser\n",
-        files: &[],
-        args: &["-l", "cliuser"],
-        destination: "mu",
-        compare_algorithms: false,
-    },
-    Case {
-        name: "Match exec is not run by sshdoctor (false here, as ssh)",
-        config: "Match exec false\n  Port 1\nMatch host ex exec \"test -n ''\"\n  Port 2\n  User ex\n",
-        files: &[],
-        args: &[],
-        destination: "ex",
-        compare_algorithms: false,
-    },
-];
-
-/// `ssh -G` output as keyword → values (one-line lists split).
+/// `ssh -G` output as keyword → values (one-line lists split, keywords lowercased).
 fn parse_ssh_g(text: &str) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in text.lines() {
         let Some((k, v)) = line.split_once(' ') else {
             continue;
         };
-        let entry = out.entry(k.to_string()).or_default();
-        if ONE_LINE_LISTS.contains(&k) {
+        let k = k.to_ascii_lowercase();
+        let entry = out.entry(k.clone()).or_default();
+        if ONE_LINE_LISTS.contains(&k.as_str()) {
             entry.extend(v.split(' ').map(str::to_string));
         } else {
             entry.push(v.to_string());
@@ -242,40 +60,44 @@ fn parse_ssh_g(text: &str) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-fn run_ssh_g(home: &Path, args: &[String]) -> Result<String, String> {
+/// What the real ssh did: exit success, stdout, stderr.
+struct SshRun {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_ssh_g(home: &Path, args: &[String], env: &[(String, String)]) -> SshRun {
     let out = Command::new("ssh")
         .args(args)
         .env("HOME", home)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir(home)
         .stdin(std::process::Stdio::null())
         .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        .expect("run ssh");
+    SshRun {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The directory ssh expands `~` to (its passwd entry, not $HOME).
-fn ssh_tilde_home(home: &Path) -> String {
-    let args = [
-        "-G",
-        "-F",
-        "/dev/null",
-        "-o",
-        "UserKnownHostsFile=~/MARK",
-        "probe",
-    ]
-    .map(String::from);
-    let out = run_ssh_g(home, &args).expect("ssh -G works");
-    let g = parse_ssh_g(&out);
-    g["userknownhostsfile"][0]
-        .trim_end_matches("/MARK")
-        .to_string()
+/// The directory ssh expands `~` to: the passwd entry's home, whatever HOME says.
+fn passwd_home() -> String {
+    let uid = config::local_uid().to_string();
+    std::fs::read_to_string("/etc/passwd")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() > 5 && f[2] == uid).then(|| f[5].to_string())
+        })
+        .expect("a passwd entry for this uid")
 }
 
-/// ssh -G prints IdentityFile/CertificateFile unexpanded and ProxyCommand before its
-/// expansion at connect time: expand them the way ssh does when it uses them.
+/// Expand `%` tokens the way ssh does at use time (IdentityFile, ProxyCommand), for values
+/// `ssh -G` prints unexpanded.
 fn expand_like_ssh(s: &str, keys: &[(char, String)]) -> String {
     let mut out = String::new();
     let mut chars = s.chars();
@@ -296,170 +118,238 @@ fn expand_like_ssh(s: &str, keys: &[(char, String)]) -> String {
     out
 }
 
-/// Write a file ssh will accept regardless of the umask (it rejects group-writable configs).
-fn write_private(path: &Path, contents: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, contents).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+fn tilde(v: &str, home: &str) -> String {
+    match v.strip_prefix('~') {
+        Some(rest) => format!("{home}{rest}"),
+        None => v.to_string(),
+    }
 }
 
-fn check_case(case: &Case, dir: &Path, tilde_home: &str) -> Vec<String> {
-    let home = dir.join(case.name.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
-    std::fs::create_dir_all(home.join(".ssh")).unwrap();
-    let h = home.to_string_lossy().into_owned();
-    let sub = |s: &str| s.replace("{H}", &h);
-    for (rel, contents) in case.files {
-        let path = home.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        write_private(&path, &sub(contents));
-    }
-    let cfg = home.join("case.conf");
-    write_private(&cfg, &sub(case.config));
-
-    // ssh's view.
-    let mut ssh_args: Vec<String> =
-        vec!["-G".into(), "-F".into(), cfg.to_string_lossy().into_owned()];
-    ssh_args.extend(case.args.iter().map(|a| sub(a)));
-    ssh_args.push(case.destination.to_string());
-    let ssh_out = match run_ssh_g(&home, &ssh_args) {
-        Ok(o) => o,
-        Err(e) => return vec![format!("ssh -G failed: {e}")],
-    };
-    let ssh = parse_ssh_g(&ssh_out);
-
-    // sshdoctor's view of the same input.
-    let (user_part, host) = match case.destination.split_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, case.destination),
-    };
-    let mut options = Vec::new();
-    let mut it = case.args.iter().map(|a| sub(a));
-    while let Some(flag) = it.next() {
-        let value = it.next().expect("flag value");
-        let pair = match flag.as_str() {
-            "-o" => config::parse_option_arg(&value).expect("valid -o"),
-            "-p" => ("Port".to_string(), value),
-            "-l" => ("User".to_string(), value),
-            "-i" => ("IdentityFile".to_string(), value),
-            "-J" => ("ProxyJump".to_string(), value),
-            other => panic!("unsupported flag {other}"),
-        };
-        options.push(pair);
-    }
-    if let Some(u) = user_part {
-        options.push(("User".to_string(), u.to_string()));
-    }
-    let input = ConfigInput {
-        host: host.to_string(),
-        options,
-        user_config: Some(cfg.clone()),
-        system_config: PathBuf::from("/etc/ssh/ssh_config"),
-        home: home.clone(),
-        local_user: config::local_user(),
-        local_hostname: config::local_hostname(),
-        passwd_home: None,
-    };
-    let ours: ResolvedConfig = config::resolve(&input);
-
-    let mut problems = Vec::new();
-    for d in &ours.diagnostics {
-        problems.push(format!(
-            "unexpected diagnostic {}:{}: {}",
-            d.path.display(),
-            d.line,
-            d.message
-        ));
-    }
+/// ssh's values in sshdoctor's form: true/false as yes/no, and what ssh -G leaves unexpanded
+/// (IdentityFile, CertificateFile, GlobalKnownHostsFile, ProxyCommand) expanded as ssh does
+/// when it uses them.
+fn normalize(
+    kw: &str,
+    values: &[String],
+    ssh: &BTreeMap<String, Vec<String>>,
+    case: &Case,
+) -> Vec<String> {
     let first = |k: &str| {
         ssh.get(k)
             .and_then(|v| v.first())
             .cloned()
             .unwrap_or_default()
     };
-    let hostname = first("hostname");
-    let keys: Vec<(char, String)> = {
-        let local = config::local_hostname();
-        let short = local.split('.').next().unwrap_or("").to_string();
-        let alias = ssh
-            .get("hostkeyalias")
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_else(|| hostname.clone());
-        vec![
-            ('h', hostname.clone()),
-            ('p', first("port")),
-            ('r', first("user")),
-            ('u', config::local_user()),
-            ('n', host.to_string()),
-            ('d', tilde_home.to_string()),
-            ('l', local),
-            ('L', short),
-            ('i', config::local_uid().to_string()),
-            ('k', alias),
-        ]
-    };
-    let proxy_keys: Vec<(char, String)> = {
-        let alias = ssh
-            .get("hostkeyalias")
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_else(|| host.to_string());
-        vec![
-            ('h', hostname.clone()),
-            ('p', first("port")),
-            ('r', first("user")),
-            ('n', host.to_string()),
-            ('k', alias),
-        ]
-    };
-    let mut compared: Vec<&str> = COMPARED.to_vec();
-    if case.compare_algorithms {
-        compared.extend_from_slice(ALGORITHMS);
-    }
-    for kw in compared {
-        let theirs: Vec<String> = ssh
-            .get(kw)
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|v| {
-                let v = match kw {
-                    "identityfile" | "certificatefile" => {
-                        let v = match v.strip_prefix('~') {
-                            Some(rest) => format!("{tilde_home}{rest}"),
-                            None => v,
-                        };
-                        expand_like_ssh(&v, &keys)
-                    }
-                    "proxycommand" => expand_like_ssh(&v, &proxy_keys),
-                    _ => v,
-                };
-                // ssh prints some flags as true/false.
-                let v = match v.as_str() {
-                    "true" => "yes".to_string(),
-                    "false" => "no".to_string(),
-                    _ => v,
-                };
-                // ssh expands ~ (and %d) from the passwd entry; sshdoctor from ConfigInput.home.
-                match v.strip_prefix(tilde_home) {
-                    Some(rest)
-                        if !tilde_home.is_empty() && (rest.is_empty() || rest.starts_with('/')) =>
-                    {
-                        format!("{h}{rest}")
-                    }
-                    _ => v,
-                }
-            })
-            .collect();
-        let ours_vals: Vec<String> = ours.get_all(kw).iter().map(|v| v.value.clone()).collect();
-        println!("[{}] {kw}: {ours_vals:?}", case.name);
+    let home = passwd_home();
+    let local = config::local_hostname();
+    let alias = ssh.get("hostkeyalias").and_then(|v| v.first()).cloned();
+    let keys = vec![
+        ('h', first("hostname")),
+        ('p', first("port")),
+        ('r', first("user")),
+        ('u', config::local_user()),
+        ('n', case.host_arg()),
+        ('d', home.clone()),
+        ('L', local.split('.').next().unwrap_or("").to_string()),
+        ('l', local),
+        ('i', config::local_uid().to_string()),
+        ('k', alias.clone().unwrap_or_else(|| case.host_arg())),
+    ];
+    let proxy_keys = vec![
+        ('h', first("hostname")),
+        ('p', first("port")),
+        ('r', first("user")),
+        ('n', case.host_arg()),
+        ('k', alias.unwrap_or_else(|| case.host_arg())),
+    ];
+    values
+        .iter()
+        .filter(|v| !(kw == "dynamicforward" && v.starts_with('/')))
+        .map(|v| {
+            let v = match kw {
+                "identityfile" | "certificatefile" => expand_like_ssh(&tilde(v, &home), &keys),
+                "globalknownhostsfile" => tilde(v, &home),
+                "proxycommand" => expand_like_ssh(v, &proxy_keys),
+                _ => v.clone(),
+            };
+            match v.as_str() {
+                "true" => "yes".to_string(),
+                "false" => "no".to_string(),
+                _ => v,
+            }
+        })
+        .collect()
+}
+
+fn installed_version() -> Option<OpenSshVersion> {
+    sshdoctor::algorithms::installed_openssh().map(|(_, v)| v)
+}
+
+/// Compare every keyword sshdoctor reports with ssh -G; returns (comparisons, problems).
+fn compare(
+    case: &Case,
+    ours: &ResolvedConfig,
+    ssh: &BTreeMap<String, Vec<String>>,
+) -> (usize, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    for kw in ours.values.keys() {
+        let Some(theirs) = ssh.get(kw) else { continue };
+        let theirs = normalize(kw, theirs, ssh, case);
+        let mut ours_vals: Vec<String> = ours.get_all(kw).iter().map(|v| v.value.clone()).collect();
+        if let Some((_, kind)) = ALGORITHMS.iter().find(|(k, _)| k == kw) {
+            let assembled =
+                sshdoctor::algorithms::effective(installed_version(), *kind, Some(&ours_vals[0]))
+                    .map(|l| l.join(","))
+                    .unwrap_or_else(|e| format!("error: {e}"));
+            ours_vals = vec![assembled];
+        } else if matches!(
+            kw.as_str(),
+            "hostbasedacceptedalgorithms" | "casignaturealgorithms"
+        ) && ours_vals[0].contains(['+', '-', '^', '*', '?'])
+        {
+            continue;
+        }
+        compared += 1;
         if theirs != ours_vals {
             problems.push(format!(
                 "{kw}: ssh -G {theirs:?} vs sshdoctor {ours_vals:?}"
             ));
         }
     }
-    problems
+    (compared, problems)
+}
+
+/// Run one case; returns (comparisons made, problems).
+fn check_case(case: &Case, dir: &Path) -> (usize, Vec<String>) {
+    let home = case.prepare(dir);
+    let ssh_args = case.ssh_args(&home);
+    let ssh = run_ssh_g(&home, &ssh_args, &case.env);
+    let input = sshdoctor::cli::resolution_input(&ssh_args[1..]).map(|i| ConfigInput {
+        home: home.clone(),
+        passwd_home: Some(passwd_home().into()),
+        ..i
+    });
+    match (&case.expect, input) {
+        (Expect::Refused(why), Err(usage)) => refused_on_command_line(&ssh, why, &usage),
+        (_, Err(usage)) => (
+            0,
+            vec![format!(
+                "sshdoctor usage error {usage:?}; ssh -G: ok={} {}",
+                ssh.ok, ssh.stderr
+            )],
+        ),
+        (expect, Ok(input)) => {
+            let ours = config::resolve(&input);
+            let verdict =
+                sshdoctor::config_verdict::judge(&ours, &input, installed_version(), &|o| {
+                    o.to_string()
+                });
+            match expect {
+                Expect::Refused(why) => refused_in_config(&ssh, why, &verdict),
+                Expect::Agree | Expect::ExecWhatIf(_) if !ssh.ok => {
+                    (0, vec![format!("ssh -G failed: {}", ssh.stderr)])
+                }
+                Expect::Agree | Expect::ExecWhatIf(_) => {
+                    let g = parse_ssh_g(&ssh.stdout);
+                    let (n, mut problems) = if let Expect::ExecWhatIf(kw) = expect {
+                        exec_what_if(&ours, &g, kw)
+                    } else {
+                        compare(case, &ours, &g)
+                    };
+                    if verdict.refused {
+                        let ids: Vec<&str> =
+                            verdict.findings.iter().map(|f| f.detail.as_str()).collect();
+                        problems.push(format!("sshdoctor refuses what ssh accepts: {ids:?}"));
+                    }
+                    (n, problems)
+                }
+            }
+        }
+    }
+}
+
+/// `Match exec` ran in ssh; sshdoctor did not run it but says what would change: the value
+/// ssh printed must be the what-if value.
+fn exec_what_if(
+    ours: &ResolvedConfig,
+    ssh: &BTreeMap<String, Vec<String>>,
+    kw: &str,
+) -> (usize, Vec<String>) {
+    let then = ours
+        .exec_blocks
+        .iter()
+        .flat_map(|b| &b.changes)
+        .find(|c| c.keyword == kw)
+        .map(|c| c.then.clone());
+    let theirs = ssh.get(kw).cloned();
+    if then == theirs {
+        (1, Vec::new())
+    } else {
+        (
+            0,
+            vec![format!(
+                "{kw}: ssh -G ran Match exec and has {theirs:?}; sshdoctor's what-if says {then:?}"
+            )],
+        )
+    }
+}
+
+fn refused_on_command_line(
+    ssh: &SshRun,
+    why: &[(usize, &str)],
+    usage: &str,
+) -> (usize, Vec<String>) {
+    let mut problems = Vec::new();
+    if ssh.ok {
+        problems.push(format!("sshdoctor refuses ({usage}) what ssh -G accepts"));
+    }
+    for (_, message) in why {
+        if !ssh.stderr.contains(message) {
+            problems.push(format!("ssh did not say {message:?}: {}", ssh.stderr));
+        }
+        if !usage.contains(message) {
+            problems.push(format!(
+                "sshdoctor's usage error {usage:?} lacks ssh's {message:?}"
+            ));
+        }
+    }
+    (why.len(), problems)
+}
+
+fn refused_in_config(
+    ssh: &SshRun,
+    why: &[(usize, &str)],
+    verdict: &sshdoctor::config_verdict::Verdict,
+) -> (usize, Vec<String>) {
+    let mut problems = Vec::new();
+    if ssh.ok {
+        problems.push("ssh -G accepted the case".to_string());
+    }
+    if !verdict.refused {
+        problems.push("sshdoctor does not refuse it".to_string());
+    }
+    let evidence: Vec<&String> = verdict
+        .findings
+        .iter()
+        .filter(|f| f.id == "config.invalid_value")
+        .flat_map(|f| &f.evidence)
+        .collect();
+    for (line, message) in why {
+        if !ssh.stderr.contains(message) {
+            problems.push(format!("ssh did not say {message:?}: {}", ssh.stderr));
+        }
+        let at = format!(":{line}: {message}");
+        let found = evidence
+            .iter()
+            .any(|e| e.contains(message) && (*line == 0 || e.contains(&at)));
+        if !found {
+            problems.push(format!(
+                "no config.invalid_value with {message:?} at line {line}: {evidence:?}"
+            ));
+        }
+    }
+    (why.len(), problems)
 }
 
 #[test]
@@ -468,15 +358,24 @@ fn resolution_matches_ssh_g() {
         println!("note: no ssh on PATH; skipping the ssh -G comparison");
         return;
     }
+    std::env::set_var("FOO", "bar");
     let dir = tempfile::tempdir().unwrap();
-    let tilde_home = ssh_tilde_home(dir.path());
+    let all = cases::all();
     let mut failures = Vec::new();
-    for case in CASES {
-        for problem in check_case(case, dir.path(), &tilde_home) {
+    let mut comparisons = 0;
+    for case in &all {
+        let (n, problems) = check_case(case, dir.path());
+        comparisons += n;
+        for problem in problems {
             failures.push(format!("[{}] {problem}", case.name));
         }
     }
-    assert!(CASES.len() >= 12);
+    println!(
+        "ssh -G agreement: {} cases, {comparisons} comparisons, {} disagreements",
+        all.len(),
+        failures.len()
+    );
+    assert!(all.len() >= 150, "{}", all.len());
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",
@@ -485,25 +384,90 @@ fn resolution_matches_ssh_g() {
     );
 }
 
+/// `sshdoctor` and `ssh -G` run as processes with HOME pointing elsewhere: both take `~`, `%d`
+/// and the default files from the passwd entry, Include patterns from HOME; sshdoctor says so.
 #[test]
-fn exec_blocks_are_reported_unevaluated() {
+fn home_elsewhere_binary_agrees_with_ssh_g() {
+    if Command::new("ssh").arg("-V").output().is_err() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c");
-    std::fs::write(&cfg, "Match exec \"test -e /\" host h\n  Port 1\n").unwrap();
-    let input = ConfigInput {
-        host: "h".into(),
-        user_config: Some(cfg),
-        home: dir.path().to_path_buf(),
-        local_user: "me".into(),
-        local_hostname: "box".into(),
-        passwd_home: None,
-        ..ConfigInput::default()
+    let home = dir.path();
+    std::fs::create_dir_all(home.join(".ssh/conf.d")).unwrap();
+    let write = |rel: &str, text: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        let p = home.join(rel);
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        p
     };
-    let r = config::resolve(&input);
-    assert_eq!(r.port().0, 22);
-    assert_eq!(r.unevaluated.len(), 1);
-    assert_eq!(r.unevaluated[0].line, 1);
-    assert!(r.unevaluated[0]
-        .message
-        .contains("Match exec \"test -e /\" not evaluated"));
+    write(".ssh/conf.d/a.conf", "Port 4444\n");
+    let cfg = write(
+        "case.conf",
+        "Include conf.d/*.conf\nIdentityFile ~/.ssh/id_home\nUserKnownHostsFile ~/.ssh/kh %d/kh2\nControlPath %d/cm-%r\n",
+    );
+    let cfg = cfg.display().to_string();
+    let ssh = run_ssh_g(
+        home,
+        &["-G".into(), "-F".into(), cfg.clone(), "127.0.0.1".into()],
+        &[],
+    );
+    assert!(ssh.ok, "{}", ssh.stderr);
+    let g = parse_ssh_g(&ssh.stdout);
+    let out = Command::new(env!("CARGO_BIN_EXE_sshdoctor"))
+        .args([
+            "--report",
+            "json",
+            "--timeout",
+            "2",
+            "-F",
+            &cfg,
+            "-p",
+            "1",
+            "127.0.0.1",
+        ])
+        .env("HOME", home)
+        .env_remove("SSHDOCTOR_PASSWD_HOME")
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let dest = &j["destination"];
+    let values = |k: &str| -> Vec<String> {
+        dest[k]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|v| v["value"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![dest[k]["value"].as_str().unwrap_or("").to_string()])
+    };
+    let pw = passwd_home();
+    // -p 1 on the command line wins over the included Port 4444 (read from $HOME/.ssh/conf.d).
+    assert_eq!(values("port"), ["1"]);
+    assert_eq!(g["port"], ["4444"], "ssh read the include from HOME");
+    assert_eq!(values("userknownhostsfile"), g["userknownhostsfile"]);
+    assert_eq!(values("controlpath"), g["controlpath"]);
+    assert_eq!(values("identityfile"), [format!("{pw}/.ssh/id_home")]);
+    assert_eq!(g["identityfile"], ["~/.ssh/id_home"]);
+    let logs: Vec<&str> = j["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["text"].as_str())
+        .collect();
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("ssh takes ~ from the passwd entry") && l.contains(&pw)),
+        "{logs:#?}"
+    );
+    let facts = j["facts"].as_array().unwrap();
+    assert!(
+        facts
+            .iter()
+            .any(|f| f["key"] == "home" && f["value"].as_str().unwrap().contains("$HOME is")),
+        "{facts:?}"
+    );
 }

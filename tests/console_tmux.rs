@@ -59,7 +59,8 @@ fn stale_host(home: &Home, sshd: &Sshd, kh: &Path) {
 
 fn command_line(home: &Home, extra: &str) -> String {
     format!(
-        "env HOME={} LANG=C.UTF-8 {BIN} -F {} {extra} target; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        "env HOME={} SSHDOCTOR_PASSWD_HOME={} LANG=C.UTF-8 {BIN} -F {} {extra} target; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        home.path().display(),
         home.path().display(),
         home.config_path().display()
     )
@@ -232,7 +233,8 @@ fn picker_lists_host_aliases_and_opens_the_console() {
     let kh = home.ssh_dir().join("known_hosts_console");
     stale_host(&home, &sshd, &kh);
     let command = format!(
-        "env HOME={} LANG=C.UTF-8 {BIN} -F {}; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        "env HOME={} SSHDOCTOR_PASSWD_HOME={} LANG=C.UTF-8 {BIN} -F {}; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        home.path().display(),
         home.path().display(),
         home.config_path().display()
     );

@@ -33,7 +33,8 @@ fn base_config(home: &Home) -> String {
 
 fn onboard(home: &Home, sshd: &Sshd, name: &str) -> Tmux {
     let command = format!(
-        "env HOME={} LANG=C.UTF-8 {BIN} -F {} -p {} onboard {NAME}@127.0.0.1; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        "env HOME={} SSHDOCTOR_PASSWD_HOME={} LANG=C.UTF-8 {BIN} -F {} -p {} onboard {NAME}@127.0.0.1; echo SSHDOCTOR-EXIT=$?; sleep 60",
+        home.path().display(),
         home.path().display(),
         home.config_path().display(),
         sshd.port()

@@ -429,7 +429,7 @@ fn unresolvable_name_is_dns_unresolvable() {
 }
 
 #[test]
-fn config_typo_is_a_parse_error_warning_with_file_and_line() {
+fn config_typo_is_an_invalid_value_error_with_file_and_line() {
     let port = closed_port().to_string();
     let home = Home::new();
     home.write_config("# sshdoctor test fixture\nHostnme 127.0.0.1\n");
@@ -437,17 +437,32 @@ fn config_typo_is_a_parse_error_warning_with_file_and_line() {
         .home(&home)
         .args(&["--timeout", "10", "-p", &port, &destination()])
         .run_report();
-    let finding = report.finding("config.parse_error");
-    assert_eq!(finding["severity"], "warning", "{}", report.dump());
-    let evidence = report.evidence("config.parse_error");
+    // ssh itself: "line 2: Bad configuration option: hostnme", "terminating, 1 bad
+    // configuration options", exit 255.
+    let finding = report.finding("config.invalid_value");
+    assert_eq!(finding["severity"], "error", "{}", report.dump());
+    let evidence = report.evidence("config.invalid_value");
     assert!(
-        evidence.iter().any(|e| e.contains(".ssh/config:2")),
-        "evidence should point at .ssh/config:2: {evidence:?}\n{}",
+        evidence
+            .iter()
+            .any(|e| e.contains(".ssh/config:2: Bad configuration option: hostnme")),
+        "evidence should point at .ssh/config:2 in ssh's words: {evidence:?}\n{}",
         report.dump()
     );
-    assert_eq!(report.status("config"), "warn", "{}", report.dump());
-    // A typo is not fatal: the probe goes on and meets the closed port.
-    report.assert_first_error("tcp.refused");
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.ends_with("terminating, 1 bad configuration options")),
+        "{evidence:?}"
+    );
+    assert_eq!(report.status("config"), "fail", "{}", report.dump());
+    report.assert_first_error("config.invalid_value");
+    // The rest of the probe still runs (and meets the closed port).
+    assert!(
+        report.finding_ids().contains(&"tcp.refused".to_string()),
+        "{}",
+        report.dump()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -702,7 +717,8 @@ fn usage_error_destination_without_host() {
 
 #[test]
 fn usage_error_destination_port_out_of_range() {
-    assert_usage_error(&["127.0.0.1:99999"], "99999");
+    // ssh 9.2 takes a port in DESTINATION only from an ssh:// URI (`h:99999` is a host name).
+    assert_usage_error(&["ssh://127.0.0.1:99999"], "99999");
 }
 
 #[test]

@@ -1,17 +1,20 @@
-//! Storing one keyword's arguments: validation and OpenSSH's first-obtained-wins rules.
+//! Storing one keyword's arguments: readconf.c's validation (with ssh's wording) and its
+//! first-obtained-wins rules, keyword by keyword.
 
-use super::keywords::Kind;
+use super::keywords::{Kind, FACILITY};
 use super::lexer::Directive;
-use super::pattern::match_pattern;
 use super::reader::{Source, State};
-use super::tokens::convtime;
-use super::Value;
+use super::values;
+use super::{AlgorithmLine, Value};
+
+/// `SSH_MAX_IDENTITY_FILES` and `SSH_MAX_CERTIFICATE_FILES` of ssh.h.
+const MAX_KEY_FILES: usize = 100;
 
 impl State<'_> {
     /// Validate a directive (always, as ssh does) and store it if `active` and not yet set.
     pub(crate) fn apply(
         &mut self,
-        key: &str,
+        key: &'static str,
         kind: Kind,
         d: &Directive,
         args: &[String],
@@ -19,141 +22,49 @@ impl State<'_> {
         active: bool,
     ) {
         let kw = d.keyword.to_ascii_lowercase();
-        let values: Vec<String> = match kind {
-            Kind::Choice(choices) => {
-                let Some(arg) = self.one_arg(args, src, &kw) else {
-                    return;
-                };
-                let lower = arg.to_ascii_lowercase();
-                match choices.iter().find(|(spelling, _)| *spelling == lower) {
-                    Some((_, canon)) => vec![canon.to_string()],
-                    None => {
-                        return self.diag(src, format!("unsupported option \"{arg}\" for {kw}"))
-                    }
-                }
+        let value = match kind {
+            Kind::Choice(choices) => self.choice(key, choices, args, src),
+            Kind::Facility => return self.facility(args, src),
+            Kind::Str => self.string(args, src, &kw),
+            Kind::Int => self.int(args, src, &kw),
+            Kind::Time => return self.time(key, args.first(), src, active, &kw, args.len()),
+            Kind::Port => self.port(args, src, &kw),
+            Kind::Algorithms => self.algorithms(key, args, src, &kw),
+            Kind::Agent => self.agent_path(args.first(), src).map(|v| (v, args.len())),
+            Kind::Command => {
+                let raw = d.rest.trim_start_matches([' ', '\t', '\r', '\n', '=']);
+                Some((raw.to_string(), args.len()))
             }
-            Kind::Str => {
-                let Some(arg) = self.one_arg(args, src, &kw) else {
-                    return;
-                };
-                vec![arg]
-            }
-            Kind::Int => {
-                let Some(arg) = self.one_arg(args, src, &kw) else {
-                    return;
-                };
-                match arg.parse::<u32>() {
-                    Ok(n) if n <= i32::MAX as u32 => vec![n.to_string()],
-                    _ => {
-                        return self.diag(src, format!("integer value \"{arg}\" invalid for {kw}"))
-                    }
-                }
-            }
-            Kind::Time => {
-                let Some(arg) = self.one_arg(args, src, &kw) else {
-                    return;
-                };
-                if arg == "none" {
-                    vec![arg]
-                } else {
-                    match convtime(&arg) {
-                        Some(secs) => vec![secs.to_string()],
-                        None => {
-                            return self.diag(src, format!("invalid time value \"{arg}\" for {kw}"))
-                        }
-                    }
-                }
-            }
-            Kind::Port => {
-                let Some(arg) = self.one_arg(args, src, &kw) else {
-                    return;
-                };
-                match parse_port(&arg) {
-                    Some(p) => vec![p.to_string()],
-                    None => return self.diag(src, format!("Bad port '{arg}'")),
-                }
-            }
-            Kind::List => {
-                if let Err(e) = check_list(args, &kw) {
-                    return self.diag(src, e);
-                }
-                args.to_vec()
-            }
-            Kind::Words(max) => {
-                if args.is_empty() || args.len() > max {
-                    return self.diag(src, format!("keyword {kw} takes 1 to {max} arguments"));
-                }
-                vec![args.join(" ")]
-            }
-            Kind::Command => vec![d.rest.trim_start_matches([' ', '\t', '=']).to_string()],
             Kind::Jump => return self.jump(d, src, active),
-            Kind::FileList => {
-                let Some(arg) = self.one_arg(args, src, &kw) else {
-                    return;
-                };
-                if active {
-                    self.push_unique(key, arg, src);
-                }
-                return;
-            }
-            Kind::Forward { min, max } => {
-                if args.len() < min || args.len() > max || args.iter().any(String::is_empty) {
-                    return self.diag(src, format!("Bad forwarding specification for {kw}"));
-                }
-                if active {
-                    self.push_unique(key, args.join(" "), src);
-                }
-                return;
-            }
-            Kind::SendEnv => return self.send_env(args, src, active),
-            Kind::SetEnv => return self.set_env(args, src, active),
-            Kind::ForwardAgent => {
-                let Some(arg) = self.one_arg(args, src, &kw) else {
-                    return;
-                };
-                vec![match arg.to_ascii_lowercase().as_str() {
-                    "yes" | "true" => "yes".to_string(),
-                    "no" | "false" => "no".to_string(),
-                    _ => arg,
-                }]
-            }
-            Kind::ControlPersist => {
-                let Some(arg) = self.one_arg(args, src, &kw) else {
-                    return;
-                };
-                match arg.as_str() {
-                    "yes" | "true" => vec!["yes".into()],
-                    "no" | "false" => vec!["no".into()],
-                    _ => match convtime(&arg) {
-                        Some(secs) => vec![secs.to_string()],
-                        None => return self.diag(src, "Bad ControlPersist argument"),
-                    },
-                }
-            }
+            Kind::FileList => return self.file_list(key, args, src, active, &kw),
+            Kind::ForwardAgent => return self.forward_agent(args, src, active, &kw),
+            Kind::ControlPersist => self.control_persist(args, src),
             Kind::EscapeChar => {
-                let Some(arg) = self.one_arg(args, src, &kw) else {
-                    return;
-                };
-                let chars: Vec<char> = arg.chars().collect();
-                let ok = arg == "none"
-                    || chars.len() == 1
-                    || (chars.len() == 2
-                        && chars[0] == '^'
-                        && (64..128).contains(&(chars[1] as u32)));
-                if !ok {
-                    return self.diag(src, "Bad escape character");
-                }
-                vec![arg]
+                self.simple(args, src, "Bad escape character.", values::escape_char)
             }
+            Kind::TunnelDevice => self.simple(args, src, "Bad tun device.", values::tunnel_device),
+            Kind::BindMask => return self.bind_mask(args, src, &kw),
+            Kind::IpQos => self.ipqos(args, src),
+            Kind::AddKeysToAgent => match values::add_keys_to_agent(args) {
+                Ok(v) => Some((v, 2)),
+                Err(e) => return self.bad(src, e),
+            },
+            Kind::RekeyLimit => return self.rekey_limit(args, src, active, &kw),
             Kind::Ignored => return,
             Kind::Unsupported => {
-                return self.diag(
-                    src,
-                    format!("Unsupported option \"{kw}\" (OpenSSH ignores it)"),
-                );
+                return self.logged(src, format!("Unsupported option \"{kw}\""));
             }
-            Kind::Host | Kind::Match | Kind::Include => return,
+            _ => return self.apply_list(key, kind, args, src, active, &kw),
         };
+        let Some((value, used)) = value else { return };
+        self.set_first(key, vec![value], src, active);
+        if args.len() > used {
+            self.bad(src, format!("keyword {kw} extra arguments at end of line"));
+        }
+    }
+
+    /// Store `values` for `key` if the block applies and nothing was stored before.
+    pub(crate) fn set_first(&mut self, key: &str, values: Vec<String>, src: &Source, active: bool) {
         if active && !self.out.values.contains_key(key) {
             let origin = src.origin();
             let stored = values
@@ -167,201 +78,325 @@ impl State<'_> {
         }
     }
 
-    /// Exactly one argument: a missing one is an error; extra ones are reported but, as in
-    /// ssh (which stores before checking), the first is still used.
-    fn one_arg(&mut self, args: &[String], src: &Source, kw: &str) -> Option<String> {
-        match args {
-            [] => {
-                self.diag(src, format!("missing argument for {kw}"));
+    /// Store one part of a keyword ssh keeps in two fields (first obtained each).
+    pub(crate) fn set_part(
+        &mut self,
+        part: &'static str,
+        value: String,
+        src: &Source,
+        active: bool,
+    ) {
+        if active && !self.parts.contains_key(part) {
+            let origin = src.origin();
+            self.parts.insert(part, Value { value, origin });
+        }
+    }
+
+    /// The one argument of `parse_string`-style keywords ("Missing argument." without it).
+    fn string(&mut self, args: &[String], src: &Source, _kw: &str) -> Option<(String, usize)> {
+        match args.first().filter(|a| !a.is_empty()) {
+            Some(a) => Some((a.clone(), 1)),
+            None => {
+                self.bad(src, "Missing argument.");
                 None
             }
-            [a] if a.is_empty() => {
-                self.diag(src, format!("missing argument for {kw}"));
+        }
+    }
+
+    fn choice(
+        &mut self,
+        key: &str,
+        choices: super::keywords::Choices,
+        args: &[String],
+        src: &Source,
+    ) -> Option<(String, usize)> {
+        let Some(arg) = args.first().filter(|a| !a.is_empty()) else {
+            self.bad(src, "missing argument.");
+            return None;
+        };
+        let lower = arg.to_ascii_lowercase();
+        if let Some((_, canon)) = choices.iter().find(|(spelling, _)| *spelling == lower) {
+            return Some((canon.to_string(), 1));
+        }
+        let message = match key {
+            "loglevel" => format!("unsupported log level '{arg}'"),
+            "fingerprinthash" => {
+                format!("Invalid hash algorithm \"{arg}\".")
+            }
+            _ => format!("unsupported option \"{arg}\"."),
+        };
+        self.bad(src, message);
+        None
+    }
+
+    /// SyslogFacility: readconf.c stores the first one read even in a block that does not
+    /// apply.
+    fn facility(&mut self, args: &[String], src: &Source) {
+        let arg = args.first().map(String::as_str).unwrap_or("");
+        let lower = arg.to_ascii_lowercase();
+        match FACILITY.iter().find(|(spelling, _)| *spelling == lower) {
+            Some((_, canon)) => {
+                self.set_first("syslogfacility", vec![canon.to_string()], src, true)
+            }
+            None => return self.bad(src, format!("unsupported log facility '{arg}'")),
+        }
+        if args.len() > 1 {
+            self.bad(src, "keyword syslogfacility extra arguments at end of line");
+        }
+    }
+
+    fn int(&mut self, args: &[String], src: &Source, _kw: &str) -> Option<(String, usize)> {
+        match values::atoi_err(args.first().map(String::as_str)) {
+            Ok(n) => Some((n.to_string(), 1)),
+            Err(e) => {
+                self.bad(src, format!("integer value {e}."));
                 None
             }
-            [a] => Some(a.clone()),
-            [a, ..] => {
-                self.diag(src, format!("keyword {kw} extra arguments at end of line"));
-                Some(a.clone())
+        }
+    }
+
+    /// readconf.c `parse_time`: `none` leaves the value unset, so a later line still sets it.
+    fn time(
+        &mut self,
+        key: &str,
+        arg: Option<&String>,
+        src: &Source,
+        active: bool,
+        kw: &str,
+        nargs: usize,
+    ) {
+        let Some(arg) = arg.filter(|a| !a.is_empty()) else {
+            return self.bad(src, "missing time value.");
+        };
+        if arg != "none" {
+            match values::convtime(arg) {
+                Some(secs) => self.set_first(key, vec![secs.to_string()], src, active),
+                None => return self.bad(src, "invalid time value."),
+            }
+        }
+        if nargs > 1 {
+            self.bad(src, format!("keyword {kw} extra arguments at end of line"));
+        }
+    }
+
+    fn port(&mut self, args: &[String], src: &Source, _kw: &str) -> Option<(String, usize)> {
+        let arg = self.string(args, src, "")?.0;
+        match values::a2port(&arg).filter(|p| *p > 0) {
+            Some(p) => Some((p.to_string(), 1)),
+            None => {
+                self.bad(src, format!("Bad port '{arg}'."));
+                None
             }
         }
     }
 
-    fn push_unique(&mut self, key: &str, value: String, src: &Source) {
-        let list = self.out.values.entry(key.to_string()).or_default();
-        if !list.iter().any(|v| v.value == value) {
-            list.push(Value {
-                value,
-                origin: src.origin(),
-            });
-        }
-    }
-
-    /// ProxyJump: ignored once ProxyCommand or ProxyJump is set; a real jump host also
-    /// sets ProxyCommand to `none` (hidden later), as readconf.c's `parse_jump` does.
-    fn jump(&mut self, d: &Directive, src: &Source, active: bool) {
-        let raw = d.rest.trim_start_matches([' ', '\t', '=']);
-        let raw = raw.split('#').next().unwrap_or("").trim_end().to_string();
-        let valid = !raw.is_empty()
-            && (raw.eq_ignore_ascii_case("none") || raw.split(',').all(valid_jump_hop));
-        if !valid {
-            return self.diag(src, format!("Invalid ProxyJump \"{raw}\""));
-        }
-        let blocked = self.out.values.contains_key("proxycommand")
-            || self.out.values.contains_key("proxyjump");
-        if !active || blocked {
-            return;
-        }
-        let origin = src.origin();
-        if !raw.eq_ignore_ascii_case("none") {
-            self.out.values.insert(
-                "proxycommand".into(),
-                vec![Value {
-                    value: "none".into(),
-                    origin: origin.clone(),
-                }],
-            );
-        }
-        self.out
-            .values
-            .insert("proxyjump".into(), vec![Value { value: raw, origin }]);
-    }
-
-    fn send_env(&mut self, args: &[String], src: &Source, active: bool) {
-        if args.iter().any(|a| a.is_empty() || a.contains('=')) {
-            return self.diag(src, "Invalid environment name in SendEnv");
-        }
-        if !active {
-            return;
-        }
-        for arg in args {
-            if let Some(pattern) = arg.strip_prefix('-') {
-                if let Some(list) = self.out.values.get_mut("sendenv") {
-                    list.retain(|v| !match_pattern(&v.value, pattern));
-                }
-            } else {
-                let origin = src.origin();
-                self.out
-                    .values
-                    .entry("sendenv".into())
-                    .or_default()
-                    .push(Value {
-                        value: arg.clone(),
-                        origin,
-                    });
-            }
-        }
-    }
-
-    fn set_env(&mut self, args: &[String], src: &Source, active: bool) {
-        if args.iter().any(|a| !a.contains('=')) {
-            return self.diag(src, "Invalid SetEnv");
-        }
-        if !active || self.out.values.contains_key("setenv") {
-            return;
-        }
-        let mut stored: Vec<Value> = Vec::new();
-        for arg in args {
-            let name = arg.split('=').next().unwrap_or("");
-            if stored
-                .iter()
-                .any(|v| v.value.split('=').next() == Some(name))
-            {
-                continue;
-            }
-            stored.push(Value {
+    /// An algorithm list: kept raw, and every line (active or not) recorded for validation
+    /// against the installed client's algorithms.
+    fn algorithms(
+        &mut self,
+        key: &str,
+        args: &[String],
+        src: &Source,
+        kw: &str,
+    ) -> Option<(String, usize)> {
+        let (arg, used) = self.string(args, src, kw)?;
+        let line = AlgorithmLine {
+            keyword: key.to_string(),
+            value: Value {
                 value: arg.clone(),
                 origin: src.origin(),
-            });
-        }
-        self.out.values.insert("setenv".into(), stored);
-    }
-}
-
-/// OpenSSH's `a2port` (1..=65535, or a TCP service name); 0 is rejected by the caller in ssh.
-fn parse_port(s: &str) -> Option<u16> {
-    match s.parse::<u16>() {
-        Ok(0) => None,
-        Ok(p) => Some(p),
-        Err(_) if s.chars().all(|c| c.is_ascii_digit() || c == '+') => None,
-        Err(_) => super::system::service_port(s).filter(|p| *p != 0),
-    }
-}
-
-/// A list keyword's arguments: none empty, `none` only alone.
-fn check_list(args: &[String], kw: &str) -> Result<(), String> {
-    if args.is_empty() || args.iter().any(String::is_empty) {
-        return Err(format!("keyword {kw} empty argument"));
-    }
-    if args.len() > 1 && args.iter().any(|a| a.eq_ignore_ascii_case("none")) {
-        return Err(format!("keyword {kw} \"none\" argument must appear alone."));
-    }
-    Ok(())
-}
-
-/// One ProxyJump hop: `[user@]host[:port]` or an `ssh://` URI.
-fn valid_jump_hop(hop: &str) -> bool {
-    let hop = hop
-        .strip_prefix("ssh://")
-        .unwrap_or(hop)
-        .trim_end_matches('/');
-    let host_port = hop.rsplit_once('@').map_or(hop, |(_, h)| h);
-    if host_port.is_empty() || hop.contains(char::is_whitespace) {
-        return false;
-    }
-    if let Some(inner) = host_port.strip_prefix('[') {
-        return match inner.split_once(']') {
-            Some((h, rest)) => {
-                !h.is_empty()
-                    && (rest.is_empty() || rest.strip_prefix(':').and_then(parse_port).is_some())
-            }
-            None => false,
+            },
         };
-    }
-    match host_port.split_once(':') {
-        Some((h, port)) if !port.contains(':') => !h.is_empty() && parse_port(port).is_some(),
-        _ => true,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ports() {
-        assert_eq!(parse_port("22"), Some(22));
-        assert_eq!(parse_port("65535"), Some(65535));
-        assert_eq!(parse_port("0"), None);
-        assert_eq!(parse_port("65536"), None);
-        assert_eq!(parse_port("-1"), None);
-        assert_eq!(parse_port(""), None);
-    }
-
-    #[test]
-    fn jump_hops() {
-        for ok in [
-            "h",
-            "u@h",
-            "u@h:22",
-            "ssh://u@h:22",
-            "[::1]:22",
-            "::1",
-            "a.b",
-        ] {
-            assert!(valid_jump_hop(ok), "{ok}");
+        if !self.final_pass && !self.out.algorithm_lines.contains(&line) {
+            self.out.algorithm_lines.push(line);
         }
-        for bad in ["", "u@", "h:notaport", "h:0", "[::1", "a b"] {
-            assert!(!valid_jump_hop(bad), "{bad}");
+        Some((arg, used))
+    }
+
+    /// readconf.c `parse_agent_path` (IdentityAgent, ForwardAgent paths): `${VAR}` must be
+    /// well-formed and `$NAME` a valid name.
+    fn agent_path(&mut self, arg: Option<&String>, src: &Source) -> Option<String> {
+        let Some(arg) = arg.filter(|a| !a.is_empty()) else {
+            self.bad(src, "Missing argument.");
+            return None;
+        };
+        let bad_expansion = match super::tokens::dollar_expand(arg) {
+            Ok(_) => false,
+            Err(e) => !e.contains("has no value"),
+        };
+        if bad_expansion {
+            self.bad(src, format!("Invalid environment expansion {arg}."));
+            return None;
+        }
+        if let Some(name) = arg.strip_prefix('$').filter(|n| !n.starts_with('{')) {
+            if !super::tokens::valid_env_name(name) {
+                self.bad(src, format!("Invalid environment name {arg}."));
+                return None;
+            }
+        }
+        Some(arg.clone())
+    }
+
+    /// ForwardAgent: a flag, or a socket path that also turns forwarding on; ssh keeps the
+    /// two apart (each first obtained), and `ssh -G` shows the path when there is one.
+    fn forward_agent(&mut self, args: &[String], src: &Source, active: bool, kw: &str) {
+        let Some(arg) = args.first().filter(|a| !a.is_empty()) else {
+            return self.bad(src, "missing argument.");
+        };
+        match arg.to_ascii_lowercase().as_str() {
+            "yes" | "true" => self.set_part("forwardagent.flag", "yes".into(), src, active),
+            "no" | "false" => self.set_part("forwardagent.flag", "no".into(), src, active),
+            _ => {
+                let Some(path) = self.agent_path(Some(arg), src) else {
+                    return;
+                };
+                self.set_part("forwardagent.flag", "yes".into(), src, active);
+                self.set_part("forwardagent.path", path, src, active);
+            }
+        }
+        if args.len() > 1 {
+            self.bad(src, format!("keyword {kw} extra arguments at end of line"));
         }
     }
 
-    #[test]
-    fn lists() {
-        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(check_list(&v(&["a", "b"]), "k").is_ok());
-        assert!(check_list(&v(&["none"]), "k").is_ok());
-        assert!(check_list(&v(&["a", "none"]), "k").is_err());
-        assert!(check_list(&v(&[""]), "k").is_err());
+    fn control_persist(&mut self, args: &[String], src: &Source) -> Option<(String, usize)> {
+        let Some(arg) = args.first().filter(|a| !a.is_empty()) else {
+            self.bad(src, "Missing ControlPersist argument.");
+            return None;
+        };
+        let shown = match arg.as_str() {
+            "no" | "false" => "no".to_string(),
+            "yes" | "true" => "yes".to_string(),
+            _ => match values::convtime(arg) {
+                Some(0) => "yes".to_string(),
+                Some(secs) => secs.to_string(),
+                None => {
+                    self.bad(src, "Bad ControlPersist argument.");
+                    return None;
+                }
+            },
+        };
+        Some((shown, 1))
+    }
+
+    /// A one-argument keyword with a parser that gives the shown value or None ("Missing
+    /// argument." when there is none, `bad` when the parser refuses).
+    fn simple(
+        &mut self,
+        args: &[String],
+        src: &Source,
+        bad: &str,
+        parse: fn(&str) -> Option<String>,
+    ) -> Option<(String, usize)> {
+        let arg = self.string(args, src, "")?.0;
+        match parse(&arg) {
+            Some(v) => Some((v, 1)),
+            None => {
+                self.bad(src, bad.to_string());
+                None
+            }
+        }
+    }
+
+    /// StreamLocalBindMask: set by every line, applying or not; the last one wins.
+    fn bind_mask(&mut self, args: &[String], src: &Source, kw: &str) {
+        let Some(arg) = args.first().filter(|a| !a.is_empty()) else {
+            return self.bad(src, "Missing StreamLocalBindMask argument.");
+        };
+        match values::bind_mask(arg) {
+            Some(v) => {
+                let origin = src.origin();
+                self.out.values.insert(
+                    "streamlocalbindmask".into(),
+                    vec![Value { value: v, origin }],
+                );
+            }
+            None => return self.bad(src, "Bad mask."),
+        }
+        if args.len() > 1 {
+            self.bad(src, format!("keyword {kw} extra arguments at end of line"));
+        }
+    }
+
+    fn ipqos(&mut self, args: &[String], src: &Source) -> Option<(String, usize)> {
+        let arg = args.first().map(String::as_str).unwrap_or("");
+        let Some(first) = values::ipqos(arg) else {
+            self.bad(src, format!("Bad IPQoS value: {arg}"));
+            return None;
+        };
+        let second = match args.get(1) {
+            None => first,
+            Some(a) => match values::ipqos(a) {
+                Some(v) => v,
+                None => {
+                    self.bad(src, format!("Bad IPQoS value: {a}"));
+                    return None;
+                }
+            },
+        };
+        let shown = format!(
+            "{} {}",
+            values::iptos_name(first),
+            values::iptos_name(second)
+        );
+        Some((shown, 2))
+    }
+
+    /// RekeyLimit: the byte limit and the optional interval are stored apart (each first
+    /// obtained); an interval of `none` is skipped.
+    fn rekey_limit(&mut self, args: &[String], src: &Source, active: bool, kw: &str) {
+        let Some(arg) = args.first().filter(|a| !a.is_empty()) else {
+            return self.bad(src, "Missing argument.");
+        };
+        let bytes = if arg == "default" {
+            0
+        } else {
+            match values::scan_scaled(arg) {
+                Err(e) => return self.bad(src, format!("Bad number '{arg}': {e}")),
+                Ok(v) if v != 0 && v < 16 => return self.bad(src, "RekeyLimit too small"),
+                Ok(v) => v,
+            }
+        };
+        self.set_part("rekeylimit.bytes", bytes.to_string(), src, active);
+        match args.get(1).map(String::as_str) {
+            None | Some("none") => {}
+            Some(t) => match values::convtime(t) {
+                Some(secs) => self.set_part("rekeylimit.interval", secs.to_string(), src, active),
+                None => return self.bad(src, "invalid time value."),
+            },
+        }
+        if args.len() > 2 {
+            self.bad(src, format!("keyword {kw} extra arguments at end of line"));
+        }
+    }
+
+    /// IdentityFile/CertificateFile: accumulate, without duplicates, at most 100.
+    fn file_list(&mut self, key: &str, args: &[String], src: &Source, active: bool, kw: &str) {
+        let Some((arg, _)) = self.string(args, src, kw) else {
+            return;
+        };
+        if active {
+            let list = self.out.values.entry(key.to_string()).or_default();
+            if list.len() >= MAX_KEY_FILES {
+                let what = if key == "identityfile" {
+                    "identity"
+                } else {
+                    "certificate"
+                };
+                return self.bad(
+                    src,
+                    format!("Too many {what} files specified (max {MAX_KEY_FILES})."),
+                );
+            }
+            if !list.iter().any(|v| v.value == arg) {
+                list.push(Value {
+                    value: arg,
+                    origin: src.origin(),
+                });
+            }
+        }
+        if args.len() > 1 {
+            self.bad(src, format!("keyword {kw} extra arguments at end of line"));
+        }
     }
 }

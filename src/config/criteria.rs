@@ -30,6 +30,9 @@ pub(crate) struct MatchResult {
     pub unevaluated: Vec<String>,
     /// The line contains `final` (ssh then makes a second, final pass).
     pub wants_final: bool,
+    /// Attributes added after OpenSSH 9.2, with the release that added them (older clients
+    /// refuse the line: "Unsupported Match attribute").
+    pub newer: Vec<(String, (u32, u32))>,
 }
 
 /// Evaluate the arguments of a `Match` line. `Err` carries ssh's complaint.
@@ -77,6 +80,11 @@ pub(crate) fn evaluate(args: &str, ctx: &MatchContext<'_>) -> Result<MatchResult
             _ => return Err(format!("Missing Match criteria for {attrib}")),
         };
         i += 1;
+        match attrib.as_str() {
+            "tagged" | "localnetwork" => out.newer.push((attrib.clone(), (9, 4))),
+            "version" | "sessiontype" | "command" => out.newer.push((attrib.clone(), (10, 0))),
+            _ => {}
+        }
         let hit = match attrib.as_str() {
             "host" => match_hostname(ctx.host, arg),
             "originalhost" => match_hostname(ctx.original_host, arg),
@@ -84,7 +92,7 @@ pub(crate) fn evaluate(args: &str, ctx: &MatchContext<'_>) -> Result<MatchResult
             "localuser" => match_pattern_list(ctx.local_user, arg, false) == ListMatch::Matched,
             "tagged" => match_pattern_list(ctx.tag, arg, false) == ListMatch::Matched,
             "exec" | "localnetwork" | "version" | "sessiontype" | "command" => {
-                pending.push(format!("Match {oattrib} \"{arg}\" not evaluated"));
+                pending.push(format!("{oattrib} \"{arg}\""));
                 continue;
             }
             _ => return Err(format!("Unsupported Match attribute {attrib}")),
@@ -166,16 +174,14 @@ mod tests {
     fn exec_is_not_run() {
         let r = evaluate("exec \"test -f /x\" host real*", &ctx(false)).unwrap();
         assert!(!r.matched);
-        assert_eq!(
-            r.unevaluated,
-            vec!["Match exec \"test -f /x\" not evaluated".to_string()]
-        );
+        assert_eq!(r.unevaluated, vec!["exec \"test -f /x\"".to_string()]);
         let r = evaluate("host nomatch exec true", &ctx(false)).unwrap();
         assert!(!r.matched && r.unevaluated.is_empty());
         let r = evaluate("!exec false", &ctx(false)).unwrap();
         assert!(!r.matched && r.unevaluated.len() == 1);
         let r = evaluate("localnetwork 10.0.0.0/8", &ctx(false)).unwrap();
         assert!(!r.matched && r.unevaluated.len() == 1);
+        assert_eq!(r.newer, vec![("localnetwork".to_string(), (9, 4))]);
     }
 
     #[test]

@@ -72,8 +72,24 @@ const SIMPLE: &[(&str, &str)] = &[
 /// Fill every unset keyword that has an OpenSSH default, with [`Origin::Default`].
 pub(crate) fn fill(st: &mut State<'_>) {
     let input = st.input;
-    let home = input.home.clone();
+    // ssh's defaults are `~/...`, expanded from the passwd entry, not $HOME.
+    let home = st.tilde_home().to_path_buf();
     let values = &mut st.out.values;
+    // Debian's keepalive-extensions patch: with BatchMode, ServerAliveInterval defaults to 300.
+    if values
+        .get("batchmode")
+        .and_then(|v| v.first())
+        .is_some_and(|v| v.value == "yes")
+    {
+        values
+            .entry("serveraliveinterval".into())
+            .or_insert_with(|| {
+                vec![Value {
+                    value: "300".into(),
+                    origin: Origin::Default,
+                }]
+            });
+    }
     let mut set = |key: &str, vals: Vec<String>| {
         values.entry(key.to_string()).or_insert_with(|| {
             vals.into_iter()

@@ -1,47 +1,35 @@
-//! Reading config files: the user/system files, permissions, `Include` globs and depth.
+//! Reading config files: the user/system files, `Include` patterns and their depth limit.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::lexer::split_directive;
 use super::reader::{FileFlags, Source, State};
 
-/// OpenSSH's `READCONF_MAX_DEPTH`.
+/// OpenSSH's `READCONF_MAX_DEPTH`: a file included at a deeper level makes ssh stop at once.
 const MAX_INCLUDE_DEPTH: usize = 16;
 
 impl State<'_> {
     /// Read `-F FILE` (or nothing for `-F none`), else ~/.ssh/config then the system file.
     pub(crate) fn read_all_files(&mut self) {
         let input = self.input;
+        let top = |user_conf, check_perm| FileFlags {
+            user_conf,
+            check_perm,
+            never_match: false,
+            depth: 0,
+        };
         match &input.user_config {
             Some(p) if p.as_os_str() == "none" => {}
             Some(p) => {
                 let path = absolute(p);
-                let flags = FileFlags {
-                    user_conf: true,
-                    check_perm: false,
-                    never_match: false,
-                    depth: 0,
-                };
-                self.read_file(&path, flags, &mut true, None, true);
+                self.read_file(&path, top(true, false), &mut true, None, true);
             }
             None => {
-                let user = input.home.join(".ssh").join("config");
-                let flags = FileFlags {
-                    user_conf: true,
-                    check_perm: true,
-                    never_match: false,
-                    depth: 0,
-                };
-                self.read_file(&user, flags, &mut true, None, false);
+                // ssh reads `pw->pw_dir/.ssh/config`: the passwd entry's home, not $HOME.
+                let user = self.tilde_home().join(".ssh").join("config");
+                self.read_file(&user, top(true, true), &mut true, None, false);
                 let system = absolute(&input.system_config);
-                let flags = FileFlags {
-                    user_conf: false,
-                    check_perm: false,
-                    never_match: false,
-                    depth: 0,
-                };
-                self.read_file(&system, flags, &mut true, None, false);
+                self.read_file(&system, top(false, false), &mut true, None, false);
             }
         }
     }
@@ -55,65 +43,68 @@ impl State<'_> {
         site: Option<&Source>,
         required: bool,
     ) {
+        if self.aborted {
+            return;
+        }
         let whole_file = Source {
             path: Some(path.to_path_buf()),
             line: 0,
         };
         let blame = site.cloned().unwrap_or_else(|| whole_file.clone());
         if flags.depth > MAX_INCLUDE_DEPTH {
-            self.diag(&blame, "Too many recursive configuration includes");
+            self.fatal(&blame, "Too many recursive configuration includes");
+            self.aborted = true;
             return;
         }
-        match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => return,
-            // `-F /dev/null` is the usual way to run ssh with no configuration at all.
-            Ok(_) if path == Path::new("/dev/null") => return,
-            Ok(meta) if !meta.is_file() => {
-                self.diag(&blame, format!("{} is not a regular file", path.display()));
-                return;
-            }
-            _ => {}
-        }
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
+        let reader = match open_config(path) {
+            Ok(r) => r,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return,
+            Err(e) if site.is_some() && e.kind() == std::io::ErrorKind::NotFound => return,
             Err(e) => {
-                self.diag(
-                    &blame,
-                    format!("Can't open user config file {}: {e}", path.display()),
-                );
+                let message = format!("Can't open user config file {}: {e}", path.display());
+                if required {
+                    self.fatal(&blame, message);
+                } else if site.is_some() {
+                    self.bad(&blame, message);
+                }
                 return;
             }
         };
-        if flags.check_perm {
-            if let Ok(meta) = std::fs::metadata(path) {
-                let uid = super::system::local_uid();
-                if (meta.uid() != 0 && meta.uid() != uid) || meta.mode() & 0o022 != 0 {
-                    self.diag(
-                        &whole_file,
-                        format!("Bad owner or permissions on {}", path.display()),
-                    );
-                }
+        if self.files_seen.insert(path.to_path_buf()) {
+            self.out.files_read.push(path.to_path_buf());
+            if flags.check_perm {
+                self.out.checked_files.push(path.to_path_buf());
             }
         }
-        if !self.out.files_read.iter().any(|p| p == path) {
-            self.out.files_read.push(path.to_path_buf());
-        }
-        let text = String::from_utf8_lossy(&bytes);
-        for (i, raw) in text.split('\n').enumerate() {
+        // Line by line, as ssh's getline loop: memory is one line, not the file.
+        let Some(mut reader) = reader else { return };
+        let mut raw = Vec::new();
+        let mut line = 0;
+        loop {
+            raw.clear();
+            match std::io::BufRead::read_until(&mut reader, b'\n', &mut raw) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if self.aborted {
+                return;
+            }
+            line += 1;
             let src = Source {
                 path: Some(path.to_path_buf()),
-                line: i + 1,
+                line,
             };
-            match split_directive(raw) {
+            match split_directive(&String::from_utf8_lossy(&raw)) {
                 Ok(Some(d)) => self.process(&d, &src, active, flags, false),
                 Ok(None) => {}
-                Err(e) => self.diag(&src, e),
+                Err(e) => self.bad(&src, e),
             }
         }
     }
 
-    /// `Include`: glob each argument and read the files, restoring the block state after each.
+    /// `Include`: expand each pattern (relative ones under `~/.ssh` or the system file's
+    /// directory; `~` from `$HOME`, as glob(3) does for ssh) and read the files in order,
+    /// restoring the block state after each.
     pub(crate) fn include_line(
         &mut self,
         args: &[String],
@@ -122,25 +113,19 @@ impl State<'_> {
         flags: FileFlags,
     ) {
         for arg in args {
-            if arg.is_empty() {
-                self.diag(src, "keyword include empty argument");
+            if self.aborted {
                 return;
+            }
+            if arg.is_empty() {
+                return self.bad(src, "keyword include empty argument");
             }
             if arg.starts_with('~') && !flags.user_conf {
-                self.diag(src, format!("bad include path {arg}"));
-                return;
+                return self.bad(src, format!("bad include path {arg}."));
             }
-            let pattern = if arg.starts_with('~') {
-                super::tokens::tilde_expand(arg, &self.input.home).unwrap_or_else(|_| arg.clone())
-            } else if Path::new(arg).is_absolute() {
+            let pattern = if Path::new(arg).is_absolute() || arg.starts_with('~') {
                 arg.clone()
             } else if flags.user_conf {
-                self.input
-                    .home
-                    .join(".ssh")
-                    .join(arg)
-                    .to_string_lossy()
-                    .into_owned()
+                format!("~/.ssh/{arg}")
             } else {
                 let base = self
                     .input
@@ -149,18 +134,7 @@ impl State<'_> {
                     .unwrap_or(Path::new("/etc/ssh"));
                 base.join(arg).to_string_lossy().into_owned()
             };
-            let options = glob::MatchOptions {
-                case_sensitive: true,
-                require_literal_separator: true,
-                require_literal_leading_dot: true,
-            };
-            let paths: Vec<PathBuf> = match glob::glob_with(&pattern, options) {
-                Ok(paths) => paths.filter_map(Result::ok).collect(),
-                Err(e) => {
-                    self.diag(src, format!("glob failed for {pattern}: {e}"));
-                    return;
-                }
-            };
+            let paths = super::glob::glob(&pattern, &self.input.home);
             let oactive = *active;
             for path in paths {
                 let inner = FileFlags {
@@ -171,9 +145,25 @@ impl State<'_> {
                 };
                 self.read_file(&path, inner, active, Some(src), false);
                 *active = oactive;
+                if self.aborted {
+                    return;
+                }
             }
         }
     }
+}
+
+/// Open a config file as ssh does with `fopen`: a directory reads as empty (None); a FIFO
+/// or device is refused rather than waited on.
+fn open_config(path: &Path) -> std::io::Result<Option<std::io::BufReader<std::fs::File>>> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() || path == Path::new("/dev/null") {
+        return Ok(None);
+    }
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(Some(std::io::BufReader::new(std::fs::File::open(path)?)))
 }
 
 fn absolute(p: &Path) -> PathBuf {

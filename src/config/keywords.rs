@@ -78,12 +78,13 @@ const LOG_LEVEL: Choices = &[
     ("error", "ERROR"),
     ("info", "INFO"),
     ("verbose", "VERBOSE"),
-    ("debug", "DEBUG1"),
-    ("debug1", "DEBUG1"),
+    // ssh -G prints the first name of a level: DEBUG1 is shown as DEBUG.
+    ("debug", "DEBUG"),
+    ("debug1", "DEBUG"),
     ("debug2", "DEBUG2"),
     ("debug3", "DEBUG3"),
 ];
-const FACILITY: Choices = &[
+pub(crate) const FACILITY: Choices = &[
     ("daemon", "DAEMON"),
     ("user", "USER"),
     ("auth", "AUTH"),
@@ -105,6 +106,17 @@ const FINGERPRINT: Choices = &[
     ("sha512", "SHA512"),
 ];
 
+/// Which forwarding a `Forward` keyword sets up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fwd {
+    /// LocalForward: `[bind:]port host:hostport` or socket paths (two arguments).
+    Local,
+    /// RemoteForward: two arguments, or one (a dynamic remote forward).
+    Remote,
+    /// DynamicForward: `[bind:]port` (one argument).
+    Dynamic,
+}
+
 /// How a keyword's arguments are parsed and stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -116,27 +128,50 @@ pub(crate) enum Kind {
     Include,
     /// One of a fixed set of words (stored canonicalised).
     Choice(Choices),
+    /// `SyslogFacility`: a choice that, as in readconf.c, applies even in inactive blocks.
+    Facility,
     /// One free-form argument.
     Str,
-    /// A non-negative integer.
+    /// A non-negative integer (readconf.c `atoi_err`: 0 to INT_MAX).
     Int,
-    /// A time (`convtime`) or `none`, stored in seconds.
+    /// A time (`convtime`) stored in seconds; `none` leaves it unset (a later value wins).
     Time,
     /// A TCP port (number or service name).
     Port,
-    /// All arguments of the first applicable line, stored one value each
-    /// (`UserKnownHostsFile a b`); `none` only alone.
-    List,
-    /// One to `n` arguments of the first applicable line, stored as one space-joined value.
-    Words(usize),
+    /// `UserKnownHostsFile`/`GlobalKnownHostsFile`: the first applicable line's arguments,
+    /// at most 32 (`SSH_MAX_HOSTS_FILES`); `none` only alone.
+    HostsFiles,
+    /// `LogVerbose`: the first applicable line's arguments; `none` only alone.
+    LogVerbose,
+    /// `CanonicalDomains`: domain names, at most 32 (`MAX_CANON_DOMAINS`).
+    CanonicalDomains,
+    /// `CanonicalizePermittedCNAMEs`: `source:target` rules, at most 32.
+    PermittedCnames,
+    /// `PermitRemoteOpen`: `host:port` (or `any`/`none` alone).
+    PermitRemoteOpen,
+    /// `RekeyLimit`: bytes (with K/M/G suffixes) and an optional interval.
+    RekeyLimit,
+    /// `IPQoS`: one or two DSCP/TOS names or numbers.
+    IpQos,
+    /// `AddKeysToAgent`: a flag, `ask`, `confirm`, or a lifetime.
+    AddKeysToAgent,
+    /// `TunnelDevice`: `local[:remote]`, numbers or `any`.
+    TunnelDevice,
+    /// `StreamLocalBindMask`: an octal mode (readconf.c sets it even in inactive blocks).
+    BindMask,
+    /// An algorithm list (`KexAlgorithms`, `Ciphers`, ...): stored raw; every line is
+    /// validated against the installed client's algorithms (see `algorithm_problems`).
+    Algorithms,
+    /// `IdentityAgent`: a path, `SSH_AUTH_SOCK`, `$VAR` or `none`.
+    Agent,
     /// The raw rest of the line (`ProxyCommand`, `LocalCommand`, ...).
     Command,
     /// `ProxyJump`: the raw rest of the line, which also disables ProxyCommand.
     Jump,
-    /// Accumulating, de-duplicated file list (`IdentityFile`, `CertificateFile`).
+    /// Accumulating, de-duplicated file list (`IdentityFile`, `CertificateFile`): at most 100.
     FileList,
-    /// Port forwards: the argument count (LocalForward 2, RemoteForward 1-2, DynamicForward 1).
-    Forward { min: usize, max: usize },
+    /// Port forwards.
+    Forward(Fwd),
     /// `SendEnv`: accumulating names, `-pattern` removes.
     SendEnv,
     /// `SetEnv`: `NAME=value` words of the first applicable line.
@@ -151,6 +186,42 @@ pub(crate) enum Kind {
     Ignored,
     /// Known but unsupported by this OpenSSH build: ssh prints an error and goes on.
     Unsupported,
+}
+
+/// Keywords added after OpenSSH 9.2, with the release that added them: older clients stop
+/// with "Bad configuration option" (the release numbers are from readconf.c's history).
+const NEWER: &[(&str, (u32, u32))] = &[
+    ("tag", (9, 4)),
+    ("obscurekeystroketiming", (9, 5)),
+    ("channeltimeout", (9, 6)),
+    ("refuseconnection", (10, 1)),
+    ("warnweakcrypto", (10, 1)),
+];
+
+/// The release that added `keyword` (canonical, lowercase), if it is newer than 9.2.
+pub(crate) fn since(keyword: &str) -> Option<(u32, u32)> {
+    NEWER.iter().find(|(k, _)| *k == keyword).map(|(_, v)| *v)
+}
+
+/// Keywords reported with all their values (see [`crate::config::is_list_keyword`]).
+pub(crate) fn is_list(keyword: &str) -> bool {
+    matches!(
+        keyword,
+        "identityfile"
+            | "certificatefile"
+            | "localforward"
+            | "remoteforward"
+            | "dynamicforward"
+            | "sendenv"
+            | "setenv"
+            | "userknownhostsfile"
+            | "globalknownhostsfile"
+            | "canonicaldomains"
+            | "canonicalizepermittedcnames"
+            | "permitremoteopen"
+            | "logverbose"
+            | "channeltimeout"
+    )
 }
 
 /// `(spelling, canonical keyword, kind)`; spellings are lowercase.
@@ -275,29 +346,29 @@ const TABLE: &[(&str, &str, Kind)] = &[
     ("identityfile2", "identityfile", Kind::FileList),
     ("identitiesonly", "identitiesonly", Kind::Choice(FLAG)),
     ("certificatefile", "certificatefile", Kind::FileList),
-    ("addkeystoagent", "addkeystoagent", Kind::Words(2)),
-    ("identityagent", "identityagent", Kind::Str),
+    ("addkeystoagent", "addkeystoagent", Kind::AddKeysToAgent),
+    ("identityagent", "identityagent", Kind::Agent),
     ("hostname", "hostname", Kind::Str),
     ("hostkeyalias", "hostkeyalias", Kind::Str),
     ("proxycommand", "proxycommand", Kind::Command),
     ("port", "port", Kind::Port),
-    ("ciphers", "ciphers", Kind::Str),
-    ("macs", "macs", Kind::Str),
+    ("ciphers", "ciphers", Kind::Algorithms),
+    ("macs", "macs", Kind::Algorithms),
+    ("remoteforward", "remoteforward", Kind::Forward(Fwd::Remote)),
+    ("localforward", "localforward", Kind::Forward(Fwd::Local)),
     (
-        "remoteforward",
-        "remoteforward",
-        Kind::Forward { min: 1, max: 2 },
+        "permitremoteopen",
+        "permitremoteopen",
+        Kind::PermitRemoteOpen,
     ),
-    (
-        "localforward",
-        "localforward",
-        Kind::Forward { min: 2, max: 2 },
-    ),
-    ("permitremoteopen", "permitremoteopen", Kind::List),
     ("user", "user", Kind::Str),
     ("escapechar", "escapechar", Kind::EscapeChar),
-    ("globalknownhostsfile", "globalknownhostsfile", Kind::List),
-    ("userknownhostsfile", "userknownhostsfile", Kind::List),
+    (
+        "globalknownhostsfile",
+        "globalknownhostsfile",
+        Kind::HostsFiles,
+    ),
+    ("userknownhostsfile", "userknownhostsfile", Kind::HostsFiles),
     ("connectionattempts", "connectionattempts", Kind::Int),
     ("batchmode", "batchmode", Kind::Choice(FLAG)),
     ("checkhostip", "checkhostip", Kind::Choice(FLAG)),
@@ -314,21 +385,25 @@ const TABLE: &[(&str, &str, Kind)] = &[
         "numberofpasswordprompts",
         Kind::Int,
     ),
-    ("syslogfacility", "syslogfacility", Kind::Choice(FACILITY)),
+    ("syslogfacility", "syslogfacility", Kind::Facility),
     ("loglevel", "loglevel", Kind::Choice(LOG_LEVEL)),
-    ("logverbose", "logverbose", Kind::List),
+    ("logverbose", "logverbose", Kind::LogVerbose),
     (
         "dynamicforward",
         "dynamicforward",
-        Kind::Forward { min: 1, max: 1 },
+        Kind::Forward(Fwd::Dynamic),
     ),
     (
         "preferredauthentications",
         "preferredauthentications",
         Kind::Str,
     ),
-    ("hostkeyalgorithms", "hostkeyalgorithms", Kind::Str),
-    ("casignaturealgorithms", "casignaturealgorithms", Kind::Str),
+    ("hostkeyalgorithms", "hostkeyalgorithms", Kind::Algorithms),
+    (
+        "casignaturealgorithms",
+        "casignaturealgorithms",
+        Kind::Algorithms,
+    ),
     ("bindaddress", "bindaddress", Kind::Str),
     ("bindinterface", "bindinterface", Kind::Str),
     (
@@ -347,7 +422,7 @@ const TABLE: &[(&str, &str, Kind)] = &[
         "nohostauthenticationforlocalhost",
         Kind::Choice(FLAG),
     ),
-    ("rekeylimit", "rekeylimit", Kind::Words(2)),
+    ("rekeylimit", "rekeylimit", Kind::RekeyLimit),
     ("connecttimeout", "connecttimeout", Kind::Time),
     (
         "addressfamily",
@@ -355,6 +430,9 @@ const TABLE: &[(&str, &str, Kind)] = &[
         Kind::Choice(ADDRESS_FAMILY),
     ),
     ("serveraliveinterval", "serveraliveinterval", Kind::Time),
+    // Debian's compatibility aliases (keepalive-extensions patch).
+    ("protocolkeepalives", "serveraliveinterval", Kind::Time),
+    ("setuptimeout", "connecttimeout", Kind::Time),
     ("serveralivecountmax", "serveralivecountmax", Kind::Int),
     ("sendenv", "sendenv", Kind::SendEnv),
     ("setenv", "setenv", Kind::SetEnv),
@@ -367,7 +445,7 @@ const TABLE: &[(&str, &str, Kind)] = &[
     ("controlpersist", "controlpersist", Kind::ControlPersist),
     ("hashknownhosts", "hashknownhosts", Kind::Choice(FLAG)),
     ("tunnel", "tunnel", Kind::Choice(TUNNEL)),
-    ("tunneldevice", "tunneldevice", Kind::Str),
+    ("tunneldevice", "tunneldevice", Kind::TunnelDevice),
     ("localcommand", "localcommand", Kind::Command),
     (
         "permitlocalcommand",
@@ -376,8 +454,8 @@ const TABLE: &[(&str, &str, Kind)] = &[
     ),
     ("remotecommand", "remotecommand", Kind::Command),
     ("visualhostkey", "visualhostkey", Kind::Choice(FLAG)),
-    ("kexalgorithms", "kexalgorithms", Kind::Str),
-    ("ipqos", "ipqos", Kind::Words(2)),
+    ("kexalgorithms", "kexalgorithms", Kind::Algorithms),
+    ("ipqos", "ipqos", Kind::IpQos),
     ("requesttty", "requesttty", Kind::Choice(REQUEST_TTY)),
     ("sessiontype", "sessiontype", Kind::Choice(SESSION_TYPE)),
     ("stdinnull", "stdinnull", Kind::Choice(FLAG)),
@@ -387,7 +465,11 @@ const TABLE: &[(&str, &str, Kind)] = &[
         Kind::Choice(FLAG),
     ),
     ("proxyusefdpass", "proxyusefdpass", Kind::Choice(FLAG)),
-    ("canonicaldomains", "canonicaldomains", Kind::List),
+    (
+        "canonicaldomains",
+        "canonicaldomains",
+        Kind::CanonicalDomains,
+    ),
     (
         "canonicalizefallbacklocal",
         "canonicalizefallbacklocal",
@@ -402,9 +484,9 @@ const TABLE: &[(&str, &str, Kind)] = &[
     (
         "canonicalizepermittedcnames",
         "canonicalizepermittedcnames",
-        Kind::List,
+        Kind::PermittedCnames,
     ),
-    ("streamlocalbindmask", "streamlocalbindmask", Kind::Str),
+    ("streamlocalbindmask", "streamlocalbindmask", Kind::BindMask),
     (
         "streamlocalbindunlink",
         "streamlocalbindunlink",
@@ -420,22 +502,22 @@ const TABLE: &[(&str, &str, Kind)] = &[
     (
         "hostbasedacceptedalgorithms",
         "hostbasedacceptedalgorithms",
-        Kind::Str,
+        Kind::Algorithms,
     ),
     (
         "hostbasedkeytypes",
         "hostbasedacceptedalgorithms",
-        Kind::Str,
+        Kind::Algorithms,
     ),
     (
         "pubkeyacceptedalgorithms",
         "pubkeyacceptedalgorithms",
-        Kind::Str,
+        Kind::Algorithms,
     ),
     (
         "pubkeyacceptedkeytypes",
         "pubkeyacceptedalgorithms",
-        Kind::Str,
+        Kind::Algorithms,
     ),
     ("ignoreunknown", "ignoreunknown", Kind::Str),
     ("proxyjump", "proxyjump", Kind::Jump),
@@ -455,18 +537,26 @@ const TABLE: &[(&str, &str, Kind)] = &[
         "obscurekeystroketiming",
         Kind::Str,
     ),
-    ("channeltimeout", "channeltimeout", Kind::List),
+    ("channeltimeout", "channeltimeout", Kind::LogVerbose),
     ("refuseconnection", "refuseconnection", Kind::Choice(FLAG)),
     ("warnweakcrypto", "warnweakcrypto", Kind::Str),
 ];
 
 /// Look a keyword up (case-insensitively): its canonical lowercase name and kind.
 pub(crate) fn lookup(keyword: &str) -> Option<(&'static str, Kind)> {
-    let lower = keyword.to_ascii_lowercase();
-    TABLE
-        .iter()
-        .find(|(name, _, _)| *name == lower)
-        .map(|(_, canon, kind)| (*canon, *kind))
+    type Index = std::collections::HashMap<&'static str, (&'static str, Kind)>;
+    static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        TABLE
+            .iter()
+            .map(|(name, canon, kind)| (*name, (*canon, *kind)))
+            .collect()
+    });
+    if keyword.bytes().any(|b| b.is_ascii_uppercase()) {
+        index.get(keyword.to_ascii_lowercase().as_str()).copied()
+    } else {
+        index.get(keyword).copied()
+    }
 }
 
 /// Every accepted spelling (lowercase).

@@ -46,6 +46,7 @@ pub(crate) fn split_directive(line: &str) -> Result<Option<Directive>, String> {
         }
     }
     if rest.is_empty() {
+        let keyword = keyword.to_ascii_lowercase();
         return Err(format!("no argument after keyword \"{keyword}\""));
     }
     Ok(Some(Directive {
@@ -58,33 +59,39 @@ pub(crate) fn split_directive(line: &str) -> Result<Option<Directive>, String> {
 /// single or double quotes group, backslash escapes quotes, backslash and (unquoted) space,
 /// and a `#` at the start of a word ends the line. `Err` on an unbalanced quote.
 pub(crate) fn argv_split(s: &str) -> Result<Vec<String>, String> {
-    let chars: Vec<char> = s.chars().collect();
+    argv_split_with(s, true)
+}
+
+/// `argv_split` with `terminate_on_comment` as given (ssh splits commands such as
+/// KnownHostsCommand without it).
+pub(crate) fn argv_split_with(s: &str, comments: bool) -> Result<Vec<String>, String> {
+    let mut chars = s.chars().peekable();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] == ' ' || chars[i] == '\t' {
-            i += 1;
+    while let Some(&first) = chars.peek() {
+        if first == ' ' || first == '\t' {
+            chars.next();
             continue;
         }
-        if chars[i] == '#' {
+        if comments && first == '#' {
             break;
         }
         let mut arg = String::new();
         let mut quote: Option<char> = None;
-        while i < chars.len() {
-            let c = chars[i];
+        while let Some(&c) = chars.peek() {
+            if quote.is_none() && (c == ' ' || c == '\t') {
+                break;
+            }
+            chars.next();
             if c == '\\' {
-                match chars.get(i + 1) {
+                match chars.peek() {
                     Some(&n)
                         if n == '\'' || n == '"' || n == '\\' || (quote.is_none() && n == ' ') =>
                     {
                         arg.push(n);
-                        i += 1;
+                        chars.next();
                     }
                     _ => arg.push(c),
                 }
-            } else if quote.is_none() && (c == ' ' || c == '\t') {
-                break;
             } else if quote.is_none() && (c == '"' || c == '\'') {
                 quote = Some(c);
             } else if quote == Some(c) {
@@ -92,7 +99,6 @@ pub(crate) fn argv_split(s: &str) -> Result<Vec<String>, String> {
             } else {
                 arg.push(c);
             }
-            i += 1;
         }
         if quote.is_some() {
             return Err("invalid quotes".to_string());

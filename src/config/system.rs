@@ -8,6 +8,7 @@ use std::process::Command;
 struct PasswdEntry {
     name: String,
     uid: u32,
+    gid: u32,
     dir: String,
 }
 
@@ -25,6 +26,7 @@ fn passwd_entries() -> Vec<PasswdEntry> {
             Some(PasswdEntry {
                 name: f[0].to_string(),
                 uid: f[2].parse().ok()?,
+                gid: f[3].parse().ok()?,
                 dir: f[5].to_string(),
             })
         })
@@ -62,8 +64,17 @@ pub(crate) fn passwd_home(user: &str) -> Option<String> {
         .map(|e| e.dir)
 }
 
-/// The current uid's home directory from the passwd file: where ssh expands `~` in paths.
+/// The environment variable that stands in for the passwd entry's home directory, for test
+/// suites and sandboxes that cannot give the process a passwd entry of its own (as
+/// nss_wrapper would). ssh itself never reads it: where it is set, pin ssh's files with `-o`.
+pub const PASSWD_HOME_OVERRIDE: &str = "SSHDOCTOR_PASSWD_HOME";
+
+/// The current uid's home directory from the passwd file: where ssh expands `~` and `%d`
+/// and finds `~/.ssh/config` (see [`PASSWD_HOME_OVERRIDE`]).
 pub fn passwd_home_of_current_user() -> Option<String> {
+    if let Some(h) = non_empty_env(PASSWD_HOME_OVERRIDE) {
+        return Some(h);
+    }
     let uid = local_uid();
     passwd_entries()
         .into_iter()
@@ -108,9 +119,42 @@ pub fn local_hostname() -> String {
     command_output("uname", &["-n"]).unwrap_or_else(|| "localhost".to_string())
 }
 
+/// What Debian's `secure_permissions` asks of a group: the uids whose primary group it is,
+/// and its member list; None when the group does not exist. Read from /etc/passwd and
+/// /etc/group (Debian's client enumerates NSS, which these files are on a default system).
+pub(crate) fn group_facts(gid: u32) -> Option<(Vec<u32>, Vec<String>)> {
+    let text = std::fs::read_to_string("/etc/group").ok()?;
+    let members = text.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() >= 4 && f[2].parse() == Ok(gid)).then(|| {
+            f[3].split(',')
+                .filter(|m| !m.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+    })?;
+    let primary = passwd_entries()
+        .into_iter()
+        .filter(|e| e.gid == gid)
+        .map(|e| e.uid)
+        .collect();
+    Some((primary, members))
+}
+
+/// The user name of a uid from the passwd file.
+pub(crate) fn user_name(uid: u32) -> Option<String> {
+    passwd_entries()
+        .into_iter()
+        .find(|e| e.uid == uid)
+        .map(|e| e.name)
+}
+
 /// A TCP service name from `/etc/services` (ssh accepts `Port ssh`).
 pub(crate) fn service_port(name: &str) -> Option<u16> {
-    let text = std::fs::read_to_string("/etc/services").ok()?;
+    // Read once per process: a config may name many ports, and the file does not change.
+    static SERVICES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let text =
+        SERVICES.get_or_init(|| std::fs::read_to_string("/etc/services").unwrap_or_default());
     text.lines().find_map(|line| {
         let line = line.split('#').next().unwrap_or("");
         let mut words = line.split_whitespace();

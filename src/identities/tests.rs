@@ -437,7 +437,10 @@ async fn local_permissions() {
         local_hostname: "box".into(),
         passwd_home: None,
     });
-    let kinds: Vec<_> = local_problems(&r).iter().map(|l| l.kind.clone()).collect();
+    let kinds: Vec<_> = local_problems(&r, PermRules::Upstream)
+        .iter()
+        .map(|l| l.kind.clone())
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -450,7 +453,11 @@ async fn local_permissions() {
     );
     // A -F file is not checked by ssh.
     assert_eq!(
-        local_problems(&env.resolve("IdentityAgent none\n", &[])).len(),
+        local_problems(
+            &env.resolve("IdentityAgent none\n", &[]),
+            PermRules::Upstream
+        )
+        .len(),
         1
     );
 }

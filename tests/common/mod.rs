@@ -158,6 +158,9 @@ impl Home {
 fn isolate_env(command: &mut Command, home: &Home) {
     command
         .env("HOME", home.path())
+        // sshdoctor takes ~ from the passwd entry, as ssh does; this stands in for it (ssh
+        // itself is pinned to the fixture with -o options, see Home::ssh_command).
+        .env("SSHDOCTOR_PASSWD_HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path().join(".config"))
         .env("XDG_DATA_HOME", home.path().join(".local/share"))
         .env("XDG_STATE_HOME", home.path().join(".local/state"))
