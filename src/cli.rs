@@ -316,7 +316,7 @@ fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
     if let Some((_, _, _, given)) = ordered
         .iter()
         .find(|(_, k, _, _)| k.eq_ignore_ascii_case("user"))
-        .filter(|(_, _, v, _)| !destination::valid_user(&unquote(v)))
+        .filter(|(_, _, v, _)| !destination::valid_user(&config::command_line_unword(v)))
     {
         return Err(Usage(format!(
             "{given}: remote username contains invalid characters (as ssh says)"
@@ -351,23 +351,6 @@ fn drop_ignored_flags(
         out.push(entry);
     }
     Ok(out)
-}
-
-/// The value inside [`config::command_line_word`]'s quotes.
-fn unquote(v: &str) -> String {
-    let inner = v
-        .strip_prefix('"')
-        .and_then(|x| x.strip_suffix('"'))
-        .unwrap_or(v);
-    let mut out = String::new();
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.extend(chars.next()),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// What resolution needs from this machine and the command line besides the destination.

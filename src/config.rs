@@ -347,6 +347,23 @@ pub fn command_line_word(s: &str) -> String {
     out
 }
 
+/// The value inside [`command_line_word`]'s quotes: what was given on the command line.
+pub fn command_line_unword(v: &str) -> String {
+    let inner = v
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(v);
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// An `ssh://` URI after the scheme, as ssh's `parse_uri` splits it: user (URL-decoded),
 /// host (brackets removed; a domain name or IPv4 address), port; None where ssh refuses it.
 pub fn parse_ssh_uri(uri: &str) -> Option<(Option<String>, String, Option<u16>)> {

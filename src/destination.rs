@@ -128,7 +128,12 @@ pub fn command_args(
         }
         seen.push(key.clone());
         args.push(match flag {
-            Some("-i") => format!("-i {}", path(std::path::Path::new(v))),
+            // -i and -l values are kept as one quoted config word (see command_line_word).
+            Some("-i") => {
+                let file = crate::config::command_line_unword(v);
+                format!("-i {}", path(std::path::Path::new(&file)))
+            }
+            Some("-l") => format!("-l {}", shell_quote(&crate::config::command_line_unword(v))),
             Some(flag) => format!("{flag} {}", shell_quote(v)),
             None => format!("-o {}", shell_quote(&format!("{k}={v}"))),
         });
@@ -224,8 +229,12 @@ mod tests {
             host: "web".into(),
             options: vec![
                 ("Port".into(), "2222".into()),
-                ("User".into(), "bob".into()),
-                ("IdentityFile".into(), "/home/a/.ssh/id key".into()),
+                // -l and -i values arrive quoted as one word, as the command line stores them.
+                ("User".into(), crate::config::command_line_word("bob")),
+                (
+                    "IdentityFile".into(),
+                    crate::config::command_line_word("/home/a/.ssh/id key"),
+                ),
                 ("Port".into(), "22".into()),
                 ("ServerAliveInterval".into(), "5".into()),
             ],

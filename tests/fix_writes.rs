@@ -228,7 +228,9 @@ fn fix_remove_on_a_hard_linked_file_says_the_other_link_keeps_the_old_content() 
     assert_eq!(fs::metadata(&other).unwrap().nlink(), 1);
 }
 
-/// A private key (0644), `~/.ssh/config` (0664) and `~/.ssh` (0777) all wrong: one
+/// A private key (0644), `~/.ssh/config` (0666: writable by others; Debian's ssh accepts a
+/// config writable by the user's own private group, so 0664 would not do) and `~/.ssh` (0777)
+/// all wrong: one
 /// `--fix permissions.fix --yes` repairs all three, says what it did, the next run is clean
 /// and the real ssh logs in with the key.
 #[test]
@@ -255,7 +257,7 @@ fn permissions_fix_repairs_key_config_and_ssh_dir_in_one_run() {
     let chmod = |p: &Path, m| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
     let mode = |p: &Path| fs::metadata(p).unwrap().mode() & 0o7777;
     chmod(&key, 0o644);
-    chmod(&config, 0o664);
+    chmod(&config, 0o666);
     chmod(&ssh, 0o777);
     // No -F: the user config is read from ~/.ssh/config, whose permissions ssh checks.
     let run = |extra: &[&str]| {
@@ -280,7 +282,7 @@ fn permissions_fix_repairs_key_config_and_ssh_dir_in_one_run() {
     let fixed = run(&["--fix", "permissions.fix", "--yes"]);
     for (path, line) in [
         (&ssh, "0777 → 0700"),
-        (&config, "0664 → 0600"),
+        (&config, "0666 → 0600"),
         (&key, "0644 → 0600"),
     ] {
         let shown = format!("{}: mode {line}", path.display());
