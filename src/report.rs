@@ -160,7 +160,10 @@ impl Report {
     /// `user@host port N`, for headings (`sshd on HOST for USER from ADDRESS` in server mode).
     pub fn target_line(&self) -> String {
         if self.is_server() {
-            let mut line = format!("sshd on {}", self.setting("server").map_or("", |s| &s.value));
+            let mut line = format!(
+                "sshd on {}",
+                self.setting("server").map_or("", |s| &s.value)
+            );
             if let Some(u) = self.setting("user") {
                 line.push_str(&format!(" for {}", u.value));
             }
@@ -177,7 +180,9 @@ impl Report {
     pub fn fix_command(&self, id: &str) -> String {
         if self.is_server() {
             let args = self.rerun.as_deref().unwrap_or_default();
-            return format!("sshdoctor server --fix {id} {args}").trim_end().to_string();
+            return format!("sshdoctor server --fix {id} {args}")
+                .trim_end()
+                .to_string();
         }
         let args = self.rerun.clone().unwrap_or_else(|| {
             let get = |k: &str| self.setting(k).map(|s| s.value.clone());
@@ -343,7 +348,11 @@ mod tests {
     #[test]
     fn the_checklist_is_the_stages_the_run_announces() {
         let mut r = Report::default();
-        assert_eq!(r.checks.len(), Stage::ALL.len(), "the probe's stages by default");
+        assert_eq!(
+            r.checks.len(),
+            Stage::ALL.len(),
+            "the probe's stages by default"
+        );
         r.apply(&Event::Stages(vec![Stage::Sshd, Stage::Log]));
         r.apply(&Event::StageFinished {
             stage: Stage::Log,

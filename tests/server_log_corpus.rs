@@ -56,7 +56,9 @@ fn every_corpus_line_maps_to_its_labelled_cause_user_and_address() {
         let got = parsed.cause.map_or("none", |c| c.id());
         checked += 1;
         if got != cause {
-            wrong.push(format!("{file}:{n}: cause {got}, expected {cause}\n    {raw}"));
+            wrong.push(format!(
+                "{file}:{n}: cause {got}, expected {cause}\n    {raw}"
+            ));
             continue;
         }
         if cause == "none" {
@@ -69,7 +71,10 @@ fn every_corpus_line_maps_to_its_labelled_cause_user_and_address() {
             ));
         }
     }
-    assert!(checked > 1000, "the whole corpus is checked ({checked} lines)");
+    assert!(
+        checked > 1000,
+        "the whole corpus is checked ({checked} lines)"
+    );
     assert!(
         wrong.is_empty(),
         "{} of {checked} lines differ:\n{}",
@@ -82,12 +87,19 @@ fn every_corpus_line_maps_to_its_labelled_cause_user_and_address() {
 fn every_corpus_line_is_labelled() {
     let tsv = std::fs::read_to_string(corpus().join("expected.tsv")).expect("expected.tsv");
     for entry in std::fs::read_dir(corpus()).expect("corpus dir") {
-        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if name == "expected.tsv" || name == "SOURCES.md" {
             continue;
         }
         let count = lines(&name).iter().filter(|l| !l.is_empty()).count();
-        let labelled = tsv.lines().filter(|r| r.starts_with(&format!("{name}\t"))).count();
+        let labelled = tsv
+            .lines()
+            .filter(|r| r.starts_with(&format!("{name}\t")))
+            .count();
         assert_eq!(count, labelled, "{name}: every line has a label");
         assert!(
             std::fs::read_to_string(corpus().join("SOURCES.md"))

@@ -160,11 +160,19 @@ impl Attempts {
 
     /// Every attempt still open (the log ends before they do), oldest first.
     pub fn finish(&mut self) -> Vec<Attempt> {
-        self.open.drain(..).filter(|a| !a.lines.is_empty()).collect()
+        self.open
+            .drain(..)
+            .filter(|a| !a.lines.is_empty())
+            .collect()
     }
 
     /// A new connection: anything still open for its pid, or its address and port, is over.
-    fn close_same(&mut self, pid: Option<u32>, who: &super::extract::Who, ended: &mut Vec<Attempt>) {
+    fn close_same(
+        &mut self,
+        pid: Option<u32>,
+        who: &super::extract::Who,
+        ended: &mut Vec<Attempt>,
+    ) {
         let mut i = 0;
         while i < self.open.len() {
             let a = &self.open[i];
@@ -242,7 +250,11 @@ Received disconnect from 127.0.0.1 port 35228:11: disconnected by user\r
         assert_eq!(a[0].cause, Some(Cause::UserNotAllowed));
         assert_eq!(a[0].user.as_deref(), Some("sdbob"));
         assert_eq!(a[0].port, Some(35280));
-        assert_eq!(a[1].cause, Some(Cause::AccountExpired), "expiry explains the lock");
+        assert_eq!(
+            a[1].cause,
+            Some(Cause::AccountExpired),
+            "expiry explains the lock"
+        );
         assert!(a[2].accepted && a[2].ended);
     }
 

@@ -83,7 +83,10 @@ impl Cause {
     pub fn is_daemon(self) -> bool {
         matches!(
             self,
-            Cause::PrivsepMissing | Cause::HostkeyUnloadable | Cause::ConfigInvalid | Cause::NotListening
+            Cause::PrivsepMissing
+                | Cause::HostkeyUnloadable
+                | Cause::ConfigInvalid
+                | Cause::NotListening
         )
     }
 
@@ -186,7 +189,8 @@ fn not_an_attempt(m: &str) -> Option<Parsed> {
     }
     let probe = after(m, "Failed none for ")
         .is_some_and(|r| !r.starts_with("invalid user ") && !r.starts_with("illegal user "));
-    let quiet = m.starts_with("debug") || m.contains("Postponed ") || probe || m.contains("Accepted key ");
+    let quiet =
+        m.starts_with("debug") || m.contains("Postponed ") || probe || m.contains("Accepted key ");
     quiet.then(Parsed::default)
 }
 
@@ -214,7 +218,11 @@ fn refused_account(m: &str) -> Option<Parsed> {
         } else {
             Cause::UserNotAllowed
         };
-        return hit(cause, who, Some(why.trim_end_matches(" [preauth]").to_string()));
+        return hit(
+            cause,
+            who,
+            Some(why.trim_end_matches(" [preauth]").to_string()),
+        );
     }
     if let Some(rest) = after(m, "ROOT LOGIN REFUSED FROM ") {
         let (addr, port) = addr_port(rest);
@@ -236,9 +244,17 @@ fn refused_account(m: &str) -> Option<Parsed> {
 fn daemon(m: &str) -> Option<Parsed> {
     if let Some(dir) = after(m, "Missing privilege separation directory") {
         let dir = dir.trim_start_matches(':').trim();
-        return hit(Cause::PrivsepMissing, Who::default(), (!dir.is_empty()).then(|| dir.to_string()));
+        return hit(
+            Cause::PrivsepMissing,
+            Who::default(),
+            (!dir.is_empty()).then(|| dir.to_string()),
+        );
     }
-    for pat in ["Could not load host key", "Unable to load host key", "no hostkeys available"] {
+    for pat in [
+        "Could not load host key",
+        "Unable to load host key",
+        "no hostkeys available",
+    ] {
         if let Some(rest) = after(m, pat) {
             let file = rest
                 .trim_start_matches([':', ' '])
@@ -270,7 +286,9 @@ fn pam(m: &str) -> Option<Parsed> {
         }
     }
     if m.contains("User account has expired") {
-        let who = after(m, "has expired for ").map(user_from).unwrap_or_default();
+        let who = after(m, "has expired for ")
+            .map(user_from)
+            .unwrap_or_default();
         return hit(Cause::AccountExpired, who, None);
     }
     if m.starts_with("Account ") && m.contains(" has expired") {
@@ -288,12 +306,27 @@ fn pam(m: &str) -> Option<Parsed> {
                 u[..end].trim_matches(|c| c == '`' || c == '\'').to_string()
             });
             let addr = after(rest, " from ").and_then(|a| super::extract::address(a.trim()));
-            return hit(Cause::PamRefused, Who { user, addr, port: None }, None);
+            return hit(
+                Cause::PamRefused,
+                Who {
+                    user,
+                    addr,
+                    port: None,
+                },
+                None,
+            );
         }
     }
     if m.contains("pam_succeed_if(sshd:auth): requirement") {
         let user = after(m, "not met by user ").map(|u| u.trim().trim_matches('"').to_string());
-        return hit(Cause::PamRefused, Who { user, ..Who::default() }, None);
+        return hit(
+            Cause::PamRefused,
+            Who {
+                user,
+                ..Who::default()
+            },
+            None,
+        );
     }
     for pat in ["PAM: Permission denied for ", "PAM: Module is unknown for "] {
         if let Some(rest) = after(m, pat) {
@@ -323,7 +356,9 @@ fn limits(m: &str) -> Option<Parsed> {
             let end = rest.find(": Too many").unwrap_or(rest.len());
             user_addr(&rest[..end])
         } else {
-            after(m, "Too many authentication failures for ").map(user_from).unwrap_or_default()
+            after(m, "Too many authentication failures for ")
+                .map(user_from)
+                .unwrap_or_default()
         };
         return last(Cause::TooManyFailures, who, None);
     }
@@ -337,7 +372,15 @@ fn limits(m: &str) -> Option<Parsed> {
         } else {
             (penalised(m), None)
         };
-        return hit(Cause::MaxStartups, Who { user: None, addr, port }, None);
+        return hit(
+            Cause::MaxStartups,
+            Who {
+                user: None,
+                addr,
+                port,
+            },
+            None,
+        );
     }
     None
 }
@@ -354,17 +397,35 @@ fn penalised(m: &str) -> Option<String> {
 fn handshake(m: &str) -> Option<Parsed> {
     if let Some(rest) = after(m, "Unable to negotiate with ") {
         let (addr, port) = negotiate_peer(rest);
-        let offer = after(rest, "Their offer: ").map(|o| o.trim_end_matches(" [preauth]").to_string());
-        let what = rest.split_once(": ").map(|(_, w)| w.split('.').next().unwrap_or(w).to_string());
+        let offer =
+            after(rest, "Their offer: ").map(|o| o.trim_end_matches(" [preauth]").to_string());
+        let what = rest
+            .split_once(": ")
+            .map(|(_, w)| w.split('.').next().unwrap_or(w).to_string());
         let detail = match (what, offer) {
             (Some(w), Some(o)) => Some(format!("{w}; the client offered {o}")),
             (w, o) => w.or(o),
         };
-        return last(Cause::KexMismatch, Who { user: None, addr, port }, detail);
+        return last(
+            Cause::KexMismatch,
+            Who {
+                user: None,
+                addr,
+                port,
+            },
+            detail,
+        );
     }
     let lower = m.to_ascii_lowercase();
-    if m.contains("Unable to negotiate a key exchange method") || lower.contains("no matching cipher found: client") || lower.contains("no matching mac found: client") {
-        return last(Cause::KexMismatch, Who::default(), Some(m.trim_end_matches(" [preauth]").to_string()));
+    if m.contains("Unable to negotiate a key exchange method")
+        || lower.contains("no matching cipher found: client")
+        || lower.contains("no matching mac found: client")
+    {
+        return last(
+            Cause::KexMismatch,
+            Who::default(),
+            Some(m.trim_end_matches(" [preauth]").to_string()),
+        );
     }
     let banner = m.contains("kex_exchange_identification:")
         || m.contains("banner exchange:")
@@ -373,12 +434,21 @@ fn handshake(m: &str) -> Option<Parsed> {
         || m.contains("Magic value check failed");
     if banner {
         let (addr, port) = if m.contains("Bad protocol version identification") {
-            m.rfind(" from ").map_or((None, None), |i| addr_port(&m[i + 6..]))
+            m.rfind(" from ")
+                .map_or((None, None), |i| addr_port(&m[i + 6..]))
         } else {
             after_from(m)
         };
         let ends = !m.contains("kex_exchange_identification:");
-        let parsed = hit(Cause::BannerExchange, Who { user: None, addr, port }, None);
+        let parsed = hit(
+            Cause::BannerExchange,
+            Who {
+                user: None,
+                addr,
+                port,
+            },
+            None,
+        );
         return parsed.map(|p| Parsed { ends, ..p });
     }
     None
@@ -402,7 +472,10 @@ fn invalid_user(m: &str) -> Option<Parsed> {
             }
         }
     }
-    for pat in ["input_userauth_request: invalid user ", "input_userauth_request: illegal user "] {
+    for pat in [
+        "input_userauth_request: invalid user ",
+        "input_userauth_request: illegal user ",
+    ] {
         if let Some(rest) = after(m, pat) {
             let user = rest.trim_end_matches(" [preauth]").to_string();
             return hit(Cause::InvalidUser, user_only(user), None);
@@ -438,7 +511,10 @@ fn invalid_user(m: &str) -> Option<Parsed> {
 /// `Failed`/`Accepted METHOD for U from A port P`, PAM's authentication failures, and the
 /// key lookups that failed.
 fn auth_result(m: &str) -> Option<Parsed> {
-    for (pat, cause) in [("Failed ", Cause::AuthFailed), ("Accepted ", Cause::AuthAccepted)] {
+    for (pat, cause) in [
+        ("Failed ", Cause::AuthFailed),
+        ("Accepted ", Cause::AuthAccepted),
+    ] {
         if let Some(rest) = after(m, pat) {
             if let Some(i) = rest.find(" for ") {
                 let method = &rest[..i];
@@ -449,12 +525,16 @@ fn auth_result(m: &str) -> Option<Parsed> {
         }
     }
     let lower = m.to_ascii_lowercase();
-    for pat in ["pam: authentication failure for ", "pam: authentication error for "] {
+    for pat in [
+        "pam: authentication failure for ",
+        "pam: authentication error for ",
+    ] {
         if let Some(i) = lower.find(pat) {
             return hit(Cause::AuthFailed, user_from(&m[i + pat.len()..]), None);
         }
     }
-    if m.contains("authentication failure; logname=") || m.contains("more authentication failures;") {
+    if m.contains("authentication failure; logname=") || m.contains("more authentication failures;")
+    {
         let who = Who {
             user: pam_field(m, "user"),
             addr: pam_field(m, "rhost").and_then(|a| super::extract::address(&a)),
@@ -463,17 +543,31 @@ fn auth_result(m: &str) -> Option<Parsed> {
         return hit(Cause::AuthFailed, who, None);
     }
     if let Some(rest) = after(m, "AuthorizedKeysCommand ") {
-        if let Some(i) = rest.find(" failed, status ").or_else(|| rest.find(" returned status ")) {
+        if let Some(i) = rest
+            .find(" failed, status ")
+            .or_else(|| rest.find(" returned status "))
+        {
             // `COMMAND ARGS failed`: the first argument is the user (`%u`) in every setup seen.
             let user = rest[..i].split_whitespace().nth(1).map(str::to_string);
             let detail = Some(m.to_string());
-            return hit(Cause::AuthFailed, Who { user, ..Who::default() }, detail);
+            return hit(
+                Cause::AuthFailed,
+                Who {
+                    user,
+                    ..Who::default()
+                },
+                detail,
+            );
         }
     }
     let key_lookup = m.contains("Could not stat AuthorizedKeysCommand")
         || (m.contains("userauth_pubkey: ") && m.contains(" not in Pubkey"));
     if key_lookup {
-        return hit(Cause::AuthFailed, Who::default(), Some(m.trim_end_matches(" [preauth]").to_string()));
+        return hit(
+            Cause::AuthFailed,
+            Who::default(),
+            Some(m.trim_end_matches(" [preauth]").to_string()),
+        );
     }
     None
 }
@@ -481,12 +575,17 @@ fn auth_result(m: &str) -> Option<Parsed> {
 /// Connections that ended before authentication completed.
 fn closed(m: &str) -> Option<Parsed> {
     let preauth = m.contains("[preauth]");
-    for pat in ["Connection closed by ", "Connection reset by ", "Disconnected from "] {
+    for pat in [
+        "Connection closed by ",
+        "Connection reset by ",
+        "Disconnected from ",
+    ] {
         if let Some(rest) = after(m, pat) {
             if rest.starts_with("peer") || rest.starts_with("remote host") {
                 continue; // `Read from socket failed: Connection reset by peer`
             }
-            let named = rest.starts_with("authenticating user ") || rest.starts_with("invalid user ");
+            let named =
+                rest.starts_with("authenticating user ") || rest.starts_with("invalid user ");
             // `Disconnected from X user U ...` with another word is no sshd format.
             let odd = !named && rest.split_whitespace().nth(1) == Some("user");
             if !(preauth || named) || odd {
@@ -504,7 +603,15 @@ fn closed(m: &str) -> Option<Parsed> {
     if let Some(rest) = after(m, "Received disconnect from ") {
         if preauth || rest.contains("Auth fail") {
             let (addr, port) = after_from(&format!("from {rest}"));
-            return last(Cause::PreauthClosed, Who { user: None, addr, port }, None);
+            return last(
+                Cause::PreauthClosed,
+                Who {
+                    user: None,
+                    addr,
+                    port,
+                },
+                None,
+            );
         }
         return ending();
     }
@@ -513,7 +620,8 @@ fn closed(m: &str) -> Option<Parsed> {
         // swapped them; the other address is kept so a caller knowing its own can tell.
         let (addr, port, other) = match rest.strip_prefix("connection from ") {
             Some(r) => {
-                let other = after(r, " to ").and_then(|t| super::extract::address(t.split(',').next().unwrap_or(t)));
+                let other = after(r, " to ")
+                    .and_then(|t| super::extract::address(t.split(',').next().unwrap_or(t)));
                 (addr_port(r).0, None, other)
             }
             None => {
@@ -521,12 +629,35 @@ fn closed(m: &str) -> Option<Parsed> {
                 (a, p, None)
             }
         };
-        return last(Cause::PreauthClosed, Who { user: None, addr, port }, other);
+        return last(
+            Cause::PreauthClosed,
+            Who {
+                user: None,
+                addr,
+                port,
+            },
+            other,
+        );
     }
-    let broken = ["ssh_dispatch_run_fatal:", "Read from socket failed", "Write failed", "Corrupted MAC", "Bad packet length", "bad client public DH"];
+    let broken = [
+        "ssh_dispatch_run_fatal:",
+        "Read from socket failed",
+        "Write failed",
+        "Corrupted MAC",
+        "Bad packet length",
+        "bad client public DH",
+    ];
     if preauth && broken.iter().any(|b| m.contains(b)) {
         let (addr, port) = after(m, "Connection from ").map_or((None, None), addr_port);
-        return last(Cause::PreauthClosed, Who { user: None, addr, port }, None);
+        return last(
+            Cause::PreauthClosed,
+            Who {
+                user: None,
+                addr,
+                port,
+            },
+            None,
+        );
     }
     None
 }
@@ -536,7 +667,9 @@ fn disconnect_reason_start(rest: &str) -> usize {
     let mut from = 0;
     while let Some(i) = rest[from..].find(" port ") {
         let at = from + i + 6;
-        let digits = rest[at..].find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len() - at);
+        let digits = rest[at..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len() - at);
         if digits > 0 && rest[at + digits..].starts_with(':') {
             return at + digits;
         }
@@ -552,7 +685,11 @@ fn connection(m: &str) -> Parsed {
             let (addr, port) = addr_port(rest);
             Parsed {
                 connect: true,
-                who: Who { user: None, addr, port },
+                who: Who {
+                    user: None,
+                    addr,
+                    port,
+                },
                 ..Parsed::default()
             }
         }

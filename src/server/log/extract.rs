@@ -19,7 +19,11 @@ pub fn address(token: &str) -> Option<String> {
     // `1.2.3.4:11:` (an old `Received disconnect` without a space before the reason code).
     if let Some(i) = t.find(':') {
         let v4 = &t[..i];
-        if v4.split('.').count() == 4 && v4.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        if v4.split('.').count() == 4
+            && v4
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
             t = v4;
         }
     }
@@ -162,13 +166,19 @@ mod tests {
         assert_eq!(w.user.as_deref(), Some("from 10.10.1.1"));
         assert_eq!(w.addr.as_deref(), Some("127.0.0.1"));
         assert_eq!(w.port, Some(58946));
-        let w = user_from("invalid user test from 127.0.0.1 port 1 ssh2: from 10.10.1.2 port 5 ssh2");
-        assert_eq!((w.user.as_deref(), w.addr.as_deref()), (Some("test"), Some("127.0.0.1")));
+        let w =
+            user_from("invalid user test from 127.0.0.1 port 1 ssh2: from 10.10.1.2 port 5 ssh2");
+        assert_eq!(
+            (w.user.as_deref(), w.addr.as_deref()),
+            (Some("test"), Some("127.0.0.1"))
+        );
     }
 
     #[test]
     fn closing_lines_with_odd_names() {
-        let w = user_addr("authenticating user test 127.0.0.1 port 12345 192.0.2.11 port 46039 [preauth]");
+        let w = user_addr(
+            "authenticating user test 127.0.0.1 port 12345 192.0.2.11 port 46039 [preauth]",
+        );
         assert_eq!(w.user.as_deref(), Some("test 127.0.0.1 port 12345"));
         assert_eq!(w.addr.as_deref(), Some("192.0.2.11"));
         let w = user_addr("invalid user  192.0.2.68 port 34916 [preauth]");
@@ -179,10 +189,25 @@ mod tests {
 
     #[test]
     fn addresses_in_their_forms() {
-        assert_eq!(after_from("drop connection #1 from [192.0.2.5]:52352 on [127.0.0.1]:22"), (Some("192.0.2.5".into()), Some(52352)));
-        assert_eq!(after_from("Received disconnect from 2001:db8::7ac0: 14: No"), (Some("2001:db8::7ac0".into()), None));
-        assert_eq!(after_from("Received disconnect from 10.0.0.1 port 7736:3: x"), (Some("10.0.0.1".into()), Some(7736)));
-        assert_eq!(pam_field("ruser=rda rhost=192.0.2.113 [preauth]", "user"), None);
-        assert_eq!(pam_field("ruser= rhost=192.0.2.112  user=root", "user").as_deref(), Some("root"));
+        assert_eq!(
+            after_from("drop connection #1 from [192.0.2.5]:52352 on [127.0.0.1]:22"),
+            (Some("192.0.2.5".into()), Some(52352))
+        );
+        assert_eq!(
+            after_from("Received disconnect from 2001:db8::7ac0: 14: No"),
+            (Some("2001:db8::7ac0".into()), None)
+        );
+        assert_eq!(
+            after_from("Received disconnect from 10.0.0.1 port 7736:3: x"),
+            (Some("10.0.0.1".into()), Some(7736))
+        );
+        assert_eq!(
+            pam_field("ruser=rda rhost=192.0.2.113 [preauth]", "user"),
+            None
+        );
+        assert_eq!(
+            pam_field("ruser= rhost=192.0.2.112  user=root", "user").as_deref(),
+            Some("root")
+        );
     }
 }

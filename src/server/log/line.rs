@@ -241,7 +241,8 @@ fn timestamp(raw: &str) -> Option<String> {
         return (day.len() <= 2 && time.contains(':')).then(|| format!("{first} {day:>2} {time}"));
     }
     let b = first.as_bytes();
-    let iso = b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
+    let iso =
+        b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
     if !iso {
         return None;
     }
@@ -296,7 +297,9 @@ mod tests {
             Some("Jan  5 01:31:41")
         );
         assert_eq!(
-            split("2020-03-23 06:08:41.939744-0700  localhost sshd[287]: x").time.as_deref(),
+            split("2020-03-23 06:08:41.939744-0700  localhost sshd[287]: x")
+                .time
+                .as_deref(),
             Some("2020-03-23 06:08:41.939744-0700")
         );
         assert_eq!(utc_time(1_570_338_064), "2019-10-06 05:01:04");
@@ -305,11 +308,21 @@ mod tests {
 
     #[test]
     fn other_programs_lines_are_told_apart() {
-        assert!(is_other_program("Jan  5 01:31:41 www sudo: pam_unix(sudo:auth): authentication failure; user=bob"));
-        assert!(is_other_program("2024-01-02T03:04:05.000+00:00 www CRON[12]: pam_unix(cron:session): x"));
-        assert!(!is_other_program("Jan  5 01:31:41 www sshd[12]: Failed password for bob from 1.2.3.4 port 5 ssh2"));
-        assert!(!is_other_program("Failed password for bob from 1.2.3.4 port 5 ssh2"));
-        assert!(!is_other_program("2015-05-27T04:31:27.46667 auth.info: Invalid user admin from 192.168.2.1"));
+        assert!(is_other_program(
+            "Jan  5 01:31:41 www sudo: pam_unix(sudo:auth): authentication failure; user=bob"
+        ));
+        assert!(is_other_program(
+            "2024-01-02T03:04:05.000+00:00 www CRON[12]: pam_unix(cron:session): x"
+        ));
+        assert!(!is_other_program(
+            "Jan  5 01:31:41 www sshd[12]: Failed password for bob from 1.2.3.4 port 5 ssh2"
+        ));
+        assert!(!is_other_program(
+            "Failed password for bob from 1.2.3.4 port 5 ssh2"
+        ));
+        assert!(!is_other_program(
+            "2015-05-27T04:31:27.46667 auth.info: Invalid user admin from 192.168.2.1"
+        ));
     }
 
     #[test]

@@ -70,7 +70,10 @@ pub fn read_tail_bounded(path: &Path, limit: u64) -> io::Result<Tail> {
     let mut file = File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(io::Error::other(format!("{} is not a regular file", path.display())));
+        return Err(io::Error::other(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
     }
     let size = meta.len();
     let start = size.saturating_sub(limit);
@@ -80,7 +83,10 @@ pub fn read_tail_bounded(path: &Path, limit: u64) -> io::Result<Tail> {
     let mut body: &[u8] = &bytes;
     if start > 0 {
         // The first line is probably cut: start at the next one.
-        let skip = body.iter().position(|&b| b == b'\n').map_or(body.len(), |i| i + 1);
+        let skip = body
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(body.len(), |i| i + 1);
         body = &body[skip..];
     }
     let (mut lines, partial) = lines_of(body);
@@ -103,7 +109,10 @@ pub async fn journal_tail(timeout: Duration) -> Option<Vec<String>> {
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
-    let out = tokio::time::timeout(timeout, cmd.output()).await.ok()?.ok()?;
+    let out = tokio::time::timeout(timeout, cmd.output())
+        .await
+        .ok()?
+        .ok()?;
     if !out.status.success() {
         return None;
     }
@@ -181,7 +190,10 @@ mod tests {
         let tail = read_tail_bounded(&path, 1000).unwrap();
         assert!(tail.cut);
         assert!(tail.lines.len() < 40, "{}", tail.lines.len());
-        assert_eq!(tail.lines.last().unwrap(), "line 0999 xxxxxxxxxxxxxxxxxxxxxxxx");
+        assert_eq!(
+            tail.lines.last().unwrap(),
+            "line 0999 xxxxxxxxxxxxxxxxxxxxxxxx"
+        );
         assert!(tail.lines[0].starts_with("line 09"), "{}", tail.lines[0]);
         let mut follow = FileFollower::new(path.clone(), tail.end);
         assert!(follow.poll().unwrap().is_empty());
