@@ -228,7 +228,7 @@ impl Report {
                 dest.entry(s.keyword.clone()).or_insert(entry);
             }
         }
-        json!({
+        let mut out = json!({
             "destination": dest,
             "ok": self.ok(),
             "checks": self.checks.iter().map(|c| json!({
@@ -254,7 +254,18 @@ impl Report {
                 "stage": l.stage.name(),
                 "text": l.text,
             })).collect::<Vec<_>>(),
-        })
+        });
+        if self.is_server() {
+            // `sshdoctor server`: each login attempt of sshd's log, explained.
+            out["attempts"] = self
+                .facts
+                .iter()
+                .filter(|(_, k, _)| k == "attempt")
+                .filter_map(|(_, _, v)| serde_json::from_str::<Value>(v).ok())
+                .collect::<Vec<_>>()
+                .into();
+        }
+        out
     }
 
     /// Plain text for a terminal or a script; `verbosity` 0 shows the log up to debug1, each step one more level.

@@ -436,6 +436,9 @@ impl App {
         if self.report.destination.is_empty() {
             return vec![self.target.clone()];
         }
+        if self.report.is_server() {
+            return vec![self.report.target_line(), "sshd".to_string()];
+        }
         let get = |k: &str| self.report.setting(k).map_or("?", |s| s.value.as_str());
         let (user, host, port) = (get("user"), get("hostname"), get("port"));
         let full = format!("{user}@{host} port {port}");

@@ -103,19 +103,38 @@ pub(crate) fn explain(mut attempt: Attempt, seen: &Seen, accounts: &[String]) ->
     }
 }
 
-/// Whether an attempt concerns the `--user` and `--from` given.
+/// Whether an attempt may concern the `--user` and `--from` given: its user and address
+/// match, or it failed before any user could be named in a way that stops everyone (no
+/// algorithm in common, MaxStartups).
 pub(crate) fn wanted(a: &Attempt, user: Option<&str>, from: Option<&str>) -> bool {
     if a.daemon {
         return true;
     }
-    let user_ok = user.is_none_or(|u| a.user.as_deref() == Some(u));
+    let before_user = matches!(a.cause, Some(Cause::KexMismatch | Cause::MaxStartups));
+    let user_ok = user.is_none_or(|u| match a.user.as_deref() {
+        Some(x) => x == u,
+        None => before_user,
+    });
     let from_ok = from.is_none_or(|f| a.addr.as_deref().is_some_and(|x| same_address(x, f)));
     user_ok && from_ok
 }
 
-/// The findings the attempts add up to: one per cause, the attempts as evidence. Without
-/// `--user` or `--from` the attempts are anyone's (scanners too): their causes are warnings.
-pub(crate) fn findings(explained: &[Explained], filtered: bool, seen: &Seen) -> Vec<Finding> {
+/// Whether an attempt is surely the person's: it names the `--user`, or comes from `--from`.
+fn theirs(a: &Attempt, user: Option<&str>, from: Option<&str>) -> bool {
+    a.daemon
+        || user.is_some_and(|u| a.user.as_deref() == Some(u))
+        || from.is_some_and(|f| a.addr.as_deref().is_some_and(|x| same_address(x, f)))
+}
+
+/// The findings the attempts add up to: one per cause, the attempts as evidence. A cause
+/// seen only in attempts that may be anyone's (no `--user`/`--from`, or no user named:
+/// scanners too) is a warning at most.
+pub(crate) fn findings(
+    explained: &[Explained],
+    user: Option<&str>,
+    from: Option<&str>,
+    seen: &Seen,
+) -> Vec<Finding> {
     let mut causes: Vec<Cause> = explained
         .iter()
         .filter(|e| !e.attempt.accepted || e.cause == Some(Cause::StrictModes))
@@ -153,9 +172,8 @@ pub(crate) fn findings(explained: &[Explained], filtered: bool, seen: &Seen) -> 
                 f = f.fix(fix);
             }
             let accepted_after = mine.iter().all(|e| e.attempt.accepted);
-            if ((!filtered && !cause.is_daemon()) || accepted_after)
-                && f.severity == Severity::Error
-            {
+            let anyones = !mine.iter().any(|e| theirs(&e.attempt, user, from));
+            if (anyones || accepted_after) && f.severity == Severity::Error {
                 f.severity = Severity::Warning;
             }
             f
@@ -173,16 +191,29 @@ fn detail(cause: Cause, mine: &[&Explained], seen: &Seen) -> String {
             "{base}: PAM refused them. The modules of sshd's stacks that refuse by policy: {}.",
             seen.pam_refusers.join("; ")
         ),
-        (Cause::KexMismatch, Some(w)) => format!(
-            "{base}: {w}. This sshd offers: kex {}; host keys {}; ciphers {}; MACs {}.",
-            seen.get("kexalgorithms").unwrap_or("?"),
-            seen.get("hostkeyalgorithms").unwrap_or("?"),
-            seen.get("ciphers").unwrap_or("?"),
-            seen.get("macs").unwrap_or("?")
-        ),
+        (Cause::KexMismatch, Some(w)) => match kex_keyword(&w) {
+            Some(keyword) => format!(
+                "{base}: {w}. This sshd offers ({keyword}): {}.",
+                seen.get(&keyword.to_ascii_lowercase()).unwrap_or("?")
+            ),
+            None => format!("{base}: {w}."),
+        },
         (_, Some(w)) => format!("{base}: {w}."),
         (_, None) => format!("{base}: {}.", cause.words()),
     }
+}
+
+/// The sshd_config keyword of what `Unable to negotiate` found no match for.
+fn kex_keyword(why: &str) -> Option<&'static str> {
+    [
+        ("key exchange", "KexAlgorithms"),
+        ("host key", "HostKeyAlgorithms"),
+        ("cipher", "Ciphers"),
+        ("MAC", "MACs"),
+    ]
+    .iter()
+    .find(|(w, _)| why.contains(w))
+    .map(|(_, k)| *k)
 }
 
 /// A fix more specific than the catalog's, when the attempts tell enough.
@@ -192,7 +223,7 @@ fn fix(cause: Cause, mine: &[&Explained]) -> Option<String> {
         Cause::StrictModes => latest.why.as_ref().map(|path| format!("`chmod go-w {}` (and make it owned by the user or root); `sshdoctor server --user NAME` lists every path on the way to authorized_keys and offers the chmods.", crate::fsedit::shell_quote(path))),
         Cause::KexMismatch => {
             let why = latest.why.as_deref().unwrap_or("");
-            let keyword = [("key exchange", "KexAlgorithms"), ("host key", "HostKeyAlgorithms"), ("cipher", "Ciphers"), ("MAC", "MACs")].iter().find(|(w, _)| why.contains(w)).map(|(_, k)| *k)?;
+            let keyword = kex_keyword(why)?;
             let first = why.split("offered ").nth(1)?.split(',').next()?.trim().to_string();
             Some(format!("Upgrade the client (best). If it cannot be, sshd has to offer the old algorithm to every client ({keyword} is not allowed in a Match block): add `{keyword} +{first}` to sshd_config before its first Match line, check with `sshd -t`, then `systemctl reload ssh`."))
         }

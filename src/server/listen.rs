@@ -264,19 +264,31 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
             None => missing.push((fmt(addr, port), "nothing listens there".to_string())),
         }
     }
-    for (addr, why) in &missing {
+    if !missing.is_empty() {
+        let addrs: Vec<&str> = missing.iter().map(|(a, _)| a.as_str()).collect();
         let runs = if ours.is_empty() {
             format!("No sshd runs with {}.", seen.config_path.display())
         } else {
-            format!("sshd (pid {}) runs with {} but does not listen on {addr}: it was started before the config changed (it reads it only when started or reloaded), or binding failed (see its log).", ours.iter().map(|p| p.pid.to_string()).collect::<Vec<_>>().join(", "), seen.config_path.display())
+            let pids: Vec<String> = ours.iter().map(|p| p.pid.to_string()).collect();
+            format!("sshd (pid {}) runs with {} but does not listen there: it was started before the config changed (it reads it only when started or reloaded), or binding failed (see its log).", pids.join(", "), seen.config_path.display())
         };
         let f = finding(
             "server.not_listening",
             Stage::Listen,
-            format!("The config says sshd listens on {addr}, but {why}. {runs}"),
+            format!(
+                "The config says sshd listens on {}, but it does not. {runs}",
+                addrs.join(" and ")
+            ),
         )
-        .evidence(format!("ListenAddress/Port from sshd -T: {addr}"))
-        .evidence(format!("{addr}: {why}"));
+        .evidence(format!(
+            "ListenAddress/Port from sshd -T: {}",
+            wanted
+                .iter()
+                .map(|(a, p)| fmt(*a, *p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .evidence_all(missing.iter().map(|(addr, why)| format!("{addr}: {why}")));
         out.finding(f).await;
     }
     if missing.is_empty() {

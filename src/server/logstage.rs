@@ -124,8 +124,7 @@ async fn run(out: &Out, options: &Options, seen: &Seen) -> (End, Follow) {
     for e in &chosen {
         report_attempt(out, e).await;
     }
-    let filtered = user.is_some() || from.is_some();
-    let findings = explain::findings(&chosen, filtered, seen);
+    let findings = explain::findings(&chosen, user, from, seen);
     let failed = findings.iter().any(|f| f.severity == Severity::Error);
     let warned = !findings.is_empty();
     follow.reported = findings.iter().map(|f| f.id.clone()).collect();

@@ -91,8 +91,7 @@ impl State {
         for e in &chosen {
             report_attempt(out, e).await;
         }
-        let filtered = user.is_some() || from.is_some();
-        for f in explain::findings(&chosen, filtered, seen) {
+        for f in explain::findings(&chosen, user, from, seen) {
             if !self.reported.contains(&f.id) {
                 self.reported.push(f.id.clone());
                 out.finding(f).await;

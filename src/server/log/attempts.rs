@@ -131,19 +131,23 @@ impl Attempts {
             a.add(raw, &line, &parsed);
             return vec![a];
         }
-        let interesting = parsed.cause.is_some() || parsed.connect || parsed.ends;
-        if !interesting && !self.belongs(line.pid, &parsed) {
-            return ended;
-        }
         let index = if parsed.connect {
             self.close_same(line.pid, &parsed.who, &mut ended);
             self.open.push_back(Attempt::default());
             self.open.len() - 1
-        } else {
+        } else if parsed.cause.is_some() {
             self.find(line.pid, &parsed).unwrap_or_else(|| {
                 self.open.push_back(Attempt::default());
                 self.open.len() - 1
             })
+        } else {
+            // Not a problem: kept only as part of a connection already open (its end, or
+            // with a pid, its other lines).
+            let known = parsed.ends || self.belongs(line.pid, &parsed);
+            match self.find(line.pid, &parsed).filter(|_| known) {
+                Some(i) => i,
+                None => return ended,
+            }
         };
         let mut attempt = self.open.remove(index).unwrap_or_default();
         attempt.add(raw, &line, &parsed);

@@ -53,6 +53,7 @@ pub fn lines_of(bytes: &[u8]) -> (Vec<String>, &[u8]) {
     let mut rest = bytes;
     while let Some(i) = rest.iter().position(|&b| b == b'\n') {
         let line = &rest[..i.min(MAX_LINE)];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
         lines.push(String::from_utf8_lossy(line).into_owned());
         rest = &rest[i + 1..];
     }
