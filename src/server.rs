@@ -107,6 +107,20 @@ pub(crate) struct Seen {
     pub local_addrs: Vec<String>,
     /// The repairs offered so far, merged into one chmod action.
     pub chmods: Vec<repairs::Chmod>,
+    /// What the file checks say now, to judge sshd's own complaints in its log: host keys
+    /// usable, listening where configured, the privilege separation directory usable.
+    pub now: Now,
+}
+
+/// What the checks of the files found, for the log's sshd-wide lines (which may be old).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Now {
+    /// Host keys sshd can load (None: not looked at).
+    pub usable_hostkeys: Option<usize>,
+    /// sshd listens where its config says.
+    pub listening: Option<bool>,
+    /// The privilege separation directory is usable.
+    pub privsep: Option<bool>,
 }
 
 impl Seen {

@@ -145,7 +145,7 @@ pub(crate) fn findings(
     causes
         .into_iter()
         .filter(|c| c.finding().is_some())
-        .map(|cause| {
+        .filter_map(|cause| {
             let mine: Vec<&Explained> = explained
                 .iter()
                 .filter(|e| e.cause == Some(cause))
@@ -171,18 +171,54 @@ pub(crate) fn findings(
             if let Some(fix) = fix(cause, &mine) {
                 f = f.fix(fix);
             }
+            if cause.is_daemon() {
+                match daemon_severity(cause, seen) {
+                    Some(severity) => f.severity = severity,
+                    None => return None,
+                }
+                return Some(f);
+            }
             let accepted_after = mine.iter().all(|e| e.attempt.accepted);
             let anyones = !mine.iter().any(|e| theirs(&e.attempt, user, from));
             if (anyones || accepted_after) && f.severity == Severity::Error {
                 f.severity = Severity::Warning;
             }
-            f
+            Some(f)
         })
         .collect()
 }
 
+/// How sshd's own complaints in its log weigh against what the files say now: an error
+/// while the file checks find the same (then already reported: `None`), a warning when they
+/// find it fixed (the log's line is older), as logged when they could not tell.
+fn daemon_severity(cause: Cause, seen: &Seen) -> Option<Severity> {
+    let fixed = match cause {
+        Cause::ConfigInvalid => Some(seen.config_ok),
+        Cause::HostkeyUnloadable => seen.now.usable_hostkeys.map(|n| n > 0),
+        Cause::NotListening => seen.now.listening,
+        Cause::PrivsepMissing => seen.now.privsep,
+        _ => None,
+    };
+    match fixed {
+        Some(true) => Some(Severity::Warning),
+        Some(false) if cause != Cause::HostkeyUnloadable => None,
+        _ => Some(Severity::Error),
+    }
+}
+
 fn detail(cause: Cause, mine: &[&Explained], seen: &Seen) -> String {
     let n = mine.len();
+    if cause.is_daemon() {
+        let line = mine
+            .last()
+            .and_then(|e| e.attempt.cause_line.clone())
+            .unwrap_or_default();
+        let now = match daemon_severity(cause, seen) {
+            Some(Severity::Warning) => " The checks of the files find this fixed now (the line is older), or other host keys usable.",
+            _ => "",
+        };
+        return format!("sshd's log shows this {n} time(s), the latest: {line}.{now}");
+    }
     let latest = mine.last().map(|e| e.attempt.who()).unwrap_or_default();
     let why = mine.iter().rev().find_map(|e| e.why.clone());
     let base = format!("{n} attempt(s) in sshd's log, the latest {latest}");

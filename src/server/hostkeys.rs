@@ -138,6 +138,7 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
     for f in findings {
         out.finding(f).await;
     }
+    seen.now.usable_hostkeys = Some(usable);
     let summary = format!("{usable} of {} host key(s) usable", files.len());
     let status = match (failed, problems) {
         (true, _) => Status::Fail,

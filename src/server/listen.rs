@@ -291,6 +291,7 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
         .evidence_all(missing.iter().map(|(addr, why)| format!("{addr}: {why}")));
         out.finding(f).await;
     }
+    seen.now.listening = Some(missing.is_empty());
     if missing.is_empty() {
         End::new(Status::Pass, format!("listening on {}", served.join(", ")))
     } else {

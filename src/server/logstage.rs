@@ -118,6 +118,7 @@ async fn run(out: &Out, options: &Options, seen: &Seen) -> (End, Follow) {
         .filter(|a| explain::wanted(a, user, from))
         .map(|a| explain::explain(a, seen, &accounts))
         .collect();
+    dedupe_daemon(&mut chosen);
     if chosen.len() > MAX_ATTEMPTS {
         chosen.drain(..chosen.len() - MAX_ATTEMPTS);
     }
@@ -163,6 +164,45 @@ pub(crate) async fn report_attempt(out: &Out, e: &Explained) {
             .await;
     }
     out.fact(Stage::Log, "attempt", e.json().to_string()).await;
+}
+
+/// sshd repeats its complaints about itself (each connection's process logs again that a
+/// host key cannot be loaded): one entry each, the last, saying how often.
+fn dedupe_daemon(chosen: &mut Vec<Explained>) {
+    let mut seen: Vec<(Option<String>, usize)> = Vec::new();
+    for e in chosen.iter() {
+        if e.attempt.daemon {
+            let key = e.attempt.cause_line.clone();
+            match seen.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => seen.push((key, 1)),
+            }
+        }
+    }
+    let mut left: Vec<(Option<String>, usize)> = seen.clone();
+    chosen.retain_mut(|e| {
+        if !e.attempt.daemon {
+            return true;
+        }
+        let Some(entry) = left.iter_mut().find(|(k, _)| *k == e.attempt.cause_line) else {
+            return true;
+        };
+        entry.1 -= 1;
+        if entry.1 > 0 {
+            return false;
+        }
+        let total = seen
+            .iter()
+            .find(|(k, _)| *k == e.attempt.cause_line)
+            .map_or(1, |(_, n)| *n);
+        if total > 1 {
+            e.why = Some(format!(
+                "{} (logged {total} times)",
+                e.why.clone().unwrap_or_default()
+            ));
+        }
+        true
+    });
 }
 
 fn short(e: &Explained) -> String {

@@ -66,6 +66,7 @@ async fn run(out: &Out, options: &Options, seen: &mut Seen) -> End {
     let problems = check_config(out, &binary, &config, seen).await;
     settings(out, &binary, &config, options, seen).await;
     let privsep = privsep_dir(out, seen).await;
+    seen.now.privsep = Some(privsep);
     let summary = match (seen.config_ok, privsep, problems) {
         (true, true, _) => format!("{version}; {} passes sshd -t", config.display()),
         (false, _, n) if n > 0 => format!("{} has {n} error(s) (sshd -t)", config.display()),
