@@ -94,7 +94,7 @@ impl Stage {
             Stage::Listen => "Listening",
             Stage::HostKeys => "Host key files",
             Stage::Account => "Account",
-            Stage::AuthorizedKeys => "authorized_keys",
+            Stage::AuthorizedKeys => "Keys and modes",
             Stage::Log => "sshd log",
         }
     }

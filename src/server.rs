@@ -110,6 +110,9 @@ pub(crate) struct Seen {
     /// What the file checks say now, to judge sshd's own complaints in its log: host keys
     /// usable, listening where configured, the privilege separation directory usable.
     pub now: Now,
+    /// Findings of the file checks held back until the log stage adds the attempts that show
+    /// them (AllowUsers refusing the user, a locked account...), so each is reported once.
+    pub pending: Vec<crate::event::Finding>,
 }
 
 /// What the checks of the files found, for the log's sshd-wide lines (which may be old).
@@ -180,7 +183,7 @@ pub async fn run(options: Options, tx: mpsc::Sender<Event>) {
     hostkeys::stage(&out, &mut seen).await;
     account::stage(&out, &options, &mut seen).await;
     authkeys::stage(&out, &options, &mut seen).await;
-    let follow = logstage::stage(&out, &options, &seen).await;
+    let follow = logstage::stage(&out, &options, &mut seen).await;
     out.send(Event::Done { login_ok: true }).await;
     if options.watch {
         watch::follow(&out, &options, &seen, follow).await;

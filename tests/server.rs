@@ -468,3 +468,56 @@ fn usage_errors_and_the_usage_line() {
         r.stdout
     );
 }
+
+#[test]
+fn watch_explains_a_failing_login_as_it_happens() {
+    use std::io::{BufRead, BufReader};
+    let sshd = server("AllowUsers sshdoctor-test\n");
+    let (home, key, _) = client(&sshd);
+    let mut child = std::process::Command::new(common::BIN)
+        .args([
+            "server", "--watch", "--report", "text", "--user", "daemon", "--log",
+        ])
+        .arg(sshd.log_path())
+        .arg("--sshd-config")
+        .arg(sshd.config_path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run sshdoctor server --watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait_line = |what: &str, pred: &dyn Fn(&str) -> bool| -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if pred(&line) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("--watch never printed {what}"),
+            }
+        }
+    };
+    // The report first (no attempt yet), then it follows the log.
+    wait_line("the report's verdict", &|l| {
+        l.starts_with("sshd refuses logins here")
+    });
+    wait_line("that it watches", &|l| {
+        l.starts_with("watching ") && l.contains("sshd.log")
+    });
+    assert!(!ssh(&sshd, &home, "daemon", &[&key], &[]));
+    let line = wait_line("the failed login", &|l| l.starts_with("attempt: "));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("daemon from 127.0.0.1 port"), "{line}");
+    assert!(
+        line.contains("not listed in AllowUsers → server.user_not_allowed"),
+        "{line}"
+    );
+}

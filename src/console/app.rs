@@ -470,11 +470,16 @@ impl App {
                 .iter()
                 .find(|c| c.status == Status::Fail)
                 .map(|c| c.stage.title());
-            let forms = labels::verdict_forms(
+            let mut forms = labels::verdict_forms(
                 &report::verdict(&self.report),
                 self.report.root_cause().map(|f| f.id.as_str()),
                 failed,
             );
+            if self.report.is_server() {
+                for form in &mut forms {
+                    *form = form.replace(labels::LOGIN_WOULD_FAIL, labels::SSHD_REFUSES);
+                }
+            }
             return (Status::Fail, forms);
         }
         if let Some(f) = self.report.root_cause() {

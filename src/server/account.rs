@@ -9,6 +9,15 @@ use crate::findings::finding;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+/// Findings the log may show too: reported by the log stage with its attempts added.
+const MERGED: [&str; 5] = [
+    "server.user_not_allowed",
+    "server.root_login_refused",
+    "server.account_expired",
+    "server.account_locked",
+    "server.shell_invalid",
+];
+
 /// An account as `getent passwd` gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Account {
@@ -157,7 +166,11 @@ async fn run(out: &Out, user: &str, options: &Options, seen: &mut Seen) -> End {
     let failed = findings.iter().any(|f| f.severity == Severity::Error);
     let n = findings.len();
     for f in findings {
-        out.finding(f).await;
+        if MERGED.contains(&f.id.as_str()) {
+            seen.pending.push(f);
+        } else {
+            out.finding(f).await;
+        }
     }
     match (failed, n) {
         (true, _) => End::new(Status::Fail, format!("{user}: sshd refuses this account")),

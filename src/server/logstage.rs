@@ -26,9 +26,25 @@ pub(crate) struct Follow {
 }
 
 /// Run the stage; returns where `--watch` follows on.
-pub(super) async fn stage(out: &Out, options: &Options, seen: &Seen) -> Follow {
+pub(super) async fn stage(out: &Out, options: &Options, seen: &mut Seen) -> Follow {
     let since = out.started(Stage::Log).await;
-    let (end, follow) = run(out, options, seen).await;
+    let (end, mut follow, found) = run(out, options, seen).await;
+    // What the files said about the account, with the attempts of the log that show it.
+    let mut held = std::mem::take(&mut seen.pending);
+    for f in found {
+        match held.iter_mut().find(|h| h.id == f.id) {
+            Some(h) => {
+                h.severity = h.severity.min(f.severity);
+                h.evidence.push(format!("sshd's log: {}", f.detail));
+                h.evidence.extend(f.evidence);
+            }
+            None => held.push(f),
+        }
+    }
+    follow.reported = held.iter().map(|f| f.id.clone()).collect();
+    for f in held {
+        out.finding(f).await;
+    }
     out.finished(Stage::Log, since, end).await;
     follow
 }
@@ -78,7 +94,11 @@ pub(crate) fn group(lines: &[String], attempts: &mut Attempts) -> Vec<super::log
     done
 }
 
-async fn run(out: &Out, options: &Options, seen: &Seen) -> (End, Follow) {
+async fn run(
+    out: &Out,
+    options: &Options,
+    seen: &Seen,
+) -> (End, Follow, Vec<crate::event::Finding>) {
     let mut follow = Follow {
         origin: None,
         offset: 0,
@@ -88,7 +108,11 @@ async fn run(out: &Out, options: &Options, seen: &Seen) -> (End, Follow) {
         Ok(r) => r,
         Err(why) => {
             out.log(Stage::Log, Level::Info, why.clone()).await;
-            return (End::new(Status::Skipped, format!("skipped: {why}")), follow);
+            return (
+                End::new(Status::Skipped, format!("skipped: {why}")),
+                follow,
+                Vec::new(),
+            );
         }
     };
     follow.origin = Some(origin.clone());
@@ -128,17 +152,18 @@ async fn run(out: &Out, options: &Options, seen: &Seen) -> (End, Follow) {
     let findings = explain::findings(&chosen, user, from, seen);
     let failed = findings.iter().any(|f| f.severity == Severity::Error);
     let warned = !findings.is_empty();
-    follow.reported = findings.iter().map(|f| f.id.clone()).collect();
-    for f in findings {
-        out.finding(f).await;
-    }
     let whose = match (user, from) {
         (Some(u), Some(a)) => format!(" for {u} from {a}"),
         (Some(u), None) => format!(" for {u}"),
         (None, Some(a)) => format!(" from {a}"),
         (None, None) => String::new(),
     };
-    let summary = match chosen.last() {
+    let summary = match chosen
+        .iter()
+        .rev()
+        .find(|e| !e.attempt.daemon)
+        .or(chosen.last())
+    {
         None => format!("no attempt{whose} in {}", origin.describe()),
         Some(last) => format!(
             "{} attempt(s){whose}; the latest: {}",
@@ -153,7 +178,7 @@ async fn run(out: &Out, options: &Options, seen: &Seen) -> (End, Follow) {
     } else {
         Status::Pass
     };
-    (End::new(status, summary), follow)
+    (End::new(status, summary), follow, findings)
 }
 
 /// One attempt in the log pane (with its lines at -v) and in the report's `attempts`.
