@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::sshd::{KeyKind, Sshd};
-use common::user::{test_user, TestUser, NAME};
+use common::user::{test_user, NAME};
 use common::{sshdoctor, Home, Report};
 use serde_json::Value;
 

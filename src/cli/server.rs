@@ -209,7 +209,7 @@ fn print_live(ev: &Event, format: Format) {
             Format::Json => serde_json::json!({"finding": {"id": f.id, "severity": f.severity.word(), "title": f.title, "detail": f.detail, "evidence": f.evidence, "fix": f.fix}}).to_string(),
             _ => format!("finding: {} [{}] {}", f.id, f.severity.word(), f.title),
         },
-        Event::Log { text, level, .. } if *level == crate::event::Level::Info && text.starts_with("watching ") => format!("{text}"),
+        Event::Log { text, level, .. } if *level == crate::event::Level::Info && text.starts_with("watching ") => text.to_string(),
         _ => return,
     };
     if line.is_empty() {

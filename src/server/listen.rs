@@ -244,7 +244,7 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
             .map(|s| (s, owner.get(&s.inode).copied()));
         match holder {
             Some((s, Some(pid))) if ours.iter().any(|p| p.pid == pid) => {
-                served.push(format!("{}", fmt(s.addr, s.port)));
+                served.push(fmt(s.addr, s.port));
             }
             Some((s, pid)) => {
                 let who = pid.map_or(

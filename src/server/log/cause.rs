@@ -463,12 +463,10 @@ fn negotiate_peer(rest: &str) -> (Option<String>, Option<u16>) {
 
 /// Accounts sshd does not know.
 fn invalid_user(m: &str) -> Option<Parsed> {
-    for pat in ["Invalid user ", "Illegal user ", "illegal user "] {
+    for pat in ["Invalid user ", "Illegal user "] {
         if let Some(rest) = after(m, pat) {
-            if m.find(pat) == Some(0) || pat == "Invalid user " || pat == "Illegal user " {
-                if !m.contains("Failed ") && !m.contains("PAM: ") {
-                    return hit(Cause::InvalidUser, user_from(rest), None);
-                }
+            if !m.contains("Failed ") && !m.contains("PAM: ") {
+                return hit(Cause::InvalidUser, user_from(rest), None);
             }
         }
     }
