@@ -80,6 +80,12 @@ pub fn confirm_title(action: &ActionOffer, home: &Path) -> String {
                 (true, None) => "Trust this host key?".into(),
             }
         }
+        // `sshdoctor server`: another account's files, host keys, sshd's directories.
+        (_, Some(Repair::Permissions { changes }))
+            if !changes.is_empty() && changes.iter().all(|(p, _)| !p.starts_with(home)) =>
+        {
+            "Fix the permissions sshd requires?".into()
+        }
         (_, Some(Repair::Permissions { .. })) => "Fix the permissions of your ssh files?".into(),
         (_, Some(Repair::RemotePermissions { .. })) => "Change permissions on the server?".into(),
         ("onboard.config", Some(Repair::Replace(e))) => {

@@ -231,7 +231,15 @@ fn strict_findings(
                 } else {
                     "every authorized_keys file below it"
                 },
-                v.explanation()
+                format_args!(
+                    "bad ownership or modes for {} {}",
+                    if v.role == PathRole::AuthorizedKeys {
+                        "file"
+                    } else {
+                        "directory"
+                    },
+                    v.path
+                )
             ),
         )
         .evidence(format!(

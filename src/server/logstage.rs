@@ -183,11 +183,13 @@ async fn run(
 
 /// One attempt in the log pane (with its lines at -v) and in the report's `attempts`.
 pub(crate) async fn report_attempt(out: &Out, e: &Explained) {
-    out.log(Stage::Log, Level::Info, e.line()).await;
+    // Its lines first (at -v), then what they mean: the meaning stays at the tail of a
+    // following log pane.
     for line in &e.attempt.lines {
         out.log(Stage::Log, Level::Debug1, format!("  | {line}"))
             .await;
     }
+    out.log(Stage::Log, Level::Info, e.line()).await;
     out.fact(Stage::Log, "attempt", e.json().to_string()).await;
 }
 
@@ -230,7 +232,8 @@ fn dedupe_daemon(chosen: &mut Vec<Explained>) {
     });
 }
 
-fn short(e: &Explained) -> String {
+/// The outcome of an attempt in a few words (for the stage's summary).
+pub(crate) fn short(e: &Explained) -> String {
     match (e.attempt.accepted, e.cause) {
         (true, _) => "logged in".into(),
         (false, Some(c)) => c.id().into(),

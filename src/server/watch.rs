@@ -5,9 +5,9 @@ use super::emit::Out;
 use super::explain;
 use super::log::source::{FileFollower, Origin, JOURNAL_ARGS};
 use super::log::Attempts;
-use super::logstage::{group, local_accounts, report_attempt, Follow};
+use super::logstage::{group, local_accounts, report_attempt, short, Follow};
 use super::{Options, Seen};
-use crate::event::{Level, Stage};
+use crate::event::{Event, Level, Severity, Stage, Status};
 use std::time::Duration;
 
 /// How often a file is looked at for new lines.
@@ -40,6 +40,7 @@ pub(crate) async fn follow(out: &Out, options: &Options, seen: &Seen, from: Foll
         accounts: local_accounts(),
         reported: from.reported,
         quiet: Duration::ZERO,
+        count: 0,
     };
     match origin {
         Origin::File(path) => {
@@ -59,6 +60,8 @@ struct State {
     accounts: Vec<String>,
     reported: Vec<String>,
     quiet: Duration,
+    /// Attempts explained while watching.
+    count: usize,
 }
 
 impl State {
@@ -96,6 +99,35 @@ impl State {
                 self.reported.push(f.id.clone());
                 out.finding(f).await;
             }
+        }
+        // The checklist's log row follows: how many came, how the latest went.
+        if let Some(last) = chosen
+            .iter()
+            .rev()
+            .find(|e| !e.attempt.daemon)
+            .or(chosen.last())
+        {
+            self.count += chosen.len();
+            let worst = explain::findings(std::slice::from_ref(last), user, from, seen)
+                .iter()
+                .map(|f| f.severity)
+                .min();
+            let status = match worst {
+                Some(Severity::Error) => Status::Fail,
+                Some(_) => Status::Warn,
+                None => Status::Pass,
+            };
+            out.send(Event::StageFinished {
+                stage: Stage::Log,
+                status,
+                elapsed: Duration::ZERO,
+                summary: format!(
+                    "watching: {} new attempt(s); the latest: {}",
+                    self.count,
+                    short(last)
+                ),
+            })
+            .await;
         }
     }
 }
