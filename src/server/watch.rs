@@ -29,10 +29,7 @@ pub(crate) async fn follow(out: &Out, options: &Options, seen: &Seen, from: Foll
     out.log(
         Stage::Log,
         Level::Info,
-        format!(
-            "watching {} for new attempts (q or Ctrl-C to stop)",
-            origin.describe()
-        ),
+        format!("watching {} for new attempts", origin.describe()),
     )
     .await;
     let mut state = State {
