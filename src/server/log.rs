@@ -1,14 +1,16 @@
-//! sshd's log: each line taken apart ([`line`]), classified ([`cause`]), lines grouped into
+//! sshd's log: each line taken apart ([`line`]), classified ([`classify`], [`cause`]), grouped into
 //! login attempts ([`attempts`]), read from a file's tail or journald ([`source`]).
 
 pub mod attempts;
 pub mod cause;
+pub mod classify;
 pub mod extract;
 pub mod line;
 pub mod source;
 
 pub use attempts::{Attempt, Attempts};
-pub use cause::{classify, Cause, Parsed};
+pub use cause::Cause;
+pub use classify::{classify, Parsed};
 pub use line::{split, LogLine};
 
 /// One line taken apart and classified.

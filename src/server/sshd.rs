@@ -371,6 +371,44 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_missing_privsep_dir_is_an_error_with_its_repair() {
+        let dir = std::env::temp_dir().join(format!("sshdoctor-privsep-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        let out = Out::new(tx);
+        let mut seen = Seen {
+            privsep: Some(dir.clone()),
+            ..Seen::default()
+        };
+        assert!(!privsep_dir(&out, &mut seen).await);
+        drop(out);
+        let mut found = Vec::new();
+        while let Some(ev) = rx.recv().await {
+            if let crate::event::Event::Finding(f) = ev {
+                found.push(f);
+            }
+        }
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, "server.privsep_missing");
+        let action = &found[0].actions[0];
+        assert_eq!(action.id, "server.privsep.create");
+        assert_eq!(action.command, format!("mkdir -m 0755 {}", dir.display()));
+        let applied = crate::repair::apply(action.repair.as_ref().unwrap()).unwrap();
+        assert!(applied[0].created, "{applied:?}");
+        let (tx, _rx) = tokio::sync::mpsc::channel(16);
+        let mut seen = Seen {
+            privsep: Some(dir.clone()),
+            ..Seen::default()
+        };
+        assert_eq!(
+            privsep_dir(&Out::new(tx), &mut seen).await,
+            crate::server::is_root(),
+            "usable once made (root-owned when made by root)"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn the_installed_sshd_names_its_release_and_privsep_dir() {
         let binary = find_binary().expect("sshd is installed (openssh-server)");
