@@ -3,7 +3,7 @@
 //! [`crate::event::Event`]s as the probe, so the console and the report serve it unchanged.
 //!
 //! Read-only: it runs `sshd -t`/`sshd -T` (which only read), `getent`, `journalctl`, and
-//! reads files. Repairs are offered as actions ([`repairs`]) and applied only when confirmed,
+//! reads files. Repairs are offered as actions and applied only when confirmed,
 //! through [`crate::repair`]. Nothing is sent anywhere.
 
 mod account;

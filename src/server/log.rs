@@ -1,4 +1,4 @@
-//! sshd's log: each line taken apart ([`line`]), classified ([`classify`], [`cause`]), grouped into
+//! sshd's log: each line taken apart ([`mod@line`]), classified ([`mod@classify`], [`cause`]), grouped into
 //! login attempts ([`attempts`]), read from a file's tail or journald ([`source`]).
 
 pub mod attempts;

@@ -31,7 +31,7 @@ pub struct Attempt {
     pub cause_line: Option<String>,
     /// Whether a login was accepted.
     pub accepted: bool,
-    /// Its lines, as logged (at most [`MAX_LINES`]).
+    /// Its lines, as logged (at most 24: the first ones, then the last).
     pub lines: Vec<String>,
     /// Whether the log shows its end.
     pub ended: bool,
