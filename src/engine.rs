@@ -209,6 +209,7 @@ pub async fn run(plan: Plan, tx: mpsc::Sender<Event>) {
         start: Instant::now(),
         config: plan.config.clone(),
     };
+    cx.send(Event::Stages(Stage::ALL.to_vec())).await;
     let login_ok = run_stages(&cx, &plan).await;
     cx.send(Event::Done { login_ok }).await;
 }

@@ -4,7 +4,9 @@ use serde::Serialize;
 use std::fmt;
 use std::time::Duration;
 
-/// The stages of an ssh login, in the order they run.
+/// The stages of an ssh login, in the order they run, then the stages of `sshdoctor server`
+/// (sshd's side, looked at on the server itself). A run announces its own list with
+/// [`Event::Stages`]; [`Stage::ALL`] is the probe's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
@@ -26,10 +28,23 @@ pub enum Stage {
     Session,
     /// Looking at the account from the inside (read-only): StrictModes, authorized_keys, disk.
     Remote,
+    /// Server mode: the sshd binary and version, `sshd -t`, `sshd -T`, the privilege
+    /// separation directory.
+    Sshd,
+    /// Server mode: whether sshd runs and listens where its config says.
+    Listen,
+    /// Server mode: the host key files (present, modes, matching `.pub`).
+    HostKeys,
+    /// Server mode: the account logging in (exists, shell, locked or expired, PAM).
+    Account,
+    /// Server mode: StrictModes along every AuthorizedKeysFile, and what sshd reads in them.
+    AuthorizedKeys,
+    /// Server mode: sshd's log, each recent attempt explained.
+    Log,
 }
 
 impl Stage {
-    /// Every stage in order.
+    /// Every stage of the probe (a login from the client), in order.
     pub const ALL: [Stage; 9] = [
         Stage::Config,
         Stage::Dns,
@@ -54,6 +69,12 @@ impl Stage {
             Stage::Auth => "auth",
             Stage::Session => "session",
             Stage::Remote => "remote",
+            Stage::Sshd => "sshd",
+            Stage::Listen => "listen",
+            Stage::HostKeys => "host_keys",
+            Stage::Account => "account",
+            Stage::AuthorizedKeys => "authorized_keys",
+            Stage::Log => "log",
         }
     }
 
@@ -69,6 +90,12 @@ impl Stage {
             Stage::Auth => "Authentication",
             Stage::Session => "Session",
             Stage::Remote => "Server side",
+            Stage::Sshd => "sshd",
+            Stage::Listen => "Listening",
+            Stage::HostKeys => "Host key files",
+            Stage::Account => "Account",
+            Stage::AuthorizedKeys => "Keys and modes",
+            Stage::Log => "sshd log",
         }
     }
 }
@@ -203,6 +230,9 @@ pub struct ActionOffer {
 /// One thing the engine tells its consumers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// The stages this run goes through, in order, sent first: the checklist of every front
+    /// end is built from it (without it, [`Stage::ALL`]).
+    Stages(Vec<Stage>),
     /// The effective destination settings, sent once the config stage has resolved them.
     Destination(Vec<Setting>),
     /// A stage began.
@@ -247,7 +277,8 @@ pub enum Event {
     Finding(Finding),
     /// The run is over; `login_ok` is true when a login completed.
     Done {
-        /// Whether a full login completed.
+        /// Whether a full login completed (`sshdoctor server`: whether nothing found on the
+        /// server stops a login).
         login_ok: bool,
     },
 }

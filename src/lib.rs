@@ -25,4 +25,5 @@ pub mod repair;
 pub mod report;
 pub mod safe_text;
 pub mod secret_input;
+pub mod server;
 pub mod term;

@@ -50,6 +50,19 @@ pub enum PathRole {
     AuthorizedKeys,
 }
 
+impl PathRole {
+    /// The finding a violation in this role is reported as (`remote.home_permissions`,
+    /// `remote.ssh_dir_permissions`, `remote.authorized_keys_permissions`), by the remote
+    /// stage and by `sshdoctor server` alike.
+    pub fn finding_id(self) -> &'static str {
+        match self {
+            PathRole::Home => "remote.home_permissions",
+            PathRole::SshDir | PathRole::OutsideHome => "remote.ssh_dir_permissions",
+            PathRole::AuthorizedKeys => "remote.authorized_keys_permissions",
+        }
+    }
+}
+
 /// What `stat` said of one remote path (numbers as the server reports them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteStat {
@@ -389,6 +402,29 @@ impl AuthorizedKey {
     pub fn is_certificate(&self) -> bool {
         self.algorithm.ends_with(CERT_SUFFIX)
     }
+
+    /// The options that limit what this key may do (`restrict`, `from=`, `command=`,
+    /// `expiry-time=`), as `sshauthopt_parse` reads them.
+    pub fn restrictions(&self) -> Restrictions {
+        self.options
+            .as_deref()
+            .and_then(|o| parse_options(o.as_bytes()).ok())
+            .map(|o| o.limits)
+            .unwrap_or_default()
+    }
+}
+
+/// The options of an `authorized_keys` line that limit the key (values dequoted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Restrictions {
+    /// `restrict`: no forwarding, no pty, no `~/.ssh/rc`.
+    pub restrict: bool,
+    /// `from="pattern-list"`: the client addresses or names the key is accepted from.
+    pub from: Option<String>,
+    /// `command="..."`: the only command the key runs.
+    pub command: Option<String>,
+    /// `expiry-time="YYYYMMDD[HHMM[SS]][Z]"`: when the key stops being accepted.
+    pub expiry_time: Option<String>,
 }
 
 /// A line sshd skips.
@@ -754,6 +790,7 @@ fn advance_past_options(s: &[u8]) -> Option<usize> {
 #[derive(Debug, Default)]
 struct ParsedOptions {
     cert_authority: bool,
+    limits: Restrictions,
 }
 
 /// `opt_flag`: a case-insensitive prefix match of `name` (or `no-name`).
@@ -911,6 +948,7 @@ fn parse_options_at(s: &[u8], start: &mut usize) -> Result<ParsedOptions, String
     while i < s.len() && !is_blank(s[i]) {
         *start = i;
         if opt_flag(s, &mut i, "restrict", false).is_some() {
+            out.limits.restrict = true;
         } else if let Some(on) = opt_flag(s, &mut i, "cert-authority", false) {
             out.cert_authority = on;
         } else if opt_flag(s, &mut i, "port-forwarding", true).is_some()
@@ -926,7 +964,8 @@ fn parse_options_at(s: &[u8], start: &mut usize) -> Result<ParsedOptions, String
                 return Err("multiple \"command\" clauses".into());
             }
             command = true;
-            opt_dequote(s, &mut i)?;
+            out.limits.command =
+                Some(String::from_utf8_lossy(&opt_dequote(s, &mut i)?).into_owned());
         } else if opt_match(s, &mut i, "principals") {
             if principals {
                 return Err("multiple \"principals\" clauses".into());
@@ -938,12 +977,13 @@ fn parse_options_at(s: &[u8], start: &mut usize) -> Result<ParsedOptions, String
                 return Err("multiple \"from\" clauses".into());
             }
             from = true;
-            opt_dequote(s, &mut i)?;
+            out.limits.from = Some(String::from_utf8_lossy(&opt_dequote(s, &mut i)?).into_owned());
         } else if opt_match(s, &mut i, "expiry-time") {
             let value = opt_dequote(s, &mut i)?;
             if !valid_expiry(&value) {
                 return Err("invalid expires time".into());
             }
+            out.limits.expiry_time = Some(String::from_utf8_lossy(&value).into_owned());
         } else if opt_match(s, &mut i, "environment") {
             let value = opt_dequote(s, &mut i)?;
             let Some(eq) = value.iter().position(|&b| b == b'=') else {

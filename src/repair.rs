@@ -3,8 +3,11 @@
 //! [`prepare`] readies an offer for confirmation, [`apply`] carries it out.
 
 mod prepare;
+mod server;
 #[cfg(test)]
 mod tests;
+
+pub use server::RELOAD_NOTE;
 
 pub use prepare::prepare;
 
@@ -38,6 +41,21 @@ pub enum Repair {
     RemotePermissions {
         /// Each path, its mode when previewed and the mode it gets.
         changes: Vec<RemoteChmod>,
+    },
+    /// Create a directory (sshd's privilege separation directory) with this mode.
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// Its mode.
+        mode: u32,
+    },
+    /// Edit sshd_config as previewed, only once `sshd -t` accepts the edited copy; sshd is
+    /// neither reloaded nor restarted.
+    SshdConfig {
+        /// The previewed edit (refused when the file changed since).
+        edit: fsedit::Edit,
+        /// The sshd binary that checks the edited copy.
+        sshd: PathBuf,
     },
     /// Append one known_hosts line (created 0644, in a 0700 directory, when missing).
     KnownHostsAppend {
@@ -108,6 +126,8 @@ pub fn apply(repair: &Repair) -> Result<Vec<Applied>, EditError> {
         Repair::RemotePermissions { .. } => Err(EditError::NotLocal(
             "this repair is made on the server, by a new run of the checks".into(),
         )),
+        Repair::CreateDir { path, mode } => Ok(vec![server::create_dir(path, *mode)?]),
+        Repair::SshdConfig { edit, sshd } => Ok(vec![server::sshd_config(edit, sshd)?]),
         Repair::KnownHostsAppend { file, line } => {
             let opts = EditOptions::new().create(0o644).create_dir(0o700);
             let (applied, _) =

@@ -57,15 +57,7 @@ impl Default for Report {
     fn default() -> Self {
         Report {
             destination: Vec::new(),
-            checks: Stage::ALL
-                .iter()
-                .map(|&stage| Check {
-                    stage,
-                    status: Status::Pending,
-                    elapsed_ms: 0,
-                    summary: String::new(),
-                })
-                .collect(),
+            checks: pending(&Stage::ALL),
             findings: Vec::new(),
             log: Vec::new(),
             facts: Vec::new(),
@@ -75,10 +67,24 @@ impl Default for Report {
     }
 }
 
+/// One pending check per stage, in the order given.
+fn pending(stages: &[Stage]) -> Vec<Check> {
+    stages
+        .iter()
+        .map(|&stage| Check {
+            stage,
+            status: Status::Pending,
+            elapsed_ms: 0,
+            summary: String::new(),
+        })
+        .collect()
+}
+
 impl Report {
     /// Fold one event into the report.
     pub fn apply(&mut self, event: &Event) {
         match event {
+            Event::Stages(stages) => self.checks = pending(stages),
             Event::Destination(settings) => self.destination = settings.clone(),
             Event::StageStarted { stage, .. } => self.check_mut(*stage).status = Status::Running,
             Event::StageFinished {
@@ -119,8 +125,15 @@ impl Report {
         }
     }
 
+    /// The check of `stage`; a stage the run did not announce is added at the end.
     fn check_mut(&mut self, stage: Stage) -> &mut Check {
-        let i = Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0);
+        let i = match self.checks.iter().position(|c| c.stage == stage) {
+            Some(i) => i,
+            None => {
+                self.checks.extend(pending(&[stage]));
+                self.checks.len() - 1
+            }
+        };
         &mut self.checks[i]
     }
 
@@ -150,14 +163,38 @@ impl Report {
         self.destination.iter().find(|s| s.keyword == keyword)
     }
 
-    /// `user@host port N`, for headings.
+    /// Whether this is `sshdoctor server` (sshd's side, on the server), not a login probe.
+    pub fn is_server(&self) -> bool {
+        self.setting("server").is_some()
+    }
+
+    /// `user@host port N`, for headings (`sshd on HOST for USER from ADDRESS` in server mode).
     pub fn target_line(&self) -> String {
+        if self.is_server() {
+            let mut line = format!(
+                "sshd on {}",
+                self.setting("server").map_or("", |s| &s.value)
+            );
+            if let Some(u) = self.setting("user") {
+                line.push_str(&format!(" for {}", u.value));
+            }
+            if let Some(a) = self.setting("from") {
+                line.push_str(&format!(" from {}", a.value));
+            }
+            return line;
+        }
         let get = |k: &str| self.setting(k).map_or("?", |s| s.value.as_str());
         format!("{}@{} port {}", get("user"), get("hostname"), get("port"))
     }
 
     /// The command that applies action `id` for this destination, as it runs when typed.
     pub fn fix_command(&self, id: &str) -> String {
+        if self.is_server() {
+            let args = self.rerun.as_deref().unwrap_or_default();
+            return format!("sshdoctor server --fix {id} {args}")
+                .trim_end()
+                .to_string();
+        }
         let args = self.rerun.clone().unwrap_or_else(|| {
             let get = |k: &str| self.setting(k).map(|s| s.value.clone());
             let host = get("hostname").unwrap_or_else(|| "HOST".into());
@@ -191,7 +228,7 @@ impl Report {
                 dest.entry(s.keyword.clone()).or_insert(entry);
             }
         }
-        json!({
+        let mut out = json!({
             "destination": dest,
             "ok": self.ok(),
             "checks": self.checks.iter().map(|c| json!({
@@ -217,7 +254,18 @@ impl Report {
                 "stage": l.stage.name(),
                 "text": l.text,
             })).collect::<Vec<_>>(),
-        })
+        });
+        if self.is_server() {
+            // `sshdoctor server`: each login attempt of sshd's log, explained.
+            out["attempts"] = self
+                .facts
+                .iter()
+                .filter(|(_, k, _)| k == "attempt")
+                .filter_map(|(_, _, v)| serde_json::from_str::<Value>(v).ok())
+                .collect::<Vec<_>>()
+                .into();
+        }
+        out
     }
 
     /// Plain text for a terminal or a script; `verbosity` 0 shows the log up to debug1, each step one more level.
@@ -242,6 +290,17 @@ pub(crate) fn max_level(verbosity: u8) -> Level {
 
 /// The closing verdict, in one sentence.
 pub(crate) fn verdict(r: &Report) -> String {
+    if r.is_server() {
+        return match r.root_cause() {
+            Some(f) => format!(
+                "sshd refuses logins here. Fix {} first: {}.",
+                f.id,
+                f.title.to_lowercase().trim_end_matches('.')
+            ),
+            None if r.ok() => "Nothing found on the server stops a login.".to_string(),
+            None => "The server's checks did not finish.".to_string(),
+        };
+    }
     if r.ok() {
         let asks = r
             .facts
@@ -303,6 +362,35 @@ mod tests {
         let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["tcp.refused", "banner.closed", "config.parse_error"]);
         assert_eq!(r.root_cause().unwrap().id, "tcp.refused");
+    }
+
+    #[test]
+    fn the_checklist_is_the_stages_the_run_announces() {
+        let mut r = Report::default();
+        assert_eq!(
+            r.checks.len(),
+            Stage::ALL.len(),
+            "the probe's stages by default"
+        );
+        r.apply(&Event::Stages(vec![Stage::Sshd, Stage::Log]));
+        r.apply(&Event::StageFinished {
+            stage: Stage::Log,
+            status: Status::Warn,
+            elapsed: Duration::ZERO,
+            summary: "3 attempts".into(),
+        });
+        let ids: Vec<&str> = r.checks.iter().map(|c| c.stage.name()).collect();
+        assert_eq!(ids, ["sshd", "log"]);
+        assert_eq!(r.checks[1].status, Status::Warn);
+        assert_eq!(r.checks[0].status, Status::Pending);
+        // A stage the run did not announce is added, never lost or written over another.
+        r.apply(&Event::StageStarted {
+            stage: Stage::Account,
+            at: Duration::ZERO,
+        });
+        assert_eq!(r.checks.len(), 3);
+        assert_eq!(r.checks[2].stage, Stage::Account);
+        assert_eq!(r.to_json()["checks"][1]["id"], "log");
     }
 
     #[test]

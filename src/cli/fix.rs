@@ -55,33 +55,10 @@ pub(crate) fn run(
             "action {action_id} cannot be applied from the command line"
         )));
     };
-    // The preview quotes file contents: shown made safe for the terminal.
-    let mut err = crate::safe_text::SafeStderr;
-    let _ = writeln!(
-        err,
-        "{finding_id}: {}\n\n{}\nEquivalent command: {}\n",
-        action.title, action.preview, action.command
-    );
-    if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(FixError::Usage(
-                "refusing to change files without confirmation: standard input is not a terminal; pass --yes to apply anyway".into(),
-            ));
-        }
-        let question = if action.preview.contains("# note: ") {
-            "Apply this change (see the note above)? [y/N] "
-        } else {
-            "Apply this change? [y/N] "
-        };
-        let _ = write!(err, "{question}");
-        err.flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-            let _ = writeln!(err, "Nothing was changed.");
-            return Ok(exit::PROBLEMS);
-        }
+    if !confirm(finding_id, action, yes)? {
+        return Ok(exit::PROBLEMS);
     }
+    let mut err = crate::safe_text::SafeStderr;
     if let crate::repair::Repair::RemotePermissions { changes } = repair {
         // Made on the server by a new run, which logs in the same way, makes each chmod whose
         // path still has the mode shown, looks again and reports.
@@ -117,4 +94,37 @@ pub(crate) fn run(
     after.rerun = Some(crate::destination::command_args(input, timeout));
     print_report(&after, format, verbose)?;
     Ok(exit::for_report(&after))
+}
+
+/// Show the action (its preview and equivalent command, made safe for the terminal) and ask
+/// y/N on the terminal unless `yes`; `Ok(false)` when the person declines (nothing changed).
+pub(super) fn confirm(finding_id: &str, action: &ActionOffer, yes: bool) -> Result<bool, FixError> {
+    // The preview quotes file contents: shown made safe for the terminal.
+    let mut err = crate::safe_text::SafeStderr;
+    let _ = writeln!(
+        err,
+        "{finding_id}: {}\n\n{}\nEquivalent command: {}\n",
+        action.title, action.preview, action.command
+    );
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(FixError::Usage(
+                "refusing to change files without confirmation: standard input is not a terminal; pass --yes to apply anyway".into(),
+            ));
+        }
+        let question = if action.preview.contains("# note: ") {
+            "Apply this change (see the note above)? [y/N] "
+        } else {
+            "Apply this change? [y/N] "
+        };
+        let _ = write!(err, "{question}");
+        err.flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            let _ = writeln!(err, "Nothing was changed.");
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

@@ -7,6 +7,7 @@ use super::theme::Theme;
 use super::ConsoleOptions;
 use crate::event::{ActionOffer, Event, Finding, Severity, Stage, Status};
 use crate::report::{self, Report};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -103,7 +104,7 @@ pub struct App {
     /// The limit of each network step, shown beside a running stage.
     pub(super) limit: Option<Duration>,
     /// When each stage started, since the run began.
-    pub(super) started: [Option<Duration>; 9],
+    pub(super) started: HashMap<Stage, Duration>,
     /// Time since the run began, as of the last tick.
     pub(super) clock: Duration,
     pub(super) epoch: Instant,
@@ -140,7 +141,7 @@ impl App {
             zoom: false,
             home: crate::config::home_dir(),
             limit: None,
-            started: [None; 9],
+            started: HashMap::new(),
             clock: Duration::ZERO,
             epoch: Instant::now(),
             rerun: String::new(),
@@ -177,7 +178,7 @@ impl App {
                 self.follow_stage(None);
             }
             Event::StageStarted { stage, at } => {
-                self.started[stage_index(*stage)] = Some(*at);
+                self.started.insert(*stage, *at);
                 self.follow_stage(Some(*stage));
             }
             Event::StageFinished {
@@ -246,7 +247,7 @@ impl App {
             .position(|c| c.status == Status::Fail);
         let at = match (failed, stage) {
             (Some(f), _) => f,
-            (None, Some(s)) => stage_index(s),
+            (None, Some(s)) => self.stage_index(s),
             (None, None) => return,
         };
         self.stage_sel = at;
@@ -400,7 +401,7 @@ impl App {
         self.action_sel = 0;
         self.detail_scroll = 0;
         self.touched = false;
-        self.started = [None; 9];
+        self.started.clear();
         self.epoch = Instant::now();
         self.clock = Duration::ZERO;
         if matches!(self.overlay, Some(Overlay::Confirm { .. })) {
@@ -446,6 +447,9 @@ impl App {
         if self.report.destination.is_empty() {
             return vec![self.target.clone()];
         }
+        if self.report.is_server() {
+            return vec![self.report.target_line(), "sshd".to_string()];
+        }
         let get = |k: &str| self.report.setting(k).map_or("?", |s| s.value.as_str());
         let (user, host, port) = (get("user"), get("hostname"), get("port"));
         let full = format!("{user}@{host} port {port}");
@@ -477,11 +481,16 @@ impl App {
                 .iter()
                 .find(|c| c.status == Status::Fail)
                 .map(|c| c.stage.title());
-            let forms = labels::verdict_forms(
+            let mut forms = labels::verdict_forms(
                 &report::verdict(&self.report),
                 self.report.root_cause().map(|f| f.id.as_str()),
                 failed,
             );
+            if self.report.is_server() {
+                for form in &mut forms {
+                    *form = form.replace(labels::LOGIN_WOULD_FAIL, labels::SSHD_REFUSES);
+                }
+            }
             return (Status::Fail, forms);
         }
         if let Some(f) = self.report.root_cause() {
@@ -499,14 +508,14 @@ impl App {
             .iter()
             .filter(|c| !matches!(c.status, Status::Pending | Status::Running))
             .count();
-        let forms = labels::running_forms(running, finished, Stage::ALL.len());
+        let forms = labels::running_forms(running, finished, self.report.checks.len());
         (Status::Running, forms)
     }
 
     /// A running stage's time so far and its limit ("2.1 s / 10 s"); the limit only for the
     /// network steps it bounds.
     pub(super) fn running_time(&self, stage: Stage) -> Option<String> {
-        let at = self.started[stage_index(stage)]?;
+        let at = *self.started.get(&stage)?;
         let limited = matches!(stage, Stage::Dns | Stage::Tcp | Stage::Banner | Stage::Kex);
         let elapsed = self.clock.saturating_sub(at);
         Some(labels::running_time(
@@ -517,7 +526,20 @@ impl App {
 
     /// The stage selected in the checklist.
     pub(super) fn selected_stage(&self) -> Stage {
-        Stage::ALL[self.stage_sel.min(Stage::ALL.len() - 1)]
+        let last = self.report.checks.len().saturating_sub(1);
+        self.report
+            .checks
+            .get(self.stage_sel.min(last))
+            .map_or(Stage::Config, |c| c.stage)
+    }
+
+    /// The position of a stage in this run's checklist.
+    pub(super) fn stage_index(&self, stage: Stage) -> usize {
+        self.report
+            .checks
+            .iter()
+            .position(|c| c.stage == stage)
+            .unwrap_or(0)
     }
 
     /// The finding selected in the findings panel.
@@ -542,9 +564,4 @@ impl App {
         self.selected_finding()
             .and_then(|f| f.actions.get(self.action_sel))
     }
-}
-
-/// The position of a stage in [`Stage::ALL`].
-pub(super) fn stage_index(stage: Stage) -> usize {
-    Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0)
 }

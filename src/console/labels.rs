@@ -82,6 +82,12 @@ pub fn confirm_title(action: &ActionOffer, home: &Path) -> String {
                 (true, None) => "Trust this host key?".into(),
             }
         }
+        // `sshdoctor server`: another account's files, host keys, sshd's directories.
+        (_, Some(Repair::Permissions { changes }))
+            if !changes.is_empty() && changes.iter().all(|(p, _)| !p.starts_with(home)) =>
+        {
+            "Fix the permissions sshd requires?".into()
+        }
         (_, Some(Repair::Permissions { .. })) => "Fix the permissions of your ssh files?".into(),
         (_, Some(Repair::RemotePermissions { .. })) => "Change permissions on the server?".into(),
         ("onboard.config", Some(Repair::Replace(e))) => {
@@ -144,11 +150,16 @@ pub fn file_changed(
     format!("In {file}, {what}.")
 }
 
+/// The short verdict of a failing probe.
+pub const LOGIN_WOULD_FAIL: &str = "The login would fail";
+/// Its words in `sshdoctor server`.
+pub const SSHD_REFUSES: &str = "sshd refuses logins";
+
 /// The header's verdict in every length, longest first: the header uses the first that fits.
 pub fn verdict_forms(full: &str, root: Option<&str>, failed_stage: Option<&str>) -> Vec<String> {
     let mut forms = vec![full.to_string()];
     if let Some(id) = root {
-        forms.push(format!("The login would fail: fix {id}"));
+        forms.push(format!("{LOGIN_WOULD_FAIL}: fix {id}"));
         forms.push(format!("Fix {id}"));
         forms.push(id.to_string());
     } else if let Some(stage) = failed_stage {

@@ -49,8 +49,26 @@ pub struct Setup {
     pub home: PathBuf,
 }
 
+/// Where the console's events come from.
+enum Source {
+    /// The login probe, planned afresh for each run.
+    Probe(Box<dyn Fn() -> Plan + Send>),
+    /// `sshdoctor server` (its `--watch` keeps the log live).
+    Server(crate::server::Options),
+}
+
 /// Run the console until the user quits (or chooses the onboarding flow).
 pub fn run(plan: impl Fn() -> Plan + Send + 'static, setup: Setup) -> anyhow::Result<Ending> {
+    let limit = step_limit(&plan());
+    run_source(Source::Probe(Box::new(plan)), setup, Some(limit))
+}
+
+/// The console over `sshdoctor server`'s checks (and, with `--watch`, its live log).
+pub fn run_server(options: crate::server::Options, setup: Setup) -> anyhow::Result<Ending> {
+    run_source(Source::Server(options), setup, None)
+}
+
+fn run_source(source: Source, setup: Setup, limit: Option<Duration>) -> anyhow::Result<Ending> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -59,9 +77,9 @@ pub fn run(plan: impl Fn() -> Plan + Send + 'static, setup: Setup) -> anyhow::Re
     app.set_home(setup.home.clone());
     app.set_rerun(setup.rerun.clone());
     app.set_verbosity(setup.verbose);
-    app.set_limit(Some(step_limit(&plan())));
+    app.set_limit(limit);
     let (mut terminal, guard) = TerminalGuard::enter(true);
-    let result = runtime.block_on(event_loop(&mut terminal, &mut app, plan));
+    let result = runtime.block_on(event_loop(&mut terminal, &mut app, source));
     drop(guard);
     if let Some(path) = setup.record {
         std::fs::write(
@@ -76,7 +94,7 @@ pub fn run(plan: impl Fn() -> Plan + Send + 'static, setup: Setup) -> anyhow::Re
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    plan: impl Fn() -> Plan + Send + 'static,
+    source: Source,
 ) -> anyhow::Result<Ending> {
     let (wake_tx, mut wake_rx) = mpsc::channel::<Wake>(256);
     let mut reader = KeyReader::spawn(wake_tx.clone(), Wake::Terminal);
@@ -86,18 +104,16 @@ async fn event_loop(
     let mut pending: Option<tokio::sync::oneshot::Sender<Option<Zeroizing<String>>>> = None;
     // A new host key is decided before anything is sent; `g` in the trust dialog goes on
     // without trusting it, from then on for this console.
-    let untrusted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let go_on = untrusted.clone();
-    let plan = move || Plan {
-        secrets: Some(secret_tx.clone()),
-        first_contact: if go_on.load(std::sync::atomic::Ordering::Relaxed) {
+    let untrusted = std::cell::Cell::new(false);
+    let start = |fix| {
+        let first_contact = if untrusted.get() {
             engine::FirstContact::GoOn
         } else {
             engine::FirstContact::Decide
-        },
-        ..plan()
+        };
+        start_run(&source, &secret_tx, fix, first_contact)
     };
-    let (mut engine_rx, mut engine_task) = start_probe(&plan);
+    let (mut engine_rx, mut engine_task) = start(None);
     let size = terminal.size()?;
     app.on_resize(size.width, size.height);
     let mut tick = tokio::time::interval(FRAME);
@@ -122,15 +138,15 @@ async fn event_loop(
             match command {
                 Command::Quit => quit = true,
                 Command::RerunUntrusted => {
-                    untrusted.store(true, std::sync::atomic::Ordering::Relaxed);
+                    untrusted.set(true);
                     engine_task.abort();
                     app.reset_for_rerun();
-                    (engine_rx, engine_task) = start_probe(&plan);
+                    (engine_rx, engine_task) = start(None);
                 }
                 Command::Rerun => {
                     engine_task.abort();
                     app.reset_for_rerun();
-                    (engine_rx, engine_task) = start_probe(&plan);
+                    (engine_rx, engine_task) = start(None);
                 }
                 // Straight to the engine, wiped from memory when it is dropped there.
                 Command::Secret(secret) => {
@@ -151,11 +167,7 @@ async fn event_loop(
                     );
                     engine_task.abort();
                     app.reset_for_rerun();
-                    let fix = Some(changes);
-                    (engine_rx, engine_task) = start_probe(&|| Plan {
-                        remote_fix: fix.clone(),
-                        ..plan()
-                    });
+                    (engine_rx, engine_task) = start(Some(changes));
                 }
                 Command::Apply(action) if action.id == "onboard" => onboard = true,
                 Command::Apply(action) => apply(action, wake_tx.clone()),
@@ -264,10 +276,27 @@ fn describe(a: &crate::fsedit::Applied) -> String {
     a.summary()
 }
 
-/// Start a probe; a panic in it is reported in the log instead of taking the console down.
-fn start_probe(plan: &impl Fn() -> Plan) -> (mpsc::Receiver<Event>, tokio::task::AbortHandle) {
+/// Start a run (the probe, with the chmods on the server a person confirmed, or the server
+/// checks); a panic in it is reported in the log instead of taking the console down.
+fn start_run(
+    source: &Source,
+    secrets: &mpsc::Sender<SecretRequest>,
+    remote_fix: Option<Vec<crate::repair::RemoteChmod>>,
+    first_contact: engine::FirstContact,
+) -> (mpsc::Receiver<Event>, tokio::task::AbortHandle) {
     let (tx, rx) = mpsc::channel(ENGINE_QUEUE);
-    let task = tokio::spawn(engine::run(plan(), tx.clone()));
+    let task = match source {
+        Source::Probe(plan) => {
+            let plan = Plan {
+                secrets: Some(secrets.clone()),
+                remote_fix,
+                first_contact,
+                ..plan()
+            };
+            tokio::spawn(engine::run(plan, tx.clone()))
+        }
+        Source::Server(options) => tokio::spawn(crate::server::run(options.clone(), tx.clone())),
+    };
     let abort = task.abort_handle();
     tokio::spawn(async move {
         if let Err(e) = task.await {

@@ -209,3 +209,54 @@ fn dash_v_on_the_command_line_sets_the_log_level() {
     a.set_verbosity(0);
     assert_eq!(a.log.verbosity, Level::Debug1);
 }
+
+#[test]
+fn a_run_that_announces_its_own_stages_gets_that_checklist() {
+    use crate::event::{Event, Setting, Status};
+    use std::time::Duration;
+    let mut a = app(color());
+    let stages = crate::server::STAGES.to_vec();
+    feed(
+        &mut a,
+        &[
+            Event::Stages(stages.clone()),
+            Event::Destination(vec![Setting {
+                keyword: "server".into(),
+                value: "web1".into(),
+                origin: "this host".into(),
+            }]),
+            Event::StageFinished {
+                stage: Stage::Account,
+                status: Status::Fail,
+                elapsed: Duration::from_millis(3),
+                summary: "bob: sshd refuses this account".into(),
+            },
+            Event::Finding(crate::findings::finding(
+                "server.user_not_allowed",
+                Stage::Account,
+                "not listed in AllowUsers",
+            )),
+            Event::Done { login_ok: true },
+        ],
+    );
+    let shown = screen(&mut a, 80, 24).join("\n");
+    for stage in &stages {
+        assert!(
+            shown.contains(stage.title()),
+            "{} in\n{shown}",
+            stage.title()
+        );
+    }
+    assert!(!shown.contains("TCP connection"), "{shown}");
+    assert!(shown.contains("sshd on web1"), "{shown}");
+    assert!(
+        shown.contains("sshd refuses logins: fix server.user_not_allowed"),
+        "{shown}"
+    );
+    // The selection moves over this run's stages only, and stops at its last.
+    while a.focus() != Focus::Checklist {
+        a.on_key(key(KeyCode::Tab));
+    }
+    press(&mut a, "jjjjjjjjjj");
+    assert_eq!(a.selected_stage(), Stage::Log);
+}

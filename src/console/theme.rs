@@ -209,5 +209,11 @@ fn stage_color(s: Stage) -> Color {
         Stage::Auth => Color::Green,
         Stage::Session => Color::LightBlue,
         Stage::Remote => Color::LightGreen,
+        Stage::Sshd => Color::Gray,
+        Stage::Listen => Color::Cyan,
+        Stage::HostKeys => Color::LightRed,
+        Stage::Account => Color::Green,
+        Stage::AuthorizedKeys => Color::LightGreen,
+        Stage::Log => Color::Magenta,
     }
 }

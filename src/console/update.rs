@@ -161,7 +161,7 @@ impl App {
         let areas = layout::areas(Rect::new(0, 0, self.size.0, self.size.1), self);
         let inner = layout::log_inner(&areas, self.log.input.is_some());
         self.log.viewport = (usize::from(inner.width), usize::from(inner.height));
-        let rows = layout::stage_rows(&areas);
+        let rows = layout::stage_rows(&areas, self.report.checks.len());
         self.check_top = layout::keep_visible(self.check_top, self.stage_sel, rows);
     }
 
@@ -192,7 +192,7 @@ impl App {
     }
 
     fn checklist(&mut self, action: Action) {
-        let last = crate::event::Stage::ALL.len() - 1;
+        let last = self.report.checks.len().saturating_sub(1);
         match action {
             Action::Up | Action::Down => {
                 self.stage_touched = true;

@@ -85,7 +85,7 @@ fn link_notes(repair: Option<&Repair>) -> Vec<String> {
             files.iter().map(PathBuf::as_path).collect()
         }
         Some(Repair::KnownHostsAppend { file, .. }) => vec![file.as_path()],
-        Some(Repair::Replace(edit)) => vec![edit.path.as_path()],
+        Some(Repair::Replace(edit) | Repair::SshdConfig { edit, .. }) => vec![edit.path.as_path()],
         _ => Vec::new(),
     };
     files

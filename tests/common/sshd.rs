@@ -217,6 +217,7 @@ fn render_config(dir: &Path, extra_config: &str, port: u16, host_keys: &[KeyKind
 pub struct SshdBuilder {
     extra_config: String,
     host_keys: Vec<KeyKind>,
+    log_file: bool,
 }
 
 impl SshdBuilder {
@@ -232,6 +233,13 @@ impl SshdBuilder {
     pub fn host_keys(mut self, kinds: &[KeyKind]) -> Self {
         assert!(!kinds.is_empty(), "sshd needs at least one host key");
         self.host_keys = kinds.to_vec();
+        self
+    }
+
+    /// sshd writes its log itself with `-E` to [`Sshd::log_path`] (as an administrator's
+    /// `sshd -E FILE` does), instead of to stderr (`-e`) redirected there.
+    pub fn log_file(mut self) -> Self {
+        self.log_file = true;
         self
     }
 
@@ -259,14 +267,18 @@ impl SshdBuilder {
             let config = render_config(dir.path(), &self.extra_config, port, &self.host_keys);
             fs::write(&config_path, &config).expect("write sshd_config");
             let log = fs::File::create(&log_path).expect("create sshd.log");
-            let mut child = Command::new(SSHD)
-                .arg("-D")
-                .arg("-e")
+            let mut command = Command::new(SSHD);
+            command.arg("-D");
+            if self.log_file {
+                command.arg("-E").arg(&log_path).stderr(Stdio::null());
+            } else {
+                command.arg("-e").stderr(log);
+            }
+            let mut child = command
                 .arg("-f")
                 .arg(&config_path)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(log)
                 .spawn()
                 .unwrap_or_else(|e| panic!("could not run {SSHD}: {e}"));
             match wait_ready(&mut child, port) {
@@ -345,6 +357,7 @@ impl Sshd {
         SshdBuilder {
             extra_config: String::new(),
             host_keys: KeyKind::ALL.to_vec(),
+            log_file: false,
         }
     }
 
@@ -402,6 +415,11 @@ impl Sshd {
             .open(&path)
             .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
         writeln!(file, "{}", public_key_line.trim()).expect("write authorized_keys");
+    }
+
+    /// The file sshd logs to (its stderr with `-e`, or its `-E` file).
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
     }
 
     /// What sshd has logged so far (its stderr, with `-e`).

@@ -20,8 +20,8 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     }
     let t = app.theme;
     let focused = app.focus == Focus::Checklist && app.overlay.is_none();
-    let rows = stage_rows(areas);
     let total = app.report.checks.len();
+    let rows = stage_rows(areas, total);
     let top = keep_visible(app.check_top, app.stage_sel, rows).min(total.saturating_sub(rows));
     let mut title = format!(" {} ", labels::words::CHECKLIST);
     if rows < total && rows > 0 {

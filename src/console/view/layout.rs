@@ -77,7 +77,7 @@ pub fn areas(area: Rect, app: &App) -> Areas {
         return a;
     }
     let facts = fact_rows(app);
-    let stages = u16::try_from(crate::event::Stage::ALL.len()).unwrap_or(9);
+    let stages = u16::try_from(app.report.checks.len()).unwrap_or(u16::MAX);
     if wide {
         let left_w = area.width / 2;
         let mut left = Rect::new(body.x, body.y, left_w, body.height);
@@ -140,9 +140,9 @@ fn stacked(app: &App, h: u16, check_full: u16, facts: u16) -> (u16, u16) {
     (check_full + facts, find_min + find_extra)
 }
 
-/// Stage rows the checklist panel shows.
-pub fn stage_rows(areas: &Areas) -> usize {
-    usize::from(inner(areas.checklist, areas.wide).height).min(crate::event::Stage::ALL.len())
+/// Stage rows the checklist panel shows, of the run's `total`.
+pub fn stage_rows(areas: &Areas, total: usize) -> usize {
+    usize::from(inner(areas.checklist, areas.wide).height).min(total)
 }
 
 /// The first row to show so that row `sel` is among the `rows` shown, moving `top` as little

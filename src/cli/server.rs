@@ -1,0 +1,277 @@
+//! `sshdoctor server [OPTIONS]`: its own options, then the console, the report (with
+//! `--watch`, one line per new attempt after it), or `--fix`.
+
+use super::fix::{confirm, FixError};
+use super::{exit, first_line, locale_is_utf8, print_report, usage, Format};
+use crate::event::Event;
+use crate::report::Report;
+use crate::server::Options;
+use clap::Parser;
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const AFTER: &str = "Read-only unless a repair is confirmed: runs sshd -t and sshd -T, reads sshd_config, the\naccount's files and sshd's log; sends nothing anywhere. Run as root for the whole picture.\n\nExit codes:\n  0  nothing found stops a login\n  1  problems found\n  2  usage error\n  3  internal error";
+
+/// sshd's side of a login, looked at on the server: config, files, the account, the log.
+#[derive(Debug, Parser)]
+#[command(name = "sshdoctor server", about, after_help = AFTER)]
+struct ServerCli {
+    /// The account logging in: its shell, lock, expiry, AllowUsers/…, StrictModes, keys, and
+    /// only its attempts in the log.
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// The client's address: Match blocks and allow lists as for it, and only its attempts.
+    #[arg(long, value_name = "ADDRESS")]
+    from: Option<String>,
+    /// sshd's log file (e.g. the file of `sshd -E`) instead of journald or /var/log/auth.log.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// The sshd_config to check instead of /etc/ssh/sshd_config.
+    #[arg(long = "sshd-config", value_name = "FILE")]
+    sshd_config: Option<PathBuf>,
+    /// After the checks, follow the log and explain each new attempt as it happens.
+    #[arg(long)]
+    watch: bool,
+    /// Print a report instead of opening the console (text when stdout is not a terminal).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    report: Option<Format>,
+    /// Apply a repair the report offers (permissions.fix, server.privsep.create,
+    /// server.allow_user): preview, y/N, apply, check again.
+    #[arg(long, value_name = "ACTION_ID")]
+    fix: Option<String>,
+    /// With --fix: apply without asking.
+    #[arg(long, requires = "fix")]
+    yes: bool,
+    /// Console: ASCII borders and symbols only.
+    #[arg(long)]
+    ascii: bool,
+    /// Console: write a transcript to FILE when it closes.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// More of the log: each attempt's own lines in text reports (-v).
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+/// `sshdoctor server ARGS` (the arguments after the word `server`).
+pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
+    let cli =
+        match ServerCli::try_parse_from(std::iter::once("sshdoctor server".into()).chain(args)) {
+            Ok(c) => c,
+            Err(e) => {
+                use clap::error::ErrorKind;
+                if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                    let _ = e.print();
+                    return ExitCode::SUCCESS;
+                }
+                return usage(first_line(&e.to_string()));
+            }
+        };
+    if let Some(u) = &cli.user {
+        if u.is_empty() || u.contains([',', ' ', '\t', '\n', '=']) {
+            return usage(format!("--user {u:?}: not an account name"));
+        }
+    }
+    if let Some(a) = &cli.from {
+        if a.parse::<std::net::IpAddr>().is_err() {
+            return usage(format!(
+                "--from {a:?}: give the client's IP address (as sshd logs it)"
+            ));
+        }
+    }
+    let options = Options {
+        user: cli.user.clone(),
+        from: cli.from.clone(),
+        log: cli.log.clone(),
+        sshd_config: cli.sshd_config.clone(),
+        watch: cli.watch,
+    };
+    let interactive = cli.report.is_none()
+        && cli.fix.is_none()
+        && std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal();
+    let result = if interactive {
+        console(&cli, options)
+    } else if let Some(id) = &cli.fix {
+        match fix(
+            &options,
+            id,
+            cli.yes,
+            cli.report.unwrap_or(Format::Text),
+            cli.verbose,
+        ) {
+            Err(FixError::Usage(msg)) => return usage(msg),
+            Err(FixError::Internal(e)) => Err(e),
+            Ok(code) => Ok(code),
+        }
+    } else {
+        report(options, cli.report.unwrap_or(Format::Text), cli.verbose)
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("sshdoctor: internal error: {e:#}");
+            ExitCode::from(exit::INTERNAL)
+        }
+    }
+}
+
+fn console(cli: &ServerCli, options: Options) -> anyhow::Result<u8> {
+    let setup = crate::console::Setup {
+        target: "sshd".into(),
+        options: crate::console::ConsoleOptions {
+            ascii: cli.ascii || !locale_is_utf8(),
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        },
+        record: cli.record.clone(),
+        verbose: cli.verbose,
+        rerun: options.rerun_args(),
+        home: crate::config::home_dir(),
+    };
+    match crate::console::run_server(options, setup)? {
+        crate::console::Ending::Exit(code) => Ok(code),
+        crate::console::Ending::Onboard => Ok(exit::PROBLEMS),
+    }
+}
+
+/// Run the checks headless until [`Event::Done`]; with `--watch`, `each` gets every later
+/// event until the process is stopped.
+fn collect(options: Options, mut each: impl FnMut(&Report, &Event)) -> anyhow::Result<Report> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+        let rerun = options.rerun_args();
+        let watch = options.watch;
+        let task = tokio::spawn(crate::server::run(options, tx));
+        let mut report = Report {
+            rerun: Some(rerun),
+            ..Report::default()
+        };
+        while let Some(ev) = rx.recv().await {
+            report.apply(&ev);
+            if matches!(ev, Event::Done { .. }) {
+                break;
+            }
+        }
+        if watch {
+            each(
+                &report,
+                &Event::Done {
+                    login_ok: report.login_ok,
+                },
+            );
+            while let Some(ev) = rx.recv().await {
+                each(&report, &ev);
+            }
+        }
+        task.abort();
+        Ok(report)
+    })
+}
+
+fn report(options: Options, format: Format, verbose: u8) -> anyhow::Result<u8> {
+    let watch = options.watch;
+    let mut printed = false;
+    let report = collect(options, |report, ev| {
+        if !printed {
+            let _ = print_report(report, format, verbose);
+            printed = true;
+        }
+        print_live(ev, format);
+    })?;
+    if !watch {
+        print_report(&report, format, verbose)?;
+    }
+    Ok(if report.ok() {
+        exit::OK
+    } else {
+        exit::PROBLEMS
+    })
+}
+
+/// `--watch` after the report: each new attempt as a line (one JSON object per line with
+/// `--report json`), each new finding named.
+fn print_live(ev: &Event, format: Format) {
+    let line = match ev {
+        Event::Fact { key, value, .. } if key == "attempt" => match format {
+            Format::Json => value.clone(),
+            _ => serde_json::from_str::<serde_json::Value>(value)
+                .ok()
+                .and_then(|v| v["explanation"].as_str().map(|s| format!("attempt: {s}")))
+                .unwrap_or_default(),
+        },
+        Event::Finding(f) => match format {
+            Format::Json => serde_json::json!({"finding": {"id": f.id, "severity": f.severity.word(), "title": f.title, "detail": f.detail, "evidence": f.evidence, "fix": f.fix}}).to_string(),
+            _ => format!("finding: {} [{}] {}", f.id, f.severity.word(), f.title),
+        },
+        Event::Log { text, level, .. } if *level == crate::event::Level::Info && text.starts_with("watching ") => text.to_string(),
+        _ => return,
+    };
+    if line.is_empty() {
+        return;
+    }
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", crate::safe_text::for_terminal(&line));
+    let _ = out.flush();
+}
+
+/// `--fix ACTION_ID`: check, confirm the action's preview, apply it, check again.
+fn fix(
+    options: &Options,
+    id: &str,
+    yes: bool,
+    format: Format,
+    verbose: u8,
+) -> Result<u8, FixError> {
+    let options = Options {
+        watch: false,
+        ..options.clone()
+    };
+    let report = collect(options.clone(), |_, _| {})?;
+    let offered = report
+        .findings
+        .iter()
+        .flat_map(|f| f.actions.iter().map(move |a| (f.id.as_str(), a)));
+    let Some((finding_id, action)) = offered.clone().find(|(_, a)| a.id == id) else {
+        let ids: Vec<&str> = offered.map(|(_, a)| a.id.as_str()).collect();
+        return Err(FixError::Usage(format!(
+            "the server's report offers no action {id:?} (offered: {})",
+            if ids.is_empty() {
+                "none".into()
+            } else {
+                ids.join(", ")
+            }
+        )));
+    };
+    let action = crate::repair::prepare(action, &report.findings);
+    let Some(repair) = &action.repair else {
+        return Err(FixError::Usage(format!(
+            "action {id} cannot be applied from the command line"
+        )));
+    };
+    if !confirm(finding_id, &action, yes)? {
+        return Ok(exit::PROBLEMS);
+    }
+    let mut err = crate::safe_text::SafeStderr;
+    match crate::repair::apply(repair) {
+        Ok(applied) => {
+            for a in &applied {
+                let _ = writeln!(err, "{}", a.summary());
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(err, "sshdoctor: {e}");
+            return Ok(exit::PROBLEMS);
+        }
+    }
+    let _ = writeln!(err, "\nRunning the checks again:\n");
+    let after = collect(options, |_, _| {})?;
+    print_report(&after, format, verbose)?;
+    Ok(if after.ok() { exit::OK } else { exit::PROBLEMS })
+}

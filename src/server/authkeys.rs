@@ -1,0 +1,403 @@
+//! The `authorized_keys` stage (with `--user`): every AuthorizedKeysFile of the account
+//! (from `sshd -T -C user=…`, tokens expanded as sshd does), its StrictModes chain judged by
+//! the remote stage's own rules ([`crate::remote_rules`]), the lines sshd cannot parse, and
+//! the options that limit a key.
+
+use super::account::Account;
+use super::emit::{End, Out};
+use super::repairs::{chmod_action, Chmod};
+use super::{Options, Seen};
+use crate::event::{Finding, Level, Severity, Stage, Status};
+use crate::findings::finding;
+use crate::fsedit::shell_quote;
+use crate::remote_rules::{
+    check_strict_modes, debian_tolerates_group_write, parse_authorized_keys, strict_modes_chain,
+    AuthorizedKeys, PathRole, RemoteStat, Violation, ViolationKind,
+};
+use std::os::unix::fs::MetadataExt;
+
+/// The largest authorized_keys file read.
+const MAX_KEYS_FILE: u64 = 16 << 20;
+
+/// One AuthorizedKeysFile, as found.
+struct KeysFile {
+    path: String,
+    /// realpath and what sshd makes of it; `None` when missing or unreadable (the note).
+    read: Result<(String, AuthorizedKeys), String>,
+}
+
+/// Run the stage.
+pub(super) async fn stage(out: &Out, options: &Options, seen: &mut Seen) {
+    let Some(acc) = seen.account.clone() else {
+        let why = if options.user.is_some() {
+            "the account does not exist"
+        } else {
+            "no --user given"
+        };
+        out.skipped(Stage::AuthorizedKeys, why).await;
+        return;
+    };
+    let since = out.started(Stage::AuthorizedKeys).await;
+    let end = run(out, &acc, options, seen).await;
+    out.finished(Stage::AuthorizedKeys, since, end).await;
+}
+
+async fn run(out: &Out, acc: &Account, options: &Options, seen: &mut Seen) -> End {
+    let value = seen
+        .get("authorizedkeysfile")
+        .unwrap_or(".ssh/authorized_keys .ssh/authorized_keys2")
+        .to_string();
+    let home =
+        std::fs::canonicalize(&acc.home).map_or(acc.home.clone(), |p| p.display().to_string());
+    let paths =
+        crate::engine::remote::authorized_keys_files(&value, &acc.home, &acc.name, Some(acc.uid));
+    out.log(
+        Stage::AuthorizedKeys,
+        Level::Debug1,
+        format!("AuthorizedKeysFile {value} → {}", paths.join(" ")),
+    )
+    .await;
+    let files: Vec<KeysFile> = paths.iter().map(|p| read(p)).collect();
+    let strict = seen.get("strictmodes") != Some("no");
+    let mut violations: Vec<(Violation, u32)> = Vec::new();
+    let mut keys = 0;
+    for f in &files {
+        match &f.read {
+            Ok((real, parsed)) => {
+                keys += parsed.keys.len();
+                out.log(
+                    Stage::AuthorizedKeys,
+                    Level::Info,
+                    format!(
+                        "{}{}: {} key(s), {} line(s) sshd cannot parse",
+                        f.path,
+                        if real == &f.path {
+                            String::new()
+                        } else {
+                            format!(" (→ {real})")
+                        },
+                        parsed.keys.len(),
+                        parsed.malformed.len()
+                    ),
+                )
+                .await;
+                for (v, gid) in chain_violations(real, &home, acc.uid) {
+                    if !violations.iter().any(|(w, _)| w.path == v.path) {
+                        violations.push((v, gid));
+                    }
+                }
+            }
+            Err(note) => {
+                out.log(
+                    Stage::AuthorizedKeys,
+                    Level::Info,
+                    format!("{}: {note}", f.path),
+                )
+                .await
+            }
+        }
+    }
+    let mut findings = strict_findings(acc, &violations, strict, seen);
+    findings.extend(parse_findings(&files));
+    findings.extend(option_findings(&files, options.from.as_deref()));
+    let external = seen
+        .get("authorizedkeyscommand")
+        .is_some_and(|c| c != "none");
+    if keys == 0 && !external {
+        findings.push(finding("server.no_authorized_keys", Stage::AuthorizedKeys, format!("None of {}'s AuthorizedKeysFile locations holds a key sshd can use, so no key can log in as {} (only a password, if allowed).", acc.name, acc.name))
+            .evidence_all(files.iter().map(|f| format!("{}: {}", f.path, f.read.as_ref().map_or_else(|e| e.clone(), |(_, k)| format!("{} key(s)", k.keys.len())))))
+            .fix(format!("Install the public key, e.g. from the client: `ssh-copy-id {}@THIS-HOST` (or `sshdoctor onboard`).", shell_quote(&acc.name))));
+    }
+    let failed = findings.iter().any(|f| f.severity == Severity::Error);
+    let n = findings.len();
+    for f in findings {
+        out.finding(f).await;
+    }
+    let summary = format!(
+        "{} file(s), {keys} key(s); StrictModes {}",
+        files.len(),
+        if violations.is_empty() {
+            "satisfied"
+        } else {
+            "refuses"
+        }
+    );
+    let status = match (failed, n) {
+        (true, _) => Status::Fail,
+        (false, 0) => Status::Pass,
+        _ => Status::Warn,
+    };
+    End::new(status, summary)
+}
+
+fn read(path: &str) -> KeysFile {
+    use std::io::Read;
+    let read = (|| {
+        let real = std::fs::canonicalize(path).map_err(|_| "does not exist".to_string())?;
+        let mut bytes = Vec::new();
+        std::fs::File::open(&real)
+            .and_then(|f| f.take(MAX_KEYS_FILE).read_to_end(&mut bytes))
+            .map_err(|e| format!("cannot be read: {e}"))?;
+        Ok((real.display().to_string(), parse_authorized_keys(&bytes)))
+    })();
+    KeysFile {
+        path: path.to_string(),
+        read,
+    }
+}
+
+/// The StrictModes violations on a file's chain (each with the path's group, for Debian's
+/// private-group rule), by the remote stage's rules.
+fn chain_violations(real: &str, home: &str, uid: u32) -> Vec<(Violation, u32)> {
+    let chain = strict_modes_chain(real, home);
+    let stats: Vec<(RemoteStat, PathRole, u32)> = chain
+        .into_iter()
+        .filter_map(|(path, role)| {
+            let m = std::fs::symlink_metadata(&path).ok()?;
+            Some((
+                RemoteStat {
+                    path,
+                    uid: m.uid(),
+                    mode: m.mode(),
+                },
+                role,
+                m.gid(),
+            ))
+        })
+        .collect();
+    let pairs: Vec<(RemoteStat, PathRole)> =
+        stats.iter().map(|(s, r, _)| (s.clone(), *r)).collect();
+    check_strict_modes(uid, &pairs)
+        .into_iter()
+        .map(|v| {
+            let gid = stats
+                .iter()
+                .find(|(s, _, _)| s.path == v.path)
+                .map_or(u32::MAX, |(_, _, g)| *g);
+            (v, gid)
+        })
+        .collect()
+}
+
+/// Whether Debian's sshd accepts this group-writable path: the group is the user's own
+/// private group, with no other member (from /etc/passwd and /etc/group).
+fn private_group(v: &Violation, gid: u32, acc: &Account) -> bool {
+    if !v.group_write_only() {
+        return false;
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let primary: Vec<u32> = passwd
+        .lines()
+        .filter_map(super::account::parse_passwd)
+        .filter(|a| a.gid == gid)
+        .map(|a| a.uid)
+        .collect();
+    let group = std::fs::read_to_string("/etc/group").unwrap_or_default();
+    let members: Vec<&str> = group
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() >= 4 && f[2].parse() == Ok(gid))
+        .map(|f| f[3].split(',').filter(|m| !m.is_empty()).collect())
+        .unwrap_or_default();
+    debian_tolerates_group_write(acc.uid, &acc.name, &primary, &members)
+}
+
+fn strict_findings(
+    acc: &Account,
+    violations: &[(Violation, u32)],
+    strict: bool,
+    seen: &mut Seen,
+) -> Vec<Finding> {
+    let chmods: Vec<Chmod> = violations
+        .iter()
+        .filter_map(|(v, _)| {
+            v.fixed_mode.map(|to| Chmod {
+                path: v.path.clone().into(),
+                from: v.mode & 0o7777,
+                to,
+            })
+        })
+        .collect();
+    let mut found = Vec::new();
+    for (v, gid) in violations {
+        let mut f = finding(
+            v.role.finding_id(),
+            Stage::AuthorizedKeys,
+            format!(
+                "{}. With StrictModes sshd ignores {} and logs \"Authentication refused: {}\".",
+                v.explanation(),
+                if v.role == PathRole::AuthorizedKeys {
+                    "this file"
+                } else {
+                    "every authorized_keys file below it"
+                },
+                format_args!(
+                    "bad ownership or modes for {} {}",
+                    if v.role == PathRole::AuthorizedKeys {
+                        "file"
+                    } else {
+                        "directory"
+                    },
+                    v.path
+                )
+            ),
+        )
+        .evidence(format!(
+            "{}: mode {}, owner uid {} (the account is uid {})",
+            v.path,
+            v.mode_text(),
+            v.uid,
+            acc.uid
+        ));
+        if v.kinds
+            .iter()
+            .any(|k| matches!(k, ViolationKind::BadOwner { .. }))
+        {
+            f = f.fix(format!(
+                "`chown {} {}`{}",
+                shell_quote(&acc.name),
+                shell_quote(&v.path),
+                v.fixed_mode.map_or(String::new(), |m| format!(
+                    " then `chmod {m:04o} {}`",
+                    shell_quote(&v.path)
+                ))
+            ));
+        } else if let Some(m) = v.fixed_mode {
+            f = f.fix(format!(
+                "`chmod {m:04o} {}` (permissions.fix does it after you confirm).",
+                shell_quote(&v.path)
+            ));
+        }
+        if !strict {
+            f.severity = Severity::Warning;
+            f.detail.push_str(" This sshd runs with StrictModes no, so it accepts the keys — but anyone who can write here can add a key and log in as this account.");
+        } else if seen.debian() && private_group(v, *gid, acc) {
+            f.severity = Severity::Warning;
+            f.detail.push_str(" Only the account's own private group may write here: this Debian/Ubuntu sshd accepts that; upstream OpenSSH refuses it.");
+        }
+        f.actions.extend(chmod_action(&chmods));
+        found.push(f);
+    }
+    seen.chmods.extend(chmods);
+    found
+}
+
+fn parse_findings(files: &[KeysFile]) -> Vec<Finding> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let (_, keys) = f.read.as_ref().ok()?;
+            (!keys.malformed.is_empty()).then(|| {
+                finding("remote.authorized_keys_malformed", Stage::AuthorizedKeys, format!("{} has {} line(s) sshd cannot parse; it skips them, so a key written there does not work.", f.path, keys.malformed.len()))
+                    .evidence_all(keys.malformed.iter().map(|m| format!("{}:{}: {} ({})", f.path, m.line, m.reason, m.preview)))
+            })
+        })
+        .collect()
+}
+
+/// Keys limited by their options: `from=` that excludes `--from`, an `expiry-time` past,
+/// `command=` (the key runs only that), `restrict`.
+fn option_findings(files: &[KeysFile], from: Option<&str>) -> Vec<Finding> {
+    let mut lines = Vec::new();
+    let mut refused = false;
+    let now = super::log::line::utc_time(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs(),
+    );
+    let now_digits: String = now.chars().filter(char::is_ascii_digit).collect();
+    for f in files {
+        let Ok((_, keys)) = &f.read else { continue };
+        for k in &keys.keys {
+            let r = k.restrictions();
+            let mut notes = Vec::new();
+            if let Some(pattern) = &r.from {
+                let fits = from.map(|a| from_fits(a, pattern));
+                if fits == Some(false) {
+                    refused = true;
+                }
+                notes.push(format!(
+                    "from=\"{pattern}\"{}",
+                    match fits {
+                        Some(false) => " (excludes --from)",
+                        Some(true) => " (admits --from)",
+                        None => "",
+                    }
+                ));
+            }
+            if let Some(t) = &r.expiry_time {
+                let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+                let past = !digits.is_empty()
+                    && digits.as_str() < &now_digits[..digits.len().min(now_digits.len())];
+                refused |= past;
+                notes.push(format!(
+                    "expiry-time=\"{t}\"{}",
+                    if past { " (expired)" } else { "" }
+                ));
+            }
+            if let Some(c) = &r.command {
+                notes.push(format!("command=\"{c}\" (the key runs only this)"));
+            }
+            if r.restrict {
+                notes.push("restrict".into());
+            }
+            if !notes.is_empty() {
+                lines.push(format!(
+                    "{}:{}: {} {}: {}",
+                    f.path,
+                    k.line,
+                    k.algorithm,
+                    k.comment,
+                    notes.join(", ")
+                ));
+            }
+        }
+    }
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let mut f = finding("server.key_options", Stage::AuthorizedKeys, "Some keys carry options that limit them: a key is refused from addresses its from= excludes or after its expiry-time, and one with command= runs only that command.")
+        .evidence_all(lines);
+    if refused {
+        f.severity = Severity::Warning;
+        f.detail
+            .push_str(" At least one key is refused here (see the evidence).");
+    }
+    vec![f]
+}
+
+/// sshd's `from=` check: a comma-separated list of address or name patterns (CIDR allowed),
+/// a `!` pattern that matches refuses.
+fn from_fits(addr: &str, list: &str) -> bool {
+    let mut matched = false;
+    for item in list.split(',') {
+        let (negated, pattern) = item.strip_prefix('!').map_or((false, item), |p| (true, p));
+        if super::allowed::match_user("u", Some(addr), &format!("u@{pattern}"))
+            == super::allowed::Fit::Yes
+        {
+            if negated {
+                return false;
+            }
+            matched = true;
+        }
+    }
+    matched
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_lists_with_cidr_and_negation() {
+        assert!(from_fits("10.1.2.3", "10.0.0.0/8"));
+        assert!(!from_fits("10.1.2.3", "10.0.0.0/8,!10.1.2.3"));
+        assert!(!from_fits("192.0.2.1", "10.*"));
+        let keys = parse_authorized_keys(b"from=\"10.0.0.0/8\",command=\"uptime\",restrict ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAhPNNJQbmPXWYOcrxIcGGBQdSLbHEpgpMuGqTdc5kNa c\n");
+        let r = keys.keys[0].restrictions();
+        assert_eq!(r.from.as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(r.command.as_deref(), Some("uptime"));
+        assert!(r.restrict);
+    }
+}

@@ -1,0 +1,108 @@
+//! Sending server-mode events: timestamps since the start, stages started and finished;
+//! a closed receiver is ignored (the run just ends unseen).
+
+use crate::event::{Event, Finding, Level, Stage, Status};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Where a server run's events go.
+pub struct Out {
+    tx: mpsc::Sender<Event>,
+    start: Instant,
+}
+
+/// How a stage ended: its status and one-line summary.
+pub struct End {
+    /// The status.
+    pub status: Status,
+    /// The summary.
+    pub summary: String,
+}
+
+impl End {
+    /// A stage end.
+    pub fn new(status: Status, summary: impl Into<String>) -> End {
+        End {
+            status,
+            summary: summary.into(),
+        }
+    }
+}
+
+impl Out {
+    /// Events to `tx`, the clock starting now.
+    pub fn new(tx: mpsc::Sender<Event>) -> Out {
+        Out {
+            tx,
+            start: Instant::now(),
+        }
+    }
+
+    /// Whether nobody receives the events any more.
+    pub fn closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Send one event.
+    pub async fn send(&self, event: Event) {
+        let _ = self.tx.send(event).await;
+    }
+
+    /// A log line.
+    pub async fn log(&self, stage: Stage, level: Level, text: impl Into<String>) {
+        self.send(Event::Log {
+            at: self.start.elapsed(),
+            level,
+            stage,
+            text: text.into(),
+        })
+        .await;
+    }
+
+    /// A fact.
+    pub async fn fact(&self, stage: Stage, key: &str, value: impl Into<String>) {
+        self.send(Event::Fact {
+            stage,
+            key: key.into(),
+            value: value.into(),
+        })
+        .await;
+    }
+
+    /// A finding.
+    pub async fn finding(&self, f: Finding) {
+        self.send(Event::Finding(f)).await;
+    }
+
+    /// The stage started.
+    pub async fn started(&self, stage: Stage) -> Instant {
+        self.send(Event::StageStarted {
+            stage,
+            at: self.start.elapsed(),
+        })
+        .await;
+        Instant::now()
+    }
+
+    /// The stage ended (started at `since`).
+    pub async fn finished(&self, stage: Stage, since: Instant, end: End) {
+        self.send(Event::StageFinished {
+            stage,
+            status: end.status,
+            elapsed: since.elapsed(),
+            summary: end.summary,
+        })
+        .await;
+    }
+
+    /// A stage that does not run, and why.
+    pub async fn skipped(&self, stage: Stage, why: &str) {
+        self.send(Event::StageFinished {
+            stage,
+            status: Status::Skipped,
+            elapsed: std::time::Duration::ZERO,
+            summary: format!("skipped: {why}"),
+        })
+        .await;
+    }
+}

@@ -1,0 +1,223 @@
+//! The `host_keys` stage: each HostKey file sshd's config names — present, readable by root
+//! only (sshd refuses a root-owned key others can read), loadable, and matching its `.pub`
+//! (the file people read fingerprints from).
+
+use super::emit::{End, Out};
+use super::repairs::{chmod_action, Chmod};
+use super::Seen;
+use crate::event::{Finding, Level, Severity, Stage, Status};
+use crate::findings::finding;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// What was found of one host key file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum KeyState {
+    /// sshd can load it.
+    Usable,
+    /// The file does not exist.
+    Missing,
+    /// Root's, but group or others may read it: sshd refuses it.
+    Exposed { mode: u32 },
+    /// Another user's: sshd loads it, but that user holds the server's identity.
+    OtherOwner { uid: u32, mode: u32 },
+    /// It cannot be loaded (encrypted, unreadable, not a key).
+    Unloadable(String),
+}
+
+/// Judge one host key file: `(state, what its .pub says)`.
+pub(crate) fn inspect(path: &Path) -> (KeyState, Option<String>) {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(_) => return (KeyState::Missing, None),
+    };
+    let mode = meta.mode() & 0o7777;
+    if meta.uid() == 0 && mode & 0o077 != 0 {
+        return (KeyState::Exposed { mode }, None);
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) if t.len() < 64 * 1024 => t,
+        Ok(_) => return (KeyState::Unloadable("larger than any key".into()), None),
+        Err(e) => return (KeyState::Unloadable(format!("cannot be read: {e}")), None),
+    };
+    let pub_note =
+        match ssh_key::PrivateKey::from_openssh(&text) {
+            Ok(key) if key.is_encrypted() => return (
+                KeyState::Unloadable(
+                    "it is encrypted (sshd cannot load an encrypted host key without HostKeyAgent)"
+                        .into(),
+                ),
+                None,
+            ),
+            Ok(key) => compare_pub(path, key.public_key()),
+            Err(_) if text.contains("-----BEGIN") => None,
+            Err(_) => return (KeyState::Unloadable("it is not a private key".into()), None),
+        };
+    if meta.uid() != 0 {
+        return (
+            KeyState::OtherOwner {
+                uid: meta.uid(),
+                mode,
+            },
+            pub_note,
+        );
+    }
+    (KeyState::Usable, pub_note)
+}
+
+/// `None` when `PATH.pub` matches the private key (or is absent); else what differs.
+fn compare_pub(path: &Path, public: &ssh_key::PublicKey) -> Option<String> {
+    let pub_path = format!("{}.pub", path.display());
+    let text = std::fs::read_to_string(&pub_path).ok()?;
+    let line = text.lines().find(|l| !l.trim().is_empty())?;
+    let fp = |k: &ssh_key::PublicKey| crate::known_hosts::sha256_fingerprint(k.key_data());
+    match ssh_key::PublicKey::from_openssh(line) {
+        Ok(p) if p.key_data() == public.key_data() => None,
+        Ok(p) => Some(format!(
+            "{pub_path} holds {} but the private key is {}",
+            fp(&p),
+            fp(public)
+        )),
+        Err(_) => Some(format!("{pub_path} is not a public key line")),
+    }
+}
+
+/// Run the stage.
+pub(super) async fn stage(out: &Out, seen: &mut Seen) {
+    let since = out.started(Stage::HostKeys).await;
+    let end = run(out, seen).await;
+    out.finished(Stage::HostKeys, since, end).await;
+}
+
+async fn run(out: &Out, seen: &mut Seen) -> End {
+    let files: Vec<String> = seen.all("hostkey").iter().map(|s| s.to_string()).collect();
+    if files.is_empty() {
+        return End::new(Status::Skipped, "skipped: sshd -T gave no host keys");
+    }
+    if !super::is_root() {
+        return End::new(
+            Status::Skipped,
+            "skipped: host keys are readable by root only",
+        );
+    }
+    let judged: Vec<(String, KeyState, Option<String>)> = files
+        .iter()
+        .map(|f| {
+            let (state, note) = inspect(Path::new(f));
+            (f.clone(), state, note)
+        })
+        .collect();
+    let usable = judged
+        .iter()
+        .filter(|(_, s, _)| matches!(s, KeyState::Usable | KeyState::OtherOwner { .. }))
+        .count();
+    let chmods: Vec<Chmod> = judged
+        .iter()
+        .filter_map(|(f, s, _)| match s {
+            KeyState::Exposed { mode } => Some(Chmod {
+                path: f.into(),
+                from: *mode,
+                to: 0o600,
+            }),
+            _ => None,
+        })
+        .collect();
+    let mut findings = Vec::new();
+    for (file, state, note) in &judged {
+        out.log(Stage::HostKeys, Level::Debug1, format!("{file}: {state:?}"))
+            .await;
+        findings.extend(judge(file, state, usable, &chmods));
+        if let Some(n) = note {
+            let f = finding("server.hostkey_pub_mismatch", Stage::HostKeys, format!("{n}. sshd uses the private key; anyone who compares a fingerprint read from the .pub file (`ssh-keygen -lf {file}.pub`) compares the wrong one.")).evidence(n.clone()).fix(format!("Write the public key again from the private one: `ssh-keygen -y -f {file} > {file}.pub` (as root)."));
+            findings.push(f);
+        }
+    }
+    seen.chmods.extend(chmods);
+    let failed = findings.iter().any(|f| f.severity == Severity::Error);
+    let problems = findings.len();
+    for f in findings {
+        out.finding(f).await;
+    }
+    seen.now.usable_hostkeys = Some(usable);
+    let summary = format!("{usable} of {} host key(s) usable", files.len());
+    let status = match (failed, problems) {
+        (true, _) => Status::Fail,
+        (false, 0) => Status::Pass,
+        _ => Status::Warn,
+    };
+    End::new(status, summary)
+}
+
+/// The finding for one key's state; an error only when no key is usable (sshd then stops
+/// with "no hostkeys available"), else a warning (clients that pinned that key type fail).
+fn judge(file: &str, state: &KeyState, usable: usize, chmods: &[Chmod]) -> Option<Finding> {
+    let and_then = if usable == 0 {
+        "No host key is usable: sshd stops with \"no hostkeys available -- exiting\"."
+    } else {
+        "sshd runs with its other keys; clients that know this server by this key type see a different key."
+    };
+    let mut f = match state {
+        KeyState::Usable => return None,
+        KeyState::Missing => finding("server.hostkey_missing", Stage::HostKeys, format!("HostKey {file} does not exist; sshd logs \"Unable to load host key: {file}\". {and_then}"))
+            .evidence(format!("{file}: no such file"))
+            .fix(format!("Create it: `ssh-keygen -A` makes the default keys, or remove the HostKey line naming {file}.")),
+        KeyState::Exposed { mode } => {
+            let mut f = finding("server.hostkey_permissions", Stage::HostKeys, format!("{file} is root's host key, readable by group or others (mode {mode:04o}): sshd refuses to load it (\"UNPROTECTED PRIVATE KEY FILE\"), and anyone who read it can impersonate this server. {and_then}"))
+                .evidence(format!("{file}: mode {mode:04o}, owner root"));
+            f.actions.extend(chmod_action(chmods));
+            f.fix(format!("`chmod 600 {file}` (permissions.fix does it after you confirm); if others could read it, consider new host keys."))
+        }
+        KeyState::OtherOwner { uid, mode } => finding("server.hostkey_permissions", Stage::HostKeys, format!("{file} belongs to uid {uid}, not root: sshd loads it, but whoever is uid {uid} holds this server's identity."))
+            .evidence(format!("{file}: mode {mode:04o}, owner uid {uid}"))
+            .fix(format!("`chown root:root {file} && chmod 600 {file}` (as root).")),
+        KeyState::Unloadable(why) => finding("server.hostkey_unloadable", Stage::HostKeys, format!("sshd cannot load HostKey {file}: {why}. {and_then}"))
+            .evidence(format!("{file}: {why}")),
+    };
+    f.severity = if usable == 0 {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    if matches!(state, KeyState::OtherOwner { .. }) {
+        f.severity = Severity::Warning;
+    }
+    Some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn missing_exposed_and_mismatched_keys() {
+        let dir = std::env::temp_dir().join(format!("sshdoctor-hostkeys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("k");
+        let ok = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-N", "", "-t", "ed25519", "-f"])
+            .arg(&key)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        assert_eq!(inspect(&dir.join("nope")).0, KeyState::Missing);
+        if crate::server::is_root() {
+            assert_eq!(inspect(&key), (KeyState::Usable, None));
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert_eq!(inspect(&key).0, KeyState::Exposed { mode: 0o644 });
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+            let other = dir.join("o");
+            std::process::Command::new("ssh-keygen")
+                .args(["-q", "-N", "", "-t", "ed25519", "-f"])
+                .arg(&other)
+                .status()
+                .unwrap();
+            std::fs::copy(dir.join("o.pub"), dir.join("k.pub")).unwrap();
+            let (state, note) = inspect(&key);
+            assert_eq!(state, KeyState::Usable);
+            assert!(note.unwrap().contains("but the private key is SHA256:"));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,172 @@
+//! `--watch`: after the checks, follow sshd's log and explain each new attempt as it ends
+//! (for pairing: one person watches, the other tries), until the front end goes away.
+
+use super::emit::Out;
+use super::explain;
+use super::log::source::{FileFollower, Origin, JOURNAL_ARGS};
+use super::log::Attempts;
+use super::logstage::{group, local_accounts, report_attempt, short, Follow};
+use super::{Options, Seen};
+use crate::event::{Event, Level, Severity, Stage, Status};
+use std::time::Duration;
+
+/// How often a file is looked at for new lines.
+const POLL: Duration = Duration::from_millis(200);
+/// An attempt with no new line for this long is explained as it is.
+const QUIET: Duration = Duration::from_secs(2);
+
+/// Follow the log until the receiver of the events is gone.
+pub(crate) async fn follow(out: &Out, options: &Options, seen: &Seen, from: Follow) {
+    let Some(origin) = from.origin.clone() else {
+        out.log(
+            Stage::Log,
+            Level::Info,
+            "--watch: there is no log to follow",
+        )
+        .await;
+        return;
+    };
+    out.log(
+        Stage::Log,
+        Level::Info,
+        format!("watching {} for new attempts", origin.describe()),
+    )
+    .await;
+    let mut state = State {
+        attempts: Attempts::new(),
+        accounts: local_accounts(),
+        reported: from.reported,
+        quiet: Duration::ZERO,
+        count: 0,
+    };
+    match origin {
+        Origin::File(path) => {
+            let mut follower = FileFollower::new(path, from.offset);
+            while !out.closed() {
+                tokio::time::sleep(POLL).await;
+                let lines = follower.poll().unwrap_or_default();
+                state.take(out, options, seen, &lines, POLL).await;
+            }
+        }
+        Origin::Journal => journal(out, options, seen, &mut state).await,
+    }
+}
+
+struct State {
+    attempts: Attempts,
+    accounts: Vec<String>,
+    reported: Vec<String>,
+    quiet: Duration,
+    /// Attempts explained while watching.
+    count: usize,
+}
+
+impl State {
+    /// New lines (maybe none, after `waited`): explain the attempts that ended, and those
+    /// quiet for [`QUIET`].
+    async fn take(
+        &mut self,
+        out: &Out,
+        options: &Options,
+        seen: &Seen,
+        lines: &[String],
+        waited: Duration,
+    ) {
+        let mut ended = group(lines, &mut self.attempts);
+        self.quiet = if lines.is_empty() {
+            self.quiet + waited
+        } else {
+            Duration::ZERO
+        };
+        if self.quiet >= QUIET {
+            ended.extend(self.attempts.finish());
+            self.quiet = Duration::ZERO;
+        }
+        let (user, from) = (options.user.as_deref(), options.from.as_deref());
+        let chosen: Vec<_> = ended
+            .into_iter()
+            .filter(|a| explain::wanted(a, user, from))
+            .map(|a| explain::explain(a, seen, &self.accounts))
+            .collect();
+        for e in &chosen {
+            report_attempt(out, e).await;
+        }
+        for f in explain::findings(&chosen, user, from, seen) {
+            if !self.reported.contains(&f.id) {
+                self.reported.push(f.id.clone());
+                out.finding(f).await;
+            }
+        }
+        // The checklist's log row follows: how many came, how the latest went.
+        if let Some(last) = chosen
+            .iter()
+            .rev()
+            .find(|e| !e.attempt.daemon)
+            .or(chosen.last())
+        {
+            self.count += chosen.len();
+            let worst = explain::findings(std::slice::from_ref(last), user, from, seen)
+                .iter()
+                .map(|f| f.severity)
+                .min();
+            let status = match worst {
+                Some(Severity::Error) => Status::Fail,
+                Some(_) => Status::Warn,
+                None => Status::Pass,
+            };
+            out.send(Event::StageFinished {
+                stage: Stage::Log,
+                status,
+                elapsed: Duration::ZERO,
+                summary: format!(
+                    "watching: {} new attempt(s); the latest: {}",
+                    self.count,
+                    short(last)
+                ),
+            })
+            .await;
+        }
+    }
+}
+
+/// `journalctl -f -o json -n 0 -u ssh -u sshd`, read line by line.
+async fn journal(out: &Out, options: &Options, seen: &Seen, state: &mut State) {
+    use tokio::io::AsyncBufReadExt;
+    let child = tokio::process::Command::new("journalctl")
+        .args(JOURNAL_ARGS)
+        .args(["-f", "-n", "0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn();
+    let Ok(mut child) = child else {
+        out.log(Stage::Log, Level::Info, "--watch: journalctl cannot be run")
+            .await;
+        return;
+    };
+    let Some(stdout) = child.stdout.take() else {
+        return;
+    };
+    let mut reader = tokio::io::BufReader::new(stdout);
+    let mut buf = Vec::new();
+    while !out.closed() {
+        // A read cut by the timeout keeps what it read in `buf` (tokio's guarantee).
+        let read = tokio::time::timeout(POLL, reader.read_until(b'\n', &mut buf)).await;
+        let lines = match read {
+            Ok(Ok(0) | Err(_)) => break,
+            Ok(Ok(_)) if buf.ends_with(b"\n") => {
+                let line = String::from_utf8_lossy(&buf).trim_end().to_string();
+                buf.clear();
+                vec![line]
+            }
+            _ => {
+                if buf.len() > super::log::line::MAX_LINE * 8 {
+                    buf.clear(); // no journal record is this long: drop it
+                }
+                Vec::new()
+            }
+        };
+        state.take(out, options, seen, &lines, POLL).await;
+    }
+}
