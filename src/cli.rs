@@ -70,8 +70,8 @@ struct Cli {
     /// FILE when the console closes.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
-    /// Show more of the handshake log: in text reports -v adds debug2, -vv debug3; the console
-    /// starts at ssh's level (-v debug1, the default; -vv debug2; -vvv debug3).
+    /// Show more of the handshake log, counted as ssh counts: debug1 always, -vv debug2, -vvv
+    /// debug3 (the console starts there; the text report also lists the facts from -v on).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     verbose: u8,
     /// [user@]host, ssh://[user@]host[:port], or a Host alias from ssh_config (as ssh 9.2,

@@ -280,10 +280,12 @@ impl Report {
 }
 
 /// The log level shown at a verbosity: 0 → debug1, 1 → debug2, 2+ → debug3.
+/// The deepest log level a text report shows for `-v` given `verbosity` times, counted as ssh
+/// and the console count: debug1 always (it is a diagnosis), `-vv` debug2, `-vvv` debug3.
 pub(crate) fn max_level(verbosity: u8) -> Level {
     match verbosity {
-        0 => Level::Debug1,
-        1 => Level::Debug2,
+        0 | 1 => Level::Debug1,
+        2 => Level::Debug2,
         _ => Level::Debug3,
     }
 }
