@@ -78,16 +78,8 @@ pub(crate) fn run(
         print_report(&after, format, verbose)?;
         return Ok(exit::for_report(&after));
     }
-    match crate::repair::apply(repair) {
-        Ok(applied) => {
-            for a in &applied {
-                let _ = writeln!(err, "{}", a.summary());
-            }
-        }
-        Err(e) => {
-            let _ = writeln!(err, "sshdoctor: {e}");
-            return Ok(exit::PROBLEMS);
-        }
+    if !apply_and_say(repair) {
+        return Ok(exit::PROBLEMS);
     }
     let _ = writeln!(err, "\nRunning the checks again:\n");
     let mut after = diagnose(input, timeout)?;
@@ -127,4 +119,22 @@ pub(super) fn confirm(finding_id: &str, action: &ActionOffer, yes: bool) -> Resu
         }
     }
     Ok(true)
+}
+
+/// Apply a confirmed repair, saying on standard error what it changed (or why it failed);
+/// false when it failed.
+pub(crate) fn apply_and_say(repair: &crate::repair::Repair) -> bool {
+    let mut err = crate::safe_text::SafeStderr;
+    match crate::repair::apply(repair) {
+        Ok(applied) => {
+            for a in &applied {
+                let _ = writeln!(err, "{}", a.summary());
+            }
+            true
+        }
+        Err(e) => {
+            let _ = writeln!(err, "sshdoctor: {e}");
+            false
+        }
+    }
 }

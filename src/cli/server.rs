@@ -259,16 +259,8 @@ fn fix(
         return Ok(exit::PROBLEMS);
     }
     let mut err = crate::safe_text::SafeStderr;
-    match crate::repair::apply(repair) {
-        Ok(applied) => {
-            for a in &applied {
-                let _ = writeln!(err, "{}", a.summary());
-            }
-        }
-        Err(e) => {
-            let _ = writeln!(err, "sshdoctor: {e}");
-            return Ok(exit::PROBLEMS);
-        }
+    if !super::fix::apply_and_say(repair) {
+        return Ok(exit::PROBLEMS);
     }
     let _ = writeln!(err, "\nRunning the checks again:\n");
     let after = collect(options, |_, _| {})?;

@@ -114,119 +114,29 @@ impl KeyTokens {
     }
 }
 
-/// Split a command line as `argv_split(s, .., 0)` does.
-pub fn argv_split(s: &str) -> Result<Vec<String>, String> {
-    let b: Vec<char> = s.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == ' ' || b[i] == '\t' {
-            i += 1;
-            continue;
-        }
-        let mut quote: Option<char> = None;
-        let mut arg = String::new();
-        while i < b.len() {
-            let c = b[i];
-            let next = b.get(i + 1).copied();
-            if c == '\\' {
-                match next {
-                    Some('\'' | '"' | '\\') => {
-                        arg.push(next.unwrap_or_default());
-                        i += 1;
-                    }
-                    Some(' ') if quote.is_none() => {
-                        arg.push(' ');
-                        i += 1;
-                    }
-                    _ => arg.push('\\'),
-                }
-            } else if quote.is_none() && (c == ' ' || c == '\t') {
-                break;
-            } else if quote.is_none() && (c == '"' || c == '\'') {
-                quote = Some(c);
-            } else if quote == Some(c) {
-                quote = None;
-            } else {
-                arg.push(c);
-            }
-            i += 1;
-        }
-        if quote.is_some() {
-            return Err(format!("\"{s}\" contains invalid quotes"));
-        }
-        out.push(arg);
+impl ClientTokens {
+    /// `%C %L %i %k %l %n %p %d %h %r %u` with their values.
+    fn pairs(&self) -> Vec<(char, String)> {
+        let short = self.local_host.split('.').next().unwrap_or_default();
+        vec![
+            ('C', self.conn_hash()),
+            ('L', short.to_string()),
+            ('i', self.uid.clone()),
+            ('k', self.key_alias.clone()),
+            ('l', self.local_host.clone()),
+            ('n', self.original_host.clone()),
+            ('p', self.port.clone()),
+            ('d', self.home.clone()),
+            ('h', self.host.clone()),
+            ('r', self.user.clone()),
+            ('u', self.local_user.clone()),
+        ]
     }
-    Ok(out)
 }
 
-/// `percent_dollar_expand` of one word with the client tokens plus `%H %I %t %f %K`.
-pub fn expand_word(
-    word: &str,
-    client: &ClientTokens,
-    name: &str,
-    invocation: Invocation,
-    key: &KeyTokens,
-) -> Result<String, String> {
-    let hash = client.conn_hash();
-    let short = client.local_host.split('.').next().unwrap_or_default();
-    let lookup = |c: char| -> Option<&str> {
-        Some(match c {
-            'C' => &hash,
-            'L' => short,
-            'i' => &client.uid,
-            'k' => &client.key_alias,
-            'l' => &client.local_host,
-            'n' => &client.original_host,
-            'p' => &client.port,
-            'd' => &client.home,
-            'h' => &client.host,
-            'r' => &client.user,
-            'u' => &client.local_user,
-            'H' => name,
-            'I' => invocation.word(),
-            't' => &key.key_type,
-            'f' => &key.fingerprint,
-            'K' => &key.base64,
-            _ => return None,
-        })
-    };
-    let mut out = String::new();
-    let mut rest = word;
-    while let Some(c) = rest.chars().next() {
-        if let Some(after) = rest.strip_prefix("${") {
-            let end = after
-                .find('}')
-                .ok_or_else(|| format!("environment variable '{after}' missing closing '}}'"))?;
-            if end == 0 {
-                return Err("zero-length environment variable".into());
-            }
-            let var = &after[..end];
-            let value =
-                std::env::var(var).map_err(|_| format!("env var ${{{var}}} has no value"))?;
-            out.push_str(&value);
-            rest = &after[end + 1..];
-            continue;
-        }
-        rest = &rest[c.len_utf8()..];
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        let Some(t) = rest.chars().next() else {
-            return Err("invalid format".into());
-        };
-        rest = &rest[t.len_utf8()..];
-        if t == '%' {
-            out.push('%');
-            continue;
-        }
-        out.push_str(lookup(t).ok_or_else(|| format!("unknown key %{t}"))?);
-    }
-    Ok(out)
-}
-
-/// The argument vector ssh runs: the split command with every word but the first expanded.
+/// The argument vector ssh runs: the command split as `argv_split` does, every word but the
+/// first `%`- and `${VAR}`-expanded with the client tokens plus `%H %I %t %f %K` (the
+/// splitting and expansion are the config resolver's, shared with every keyword ssh expands).
 pub fn build_argv(
     template: &str,
     client: &ClientTokens,
@@ -234,14 +144,15 @@ pub fn build_argv(
     invocation: Invocation,
     key: &KeyTokens,
 ) -> Result<Vec<String>, String> {
-    let mut argv = argv_split(template)?;
-    if argv.is_empty() {
-        return Err(format!("\"{template}\" yielded no arguments"));
-    }
-    for word in argv.iter_mut().skip(1) {
-        *word = expand_word(word, client, name, invocation, key)?;
-    }
-    Ok(argv)
+    let mut tokens = client.pairs();
+    tokens.extend([
+        ('H', name.to_string()),
+        ('I', invocation.word().to_string()),
+        ('t', key.key_type.clone()),
+        ('f', key.fingerprint.clone()),
+        ('K', key.base64.clone()),
+    ]);
+    crate::config::command_words(template, &tokens)
 }
 
 #[cfg(test)]
@@ -263,19 +174,15 @@ mod tests {
     }
 
     #[test]
-    fn split_follows_argv_split() {
-        assert_eq!(argv_split("  /bin/a  b\tc ").unwrap(), ["/bin/a", "b", "c"]);
+    fn words_are_split_as_argv_split_does() {
+        let argv =
+            |t: &str| build_argv(t, &tokens(), "h", Invocation::Order, &KeyTokens::none()).unwrap();
+        assert_eq!(argv("  /bin/a  b\tc "), ["/bin/a", "b", "c"]);
         assert_eq!(
-            argv_split(r#"/x "a b" 'c "d"' e\ f g\h"#).unwrap(),
+            argv(r#"/x "a b" 'c "d"' e\ f g\h"#),
             ["/x", "a b", "c \"d\"", "e f", "g\\h"]
         );
-        assert_eq!(argv_split(r#"/x a"b c"d"#).unwrap(), ["/x", "ab cd"]);
-        assert_eq!(
-            argv_split(r#"/x "a\"b" 'a\\b'"#).unwrap(),
-            ["/x", "a\"b", "a\\b"]
-        );
-        assert!(argv_split("/x 'open").is_err());
-        assert!(argv_split("   ").unwrap().is_empty());
+        assert_eq!(argv(r#"/x a"b c"d"#), ["/x", "ab cd"]);
     }
 
     #[test]
