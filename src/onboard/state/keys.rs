@@ -8,64 +8,11 @@ impl Onboard {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return vec![Cmd::Quit];
         }
-        if let Some((action, scroll)) = &mut self.confirm {
-            return match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    let action = action.clone();
-                    self.confirm = None;
-                    self.set(self.current, Mark::Working, "applying");
-                    match action.id.as_str() {
-                        "remote.permissions.fix" => {
-                            self.chmod_pending = true;
-                            vec![Cmd::Chmod(action)]
-                        }
-                        "onboard.install_key" => vec![Cmd::Install],
-                        _ => vec![Cmd::Apply(action)],
-                    }
-                }
-                KeyCode::Char('n') | KeyCode::Esc => {
-                    self.confirm = None;
-                    self.say("Nothing was changed.", false);
-                    self.reopen_after_cancel();
-                    Vec::new()
-                }
-                KeyCode::Char('j') | KeyCode::Down => {
-                    *scroll += 1;
-                    Vec::new()
-                }
-                KeyCode::Char('k') | KeyCode::Up => {
-                    *scroll = scroll.saturating_sub(1);
-                    Vec::new()
-                }
-                KeyCode::PageDown => {
-                    *scroll += PAGE;
-                    Vec::new()
-                }
-                KeyCode::PageUp => {
-                    *scroll = scroll.saturating_sub(PAGE);
-                    Vec::new()
-                }
-                _ => Vec::new(),
-            };
+        if self.confirm.is_some() {
+            return self.confirm_key(key);
         }
-        // The step panel scrolls whatever is open; skipping has its own key everywhere.
-        match key.code {
-            KeyCode::PageDown => {
-                self.scroll += PAGE;
-                return Vec::new();
-            }
-            KeyCode::PageUp => {
-                self.scroll = self.scroll.saturating_sub(PAGE);
-                return Vec::new();
-            }
-            KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                if !self.can_skip() {
-                    return Vec::new();
-                }
-                self.field = None;
-                return self.skip();
-            }
-            _ => {}
+        if let Some(cmds) = self.panel_key(key) {
+            return cmds;
         }
         if self.field.is_some() {
             return self.field_key(key);
@@ -83,6 +30,79 @@ impl Onboard {
                 _ => Vec::new(),
             };
         }
+        self.step_key(key)
+    }
+
+    /// A key while a write waits for confirmation: y applies it, n or Esc cancels, the
+    /// others scroll the preview.
+    fn confirm_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        let Some((action, scroll)) = &mut self.confirm else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => {
+                let action = action.clone();
+                self.confirmed(action)
+            }
+            KeyCode::Char('n') | KeyCode::Esc => {
+                self.confirm = None;
+                self.say("Nothing was changed.", false);
+                self.reopen_after_cancel();
+                Vec::new()
+            }
+            KeyCode::Char('j') | KeyCode::Down => {
+                *scroll += 1;
+                Vec::new()
+            }
+            KeyCode::Char('k') | KeyCode::Up => {
+                *scroll = scroll.saturating_sub(1);
+                Vec::new()
+            }
+            KeyCode::PageDown => {
+                *scroll += PAGE;
+                Vec::new()
+            }
+            KeyCode::PageUp => {
+                *scroll = scroll.saturating_sub(PAGE);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The write shown was confirmed: the command that carries it out.
+    fn confirmed(&mut self, action: ActionOffer) -> Vec<Cmd> {
+        self.confirm = None;
+        self.set(self.current, Mark::Working, "applying");
+        match action.id.as_str() {
+            "remote.permissions.fix" => {
+                self.chmod_pending = true;
+                vec![Cmd::Chmod(action)]
+            }
+            "onboard.install_key" => vec![Cmd::Install],
+            _ => vec![Cmd::Apply(action)],
+        }
+    }
+
+    /// The keys the step panel answers whatever is open: it scrolls, and Ctrl-S skips.
+    fn panel_key(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
+        match key.code {
+            KeyCode::PageDown => self.scroll += PAGE,
+            KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(PAGE),
+            KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                if !self.can_skip() {
+                    return Some(Vec::new());
+                }
+                self.field = None;
+                return Some(self.skip());
+            }
+            _ => return None,
+        }
+        Some(Vec::new())
+    }
+
+    /// The current step's own keys: leave, choose a key, skip, retry, go on.
+    fn step_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => vec![Cmd::Quit],
             KeyCode::Up | KeyCode::Char('k') if self.current == Step::Key => {
@@ -147,33 +167,12 @@ impl Onboard {
         self.begin(s)
     }
 
+    /// Enter: the current step goes on (a key chosen, the fingerprint asked for, a write
+    /// offered).
     fn enter(&mut self) -> Vec<Cmd> {
         self.message = None;
         match self.current {
-            Step::Key => {
-                if let Some(k) = self.keys.get(self.key_sel) {
-                    let Some(fp) = k.fingerprint.clone() else {
-                        self.say("This key has no readable public half (.pub): choose another or generate one.", true);
-                        return Vec::new();
-                    };
-                    let Some(public_line) = k.public_line.clone() else {
-                        self.say("This key has no readable public half (.pub): choose another or generate one.", true);
-                        return Vec::new();
-                    };
-                    self.chosen = Some(ChosenKey {
-                        private: k.private.clone(),
-                        public_line,
-                        fingerprint: fp.clone(),
-                        encrypted: k.encrypted,
-                    });
-                    let note = format!("{} {fp}", self.shown(&k.private));
-                    self.set(Step::Key, Mark::Done, note);
-                    self.advance(Step::Key)
-                } else {
-                    self.open(Field::Passphrase, "");
-                    Vec::new()
-                }
-            }
+            Step::Key => self.choose_key(),
             Step::Verify => match &self.host {
                 Some(h) if matches!(h.verdict, HostVerdict::Known(_)) => {
                     let note = format!("{} {}, already in known_hosts", h.algorithm, h.sha256);
@@ -199,24 +198,55 @@ impl Onboard {
                 self.confirm = Some((self.install_offer(k), 0));
                 Vec::new()
             }
-            Step::Permissions => match &self.inspected {
-                Some(i) => match &i.fix {
-                    Some(fix) => {
-                        self.confirm = Some((fix.clone(), 0));
-                        Vec::new()
-                    }
-                    None if i.violations.is_empty() => {
-                        self.set(Step::Permissions, Mark::Done, "as sshd wants them");
-                        self.advance(Step::Permissions)
-                    }
-                    None => {
-                        self.say("A chmod cannot fix this (ownership): ask root on the server, or press s to skip.", true);
-                        Vec::new()
-                    }
-                },
-                None => Vec::new(),
-            },
+            Step::Permissions => self.fix_permissions(),
             Step::Prove | Step::Config => Vec::new(),
+        }
+    }
+
+    /// The selected key is chosen (it needs its public half); the line after the keys asks
+    /// for a new key's passphrase.
+    fn choose_key(&mut self) -> Vec<Cmd> {
+        let Some(k) = self.keys.get(self.key_sel) else {
+            self.open(Field::Passphrase, "");
+            return Vec::new();
+        };
+        let (Some(fp), Some(public_line)) = (k.fingerprint.clone(), k.public_line.clone()) else {
+            self.say(
+                "This key has no readable public half (.pub): choose another or generate one.",
+                true,
+            );
+            return Vec::new();
+        };
+        self.chosen = Some(ChosenKey {
+            private: k.private.clone(),
+            public_line,
+            fingerprint: fp.clone(),
+            encrypted: k.encrypted,
+        });
+        let note = format!("{} {fp}", self.shown(&k.private));
+        self.set(Step::Key, Mark::Done, note);
+        self.advance(Step::Key)
+    }
+
+    /// The permissions step: offer the chmod, go on when nothing is wrong, or say that only
+    /// root can fix it.
+    fn fix_permissions(&mut self) -> Vec<Cmd> {
+        let Some(i) = &self.inspected else {
+            return Vec::new();
+        };
+        match &i.fix {
+            Some(fix) => {
+                self.confirm = Some((fix.clone(), 0));
+                Vec::new()
+            }
+            None if i.violations.is_empty() => {
+                self.set(Step::Permissions, Mark::Done, "as sshd wants them");
+                self.advance(Step::Permissions)
+            }
+            None => {
+                self.say("A chmod cannot fix this (ownership): ask root on the server, or press s to skip.", true);
+                Vec::new()
+            }
         }
     }
 
@@ -257,6 +287,7 @@ impl Onboard {
         }
     }
 
+    /// A text box's value was entered.
     fn submit(&mut self, field: Field, value: Zeroizing<String>) -> Vec<Cmd> {
         match field {
             Field::Passphrase => {
@@ -264,68 +295,9 @@ impl Onboard {
                 self.open(Field::PassphraseAgain, "");
                 Vec::new()
             }
-            Field::PassphraseAgain => {
-                let first = self.first_passphrase.take().unwrap_or_default();
-                if *first != *value {
-                    self.say("The passphrases differ; type it again.", true);
-                    self.open(Field::Passphrase, "");
-                    return Vec::new();
-                }
-                self.set(Step::Key, Mark::Working, "generating");
-                let passphrase = (!value.is_empty()).then_some(value);
-                // Kept (wiped when the flow ends) so that logging in with it asks nothing.
-                self.key_passphrase = passphrase.clone();
-                vec![Cmd::Generate {
-                    path: self.new_key_path.clone(),
-                    comment: self.comment.clone(),
-                    passphrase,
-                }]
-            }
+            Field::PassphraseAgain => self.submit_passphrase_again(value),
             Field::Fingerprint => {
-                let Some(h) = self.host.clone() else {
-                    return Vec::new();
-                };
-                if value.trim().is_empty() {
-                    self.compared = None;
-                    self.say("Not compared: trust on first use. Record it only if you are sure this is your server.", true);
-                } else {
-                    let key = h
-                        .key_line
-                        .as_deref()
-                        .and_then(|l| russh::keys::PublicKey::from_openssh(l).ok());
-                    let result = match &key {
-                        Some(k) => crate::keygen::compare_fingerprint(&value, k.key_data()),
-                        None => FingerprintMatch::Unrecognised,
-                    };
-                    self.compared = Some(result.clone());
-                    match result {
-                        FingerprintMatch::Match { how } => {
-                            self.say(format!("The {how} fingerprints match."), false)
-                        }
-                        FingerprintMatch::Mismatch { how, pasted } => {
-                            let given = if how == "public key" {
-                                format!("the public key {pasted}")
-                            } else {
-                                pasted
-                            };
-                            self.say(format!("MISMATCH: the server presents {} but you were given {given}. Do not go on: this may not be your server (or it has another key type: ask for its {} fingerprint).", h.sha256, h.algorithm), true);
-                            self.open(Field::Fingerprint, "");
-                            return Vec::new();
-                        }
-                        FingerprintMatch::Unrecognised => {
-                            self.say("That is not a fingerprint (SHA256:…, MD5:…, or a public key line); paste it again.", true);
-                            self.open(Field::Fingerprint, "");
-                            return Vec::new();
-                        }
-                    }
-                }
-                match h.trust {
-                    Some(action) => self.confirm = Some((crate::repair::prepare(&action, &[]), 0)),
-                    None => self.say(
-                        "This key cannot be recorded (no writable known_hosts file).",
-                        true,
-                    ),
-                }
+                self.submit_fingerprint(&value);
                 Vec::new()
             }
             Field::Password => {
@@ -351,6 +323,79 @@ impl Onboard {
                 self.alias = alias.clone();
                 self.set(Step::Config, Mark::Working, "planning");
                 vec![Cmd::PlanConfig { alias }]
+            }
+        }
+    }
+
+    /// The new key's passphrase typed again: generate the key when both agree.
+    fn submit_passphrase_again(&mut self, value: Zeroizing<String>) -> Vec<Cmd> {
+        let first = self.first_passphrase.take().unwrap_or_default();
+        if *first != *value {
+            self.say("The passphrases differ; type it again.", true);
+            self.open(Field::Passphrase, "");
+            return Vec::new();
+        }
+        self.set(Step::Key, Mark::Working, "generating");
+        let passphrase = (!value.is_empty()).then_some(value);
+        // Kept (wiped when the flow ends) so that logging in with it asks nothing.
+        self.key_passphrase = passphrase.clone();
+        vec![Cmd::Generate {
+            path: self.new_key_path.clone(),
+            comment: self.comment.clone(),
+            passphrase,
+        }]
+    }
+
+    /// The fingerprint pasted (or nothing: trust on first use): on a match or none, offer to
+    /// record the host key; else ask again.
+    fn submit_fingerprint(&mut self, value: &str) {
+        let Some(h) = self.host.clone() else {
+            return;
+        };
+        if value.trim().is_empty() {
+            self.compared = None;
+            self.say("Not compared: trust on first use. Record it only if you are sure this is your server.", true);
+        } else if !self.compare_pasted(&h, value) {
+            self.open(Field::Fingerprint, "");
+            return;
+        }
+        match h.trust {
+            Some(action) => self.confirm = Some((crate::repair::prepare(&action, &[]), 0)),
+            None => self.say(
+                "This key cannot be recorded (no writable known_hosts file).",
+                true,
+            ),
+        }
+    }
+
+    /// Compare what was pasted with the server's host key and say the result; whether they match.
+    fn compare_pasted(&mut self, h: &HostInfo, value: &str) -> bool {
+        let key = h
+            .key_line
+            .as_deref()
+            .and_then(|l| russh::keys::PublicKey::from_openssh(l).ok());
+        let result = match &key {
+            Some(k) => crate::keygen::compare_fingerprint(value, k.key_data()),
+            None => FingerprintMatch::Unrecognised,
+        };
+        self.compared = Some(result.clone());
+        match result {
+            FingerprintMatch::Match { how } => {
+                self.say(format!("The {how} fingerprints match."), false);
+                true
+            }
+            FingerprintMatch::Mismatch { how, pasted } => {
+                let given = if how == "public key" {
+                    format!("the public key {pasted}")
+                } else {
+                    pasted
+                };
+                self.say(format!("MISMATCH: the server presents {} but you were given {given}. Do not go on: this may not be your server (or it has another key type: ask for its {} fingerprint).", h.sha256, h.algorithm), true);
+                false
+            }
+            FingerprintMatch::Unrecognised => {
+                self.say("That is not a fingerprint (SHA256:…, MD5:…, or a public key line); paste it again.", true);
+                false
             }
         }
     }

@@ -6,104 +6,135 @@ impl Onboard {
     /// An operation finished.
     pub fn on_outcome(&mut self, outcome: Outcome) -> Vec<Cmd> {
         match outcome {
-            Outcome::Generated(Ok(k)) => {
-                let note = format!("new {} {}", self.shown(&k.private), k.fingerprint);
-                self.generated = true;
-                self.created.push(format!(
-                    "a new key: {} (and {}.pub)",
-                    self.shown(&k.private),
-                    self.shown(&k.private)
-                ));
-                self.log.push(format!(
-                    "Generated {} ({})",
-                    self.shown(&k.private),
-                    k.fingerprint
-                ));
-                self.chosen = Some(k);
-                self.set(Step::Key, Mark::Done, note);
-                self.advance(Step::Key)
+            Outcome::Generated(r) => self.on_generated(r),
+            Outcome::Connected(r) => self.on_connected(r),
+            Outcome::Applied(id, r) => self.on_applied(&id, r),
+            Outcome::LoggedIn(Ok(kind)) => self.on_login(kind),
+            Outcome::LoggedIn(Err(e)) => {
+                self.on_login_error(e);
+                Vec::new()
             }
-            Outcome::Generated(Err(e)) => {
+            Outcome::Installed(r) => self.on_installed(r),
+            Outcome::Inspected(r) => self.on_inspected(r),
+            Outcome::Proved(r) => self.on_proved(r),
+            Outcome::Planned(r) => self.on_planned(r),
+        }
+    }
+
+    /// A key was generated (the key step is done), or not.
+    fn on_generated(&mut self, r: Result<ChosenKey, String>) -> Vec<Cmd> {
+        let k = match r {
+            Ok(k) => k,
+            Err(e) => {
                 self.key_passphrase = None;
                 self.set(Step::Key, Mark::Active, "");
                 self.say(format!("No key was generated: {e}"), true);
-                Vec::new()
+                return Vec::new();
             }
-            Outcome::Connected(Ok(h)) => {
-                let step = Step::Verify;
-                match &h.verdict {
-                    HostVerdict::Known(at) => {
-                        let note = format!("{} {}, {}", h.algorithm, h.sha256, known_where(at));
-                        self.host = Some(h);
-                        self.set(step, Mark::Done, note);
-                        return self.advance(step);
-                    }
-                    HostVerdict::Unknown => {
-                        self.set(step, Mark::Active, "compare the fingerprint");
-                        self.open(Field::Fingerprint, "");
-                    }
-                    HostVerdict::Refused(why) => {
-                        let why = why.clone();
-                        self.set(step, Mark::Failed, "host key refused");
-                        self.say(
-                            format!(
-                                "{why} — onboarding stops here: run `sshdoctor {}` to see why.",
-                                self.destination
-                            ),
-                            true,
-                        );
-                    }
-                }
-                self.host = Some(h);
-                Vec::new()
-            }
-            Outcome::Connected(Err(e)) => {
+        };
+        let note = format!("new {} {}", self.shown(&k.private), k.fingerprint);
+        self.generated = true;
+        self.created.push(format!(
+            "a new key: {} (and {}.pub)",
+            self.shown(&k.private),
+            self.shown(&k.private)
+        ));
+        self.log.push(format!(
+            "Generated {} ({})",
+            self.shown(&k.private),
+            k.fingerprint
+        ));
+        self.chosen = Some(k);
+        self.set(Step::Key, Mark::Done, note);
+        self.advance(Step::Key)
+    }
+
+    /// The host key was seen: known (go on), unknown (compare the fingerprint), or refused.
+    fn on_connected(&mut self, r: Result<HostInfo, String>) -> Vec<Cmd> {
+        let h = match r {
+            Ok(h) => h,
+            Err(e) => {
                 self.failed_see_diagnosis(Step::Verify, "no connection", &e);
-                Vec::new()
+                return Vec::new();
             }
-            Outcome::Applied(id, Ok(done)) => {
-                self.log.push(done.clone());
-                match id.as_str() {
-                    "hostkey.trust" => {
-                        self.created.push(format!("the server's host key: {done}"));
-                        let how = match &self.compared {
-                            Some(FingerprintMatch::Match { how }) => {
-                                format!("the {how} fingerprint you pasted matched")
-                            }
-                            _ => "you did not compare the fingerprint".to_string(),
-                        };
-                        let note = self.host.as_ref().map_or(String::new(), |h| {
-                            format!("{} {} recorded; {how}", h.algorithm, h.sha256)
-                        });
-                        self.set(Step::Verify, Mark::Done, note);
-                        self.advance(Step::Verify)
-                    }
-                    _ => {
-                        self.created.push(format!("the Host block: {done}"));
-                        self.set(Step::Config, Mark::Done, done);
-                        self.advance(Step::Config)
-                    }
-                }
+        };
+        let step = Step::Verify;
+        match &h.verdict {
+            HostVerdict::Known(at) => {
+                let note = format!("{} {}, {}", h.algorithm, h.sha256, known_where(at));
+                self.host = Some(h);
+                self.set(step, Mark::Done, note);
+                return self.advance(step);
             }
-            Outcome::Applied(_, Err(e)) => {
+            HostVerdict::Unknown => {
+                self.set(step, Mark::Active, "compare the fingerprint");
+                self.open(Field::Fingerprint, "");
+            }
+            HostVerdict::Refused(why) => {
+                let why = why.clone();
+                self.set(step, Mark::Failed, "host key refused");
+                self.say(
+                    format!(
+                        "{why} — onboarding stops here: run `sshdoctor {}` to see why.",
+                        self.destination
+                    ),
+                    true,
+                );
+            }
+        }
+        self.host = Some(h);
+        Vec::new()
+    }
+
+    /// A confirmed write was applied (the host key trusted, or the Host block written), or not.
+    fn on_applied(&mut self, id: &str, r: Result<String, String>) -> Vec<Cmd> {
+        let done = match r {
+            Ok(done) => done,
+            Err(e) => {
                 let s = self.current;
                 self.set(s, Mark::Failed, "not written");
                 self.say(
                     format!("{e} — nothing was changed; press r to retry."),
                     true,
                 );
-                Vec::new()
+                return Vec::new();
             }
-            Outcome::LoggedIn(Ok(kind)) => {
-                let note = match kind {
-                    LoginKind::Key => "the key already works",
-                    LoginKind::Password => "password accepted",
-                };
-                self.logged_in = Some(kind);
-                self.set(Step::Login, Mark::Done, note);
-                self.advance(Step::Login)
+        };
+        self.log.push(done.clone());
+        if id != "hostkey.trust" {
+            self.created.push(format!("the Host block: {done}"));
+            self.set(Step::Config, Mark::Done, done);
+            return self.advance(Step::Config);
+        }
+        self.created.push(format!("the server's host key: {done}"));
+        let how = match &self.compared {
+            Some(FingerprintMatch::Match { how }) => {
+                format!("the {how} fingerprint you pasted matched")
             }
-            Outcome::LoggedIn(Err(LoginError::Denied)) => {
+            _ => "you did not compare the fingerprint".to_string(),
+        };
+        let note = self.host.as_ref().map_or(String::new(), |h| {
+            format!("{} {} recorded; {how}", h.algorithm, h.sha256)
+        });
+        self.set(Step::Verify, Mark::Done, note);
+        self.advance(Step::Verify)
+    }
+
+    /// Logged in, by the key or by password.
+    fn on_login(&mut self, kind: LoginKind) -> Vec<Cmd> {
+        let note = match kind {
+            LoginKind::Key => "the key already works",
+            LoginKind::Password => "password accepted",
+        };
+        self.logged_in = Some(kind);
+        self.set(Step::Login, Mark::Done, note);
+        self.advance(Step::Login)
+    }
+
+    /// The login failed: ask for the password (again), or say what to do.
+    fn on_login_error(&mut self, e: LoginError) {
+        match e {
+            LoginError::Denied => {
                 self.password_tries += 1;
                 if self.password_tries >= 3 {
                     self.set(Step::Login, Mark::Failed, "password refused");
@@ -114,63 +145,75 @@ impl Onboard {
                     self.say("Permission denied, please try again.", true);
                     self.open(Field::Password, "");
                 }
-                Vec::new()
             }
-            Outcome::LoggedIn(Err(LoginError::NoPasswordMethod(methods))) => {
+            LoginError::NoPasswordMethod(methods) => {
                 self.set(Step::Login, Mark::Failed, "no password login");
                 let line = self.chosen.as_ref().map_or(String::new(), |k| {
                     crate::fsedit::shell_quote(&k.public_line)
                 });
                 self.say(format!("The server allows only {methods}, and the key is not installed. Install it another way (the provider's console, an admin): on the server run `mkdir -p ~/.ssh && chmod 700 ~/.ssh && echo {line} >> ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys`, then press r."), true);
-                Vec::new()
             }
-            Outcome::LoggedIn(Err(LoginError::NeedPassword)) => {
+            LoginError::NeedPassword => {
                 self.set(Step::Login, Mark::Active, "password needed");
                 self.open(Field::Password, "");
-                Vec::new()
             }
-            Outcome::LoggedIn(Err(LoginError::Other(e))) => {
+            LoginError::Other(e) => {
                 self.set(Step::Login, Mark::Failed, "no login");
                 self.say(format!("{e} — press r to retry."), true);
-                Vec::new()
             }
-            Outcome::Installed(Ok(note)) => {
+        }
+    }
+
+    /// The key was installed on the server, or not.
+    fn on_installed(&mut self, r: Result<String, OpError>) -> Vec<Cmd> {
+        match r {
+            Ok(note) => {
                 self.log.push(note.clone());
                 self.created
                     .push(format!("on the server, your key: {note}"));
                 self.set(Step::Install, Mark::Done, note);
                 self.advance(Step::Install)
             }
-            Outcome::Installed(Err(e)) => {
+            Err(e) => {
                 self.op_failed(Step::Install, "not installed", &e);
                 Vec::new()
             }
-            Outcome::Inspected(Ok(i)) => {
-                if std::mem::take(&mut self.chmod_pending) {
-                    self.created.push(
-                        "on the server: the permissions sshd wants (chmod, see the log)".into(),
-                    );
-                }
-                if i.violations.is_empty() {
-                    self.inspected = Some(i);
-                    self.set(Step::Permissions, Mark::Done, "as sshd wants them");
-                    return self.advance(Step::Permissions);
-                }
-                let note = format!("{} path(s) sshd's StrictModes refuses", i.violations.len());
-                self.inspected = Some(i);
-                self.set(Step::Permissions, Mark::Active, note);
-                Vec::new()
-            }
-            Outcome::Inspected(Err(e)) => {
+        }
+    }
+
+    /// The server side was looked at: permissions as sshd wants them (go on), or paths to fix.
+    fn on_inspected(&mut self, r: Result<Inspected, OpError>) -> Vec<Cmd> {
+        let i = match r {
+            Ok(i) => i,
+            Err(e) => {
                 self.chmod_pending = false;
                 self.op_failed(Step::Permissions, "could not look", &e);
-                Vec::new()
+                return Vec::new();
             }
-            Outcome::Proved(Ok(note)) => {
+        };
+        if std::mem::take(&mut self.chmod_pending) {
+            self.created
+                .push("on the server: the permissions sshd wants (chmod, see the log)".into());
+        }
+        if i.violations.is_empty() {
+            self.inspected = Some(i);
+            self.set(Step::Permissions, Mark::Done, "as sshd wants them");
+            return self.advance(Step::Permissions);
+        }
+        let note = format!("{} path(s) sshd's StrictModes refuses", i.violations.len());
+        self.inspected = Some(i);
+        self.set(Step::Permissions, Mark::Active, note);
+        Vec::new()
+    }
+
+    /// The key logged in on its own, or did not.
+    fn on_proved(&mut self, r: Result<String, String>) -> Vec<Cmd> {
+        match r {
+            Ok(note) => {
                 self.set(Step::Prove, Mark::Done, note);
                 self.advance(Step::Prove)
             }
-            Outcome::Proved(Err(e)) => {
+            Err(e) => {
                 // A passphrase typed for an existing key may have been wrong: ask again on retry.
                 if !self.generated {
                     self.key_passphrase = None;
@@ -178,17 +221,23 @@ impl Onboard {
                 self.failed_see_diagnosis(Step::Prove, "the key does not log in", &e);
                 Vec::new()
             }
-            Outcome::Planned(Ok(action)) => {
-                self.set(Step::Config, Mark::Active, "");
-                if action.repair.is_none() {
-                    self.set(Step::Config, Mark::Done, action.title.clone());
-                    return self.advance(Step::Config);
-                }
+        }
+    }
+
+    /// The Host block was planned: nothing to write (done), a write to confirm, or a name to
+    /// choose again.
+    fn on_planned(&mut self, r: Result<ActionOffer, String>) -> Vec<Cmd> {
+        self.set(Step::Config, Mark::Active, "");
+        match r {
+            Ok(action) if action.repair.is_none() => {
+                self.set(Step::Config, Mark::Done, action.title.clone());
+                self.advance(Step::Config)
+            }
+            Ok(action) => {
                 self.confirm = Some((crate::repair::prepare(&action, &[]), 0));
                 Vec::new()
             }
-            Outcome::Planned(Err(e)) => {
-                self.set(Step::Config, Mark::Active, "");
+            Err(e) => {
                 self.say(format!("{e}; try another name, or Ctrl-S to skip."), true);
                 let alias = self.alias.clone();
                 self.open(Field::Alias, &alias);
