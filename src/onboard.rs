@@ -98,6 +98,8 @@ pub fn run(
     code
 }
 
+/// Keys, results and log lines in, commands carried out, the screen drawn, until the flow
+/// quits; then the connection is closed.
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     ob: &mut Onboard,
@@ -110,10 +112,12 @@ async fn event_loop(
     let mut signals = Signals::new()?;
     let (out_tx, mut out_rx) = mpsc::channel::<Outcome>(8);
     let (log_tx, mut log_rx) = mpsc::channel::<Event>(1024);
-    let session: ops::SharedSession = Arc::new(tokio::sync::Mutex::new(None));
-    let plan = {
-        let input = input.clone();
-        move || crate::cli::make_plan(&input, timeout)
+    let runner = Runner {
+        out: out_tx,
+        log: log_tx,
+        session: Arc::new(tokio::sync::Mutex::new(None)),
+        input,
+        timeout,
     };
     let draw = |terminal: &mut ratatui::DefaultTerminal, ob: &Onboard| {
         terminal
@@ -123,19 +127,7 @@ async fn event_loop(
     draw(terminal, ob)?;
     let code = loop {
         let commands = tokio::select! {
-            wake = wake_rx.recv() => match wake {
-                Some(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => ob.on_key(k),
-                Some(TermEvent::Paste(text)) => {
-                    ob.on_paste(&text);
-                    Vec::new()
-                }
-                Some(TermEvent::Resize(..)) => {
-                    terminal.autoresize()?;
-                    Vec::new()
-                }
-                Some(_) => Vec::new(),
-                None => vec![Cmd::Quit],
-            },
+            wake = wake_rx.recv() => on_terminal(terminal, ob, wake)?,
             Some(outcome) = out_rx.recv() => ob.on_outcome(outcome),
             Some(ev) = log_rx.recv() => {
                 if let Some(line) = log_line(&ev) {
@@ -147,93 +139,9 @@ async fn event_loop(
         };
         let mut quit = false;
         for cmd in commands {
-            let tx = out_tx.clone();
             match cmd {
                 Cmd::Quit => quit = true,
-                Cmd::Generate {
-                    path,
-                    comment,
-                    passphrase,
-                } => {
-                    tokio::task::spawn_blocking(move || {
-                        let _ = tx.blocking_send(Outcome::Generated(ops::generate(
-                            path, comment, passphrase,
-                        )));
-                    });
-                }
-                Cmd::Connect => {
-                    let (plan, log) = (plan(), log_tx.clone());
-                    ops::spawn(tx, async move {
-                        Outcome::Connected(ops::verify(plan, log).await)
-                    });
-                }
-                Cmd::Apply(action) => {
-                    tokio::task::spawn_blocking(move || {
-                        let result = match &action.repair {
-                            Some(r) => crate::repair::apply(r)
-                                .map(|done| {
-                                    done.iter()
-                                        .map(crate::fsedit::Applied::summary)
-                                        .collect::<Vec<_>>()
-                                        .join("; ")
-                                })
-                                .map_err(|e| e.to_string()),
-                            None => Ok("nothing to change".into()),
-                        };
-                        let _ = tx.blocking_send(Outcome::Applied(action.id.clone(), result));
-                    });
-                }
-                Cmd::Login { password } => {
-                    let (plan, log, key, s) =
-                        (plan(), log_tx.clone(), ob.chosen.clone(), session.clone());
-                    let key_pass = ob.key_passphrase();
-                    ops::spawn(tx, async move {
-                        Outcome::LoggedIn(ops::login(plan, log, key, key_pass, password, s).await)
-                    });
-                }
-                Cmd::Install => {
-                    let Some(key) = ob.chosen.clone() else {
-                        continue;
-                    };
-                    let s = session.clone();
-                    ops::spawn(
-                        tx,
-                        async move { Outcome::Installed(ops::install(s, key).await) },
-                    );
-                }
-                Cmd::Inspect => {
-                    let (s, dest) = (session.clone(), ob.destination.clone());
-                    ops::spawn(tx, async move {
-                        Outcome::Inspected(ops::inspect(s, &dest).await)
-                    });
-                }
-                Cmd::Chmod(action) => {
-                    let (s, dest, log) = (session.clone(), ob.destination.clone(), log_tx.clone());
-                    ops::spawn(tx, async move {
-                        Outcome::Inspected(ops::chmod(s, log, action, &dest).await)
-                    });
-                }
-                Cmd::Prove { passphrase } => {
-                    let Some(key) = ob.chosen.clone() else {
-                        continue;
-                    };
-                    let (plan, log) = (plan(), log_tx.clone());
-                    ops::spawn(tx, async move {
-                        Outcome::Proved(ops::prove(plan, log, key, passphrase).await)
-                    });
-                }
-                Cmd::PlanConfig { alias } => {
-                    let Some(key) = ob.chosen.clone() else {
-                        continue;
-                    };
-                    let input = input.clone();
-                    let (user, host, port) = (ob.user.clone(), ob.hostname.clone(), ob.port);
-                    tokio::task::spawn_blocking(move || {
-                        let planned =
-                            ops::plan_config(&input, &alias, &user, &host, port, &key.private);
-                        let _ = tx.blocking_send(Outcome::Planned(planned));
-                    });
-                }
+                cmd => runner.start(ob, cmd),
             }
         }
         draw(terminal, ob)?;
@@ -241,14 +149,161 @@ async fn event_loop(
             break ob.exit_code();
         }
     };
-    if let Some(s) = session.lock().await.take() {
-        let _ = s.account.sftp.close().await;
-        let _ = s
-            .conn
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
-    }
+    runner.close().await;
     reader.stop();
     Ok(code)
+}
+
+/// What the terminal sent (None: the key reader is gone, so the flow quits).
+fn on_terminal(
+    terminal: &mut ratatui::DefaultTerminal,
+    ob: &mut Onboard,
+    wake: Option<TermEvent>,
+) -> anyhow::Result<Vec<Cmd>> {
+    Ok(match wake {
+        Some(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => ob.on_key(k),
+        Some(TermEvent::Paste(text)) => {
+            ob.on_paste(&text);
+            Vec::new()
+        }
+        Some(TermEvent::Resize(..)) => {
+            terminal.autoresize()?;
+            Vec::new()
+        }
+        Some(_) => Vec::new(),
+        None => vec![Cmd::Quit],
+    })
+}
+
+/// What carrying out the flow's commands takes: where results and engine events go, the
+/// logged-in session, and what a fresh probe plan is made of.
+struct Runner {
+    out: mpsc::Sender<Outcome>,
+    log: mpsc::Sender<Event>,
+    session: ops::SharedSession,
+    input: ConfigInput,
+    timeout: Option<Duration>,
+}
+
+impl Runner {
+    /// A fresh plan for the destination.
+    fn plan(&self) -> crate::engine::Plan {
+        crate::cli::make_plan(&self.input, self.timeout)
+    }
+
+    /// Start one command in the background; its result comes back as an [`Outcome`].
+    /// ([`Cmd::Quit`] is the loop's.)
+    fn start(&self, ob: &Onboard, cmd: Cmd) {
+        let tx = self.out.clone();
+        let (s, log) = (self.session.clone(), self.log.clone());
+        match cmd {
+            Cmd::Quit => {}
+            Cmd::Generate {
+                path,
+                comment,
+                passphrase,
+            } => blocking(tx, move || {
+                Outcome::Generated(ops::generate(path, comment, passphrase))
+            }),
+            Cmd::Connect => {
+                let plan = self.plan();
+                ops::spawn(tx, async move {
+                    Outcome::Connected(ops::verify(plan, log).await)
+                });
+            }
+            Cmd::Apply(action) => blocking(tx, move || {
+                Outcome::Applied(action.id.clone(), apply(&action))
+            }),
+            Cmd::Login { password } => {
+                let (plan, key, key_pass) = (self.plan(), ob.chosen.clone(), ob.key_passphrase());
+                ops::spawn(tx, async move {
+                    Outcome::LoggedIn(ops::login(plan, log, key, key_pass, password, s).await)
+                });
+            }
+            Cmd::Install => {
+                let Some(key) = ob.chosen.clone() else { return };
+                ops::spawn(
+                    tx,
+                    async move { Outcome::Installed(ops::install(s, key).await) },
+                );
+            }
+            Cmd::Inspect => {
+                let dest = ob.destination.clone();
+                ops::spawn(tx, async move {
+                    Outcome::Inspected(ops::inspect(s, &dest).await)
+                });
+            }
+            Cmd::Chmod(action) => {
+                let dest = ob.destination.clone();
+                ops::spawn(tx, async move {
+                    Outcome::Inspected(ops::chmod(s, log, action, &dest).await)
+                });
+            }
+            Cmd::Prove { passphrase } => self.prove(ob, passphrase),
+            Cmd::PlanConfig { alias } => self.plan_config(ob, alias),
+        }
+    }
+
+    /// Log in with the chosen key alone.
+    fn prove(&self, ob: &Onboard, passphrase: Option<zeroize::Zeroizing<String>>) {
+        let Some(key) = ob.chosen.clone() else {
+            return;
+        };
+        let (plan, log) = (self.plan(), self.log.clone());
+        ops::spawn(self.out.clone(), async move {
+            Outcome::Proved(ops::prove(plan, log, key, passphrase).await)
+        });
+    }
+
+    /// Plan the `Host` block for `alias`.
+    fn plan_config(&self, ob: &Onboard, alias: String) {
+        let Some(key) = ob.chosen.clone() else {
+            return;
+        };
+        let input = self.input.clone();
+        let (user, host, port) = (ob.user.clone(), ob.hostname.clone(), ob.port);
+        blocking(self.out.clone(), move || {
+            Outcome::Planned(ops::plan_config(
+                &input,
+                &alias,
+                &user,
+                &host,
+                port,
+                &key.private,
+            ))
+        });
+    }
+
+    /// Close the logged-in session, if there is one.
+    async fn close(&self) {
+        if let Some(s) = self.session.lock().await.take() {
+            let _ = s.account.sftp.close().await;
+            ops::hang_up(&s.conn).await;
+        }
+    }
+}
+
+/// Run blocking work on tokio's blocking pool and hand its result to `tx`.
+fn blocking<F>(tx: mpsc::Sender<Outcome>, work: F)
+where
+    F: FnOnce() -> Outcome + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let _ = tx.blocking_send(work());
+    });
+}
+
+/// Apply a confirmed action's repair: what was done, file by file.
+fn apply(action: &crate::event::ActionOffer) -> Result<String, String> {
+    match &action.repair {
+        Some(r) => crate::repair::apply(r)
+            .map(|done| {
+                done.iter()
+                    .map(crate::fsedit::Applied::summary)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .map_err(|e| e.to_string()),
+        None => Ok("nothing to change".into()),
+    }
 }

@@ -59,10 +59,7 @@ pub async fn verify(plan: Plan, log: mpsc::Sender<Event>) -> Result<HostInfo, St
     let (conn, report) = with_cx(plan, log, |cx| async move {
         let conn = engine::connect(&cx, plan).await;
         if let Some(c) = &conn {
-            let _ = c
-                .handle
-                .disconnect(russh::Disconnect::ByApplication, "", "en")
-                .await;
+            hang_up(c).await;
         }
         conn.map(|c| c.host_key_known)
     })
@@ -130,10 +127,7 @@ async fn trusted(plan: &Plan, log: mpsc::Sender<Event>) -> Result<Connection, St
     match conn {
         Some(c) if c.host_key_known => Ok(c),
         Some(c) => {
-            let _ = c
-                .handle
-                .disconnect(russh::Disconnect::ByApplication, "", "en")
-                .await;
+            hang_up(&c).await;
             Err("the host key is not recorded in known_hosts: verify it first".into())
         }
         None => Err(report
@@ -223,71 +217,92 @@ pub async fn login(
         methods_text(&methods)
     ))
     .await;
-    if password.is_none() {
+    if password.is_none() && methods.contains(&MethodKind::PublicKey) {
         let usable = |k: &&ChosenKey| !k.encrypted || key_passphrase.is_some();
         if let Some(k) = key.as_ref().filter(usable) {
-            if methods.contains(&MethodKind::PublicKey) {
-                let pass = key_passphrase.as_deref().map(String::as_str);
-                match key_login(&mut conn, &user, &k.private, pass).await {
-                    Ok(true) => {
-                        note(format!(
-                            "Authenticated with {} — the key is already installed.",
-                            k.fingerprint
-                        ))
-                        .await;
-                        return keep(conn, session, LoginKind::Key).await;
-                    }
-                    Ok(false) => {
-                        note(format!("The server does not take {} yet.", k.fingerprint)).await
-                    }
-                    Err(e) => note(format!("key login: {e}")).await,
-                }
+            let pass = key_passphrase.as_deref().map(String::as_str);
+            if key_works(&mut conn, &user, k, pass, &log).await {
+                return keep(conn, session, LoginKind::Key).await;
             }
         }
     }
-    let password_ok = methods.contains(&MethodKind::Password);
-    let kbd = methods.contains(&MethodKind::KeyboardInteractive);
-    if !password_ok && !kbd {
-        let _ = conn
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
-        return Err(LoginError::NoPasswordMethod(methods_text(&methods)));
-    }
-    let Some(password) = password else {
-        let _ = conn
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
-        return Err(LoginError::NeedPassword);
-    };
-    let ok = if password_ok {
-        match tokio::time::timeout(
-            conn.timeout,
-            conn.handle
-                .authenticate_password(user.clone(), password.as_str()),
-        )
-        .await
-        {
-            Ok(Ok(r)) => r.success(),
-            Ok(Err(e)) => return Err(LoginError::Other(e.to_string())),
-            Err(_) => return Err(LoginError::Other("the server did not answer".into())),
-        }
-    } else {
-        keyboard_interactive(&mut conn, &user, &password)
-            .await
-            .map_err(LoginError::Other)?
-    };
-    if ok {
+    if password_login(&mut conn, &user, &methods, password).await? {
         note("Authenticated with the password (typed here, not recorded).".into()).await;
         keep(conn, session, LoginKind::Password).await
     } else {
-        let _ = conn
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
+        hang_up(&conn).await;
         Err(LoginError::Denied)
     }
+}
+
+/// Try the chosen key; whether it logged in (what happened goes to the log).
+async fn key_works(
+    conn: &mut Connection,
+    user: &str,
+    k: &ChosenKey,
+    passphrase: Option<&str>,
+    log: &mpsc::Sender<Event>,
+) -> bool {
+    let (text, works) = match key_login(conn, user, &k.private, passphrase).await {
+        Ok(true) => (
+            format!(
+                "Authenticated with {} — the key is already installed.",
+                k.fingerprint
+            ),
+            true,
+        ),
+        Ok(false) => (
+            format!("The server does not take {} yet.", k.fingerprint),
+            false,
+        ),
+        Err(e) => (format!("key login: {e}"), false),
+    };
+    say(log, Stage::Auth, text).await;
+    works
+}
+
+/// The password, by "password" or else keyboard-interactive: whether the server took it.
+/// Without a method for it, or without a password yet, the connection is closed.
+async fn password_login(
+    conn: &mut Connection,
+    user: &str,
+    methods: &russh::MethodSet,
+    password: Option<Zeroizing<String>>,
+) -> Result<bool, LoginError> {
+    let password_ok = methods.contains(&MethodKind::Password);
+    let kbd = methods.contains(&MethodKind::KeyboardInteractive);
+    if !password_ok && !kbd {
+        hang_up(conn).await;
+        return Err(LoginError::NoPasswordMethod(methods_text(methods)));
+    }
+    let Some(password) = password else {
+        hang_up(conn).await;
+        return Err(LoginError::NeedPassword);
+    };
+    if !password_ok {
+        return keyboard_interactive(conn, user, &password)
+            .await
+            .map_err(LoginError::Other);
+    }
+    match tokio::time::timeout(
+        conn.timeout,
+        conn.handle
+            .authenticate_password(user.to_string(), password.as_str()),
+    )
+    .await
+    {
+        Ok(Ok(r)) => Ok(r.success()),
+        Ok(Err(e)) => Err(LoginError::Other(e.to_string())),
+        Err(_) => Err(LoginError::Other("the server did not answer".into())),
+    }
+}
+
+/// Close a connection that is being left (what the server says to that does not matter).
+pub(crate) async fn hang_up(conn: &Connection) {
+    let _ = conn
+        .handle
+        .disconnect(russh::Disconnect::ByApplication, "", "en")
+        .await;
 }
 
 /// keyboard-interactive with PAM's usual single hidden "Password:" prompt answered; a round
@@ -470,10 +485,7 @@ pub async fn prove(
         passphrase.as_deref().map(String::as_str),
     )
     .await?;
-    let _ = conn
-        .handle
-        .disconnect(russh::Disconnect::ByApplication, "", "en")
-        .await;
+    hang_up(&conn).await;
     if ok {
         Ok(format!(
             "a new connection logged in with {} alone",
