@@ -234,7 +234,7 @@ async fn list_agent(path: &Path) -> Result<Vec<AgentIdentity>, String> {
 
 /// `sshkey_equal(agent_key, file_key)`: same plain type and key; when the agent's key is a
 /// certificate, the file's must be the same certificate.
-fn agent_matches(agent: &(PublicKey, Option<Certificate>), id: &Identity) -> bool {
+fn agent_matches(agent: &AgentKey, id: &Identity) -> bool {
     let Some(key) = &id.key else { return false };
     if let Some(cert) = &agent.1 {
         if id.certificate.as_ref() != Some(cert) {
@@ -276,8 +276,6 @@ fn rsa_too_small(key: Option<&PublicKey>, required: u32) -> bool {
 
 /// Builds the identity list exactly as OpenSSH 9.2's client would, listing the agent.
 pub async fn plan(config: &ResolvedConfig, openssh: Option<OpenSshVersion>) -> IdentityPlan {
-    let home = config.home.clone();
-    let uid = crate::config::local_uid();
     let identities_only = config
         .get("identitiesonly")
         .is_some_and(|v| v.value.eq_ignore_ascii_case("yes"));
@@ -289,6 +287,77 @@ pub async fn plan(config: &ResolvedConfig, openssh: Option<OpenSshVersion>) -> I
 
     // ssh.c load_public_identity_files.
     let cert_files = config.get_all("certificatefile");
+    let mut files = identity_files(config, cert_files.is_empty(), &mut problems);
+
+    // pubkey_prepare: CertificateFile certificates first.
+    let mut preferred = certificate_files(cert_files, &config.home, &mut problems);
+
+    // Agent keys, in agent order: those matching a file are promoted at once; the others
+    // follow all of them (pubkey_prepare's separate `agent` list).
+    let (agent, mut agent_only) = agent_keys(
+        config,
+        required_rsa,
+        identities_only,
+        &mut files,
+        &mut preferred,
+    )
+    .await;
+    preferred.append(&mut agent_only);
+    preferred.append(&mut files);
+    retain_accepted(config, openssh, required_rsa, &mut preferred);
+
+    IdentityPlan {
+        offered: preferred,
+        problems,
+        agent,
+        identities_only,
+    }
+}
+
+/// The agent's keys, in agent order: those matching one of `files` are moved to `preferred`;
+/// the others (none with `IdentitiesOnly`) are returned, to follow all of them.
+async fn agent_keys(
+    config: &ResolvedConfig,
+    required_rsa: u32,
+    identities_only: bool,
+    files: &mut Vec<Identity>,
+    preferred: &mut Vec<Identity>,
+) -> (AgentStatus, Vec<Identity>) {
+    let mut agent_only: Vec<Identity> = Vec::new();
+    let path = match agent_socket(config) {
+        Err(()) => return (AgentStatus::Disabled, agent_only),
+        Ok(None) => return (AgentStatus::NotConfigured, agent_only),
+        Ok(Some(path)) => path,
+    };
+    let list = match list_agent(&path).await {
+        Err(error) => return (AgentStatus::Unreachable { path, error }, agent_only),
+        Ok(list) => list,
+    };
+    let keys = list.len();
+    for entry in list {
+        let agent_key = agent_entry(entry);
+        if rsa_too_small(Some(&agent_key.0), required_rsa) {
+            continue;
+        }
+        if let Some(i) = files.iter().position(|id| agent_matches(&agent_key, id)) {
+            let mut id = files.remove(i);
+            id.backing = Backing::FileInAgent;
+            preferred.push(id);
+        } else if !identities_only {
+            agent_only.push(agent_identity(agent_key));
+        }
+    }
+    (AgentStatus::Listed { path, keys }, agent_only)
+}
+
+/// The `IdentityFile`s ssh loads (`load_public_identity_files`), each with the certificate
+/// beside it; their problems go to `problems`.
+fn identity_files(
+    config: &ResolvedConfig,
+    no_cert_files: bool,
+    problems: &mut Vec<KeyProblem>,
+) -> Vec<Identity> {
+    let uid = crate::config::local_uid();
     let mut files: Vec<Identity> = Vec::new();
     for v in config.get_all("identityfile") {
         if v.value.eq_ignore_ascii_case("none") {
@@ -296,7 +365,7 @@ pub async fn plan(config: &ResolvedConfig, openssh: Option<OpenSshVersion>) -> I
         }
         let path = PathBuf::from(&v.value);
         let explicit = !matches!(v.origin, Origin::Default);
-        let info = keyfile::inspect(&path, cert_files.is_empty(), uid);
+        let info = keyfile::inspect(&path, no_cert_files, uid);
         let problem = |kind| KeyProblem {
             kind,
             file: path.clone(),
@@ -309,49 +378,83 @@ pub async fn plan(config: &ResolvedConfig, openssh: Option<OpenSshVersion>) -> I
             // "no such identity": ssh skips it at attempt time.
             continue;
         }
-        if !info.exists {
+        if !info.exists && explicit {
             // Only FILE.pub: ssh offers it but can never sign with a file.
-            if explicit {
-                problems.push(problem(ProblemKind::Missing));
-            }
+            problems.push(problem(ProblemKind::Missing));
         }
         if info.encrypted {
             problems.push(problem(ProblemKind::Encrypted));
         }
         problems.extend(info.problems.iter().cloned().map(problem));
-        let comment = info
-            .public
-            .as_ref()
-            .map(|k| k.comment().to_string())
-            .unwrap_or_default();
-        let shown = Some(show(&path, &home));
-        files.push(Identity {
-            key: info.public,
-            certificate: None,
-            file: Some(path.clone()),
-            origin: Some(v.origin.clone()),
-            backing: Backing::File,
-            encrypted: info.encrypted,
-            comment,
-            shown: shown.clone(),
-        });
-        if let Some((cert, comment)) = info.certificate {
-            if cert.cert_type().is_user() {
-                files.push(Identity {
-                    key: Some(PublicKey::from(cert.public_key().clone())),
-                    certificate: Some(cert),
-                    file: Some(path.clone()),
-                    origin: Some(v.origin.clone()),
-                    backing: Backing::File,
-                    encrypted: info.encrypted,
-                    comment,
-                    shown,
-                });
-            }
+        files.extend(file_identities(info, &path, &v.origin, &config.home));
+    }
+    files
+}
+
+/// The identities one existing `IdentityFile` gives: its key, then its user certificate.
+fn file_identities(
+    info: keyfile::FileInfo,
+    path: &Path,
+    origin: &Origin,
+    home: &Path,
+) -> Vec<Identity> {
+    let comment = info
+        .public
+        .as_ref()
+        .map(|k| k.comment().to_string())
+        .unwrap_or_default();
+    let shown = Some(show(path, home));
+    let mut out = vec![Identity {
+        key: info.public,
+        certificate: None,
+        file: Some(path.to_path_buf()),
+        origin: Some(origin.clone()),
+        backing: Backing::File,
+        encrypted: info.encrypted,
+        comment,
+        shown: shown.clone(),
+    }];
+    if let Some((cert, comment)) = info.certificate {
+        if cert.cert_type().is_user() {
+            out.push(certificate_identity(
+                (cert, comment),
+                path,
+                origin,
+                info.encrypted,
+                shown,
+            ));
         }
     }
+    out
+}
 
-    // pubkey_prepare: CertificateFile certificates first.
+/// A user certificate read from `path` (its comment beside it), offered as a file identity.
+fn certificate_identity(
+    (cert, comment): (Certificate, String),
+    path: &Path,
+    origin: &Origin,
+    encrypted: bool,
+    shown: Option<String>,
+) -> Identity {
+    Identity {
+        key: Some(PublicKey::from(cert.public_key().clone())),
+        certificate: Some(cert),
+        file: Some(path.to_path_buf()),
+        origin: Some(origin.clone()),
+        backing: Backing::File,
+        encrypted,
+        comment,
+        shown,
+    }
+}
+
+/// The `CertificateFile` certificates (pubkey_prepare puts them first); files that are no
+/// user certificate go to `problems`.
+fn certificate_files(
+    cert_files: &[crate::config::Value],
+    home: &Path,
+    problems: &mut Vec<KeyProblem>,
+) -> Vec<Identity> {
     let mut preferred: Vec<Identity> = Vec::new();
     for v in cert_files {
         let path = PathBuf::from(&v.value);
@@ -361,16 +464,15 @@ pub async fn plan(config: &ResolvedConfig, openssh: Option<OpenSshVersion>) -> I
             origin: Some(v.origin.clone()),
         };
         match keyfile::load_certificate(&path) {
-            Some((cert, comment)) if cert.cert_type().is_user() => preferred.push(Identity {
-                key: Some(PublicKey::from(cert.public_key().clone())),
-                certificate: Some(cert),
-                file: Some(path.clone()),
-                origin: Some(v.origin.clone()),
-                backing: Backing::File,
-                encrypted: false,
-                comment,
-                shown: Some(show(&path, &home)),
-            }),
+            Some((cert, comment)) if cert.cert_type().is_user() => {
+                preferred.push(certificate_identity(
+                    (cert, comment),
+                    &path,
+                    &v.origin,
+                    false,
+                    Some(show(&path, home)),
+                ))
+            }
             Some(_) => problems.push(problem(ProblemKind::Invalid(
                 "a host certificate, not a user certificate".into(),
             ))),
@@ -380,59 +482,49 @@ pub async fn plan(config: &ResolvedConfig, openssh: Option<OpenSshVersion>) -> I
             None => problems.push(problem(ProblemKind::Invalid("not a certificate".into()))),
         }
     }
+    preferred
+}
 
-    // Agent keys, in agent order: those matching a file are promoted at once; the others
-    // follow all of them (pubkey_prepare's separate `agent` list).
-    let mut agent_only: Vec<Identity> = Vec::new();
-    let agent = match agent_socket(config) {
-        Err(()) => AgentStatus::Disabled,
-        Ok(None) => AgentStatus::NotConfigured,
-        Ok(Some(path)) => match list_agent(&path).await {
-            Err(error) => AgentStatus::Unreachable { path, error },
-            Ok(list) => {
-                let keys = list.len();
-                for entry in list {
-                    let (key, cert, comment) = match entry {
-                        AgentIdentity::PublicKey { key, comment } => (key, None, comment),
-                        AgentIdentity::Certificate {
-                            certificate,
-                            comment,
-                        } => (
-                            PublicKey::from(certificate.public_key().clone()),
-                            Some(certificate),
-                            comment,
-                        ),
-                    };
-                    if rsa_too_small(Some(&key), required_rsa) {
-                        continue;
-                    }
-                    let agent_key = (key, cert);
-                    if let Some(i) = files.iter().position(|id| agent_matches(&agent_key, id)) {
-                        let mut id = files.remove(i);
-                        id.backing = Backing::FileInAgent;
-                        preferred.push(id);
-                    } else if !identities_only {
-                        let (key, certificate) = agent_key;
-                        agent_only.push(Identity {
-                            key: Some(key),
-                            certificate,
-                            file: None,
-                            origin: None,
-                            backing: Backing::Agent,
-                            encrypted: false,
-                            comment,
-                            shown: None,
-                        });
-                    }
-                }
-                AgentStatus::Listed { path, keys }
-            }
-        },
-    };
-    preferred.append(&mut agent_only);
-    preferred.append(&mut files);
+/// An agent's key: the plain key (a certificate's certified key), the certificate, the comment.
+type AgentKey = (PublicKey, Option<Certificate>, String);
 
-    // Finally, PubkeyAcceptedAlgorithms and RequiredRSASize.
+/// One identity the agent lists, taken apart.
+fn agent_entry(entry: AgentIdentity) -> AgentKey {
+    match entry {
+        AgentIdentity::PublicKey { key, comment } => (key, None, comment),
+        AgentIdentity::Certificate {
+            certificate,
+            comment,
+        } => (
+            PublicKey::from(certificate.public_key().clone()),
+            Some(certificate),
+            comment,
+        ),
+    }
+}
+
+/// An agent key no file matches, offered as the agent's own.
+fn agent_identity((key, certificate, comment): AgentKey) -> Identity {
+    Identity {
+        key: Some(key),
+        certificate,
+        file: None,
+        origin: None,
+        backing: Backing::Agent,
+        encrypted: false,
+        comment,
+        shown: None,
+    }
+}
+
+/// Finally, `PubkeyAcceptedAlgorithms` and `RequiredRSASize`: the identities ssh will not
+/// offer are dropped.
+fn retain_accepted(
+    config: &ResolvedConfig,
+    openssh: Option<OpenSshVersion>,
+    required_rsa: u32,
+    identities: &mut Vec<Identity>,
+) {
     let configured = config
         .get("pubkeyacceptedalgorithms")
         .filter(|v| !matches!(v.origin, Origin::Default))
@@ -440,17 +532,10 @@ pub async fn plan(config: &ResolvedConfig, openssh: Option<OpenSshVersion>) -> I
     let accepted = crate::algorithms::effective(openssh, AlgKind::PubkeyAccepted, configured)
         .or_else(|_| crate::algorithms::effective(openssh, AlgKind::PubkeyAccepted, None))
         .unwrap_or_default();
-    preferred.retain(|id| {
+    identities.retain(|id| {
         id.key.is_none()
             || (allowed(id, &accepted) && !rsa_too_small(id.key.as_ref(), required_rsa))
     });
-
-    IdentityPlan {
-        offered: preferred,
-        problems,
-        agent,
-        identities_only,
-    }
 }
 
 /// Local permission problems ssh itself cares about, judged by `rules` (the installed
