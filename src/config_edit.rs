@@ -39,7 +39,10 @@
 //! block is shared), is easy to review and to remove, and does not depend on where the
 //! existing blocks are. Keys already listed elsewhere stay; ssh ignores the repeated line.
 
+mod host_block;
+mod identity_path;
 mod in_place;
+mod insert;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -49,7 +52,10 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigInput, Origin, ResolvedConfig, Value};
 
-use text::{detect_eol, detect_indent, directive, first_word, keyword, render_word, split_lines};
+pub use host_block::{host_block, HostBlock, HOST_BLOCK_COMMENT};
+pub use identity_path::identity_path;
+use insert::insert_block;
+use text::{detect_indent, render_word, split_lines};
 use verify::{ensure_user_config, Scratch};
 
 /// The comment line that precedes the block [`identities_only`] adds.
@@ -102,52 +108,65 @@ pub fn identities_only(
     let home = input.home.as_path();
     let key = absolute(key, home)?;
     let host = host_pattern(&input.host)?;
-    let value = render_word(
-        &config_text(&key, home, tilde_ok(input))?,
-        text::Quoting::Bare,
-    );
-    let scratch = Scratch::new()?;
-    let shown_file = shown_path(path, home);
+    let value = key_value(&key, input)?;
+    let p = Planner::new(file_bytes, path, input, key)?;
+    let shown_file = &p.shown_file;
 
-    let before = scratch.resolve(input, file_bytes)?;
-    if goal_problem(&before, &key, &scratch, path, home).is_none() {
-        return Ok(ConfigEdit {
-            path: path.to_path_buf(),
-            new_bytes: file_bytes.to_vec(),
-            summary: format!(
+    let before = p.resolve(file_bytes)?;
+    if p.goal_problem(&before).is_none() {
+        return Ok(p.edit(
+            file_bytes.to_vec(),
+            format!(
                 "Nothing to change in {shown_file}: IdentitiesOnly is already yes and {} is \
                  already the first key; IdentityFile order: {}.",
-                shown_path(&key, home),
+                shown_path(&p.key, home),
                 order(&before, home)
             ),
-        });
+        ));
     }
-
     // This destination's own `Host` block, edited where it is, when that is enough.
-    if let Some(p) = in_place::plan(
-        file_bytes,
-        host,
-        &key,
-        &value,
-        &before,
-        scratch.path(),
-        &shown_file,
-    ) {
-        let after = scratch.resolve(input, &p.out)?;
-        if goal_problem(&after, &key, &scratch, path, home).is_none() {
-            return Ok(ConfigEdit {
-                path: path.to_path_buf(),
-                new_bytes: p.out,
-                summary: format!(
-                    "{}. ssh will then offer only these keys, in this order: {}.",
-                    p.what,
-                    order(&after, home)
-                ),
-            });
-        }
+    if let Some(edit) = own_block_edit(&p, host, &value, &before)? {
+        return Ok(edit);
     }
+    new_block_edit(&p, host, &value)
+}
 
-    let indent = detect_indent(&split_lines(file_bytes));
+/// The edit of the destination's own `Host` block, when it has one and that achieves the goal.
+fn own_block_edit(
+    p: &Planner<'_>,
+    host: &str,
+    value: &str,
+    before: &ResolvedConfig,
+) -> Result<Option<ConfigEdit>, String> {
+    let Some(planned) = in_place::plan(
+        p.file_bytes,
+        host,
+        &p.key,
+        value,
+        before,
+        p.scratch.path(),
+        &p.shown_file,
+    ) else {
+        return Ok(None);
+    };
+    let after = p.resolve(&planned.out)?;
+    if p.goal_problem(&after).is_some() {
+        return Ok(None);
+    }
+    Ok(Some(p.edit(
+        planned.out,
+        format!(
+            "{}. ssh will then offer only these keys, in this order: {}.",
+            planned.what,
+            order(&after, p.home())
+        ),
+    )))
+}
+
+/// A new `Host` block read before every other one, with `IdentitiesOnly yes` and the key.
+fn new_block_edit(p: &Planner<'_>, host: &str, value: &str) -> Result<ConfigEdit, String> {
+    let (home, shown_file) = (p.home(), &p.shown_file);
+    let indent = detect_indent(&split_lines(p.file_bytes));
     let block = vec![
         IDENTITIES_ONLY_COMMENT.to_string(),
         format!("Host {host}"),
@@ -155,337 +174,91 @@ pub fn identities_only(
         format!("{indent}IdentityFile {value}"),
     ];
     let inserted = insert_block(
-        file_bytes,
+        p.file_bytes,
         block,
         &["identityfile", "identitiesonly", "include"],
     );
 
-    let after = scratch.resolve(input, &inserted.out)?;
-    if let Some(problem) = goal_problem(&after, &key, &scratch, path, home) {
+    let after = p.resolve(&inserted.out)?;
+    if let Some(problem) = p.goal_problem(&after) {
         return Err(format!(
             "cannot make {} the first key for {} by editing {shown_file}: after the edit {problem}",
-            shown_path(&key, home),
-            input.host
+            shown_path(&p.key, home),
+            p.input.host
         ));
     }
-    let place = inserted.place(&shown_file, |k| global_reason(k).to_string());
-    Ok(ConfigEdit {
-        path: path.to_path_buf(),
-        new_bytes: inserted.out,
-        summary: format!(
+    let place = inserted.place(shown_file, |k| global_reason(k).to_string());
+    Ok(p.edit(
+        inserted.out,
+        format!(
             "Add a `Host {host}` block with IdentitiesOnly yes and IdentityFile {value} {place}. \
              ssh will then offer only these keys, in this order: {}.",
             order(&after, home)
         ),
-    })
+    ))
 }
 
-/// The file with a new block inserted where it is read before every other block.
-struct Inserted {
-    out: Vec<u8>,
-    /// The global line (index) that forced the block to the top, followed by `Host *`.
-    global_conflict: Option<usize>,
-    /// The 1-based line of the block's `Host` line, when not at the top.
-    host_line: usize,
-    /// Each line's keyword.
-    keywords: Vec<Option<String>>,
+/// What a planner works with: the file and its bytes, the destination (`input`, resolved
+/// through a scratch copy of the file) and the key the edit is about.
+struct Planner<'a> {
+    file_bytes: &'a [u8],
+    path: &'a Path,
+    input: &'a ConfigInput,
+    /// The key, absolute.
+    key: PathBuf,
+    scratch: Scratch,
+    /// The file as shown to people.
+    shown_file: String,
 }
 
-impl Inserted {
-    /// Where the block went, for the summary; `reason` says what the global line that forced
-    /// it to the top does (from its keyword).
-    fn place(&self, shown_file: &str, reason: impl Fn(Option<&str>) -> String) -> String {
-        match self.global_conflict {
-            Some(i) => format!(
-                "at the top of {shown_file} (line {} {} for every host), followed by `Host *` \
-                 so the lines that were global stay global",
-                i + 1,
-                reason(self.keywords[i].as_deref())
-            ),
-            None => format!(
-                "at line {} of {shown_file}, before every other block",
-                self.host_line
-            ),
+impl<'a> Planner<'a> {
+    fn new(
+        file_bytes: &'a [u8],
+        path: &'a Path,
+        input: &'a ConfigInput,
+        key: PathBuf,
+    ) -> Result<Self, String> {
+        let scratch = Scratch::new()?;
+        Ok(Planner {
+            file_bytes,
+            path,
+            input,
+            key,
+            scratch,
+            shown_file: shown_path(path, &input.home),
+        })
+    }
+
+    fn home(&self) -> &Path {
+        &self.input.home
+    }
+
+    /// The destination resolved as if the file held `bytes`.
+    fn resolve(&self, bytes: &[u8]) -> Result<ResolvedConfig, String> {
+        self.scratch.resolve(self.input, bytes)
+    }
+
+    /// Why `r` does not offer the key first with IdentitiesOnly, or `None` when it does.
+    fn goal_problem(&self, r: &ResolvedConfig) -> Option<String> {
+        goal_problem(r, &self.key, &self.scratch, self.path, self.home())
+    }
+
+    /// The edit giving the file `new_bytes`.
+    fn edit(&self, new_bytes: Vec<u8>, summary: String) -> ConfigEdit {
+        ConfigEdit {
+            path: self.path.to_path_buf(),
+            new_bytes,
+            summary,
         }
     }
 }
 
-/// Insert `block` (its first line a comment, its second the `Host` line) right before the
-/// first `Host`/`Match` line, after the global lines — or at line 1, followed by `Host *`,
-/// when a global line sets one of `conflicting` (first value wins: the global line would
-/// otherwise beat the block). Every other byte is kept.
-fn insert_block(file_bytes: &[u8], mut block: Vec<String>, conflicting: &[&str]) -> Inserted {
-    let lines = split_lines(file_bytes);
-    let eol = detect_eol(&lines);
-    let keywords: Vec<Option<String>> = lines.iter().map(|l| keyword(l.content)).collect();
-    let global_end = keywords
-        .iter()
-        .position(|k| matches!(k.as_deref(), Some("host" | "match")))
-        .unwrap_or(lines.len());
-    let global_conflict = keywords[..global_end]
-        .iter()
-        .position(|k| k.as_deref().is_some_and(|k| conflicting.contains(&k)));
-    let at = match global_conflict {
-        Some(_) => {
-            block.push(RESTORE_COMMENT.to_string());
-            block.push("Host *".to_string());
-            0
-        }
-        None => global_end,
-    };
-
-    let mut out: Vec<u8> = Vec::with_capacity(file_bytes.len() + 256);
-    for l in &lines[..at] {
-        out.extend_from_slice(l.content);
-        out.extend_from_slice(l.eol);
-    }
-    let blank = |l: &text::Line<'_>| l.content.iter().all(|b| b.is_ascii_whitespace());
-    let mut host_line = at + 2;
-    if at > 0 {
-        let prev = &lines[at - 1];
-        if prev.eol.is_empty() {
-            out.extend_from_slice(eol.as_bytes());
-        }
-        if !blank(prev) {
-            out.extend_from_slice(eol.as_bytes());
-            host_line += 1;
-        }
-    }
-    if at < lines.len() {
-        for b in &block {
-            out.extend_from_slice(b.as_bytes());
-            out.extend_from_slice(eol.as_bytes());
-        }
-        if global_conflict.is_none() && !blank(&lines[at]) {
-            out.extend_from_slice(eol.as_bytes());
-        }
-        for l in &lines[at..] {
-            out.extend_from_slice(l.content);
-            out.extend_from_slice(l.eol);
-        }
-    } else {
-        // Appending: keep a missing final newline missing.
-        let final_eol = lines.last().is_none_or(|l| !l.eol.is_empty());
-        out.extend_from_slice(block.join(eol).as_bytes());
-        if final_eol {
-            out.extend_from_slice(eol.as_bytes());
-        }
-    }
-    Inserted {
-        out,
-        global_conflict,
-        host_line,
-        keywords,
-    }
-}
-
-/// The comment line that precedes the block [`host_block`] adds.
-pub const HOST_BLOCK_COMMENT: &str = "# added by sshdoctor onboard";
-
-/// What the onboarding's `Host` block says.
-#[derive(Debug, Clone)]
-pub struct HostBlock<'a> {
-    /// The alias typed after `ssh`.
-    pub alias: &'a str,
-    /// The real name or address.
-    pub hostname: &'a str,
-    /// The remote user.
-    pub user: &'a str,
-    /// The port (written when not 22).
-    pub port: u16,
-    /// The private key (absolute, or starting with `~/`).
-    pub key: &'a Path,
-}
-
-/// Plan adding `Host ALIAS` with HostName, User, Port, IdentityFile and `IdentitiesOnly yes`
-/// to the user's config, so that a plain `ssh ALIAS` uses exactly these. The block goes where
-/// [`identities_only`]'s does (before every other block; at the top, followed by `Host *`, when
-/// a global line sets one of its keywords). Verified by resolving `ssh ALIAS` (no command-line
-/// options) afterwards; when that already gives these values nothing changes.
-pub fn host_block(
-    file_bytes: &[u8],
-    path: &Path,
-    input: &ConfigInput,
-    b: &HostBlock<'_>,
-) -> Result<ConfigEdit, String> {
-    ensure_user_config(path, input)?;
-    let home = input.home.as_path();
-    let alias = host_pattern(b.alias)?;
-    let key = absolute(b.key, home)?;
-    let plain = |what: &str, v: &str| {
-        if v.is_empty()
-            || v.chars()
-                .any(|c| c.is_whitespace() || c.is_control() || "\"'#%".contains(c))
-        {
-            Err(format!("cannot write {what} \"{v}\" in an ssh_config file"))
-        } else {
-            Ok(())
-        }
-    };
-    plain("the host name", b.hostname)?;
-    plain("the user name", b.user)?;
-    let value = render_word(
-        &config_text(&key, home, tilde_ok(input))?,
+/// The key as an `IdentityFile` value in a config file (see [`config_text`]), unquoted.
+fn key_value(key: &Path, input: &ConfigInput) -> Result<String, String> {
+    Ok(render_word(
+        &config_text(key, &input.home, tilde_ok(input))?,
         text::Quoting::Bare,
-    );
-    let mut next = input.clone();
-    next.host = alias.to_string();
-    next.options.clear();
-    let scratch = Scratch::new()?;
-    let shown_file = shown_path(path, home);
-    let problem = |r: &ResolvedConfig| -> Option<String> {
-        let get = |k: &str| r.get(k).map(|v| v.value.clone()).unwrap_or_default();
-        if get("hostname") != b.hostname {
-            return Some(format!("HostName would be {}", get("hostname")));
-        }
-        if get("user") != b.user {
-            return Some(format!("User would be {}", get("user")));
-        }
-        if get("port") != b.port.to_string() {
-            return Some(format!("Port would be {}", get("port")));
-        }
-        goal_problem(r, &key, &scratch, path, home)
-    };
-    let before = scratch.resolve(&next, file_bytes)?;
-    if problem(&before).is_none() {
-        return Ok(ConfigEdit {
-            path: path.to_path_buf(),
-            new_bytes: file_bytes.to_vec(),
-            summary: format!(
-                "Nothing to change in {shown_file}: `ssh {alias}` already uses these settings."
-            ),
-        });
-    }
-    let indent = detect_indent(&split_lines(file_bytes));
-    let mut block = vec![
-        HOST_BLOCK_COMMENT.to_string(),
-        format!("Host {alias}"),
-        format!("{indent}HostName {}", b.hostname),
-        format!("{indent}User {}", b.user),
-    ];
-    if b.port != 22 {
-        block.push(format!("{indent}Port {}", b.port));
-    }
-    block.push(format!("{indent}IdentityFile {value}"));
-    block.push(format!("{indent}IdentitiesOnly yes"));
-    let inserted = insert_block(
-        file_bytes,
-        block,
-        &[
-            "hostname",
-            "user",
-            "port",
-            "identityfile",
-            "identitiesonly",
-            "include",
-        ],
-    );
-    let after = scratch.resolve(&next, &inserted.out)?;
-    if let Some(p) = problem(&after) {
-        return Err(format!(
-            "cannot make `ssh {alias}` use these settings by editing {shown_file}: after the edit {p}"
-        ));
-    }
-    let place = inserted.place(&shown_file, |k| {
-        format!("sets {}", k.unwrap_or("a setting"))
-    });
-    Ok(ConfigEdit {
-        path: path.to_path_buf(),
-        new_bytes: inserted.out,
-        summary: format!("Add a `Host {alias}` block {place}; then `ssh {alias}` logs in as {} on {} port {} with {} only.", b.user, b.hostname, b.port, shown_path(&key, home)),
-    })
-}
-
-/// Plan the edit that points the IdentityFile line at `origin_line` (1-based) of `path`
-/// at `replacement` instead of the missing `stale` key.
-///
-/// Only the value changes: the keyword's spelling, indentation, separator (`=` or
-/// whitespace), quoting style and anything after the value (a comment) stay; the new value
-/// is written with `~/` when under home. Verified by re-resolving: `replacement` must take
-/// `stale`'s place in the IdentityFile order. `Err` when the line is not an IdentityFile
-/// line that supplies `stale` for this destination, or when the result does not verify
-/// (e.g. `replacement` is already listed earlier).
-pub fn identity_path(
-    file_bytes: &[u8],
-    path: &Path,
-    input: &ConfigInput,
-    stale: &Path,
-    origin_line: usize,
-    replacement: &Path,
-) -> Result<ConfigEdit, String> {
-    ensure_user_config(path, input)?;
-    let home = input.home.as_path();
-    let shown_file = shown_path(path, home);
-    let stale = absolute(stale, home)?;
-    let replacement = absolute(replacement, home)?;
-    let lines = split_lines(file_bytes);
-    let idx = origin_line
-        .checked_sub(1)
-        .filter(|&i| i < lines.len())
-        .ok_or_else(|| format!("{shown_file} has no line {origin_line}"))?;
-    let line = lines[idx];
-    let content = std::str::from_utf8(line.content)
-        .map_err(|_| format!("line {origin_line} of {shown_file} is not valid UTF-8"))?;
-    let d = directive(content)
-        .filter(|d| d.keyword == "identityfile")
-        .ok_or_else(|| format!("line {origin_line} of {shown_file} is not an IdentityFile line"))?;
-    let (end, style) = first_word(content, d.rest_start)
-        .map_err(|e| format!("line {origin_line} of {shown_file}: {e}"))?;
-    let word = render_word(&config_text(&replacement, home, tilde_ok(input))?, style);
-    let new_line = format!("{}{word}{}", &content[..d.rest_start], &content[end..]);
-
-    let mut out: Vec<u8> = Vec::with_capacity(file_bytes.len() + word.len());
-    for (i, l) in lines.iter().enumerate() {
-        if i == idx {
-            out.extend_from_slice(new_line.as_bytes());
-        } else {
-            out.extend_from_slice(l.content);
-        }
-        out.extend_from_slice(l.eol);
-    }
-
-    let scratch = Scratch::new()?;
-    let at_line = |v: &Value| matches!(&v.origin, Origin::File { path: p, line } if p == scratch.path() && *line == origin_line);
-    let before = scratch.resolve(input, file_bytes)?;
-    let before_list = before.get_all("identityfile");
-    let pos = before_list.iter().position(at_line).ok_or_else(|| {
-        format!(
-            "line {origin_line} of {shown_file} does not supply an IdentityFile for {} \
-             (its block does not apply, or it repeats an earlier line)",
-            input.host
-        )
-    })?;
-    if Path::new(&before_list[pos].value) != stale {
-        return Err(format!(
-            "line {origin_line} of {shown_file} names {}, not {}",
-            shown_path(Path::new(&before_list[pos].value), home),
-            shown_path(&stale, home)
-        ));
-    }
-    let after = scratch.resolve(input, &out)?;
-    let after_list = after.get_all("identityfile");
-    let ok = after_list
-        .get(pos)
-        .is_some_and(|v| at_line(v) && Path::new(&v.value) == replacement);
-    if !ok {
-        return Err(format!(
-            "rewriting line {origin_line} of {shown_file} would not put {} in place of {} \
-             (IdentityFile order would be: {})",
-            shown_path(&replacement, home),
-            shown_path(&stale, home),
-            order(&after, home)
-        ));
-    }
-    Ok(ConfigEdit {
-        path: path.to_path_buf(),
-        new_bytes: out,
-        summary: format!(
-            "Line {origin_line} of {shown_file} becomes `{}` (was `{}`). IdentityFile order: {}.",
-            new_line.trim(),
-            content.trim(),
-            order(&after, home)
-        ),
-    })
+    ))
 }
 
 /// `key` as an absolute path (`~/` expanded with `home`).
