@@ -80,6 +80,17 @@ fn pending(stages: &[Stage]) -> Vec<Check> {
         .collect()
 }
 
+impl Check {
+    /// "N ms" for a stage that ran, empty for one skipped or never started.
+    pub(crate) fn time_text(&self) -> String {
+        if matches!(self.status, Status::Skipped | Status::Pending) {
+            String::new()
+        } else {
+            format!("{} ms", self.elapsed_ms)
+        }
+    }
+}
+
 impl Report {
     /// Fold one event into the report.
     pub fn apply(&mut self, event: &Event) {

@@ -1,7 +1,7 @@
 //! The markdown report, for pasting into a ticket or a chat.
 
 use super::{verdict, Report};
-use crate::event::Status;
+use crate::event::Finding;
 use std::fmt::Write;
 
 fn cell(s: &str) -> String {
@@ -13,83 +13,98 @@ pub(super) fn render(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# sshdoctor: {}\n", cell(&r.target_line()));
     let _ = writeln!(out, "**{}**\n", verdict(r));
+    checks(&mut out, r);
+    if !r.findings.is_empty() {
+        let _ = writeln!(out, "\n## Findings");
+        for f in &r.findings {
+            finding(&mut out, r, f);
+        }
+    }
+    if !r.destination.is_empty() {
+        settings(&mut out, r);
+    }
+    if !r.log.is_empty() {
+        log(&mut out, r);
+    }
+    out
+}
+
+/// The table of stages.
+fn checks(out: &mut String, r: &Report) {
     let _ = writeln!(out, "| Stage | Status | Time | Summary |");
     let _ = writeln!(out, "|---|---|---|---|");
     for c in &r.checks {
-        let time = if matches!(c.status, Status::Skipped | Status::Pending) {
-            String::new()
-        } else {
-            format!("{} ms", c.elapsed_ms)
-        };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
             c.stage.title(),
             c.status.word(),
-            time,
+            c.time_text(),
             cell(&c.summary)
         );
     }
-    if !r.findings.is_empty() {
-        let _ = writeln!(out, "\n## Findings");
-        for f in &r.findings {
-            let _ = writeln!(
-                out,
-                "\n### `{}` ({}): {}\n",
-                f.id,
-                f.severity.word(),
-                f.title
-            );
-            let _ = writeln!(out, "{}\n", f.detail);
-            if !f.evidence.is_empty() {
-                let _ = writeln!(out, "Evidence:\n\n```");
-                for e in &f.evidence {
-                    let _ = writeln!(out, "{e}");
-                }
-                let _ = writeln!(out, "```\n");
-            }
-            let _ = writeln!(out, "Fix:\n\n```\n{}\n```", f.fix);
-            for a in &f.actions {
-                let how = if a.repair.is_some() {
-                    format!("`{}`; equivalent: `{}`", r.fix_command(&a.id), a.command)
-                } else {
-                    format!("`{}`", a.command)
-                };
-                let _ = writeln!(
-                    out,
-                    "\nAction `{}`: {} ({how})\n\n```diff\n{}```",
-                    a.id, a.title, a.preview
-                );
-            }
+}
+
+/// One finding: a heading, the detail, the evidence and fix in code blocks, the actions.
+fn finding(out: &mut String, r: &Report, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "\n### `{}` ({}): {}\n",
+        f.id,
+        f.severity.word(),
+        f.title
+    );
+    let _ = writeln!(out, "{}\n", f.detail);
+    if !f.evidence.is_empty() {
+        let _ = writeln!(out, "Evidence:\n\n```");
+        for e in &f.evidence {
+            let _ = writeln!(out, "{e}");
         }
+        let _ = writeln!(out, "```\n");
     }
-    if !r.destination.is_empty() {
-        let _ = writeln!(out, "\n<details><summary>Effective settings</summary>\n");
-        let _ = writeln!(out, "| Keyword | Value | From |\n|---|---|---|");
-        for s in &r.destination {
-            let _ = writeln!(
-                out,
-                "| {} | `{}` | {} |",
-                s.keyword,
-                cell(&s.value),
-                cell(&s.origin)
-            );
-        }
-        let _ = writeln!(out, "\n</details>");
+    let _ = writeln!(out, "Fix:\n\n```\n{}\n```", f.fix);
+    for a in &f.actions {
+        let how = if a.repair.is_some() {
+            format!("`{}`; equivalent: `{}`", r.fix_command(&a.id), a.command)
+        } else {
+            format!("`{}`", a.command)
+        };
+        let _ = writeln!(
+            out,
+            "\nAction `{}`: {} ({how})\n\n```diff\n{}```",
+            a.id, a.title, a.preview
+        );
     }
-    if !r.log.is_empty() {
-        let _ = writeln!(out, "\n<details><summary>Handshake log</summary>\n\n```");
-        for l in &r.log {
-            let _ = writeln!(
-                out,
-                "{:>6} ms {:<7} {:<7} {}",
-                l.t_ms,
-                l.stage.name(),
-                l.level.name(),
-                l.text
-            );
-        }
-        let _ = writeln!(out, "```\n\n</details>");
+}
+
+/// The effective settings, folded away.
+fn settings(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "\n<details><summary>Effective settings</summary>\n");
+    let _ = writeln!(out, "| Keyword | Value | From |\n|---|---|---|");
+    for s in &r.destination {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} |",
+            s.keyword,
+            cell(&s.value),
+            cell(&s.origin)
+        );
     }
-    out
+    let _ = writeln!(out, "\n</details>");
+}
+
+/// The handshake log, folded away.
+fn log(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "\n<details><summary>Handshake log</summary>\n\n```");
+    for l in &r.log {
+        let _ = writeln!(
+            out,
+            "{:>6} ms {:<7} {:<7} {}",
+            l.t_ms,
+            l.stage.name(),
+            l.level.name(),
+            l.text
+        );
+    }
+    let _ = writeln!(out, "```\n\n</details>");
 }

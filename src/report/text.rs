@@ -1,7 +1,7 @@
 //! The plain-text report: readable in a terminal, stable for scripts and logs.
 
 use super::{max_level, verdict, Report};
-use crate::event::{Severity, Status};
+use crate::event::{Finding, Severity, Status};
 use std::fmt::Write;
 
 fn mark(status: Status) -> &'static str {
@@ -20,113 +20,125 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "sshdoctor: {}", r.target_line());
     let _ = writeln!(out);
+    checks(&mut out, r);
+    if !r.findings.is_empty() {
+        findings(&mut out, r);
+    }
+    if verbosity > 0 && !r.facts.is_empty() {
+        facts(&mut out, r);
+    }
+    log(&mut out, r, verbosity);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", verdict(r));
+    out
+}
+
+/// "Checks": a line per stage.
+fn checks(out: &mut String, r: &Report) {
     let _ = writeln!(out, "Checks");
     for c in &r.checks {
-        let time = if matches!(c.status, Status::Skipped | Status::Pending) {
-            String::new()
-        } else {
-            format!("{} ms", c.elapsed_ms)
-        };
         let _ = writeln!(
             out,
             "  {} {:<15} {:>8}  {}",
             mark(c.status),
             c.stage.title(),
-            time,
+            c.time_text(),
             c.summary
         );
     }
-    let errors = r
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = r
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .count();
-    if !r.findings.is_empty() {
+}
+
+/// "Findings (N errors, M warnings)", then each one numbered.
+fn findings(out: &mut String, r: &Report) {
+    let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Findings ({errors} error{}, {warnings} warning{})",
+        plural(errors),
+        plural(warnings)
+    );
+    for (i, f) in r.findings.iter().enumerate() {
         let _ = writeln!(out);
+        finding(out, r, i + 1, f);
+    }
+}
+
+/// One finding: id, severity and title, the detail, the evidence, the fix, the actions.
+fn finding(out: &mut String, r: &Report, number: usize, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "{number}. {} [{}] {}",
+        f.id,
+        f.severity.word(),
+        f.title
+    );
+    for line in f.detail.lines() {
+        let _ = writeln!(out, "   {line}");
+    }
+    if !f.evidence.is_empty() {
+        let _ = writeln!(out, "   Evidence:");
+        for e in &f.evidence {
+            let _ = writeln!(out, "     {e}");
+        }
+    }
+    let _ = writeln!(out, "   Fix:");
+    for line in f.fix.lines() {
+        let _ = writeln!(out, "     {line}");
+    }
+    for a in &f.actions {
+        let _ = writeln!(out, "   Action {}: {}", a.id, a.title);
+        if a.repair.is_some() {
+            let _ = writeln!(out, "     Apply with: {}", r.fix_command(&a.id));
+        }
+        let _ = writeln!(out, "     Equivalent command: {}", a.command);
+        for line in a.preview.lines() {
+            let _ = writeln!(out, "     | {line}");
+        }
+    }
+}
+
+/// "Facts": one per line, a value's further lines aligned under its first.
+fn facts(out: &mut String, r: &Report) {
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Facts");
+    for (stage, key, value) in &r.facts {
+        let mut lines = value.lines();
         let _ = writeln!(
             out,
-            "Findings ({errors} error{}, {warnings} warning{})",
-            plural(errors),
-            plural(warnings)
+            "  {:<8} {key}: {}",
+            stage.name(),
+            lines.next().unwrap_or("")
         );
-        for (i, f) in r.findings.iter().enumerate() {
-            let _ = writeln!(out);
-            let _ = writeln!(
-                out,
-                "{}. {} [{}] {}",
-                i + 1,
-                f.id,
-                f.severity.word(),
-                f.title
-            );
-            for line in f.detail.lines() {
-                let _ = writeln!(out, "   {line}");
-            }
-            if !f.evidence.is_empty() {
-                let _ = writeln!(out, "   Evidence:");
-                for e in &f.evidence {
-                    let _ = writeln!(out, "     {e}");
-                }
-            }
-            let _ = writeln!(out, "   Fix:");
-            for line in f.fix.lines() {
-                let _ = writeln!(out, "     {line}");
-            }
-            for a in &f.actions {
-                let _ = writeln!(out, "   Action {}: {}", a.id, a.title);
-                if a.repair.is_some() {
-                    let _ = writeln!(out, "     Apply with: {}", r.fix_command(&a.id));
-                }
-                let _ = writeln!(out, "     Equivalent command: {}", a.command);
-                for line in a.preview.lines() {
-                    let _ = writeln!(out, "     | {line}");
-                }
-            }
+        for more in lines {
+            let _ = writeln!(out, "  {:<8} {:width$}  {more}", "", "", width = key.len());
         }
     }
-    if verbosity > 0 && !r.facts.is_empty() {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "Facts");
-        for (stage, key, value) in &r.facts {
-            let mut lines = value.lines();
-            let _ = writeln!(
-                out,
-                "  {:<8} {key}: {}",
-                stage.name(),
-                lines.next().unwrap_or("")
-            );
-            for more in lines {
-                let _ = writeln!(out, "  {:<8} {:width$}  {more}", "", "", width = key.len());
-            }
-        }
-    }
+}
+
+/// "Log": the lines at or below the verbosity's level, when there are any.
+fn log(out: &mut String, r: &Report, verbosity: u8) {
     let shown: Vec<_> = r
         .log
         .iter()
         .filter(|l| l.level <= max_level(verbosity))
         .collect();
-    if !shown.is_empty() {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "Log");
-        for l in shown {
-            let _ = writeln!(
-                out,
-                "  {:>6} ms {:<7} {:<7} {}",
-                l.t_ms,
-                l.stage.name(),
-                l.level.name(),
-                l.text
-            );
-        }
+    if shown.is_empty() {
+        return;
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "{}", verdict(r));
-    out
+    let _ = writeln!(out, "Log");
+    for l in shown {
+        let _ = writeln!(
+            out,
+            "  {:>6} ms {:<7} {:<7} {}",
+            l.t_ms,
+            l.stage.name(),
+            l.level.name(),
+            l.text
+        );
+    }
 }
 
 fn plural(n: usize) -> &'static str {
