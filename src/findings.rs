@@ -1,6 +1,6 @@
 //! The finding catalog (assets/findings.toml), loaded once, and the builder for findings.
 
-use crate::event::{Finding, Severity, Stage};
+use crate::event::{Finding, Severity, Stage, Status};
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -58,6 +58,18 @@ pub fn finding(id: &str, stage: Stage, detail: impl Into<String>) -> Finding {
         evidence: Vec::new(),
         fix: e.fix.clone(),
         actions: Vec::new(),
+    }
+}
+
+/// How a stage with these findings ends: failed on an error, warned on anything else,
+/// passed on none.
+pub fn stage_status(findings: &[Finding]) -> Status {
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        Status::Fail
+    } else if findings.is_empty() {
+        Status::Pass
+    } else {
+        Status::Warn
     }
 }
 

@@ -7,7 +7,7 @@ use super::account::Account;
 use super::emit::{End, Out};
 use super::repairs::{chmod_action, Chmod};
 use super::{Options, Seen};
-use crate::event::{Finding, Level, Severity, Stage, Status};
+use crate::event::{Finding, Level, Severity, Stage};
 use crate::findings::finding;
 use crate::fsedit::shell_quote;
 use crate::remote_rules::{
@@ -42,6 +42,8 @@ pub(super) async fn stage(out: &Out, options: &Options, seen: &mut Seen) {
     out.finished(Stage::AuthorizedKeys, since, end).await;
 }
 
+/// Read every AuthorizedKeysFile of the account and judge it: StrictModes on each file's
+/// chain, the lines sshd cannot parse, the options that limit a key, no key at all.
 async fn run(out: &Out, acc: &Account, options: &Options, seen: &mut Seen) -> End {
     let value = seen
         .get("authorizedkeysfile")
@@ -60,43 +62,21 @@ async fn run(out: &Out, acc: &Account, options: &Options, seen: &mut Seen) -> En
     let files: Vec<KeysFile> = paths.iter().map(|p| read(p)).collect();
     let strict = seen.get("strictmodes") != Some("no");
     let mut violations: Vec<(Violation, u32)> = Vec::new();
-    let mut keys = 0;
     for f in &files {
-        match &f.read {
-            Ok((real, parsed)) => {
-                keys += parsed.keys.len();
-                out.log(
-                    Stage::AuthorizedKeys,
-                    Level::Info,
-                    format!(
-                        "{}{}: {} key(s), {} line(s) sshd cannot parse",
-                        f.path,
-                        if real == &f.path {
-                            String::new()
-                        } else {
-                            format!(" (→ {real})")
-                        },
-                        parsed.keys.len(),
-                        parsed.malformed.len()
-                    ),
-                )
-                .await;
-                for (v, gid) in chain_violations(real, &home, acc.uid) {
-                    if !violations.iter().any(|(w, _)| w.path == v.path) {
-                        violations.push((v, gid));
-                    }
+        log_file(out, f).await;
+        if let Ok((real, _)) = &f.read {
+            for (v, gid) in chain_violations(real, &home, acc.uid) {
+                if !violations.iter().any(|(w, _)| w.path == v.path) {
+                    violations.push((v, gid));
                 }
-            }
-            Err(note) => {
-                out.log(
-                    Stage::AuthorizedKeys,
-                    Level::Info,
-                    format!("{}: {note}", f.path),
-                )
-                .await
             }
         }
     }
+    let keys: usize = files
+        .iter()
+        .filter_map(|f| f.read.as_ref().ok())
+        .map(|(_, parsed)| parsed.keys.len())
+        .sum();
     let mut findings = strict_findings(acc, &violations, strict, seen);
     findings.extend(parse_findings(&files));
     findings.extend(option_findings(&files, options.from.as_deref()));
@@ -104,15 +84,9 @@ async fn run(out: &Out, acc: &Account, options: &Options, seen: &mut Seen) -> En
         .get("authorizedkeyscommand")
         .is_some_and(|c| c != "none");
     if keys == 0 && !external {
-        findings.push(finding("server.no_authorized_keys", Stage::AuthorizedKeys, format!("None of {}'s AuthorizedKeysFile locations holds a key sshd can use, so no key can log in as {} (only a password, if allowed).", acc.name, acc.name))
-            .evidence_all(files.iter().map(|f| format!("{}: {}", f.path, f.read.as_ref().map_or_else(|e| e.clone(), |(_, k)| format!("{} key(s)", k.keys.len())))))
-            .fix(format!("Install the public key, e.g. from the client: `ssh-copy-id {}@THIS-HOST` (or `sshdoctor onboard`).", shell_quote(&acc.name))));
+        findings.push(no_keys(acc, &files));
     }
-    let failed = findings.iter().any(|f| f.severity == Severity::Error);
-    let n = findings.len();
-    for f in findings {
-        out.finding(f).await;
-    }
+    let status = out.findings(findings).await;
     let summary = format!(
         "{} file(s), {keys} key(s); StrictModes {}",
         files.len(),
@@ -122,12 +96,33 @@ async fn run(out: &Out, acc: &Account, options: &Options, seen: &mut Seen) -> En
             "refuses"
         }
     );
-    let status = match (failed, n) {
-        (true, _) => Status::Fail,
-        (false, 0) => Status::Pass,
-        _ => Status::Warn,
-    };
     End::new(status, summary)
+}
+
+/// What was found at one location: its keys and unparsable lines, or why it was not read.
+async fn log_file(out: &Out, f: &KeysFile) {
+    let text = match &f.read {
+        Ok((real, parsed)) => format!(
+            "{}{}: {} key(s), {} line(s) sshd cannot parse",
+            f.path,
+            if real == &f.path {
+                String::new()
+            } else {
+                format!(" (→ {real})")
+            },
+            parsed.keys.len(),
+            parsed.malformed.len()
+        ),
+        Err(note) => format!("{}: {note}", f.path),
+    };
+    out.log(Stage::AuthorizedKeys, Level::Info, text).await;
+}
+
+/// `server.no_authorized_keys`: no location holds a key sshd can use.
+fn no_keys(acc: &Account, files: &[KeysFile]) -> Finding {
+    finding("server.no_authorized_keys", Stage::AuthorizedKeys, format!("None of {}'s AuthorizedKeysFile locations holds a key sshd can use, so no key can log in as {} (only a password, if allowed).", acc.name, acc.name))
+        .evidence_all(files.iter().map(|f| format!("{}: {}", f.path, f.read.as_ref().map_or_else(|e| e.clone(), |(_, k)| format!("{} key(s)", k.keys.len())))))
+        .fix(format!("Install the public key, e.g. from the client: `ssh-copy-id {}@THIS-HOST` (or `sshdoctor onboard`).", shell_quote(&acc.name)))
 }
 
 fn read(path: &str) -> KeysFile {

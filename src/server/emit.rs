@@ -74,6 +74,16 @@ impl Out {
         self.send(Event::Finding(f)).await;
     }
 
+    /// Several findings, in order; the status they give the stage
+    /// ([`crate::findings::stage_status`]).
+    pub async fn findings(&self, findings: Vec<Finding>) -> Status {
+        let status = crate::findings::stage_status(&findings);
+        for f in findings {
+            self.finding(f).await;
+        }
+        status
+    }
+
     /// The stage started.
     pub async fn started(&self, stage: Stage) -> Instant {
         self.send(Event::StageStarted {

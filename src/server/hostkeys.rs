@@ -133,18 +133,9 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
         }
     }
     seen.chmods.extend(chmods);
-    let failed = findings.iter().any(|f| f.severity == Severity::Error);
-    let problems = findings.len();
-    for f in findings {
-        out.finding(f).await;
-    }
+    let status = out.findings(findings).await;
     seen.now.usable_hostkeys = Some(usable);
     let summary = format!("{usable} of {} host key(s) usable", files.len());
-    let status = match (failed, problems) {
-        (true, _) => Status::Fail,
-        (false, 0) => Status::Pass,
-        _ => Status::Warn,
-    };
     End::new(status, summary)
 }
 

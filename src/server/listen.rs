@@ -200,6 +200,8 @@ pub(super) async fn stage(out: &Out, seen: &mut Seen) {
     out.finished(Stage::Listen, since, end).await;
 }
 
+/// Where sshd should listen (`sshd -T`), and whether the sshd running with this config
+/// holds each of those sockets.
 async fn run(out: &Out, seen: &mut Seen) -> End {
     let wanted: Vec<(IpAddr, u16)> = seen
         .all("listenaddress")
@@ -209,23 +211,10 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
     if wanted.is_empty() {
         return End::new(Status::Skipped, "skipped: sshd -T gave no listen address");
     }
-    let config =
-        std::fs::canonicalize(&seen.config_path).unwrap_or_else(|_| seen.config_path.clone());
     let processes = sshd_processes();
-    let ours: Vec<&SshdProcess> = processes
-        .iter()
-        .filter(|p| {
-            p.listener
-                && std::fs::canonicalize(&p.config).unwrap_or_else(|_| p.config.clone()) == config
-        })
-        .collect();
+    let ours = our_listeners(&processes, &seen.config_path);
     let sockets = listening();
-    let all_pids: Vec<u32> = std::fs::read_dir("/proc").map_or(Vec::new(), |d| {
-        d.flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse().ok())
-            .collect()
-    });
-    let owner = owners(&all_pids);
+    let owner = owners(&all_pids());
     for p in &ours {
         out.log(
             Stage::Listen,
@@ -242,71 +231,113 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
             .iter()
             .find(|s| serves(s, addr, port))
             .map(|s| (s, owner.get(&s.inode).copied()));
-        match holder {
-            Some((s, Some(pid))) if ours.iter().any(|p| p.pid == pid) => {
-                served.push(fmt(s.addr, s.port));
-            }
-            Some((s, pid)) => {
-                let who = pid.map_or(
-                    "a process sshdoctor cannot see (run as root)".to_string(),
-                    describe_pid,
-                );
-                if who.starts_with("systemd") {
-                    out.log(Stage::Listen, Level::Info, format!("{} is held by systemd: socket activation (ssh.socket) starts sshd per connection", fmt(s.addr, s.port))).await;
-                    served.push(fmt(s.addr, s.port));
-                } else {
-                    missing.push((
-                        fmt(addr, port),
-                        format!("{} is held by {who}", fmt(s.addr, s.port)),
-                    ));
-                }
-            }
-            None => missing.push((fmt(addr, port), "nothing listens there".to_string())),
+        match held_by_ours(out, holder, &ours).await {
+            Ok(socket) => served.push(socket),
+            Err(why) => missing.push((fmt(addr, port), why)),
         }
-    }
-    if !missing.is_empty() {
-        let addrs: Vec<&str> = missing.iter().map(|(a, _)| a.as_str()).collect();
-        let runs = if ours.is_empty() {
-            format!("No sshd runs with {}.", seen.config_path.display())
-        } else {
-            let pids: Vec<String> = ours.iter().map(|p| p.pid.to_string()).collect();
-            format!("sshd (pid {}) runs with {} but does not listen there: it was started before the config changed (it reads it only when started or reloaded), or binding failed (see its log).", pids.join(", "), seen.config_path.display())
-        };
-        let f = finding(
-            "server.not_listening",
-            Stage::Listen,
-            format!(
-                "The config says sshd listens on {}, but it does not. {runs}",
-                addrs.join(" and ")
-            ),
-        )
-        .evidence(format!(
-            "ListenAddress/Port from sshd -T: {}",
-            wanted
-                .iter()
-                .map(|(a, p)| fmt(*a, *p))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .evidence_all(missing.iter().map(|(addr, why)| format!("{addr}: {why}")));
-        out.finding(f).await;
     }
     seen.now.listening = Some(missing.is_empty());
     if missing.is_empty() {
-        End::new(Status::Pass, format!("listening on {}", served.join(", ")))
-    } else {
-        End::new(
-            Status::Fail,
-            format!(
-                "not listening on {}",
-                missing
-                    .iter()
-                    .map(|(a, _)| a.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
+        return End::new(Status::Pass, format!("listening on {}", served.join(", ")));
     }
+    out.finding(not_listening(seen, &ours, &wanted, &missing))
+        .await;
+    End::new(
+        Status::Fail,
+        format!(
+            "not listening on {}",
+            missing
+                .iter()
+                .map(|(a, _)| a.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+}
+
+/// The listening sshd processes started with this config.
+fn our_listeners<'a>(processes: &'a [SshdProcess], config_path: &Path) -> Vec<&'a SshdProcess> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let config = canonical(config_path);
+    processes
+        .iter()
+        .filter(|p| p.listener && canonical(&p.config) == config)
+        .collect()
+}
+
+/// Every pid in `/proc`.
+fn all_pids() -> Vec<u32> {
+    std::fs::read_dir("/proc").map_or(Vec::new(), |d| {
+        d.flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .collect()
+    })
+}
+
+/// Whether the socket serving an address (and its owner's pid, when visible) is one of our
+/// sshd's, or systemd's (socket activation): Ok(the socket), else Err(why not).
+async fn held_by_ours(
+    out: &Out,
+    holder: Option<(&Socket, Option<u32>)>,
+    ours: &[&SshdProcess],
+) -> Result<String, String> {
+    let Some((s, pid)) = holder else {
+        return Err("nothing listens there".to_string());
+    };
+    if pid.is_some_and(|pid| ours.iter().any(|p| p.pid == pid)) {
+        return Ok(fmt(s.addr, s.port));
+    }
+    let who = pid.map_or(
+        "a process sshdoctor cannot see (run as root)".to_string(),
+        describe_pid,
+    );
+    if !who.starts_with("systemd") {
+        return Err(format!("{} is held by {who}", fmt(s.addr, s.port)));
+    }
+    out.log(
+        Stage::Listen,
+        Level::Info,
+        format!(
+            "{} is held by systemd: socket activation (ssh.socket) starts sshd per connection",
+            fmt(s.addr, s.port)
+        ),
+    )
+    .await;
+    Ok(fmt(s.addr, s.port))
+}
+
+/// `server.not_listening`: the addresses nobody (or another process) holds, and why our
+/// sshd does not.
+fn not_listening(
+    seen: &Seen,
+    ours: &[&SshdProcess],
+    wanted: &[(IpAddr, u16)],
+    missing: &[(String, String)],
+) -> crate::event::Finding {
+    let addrs: Vec<&str> = missing.iter().map(|(a, _)| a.as_str()).collect();
+    let runs = if ours.is_empty() {
+        format!("No sshd runs with {}.", seen.config_path.display())
+    } else {
+        let pids: Vec<String> = ours.iter().map(|p| p.pid.to_string()).collect();
+        format!("sshd (pid {}) runs with {} but does not listen there: it was started before the config changed (it reads it only when started or reloaded), or binding failed (see its log).", pids.join(", "), seen.config_path.display())
+    };
+    finding(
+        "server.not_listening",
+        Stage::Listen,
+        format!(
+            "The config says sshd listens on {}, but it does not. {runs}",
+            addrs.join(" and ")
+        ),
+    )
+    .evidence(format!(
+        "ListenAddress/Port from sshd -T: {}",
+        wanted
+            .iter()
+            .map(|(a, p)| fmt(*a, *p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .evidence_all(missing.iter().map(|(addr, why)| format!("{addr}: {why}")))
 }
 
 fn fmt(addr: IpAddr, port: u16) -> String {

@@ -7,7 +7,7 @@ use super::explain::{self, Explained};
 use super::log::source::{self, Origin};
 use super::log::Attempts;
 use super::{Options, Seen};
-use crate::event::{Level, Severity, Stage, Status};
+use crate::event::{Level, Stage, Status};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -94,6 +94,8 @@ pub(crate) fn group(lines: &[String], attempts: &mut Attempts) -> Vec<super::log
     done
 }
 
+/// Read the log, explain the attempts wanted (the most recent [`MAX_ATTEMPTS`]), and judge
+/// them; the findings go back to the caller, to be merged with those the files held.
 async fn run(
     out: &Out,
     options: &Options,
@@ -135,13 +137,7 @@ async fn run(
     let mut attempts = Attempts::new();
     let mut all = group(&tail.lines, &mut attempts);
     all.extend(attempts.finish());
-    let accounts = local_accounts();
-    let (user, from) = (options.user.as_deref(), options.from.as_deref());
-    let mut chosen: Vec<Explained> = all
-        .into_iter()
-        .filter(|a| explain::wanted(a, user, from))
-        .map(|a| explain::explain(a, seen, &accounts))
-        .collect();
+    let mut chosen = explained(all, options, seen, &local_accounts());
     dedupe_daemon(&mut chosen);
     if chosen.len() > MAX_ATTEMPTS {
         chosen.drain(..chosen.len() - MAX_ATTEMPTS);
@@ -149,36 +145,58 @@ async fn run(
     for e in &chosen {
         report_attempt(out, e).await;
     }
+    let (user, from) = (options.user.as_deref(), options.from.as_deref());
     let findings = explain::findings(&chosen, user, from, seen);
-    let failed = findings.iter().any(|f| f.severity == Severity::Error);
-    let warned = !findings.is_empty();
+    let summary = summary(&chosen, user, from, &origin);
+    let status = crate::findings::stage_status(&findings);
+    (End::new(status, summary), follow, findings)
+}
+
+/// The attempts for `--user`/`--from`, explained.
+pub(crate) fn explained(
+    attempts: Vec<super::log::Attempt>,
+    options: &Options,
+    seen: &Seen,
+    accounts: &[String],
+) -> Vec<Explained> {
+    let (user, from) = (options.user.as_deref(), options.from.as_deref());
+    attempts
+        .into_iter()
+        .filter(|a| explain::wanted(a, user, from))
+        .map(|a| explain::explain(a, seen, accounts))
+        .collect()
+}
+
+/// The attempt a summary speaks of: the latest by a client, else the latest.
+pub(crate) fn latest(chosen: &[Explained]) -> Option<&Explained> {
+    chosen
+        .iter()
+        .rev()
+        .find(|e| !e.attempt.daemon)
+        .or(chosen.last())
+}
+
+/// "N attempt(s) for USER from ADDR; the latest: …", or that there was none.
+fn summary(
+    chosen: &[Explained],
+    user: Option<&str>,
+    from: Option<&str>,
+    origin: &Origin,
+) -> String {
     let whose = match (user, from) {
         (Some(u), Some(a)) => format!(" for {u} from {a}"),
         (Some(u), None) => format!(" for {u}"),
         (None, Some(a)) => format!(" from {a}"),
         (None, None) => String::new(),
     };
-    let summary = match chosen
-        .iter()
-        .rev()
-        .find(|e| !e.attempt.daemon)
-        .or(chosen.last())
-    {
+    match latest(chosen) {
         None => format!("no attempt{whose} in {}", origin.describe()),
         Some(last) => format!(
             "{} attempt(s){whose}; the latest: {}",
             chosen.len(),
             short(last)
         ),
-    };
-    let status = if failed {
-        Status::Fail
-    } else if warned {
-        Status::Warn
-    } else {
-        Status::Pass
-    };
-    (End::new(status, summary), follow, findings)
+    }
 }
 
 /// One attempt in the log pane (with its lines at -v) and in the report's `attempts`.

@@ -5,9 +5,9 @@ use super::emit::Out;
 use super::explain;
 use super::log::source::{FileFollower, Origin, JOURNAL_ARGS};
 use super::log::Attempts;
-use super::logstage::{group, local_accounts, report_attempt, short, Follow};
+use super::logstage::{explained, group, latest, local_accounts, report_attempt, short, Follow};
 use super::{Options, Seen};
-use crate::event::{Event, Level, Severity, Stage, Status};
+use crate::event::{Event, Level, Stage};
 use std::time::Duration;
 
 /// How often a file is looked at for new lines.
@@ -83,11 +83,7 @@ impl State {
             self.quiet = Duration::ZERO;
         }
         let (user, from) = (options.user.as_deref(), options.from.as_deref());
-        let chosen: Vec<_> = ended
-            .into_iter()
-            .filter(|a| explain::wanted(a, user, from))
-            .map(|a| explain::explain(a, seen, &self.accounts))
-            .collect();
+        let chosen = explained(ended, options, seen, &self.accounts);
         for e in &chosen {
             report_attempt(out, e).await;
         }
@@ -98,22 +94,14 @@ impl State {
             }
         }
         // The checklist's log row follows: how many came, how the latest went.
-        if let Some(last) = chosen
-            .iter()
-            .rev()
-            .find(|e| !e.attempt.daemon)
-            .or(chosen.last())
-        {
+        if let Some(last) = latest(&chosen) {
             self.count += chosen.len();
-            let worst = explain::findings(std::slice::from_ref(last), user, from, seen)
-                .iter()
-                .map(|f| f.severity)
-                .min();
-            let status = match worst {
-                Some(Severity::Error) => Status::Fail,
-                Some(_) => Status::Warn,
-                None => Status::Pass,
-            };
+            let status = crate::findings::stage_status(&explain::findings(
+                std::slice::from_ref(last),
+                user,
+                from,
+                seen,
+            ));
             out.send(Event::StageFinished {
                 stage: Stage::Log,
                 status,

@@ -4,8 +4,8 @@
 
 use super::{join_ports, permissions_action, AkState, Inspection, KeyAsked, LoginFacts};
 use crate::engine::{Cx, StageEnd, Target};
-use crate::event::{Finding, Level, Severity, Stage, Status};
-use crate::findings::finding;
+use crate::event::{Finding, Level, Severity, Stage};
+use crate::findings::{finding, stage_status};
 use crate::fsedit::shell_quote;
 use crate::known_hosts::sha256_fingerprint;
 use crate::remote_rules::{PathRole, Violation, ViolationKind};
@@ -340,8 +340,9 @@ fn disk_full(seen: &Inspection) -> Option<Finding> {
     Some(f)
 }
 
-/// Emit the findings; the stage fails on an error, warns on a warning.
+/// Emit the findings; the stage fails on an error, warns on anything else.
 async fn conclude(cx: &Cx, seen: &Inspection, findings: Vec<Finding>) -> StageEnd {
+    let status = stage_status(&findings);
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -350,13 +351,6 @@ async fn conclude(cx: &Cx, seen: &Inspection, findings: Vec<Finding>) -> StageEn
     for f in findings {
         cx.finding(f).await;
     }
-    let status = if errors > 0 {
-        Status::Fail
-    } else if warnings > 0 {
-        Status::Warn
-    } else {
-        Status::Pass
-    };
     let summary = match (errors, warnings) {
         (0, 0) => format!("{}: permissions as sshd wants them", seen.home),
         _ => format!("{errors} problem(s), {warnings} warning(s) on the server"),

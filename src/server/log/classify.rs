@@ -261,15 +261,7 @@ fn limits(m: &str) -> Option<Parsed> {
         } else {
             (penalised(m), None)
         };
-        return hit(
-            Cause::MaxStartups,
-            Who {
-                user: None,
-                addr,
-                port,
-            },
-            None,
-        );
+        return hit(Cause::MaxStartups, Who::at((addr, port)), None);
     }
     None
 }
@@ -295,15 +287,7 @@ fn handshake(m: &str) -> Option<Parsed> {
             (Some(w), Some(o)) => Some(format!("{w}; the client offered {o}")),
             (w, o) => w.or(o),
         };
-        return last(
-            Cause::KexMismatch,
-            Who {
-                user: None,
-                addr,
-                port,
-            },
-            detail,
-        );
+        return last(Cause::KexMismatch, Who::at((addr, port)), detail);
     }
     let lower = m.to_ascii_lowercase();
     if m.contains("Unable to negotiate a key exchange method")
@@ -329,15 +313,7 @@ fn handshake(m: &str) -> Option<Parsed> {
             after_from(m)
         };
         let ends = !m.contains("kex_exchange_identification:");
-        let parsed = hit(
-            Cause::BannerExchange,
-            Who {
-                user: None,
-                addr,
-                port,
-            },
-            None,
-        );
+        let parsed = hit(Cause::BannerExchange, Who::at((addr, port)), None);
         return parsed.map(|p| Parsed { ends, ..p });
     }
     None
@@ -462,6 +438,17 @@ fn auth_result(m: &str) -> Option<Parsed> {
 /// Connections that ended before authentication completed.
 fn closed(m: &str) -> Option<Parsed> {
     let preauth = m.contains("[preauth]");
+    closed_by(m, preauth)
+        .or_else(|| disconnecting(m))
+        .or_else(|| received_disconnect(m, preauth))
+        .or_else(|| login_timeout(m))
+        .or_else(|| broken_preauth(m, preauth))
+}
+
+/// `Connection closed/reset by …`, `Disconnected from …`: before authentication when the line
+/// says `[preauth]` or names the user being authenticated; any other such line just ends the
+/// connection.
+fn closed_by(m: &str, preauth: bool) -> Option<Parsed> {
     for pat in [
         "Connection closed by ",
         "Connection reset by ",
@@ -481,51 +468,52 @@ fn closed(m: &str) -> Option<Parsed> {
             return last(Cause::PreauthClosed, user_addr(rest), None);
         }
     }
-    if let Some(rest) = after(m, "Disconnecting ") {
-        if rest.starts_with("authenticating user ") || rest.starts_with("invalid user ") {
-            let end = disconnect_reason_start(rest);
-            return last(Cause::PreauthClosed, user_addr(&rest[..end]), None);
+    None
+}
+
+/// `Disconnecting authenticating user U A port P: reason` (and `invalid user`).
+fn disconnecting(m: &str) -> Option<Parsed> {
+    let rest = after(m, "Disconnecting ")?;
+    if rest.starts_with("authenticating user ") || rest.starts_with("invalid user ") {
+        let end = disconnect_reason_start(rest);
+        return last(Cause::PreauthClosed, user_addr(&rest[..end]), None);
+    }
+    None
+}
+
+/// `Received disconnect from A port P`: before authentication when `[preauth]` or the client
+/// gave up (`Auth fail`); else it just ends the connection.
+fn received_disconnect(m: &str, preauth: bool) -> Option<Parsed> {
+    let rest = after(m, "Received disconnect from ")?;
+    if preauth || rest.contains("Auth fail") {
+        let who = Who::at(after_from(&format!("from {rest}")));
+        return last(Cause::PreauthClosed, who, None);
+    }
+    ending()
+}
+
+/// `Timeout before authentication for A port P` (LoginGraceTime).
+fn login_timeout(m: &str) -> Option<Parsed> {
+    let rest = after(m, "Timeout before authentication for ")?;
+    // 9.8+: `connection from X to Y, pid = N` — X is the client, except in 9.8p1, which
+    // swapped them; the other address is kept so a caller knowing its own can tell.
+    let (addr, port, other) = match rest.strip_prefix("connection from ") {
+        Some(r) => {
+            let other = after(r, " to ")
+                .and_then(|t| super::extract::address(t.split(',').next().unwrap_or(t)));
+            (addr_port(r).0, None, other)
         }
-    }
-    if let Some(rest) = after(m, "Received disconnect from ") {
-        if preauth || rest.contains("Auth fail") {
-            let (addr, port) = after_from(&format!("from {rest}"));
-            return last(
-                Cause::PreauthClosed,
-                Who {
-                    user: None,
-                    addr,
-                    port,
-                },
-                None,
-            );
+        None => {
+            let (a, p) = addr_port(rest);
+            (a, p, None)
         }
-        return ending();
-    }
-    if let Some(rest) = after(m, "Timeout before authentication for ") {
-        // 9.8+: `connection from X to Y, pid = N` — X is the client, except in 9.8p1, which
-        // swapped them; the other address is kept so a caller knowing its own can tell.
-        let (addr, port, other) = match rest.strip_prefix("connection from ") {
-            Some(r) => {
-                let other = after(r, " to ")
-                    .and_then(|t| super::extract::address(t.split(',').next().unwrap_or(t)));
-                (addr_port(r).0, None, other)
-            }
-            None => {
-                let (a, p) = addr_port(rest);
-                (a, p, None)
-            }
-        };
-        return last(
-            Cause::PreauthClosed,
-            Who {
-                user: None,
-                addr,
-                port,
-            },
-            other,
-        );
-    }
+    };
+    last(Cause::PreauthClosed, Who::at((addr, port)), other)
+}
+
+/// A connection broken before authentication (`[preauth]`): a fatal dispatch error, a
+/// failed read or write, a corrupted packet.
+fn broken_preauth(m: &str, preauth: bool) -> Option<Parsed> {
     let broken = [
         "ssh_dispatch_run_fatal:",
         "Read from socket failed",
@@ -534,19 +522,11 @@ fn closed(m: &str) -> Option<Parsed> {
         "Bad packet length",
         "bad client public DH",
     ];
-    if preauth && broken.iter().any(|b| m.contains(b)) {
-        let (addr, port) = after(m, "Connection from ").map_or((None, None), addr_port);
-        return last(
-            Cause::PreauthClosed,
-            Who {
-                user: None,
-                addr,
-                port,
-            },
-            None,
-        );
+    if !preauth || !broken.iter().any(|b| m.contains(b)) {
+        return None;
     }
-    None
+    let who = Who::at(after(m, "Connection from ").map_or((None, None), addr_port));
+    last(Cause::PreauthClosed, who, None)
 }
 
 /// Where the reason starts in `... U A port P: reason`.
@@ -572,11 +552,7 @@ fn connection(m: &str) -> Parsed {
             let (addr, port) = addr_port(rest);
             Parsed {
                 connect: true,
-                who: Who {
-                    user: None,
-                    addr,
-                    port,
-                },
+                who: Who::at((addr, port)),
                 ..Parsed::default()
             }
         }

@@ -13,6 +13,17 @@ pub struct Who {
     pub port: Option<u16>,
 }
 
+impl Who {
+    /// A client's address and port, with no user named.
+    pub fn at((addr, port): (Option<String>, Option<u16>)) -> Who {
+        Who {
+            user: None,
+            addr,
+            port,
+        }
+    }
+}
+
 /// An address token as written: without a trailing `:` or `,` (but `::` stays).
 pub fn address(token: &str) -> Option<String> {
     let mut t = token.trim_end_matches([',', ';']);
@@ -103,12 +114,7 @@ pub fn user_addr(rest: &str) -> Who {
         .iter()
         .find_map(|p| rest.strip_prefix(p));
     let Some(named) = named else {
-        let (addr, port) = addr_port(rest);
-        return Who {
-            user: None,
-            addr,
-            port,
-        };
+        return Who::at(addr_port(rest));
     };
     let (before, port) = match named.rfind(" port ") {
         Some(i) => (&named[..i], port(&named[i + 6..])),
