@@ -103,15 +103,21 @@ fn myers(a: &[&[u8]], b: &[&[u8]]) -> Option<Vec<Op>> {
         ops.extend(std::iter::repeat_n(Op::Insert, m));
         return Some(ops);
     }
+    let (d_final, trace) = furthest_reaching(a, b)?;
+    Some(walk_back(&trace, d_final, n, m))
+}
+
+/// The forward search: the edit distance, and for each round `d` the furthest points of
+/// the diagonals `-(d-1)..=(d-1)` as they were before it (compact: O(D²) in total).
+fn furthest_reaching(a: &[&[u8]], b: &[&[u8]]) -> Option<(isize, Vec<Vec<u32>>)> {
+    let (n, m) = (a.len(), b.len());
     let max_d = (n + m).min(MAX_EDIT_DISTANCE);
     let offset = max_d as isize + 1;
     let idx = |k: isize| (k + offset) as usize;
     // v[k] = furthest x reached on diagonal k = x - y.
     let mut v = vec![0usize; 2 * max_d + 3];
-    // trace[d] = v[-(d-1)..=(d-1)] as it was before round d (compact: O(D²) in total).
     let mut trace: Vec<Vec<u32>> = Vec::new();
-    let mut found = None;
-    'rounds: for d in 0..=max_d as isize {
+    for d in 0..=max_d as isize {
         trace.push(if d == 0 {
             Vec::new()
         } else {
@@ -134,15 +140,16 @@ fn myers(a: &[&[u8]], b: &[&[u8]]) -> Option<Vec<Op>> {
             }
             v[idx(k)] = x;
             if x >= n && y >= m {
-                found = Some(d);
-                break 'rounds;
+                return Some((d, trace));
             }
             k += 2;
         }
     }
-    let d_final = found?;
+    None
+}
 
-    // Walk back from (n, m) to (0, 0), collecting operations in reverse.
+/// Walk back from (n, m) to (0, 0) through the rounds of `trace`, collecting the operations.
+fn walk_back(trace: &[Vec<u32>], d_final: isize, n: usize, m: usize) -> Vec<Op> {
     let mut rev = Vec::with_capacity(n + m);
     let (mut x, mut y) = (n as isize, m as isize);
     for d in (1..=d_final).rev() {
@@ -176,7 +183,7 @@ fn myers(a: &[&[u8]], b: &[&[u8]]) -> Option<Vec<Op>> {
     }
     debug_assert!(x == 0 && y == 0);
     rev.reverse();
-    Some(rev)
+    rev
 }
 
 /// Within every run of non-equal operations, put the deletions before the insertions

@@ -108,6 +108,30 @@ pub fn confirm(theme: Theme, text: &ConfirmText, scroll: usize, area: Rect, buf:
     let width = area.width.saturating_sub(4).min(100);
     let text_w = usize::from(width.saturating_sub(2));
     let title_fits = wrap::width(&text.title) + 4 <= usize::from(width);
+    let lines = confirm_lines(theme, text, text_w, title_fits);
+    let height = u16::try_from(lines.len() + 3)
+        .unwrap_or(u16::MAX)
+        .min(area.height.saturating_sub(2));
+    let title = if title_fits {
+        text.title.as_str()
+    } else {
+        words::CONFIRM
+    };
+    let inside = dialog(theme, title, width, height, area, buf);
+    let body = usize::from(inside.height.saturating_sub(1));
+    let scroll = scroll.min(lines.len().saturating_sub(body));
+    let hint = confirm_hint(theme, scroll, body, lines.len());
+    fill(&lines, scroll, hint, inside, buf);
+}
+
+/// The confirm dialog's text, wrapped at `text_w`: the title (when the border cannot hold
+/// it), what the action does, the words, a caution, the command, the change.
+fn confirm_lines(
+    theme: Theme,
+    text: &ConfirmText,
+    text_w: usize,
+    title_fits: bool,
+) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut add = |spans: Vec<Span<'_>>| lines.extend(wrap::wrap(&spans, text_w, true));
     if !title_fits {
@@ -150,45 +174,45 @@ pub fn confirm(theme: Theme, text: &ConfirmText, scroll: usize, area: Rect, buf:
         )]);
     }
     for l in text.preview.lines() {
-        let role = if l.starts_with("+++") || l.starts_with("---") || l.starts_with("@@") {
-            Some(Role::DiffMeta)
-        } else if l.starts_with('+') {
-            Some(Role::DiffAdd)
-        } else if l.starts_with('-') {
-            Some(Role::DiffDel)
-        } else {
-            None
-        };
-        let style = role.map(|r| theme.style(r)).unwrap_or_default();
-        add(vec![Span::styled(format!("  {l}"), style)]);
+        add(vec![diff_line(theme, l)]);
     }
-    let height = u16::try_from(lines.len() + 3)
-        .unwrap_or(u16::MAX)
-        .min(area.height.saturating_sub(2));
-    let title = if title_fits {
-        text.title.as_str()
+    lines
+}
+
+/// One line of the change, coloured as a diff line: headers, added, removed, context.
+fn diff_line(theme: Theme, l: &str) -> Span<'static> {
+    let role = if l.starts_with("+++") || l.starts_with("---") || l.starts_with("@@") {
+        Some(Role::DiffMeta)
+    } else if l.starts_with('+') {
+        Some(Role::DiffAdd)
+    } else if l.starts_with('-') {
+        Some(Role::DiffDel)
     } else {
-        words::CONFIRM
+        None
     };
-    let inside = dialog(theme, title, width, height, area, buf);
-    let body = usize::from(inside.height.saturating_sub(1));
-    let scroll = scroll.min(lines.len().saturating_sub(body));
+    let style = role.map(|r| theme.style(r)).unwrap_or_default();
+    Span::styled(format!("  {l}"), style)
+}
+
+/// The keys under the confirm dialog, with the scroll position when `total` lines do not fit
+/// in `body`.
+fn confirm_hint(theme: Theme, scroll: usize, body: usize, total: usize) -> Line<'static> {
     let mut hint = vec![
         Span::styled("y", theme.style(Role::Key)),
         Span::raw(format!(" {}  ", words::APPLY)),
         Span::styled("n/Esc", theme.style(Role::Key)),
         Span::raw(format!(" {}", words::CANCEL)),
     ];
-    if lines.len() > body {
-        let last = (scroll + body).min(lines.len());
+    if total > body {
+        let last = (scroll + body).min(total);
         hint.push(Span::styled("  j/k PgDn", theme.style(Role::Key)));
         hint.push(Span::raw(format!(" {}  ", words::SCROLL)));
         hint.push(Span::styled(
-            crate::console::labels::position(scroll + 1, last, lines.len(), theme.ascii()),
+            crate::console::labels::position(scroll + 1, last, total, theme.ascii()),
             theme.style(Role::Dim),
         ));
     }
-    fill(&lines, scroll, Line::from(hint), inside, buf);
+    Line::from(hint)
 }
 
 /// The masked prompt: one mask character per character typed; the secret is never drawn.
