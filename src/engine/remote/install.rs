@@ -1,7 +1,8 @@
 //! Installing a public key in the account's authorized_keys over SFTP (the onboarding flow):
 //! appended, never rewritten, after a copy of the old file; read back to check.
 
-use super::{absolute, chmod, read_capped, stat, Account};
+use super::inspect::{absolute, read_capped};
+use super::{chmod, stat, Account};
 use crate::remote_rules::{plan_install, Install};
 use russh_sftp::protocol::{FileAttributes, OpenFlags};
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
@@ -60,19 +61,7 @@ pub(crate) enum Installed {
 pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Installed, String> {
     let dir = absolute(&acc.home, ".ssh");
     let path = absolute(&acc.home, ".ssh/authorized_keys");
-    let mut created_dir = false;
-    match stat(acc, &dir).await? {
-        Some(st) if st.mode & 0o170000 == 0o040000 => {}
-        Some(_) => return Err(format!("{dir} exists and is not a directory")),
-        None => {
-            acc.sftp
-                .create_dir(dir.clone())
-                .await
-                .map_err(|e| format!("mkdir {dir}: {e}"))?;
-            chmod(acc, &dir, 0o700).await?;
-            created_dir = true;
-        }
-    }
+    let created_dir = ensure_dir(acc, &dir).await?;
     let existing = match stat(acc, &path).await? {
         None => None,
         Some(_) => Some(read_capped(acc, &path).await?),
@@ -81,40 +70,12 @@ pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Inst
     match plan_install(existing.as_deref(), public_line)? {
         Install::AlreadyPresent { line } => Ok(Installed::AlreadyPresent { path, line }),
         Install::Append { append, .. } => {
-            let attrs = FileAttributes {
-                permissions: Some(0o600),
-                ..FileAttributes::empty()
-            };
-            // A new file is created 0600 and only if still absent; an existing one is opened
-            // for appending, and written at its end as well, so a server that ignored APPEND
-            // would still not write over the first bytes.
-            let flags = if created_file {
-                OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE
-            } else {
-                OpenFlags::WRITE | OpenFlags::APPEND
-            };
             let old = existing.unwrap_or_default();
             let backup = match created_file {
                 true => None,
                 false => Some(backup_remote(acc, &path, &old).await?),
             };
-            let mut file = acc
-                .sftp
-                .open_with_flags_and_attributes(path.clone(), flags, attrs)
-                .await
-                .map_err(|e| format!("opening {path}: {e}"))?;
-            file.seek(std::io::SeekFrom::Start(old.len() as u64))
-                .await
-                .map_err(|e| format!("seeking in {path}: {e}"))?;
-            file.write_all(&append)
-                .await
-                .map_err(|e| format!("writing {path}: {e}"))?;
-            file.shutdown()
-                .await
-                .map_err(|e| format!("closing {path}: {e}"))?;
-            if created_file {
-                chmod(acc, &path, 0o600).await?;
-            }
+            write_at_end(acc, &path, old.len(), &append, created_file).await?;
             // Read back: the old bytes, then ours (something else appending meanwhile is
             // fine; anything else is reported, never repaired blindly).
             let now = read_capped(acc, &path).await?;
@@ -134,4 +95,59 @@ pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Inst
             })
         }
     }
+}
+
+/// `dir` as a directory: created 0700 when missing (then true); Err when something else.
+async fn ensure_dir(acc: &Account, dir: &str) -> Result<bool, String> {
+    match stat(acc, dir).await? {
+        Some(st) if st.mode & 0o170000 == 0o040000 => Ok(false),
+        Some(_) => Err(format!("{dir} exists and is not a directory")),
+        None => {
+            acc.sftp
+                .create_dir(dir.to_string())
+                .await
+                .map_err(|e| format!("mkdir {dir}: {e}"))?;
+            chmod(acc, dir, 0o700).await?;
+            Ok(true)
+        }
+    }
+}
+
+/// Write `append` after the file's `old_len` bytes. A new file is created 0600 and only if
+/// still absent; an existing one is opened for appending, and written at its end as well, so
+/// a server that ignored APPEND would still not write over the first bytes.
+async fn write_at_end(
+    acc: &Account,
+    path: &str,
+    old_len: usize,
+    append: &[u8],
+    create: bool,
+) -> Result<(), String> {
+    let attrs = FileAttributes {
+        permissions: Some(0o600),
+        ..FileAttributes::empty()
+    };
+    let flags = if create {
+        OpenFlags::WRITE | OpenFlags::CREATE | OpenFlags::EXCLUDE
+    } else {
+        OpenFlags::WRITE | OpenFlags::APPEND
+    };
+    let mut file = acc
+        .sftp
+        .open_with_flags_and_attributes(path.to_string(), flags, attrs)
+        .await
+        .map_err(|e| format!("opening {path}: {e}"))?;
+    file.seek(std::io::SeekFrom::Start(old_len as u64))
+        .await
+        .map_err(|e| format!("seeking in {path}: {e}"))?;
+    file.write_all(append)
+        .await
+        .map_err(|e| format!("writing {path}: {e}"))?;
+    file.shutdown()
+        .await
+        .map_err(|e| format!("closing {path}: {e}"))?;
+    if create {
+        chmod(acc, path, 0o600).await?;
+    }
+    Ok(())
 }
