@@ -214,6 +214,13 @@ impl Violation {
         self.kinds == [ViolationKind::WritableByOthers] && self.mode & 0o002 == 0
     }
 
+    /// Whether the path's owner is wrong (neither root nor the user): only root can fix it.
+    pub fn bad_owner(&self) -> bool {
+        self.kinds
+            .iter()
+            .any(|k| matches!(k, ViolationKind::BadOwner { .. }))
+    }
+
     /// The mode as octal permission bits and `ls -l` text: `0775 (drwxrwxr-x)`.
     pub fn mode_text(&self) -> String {
         format!("{:04o} ({})", self.mode & 0o7777, symbolic_mode(self.mode))

@@ -12,7 +12,7 @@ use crate::findings::finding;
 use crate::fsedit::shell_quote;
 use crate::remote_rules::{
     check_strict_modes, debian_tolerates_group_write, parse_authorized_keys, strict_modes_chain,
-    AuthorizedKeys, PathRole, RemoteStat, Violation, ViolationKind,
+    AuthorizedKeys, PathRole, RemoteStat, Restrictions, Violation,
 };
 use std::os::unix::fs::MetadataExt;
 
@@ -197,6 +197,8 @@ fn private_group(v: &Violation, gid: u32, acc: &Account) -> bool {
     debian_tolerates_group_write(acc.uid, &acc.name, &primary, &members)
 }
 
+/// A finding for each StrictModes violation, with the chmods offered (and kept in `seen`
+/// for `--fix`); a warning where this sshd accepts the path anyway.
 fn strict_findings(
     acc: &Account,
     violations: &[(Violation, u32)],
@@ -215,54 +217,7 @@ fn strict_findings(
         .collect();
     let mut found = Vec::new();
     for (v, gid) in violations {
-        let mut f = finding(
-            v.role.finding_id(),
-            Stage::AuthorizedKeys,
-            format!(
-                "{}. With StrictModes sshd ignores {} and logs \"Authentication refused: {}\".",
-                v.explanation(),
-                if v.role == PathRole::AuthorizedKeys {
-                    "this file"
-                } else {
-                    "every authorized_keys file below it"
-                },
-                format_args!(
-                    "bad ownership or modes for {} {}",
-                    if v.role == PathRole::AuthorizedKeys {
-                        "file"
-                    } else {
-                        "directory"
-                    },
-                    v.path
-                )
-            ),
-        )
-        .evidence(format!(
-            "{}: mode {}, owner uid {} (the account is uid {})",
-            v.path,
-            v.mode_text(),
-            v.uid,
-            acc.uid
-        ));
-        if v.kinds
-            .iter()
-            .any(|k| matches!(k, ViolationKind::BadOwner { .. }))
-        {
-            f = f.fix(format!(
-                "`chown {} {}`{}",
-                shell_quote(&acc.name),
-                shell_quote(&v.path),
-                v.fixed_mode.map_or(String::new(), |m| format!(
-                    " then `chmod {m:04o} {}`",
-                    shell_quote(&v.path)
-                ))
-            ));
-        } else if let Some(m) = v.fixed_mode {
-            f = f.fix(format!(
-                "`chmod {m:04o} {}` (permissions.fix does it after you confirm).",
-                shell_quote(&v.path)
-            ));
-        }
+        let mut f = violation_finding(acc, v);
         if !strict {
             f.severity = Severity::Warning;
             f.detail.push_str(" This sshd runs with StrictModes no, so it accepts the keys — but anyone who can write here can add a key and log in as this account.");
@@ -275,6 +230,49 @@ fn strict_findings(
     }
     seen.chmods.extend(chmods);
     found
+}
+
+/// One violation: what sshd logs and why, the path's mode and owner, the chown or chmod.
+fn violation_finding(acc: &Account, v: &Violation) -> Finding {
+    let (what, kind) = if v.role == PathRole::AuthorizedKeys {
+        ("this file", "file")
+    } else {
+        ("every authorized_keys file below it", "directory")
+    };
+    let f = finding(
+        v.role.finding_id(),
+        Stage::AuthorizedKeys,
+        format!(
+            "{}. With StrictModes sshd ignores {what} and logs \"Authentication refused: bad ownership or modes for {kind} {}\".",
+            v.explanation(),
+            v.path
+        ),
+    )
+    .evidence(format!(
+        "{}: mode {}, owner uid {} (the account is uid {})",
+        v.path,
+        v.mode_text(),
+        v.uid,
+        acc.uid
+    ));
+    if v.bad_owner() {
+        f.fix(format!(
+            "`chown {} {}`{}",
+            shell_quote(&acc.name),
+            shell_quote(&v.path),
+            v.fixed_mode.map_or(String::new(), |m| format!(
+                " then `chmod {m:04o} {}`",
+                shell_quote(&v.path)
+            ))
+        ))
+    } else if let Some(m) = v.fixed_mode {
+        f.fix(format!(
+            "`chmod {m:04o} {}` (permissions.fix does it after you confirm).",
+            shell_quote(&v.path)
+        ))
+    } else {
+        f
+    }
 }
 
 fn parse_findings(files: &[KeysFile]) -> Vec<Finding> {
@@ -305,38 +303,8 @@ fn option_findings(files: &[KeysFile], from: Option<&str>) -> Vec<Finding> {
     for f in files {
         let Ok((_, keys)) = &f.read else { continue };
         for k in &keys.keys {
-            let r = k.restrictions();
-            let mut notes = Vec::new();
-            if let Some(pattern) = &r.from {
-                let fits = from.map(|a| from_fits(a, pattern));
-                if fits == Some(false) {
-                    refused = true;
-                }
-                notes.push(format!(
-                    "from=\"{pattern}\"{}",
-                    match fits {
-                        Some(false) => " (excludes --from)",
-                        Some(true) => " (admits --from)",
-                        None => "",
-                    }
-                ));
-            }
-            if let Some(t) = &r.expiry_time {
-                let digits: String = t.chars().filter(char::is_ascii_digit).collect();
-                let past = !digits.is_empty()
-                    && digits.as_str() < &now_digits[..digits.len().min(now_digits.len())];
-                refused |= past;
-                notes.push(format!(
-                    "expiry-time=\"{t}\"{}",
-                    if past { " (expired)" } else { "" }
-                ));
-            }
-            if let Some(c) = &r.command {
-                notes.push(format!("command=\"{c}\" (the key runs only this)"));
-            }
-            if r.restrict {
-                notes.push("restrict".into());
-            }
+            let (notes, refuses) = option_notes(&k.restrictions(), from, &now_digits);
+            refused |= refuses;
             if !notes.is_empty() {
                 lines.push(format!(
                     "{}:{}: {} {}: {}",
@@ -360,6 +328,42 @@ fn option_findings(files: &[KeysFile], from: Option<&str>) -> Vec<Finding> {
             .push_str(" At least one key is refused here (see the evidence).");
     }
     vec![f]
+}
+
+/// What one key's limiting options say (for the evidence), and whether they refuse it here:
+/// a `from=` excluding `--from`, an `expiry-time` before `now_digits` (UTC, digits only).
+fn option_notes(r: &Restrictions, from: Option<&str>, now_digits: &str) -> (Vec<String>, bool) {
+    let mut notes = Vec::new();
+    let mut refused = false;
+    if let Some(pattern) = &r.from {
+        let fits = from.map(|a| from_fits(a, pattern));
+        refused |= fits == Some(false);
+        notes.push(format!(
+            "from=\"{pattern}\"{}",
+            match fits {
+                Some(false) => " (excludes --from)",
+                Some(true) => " (admits --from)",
+                None => "",
+            }
+        ));
+    }
+    if let Some(t) = &r.expiry_time {
+        let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+        let past = !digits.is_empty()
+            && digits.as_str() < &now_digits[..digits.len().min(now_digits.len())];
+        refused |= past;
+        notes.push(format!(
+            "expiry-time=\"{t}\"{}",
+            if past { " (expired)" } else { "" }
+        ));
+    }
+    if let Some(c) = &r.command {
+        notes.push(format!("command=\"{c}\" (the key runs only this)"));
+    }
+    if r.restrict {
+        notes.push("restrict".into());
+    }
+    (notes, refused)
 }
 
 /// sshd's `from=` check: a comma-separated list of address or name patterns (CIDR allowed),

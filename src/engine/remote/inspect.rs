@@ -6,7 +6,7 @@ use super::super::session::run_command;
 use super::{join_ports, Account};
 use crate::remote_rules::{
     check_strict_modes, find_key, parse_authorized_keys, parse_df, strict_modes_chain,
-    AuthorizedKeys, DiskUse, PathRole, RemoteStat, Violation, ViolationKind,
+    AuthorizedKeys, DiskUse, PathRole, RemoteStat, Violation,
 };
 use russh::keys::ssh_key::public::KeyData;
 use russh_sftp::client::error::Error as SftpError;
@@ -332,8 +332,7 @@ impl<O: Opener> Found<'_, O> {
     /// else in it (Debian's and Ubuntu's sshd then accept it).
     async fn private_group_accepts(&mut self, v: &Violation) -> bool {
         let acc = self.acc;
-        let only_group = v.kinds == [ViolationKind::WritableByOthers] && v.mode & 0o002 == 0;
-        if !only_group || acc.private_gid.is_none() {
+        if !v.group_write_only() || acc.private_gid.is_none() {
             return false;
         }
         let gid = acc

@@ -8,15 +8,7 @@ use crate::event::{Finding, Level, Severity, Stage};
 use crate::findings::{finding, stage_status};
 use crate::fsedit::shell_quote;
 use crate::known_hosts::sha256_fingerprint;
-use crate::remote_rules::{PathRole, Violation, ViolationKind};
-
-fn violation_id(role: PathRole) -> &'static str {
-    match role {
-        PathRole::Home => "remote.home_permissions",
-        PathRole::SshDir | PathRole::OutsideHome => "remote.ssh_dir_permissions",
-        PathRole::AuthorizedKeys => "remote.authorized_keys_permissions",
-    }
-}
+use crate::remote_rules::{PathRole, Violation};
 
 /// Log what was seen, judge it, emit the findings and end the stage.
 pub(super) async fn report(cx: &Cx, t: &Target, seen: &Inspection, facts: &LoginFacts) -> StageEnd {
@@ -163,7 +155,7 @@ fn violation_finding(
     refused: Vec<String>,
 ) -> Finding {
     let f = finding(
-        violation_id(v.role),
+        v.role.finding_id(),
         Stage::Remote,
         format!(
             "{}. With StrictModes (sshd's default) sshd ignores {} and logs \"Authentication refused: bad ownership or modes\" only on the server.",
@@ -187,10 +179,7 @@ fn violation_finding(
 
 /// The commands repairing a violation: a chown as root (and the chmod), or the chmod alone.
 fn violation_fix(user: &str, v: &Violation) -> Option<String> {
-    if v.kinds
-        .iter()
-        .any(|k| matches!(k, ViolationKind::BadOwner { .. }))
-    {
+    if v.bad_owner() {
         Some(format!(
             "As root on the server: `chown {} {}`{}",
             shell_quote(user),
