@@ -80,6 +80,19 @@ fn pending(stages: &[Stage]) -> Vec<Check> {
         .collect()
 }
 
+impl LogLine {
+    /// The line as the text and markdown reports print it: time, stage, level, text.
+    pub(crate) fn printed(&self) -> String {
+        format!(
+            "{:>6} ms {:<7} {:<7} {}",
+            self.t_ms,
+            self.stage.name(),
+            self.level.name(),
+            self.text
+        )
+    }
+}
+
 impl Check {
     /// "N ms" for a stage that ran, empty for one skipped or never started.
     pub(crate) fn time_text(&self) -> String {

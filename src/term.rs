@@ -1,8 +1,10 @@
 //! Terminal plumbing shared by the full-screen front ends (console, picker, onboarding): the
 //! guard that gives the terminal back, the key reader thread, the signals that end a session,
-//! and (in [`input`]) the mapping of keys and pastes to text edits.
+//! (in [`input`]) the mapping of keys and pastes to text edits, and (in [`rows`]) the cutting
+//! of screen areas both layouts use.
 
 pub mod input;
+pub mod rows;
 
 use crossterm::event::{self as term, Event as TermEvent};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -11,6 +11,7 @@ use crate::console::view::overlay;
 use crate::console::wrap;
 use crate::event::Status;
 use crate::keygen::FingerprintMatch;
+use crate::term::rows::{take_bottom, take_top};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -32,20 +33,6 @@ struct Areas {
     log: Option<Rect>,
     note: Option<Rect>,
     footer: Rect,
-}
-
-fn take_top(area: &mut Rect, rows: u16) -> Rect {
-    let rows = rows.min(area.height);
-    let top = Rect::new(area.x, area.y, area.width, rows);
-    area.y += rows;
-    area.height -= rows;
-    top
-}
-
-fn take_bottom(area: &mut Rect, rows: u16) -> Rect {
-    let rows = rows.min(area.height);
-    area.height -= rows;
-    Rect::new(area.x, area.y + area.height, area.width, rows)
 }
 
 /// The step panel first: the log shrinks (then goes) on short terminals, the steps column

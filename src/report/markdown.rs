@@ -97,14 +97,7 @@ fn settings(out: &mut String, r: &Report) {
 fn log(out: &mut String, r: &Report) {
     let _ = writeln!(out, "\n<details><summary>Handshake log</summary>\n\n```");
     for l in &r.log {
-        let _ = writeln!(
-            out,
-            "{:>6} ms {:<7} {:<7} {}",
-            l.t_ms,
-            l.stage.name(),
-            l.level.name(),
-            l.text
-        );
+        let _ = writeln!(out, "{}", l.printed());
     }
     let _ = writeln!(out, "```\n\n</details>");
 }

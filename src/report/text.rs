@@ -130,14 +130,7 @@ fn log(out: &mut String, r: &Report, verbosity: u8) {
     let _ = writeln!(out);
     let _ = writeln!(out, "Log");
     for l in shown {
-        let _ = writeln!(
-            out,
-            "  {:>6} ms {:<7} {:<7} {}",
-            l.t_ms,
-            l.stage.name(),
-            l.level.name(),
-            l.text
-        );
+        let _ = writeln!(out, "  {}", l.printed());
     }
 }
 

@@ -1,6 +1,7 @@
 //! Where each panel goes: side by side from 120 columns, stacked below, any size without panicking.
 
 use crate::console::app::{App, Focus};
+use crate::term::rows::{take_bottom, take_top};
 use ratatui::layout::Rect;
 
 /// Width from which the checklist and findings sit left of the log.
@@ -35,20 +36,6 @@ pub fn fact_rows(app: &App) -> u16 {
         .filter(|(s, _, _)| *s == stage)
         .count();
     u16::try_from(n).unwrap_or(u16::MAX)
-}
-
-fn take_top(area: &mut Rect, rows: u16) -> Rect {
-    let rows = rows.min(area.height);
-    let top = Rect::new(area.x, area.y, area.width, rows);
-    area.y += rows;
-    area.height -= rows;
-    top
-}
-
-fn take_bottom(area: &mut Rect, rows: u16) -> Rect {
-    let rows = rows.min(area.height);
-    area.height -= rows;
-    Rect::new(area.x, area.y + area.height, area.width, rows)
 }
 
 /// Split `area` for `app`.
