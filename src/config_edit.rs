@@ -39,6 +39,9 @@
 //! block is shared), is easy to review and to remove, and does not depend on where the
 //! existing blocks are. Keys already listed elsewhere stay; ssh ignores the repeated line.
 
+mod host_in_place;
+#[cfg(test)]
+mod host_tests;
 mod in_place;
 #[cfg(test)]
 mod tests;
@@ -355,6 +358,34 @@ pub fn host_block(
                 "Nothing to change in {shown_file}: `ssh {alias}` already uses these settings."
             ),
         });
+    }
+    // The alias's own block, completed where it is, when that is enough.
+    let goal = host_in_place::Goal {
+        alias,
+        settings: vec![
+            ("HostName", b.hostname.to_string()),
+            ("User", b.user.to_string()),
+            ("Port", b.port.to_string()),
+            ("IdentitiesOnly", "yes".to_string()),
+        ],
+        key: &key,
+        key_value: &value,
+    };
+    if let Some(p) = host_in_place::plan(file_bytes, &goal, &before, scratch.path(), &shown_file) {
+        if problem(&scratch.resolve(&next, &p.out)?).is_none() {
+            return Ok(ConfigEdit {
+                path: path.to_path_buf(),
+                new_bytes: p.out,
+                summary: format!(
+                    "{}; then `ssh {alias}` logs in as {} on {} port {} with {} only.",
+                    p.what,
+                    b.user,
+                    b.hostname,
+                    b.port,
+                    shown_path(&key, home)
+                ),
+            });
+        }
     }
     let indent = detect_indent(&split_lines(file_bytes));
     let mut block = vec![

@@ -40,7 +40,7 @@ pub fn prepare(input: &ConfigInput, timeout: Option<Duration>) -> Onboard {
     let new_key_path = crate::keygen::free_key_path(&ssh_dir);
     let (user, hostname) = (get("user"), get("hostname"));
     let port = get("port").parse().unwrap_or(22);
-    let existing = crate::config::host_entries(input);
+    let existing = alias::config_entries(input);
     let alias = alias::propose(&input.host, &hostname, &user, port, &existing);
     let mut ob = Onboard::new(
         input.host.clone(),
@@ -53,6 +53,7 @@ pub fn prepare(input: &ConfigInput, timeout: Option<Duration>) -> Onboard {
         alias,
     );
     ob.comment = format!("{}@{}", input.local_user, input.local_hostname);
+    ob.aliases = existing;
     ob.resume = crate::destination::command_args(input, timeout);
     ob
 }

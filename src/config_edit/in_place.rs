@@ -146,7 +146,7 @@ pub(super) fn plan(
 }
 
 /// Whether `text` is a `Host` line naming exactly `host` (one pattern, no wildcard or negation).
-fn own_host_line(text: &str, host: &str) -> bool {
+pub(super) fn own_host_line(text: &str, host: &str) -> bool {
     let Some(d) = directive(text) else {
         return false;
     };
@@ -159,7 +159,7 @@ fn own_host_line(text: &str, host: &str) -> bool {
 }
 
 /// "a", "a and b", "a, b and c".
-fn join_words(parts: &[String]) -> String {
+pub(super) fn join_words(parts: &[String]) -> String {
     match parts {
         [] => String::new(),
         [one] => one.clone(),

@@ -90,6 +90,9 @@ pub fn confirm_title(action: &ActionOffer, home: &Path) -> String {
         }
         (_, Some(Repair::Permissions { .. })) => "Fix the permissions of your ssh files?".into(),
         (_, Some(Repair::RemotePermissions { .. })) => "Change permissions on the server?".into(),
+        ("onboard.config", Some(Repair::Replace(_))) if action.title.starts_with("Edit ") => {
+            format!("{}?", action.title.replace('`', ""))
+        }
         ("onboard.config", Some(Repair::Replace(e))) => {
             format!("Add a Host block to {}?", file(&e.path))
         }

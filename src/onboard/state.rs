@@ -282,6 +282,8 @@ pub struct Onboard {
     pub created: Vec<String>,
     /// Rows the step panel is scrolled.
     pub scroll: usize,
+    /// The config's plain aliases and where each leads (config alone), for step 7's preview.
+    pub aliases: Vec<crate::config::HostEntry>,
     /// The passphrase of the key (typed once: when it was made, or when first needed), kept
     /// zeroized while the flow runs so it is never asked again.
     key_passphrase: Option<Zeroizing<String>>,
@@ -344,6 +346,7 @@ impl Onboard {
             resume: destination_args,
             created: Vec::new(),
             scroll: 0,
+            aliases: Vec::new(),
             key_passphrase: None,
             generated: false,
             relogin: false,

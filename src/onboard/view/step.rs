@@ -269,12 +269,30 @@ fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
 
 fn config_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
     let alias = match &ob.field {
-        Some((Field::Alias, input)) if !input.value().trim().is_empty() => {
-            input.value().trim().to_string()
-        }
+        Some((Field::Alias, input)) => input.value().trim().to_string(),
         _ => ob.alias.clone(),
     };
-    l.push(Line::raw("A Host block in ~/.ssh/config makes the next login just `ssh NAME`, with only this key offered. With the name below, these lines are written (before your other blocks; you confirm the exact change first):"));
+    let known = ob.aliases.iter().find(|e| e.alias == alias);
+    let ours =
+        known.filter(|e| e.hostname == ob.hostname && e.user == ob.user && e.port == ob.port);
+    match (known, ours) {
+        (Some(_), Some(_)) => l.push(Line::raw(format!("Your config already has `{alias}` for this server: its block gets the lines below where they are missing or different (edited in place, never a second block), so `ssh {alias}` logs in with only this key. You confirm the exact change first:"))),
+        (Some(e), None) => {
+            l.push(Line::styled(
+                format!(
+                    "`ssh {alias}` already logs in as {} on {} port {}: a block for this server under that name would change what `ssh {alias}` does. Type another name.",
+                    e.user, e.hostname, e.port
+                ),
+                theme.style(Role::Status(Status::Fail)),
+            ));
+            return;
+        }
+        _ => l.push(Line::raw("A Host block in ~/.ssh/config makes the next login just `ssh NAME`, with only this key offered. With the name below, these lines are written (before your other blocks; you confirm the exact change first):")),
+    }
+    if alias.is_empty() {
+        l.push(dim(theme, "  Host (the name you type)"));
+        return;
+    }
     l.push(Line::styled(
         format!("  Host {alias}"),
         theme.style(Role::DiffAdd),
