@@ -96,6 +96,10 @@ pub fn run(
     if let Some(text) = ob.farewell() {
         eprint!("{text}");
     }
+    // Finished: what to type from now on.
+    if let Some(text) = ob.success_text() {
+        print!("{text}");
+    }
     code
 }
 

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use tui_input::Input;
 use zeroize::Zeroizing;
 
+mod ending;
 mod field;
 mod keys;
 mod outcome;
@@ -428,7 +429,10 @@ impl Onboard {
             None => {
                 self.finished = true;
                 self.say(
-                    format!("All done: `ssh {}` logs in with your key.", self.alias),
+                    format!(
+                        "All done: `{}` logs in with your key.",
+                        self.login_command()
+                    ),
                     false,
                 );
                 Vec::new()

@@ -474,3 +474,53 @@ fn leaving_mid_flow_says_what_was_made_and_how_to_go_on() {
         "{text}"
     );
 }
+
+/// The end names only what works: the alias when its block was written, else the full
+/// command; the same is printed once the flow has ended.
+#[test]
+fn the_end_names_the_alias_only_when_it_was_written() {
+    let done_until_config = |ob: &mut Onboard| {
+        ob.chosen = Some(chosen());
+        for s in &Step::ALL[..6] {
+            ob.marks[*s as usize] = Mark::Done;
+        }
+        ob.current = Step::Prove;
+        ob.on_outcome(Outcome::Proved(Ok("ok".into())));
+        assert_eq!(ob.current, Step::Config);
+    };
+    let mut skipped = flow(Vec::new());
+    skipped.alias = "alice-192-0-2-1".into();
+    done_until_config(&mut skipped);
+    skipped.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    assert!(skipped.finished);
+    let full = "ssh -i ~/.ssh/id_ed25519 -p 2222 alice@192.0.2.1";
+    assert_eq!(skipped.login_command(), full);
+    let text = format!("{}", render(&skipped, 80, 24));
+    assert!(!text.contains("ssh alice-192-0-2-1"), "{text}");
+    assert!(text.contains(full), "{text}");
+    let printed = skipped.success_text().unwrap();
+    assert!(printed.contains(&format!("\n  {full}\n")), "{printed}");
+    assert!(printed.contains("No Host block was written"), "{printed}");
+
+    let mut written = flow(Vec::new());
+    done_until_config(&mut written);
+    written.on_key(key(KeyCode::Enter));
+    written.on_outcome(Outcome::Planned(Ok(ActionOffer {
+        id: "onboard.config".into(),
+        title: "Add".into(),
+        preview: String::new(),
+        command: String::new(),
+        repair: Some(crate::repair::Repair::Permissions {
+            changes: Vec::new(),
+        }),
+    })));
+    written.on_key(key(KeyCode::Char('y')));
+    written.on_outcome(Outcome::Applied(
+        "onboard.config".into(),
+        Ok("wrote".into()),
+    ));
+    assert_eq!(written.login_command(), "ssh web");
+    let printed = written.success_text().unwrap();
+    assert!(printed.contains("\n  ssh web\n"), "{printed}");
+    assert!(written.farewell().is_none());
+}

@@ -73,12 +73,10 @@ pub fn lines(ob: &Onboard, theme: Theme) -> Vec<Line<'static>> {
 
 fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
     l.push(Line::styled(
-        format!(
-            "Your key is installed and verified. From now on: ssh {}",
-            ob.alias
-        ),
+        "Your key is installed and verified. From now on, log in with:",
         theme.style(Role::Title),
     ));
+    l.push(cmd_line(theme, &ob.login_command()));
     l.push(Line::raw(""));
     for s in Step::ALL {
         l.push(Line::raw(format!(
@@ -93,15 +91,7 @@ fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
 
 /// `-p PORT user@host`, quoted for a shell.
 fn dest_args(ob: &Onboard) -> String {
-    let port = if ob.port == 22 {
-        String::new()
-    } else {
-        format!("-p {} ", ob.port)
-    };
-    format!(
-        "{port}{}",
-        crate::fsedit::shell_quote(&format!("{}@{}", ob.user, ob.hostname))
-    )
+    ob.dest_args()
 }
 
 fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
