@@ -378,6 +378,17 @@ fn first_contact_is_decided_before_anything_is_sent() {
         !dialog.contains("The login works"),
         "nothing is claimed before the key is decided:\n{dialog}"
     );
+    // The header asks (its own short verdict, whole) and names the destination.
+    let header = dialog.lines().next().unwrap_or_default();
+    assert!(
+        header.contains(&format!(
+            "target → {}@127.0.0.1 port {}",
+            current_user(),
+            sshd.port()
+        )) && header.contains("? Host key not verified")
+            && !header.contains('…'),
+        "{header}"
+    );
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_no_authentication(&sshd, "while the trust dialog is open");
     tmux.keys(&["y"]);

@@ -298,12 +298,16 @@ impl App {
     /// Whether `action` is the trust offer of a run that stopped at a new host key so the
     /// person decides first (the engine's `waiting_for_trust` fact).
     pub(super) fn first_contact_stop(&self, action: &ActionOffer) -> bool {
-        action.id == "hostkey.trust"
-            && self
-                .report
-                .facts
-                .iter()
-                .any(|(_, k, v)| k == "waiting_for_trust" && v == "yes")
+        action.id == "hostkey.trust" && self.waiting_for_trust()
+    }
+
+    /// Whether the run stopped at a new host key for the person to decide (the engine's
+    /// `waiting_for_trust` fact): nothing failed, nothing was sent yet.
+    pub(super) fn waiting_for_trust(&self) -> bool {
+        self.report
+            .facts
+            .iter()
+            .any(|(_, k, v)| k == "waiting_for_trust" && v == "yes")
     }
 
     /// Open the confirm dialog for `action`.
@@ -452,28 +456,30 @@ impl App {
         }
         let get = |k: &str| self.report.setting(k).map_or("?", |s| s.value.as_str());
         let (user, host, port) = (get("user"), get("hostname"), get("port"));
-        let full = format!("{user}@{host} port {port}");
-        let short = if port == "22" {
+        // One format everywhere: the alias (when one was typed) only ever in front of it.
+        let full = if port == "22" {
             format!("{user}@{host}")
         } else {
-            format!("{user}@{host}:{port}")
+            format!("{user}@{host} port {port}")
         };
         if self.target == host || self.target == full {
-            vec![full, short]
+            vec![full]
         } else {
-            vec![
-                format!("{} → {full}", self.target),
-                format!("{} → {short}", self.target),
-                self.target.clone(),
-            ]
+            vec![format!("{} → {full}", self.target), full]
         }
     }
 
     /// The verdict so far in every length (longest first), with the status it reflects.
     pub(super) fn verdict(&self) -> (Status, Vec<String>) {
         if self.done {
+            if self.waiting_for_trust() {
+                return (Status::Warn, labels::first_contact_forms());
+            }
             if self.report.ok() {
-                return (Status::Pass, vec![report::verdict(&self.report)]);
+                return (
+                    Status::Pass,
+                    labels::works_forms(&report::verdict(&self.report)),
+                );
             }
             let failed = self
                 .report
@@ -481,11 +487,19 @@ impl App {
                 .iter()
                 .find(|c| c.status == Status::Fail)
                 .map(|c| c.stage.title());
-            let mut forms = labels::verdict_forms(
-                &report::verdict(&self.report),
-                self.report.root_cause().map(|f| f.id.as_str()),
-                failed,
-            );
+            let root = self.report.root_cause().map(|f| f.id.as_str());
+            if root.is_none() && failed.is_none() {
+                // Nothing failed: the checks stopped before the end (not a ✘).
+                let stopped = self
+                    .report
+                    .checks
+                    .iter()
+                    .find(|c| c.status == Status::Skipped)
+                    .map(|c| c.stage.title());
+                let full = report::verdict(&self.report);
+                return (Status::Warn, labels::stopped_forms(&full, stopped));
+            }
+            let mut forms = labels::verdict_forms(&report::verdict(&self.report), root, failed);
             if self.report.is_server() {
                 for form in &mut forms {
                     *form = form.replace(labels::LOGIN_WOULD_FAIL, labels::SSHD_REFUSES);

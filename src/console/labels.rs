@@ -172,6 +172,50 @@ pub fn verdict_forms(full: &str, root: Option<&str>, failed_stage: Option<&str>)
     forms
 }
 
+/// The header's verdict on first contact (the run stopped at a new host key for the person
+/// to decide), longest first: short enough that one always fits, never cut.
+pub fn first_contact_forms() -> Vec<String> {
+    [
+        "Host key not verified yet: compare its fingerprint, then trust it",
+        "Host key not verified yet: compare and trust it",
+        "Host key not verified: compare, trust",
+        "Host key not verified",
+        "Key not verified",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The header's verdict of a login that works, longest first (when ssh would still ask
+/// about a host key nobody verified, it says so in every form).
+pub fn works_forms(full: &str) -> Vec<String> {
+    let mut forms = vec![full.to_string()];
+    if full.starts_with("The login works once") {
+        forms.extend(
+            [
+                "The login works once the host key is accepted",
+                "Works once the host key is accepted",
+                "Works once the key is accepted",
+                "Works once accepted",
+            ]
+            .map(String::from),
+        );
+    }
+    forms
+}
+
+/// The header's verdict when nothing failed but the checks stopped before `stage`.
+pub fn stopped_forms(full: &str, stage: Option<&str>) -> Vec<String> {
+    let mut forms = vec![full.to_string()];
+    if let Some(stage) = stage {
+        forms.push(format!("No problem so far; {stage} and later not checked"));
+        forms.push(format!("Not checked from {stage} on"));
+        forms.push(format!("Stopped before {stage}"));
+    }
+    forms.push("Stopped early".to_string());
+    forms
+}
+
 /// The header's verdict while the checks run, longest first.
 pub fn running_forms(
     stage: Option<(&str, Option<String>)>,

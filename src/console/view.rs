@@ -113,7 +113,12 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         " ".to_string()
     };
-    let symbol = t.status_symbol(status, app.spinner).trim_end();
+    // First contact asks a question: `?`, not a failure.
+    let symbol = if app.done && app.waiting_for_trust() {
+        "?"
+    } else {
+        t.status_symbol(status, app.spinner).trim_end()
+    };
     let width = usize::from(area.width);
     let fixed = wrap::width(&lead) + wrap::width(sep) + wrap::width(symbol) + 1;
     let targets = app.target_forms();
