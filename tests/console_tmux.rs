@@ -382,7 +382,7 @@ fn first_contact_is_decided_before_anything_is_sent() {
     let header = dialog.lines().next().unwrap_or_default();
     assert!(
         header.contains(&format!(
-            "target → {}@127.0.0.1 port {}",
+            "{}@127.0.0.1 port {}",
             current_user(),
             sshd.port()
         )) && header.contains("? Host key not verified")
