@@ -8,6 +8,7 @@
 //! back inside [`Command::Apply`].
 
 mod app;
+pub(crate) mod cmdwrap;
 pub(crate) mod describe;
 pub mod keymap;
 pub mod labels;

@@ -271,3 +271,21 @@ fn first_contact_destination() -> Vec<crate::event::Setting> {
         _ => Vec::new(),
     }
 }
+
+/// The trust dialog scrolled to its command: the long key line breaks inside double quotes,
+/// each row ending with `\` so the rows pasted run as one command.
+#[test]
+fn the_trust_command_wraps_copy_safe() {
+    let mut a = first_contact_app();
+    for (w, h) in [(80, 24), (60, 20)] {
+        a.on_resize(w, h);
+        a.on_key(key(KeyCode::PageDown));
+        let text = render(&a, w, h).to_string();
+        assert!(
+            text.contains("echo \"[127.0.0.1]:24106 ssh-ed25519 \\"),
+            "{text}"
+        );
+        insta::assert_snapshot!(format!("trust_command_{w}x{h}"), text);
+        a.on_key(key(KeyCode::PageUp));
+    }
+}

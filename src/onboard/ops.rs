@@ -527,10 +527,7 @@ pub fn plan_config(
         });
     }
     let shown = crate::config_edit::shown_path(&path, &input.home);
-    let command = format!(
-        "$EDITOR {}  # add the block shown",
-        crate::fsedit::shell_quote_path(&shown)
-    );
+    let command = format!("$EDITOR {}", crate::fsedit::shell_quote_path(&shown));
     Ok(crate::repair::config_action(
         "onboard.config",
         config_title(alias, &shown, &edit.summary),

@@ -238,7 +238,7 @@ fn main(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) -> bool {
         return false;
     }
     let mut rows: Vec<Line<'static>> = Vec::new();
-    for l in step::lines(ob, theme) {
+    for l in step::lines(ob, theme, width) {
         rows.extend(wrap::wrap(&l.spans, width, true));
     }
     let pinned = pinned_rows(ob, theme, width, usize::from(inner.height) / 2);

@@ -137,10 +137,10 @@ pub fn confirm(theme: Theme, text: &ConfirmText, scroll: usize, area: Rect, buf:
             words::SAME_AS_RUNNING,
             theme.style(Role::Dim),
         )]);
-        add(vec![Span::styled(
-            format!("  {}", text.command),
-            theme.style(Role::Command),
-        )]);
+        let (cmd, dim) = (theme.style(Role::Command), theme.style(Role::Dim));
+        for l in crate::console::cmdwrap::lines("", &text.command, text_w, 2, cmd, dim) {
+            add(l.spans);
+        }
     }
     if !text.preview.is_empty() {
         add(vec![Span::raw("")]);

@@ -7,8 +7,10 @@ use crate::event::Status;
 use crate::keygen::FingerprintMatch;
 use ratatui::text::Line;
 
-fn cmd_line(theme: Theme, command: &str) -> Line<'static> {
-    Line::styled(format!("  $ {command}"), theme.style(Role::Command))
+/// A command's rows, wrapped so that they still run when pasted (no `$ ` prompt in front).
+fn cmd_line(theme: Theme, command: &str, width: usize) -> Vec<Line<'static>> {
+    let (cmd, dim) = (theme.style(Role::Command), theme.style(Role::Dim));
+    crate::console::cmdwrap::lines("", command, width, 2, cmd, dim)
 }
 
 fn dim(theme: Theme, text: impl Into<String>) -> Line<'static> {
@@ -25,15 +27,15 @@ pub fn title(ob: &Onboard) -> String {
 }
 
 /// The current step's lines (the text box and the message are drawn apart, always visible).
-pub fn lines(ob: &Onboard, theme: Theme) -> Vec<Line<'static>> {
+pub fn lines(ob: &Onboard, theme: Theme, w: usize) -> Vec<Line<'static>> {
     let mut l: Vec<Line<'static>> = Vec::new();
     if ob.finished {
-        finished(ob, theme, &mut l);
+        finished(ob, theme, &mut l, w);
         return l;
     }
     match ob.current {
-        Step::Key => key_step(ob, theme, &mut l),
-        Step::Verify => verify_step(ob, theme, &mut l),
+        Step::Key => key_step(ob, theme, &mut l, w),
+        Step::Verify => verify_step(ob, theme, &mut l, w),
         Step::Login => {
             l.push(Line::raw(format!(
                 "Log in as {} with the account's password, once, to install the key.",
@@ -42,13 +44,14 @@ pub fn lines(ob: &Onboard, theme: Theme) -> Vec<Line<'static>> {
             l.push(dim(theme, "The password goes only to this server, whose host key you verified; it is never shown, logged or stored. If the key already works, no password is asked."));
             l.push(Line::raw(""));
             l.push(dim(theme, "Same as:"));
-            l.push(cmd_line(
+            l.extend(cmd_line(
                 theme,
                 &format!("ssh -o PubkeyAuthentication=no {}", dest_args(ob)),
+                w,
             ));
         }
-        Step::Install => install_step(ob, theme, &mut l),
-        Step::Permissions => permissions_step(ob, theme, &mut l),
+        Step::Install => install_step(ob, theme, &mut l, w),
+        Step::Permissions => permissions_step(ob, theme, &mut l, w),
         Step::Prove => {
             l.push(Line::raw(
                 "A fresh connection that offers only this key must log in.",
@@ -56,13 +59,14 @@ pub fn lines(ob: &Onboard, theme: Theme) -> Vec<Line<'static>> {
             if let Some(k) = &ob.chosen {
                 l.push(Line::raw(""));
                 l.push(dim(theme, "Same as:"));
-                l.push(cmd_line(
+                l.extend(cmd_line(
                     theme,
                     &format!(
                         "ssh -o IdentitiesOnly=yes -i {} {} true",
                         crate::fsedit::shell_quote_path(&ob.shown(&k.private)),
                         dest_args(ob)
                     ),
+                    w,
                 ));
             }
         }
@@ -71,12 +75,12 @@ pub fn lines(ob: &Onboard, theme: Theme) -> Vec<Line<'static>> {
     l
 }
 
-fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     l.push(Line::styled(
         "Your key is installed and verified. From now on, log in with:",
         theme.style(Role::Title),
     ));
-    l.push(cmd_line(theme, &ob.login_command()));
+    l.extend(cmd_line(theme, &ob.login_command(), w));
     l.push(Line::raw(""));
     for s in Step::ALL {
         l.push(Line::raw(format!(
@@ -94,7 +98,7 @@ fn dest_args(ob: &Onboard) -> String {
     ob.dest_args()
 }
 
-fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     l.push(Line::raw(
         "Choose the key to log in with, or make a new one:",
     ));
@@ -135,10 +139,11 @@ fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
     });
     l.push(Line::raw(""));
     if sel {
-        l.push(dim(theme, "The private file is created with mode 0600 from its first byte; nothing existing is overwritten. Same as:"));
-        l.push(cmd_line(
+        l.push(dim(theme, "The private file is created with mode 0600 from its first byte; nothing existing is overwritten. Same as (ssh-keygen then asks for a passphrase; Enter for none):"));
+        l.extend(cmd_line(
             theme,
             &crate::keygen::keygen_command(&ob.new_key_path, &ob.comment, Some(&ob.home)),
+            w,
         ));
     }
     if matches!(
@@ -152,7 +157,7 @@ fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
     }
 }
 
-fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     let Some(h) = &ob.host else {
         l.push(dim(theme, "Connecting to read the server's host key…"));
         return;
@@ -180,10 +185,11 @@ fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
             theme.style(Role::Status(Status::Fail)),
         )),
         HostVerdict::Unknown => {
-            l.push(Line::raw("This is your first connection: nothing proves yet that this is your server and not someone in between. Compare the fingerprint with one you got another way — the provider's console, the admin, or on the server itself:"));
-            l.push(cmd_line(
+            l.push(Line::raw("This is your first connection: nothing proves yet that this is your server and not someone in between. Compare the fingerprint with one you got another way — the provider's console, the admin, or on the server itself, by running there:"));
+            l.extend(cmd_line(
                 theme,
-                "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub   # on the server",
+                "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub",
+                w,
             ));
             l.push(dim(
                 theme,
@@ -204,7 +210,7 @@ fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
     }
 }
 
-fn install_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+fn install_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     let Some(k) = &ob.chosen else {
         return;
     };
@@ -224,12 +230,12 @@ fn install_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
         theme,
         "Same as (sends no text through a shell; over SFTP here):",
     ));
-    l.push(cmd_line(theme, &offer.command));
+    l.extend(cmd_line(theme, &offer.command, w));
     l.push(Line::raw(""));
     l.push(dim(theme, "Enter: review and confirm · s: skip"));
 }
 
-fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     l.push(Line::raw("sshd (StrictModes, the default) ignores authorized_keys when home, ~/.ssh or the file is owned by another user or writable by the group or others."));
     l.push(Line::raw(""));
     match &ob.inspected {
@@ -246,7 +252,7 @@ fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
             if let Some(fix) = &i.fix {
                 l.push(Line::raw(""));
                 l.push(dim(theme, "Same as:"));
-                l.push(cmd_line(theme, &fix.command));
+                l.extend(cmd_line(theme, &fix.command, w));
                 l.push(dim(theme, "Enter: review and confirm · s: skip"));
             }
             if i.violations.iter().any(|v| Some(v.uid) != i.uid) {
