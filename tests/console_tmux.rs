@@ -538,10 +538,8 @@ fn a_refused_key_offers_the_guided_first_login_which_opens_in_place() {
     tmux.keys(&["Enter"]);
     let dialog = tmux.wait_for("the confirm dialog", |s| s.contains("Leaves this console"));
     assert!(
-        dialog.contains(&format!(
-            "sshdoctor onboard -p {} {NAME}@target",
-            sshd.port()
-        )),
+        dialog.contains(&format!("-p {} {NAME}@target", sshd.port()))
+            && dialog.contains("sshdoctor onboard -F "),
         "the command keeps the user and port:\n{dialog}"
     );
     tmux.keys(&["y"]);

@@ -220,8 +220,7 @@ pub(super) async fn report(cx: &Cx, t: &Target, seen: &Inspection, facts: &Login
         .evidence_all(files)
         .fix(format!(
             "Install it: `ssh-copy-id -i {pub_hint} {}`, or `sshdoctor onboard {}` (checks the permissions too).",
-            crate::fsedit::shell_quote(&t.original_host),
-            crate::fsedit::shell_quote(&t.original_host)
+            t.ssh_args, t.ssh_args
         ));
         if facts.by_key.is_some() {
             f.severity = Severity::Warning;
