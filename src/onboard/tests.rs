@@ -524,3 +524,32 @@ fn the_end_names_the_alias_only_when_it_was_written() {
     assert!(printed.contains("\n  ssh web\n"), "{printed}");
     assert!(written.farewell().is_none());
 }
+
+/// The fingerprint-mismatch error at 60×20 and 80×24, with real-length fingerprints: shown
+/// whole (its last words on screen, no cut mark), whatever the step's text above it.
+#[test]
+fn a_mismatch_error_is_shown_whole_at_small_sizes() {
+    let mut ob = flow(Vec::new());
+    ob.on_outcome(Outcome::Generated(Ok(chosen())));
+    let mut h = host(HostVerdict::Unknown);
+    h.sha256 = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".into();
+    h.randomart = "+--[ED25519 256]--+\n|        .o.      |\n|       o  .      |\n|      . o. .     |\n|       o S. .    |\n|        + o.     |\n|       . =.      |\n|        o..      |\n|         ..      |\n+----[SHA256]-----+".into();
+    ob.on_outcome(Outcome::Connected(Ok(h)));
+    typed(
+        &mut ob,
+        "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    );
+    ob.on_key(key(KeyCode::Enter));
+    for (w, height) in [(60, 20), (80, 24)] {
+        let text = format!("{}", render(&ob, w, height));
+        let joined: String = text
+            .lines()
+            .map(|l| l.trim_matches('"').trim_matches('│').trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(joined.contains("fingerprint)."), "{text}");
+        assert!(joined.contains("Do not go on"), "{text}");
+        assert!(!text.contains('…'), "{text}");
+    }
+    snap(&ob, "onboard_mismatch_whole");
+}

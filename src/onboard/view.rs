@@ -241,7 +241,14 @@ fn main(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) -> bool {
     for l in step::lines(ob, theme, width) {
         rows.extend(wrap::wrap(&l.spans, width, true));
     }
-    let pinned = pinned_rows(ob, theme, width, usize::from(inner.height) / 2);
+    // The box and any message get all the rows they need (an error is never cut); the step's
+    // text scrolls in what is left.
+    let pinned = pinned_rows(
+        ob,
+        theme,
+        width,
+        usize::from(inner.height).saturating_sub(1),
+    );
     let height = usize::from(inner.height).saturating_sub(pinned.len());
     let overflow = rows.len() > height;
     let text_h = if overflow && height >= 2 {
