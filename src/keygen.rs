@@ -468,6 +468,14 @@ fn shell_path(path: &Path, home: Option<&Path>) -> String {
     }
 }
 
+/// The key to preselect: the first of `keys` that the destination's configuration names
+/// (`configured`, in ssh's order: IdentityFile lines and `-i`, not ssh's default names).
+pub fn preferred(keys: &[LocalKey], configured: &[PathBuf]) -> Option<usize> {
+    configured
+        .iter()
+        .find_map(|c| keys.iter().position(|k| &k.private == c))
+}
+
 /// The shell command doing what [`generate_ed25519`] does, to show the user, e.g.
 /// `ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519 -C alice@laptop`. Arguments are quoted with
 /// [`shell_quote`]; `home` shortens the path to `~`. A passphrase is never part of it: without

@@ -54,8 +54,23 @@ pub fn prepare(input: &ConfigInput, timeout: Option<Duration>) -> Onboard {
     );
     ob.comment = format!("{}@{}", input.local_user, input.local_hostname);
     ob.aliases = existing;
+    ob.key_sel = preselect(&plan.config, &ob.keys).unwrap_or(ob.key_sel);
     ob.resume = crate::destination::command_args(input, timeout);
     ob
+}
+
+/// The key the destination's configuration already names (IdentityFile, `-i`), if listed.
+fn preselect(
+    config: &crate::config::ResolvedConfig,
+    keys: &[crate::keygen::LocalKey],
+) -> Option<usize> {
+    let configured: Vec<std::path::PathBuf> = config
+        .get_all("identityfile")
+        .iter()
+        .filter(|v| v.origin != crate::config::Origin::Default)
+        .map(|v| std::path::PathBuf::from(&v.value))
+        .collect();
+    crate::keygen::preferred(keys, &configured)
 }
 
 /// One log line for an engine event, `None` for the ones the pane leaves out.

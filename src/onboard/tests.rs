@@ -553,3 +553,84 @@ fn a_mismatch_error_is_shown_whole_at_small_sizes() {
     }
     snap(&ob, "onboard_mismatch_whole");
 }
+
+fn many_keys(n: usize) -> Vec<LocalKey> {
+    (0..n)
+        .map(|i| LocalKey {
+            private: PathBuf::from(format!("/home/alice/.ssh/key_{i}")),
+            public: None,
+            algorithm: "ssh-ed25519".into(),
+            bits: None,
+            fingerprint: Some(format!("SHA256:fingerprint{i}")),
+            comment: format!("key {i}"),
+            encrypted: false,
+            public_line: Some("ssh-ed25519 AAAA".into()),
+        })
+        .collect()
+}
+
+/// Step 1 with ten keys at 80×24: moving down keeps the selection (▶) on screen, the position
+/// shown moves with it, and Enter picks the key that is seen.
+#[test]
+fn the_key_selection_stays_on_screen() {
+    let mut ob = flow(many_keys(10));
+    for _ in 0..8 {
+        ob.on_key(key(KeyCode::Down));
+    }
+    assert_eq!(ob.key_sel, 8);
+    let text = format!("{}", render(&ob, 80, 24));
+    let selected = text.lines().find(|l| l.contains("│▶")).unwrap_or_default();
+    assert!(selected.contains("~/.ssh/key_8"), "{text}");
+    assert!(text.contains("SHA256:fingerprint8"), "{text}");
+    assert!(!text.contains("1–14/"), "the position moved:\n{text}");
+    ob.on_key(key(KeyCode::Down));
+    ob.on_key(key(KeyCode::Down));
+    let text = format!("{}", render(&ob, 80, 24));
+    let selected = text.lines().find(|l| l.contains("│▶")).unwrap_or_default();
+    assert!(selected.contains("generate a new ed25519 key"), "{text}");
+    for _ in 0..10 {
+        ob.on_key(key(KeyCode::Up));
+    }
+    let text = format!("{}", render(&ob, 60, 20));
+    let selected = text.lines().find(|l| l.contains("│▶")).unwrap_or_default();
+    assert!(selected.contains("~/.ssh/key_0"), "{text}");
+    ob.on_key(key(KeyCode::Enter));
+    assert_eq!(
+        ob.chosen.as_ref().map(|k| k.private.clone()),
+        Some(PathBuf::from("/home/alice/.ssh/key_0"))
+    );
+}
+
+/// The key the destination's config names (IdentityFile) is the one preselected.
+#[test]
+fn the_configured_key_is_preselected() {
+    let dir = tempfile::tempdir().unwrap();
+    let ssh = dir.path().join(".ssh");
+    std::fs::create_dir(&ssh).unwrap();
+    for name in ["id_a", "id_b", "id_ed25519"] {
+        crate::keygen::generate_ed25519(&ssh.join(name), name, None).unwrap();
+    }
+    std::fs::write(
+        ssh.join("config"),
+        "Host web\n  HostName 192.0.2.1\n  IdentityFile ~/.ssh/id_b\n",
+    )
+    .unwrap();
+    let input = crate::config::ConfigInput {
+        host: "web".into(),
+        options: Vec::new(),
+        user_config: Some(ssh.join("config")),
+        system_config: dir.path().join("none"),
+        home: dir.path().to_path_buf(),
+        local_user: "alice".into(),
+        local_hostname: "laptop".into(),
+        passwd_home: None,
+    };
+    let ob = super::prepare(&input, None);
+    assert_eq!(ob.keys.len(), 3);
+    assert_eq!(
+        ob.keys[ob.key_sel].private,
+        ssh.join("id_b"),
+        "{:?}",
+        ob.keys
+    );
+}

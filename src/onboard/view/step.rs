@@ -26,6 +26,22 @@ pub fn title(ob: &Onboard) -> String {
     }
 }
 
+/// The logical lines (first, last) the panel must keep in view: step 1's selected key with
+/// its fingerprint (or the "generate" row with what it runs), so that ↑/↓ never leave it off
+/// screen.
+pub fn focus(ob: &Onboard) -> Option<(usize, usize)> {
+    if ob.finished || ob.current != Step::Key {
+        return None;
+    }
+    // Two lines of text, then two rows per key, then "generate".
+    let first = 2 + 2 * ob.key_sel;
+    if ob.key_sel < ob.keys.len() {
+        Some((first, first + 1))
+    } else {
+        Some((first, first + 2))
+    }
+}
+
 /// The current step's lines (the text box and the message are drawn apart, always visible).
 pub fn lines(ob: &Onboard, theme: Theme, w: usize) -> Vec<Line<'static>> {
     let mut l: Vec<Line<'static>> = Vec::new();
