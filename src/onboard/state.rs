@@ -515,7 +515,7 @@ impl Onboard {
         self.say(
             format!(
                 "{error} — press r to retry; `sshdoctor {}` explains.",
-                self.destination
+                self.resume
             ),
             true,
         );

@@ -634,3 +634,23 @@ fn the_configured_key_is_preselected() {
         ob.keys
     );
 }
+
+/// Step 2 failing (no connection): the panel says what failed and what to do, not
+/// "Connecting…" beside a ✘.
+#[test]
+fn a_failed_connection_is_said_in_the_panel() {
+    let mut ob = flow(Vec::new());
+    ob.on_outcome(Outcome::Generated(Ok(chosen())));
+    assert_eq!(ob.current, Step::Verify);
+    ob.on_outcome(Outcome::Connected(Err(
+        "TCP connection: refused on port 2222".into(),
+    )));
+    assert_eq!(ob.mark(Step::Verify), Mark::Failed);
+    for (w, h) in [(80, 24), (60, 20)] {
+        let text = format!("{}", render(&ob, w, h));
+        assert!(!text.contains("Connecting"), "{text}");
+        assert!(text.contains("refused on port 2222"), "{text}");
+        assert!(text.contains("r retry"), "{text}");
+    }
+    snap(&ob, "onboard_verify_failed");
+}

@@ -1,7 +1,7 @@
 //! What the step panel says for each step: what it does, the equivalent commands, what was
 //! found — as logical lines, which the view wraps and scrolls.
 
-use super::super::state::{known_where, Field, HostVerdict, Onboard, Step};
+use super::super::state::{known_where, Field, HostVerdict, Mark, Onboard, Step};
 use crate::console::theme::{Role, Theme};
 use crate::event::Status;
 use crate::keygen::FingerprintMatch;
@@ -175,7 +175,16 @@ fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
 
 fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     let Some(h) = &ob.host else {
-        l.push(dim(theme, "Connecting to read the server's host key…"));
+        if ob.mark(Step::Verify) == Mark::Failed {
+            l.push(Line::styled(
+                "✘ No host key was read: the connection failed (the error is below).",
+                theme.style(Role::Status(Status::Fail)),
+            ));
+            l.push(Line::raw("Check the host name and the port; r tries again. What ssh would do, and why, in full:"));
+            l.extend(cmd_line(theme, &format!("sshdoctor {}", ob.resume), w));
+        } else {
+            l.push(dim(theme, "Connecting to read the server's host key…"));
+        }
         return;
     };
     l.push(Line::raw(format!(
@@ -255,6 +264,10 @@ fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: u
     l.push(Line::raw("sshd (StrictModes, the default) ignores authorized_keys when home, ~/.ssh or the file is owned by another user or writable by the group or others."));
     l.push(Line::raw(""));
     match &ob.inspected {
+        None if ob.mark(Step::Permissions) == Mark::Failed => l.push(Line::styled(
+            "✘ The server side could not be read (the error is below); r tries again.",
+            theme.style(Role::Status(Status::Fail)),
+        )),
         None => l.push(dim(theme, "Looking at the server…")),
         Some(i) if i.violations.is_empty() => l.push(Line::raw("Everything is as sshd wants it.")),
         Some(i) => {
