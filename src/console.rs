@@ -8,6 +8,7 @@
 //! back inside [`Command::Apply`].
 
 mod app;
+mod asking;
 pub(crate) mod cmdwrap;
 pub(crate) mod describe;
 pub mod keymap;

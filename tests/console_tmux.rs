@@ -461,9 +461,20 @@ fn password_login_in_the_console_explains_and_fixes_strict_modes() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("the confirm dialog", |s| s.contains("0775 -> 0755"));
     tmux.keys(&["y"]);
-    tmux.wait_for("the password prompt again", |s| {
+    let again = tmux.wait_for("the password prompt again", |s| {
         s.contains(&format!("{NAME}@127.0.0.1's password"))
     });
+    // It says why it asks again, and nothing claims the change is made yet.
+    assert!(
+        again.contains("Logging in again to make the change"),
+        "{again}"
+    );
+    assert!(
+        again.contains("logging in again to make the change on the server"),
+        "{again}"
+    );
+    assert!(!again.contains("Changed the mode"), "{again}");
+    assert_eq!(u.mode(&u.ssh_dir()), 0o775);
     // Pasted this time, with a newline: bracketed paste keeps the newline from submitting it.
     tmux.paste(&format!("{}\n", u.password));
     let pasted = tmux.wait_for("the masked paste", |s| {
@@ -479,6 +490,10 @@ fn password_login_in_the_console_explains_and_fixes_strict_modes() {
             .any(|l| l.contains("pass") && l.contains("Server side"))
     });
     assert_eq!(u.mode(&u.ssh_dir()), 0o755);
+    // Reported done once the run made it.
+    tmux.wait_for("the change reported", |s| {
+        s.contains("remote.permissions.fix: Changed the mode of")
+    });
     // Once more: the key alone now logs in, no prompt.
     tmux.keys(&["r"]);
     let green = tmux.wait_for("every stage passing", |s| {

@@ -59,6 +59,8 @@ pub enum Overlay {
     Secret {
         /// What is asked, e.g. "Passphrase for ~/.ssh/id_ed25519".
         title: String,
+        /// Why it is asked (again), in a sentence above the box, if there is more to say.
+        note: Option<String>,
         /// The secret typed so far; rendered only as one mask character per char.
         input: crate::secret_input::SecretInput,
     },
@@ -117,6 +119,11 @@ pub struct App {
     pub(super) status: Option<String>,
     pub(super) earlier_runs: Vec<String>,
     pub(super) size: (u16, u16),
+    /// A confirmed change on the server the current run makes (its action id): it is reported
+    /// done only when the run says so.
+    pub(super) remote_fix: Option<String>,
+    /// The prompt last answered, to tell a refused answer (the same prompt again).
+    pub(super) answered: Option<String>,
     pub(super) dirty: bool,
     pub(super) quit: bool,
 }
@@ -152,6 +159,8 @@ impl App {
             status: None,
             earlier_runs: Vec::new(),
             size: (0, 0),
+            remote_fix: None,
+            answered: None,
             dirty: true,
             quit: false,
         }
@@ -172,6 +181,7 @@ impl App {
             }
             Event::Done { .. } => {
                 self.done = true;
+                self.remote_fix_done();
                 if self.status.as_deref() == Some(labels::RERUNNING) {
                     self.status = None;
                 }

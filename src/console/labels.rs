@@ -41,6 +41,41 @@ pub const LOG_FILTERED: &str = "(no lines at this stage and verbosity; v shows m
 /// The trust dialog's first sentence, before the fingerprints.
 pub const COMPARE_WITH: &str = "Compare this fingerprint with one you got another way (the provider's console, the server's admin, or `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the server):";
 
+/// The status line while a confirmed change on the server waits for the new run that makes it.
+pub fn remote_fix_under_way(id: &str) -> String {
+    format!("{id}: logging in again to make the change on the server…")
+}
+
+/// Above the password box of that new run: why it asks again.
+pub fn relogin_for_fix(id: &str) -> String {
+    format!("Logging in again to make the change you confirmed ({id}): the server needs a new login for it, so the password is asked once more.")
+}
+
+/// Above a prompt asked again right after an answer: the answer was refused.
+pub fn not_accepted(prompt: &str) -> String {
+    if prompt.starts_with("Passphrase") {
+        "Incorrect passphrase: type it again (Esc goes on without this key).".to_string()
+    } else if prompt.ends_with("password") {
+        "Permission denied: type the password again (Esc stops asking).".to_string()
+    } else {
+        "That answer was not accepted: type it again (Esc stops asking).".to_string()
+    }
+}
+
+/// The confirmed change on the server was looked at but not made.
+pub fn remote_fix_not_made(notes: &str) -> String {
+    if notes.is_empty() {
+        "not made on the server (see the log)".to_string()
+    } else {
+        format!("not made on the server: {notes}")
+    }
+}
+
+/// The run that was to make the change never reached the server side (no login).
+pub fn remote_fix_not_reached() -> String {
+    "not made: the new run did not log in to the server (see the checklist and the log)".to_string()
+}
+
 /// The verdict of a run that did not finish.
 pub fn interrupted(running: Option<&str>) -> String {
     match running {

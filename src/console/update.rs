@@ -147,6 +147,7 @@ impl App {
     pub fn prompt_secret(&mut self, title: impl Into<String>) {
         self.overlay = Some(Overlay::Secret {
             title: title.into(),
+            note: None,
             input: crate::secret_input::SecretInput::new(),
         });
         self.dirty = true;
@@ -364,7 +365,11 @@ impl App {
     fn prompt_key(&mut self, key: KeyEvent) -> Vec<Command> {
         match lookup(Context::Prompt, &key) {
             Some(Action::Confirm) => {
-                if let Some(Overlay::Secret { mut input, .. }) = self.overlay.take() {
+                if let Some(Overlay::Secret {
+                    mut input, title, ..
+                }) = self.overlay.take()
+                {
+                    self.answered = Some(title);
                     return vec![Command::Secret(input.take())];
                 }
             }

@@ -5,6 +5,7 @@ mod findings;
 pub mod layout;
 mod log;
 pub(crate) mod overlay;
+mod prompt;
 
 use super::app::{App, Focus, Overlay};
 use super::keymap::{self, Context};
@@ -48,8 +49,8 @@ impl Widget for &App {
             Some(Overlay::Confirm { text, scroll, .. }) => {
                 overlay::confirm(self.theme, text, *scroll, area, buf);
             }
-            Some(Overlay::Secret { title, input }) => {
-                overlay::secret(self.theme, title, input.chars(), area, buf);
+            Some(Overlay::Secret { title, note, input }) => {
+                prompt::secret(self.theme, title, note.as_deref(), input.chars(), area, buf);
             }
             None => {}
         }

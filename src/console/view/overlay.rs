@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Clear, Widget};
 
 /// A box of at most `width`×`height` centred in `area`, cleared, with a border and title;
 /// returns the inside.
-fn dialog(
+pub(super) fn dialog(
     theme: Theme,
     title: &str,
     width: u16,
