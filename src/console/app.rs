@@ -124,6 +124,9 @@ pub struct App {
     pub(super) remote_fix: Option<String>,
     /// The prompt last answered, to tell a refused answer (the same prompt again).
     pub(super) answered: Option<String>,
+    /// The person chose to go on without trusting the host key (`g`): the trust dialog no
+    /// longer opens by itself (Enter on the finding still opens it).
+    pub(super) untrusted: bool,
     pub(super) dirty: bool,
     pub(super) quit: bool,
 }
@@ -161,6 +164,7 @@ impl App {
             size: (0, 0),
             remote_fix: None,
             answered: None,
+            untrusted: false,
             dirty: true,
             quit: false,
         }
@@ -198,7 +202,7 @@ impl App {
             } => self.follow_stage(Some(*stage)),
             Event::Finding(f) => {
                 self.on_finding(selected);
-                if f.id == "hostkey.unknown" && self.overlay.is_none() {
+                if f.id == "hostkey.unknown" && self.overlay.is_none() && !self.untrusted {
                     self.open_host_key_dialog(f);
                 }
             }
@@ -266,7 +270,7 @@ impl App {
 
     /// First contact: open the trust dialog at once, with the fingerprint in every form people
     /// compare against (SHA256, the legacy MD5 and the randomart); `y` trusts, Esc decides later.
-    fn open_host_key_dialog(&mut self, f: &crate::event::Finding) {
+    pub(super) fn open_host_key_dialog(&mut self, f: &crate::event::Finding) {
         let Some(trust) = f.actions.iter().find(|a| a.id == "hostkey.trust") else {
             return;
         };
