@@ -40,6 +40,9 @@
 //! existing blocks are. Keys already listed elsewhere stay; ssh ignores the repeated line.
 
 mod host_block;
+mod host_in_place;
+#[cfg(test)]
+mod host_tests;
 mod identity_path;
 mod in_place;
 mod insert;

@@ -8,6 +8,8 @@
 //! back inside [`Command::Apply`].
 
 mod app;
+mod asking;
+pub(crate) mod cmdwrap;
 pub(crate) mod describe;
 pub mod keymap;
 pub mod labels;

@@ -150,6 +150,37 @@ pub fn command_args(
     args.join(" ")
 }
 
+/// The options and destination after `ssh`, `ssh-copy-id` or `sshdoctor onboard` that reach
+/// the same account as a run for `input` resolved to `user` and `port`: `-F FILE` when given,
+/// `-p PORT` (unless 22 and not set on the command line), every other command-line option as
+/// `-o KEYWORD=VALUE` (all three take `-F`, `-p` and `-o`; `-l`, `-i` and `-J` differ), then
+/// `user@HOST` with the host as typed (so an alias's own settings still apply), shell-quoted.
+pub fn ssh_args(input: &crate::config::ConfigInput, user: &str, port: u16) -> String {
+    use crate::fsedit::{shell_quote, shell_quote_path};
+    let mut args: Vec<String> = Vec::new();
+    if let Some(f) = &input.user_config {
+        let shown = crate::config_edit::shown_path(f, &input.home);
+        args.push(format!("-F {}", shell_quote_path(&shown)));
+    }
+    let port_given = input
+        .options
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("port"));
+    if port != 22 || port_given {
+        args.push(format!("-p {port}"));
+    }
+    for (k, v) in &input.options {
+        let key = k.to_ascii_lowercase();
+        if key == "port" || key == "user" {
+            continue;
+        }
+        // The value as one config word (how -i and -o values are stored), as -o reads it.
+        args.push(format!("-o {}", shell_quote(&format!("{k}={v}"))));
+    }
+    args.push(shell_quote(&format!("{user}@{}", input.host)));
+    args.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +280,69 @@ mod tests {
             command_args(&input, Some(std::time::Duration::from_millis(2500))),
             "-F ~/'.ssh/my config' -p 2222 -l bob -i ~/'.ssh/id key' -o ServerAliveInterval=5 --timeout 2.5 web"
         );
+    }
+
+    /// A fix's `ssh`/`ssh-copy-id`/`sshdoctor onboard` arguments reach the account the run
+    /// reached: the real `ssh -G` on them gives the same user, host name and port (the
+    /// command line's -p and -l over the alias's own, -F kept).
+    #[test]
+    fn ssh_args_reach_the_same_account_as_ssh_g_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("my config");
+        std::fs::write(
+            &cfg,
+            "Host web\n  HostName 127.0.0.1\n  Port 24101\n  User root\n",
+        )
+        .unwrap();
+        let input = crate::config::ConfigInput {
+            host: "web".into(),
+            options: vec![
+                ("Port".into(), "24106".into()),
+                (
+                    "User".into(),
+                    crate::config::command_line_word("sshdoctor-test"),
+                ),
+                (
+                    "IdentityFile".into(),
+                    crate::config::command_line_word("/keys/id key"),
+                ),
+            ],
+            user_config: Some(cfg.clone()),
+            system_config: dir.path().join("none"),
+            home: "/nonexistent-home".into(),
+            local_user: "root".into(),
+            local_hostname: "vm".into(),
+            passwd_home: None,
+        };
+        let r = crate::config::resolve(&input);
+        let args = ssh_args(&input, &r.user().value, r.port().0);
+        assert!(
+            args.ends_with("sshdoctor-test@web") && args.contains("-p 24106 -o "),
+            "{args}"
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("ssh -G {args}"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let g = String::from_utf8_lossy(&out.stdout).into_owned();
+        for want in [
+            "user sshdoctor-test",
+            "hostname 127.0.0.1",
+            "port 24106",
+            "identityfile /keys/id key",
+        ] {
+            assert!(g.lines().any(|l| l == want), "{want} in\n{g}");
+        }
+        // Port 22 given on the command line stays explicit (an alias's own Port would win).
+        let mut with_22 = input.clone();
+        with_22.options = vec![("Port".into(), "22".into())];
+        let r = crate::config::resolve(&with_22);
+        assert!(ssh_args(&with_22, &r.user().value, r.port().0).contains("-p 22 root@web"));
     }
 }

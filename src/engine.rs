@@ -413,6 +413,9 @@ pub(crate) struct Target {
     /// HostKeyAlias, when configured: the name known_hosts is searched for instead.
     pub host_key_alias: Option<String>,
     pub algorithms: ClientAlgorithms,
+    /// `[-F FILE] [-p PORT] [-o …] user@host`: what a fix's `ssh`, `ssh-copy-id` or `sshdoctor
+    /// onboard` command needs to reach this same account (see [`crate::destination::ssh_args`]).
+    pub ssh_args: String,
 }
 
 impl Target {
@@ -603,6 +606,7 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
     } else {
         format!("{user}@{} port {port}", hostname.value)
     };
+    let ssh_args = crate::destination::ssh_args(&plan.input, &user, port);
     let target = Target {
         original_host: cfg.original_host().to_string(),
         hostname: hostname.value.clone(),
@@ -614,6 +618,7 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
         connect_timeout,
         host_key_alias: cfg.get("hostkeyalias").map(|v| v.value.clone()),
         algorithms,
+        ssh_args,
     };
     let status = if refused_config {
         Status::Fail

@@ -468,14 +468,22 @@ fn shell_path(path: &Path, home: Option<&Path>) -> String {
     }
 }
 
+/// The key to preselect: the first of `keys` that the destination's configuration names
+/// (`configured`, in ssh's order: IdentityFile lines and `-i`, not ssh's default names).
+pub fn preferred(keys: &[LocalKey], configured: &[PathBuf]) -> Option<usize> {
+    configured
+        .iter()
+        .find_map(|c| keys.iter().position(|k| &k.private == c))
+}
+
 /// The shell command doing what [`generate_ed25519`] does, to show the user, e.g.
-/// `ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519 -C alice@laptop  # asks for a passphrase`.
-/// Arguments are quoted with [`shell_quote`]; `home` shortens the path to `~`. A passphrase is
-/// never part of it: without `-N` ssh-keygen asks for one, which the trailing shell comment
-/// says.
+/// `ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519 -C alice@laptop`. Arguments are quoted with
+/// [`shell_quote`]; `home` shortens the path to `~`. A passphrase is never part of it: without
+/// `-N` ssh-keygen asks for one (the text around the command says so; no shell comment, so
+/// that the command pastes as it is).
 pub fn keygen_command(path: &Path, comment: &str, home: Option<&Path>) -> String {
     format!(
-        "ssh-keygen -t ed25519 -f {} -C {}  # asks for a passphrase (Enter for none)",
+        "ssh-keygen -t ed25519 -f {} -C {}",
         shell_path(path, home),
         shell_quote(comment)
     )

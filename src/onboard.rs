@@ -40,7 +40,7 @@ pub fn prepare(input: &ConfigInput, timeout: Option<Duration>) -> Onboard {
     let new_key_path = crate::keygen::free_key_path(&ssh_dir);
     let (user, hostname) = (get("user"), get("hostname"));
     let port = get("port").parse().unwrap_or(22);
-    let existing = crate::config::host_entries(input);
+    let existing = alias::config_entries(input);
     let alias = alias::propose(&input.host, &hostname, &user, port, &existing);
     let mut ob = Onboard::new(
         input.host.clone(),
@@ -53,8 +53,24 @@ pub fn prepare(input: &ConfigInput, timeout: Option<Duration>) -> Onboard {
         alias,
     );
     ob.comment = format!("{}@{}", input.local_user, input.local_hostname);
+    ob.aliases = existing;
+    ob.key_sel = preselect(&plan.config, &ob.keys).unwrap_or(ob.key_sel);
     ob.resume = crate::destination::command_args(input, timeout);
     ob
+}
+
+/// The key the destination's configuration already names (IdentityFile, `-i`), if listed.
+fn preselect(
+    config: &crate::config::ResolvedConfig,
+    keys: &[crate::keygen::LocalKey],
+) -> Option<usize> {
+    let configured: Vec<std::path::PathBuf> = config
+        .get_all("identityfile")
+        .iter()
+        .filter(|v| v.origin != crate::config::Origin::Default)
+        .map(|v| std::path::PathBuf::from(&v.value))
+        .collect();
+    crate::keygen::preferred(keys, &configured)
 }
 
 /// One log line for an engine event, `None` for the ones the pane leaves out.
@@ -94,6 +110,10 @@ pub fn run(
     // Left before the end: what was made, and how to go on (on the normal screen).
     if let Some(text) = ob.farewell() {
         eprint!("{text}");
+    }
+    // Finished: what to type from now on.
+    if let Some(text) = ob.success_text() {
+        print!("{text}");
     }
     code
 }

@@ -378,6 +378,17 @@ fn first_contact_is_decided_before_anything_is_sent() {
         !dialog.contains("The login works"),
         "nothing is claimed before the key is decided:\n{dialog}"
     );
+    // The header asks (its own short verdict, whole) and names the destination.
+    let header = dialog.lines().next().unwrap_or_default();
+    assert!(
+        header.contains(&format!(
+            "{}@127.0.0.1 port {}",
+            current_user(),
+            sshd.port()
+        )) && header.contains("? Host key not verified")
+            && !header.contains('…'),
+        "{header}"
+    );
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_no_authentication(&sshd, "while the trust dialog is open");
     tmux.keys(&["y"]);
@@ -450,9 +461,20 @@ fn password_login_in_the_console_explains_and_fixes_strict_modes() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("the confirm dialog", |s| s.contains("0775 -> 0755"));
     tmux.keys(&["y"]);
-    tmux.wait_for("the password prompt again", |s| {
+    let again = tmux.wait_for("the password prompt again", |s| {
         s.contains(&format!("{NAME}@127.0.0.1's password"))
     });
+    // It says why it asks again, and nothing claims the change is made yet.
+    assert!(
+        again.contains("Logging in again to make the change"),
+        "{again}"
+    );
+    assert!(
+        again.contains("logging in again to make the change on the server"),
+        "{again}"
+    );
+    assert!(!again.contains("Changed the mode"), "{again}");
+    assert_eq!(u.mode(&u.ssh_dir()), 0o775);
     // Pasted this time, with a newline: bracketed paste keeps the newline from submitting it.
     tmux.paste(&format!("{}\n", u.password));
     let pasted = tmux.wait_for("the masked paste", |s| {
@@ -468,6 +490,10 @@ fn password_login_in_the_console_explains_and_fixes_strict_modes() {
             .any(|l| l.contains("pass") && l.contains("Server side"))
     });
     assert_eq!(u.mode(&u.ssh_dir()), 0o755);
+    // Reported done once the run made it.
+    tmux.wait_for("the change reported", |s| {
+        s.contains("remote.permissions.fix: Changed the mode of")
+    });
     // Once more: the key alone now logs in, no prompt.
     tmux.keys(&["r"]);
     let green = tmux.wait_for("every stage passing", |s| {
@@ -527,10 +553,8 @@ fn a_refused_key_offers_the_guided_first_login_which_opens_in_place() {
     tmux.keys(&["Enter"]);
     let dialog = tmux.wait_for("the confirm dialog", |s| s.contains("Leaves this console"));
     assert!(
-        dialog.contains(&format!(
-            "sshdoctor onboard -p {} {NAME}@target",
-            sshd.port()
-        )),
+        dialog.contains(&format!("-p {} {NAME}@target", sshd.port()))
+            && dialog.contains("sshdoctor onboard -F "),
         "the command keeps the user and port:\n{dialog}"
     );
     tmux.keys(&["y"]);

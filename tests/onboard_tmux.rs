@@ -189,7 +189,9 @@ fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
         "the tilde stays outside quotes, so the command runs as shown:\n{s}"
     );
     tmux.keys(&["y"]);
-    let s = tmux.wait_for("the end", |s| s.contains("From now on: ssh mybox"));
+    let s = tmux.wait_for("the end", |s| {
+        s.contains("From now on, log in with:") && s.contains("ssh mybox")
+    });
     assert!(!s.contains(&u.password));
     tmux.keys(&["q"]);
     tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=0"));
@@ -255,7 +257,9 @@ fn from_no_key_to_a_working_ssh_alias_then_again_adding_the_key_once() {
     tmux.keys(&["C-u"]);
     tmux.type_text("mybox");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("the end", |s| s.contains("From now on: ssh mybox"));
+    tmux.wait_for("the end", |s| {
+        s.contains("From now on, log in with:") && s.contains("ssh mybox")
+    });
     tmux.keys(&["q"]);
     tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=0"));
     assert_eq!(
@@ -453,7 +457,8 @@ fn a_15_s_pause_on_every_step_still_ends_in_success() {
     tmux.wait_for("the config dialog", |s| s.contains("Add a Host block to"));
     tmux.keys(&["y"]);
     let s = tmux.wait_for("the end", |s| {
-        s.contains("From now on: ssh slowbox") || s.contains("was closed")
+        (s.contains("From now on, log in with:") && s.contains("ssh slowbox"))
+            || s.contains("was closed")
     });
     assert!(!s.contains("was closed"), "the connection was lost:\n{s}");
     tmux.keys(&["q"]);
@@ -538,9 +543,18 @@ fn a_lost_connection_is_logged_into_again_with_r() {
     });
     assert!(!s.contains("Passphrase of the key"), "{s}");
     tmux.keys(&["C-s"]);
-    tmux.wait_for("the end", |s| s.contains("From now on"));
+    // No Host block was written: the end names the full command, never the alias.
+    let s = tmux.wait_for("the end", |s| s.contains("From now on"));
+    assert!(!s.contains(&format!("ssh {NAME}-127-0-0-1")), "{s}");
     tmux.keys(&["q"]);
     tmux.wait_for("the exit line", |s| s.contains("SSHDOCTOR-EXIT=0"));
+    // What to type from now on, printed on the normal screen (wrapped rows joined).
+    let s = tmux.tmux(&["capture-pane", "-p", "-J", "-t", "t"]);
+    let full = format!(
+        "ssh -i ~/.ssh/id_ed25519 -p {} {NAME}@127.0.0.1",
+        sshd.port()
+    );
+    assert!(s.contains(&format!("  {full}")), "{full} in\n{s}");
     let public = fs::read_to_string(home.ssh_dir().join("id_ed25519.pub")).unwrap();
     let ak = fs::read_to_string(u.ssh_dir().join("authorized_keys")).unwrap();
     assert_eq!(ak, format!("# nothing yet\n{}\n", public.trim()));

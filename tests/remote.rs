@@ -522,12 +522,18 @@ fn with_no_key_the_guided_first_login_is_offered() {
     );
     let actions = f["actions"].as_array().unwrap();
     assert_eq!(actions[0]["id"], "onboard", "{}", r.dump());
-    // The same account and port as the run: the command reaches this very destination.
-    assert_eq!(
-        actions[0]["command"],
-        format!("sshdoctor onboard -p {} {NAME}@127.0.0.1", sshd.port()),
+    // The same account, port and options as the run: it reaches this very destination.
+    let command = actions[0]["command"].as_str().unwrap_or_default();
+    assert!(
+        command.starts_with(&format!(
+            "sshdoctor onboard -F ~/.ssh/config -p {} -o UserKnownHostsFile=",
+            sshd.port()
+        )) && command.ends_with(&format!(" -o IdentityAgent=none {NAME}@127.0.0.1")),
         "{}",
         r.dump()
     );
+    // The fix text's commands too (not only the action's).
+    let fix = f["fix"].as_str().unwrap_or_default();
+    assert!(fix.contains(&format!("`{command}`")), "{fix}");
     r.assert_statuses(&[("session", "skipped"), ("remote", "skipped")]);
 }

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::host_in_place;
 use super::insert::insert_block;
 use super::text::{detect_indent, split_lines};
 use super::verify::ensure_user_config;
@@ -59,6 +60,9 @@ pub fn host_block(
             ),
         ));
     }
+    if let Some(edit) = in_place(&p, b, alias, &value, &before)? {
+        return Ok(edit);
+    }
     let inserted = insert_block(
         file_bytes,
         block_lines(b, alias, &value, file_bytes),
@@ -82,6 +86,45 @@ pub fn host_block(
         inserted.out,
         format!("Add a `Host {alias}` block {place}; then `ssh {alias}` logs in as {} on {} port {} with {} only.", b.user, b.hostname, b.port, shown_path(&p.key, home)),
     ))
+}
+
+/// The alias's own block, completed where it is, when that is enough (verified as the new
+/// block is); `None` sends the caller on to insert a block.
+fn in_place(
+    p: &Planner<'_>,
+    b: &HostBlock<'_>,
+    alias: &str,
+    value: &str,
+    before: &ResolvedConfig,
+) -> Result<Option<ConfigEdit>, String> {
+    let goal = host_in_place::Goal {
+        alias,
+        settings: vec![
+            ("HostName", b.hostname.to_string()),
+            ("User", b.user.to_string()),
+            ("Port", b.port.to_string()),
+            ("IdentitiesOnly", "yes".to_string()),
+        ],
+        key: &p.key,
+        key_value: value,
+    };
+    let Some(plan) =
+        host_in_place::plan(p.file_bytes, &goal, before, p.scratch.path(), &p.shown_file)
+    else {
+        return Ok(None);
+    };
+    if problem(p, b, &p.resolve(&plan.out)?).is_some() {
+        return Ok(None);
+    }
+    let summary = format!(
+        "{}; then `ssh {alias}` logs in as {} on {} port {} with {} only.",
+        plan.what,
+        b.user,
+        b.hostname,
+        b.port,
+        shown_path(&p.key, &p.input.home)
+    );
+    Ok(Some(p.edit(plan.out, summary)))
 }
 
 /// Err when `v` cannot be written as a plain word in ssh_config.

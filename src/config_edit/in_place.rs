@@ -232,7 +232,7 @@ fn identities_only_yes(text: &str) -> Option<Option<String>> {
 }
 
 /// Whether `text` is a `Host` line naming exactly `host` (one pattern, no wildcard or negation).
-fn own_host_line(text: &str, host: &str) -> bool {
+pub(super) fn own_host_line(text: &str, host: &str) -> bool {
     let Some(d) = directive(text) else {
         return false;
     };
@@ -245,7 +245,7 @@ fn own_host_line(text: &str, host: &str) -> bool {
 }
 
 /// "a", "a and b", "a, b and c".
-fn join_words(parts: &[String]) -> String {
+pub(super) fn join_words(parts: &[String]) -> String {
     match parts {
         [] => String::new(),
         [one] => one.clone(),

@@ -59,6 +59,8 @@ pub enum Overlay {
     Secret {
         /// What is asked, e.g. "Passphrase for ~/.ssh/id_ed25519".
         title: String,
+        /// Why it is asked (again), in a sentence above the box, if there is more to say.
+        note: Option<String>,
         /// The secret typed so far; rendered only as one mask character per char.
         input: crate::secret_input::SecretInput,
     },
@@ -117,6 +119,14 @@ pub struct App {
     pub(super) status: Option<String>,
     pub(super) earlier_runs: Vec<String>,
     pub(super) size: (u16, u16),
+    /// A confirmed change on the server the current run makes (its action id): it is reported
+    /// done only when the run says so.
+    pub(super) remote_fix: Option<String>,
+    /// The prompt last answered, to tell a refused answer (the same prompt again).
+    pub(super) answered: Option<String>,
+    /// The person chose to go on without trusting the host key (`g`): the trust dialog no
+    /// longer opens by itself (Enter on the finding still opens it).
+    pub(super) untrusted: bool,
     pub(super) dirty: bool,
     pub(super) quit: bool,
 }
@@ -152,6 +162,9 @@ impl App {
             status: None,
             earlier_runs: Vec::new(),
             size: (0, 0),
+            remote_fix: None,
+            answered: None,
+            untrusted: false,
             dirty: true,
             quit: false,
         }
@@ -172,6 +185,7 @@ impl App {
             }
             Event::Done { .. } => {
                 self.done = true;
+                self.remote_fix_done();
                 if self.status.as_deref() == Some(labels::RERUNNING) {
                     self.status = None;
                 }
@@ -188,7 +202,7 @@ impl App {
             } => self.follow_stage(Some(*stage)),
             Event::Finding(f) => {
                 self.on_finding(selected);
-                if f.id == "hostkey.unknown" && self.overlay.is_none() {
+                if f.id == "hostkey.unknown" && self.overlay.is_none() && !self.untrusted {
                     self.open_host_key_dialog(f);
                 }
             }
@@ -256,7 +270,7 @@ impl App {
 
     /// First contact: open the trust dialog at once, with the fingerprint in every form people
     /// compare against (SHA256, the legacy MD5 and the randomart); `y` trusts, Esc decides later.
-    fn open_host_key_dialog(&mut self, f: &crate::event::Finding) {
+    pub(super) fn open_host_key_dialog(&mut self, f: &crate::event::Finding) {
         let Some(trust) = f.actions.iter().find(|a| a.id == "hostkey.trust") else {
             return;
         };
@@ -298,12 +312,16 @@ impl App {
     /// Whether `action` is the trust offer of a run that stopped at a new host key so the
     /// person decides first (the engine's `waiting_for_trust` fact).
     pub(super) fn first_contact_stop(&self, action: &ActionOffer) -> bool {
-        action.id == "hostkey.trust"
-            && self
-                .report
-                .facts
-                .iter()
-                .any(|(_, k, v)| k == "waiting_for_trust" && v == "yes")
+        action.id == "hostkey.trust" && self.waiting_for_trust()
+    }
+
+    /// Whether the run stopped at a new host key for the person to decide (the engine's
+    /// `waiting_for_trust` fact): nothing failed, nothing was sent yet.
+    pub(super) fn waiting_for_trust(&self) -> bool {
+        self.report
+            .facts
+            .iter()
+            .any(|(_, k, v)| k == "waiting_for_trust" && v == "yes")
     }
 
     /// Open the confirm dialog for `action`.
@@ -452,28 +470,30 @@ impl App {
         }
         let get = |k: &str| self.report.setting(k).map_or("?", |s| s.value.as_str());
         let (user, host, port) = (get("user"), get("hostname"), get("port"));
-        let full = format!("{user}@{host} port {port}");
-        let short = if port == "22" {
+        // One format everywhere: the alias (when one was typed) only ever in front of it.
+        let full = if port == "22" {
             format!("{user}@{host}")
         } else {
-            format!("{user}@{host}:{port}")
+            format!("{user}@{host} port {port}")
         };
         if self.target == host || self.target == full {
-            vec![full, short]
+            vec![full]
         } else {
-            vec![
-                format!("{} → {full}", self.target),
-                format!("{} → {short}", self.target),
-                self.target.clone(),
-            ]
+            vec![format!("{} → {full}", self.target), full]
         }
     }
 
     /// The verdict so far in every length (longest first), with the status it reflects.
     pub(super) fn verdict(&self) -> (Status, Vec<String>) {
         if self.done {
+            if self.waiting_for_trust() {
+                return (Status::Warn, labels::first_contact_forms());
+            }
             if self.report.ok() {
-                return (Status::Pass, vec![report::verdict(&self.report)]);
+                return (
+                    Status::Pass,
+                    labels::works_forms(&report::verdict(&self.report)),
+                );
             }
             let failed = self
                 .report
@@ -481,11 +501,19 @@ impl App {
                 .iter()
                 .find(|c| c.status == Status::Fail)
                 .map(|c| c.stage.title());
-            let mut forms = labels::verdict_forms(
-                &report::verdict(&self.report),
-                self.report.root_cause().map(|f| f.id.as_str()),
-                failed,
-            );
+            let root = self.report.root_cause().map(|f| f.id.as_str());
+            if root.is_none() && failed.is_none() {
+                // Nothing failed: the checks stopped before the end (not a ✘).
+                let stopped = self
+                    .report
+                    .checks
+                    .iter()
+                    .find(|c| c.status == Status::Skipped)
+                    .map(|c| c.stage.title());
+                let full = report::verdict(&self.report);
+                return (Status::Warn, labels::stopped_forms(&full, stopped));
+            }
+            let mut forms = labels::verdict_forms(&report::verdict(&self.report), root, failed);
             if self.report.is_server() {
                 for form in &mut forms {
                     *form = form.replace(labels::LOGIN_WOULD_FAIL, labels::SSHD_REFUSES);

@@ -294,3 +294,73 @@ pub fn session_fails() -> Vec<Event> {
     ev.push(Event::Done { login_ok: false });
     ev
 }
+
+/// First contact: the run stops at a new host key for the person to decide (the engine's
+/// `waiting_for_trust` fact); nothing failed and nothing was sent.
+pub fn first_contact() -> Vec<Event> {
+    let mut ev = running();
+    ev[0] = Event::Destination(vec![
+        setting("user", "sshdoctor-test"),
+        setting("hostname", "127.0.0.1"),
+        setting("port", "24106"),
+    ]);
+    ev.extend(kex_done());
+    ev.push(Event::StageStarted {
+        stage: Stage::Hostkey,
+        at: Duration::from_millis(140),
+    });
+    ev.push(fact(
+        Stage::Hostkey,
+        "fingerprint_sha256",
+        "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+    ));
+    ev.push(fact(
+        Stage::Hostkey,
+        "fingerprint_md5",
+        "MD5:3b:5d:e1:47:6c:a5:61:6a:a3:21:4a:f1:0a:21:6d:0c",
+    ));
+    ev.push(fact(
+        Stage::Hostkey,
+        "host_key_openssh",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFSod2qGxYM4T/ZbDUm9HbZjQ3rmcQOYx4nIUsWVh6sx",
+    ));
+    ev.push(finish(
+        Stage::Hostkey,
+        Status::Warn,
+        1,
+        "new host key: not in known_hosts",
+    ));
+    ev.push(fact(Stage::Hostkey, "waiting_for_trust", "yes"));
+    let mut f = finding(
+        "hostkey.unknown",
+        Stage::Hostkey,
+        "No known_hosts file has a key for [127.0.0.1]:24106.",
+    );
+    f.actions.push(trust_action());
+    ev.push(Event::Finding(f));
+    for stage in [Stage::Auth, Stage::Session, Stage::Remote] {
+        ev.push(finish(
+            stage,
+            Status::Skipped,
+            0,
+            "skipped: the host key is new: decide whether to trust it first; nothing was sent",
+        ));
+    }
+    ev.push(Event::Done { login_ok: false });
+    ev
+}
+
+/// The `hostkey.trust` action of [`first_contact`].
+pub fn trust_action() -> ActionOffer {
+    let line = "[127.0.0.1]:24106 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFSod2qGxYM4T/ZbDUm9HbZjQ3rmcQOYx4nIUsWVh6sx";
+    ActionOffer {
+        id: "hostkey.trust".into(),
+        title: "Trust ssh-ed25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s for [127.0.0.1]:24106".into(),
+        preview: format!("--- a/home/alice/.ssh/known_hosts\n+++ b/home/alice/.ssh/known_hosts\n@@ -0,0 +1 @@\n+{line}\n"),
+        command: format!("echo '{line}' >> /home/alice/.ssh/known_hosts"),
+        repair: Some(crate::repair::Repair::KnownHostsAppend {
+            file: "/home/alice/.ssh/known_hosts".into(),
+            line: line.into(),
+        }),
+    }
+}

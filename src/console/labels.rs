@@ -41,6 +41,41 @@ pub const LOG_FILTERED: &str = "(no lines at this stage and verbosity; v shows m
 /// The trust dialog's first sentence, before the fingerprints.
 pub const COMPARE_WITH: &str = "Compare this fingerprint with one you got another way (the provider's console, the server's admin, or `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the server):";
 
+/// The status line while a confirmed change on the server waits for the new run that makes it.
+pub fn remote_fix_under_way(id: &str) -> String {
+    format!("{id}: logging in again to make the change on the server…")
+}
+
+/// Above the password box of that new run: why it asks again.
+pub fn relogin_for_fix(id: &str) -> String {
+    format!("Logging in again to make the change you confirmed ({id}): the server needs a new login for it, so the password is asked once more.")
+}
+
+/// Above a prompt asked again right after an answer: the answer was refused.
+pub fn not_accepted(prompt: &str) -> String {
+    if prompt.starts_with("Passphrase") {
+        "Incorrect passphrase: type it again (Esc goes on without this key).".to_string()
+    } else if prompt.ends_with("password") {
+        "Permission denied: type the password again (Esc stops asking).".to_string()
+    } else {
+        "That answer was not accepted: type it again (Esc stops asking).".to_string()
+    }
+}
+
+/// The confirmed change on the server was looked at but not made.
+pub fn remote_fix_not_made(notes: &str) -> String {
+    if notes.is_empty() {
+        "not made on the server (see the log)".to_string()
+    } else {
+        format!("not made on the server: {notes}")
+    }
+}
+
+/// The run that was to make the change never reached the server side (no login).
+pub fn remote_fix_not_reached() -> String {
+    "not made: the new run did not log in to the server (see the checklist and the log)".to_string()
+}
+
 /// The verdict of a run that did not finish.
 pub fn interrupted(running: Option<&str>) -> String {
     match running {
@@ -90,6 +125,9 @@ pub fn confirm_title(action: &ActionOffer, home: &Path) -> String {
         }
         (_, Some(Repair::Permissions { .. })) => "Fix the permissions of your ssh files?".into(),
         (_, Some(Repair::RemotePermissions { .. })) => "Change permissions on the server?".into(),
+        ("onboard.config", Some(Repair::Replace(_))) if action.title.starts_with("Edit ") => {
+            format!("{}?", action.title.replace('`', ""))
+        }
         ("onboard.config", Some(Repair::Replace(e))) => {
             format!("Add a Host block to {}?", file(&e.path))
         }
@@ -166,6 +204,50 @@ pub fn verdict_forms(full: &str, root: Option<&str>, failed_stage: Option<&str>)
         forms.push(format!("Failed at {stage}"));
         forms.push(stage.to_string());
     }
+    forms
+}
+
+/// The header's verdict on first contact (the run stopped at a new host key for the person
+/// to decide), longest first: short enough that one always fits, never cut.
+pub fn first_contact_forms() -> Vec<String> {
+    [
+        "Host key not verified yet: compare its fingerprint, then trust it",
+        "Host key not verified yet: compare and trust it",
+        "Host key not verified: compare, trust",
+        "Host key not verified",
+        "Key not verified",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The header's verdict of a login that works, longest first (when ssh would still ask
+/// about a host key nobody verified, it says so in every form).
+pub fn works_forms(full: &str) -> Vec<String> {
+    let mut forms = vec![full.to_string()];
+    if full.starts_with("The login works once") {
+        forms.extend(
+            [
+                "The login works once the host key is accepted",
+                "Works once the host key is accepted",
+                "Works once the key is accepted",
+                "Works once accepted",
+            ]
+            .map(String::from),
+        );
+    }
+    forms
+}
+
+/// The header's verdict when nothing failed but the checks stopped before `stage`.
+pub fn stopped_forms(full: &str, stage: Option<&str>) -> Vec<String> {
+    let mut forms = vec![full.to_string()];
+    if let Some(stage) = stage {
+        forms.push(format!("No problem so far; {stage} and later not checked"));
+        forms.push(format!("Not checked from {stage} on"));
+        forms.push(format!("Stopped before {stage}"));
+    }
+    forms.push("Stopped early".to_string());
     forms
 }
 

@@ -126,7 +126,7 @@ async fn event_loop(
             }
             wake = wake_rx.recv() => on_wake(terminal, app, wake)?,
             Some(request) = secret_rx.recv() => {
-                app.prompt_secret(request.prompt);
+                app.ask_secret(request.prompt);
                 pending = Some(request.reply);
                 continue;
             }
@@ -161,12 +161,9 @@ async fn event_loop(
                     else {
                         continue;
                     };
-                    app.on_repair_result(
-                        &action.id,
-                        Ok(vec!["made on the server by a new run (see its log)".into()]),
-                    );
                     engine_task.abort();
                     app.reset_for_rerun();
+                    app.remote_fix_started(&action.id);
                     (engine_rx, engine_task) = start(Some(changes));
                 }
                 Command::Apply(action) if action.id == "onboard" => onboard = true,

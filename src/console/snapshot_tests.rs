@@ -190,3 +190,102 @@ fn a_short_terminal_shows_the_failing_stage() {
     a.on_resize(80, 20);
     insta::assert_snapshot!("session_fails_80x20", render(&a, 80, 20));
 }
+
+/// The header's first row at this size.
+fn header_row(a: &mut App, w: u16, h: u16) -> String {
+    a.on_resize(w, h);
+    render(a, w, h)
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_string()
+}
+
+fn first_contact_app() -> App {
+    let mut a = App::new("127.0.0.1".into(), color());
+    a.set_home("/home/alice".into());
+    a.set_limit(Some(std::time::Duration::from_secs(10)));
+    feed(&mut a, &super::fixtures::first_contact());
+    a
+}
+
+/// First contact: the header asks (`?`), names the destination, and its verdict is one of its
+/// own forms, whole, at every size — never "✘ No problem found…" cut at the edge.
+#[test]
+fn first_contact_header_asks_and_names_the_destination() {
+    let mut a = first_contact_app();
+    for (w, h) in [(80, 24), (60, 20), (120, 40)] {
+        let row = header_row(&mut a, w, h);
+        assert!(row.contains("sshdoctor-test@127.0.0.1 port 24106"), "{row}");
+        assert!(
+            row.contains(" ? Host key not verified") || row.contains(" ? Key not verified"),
+            "{row}"
+        );
+        assert!(!row.contains('✘') && !row.contains('…'), "{row}");
+        let verdict = row.split(" ? ").nth(1).unwrap_or_default().trim_end();
+        assert!(
+            super::labels::first_contact_forms()
+                .iter()
+                .any(|f| f == verdict),
+            "a whole form: {verdict:?}"
+        );
+    }
+    both(&mut a, "first_contact");
+}
+
+/// After `g` the report says the login works once the key is accepted: a form of it fits.
+#[test]
+fn works_once_accepted_fits_the_header() {
+    let mut a = App::new("127.0.0.1".into(), color());
+    let mut events = super::fixtures::all_green();
+    events[0] = crate::event::Event::Destination(first_contact_destination());
+    events.insert(
+        1,
+        crate::event::Event::Fact {
+            stage: Stage::Hostkey,
+            key: "hostkey_outcome".into(),
+            value: "prompt".into(),
+        },
+    );
+    feed(&mut a, &events);
+    for (w, h) in [(80, 24), (60, 20)] {
+        let row = header_row(&mut a, w, h);
+        assert!(row.contains("sshdoctor-test@127.0.0.1 port 24106"), "{row}");
+        assert!(row.contains("✔ ") && !row.contains('…'), "{row}");
+        let verdict = row.split("✔ ").nth(1).unwrap_or_default().trim_end();
+        assert!(
+            super::labels::works_forms(&crate::report::verdict(&a.report))
+                .iter()
+                .any(|f| f == verdict)
+                && verdict.contains("ccepted"),
+            "{verdict:?}"
+        );
+    }
+}
+
+fn first_contact_destination() -> Vec<crate::event::Setting> {
+    match &super::fixtures::first_contact()[0] {
+        crate::event::Event::Destination(d) => d.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// The trust dialog scrolled to its command: the long key line breaks inside double quotes,
+/// each row ending with `\` so the rows pasted run as one command.
+#[test]
+fn the_trust_command_wraps_copy_safe() {
+    let mut a = first_contact_app();
+    for (w, h) in [(80, 24), (60, 20)] {
+        a.on_resize(w, h);
+        a.on_key(key(KeyCode::PageDown));
+        let text = render(&a, w, h).to_string();
+        assert!(
+            text.contains("echo \"[127.0.0.1]:24106 ssh-ed25519 \\"),
+            "{text}"
+        );
+        insta::assert_snapshot!(format!("trust_command_{w}x{h}"), text);
+        a.on_key(key(KeyCode::PageUp));
+    }
+}

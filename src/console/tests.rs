@@ -314,3 +314,104 @@ fn first_contact_opens_the_trust_dialog_with_every_fingerprint_form() {
         matches!(commands.as_slice(), [Command::Apply(a)] if a.id == "hostkey.trust" && a.repair == trust.repair)
     );
 }
+
+fn remote_fix() -> crate::event::ActionOffer {
+    crate::event::ActionOffer {
+        id: "remote.permissions.fix".into(),
+        title: "chmod on the server".into(),
+        preview: "/home/t/.ssh 0775 -> 0755".into(),
+        command: "ssh t chmod go-w /home/t/.ssh".into(),
+        repair: Some(crate::repair::Repair::RemotePermissions {
+            changes: vec![crate::repair::RemoteChmod {
+                path: "/home/t/.ssh".into(),
+                from: 0o775,
+                to: 0o755,
+            }],
+        }),
+    }
+}
+
+/// A confirmed chmod on the server is made by a new run: under way (and the password box says
+/// why it asks again) until that run says it was made; a run that never got there says so.
+#[test]
+fn a_remote_fix_is_done_only_when_the_run_says_so() {
+    use crate::event::Event;
+    let mut a = app(color());
+    a.on_resize(80, 24);
+    a.open_confirm(remote_fix());
+    let cmds = a.on_key(ch('y'));
+    assert!(matches!(cmds.as_slice(), [Command::Apply(_)]));
+    // What the run loop does with it.
+    a.reset_for_rerun();
+    a.remote_fix_started("remote.permissions.fix");
+    assert!(a.status.as_deref().unwrap().contains("logging in again"));
+    assert_eq!(a.record("remote.permissions.fix").unwrap().result, None);
+    a.ask_secret("t@127.0.0.1's password".into());
+    let screen = format!("{}", render(&a, 80, 24));
+    assert!(
+        screen.contains("Logging in again to make the change"),
+        "{screen}"
+    );
+    press(&mut a, "pw");
+    a.on_key(key(KeyCode::Enter));
+    a.on_engine(&log(
+        Stage::Remote,
+        Level::Info,
+        "Changed the mode of /home/t/.ssh on the server: 0775 -> 0755",
+    ));
+    a.on_engine(&Event::Fact {
+        stage: Stage::Remote,
+        key: "remote_fix_made".into(),
+        value: "yes".into(),
+    });
+    a.on_engine(&Event::Done { login_ok: true });
+    assert_eq!(
+        a.record("remote.permissions.fix").unwrap().result,
+        Some(Ok(vec![
+            "Changed the mode of /home/t/.ssh on the server: 0775 -> 0755".into()
+        ]))
+    );
+    assert!(
+        a.status.as_deref().unwrap().contains("Changed the mode"),
+        "{:?}",
+        a.status
+    );
+
+    // The password refused this time: the run never reaches the server side.
+    a.open_confirm(remote_fix());
+    a.on_key(ch('y'));
+    a.reset_for_rerun();
+    a.remote_fix_started("remote.permissions.fix");
+    a.on_engine(&Event::Done { login_ok: false });
+    let result = a.record("remote.permissions.fix").unwrap().result.clone();
+    assert!(matches!(result, Some(Err(e)) if e.contains("did not log in")));
+}
+
+/// A passphrase asked again right after one was typed was refused: the box says so.
+#[test]
+fn a_refused_passphrase_is_said_in_the_box() {
+    let mut a = app(color());
+    a.on_resize(80, 24);
+    a.ask_secret("Passphrase for ~/.ssh/id_ed25519".into());
+    press(&mut a, "wrong");
+    a.on_key(key(KeyCode::Enter));
+    a.ask_secret("Passphrase for ~/.ssh/id_ed25519".into());
+    let screen = format!("{}", render(&a, 80, 24));
+    assert!(
+        screen.contains("Incorrect passphrase: type it again"),
+        "{screen}"
+    );
+    // A first prompt says nothing more.
+    let mut b = app(color());
+    b.ask_secret("Passphrase for ~/.ssh/id_ed25519".into());
+    assert!(matches!(
+        &b.overlay,
+        Some(Overlay::Secret { note: None, .. })
+    ));
+}
+
+fn render(a: &super::App, w: u16, h: u16) -> ratatui::backend::TestBackend {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| super::draw(a, f)).unwrap();
+    terminal.backend().clone()
+}

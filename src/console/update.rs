@@ -147,6 +147,7 @@ impl App {
     pub fn prompt_secret(&mut self, title: impl Into<String>) {
         self.overlay = Some(Overlay::Secret {
             title: title.into(),
+            note: None,
             input: crate::secret_input::SecretInput::new(),
         });
         self.dirty = true;
@@ -168,6 +169,12 @@ impl App {
     /// Open the confirm dialog of the selected finding's chosen action, if it has one.
     fn open_fix(&mut self) {
         match self.selected_action().cloned() {
+            // Trusting a host key: the dialog with every fingerprint form (and the paste box).
+            Some(action) if action.id == "hostkey.trust" => {
+                if let Some(f) = self.selected_finding().cloned() {
+                    self.open_host_key_dialog(&f);
+                }
+            }
             Some(action) => self.open_confirm(action),
             None => {
                 self.dirty = false;
@@ -295,6 +302,7 @@ impl App {
         let trust = matches!(&self.overlay, Some(Overlay::Confirm { action, .. }) if self.first_contact_stop(action));
         if trust && lookup(Context::Trust, &key) == Some(Action::GoOnUntrusted) {
             self.overlay = None;
+            self.untrusted = true;
             self.status = Some(labels::GOING_ON_UNTRUSTED.into());
             return vec![Command::RerunUntrusted];
         }
@@ -364,7 +372,11 @@ impl App {
     fn prompt_key(&mut self, key: KeyEvent) -> Vec<Command> {
         match lookup(Context::Prompt, &key) {
             Some(Action::Confirm) => {
-                if let Some(Overlay::Secret { mut input, .. }) = self.overlay.take() {
+                if let Some(Overlay::Secret {
+                    mut input, title, ..
+                }) = self.overlay.take()
+                {
+                    self.answered = Some(title);
                     return vec![Command::Secret(input.take())];
                 }
             }

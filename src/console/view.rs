@@ -5,6 +5,7 @@ mod findings;
 pub mod layout;
 mod log;
 pub(crate) mod overlay;
+mod prompt;
 
 use super::app::{App, Focus, Overlay};
 use super::keymap::{self, Context};
@@ -48,8 +49,8 @@ impl Widget for &App {
             Some(Overlay::Confirm { text, scroll, .. }) => {
                 overlay::confirm(self.theme, text, *scroll, area, buf);
             }
-            Some(Overlay::Secret { title, input }) => {
-                overlay::secret(self.theme, title, input.chars(), area, buf);
+            Some(Overlay::Secret { title, note, input }) => {
+                prompt::secret(self.theme, title, note.as_deref(), input.chars(), area, buf);
             }
             None => {}
         }
@@ -113,7 +114,12 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         " ".to_string()
     };
-    let symbol = t.status_symbol(status, app.spinner).trim_end();
+    // First contact asks a question: `?`, not a failure.
+    let symbol = if app.done && app.waiting_for_trust() {
+        "?"
+    } else {
+        t.status_symbol(status, app.spinner).trim_end()
+    };
     let width = usize::from(area.width);
     let fixed = wrap::width(&lead) + wrap::width(sep) + wrap::width(symbol) + 1;
     let targets = app.target_forms();

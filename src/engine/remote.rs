@@ -307,6 +307,9 @@ async fn look(
         for note in notes {
             cx.log(Stage::Remote, Level::Info, note).await;
         }
+        // What the console reports for the confirmed change: made, or not.
+        let made = if changed { "yes" } else { "no" };
+        cx.fact(Stage::Remote, "remote_fix_made", made).await;
         if changed {
             seen = inspect(link, &acc, &t.user, timeout).await;
         }

@@ -378,8 +378,7 @@ fn the_command_to_show() {
     let home = Path::new("/home/alice");
     assert_eq!(
         keygen_command(&home.join(".ssh/id_ed25519"), "alice@laptop", Some(home)),
-        "ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519 -C alice@laptop  \
-         # asks for a passphrase (Enter for none)"
+        "ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519 -C alice@laptop"
     );
     let cmd = keygen_command(&home.join(".ssh/my key"), "it's mine", None);
     assert!(
@@ -398,7 +397,7 @@ fn the_command_does_what_it_says() {
     let comment = "a 'quoted' $comment";
     let cmd = keygen_command(&path, comment, Some(home.path()));
     assert!(cmd.contains("-f ~/"), "{cmd}");
-    let (cmd, _) = cmd.split_once("  #").unwrap();
+    assert!(!cmd.contains('#'), "no shell comment: {cmd}");
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!("{cmd} -q -N ''"))

@@ -1,8 +1,56 @@
 //! The name proposed for the `Host` block: never the bare host when that is an address or
 //! would take over a plain `ssh HOST`, and never a name the config already gives another
-//! destination.
+//! destination (each alias resolved from the config alone, as `ssh -G ALIAS` would).
 
-use crate::config::HostEntry;
+use crate::config::{ConfigInput, HostEntry};
+
+/// The config's plain aliases, each resolved from the config files alone — as `ssh -G ALIAS`
+/// would, without the command line's `-p`, `-l` or `-o` (which would make every alias look
+/// like this destination).
+pub fn config_entries(input: &ConfigInput) -> Vec<HostEntry> {
+    crate::config::host_entries(&config_only(input, &input.host))
+}
+
+/// `input` for `ssh -G NAME`: the same files, home and user, no command-line options.
+fn config_only(input: &ConfigInput, name: &str) -> ConfigInput {
+    ConfigInput {
+        host: name.to_string(),
+        options: Vec::new(),
+        ..input.clone()
+    }
+}
+
+/// When `ssh NAME` already reaches another destination than `user@hostname:port` through
+/// the config (a `Host` line names it, or a block gives it a HostName): a sentence saying
+/// where it goes today and why the name is refused; `None` when the name is free or already
+/// names this very destination.
+pub fn taken_by_other(
+    input: &ConfigInput,
+    name: &str,
+    user: &str,
+    hostname: &str,
+    port: u16,
+) -> Option<String> {
+    let r = crate::config::resolve(&config_only(input, name));
+    let (h, u, p) = (r.hostname(), r.user(), r.port().0);
+    if h.value == hostname && u.value == user && p == port {
+        return None;
+    }
+    let named = config_entries(input).iter().any(|e| e.alias == name);
+    if !named && h.value == name {
+        return None;
+    }
+    let from = match &h.origin {
+        crate::config::Origin::File { .. } => {
+            format!(" (HostName from {})", h.origin.describe(&input.home))
+        }
+        _ => String::new(),
+    };
+    Some(format!(
+        "`ssh {name}` already logs in as {} on {} port {p}{from}: a block for this server under that name would change what `ssh {name}` does",
+        u.value, h.value
+    ))
+}
 
 /// The alias to propose for `user@hostname:port`, reached as `typed`, given the config's
 /// existing aliases: one that already names this very destination; else the name typed when
@@ -15,9 +63,13 @@ pub fn propose(
     port: u16,
     existing: &[HostEntry],
 ) -> String {
+    let same = |e: &&HostEntry| e.hostname == hostname && e.user == user && e.port == port;
+    // The alias typed first (its own block is then completed), else the first that matches.
     if let Some(e) = existing
         .iter()
-        .find(|e| e.hostname == hostname && e.user == user && e.port == port)
+        .filter(same)
+        .find(|e| e.alias == typed)
+        .or_else(|| existing.iter().find(same))
     {
         return e.alias.clone();
     }
@@ -101,6 +153,75 @@ mod tests {
         assert_eq!(
             propose("web.example.org", "web.example.org", "alice", 22, &existing),
             "web-2"
+        );
+    }
+
+    fn config_input(dir: &std::path::Path, host: &str, options: &[(&str, &str)]) -> ConfigInput {
+        ConfigInput {
+            host: host.into(),
+            options: options
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            user_config: Some(dir.join("config")),
+            system_config: dir.join("none"),
+            home: dir.to_path_buf(),
+            local_user: "root".into(),
+            local_hostname: "vm".into(),
+            passwd_home: None,
+        }
+    }
+
+    /// The tester's case: `Host web` → root@127.0.0.1 port 24101, and onboarding
+    /// `-p 24106 sshdoctor-test@127.0.0.1`: the command line's port and user must not make
+    /// `web` look like this destination.
+    #[test]
+    fn another_destinations_alias_is_never_proposed_nor_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config"),
+            "Host web\n  HostName 127.0.0.1\n  Port 24101\n  User root\n",
+        )
+        .unwrap();
+        let input = config_input(
+            dir.path(),
+            "127.0.0.1",
+            &[("port", "24106"), ("user", "sshdoctor-test")],
+        );
+        let entries = config_entries(&input);
+        assert_eq!(
+            entries,
+            [HostEntry {
+                alias: "web".into(),
+                hostname: "127.0.0.1".into(),
+                user: "root".into(),
+                port: 24101
+            }]
+        );
+        let dest = ("sshdoctor-test", "127.0.0.1", 24106);
+        assert_eq!(
+            propose("127.0.0.1", dest.1, dest.0, dest.2, &entries),
+            "sshdoctor-test-127-0-0-1"
+        );
+        let why = taken_by_other(&input, "web", dest.0, dest.1, dest.2).unwrap();
+        assert!(
+            why.starts_with("`ssh web` already logs in as root on 127.0.0.1 port 24101 (HostName from ~/config line 2)"),
+            "{why}"
+        );
+        // The same destination's alias is fine; a name the config does not know is free.
+        assert_eq!(
+            taken_by_other(&input, "web", "root", "127.0.0.1", 24101),
+            None
+        );
+        assert_eq!(
+            taken_by_other(&input, "mybox", dest.0, dest.1, dest.2),
+            None
+        );
+        // Given as the alias itself: reused (its own block is completed in place).
+        let typed = config_input(dir.path(), "web", &[]);
+        assert_eq!(
+            propose("web", "127.0.0.1", "root", 24101, &config_entries(&typed)),
+            "web"
         );
     }
 }

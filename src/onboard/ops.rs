@@ -508,6 +508,9 @@ pub fn plan_config(
     port: u16,
     key: &Path,
 ) -> Result<ActionOffer, String> {
+    if let Some(why) = super::alias::taken_by_other(input, alias, user, hostname, port) {
+        return Err(why);
+    }
     let path = input
         .user_config
         .clone()
@@ -536,17 +539,23 @@ pub fn plan_config(
         });
     }
     let shown = crate::config_edit::shown_path(&path, &input.home);
-    let command = format!(
-        "$EDITOR {}  # add the block shown",
-        crate::fsedit::shell_quote_path(&shown)
-    );
+    let command = format!("$EDITOR {}", crate::fsedit::shell_quote_path(&shown));
     Ok(crate::repair::config_action(
         "onboard.config",
-        format!("Add `Host {alias}` to {shown}"),
+        config_title(alias, &shown, &edit.summary),
         old,
         edit,
         command,
     ))
+}
+
+/// The config action's title: a block added, or the alias's own block edited in place.
+fn config_title(alias: &str, shown: &str, summary: &str) -> String {
+    if summary.starts_with("In the existing") {
+        format!("Edit the `Host {alias}` block in {shown}")
+    } else {
+        format!("Add `Host {alias}` to {shown}")
+    }
 }
 
 /// Step 1: generate the key (blocking file I/O; run off the loop).

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use tui_input::Input;
 use zeroize::Zeroizing;
 
+mod ending;
 mod field;
 mod keys;
 mod outcome;
@@ -282,6 +283,8 @@ pub struct Onboard {
     pub created: Vec<String>,
     /// Rows the step panel is scrolled.
     pub scroll: usize,
+    /// The config's plain aliases and where each leads (config alone), for step 7's preview.
+    pub aliases: Vec<crate::config::HostEntry>,
     /// The passphrase of the key (typed once: when it was made, or when first needed), kept
     /// zeroized while the flow runs so it is never asked again.
     key_passphrase: Option<Zeroizing<String>>,
@@ -344,6 +347,7 @@ impl Onboard {
             resume: destination_args,
             created: Vec::new(),
             scroll: 0,
+            aliases: Vec::new(),
             key_passphrase: None,
             generated: false,
             relogin: false,
@@ -425,7 +429,10 @@ impl Onboard {
             None => {
                 self.finished = true;
                 self.say(
-                    format!("All done: `ssh {}` logs in with your key.", self.alias),
+                    format!(
+                        "All done: `{}` logs in with your key.",
+                        self.login_command()
+                    ),
                     false,
                 );
                 Vec::new()
@@ -508,7 +515,7 @@ impl Onboard {
         self.say(
             format!(
                 "{error} — press r to retry; `sshdoctor {}` explains.",
-                self.destination
+                self.resume
             ),
             true,
         );

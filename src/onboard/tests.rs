@@ -474,3 +474,183 @@ fn leaving_mid_flow_says_what_was_made_and_how_to_go_on() {
         "{text}"
     );
 }
+
+/// The end names only what works: the alias when its block was written, else the full
+/// command; the same is printed once the flow has ended.
+#[test]
+fn the_end_names_the_alias_only_when_it_was_written() {
+    let done_until_config = |ob: &mut Onboard| {
+        ob.chosen = Some(chosen());
+        for s in &Step::ALL[..6] {
+            ob.marks[*s as usize] = Mark::Done;
+        }
+        ob.current = Step::Prove;
+        ob.on_outcome(Outcome::Proved(Ok("ok".into())));
+        assert_eq!(ob.current, Step::Config);
+    };
+    let mut skipped = flow(Vec::new());
+    skipped.alias = "alice-192-0-2-1".into();
+    done_until_config(&mut skipped);
+    skipped.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    assert!(skipped.finished);
+    let full = "ssh -i ~/.ssh/id_ed25519 -p 2222 alice@192.0.2.1";
+    assert_eq!(skipped.login_command(), full);
+    let text = format!("{}", render(&skipped, 80, 24));
+    assert!(!text.contains("ssh alice-192-0-2-1"), "{text}");
+    assert!(text.contains(full), "{text}");
+    let printed = skipped.success_text().unwrap();
+    assert!(printed.contains(&format!("\n  {full}\n")), "{printed}");
+    assert!(printed.contains("No Host block was written"), "{printed}");
+
+    let mut written = flow(Vec::new());
+    done_until_config(&mut written);
+    written.on_key(key(KeyCode::Enter));
+    written.on_outcome(Outcome::Planned(Ok(ActionOffer {
+        id: "onboard.config".into(),
+        title: "Add".into(),
+        preview: String::new(),
+        command: String::new(),
+        repair: Some(crate::repair::Repair::Permissions {
+            changes: Vec::new(),
+        }),
+    })));
+    written.on_key(key(KeyCode::Char('y')));
+    written.on_outcome(Outcome::Applied(
+        "onboard.config".into(),
+        Ok("wrote".into()),
+    ));
+    assert_eq!(written.login_command(), "ssh web");
+    let printed = written.success_text().unwrap();
+    assert!(printed.contains("\n  ssh web\n"), "{printed}");
+    assert!(written.farewell().is_none());
+}
+
+/// The fingerprint-mismatch error at 60×20 and 80×24, with real-length fingerprints: shown
+/// whole (its last words on screen, no cut mark), whatever the step's text above it.
+#[test]
+fn a_mismatch_error_is_shown_whole_at_small_sizes() {
+    let mut ob = flow(Vec::new());
+    ob.on_outcome(Outcome::Generated(Ok(chosen())));
+    let mut h = host(HostVerdict::Unknown);
+    h.sha256 = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".into();
+    h.randomart = "+--[ED25519 256]--+\n|        .o.      |\n|       o  .      |\n|      . o. .     |\n|       o S. .    |\n|        + o.     |\n|       . =.      |\n|        o..      |\n|         ..      |\n+----[SHA256]-----+".into();
+    ob.on_outcome(Outcome::Connected(Ok(h)));
+    typed(
+        &mut ob,
+        "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    );
+    ob.on_key(key(KeyCode::Enter));
+    for (w, height) in [(60, 20), (80, 24)] {
+        let text = format!("{}", render(&ob, w, height));
+        let joined: String = text
+            .lines()
+            .map(|l| l.trim_matches('"').trim_matches('│').trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(joined.contains("fingerprint)."), "{text}");
+        assert!(joined.contains("Do not go on"), "{text}");
+        assert!(!text.contains('…'), "{text}");
+    }
+    snap(&ob, "onboard_mismatch_whole");
+}
+
+fn many_keys(n: usize) -> Vec<LocalKey> {
+    (0..n)
+        .map(|i| LocalKey {
+            private: PathBuf::from(format!("/home/alice/.ssh/key_{i}")),
+            public: None,
+            algorithm: "ssh-ed25519".into(),
+            bits: None,
+            fingerprint: Some(format!("SHA256:fingerprint{i}")),
+            comment: format!("key {i}"),
+            encrypted: false,
+            public_line: Some("ssh-ed25519 AAAA".into()),
+        })
+        .collect()
+}
+
+/// Step 1 with ten keys at 80×24: moving down keeps the selection (▶) on screen, the position
+/// shown moves with it, and Enter picks the key that is seen.
+#[test]
+fn the_key_selection_stays_on_screen() {
+    let mut ob = flow(many_keys(10));
+    for _ in 0..8 {
+        ob.on_key(key(KeyCode::Down));
+    }
+    assert_eq!(ob.key_sel, 8);
+    let text = format!("{}", render(&ob, 80, 24));
+    let selected = text.lines().find(|l| l.contains("│▶")).unwrap_or_default();
+    assert!(selected.contains("~/.ssh/key_8"), "{text}");
+    assert!(text.contains("SHA256:fingerprint8"), "{text}");
+    assert!(!text.contains("1–14/"), "the position moved:\n{text}");
+    ob.on_key(key(KeyCode::Down));
+    ob.on_key(key(KeyCode::Down));
+    let text = format!("{}", render(&ob, 80, 24));
+    let selected = text.lines().find(|l| l.contains("│▶")).unwrap_or_default();
+    assert!(selected.contains("generate a new ed25519 key"), "{text}");
+    for _ in 0..10 {
+        ob.on_key(key(KeyCode::Up));
+    }
+    let text = format!("{}", render(&ob, 60, 20));
+    let selected = text.lines().find(|l| l.contains("│▶")).unwrap_or_default();
+    assert!(selected.contains("~/.ssh/key_0"), "{text}");
+    ob.on_key(key(KeyCode::Enter));
+    assert_eq!(
+        ob.chosen.as_ref().map(|k| k.private.clone()),
+        Some(PathBuf::from("/home/alice/.ssh/key_0"))
+    );
+}
+
+/// The key the destination's config names (IdentityFile) is the one preselected.
+#[test]
+fn the_configured_key_is_preselected() {
+    let dir = tempfile::tempdir().unwrap();
+    let ssh = dir.path().join(".ssh");
+    std::fs::create_dir(&ssh).unwrap();
+    for name in ["id_a", "id_b", "id_ed25519"] {
+        crate::keygen::generate_ed25519(&ssh.join(name), name, None).unwrap();
+    }
+    std::fs::write(
+        ssh.join("config"),
+        "Host web\n  HostName 192.0.2.1\n  IdentityFile ~/.ssh/id_b\n",
+    )
+    .unwrap();
+    let input = crate::config::ConfigInput {
+        host: "web".into(),
+        options: Vec::new(),
+        user_config: Some(ssh.join("config")),
+        system_config: dir.path().join("none"),
+        home: dir.path().to_path_buf(),
+        local_user: "alice".into(),
+        local_hostname: "laptop".into(),
+        passwd_home: None,
+    };
+    let ob = super::prepare(&input, None);
+    assert_eq!(ob.keys.len(), 3);
+    assert_eq!(
+        ob.keys[ob.key_sel].private,
+        ssh.join("id_b"),
+        "{:?}",
+        ob.keys
+    );
+}
+
+/// Step 2 failing (no connection): the panel says what failed and what to do, not
+/// "Connecting…" beside a ✘.
+#[test]
+fn a_failed_connection_is_said_in_the_panel() {
+    let mut ob = flow(Vec::new());
+    ob.on_outcome(Outcome::Generated(Ok(chosen())));
+    assert_eq!(ob.current, Step::Verify);
+    ob.on_outcome(Outcome::Connected(Err(
+        "TCP connection: refused on port 2222".into(),
+    )));
+    assert_eq!(ob.mark(Step::Verify), Mark::Failed);
+    for (w, h) in [(80, 24), (60, 20)] {
+        let text = format!("{}", render(&ob, w, h));
+        assert!(!text.contains("Connecting"), "{text}");
+        assert!(text.contains("refused on port 2222"), "{text}");
+        assert!(text.contains("r retry"), "{text}");
+    }
+    snap(&ob, "onboard_verify_failed");
+}

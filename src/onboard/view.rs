@@ -225,10 +225,25 @@ fn main(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) -> bool {
         return false;
     }
     let mut rows: Vec<Line<'static>> = Vec::new();
-    for l in step::lines(ob, theme) {
+    let focus = step::focus(ob);
+    let mut focus_rows: Option<(usize, usize)> = None;
+    for (i, l) in step::lines(ob, theme, width).into_iter().enumerate() {
+        let start = rows.len();
         rows.extend(wrap::wrap(&l.spans, width, true));
+        focus_rows = match (focus, focus_rows) {
+            (Some((a, _)), _) if a == i => Some((start, rows.len())),
+            (Some((_, b)), Some((s, _))) if i <= b => Some((s, rows.len())),
+            (_, kept) => kept,
+        };
     }
-    let pinned = pinned_rows(ob, theme, width, usize::from(inner.height) / 2);
+    // The box and any message get all the rows they need (an error is never cut); the step's
+    // text scrolls in what is left.
+    let pinned = pinned_rows(
+        ob,
+        theme,
+        width,
+        usize::from(inner.height).saturating_sub(1),
+    );
     let height = usize::from(inner.height).saturating_sub(pinned.len());
     let overflow = rows.len() > height;
     let text_h = if overflow && height >= 2 {
@@ -236,7 +251,15 @@ fn main(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) -> bool {
     } else {
         height
     };
-    let top = ob.scroll.min(rows.len().saturating_sub(text_h));
+    let mut top = ob.scroll.min(rows.len().saturating_sub(text_h));
+    // The selection stays in view (the scroll moves as little as it can).
+    if let Some((a, b)) = focus_rows {
+        if a < top {
+            top = a;
+        } else if b > top + text_h {
+            top = b.saturating_sub(text_h).min(a);
+        }
+    }
     for (i, line) in rows.iter().skip(top).take(text_h).enumerate() {
         crate::console::view::put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), line);
     }

@@ -143,13 +143,14 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
                 Span::raw(a.title.clone()),
             ],
         );
-        add(
-            &mut rows,
-            vec![Span::styled(
-                format!("   {} {}", labels::words::SAME_AS, a.command),
-                t.style(Role::Command),
-            )],
-        );
+        rows.extend(crate::console::cmdwrap::lines(
+            labels::words::SAME_AS,
+            &a.command,
+            width,
+            3,
+            t.style(Role::Command),
+            t.style(Role::Dim),
+        ));
         if let Some(record) = app.record(&a.id) {
             let text = labels::action_result(record.result.as_ref());
             let style = t.style(Role::Status(match &record.result {

@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Clear, Widget};
 
 /// A box of at most `width`×`height` centred in `area`, cleared, with a border and title;
 /// returns the inside.
-fn dialog(
+pub(super) fn dialog(
     theme: Theme,
     title: &str,
     width: u16,
@@ -161,10 +161,10 @@ fn confirm_lines(
             words::SAME_AS_RUNNING,
             theme.style(Role::Dim),
         )]);
-        add(vec![Span::styled(
-            format!("  {}", text.command),
-            theme.style(Role::Command),
-        )]);
+        let (cmd, dim) = (theme.style(Role::Command), theme.style(Role::Dim));
+        for l in crate::console::cmdwrap::lines("", &text.command, text_w, 2, cmd, dim) {
+            add(l.spans);
+        }
     }
     if !text.preview.is_empty() {
         add(vec![Span::raw("")]);

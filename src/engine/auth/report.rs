@@ -116,7 +116,12 @@ pub(super) async fn key_findings(
         ));
         if server == Server::Tinyssh {
             f.detail = "tinysshd takes only ed25519 user keys: it verifies no RSA signature at all, so ssh cannot use these RSA keys with it.".into();
-            f = f.fix("Make an ed25519 key (`ssh-keygen -t ed25519`) and put its .pub line in ~/.ssh/authorized_keys on the server (`sshdoctor onboard HOST` does both). Enabling ssh-rsa on the client would not help: tinysshd has no RSA.");
+            let args = crate::destination::ssh_args(
+                &plan.input,
+                &plan.config.user().value,
+                plan.config.port().0,
+            );
+            f = f.fix(format!("Make an ed25519 key (`ssh-keygen -t ed25519`) and put its .pub line in ~/.ssh/authorized_keys on the server (`sshdoctor onboard {args}` does both). Enabling ssh-rsa on the client would not help: tinysshd has no RSA."));
         }
         f.severity = if ssh_would_fail {
             Severity::Error
@@ -285,8 +290,8 @@ pub(super) struct Refusal<'a> {
 fn install_advice(r: &Refusal) -> String {
     let t = r.t;
     let copy = format!(
-        "ssh-copy-id -i KEY.pub {}@{}, or `sshdoctor onboard {}`, which also checks the server-side permissions",
-        t.user, t.original_host, t.original_host
+        "`ssh-copy-id -i KEY.pub {}`, or `sshdoctor onboard {}`, which also checks the server-side permissions",
+        t.ssh_args, t.ssh_args
     );
     match r.server {
         Server::OpenSsh => format!("Install your public key on the server ({copy}), and check the server's log (journalctl -u ssh) for \"Authentication refused: bad ownership or modes\"."),
@@ -539,6 +544,10 @@ pub(super) fn no_key_finding(t: &Target, methods: &russh::MethodSet) -> crate::e
     .evidence(format!(
         "Authentications that can continue: {}",
         methods_text(methods)
+    ))
+    .fix(format!(
+        "Make a key and install it: `sshdoctor onboard {}` walks through it (or `ssh-keygen -t ed25519`, then `ssh-copy-id {}`).",
+        t.ssh_args, t.ssh_args
     ));
     f.actions.push(onboard_offer(t));
     f
@@ -547,16 +556,8 @@ pub(super) fn no_key_finding(t: &Target, methods: &russh::MethodSet) -> crate::e
 /// The guided first login, offered where a key needs making or installing (the console leaves
 /// for it; a report shows the command).
 fn onboard_offer(t: &Target) -> crate::event::ActionOffer {
-    // The user and port as resolved, so the command reaches the same account.
-    let port = if t.port == 22 {
-        String::new()
-    } else {
-        format!("-p {} ", t.port)
-    };
-    let host = format!(
-        "{port}{}",
-        crate::fsedit::shell_quote(&format!("{}@{}", t.user, t.original_host))
-    );
+    // The user and port as resolved (and -F, -o), so the command reaches the same account.
+    let host = &t.ssh_args;
     crate::event::ActionOffer {
         id: "onboard".into(),
         title: "Guided first login: choose or make a key, verify the host key, install the key with one password login, fix the server-side permissions, write a Host block".into(),

@@ -74,8 +74,8 @@ pub(super) async fn unsupported(cx: &Cx, t: &Target, gap: &Gap) {
         finding("probe.unsupported_algorithm", Stage::Kex, text)
             .evidence(format!("ssh would negotiate {}: {}", gap.what, gap.ssh_choice))
             .fix(format!(
-                "Nothing to fix for ssh's sake. To see the rest, run `ssh -v {}@{}`; to let sshdoctor check it, allow another {} on the server as well.",
-                t.user, t.original_host, gap.what
+                "Nothing to fix for ssh's sake. To see the rest, run `ssh -v {}`; to let sshdoctor check it, allow another {} on the server as well.",
+                t.ssh_args, gap.what
             )),
     )
     .await;

@@ -293,8 +293,7 @@ fn key_not_installed(t: &Target, seen: &Inspection, facts: &LoginFacts) -> Optio
     .evidence_all(files)
     .fix(format!(
         "Install it: `ssh-copy-id -i {pub_hint} {}`, or `sshdoctor onboard {}` (checks the permissions too).",
-        shell_quote(&t.original_host),
-        shell_quote(&t.original_host)
+        t.ssh_args, t.ssh_args
     ));
     if facts.by_key.is_some() {
         f.severity = Severity::Warning;

@@ -76,7 +76,7 @@ impl Onboard {
                 self.say(
                     format!(
                         "{why} — onboarding stops here: run `sshdoctor {}` to see why.",
-                        self.destination
+                        self.resume
                     ),
                     true,
                 );

@@ -1,14 +1,16 @@
 //! What the step panel says for each step: what it does, the equivalent commands, what was
 //! found — as logical lines, which the view wraps and scrolls.
 
-use super::super::state::{known_where, Field, HostVerdict, Onboard, Step};
+use super::super::state::{known_where, Field, HostVerdict, Mark, Onboard, Step};
 use crate::console::theme::{Role, Theme};
 use crate::event::Status;
 use crate::keygen::FingerprintMatch;
 use ratatui::text::Line;
 
-fn cmd_line(theme: Theme, command: &str) -> Line<'static> {
-    Line::styled(format!("  $ {command}"), theme.style(Role::Command))
+/// A command's rows, wrapped so that they still run when pasted (no `$ ` prompt in front).
+fn cmd_line(theme: Theme, command: &str, width: usize) -> Vec<Line<'static>> {
+    let (cmd, dim) = (theme.style(Role::Command), theme.style(Role::Dim));
+    crate::console::cmdwrap::lines("", command, width, 2, cmd, dim)
 }
 
 fn dim(theme: Theme, text: impl Into<String>) -> Line<'static> {
@@ -24,16 +26,32 @@ pub fn title(ob: &Onboard) -> String {
     }
 }
 
+/// The logical lines (first, last) the panel must keep in view: step 1's selected key with
+/// its fingerprint (or the "generate" row with what it runs), so that ↑/↓ never leave it off
+/// screen.
+pub fn focus(ob: &Onboard) -> Option<(usize, usize)> {
+    if ob.finished || ob.current != Step::Key {
+        return None;
+    }
+    // Two lines of text, then two rows per key, then "generate".
+    let first = 2 + 2 * ob.key_sel;
+    if ob.key_sel < ob.keys.len() {
+        Some((first, first + 1))
+    } else {
+        Some((first, first + 2))
+    }
+}
+
 /// The current step's lines (the text box and the message are drawn apart, always visible).
-pub fn lines(ob: &Onboard, theme: Theme) -> Vec<Line<'static>> {
+pub fn lines(ob: &Onboard, theme: Theme, w: usize) -> Vec<Line<'static>> {
     let mut l: Vec<Line<'static>> = Vec::new();
     if ob.finished {
-        finished(ob, theme, &mut l);
+        finished(ob, theme, &mut l, w);
         return l;
     }
     match ob.current {
-        Step::Key => key_step(ob, theme, &mut l),
-        Step::Verify => verify_step(ob, theme, &mut l),
+        Step::Key => key_step(ob, theme, &mut l, w),
+        Step::Verify => verify_step(ob, theme, &mut l, w),
         Step::Login => {
             l.push(Line::raw(format!(
                 "Log in as {} with the account's password, once, to install the key.",
@@ -42,13 +60,14 @@ pub fn lines(ob: &Onboard, theme: Theme) -> Vec<Line<'static>> {
             l.push(dim(theme, "The password goes only to this server, whose host key you verified; it is never shown, logged or stored. If the key already works, no password is asked."));
             l.push(Line::raw(""));
             l.push(dim(theme, "Same as:"));
-            l.push(cmd_line(
+            l.extend(cmd_line(
                 theme,
                 &format!("ssh -o PubkeyAuthentication=no {}", dest_args(ob)),
+                w,
             ));
         }
-        Step::Install => install_step(ob, theme, &mut l),
-        Step::Permissions => permissions_step(ob, theme, &mut l),
+        Step::Install => install_step(ob, theme, &mut l, w),
+        Step::Permissions => permissions_step(ob, theme, &mut l, w),
         Step::Prove => {
             l.push(Line::raw(
                 "A fresh connection that offers only this key must log in.",
@@ -56,13 +75,14 @@ pub fn lines(ob: &Onboard, theme: Theme) -> Vec<Line<'static>> {
             if let Some(k) = &ob.chosen {
                 l.push(Line::raw(""));
                 l.push(dim(theme, "Same as:"));
-                l.push(cmd_line(
+                l.extend(cmd_line(
                     theme,
                     &format!(
                         "ssh -o IdentitiesOnly=yes -i {} {} true",
                         crate::fsedit::shell_quote_path(&ob.shown(&k.private)),
                         dest_args(ob)
                     ),
+                    w,
                 ));
             }
         }
@@ -71,14 +91,12 @@ pub fn lines(ob: &Onboard, theme: Theme) -> Vec<Line<'static>> {
     l
 }
 
-fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     l.push(Line::styled(
-        format!(
-            "Your key is installed and verified. From now on: ssh {}",
-            ob.alias
-        ),
+        "Your key is installed and verified. From now on, log in with:",
         theme.style(Role::Title),
     ));
+    l.extend(cmd_line(theme, &ob.login_command(), w));
     l.push(Line::raw(""));
     for s in Step::ALL {
         l.push(Line::raw(format!(
@@ -93,18 +111,10 @@ fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
 
 /// `-p PORT user@host`, quoted for a shell.
 fn dest_args(ob: &Onboard) -> String {
-    let port = if ob.port == 22 {
-        String::new()
-    } else {
-        format!("-p {} ", ob.port)
-    };
-    format!(
-        "{port}{}",
-        crate::fsedit::shell_quote(&format!("{}@{}", ob.user, ob.hostname))
-    )
+    ob.dest_args()
 }
 
-fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     l.push(Line::raw(
         "Choose the key to log in with, or make a new one:",
     ));
@@ -145,10 +155,11 @@ fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
     });
     l.push(Line::raw(""));
     if sel {
-        l.push(dim(theme, "The private file is created with mode 0600 from its first byte; nothing existing is overwritten. Same as:"));
-        l.push(cmd_line(
+        l.push(dim(theme, "The private file is created with mode 0600 from its first byte; nothing existing is overwritten. Same as (ssh-keygen then asks for a passphrase; Enter for none):"));
+        l.extend(cmd_line(
             theme,
             &crate::keygen::keygen_command(&ob.new_key_path, &ob.comment, Some(&ob.home)),
+            w,
         ));
     }
     if matches!(
@@ -162,9 +173,18 @@ fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
     }
 }
 
-fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     let Some(h) = &ob.host else {
-        l.push(dim(theme, "Connecting to read the server's host key…"));
+        if ob.mark(Step::Verify) == Mark::Failed {
+            l.push(Line::styled(
+                "✘ No host key was read: the connection failed (the error is below).",
+                theme.style(Role::Status(Status::Fail)),
+            ));
+            l.push(Line::raw("Check the host name and the port; r tries again. What ssh would do, and why, in full:"));
+            l.extend(cmd_line(theme, &format!("sshdoctor {}", ob.resume), w));
+        } else {
+            l.push(dim(theme, "Connecting to read the server's host key…"));
+        }
         return;
     };
     l.push(Line::raw(format!(
@@ -190,10 +210,11 @@ fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
             theme.style(Role::Status(Status::Fail)),
         )),
         HostVerdict::Unknown => {
-            l.push(Line::raw("This is your first connection: nothing proves yet that this is your server and not someone in between. Compare the fingerprint with one you got another way — the provider's console, the admin, or on the server itself:"));
-            l.push(cmd_line(
+            l.push(Line::raw("This is your first connection: nothing proves yet that this is your server and not someone in between. Compare the fingerprint with one you got another way — the provider's console, the admin, or on the server itself, by running there:"));
+            l.extend(cmd_line(
                 theme,
-                "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub   # on the server",
+                "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub",
+                w,
             ));
             l.push(dim(
                 theme,
@@ -214,7 +235,7 @@ fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
     }
 }
 
-fn install_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+fn install_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     let Some(k) = &ob.chosen else {
         return;
     };
@@ -234,15 +255,19 @@ fn install_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
         theme,
         "Same as (sends no text through a shell; over SFTP here):",
     ));
-    l.push(cmd_line(theme, &offer.command));
+    l.extend(cmd_line(theme, &offer.command, w));
     l.push(Line::raw(""));
     l.push(dim(theme, "Enter: review and confirm · s: skip"));
 }
 
-fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
+fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     l.push(Line::raw("sshd (StrictModes, the default) ignores authorized_keys when home, ~/.ssh or the file is owned by another user or writable by the group or others."));
     l.push(Line::raw(""));
     match &ob.inspected {
+        None if ob.mark(Step::Permissions) == Mark::Failed => l.push(Line::styled(
+            "✘ The server side could not be read (the error is below); r tries again.",
+            theme.style(Role::Status(Status::Fail)),
+        )),
         None => l.push(dim(theme, "Looking at the server…")),
         Some(i) if i.violations.is_empty() => l.push(Line::raw("Everything is as sshd wants it.")),
         Some(i) => {
@@ -256,7 +281,7 @@ fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
             if let Some(fix) = &i.fix {
                 l.push(Line::raw(""));
                 l.push(dim(theme, "Same as:"));
-                l.push(cmd_line(theme, &fix.command));
+                l.extend(cmd_line(theme, &fix.command, w));
                 l.push(dim(theme, "Enter: review and confirm · s: skip"));
             }
             if i.violations.iter().any(|v| Some(v.uid) != i.uid) {
@@ -269,12 +294,30 @@ fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
 
 fn config_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
     let alias = match &ob.field {
-        Some((Field::Alias, input)) if !input.value().trim().is_empty() => {
-            input.value().trim().to_string()
-        }
+        Some((Field::Alias, input)) => input.value().trim().to_string(),
         _ => ob.alias.clone(),
     };
-    l.push(Line::raw("A Host block in ~/.ssh/config makes the next login just `ssh NAME`, with only this key offered. With the name below, these lines are written (before your other blocks; you confirm the exact change first):"));
+    let known = ob.aliases.iter().find(|e| e.alias == alias);
+    let ours =
+        known.filter(|e| e.hostname == ob.hostname && e.user == ob.user && e.port == ob.port);
+    match (known, ours) {
+        (Some(_), Some(_)) => l.push(Line::raw(format!("Your config already has `{alias}` for this server: its block gets the lines below where they are missing or different (edited in place, never a second block), so `ssh {alias}` logs in with only this key. You confirm the exact change first:"))),
+        (Some(e), None) => {
+            l.push(Line::styled(
+                format!(
+                    "`ssh {alias}` already logs in as {} on {} port {}: a block for this server under that name would change what `ssh {alias}` does. Type another name.",
+                    e.user, e.hostname, e.port
+                ),
+                theme.style(Role::Status(Status::Fail)),
+            ));
+            return;
+        }
+        _ => l.push(Line::raw("A Host block in ~/.ssh/config makes the next login just `ssh NAME`, with only this key offered. With the name below, these lines are written (before your other blocks; you confirm the exact change first):")),
+    }
+    if alias.is_empty() {
+        l.push(dim(theme, "  Host (the name you type)"));
+        return;
+    }
     l.push(Line::styled(
         format!("  Host {alias}"),
         theme.style(Role::DiffAdd),
