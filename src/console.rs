@@ -14,6 +14,7 @@ pub mod labels;
 mod logview;
 pub mod picker;
 mod record;
+mod rows;
 mod run;
 pub mod theme;
 mod update;

@@ -103,8 +103,10 @@ pub struct App {
     pub(super) home: PathBuf,
     /// The limit of each network step, shown beside a running stage.
     pub(super) limit: Option<Duration>,
-    /// When each stage started, since the run began.
-    pub(super) started: HashMap<Stage, Duration>,
+    /// When each stage (of each hop) started, since the run began.
+    pub(super) started: HashMap<(usize, Stage), Duration>,
+    /// Hops the person opened or closed in the checklist (through jump hosts).
+    pub(super) hop_toggled: HashMap<usize, bool>,
     /// Time since the run began, as of the last tick.
     pub(super) clock: Duration,
     pub(super) epoch: Instant,
@@ -142,6 +144,7 @@ impl App {
             home: crate::config::home_dir(),
             limit: None,
             started: HashMap::new(),
+            hop_toggled: HashMap::new(),
             clock: Duration::ZERO,
             epoch: Instant::now(),
             rerun: String::new(),
@@ -177,15 +180,22 @@ impl App {
                 }
                 self.follow_stage(None);
             }
-            Event::StageStarted { stage, at } => {
-                self.started.insert(*stage, *at);
-                self.follow_stage(Some(*stage));
+            Event::Hops(hops) => {
+                self.log.hops = match hops.len() {
+                    0 | 1 => Vec::new(),
+                    _ => hops.iter().map(|h| h.host.clone()).collect(),
+                };
+            }
+            Event::StageStarted { hop, stage, at } => {
+                self.started.insert((*hop, *stage), *at);
+                self.follow_stage(Some((*hop, *stage)));
             }
             Event::StageFinished {
+                hop,
                 stage,
                 status: Status::Fail,
                 ..
-            } => self.follow_stage(Some(*stage)),
+            } => self.follow_stage(Some((*hop, *stage))),
             Event::Finding(f) => {
                 self.on_finding(selected);
                 if f.id == "hostkey.unknown" && self.overlay.is_none() {
@@ -236,18 +246,15 @@ impl App {
 
     /// Until the person moves it, the checklist selection follows the running stage, then
     /// stays on the first failed one (so a short checklist scrolls to what matters).
-    fn follow_stage(&mut self, stage: Option<Stage>) {
+    fn follow_stage(&mut self, stage: Option<(usize, Stage)>) {
         if self.stage_touched {
             return;
         }
-        let failed = self
-            .report
-            .checks
-            .iter()
-            .position(|c| c.status == Status::Fail);
+        let failed = (self.report.checks.iter())
+            .find(|c| c.status == Status::Fail)
+            .map(|c| (c.hop, c.stage));
         let at = match (failed, stage) {
-            (Some(f), _) => f,
-            (None, Some(s)) => self.stage_index(s),
+            (Some((hop, s)), _) | (None, Some((hop, s))) => self.row_of(hop, s),
             (None, None) => return,
         };
         self.stage_sel = at;
@@ -261,12 +268,9 @@ impl App {
             return;
         };
         let fact = |key: &str| {
-            self.report
-                .facts
-                .iter()
-                .rev()
-                .find(|(stage, k, _)| *stage == crate::event::Stage::Hostkey && k == key)
-                .map(|(_, _, v)| v.clone())
+            (self.report.facts.iter().rev())
+                .find(|x| x.hop == f.hop && x.stage == Stage::Hostkey && x.key == key)
+                .map(|x| x.value.clone())
         };
         // Prepared as `--fix` prepares it: hard-link notes and the current state of the file.
         let trust = crate::repair::prepare(trust, &self.report.findings);
@@ -303,7 +307,7 @@ impl App {
                 .report
                 .facts
                 .iter()
-                .any(|(_, k, v)| k == "waiting_for_trust" && v == "yes")
+                .any(|f| f.key == "waiting_for_trust" && f.value == "yes")
     }
 
     /// Open the confirm dialog for `action`.
@@ -402,6 +406,7 @@ impl App {
         self.detail_scroll = 0;
         self.touched = false;
         self.started.clear();
+        self.hop_toggled.clear();
         self.epoch = Instant::now();
         self.clock = Duration::ZERO;
         if matches!(self.overlay, Some(Overlay::Confirm { .. })) {
@@ -458,11 +463,20 @@ impl App {
         } else {
             format!("{user}@{host}:{port}")
         };
+        // Through jump hosts: "via bastion" (the jump hosts in order) in the longer forms.
+        let jumps: Vec<&str> = (self.report.hops.iter().rev().skip(1).rev())
+            .map(|h| h.host.as_str())
+            .collect();
+        let via = match jumps.is_empty() {
+            true => String::new(),
+            false => format!(" via {}", jumps.join(", ")),
+        };
         if self.target == host || self.target == full {
-            vec![full, short]
+            vec![format!("{full}{via}"), format!("{short}{via}"), full, short]
         } else {
             vec![
-                format!("{} → {full}", self.target),
+                format!("{} → {full}{via}", self.target),
+                format!("{} → {short}{via}", self.target),
                 format!("{} → {short}", self.target),
                 self.target.clone(),
             ]
@@ -475,16 +489,15 @@ impl App {
             if self.report.ok() {
                 return (Status::Pass, vec![report::verdict(&self.report)]);
             }
-            let failed = self
-                .report
-                .checks
-                .iter()
+            let failed = (self.report.checks.iter())
                 .find(|c| c.status == Status::Fail)
-                .map(|c| c.stage.title());
+                .map(|c| self.hop_title(c.hop, c.stage));
+            let root = self.report.root_cause();
             let mut forms = labels::verdict_forms(
                 &report::verdict(&self.report),
-                self.report.root_cause().map(|f| f.id.as_str()),
-                failed,
+                root.map(|f| f.id.as_str()),
+                failed.as_deref(),
+                root.and_then(|f| self.jump_hop_name(f.hop)),
             );
             if self.report.is_server() {
                 for form in &mut forms {
@@ -494,14 +507,15 @@ impl App {
             return (Status::Fail, forms);
         }
         if let Some(f) = self.report.root_cause() {
-            return (Status::Fail, labels::failing_so_far(&f.id));
+            return (
+                Status::Fail,
+                labels::failing_so_far(&f.id, self.jump_hop_name(f.hop)),
+            );
         }
-        let running = self
-            .report
-            .checks
-            .iter()
+        let running = (self.report.checks.iter())
             .find(|c| c.status == Status::Running)
-            .map(|c| (c.stage.title(), self.running_time(c.stage)));
+            .map(|c| (self.hop_title(c.hop, c.stage), self.running_time(c.hop, c.stage)));
+        let running = running.as_ref().map(|(t, time)| (t.as_str(), time.clone()));
         let finished = self
             .report
             .checks
@@ -514,9 +528,12 @@ impl App {
 
     /// A running stage's time so far and its limit ("2.1 s / 10 s"); the limit only for the
     /// network steps it bounds.
-    pub(super) fn running_time(&self, stage: Stage) -> Option<String> {
-        let at = *self.started.get(&stage)?;
-        let limited = matches!(stage, Stage::Dns | Stage::Tcp | Stage::Banner | Stage::Kex);
+    pub(super) fn running_time(&self, hop: usize, stage: Stage) -> Option<String> {
+        let at = *self.started.get(&(hop, stage))?;
+        let limited = matches!(
+            stage,
+            Stage::Dns | Stage::Tcp | Stage::Forward | Stage::Proxy | Stage::Banner | Stage::Kex
+        );
         let elapsed = self.clock.saturating_sub(at);
         Some(labels::running_time(
             elapsed,
@@ -524,22 +541,19 @@ impl App {
         ))
     }
 
-    /// The stage selected in the checklist.
-    pub(super) fn selected_stage(&self) -> Stage {
-        let last = self.report.checks.len().saturating_sub(1);
+    /// The hop's name, through jump hosts only (a direct login names no hop).
+    pub(super) fn jump_hop_name(&self, hop: usize) -> Option<&str> {
         self.report
-            .checks
-            .get(self.stage_sel.min(last))
-            .map_or(Stage::Config, |c| c.stage)
+            .hop_name(hop)
+            .filter(|_| self.report.has_jumps())
     }
 
-    /// The position of a stage in this run's checklist.
-    pub(super) fn stage_index(&self, stage: Stage) -> usize {
-        self.report
-            .checks
-            .iter()
-            .position(|c| c.stage == stage)
-            .unwrap_or(0)
+    /// A stage's title, after its hop's name through jump hosts ("bastion: Authentication").
+    pub(super) fn hop_title(&self, hop: usize, stage: Stage) -> String {
+        match self.jump_hop_name(hop) {
+            Some(name) => format!("{name}: {}", stage.title()),
+            None => stage.title().to_string(),
+        }
     }
 
     /// The finding selected in the findings panel.

@@ -13,9 +13,19 @@ pub(super) fn render(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# sshdoctor: {}\n", cell(&r.target_line()));
     let _ = writeln!(out, "**{}**\n", verdict(r));
-    let _ = writeln!(out, "| Stage | Status | Time | Summary |");
-    let _ = writeln!(out, "|---|---|---|---|");
+    let mut hop = None;
     for c in &r.checks {
+        // One table per hop through jump hosts, under the hop's heading.
+        if hop != Some(c.hop) {
+            if r.has_jumps() {
+                let heading = super::text::hop_heading(r, c.hop);
+                let gap = if hop.is_some() { "\n" } else { "" };
+                let _ = writeln!(out, "{gap}**{}**\n", cell(&heading));
+            }
+            hop = Some(c.hop);
+            let _ = writeln!(out, "| Stage | Status | Time | Summary |");
+            let _ = writeln!(out, "|---|---|---|---|");
+        }
         let time = if matches!(c.status, Status::Skipped | Status::Pending) {
             String::new()
         } else {
@@ -33,9 +43,13 @@ pub(super) fn render(r: &Report) -> String {
     if !r.findings.is_empty() {
         let _ = writeln!(out, "\n## Findings");
         for f in &r.findings {
+            let at = match r.hop_name(f.hop).filter(|_| r.has_jumps()) {
+                Some(h) => format!(" at {}", cell(h)),
+                None => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "\n### `{}` ({}): {}\n",
+                "\n### `{}` ({}){at}: {}\n",
                 f.id,
                 f.severity.word(),
                 f.title
@@ -84,7 +98,7 @@ pub(super) fn render(r: &Report) -> String {
                 out,
                 "{:>6} ms {:<7} {:<7} {}",
                 l.t_ms,
-                l.stage.name(),
+                super::stage_tag(r, l.hop, l.stage),
                 l.level.name(),
                 l.text
             );

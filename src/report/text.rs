@@ -1,7 +1,7 @@
 //! The plain-text report: readable in a terminal, stable for scripts and logs.
 
 use super::{max_level, verdict, Report};
-use crate::event::{Severity, Status};
+use crate::event::{Severity, Status, Via};
 use std::fmt::Write;
 
 fn mark(status: Status) -> &'static str {
@@ -21,7 +21,14 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
     let _ = writeln!(out, "sshdoctor: {}", r.target_line());
     let _ = writeln!(out);
     let _ = writeln!(out, "Checks");
+    let mut hop = None;
     for c in &r.checks {
+        // Through jump hosts, the checks are grouped under each hop's heading.
+        let indent = if r.has_jumps() { "    " } else { "  " };
+        if r.has_jumps() && hop != Some(c.hop) {
+            hop = Some(c.hop);
+            let _ = writeln!(out, "  {}", hop_heading(r, c.hop));
+        }
         let time = if matches!(c.status, Status::Skipped | Status::Pending) {
             String::new()
         } else {
@@ -29,7 +36,7 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
         };
         let _ = writeln!(
             out,
-            "  {} {:<15} {:>8}  {}",
+            "{indent}{} {:<15} {:>8}  {}",
             mark(c.status),
             c.stage.title(),
             time,
@@ -56,9 +63,13 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
         );
         for (i, f) in r.findings.iter().enumerate() {
             let _ = writeln!(out);
+            let at = match r.hop_name(f.hop).filter(|_| r.has_jumps()) {
+                Some(h) => format!(" at {h}:"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "{}. {} [{}] {}",
+                "{}. {} [{}]{at} {}",
                 i + 1,
                 f.id,
                 f.severity.word(),
@@ -92,8 +103,9 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
     if verbosity > 0 && !r.facts.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "Facts");
-        for (stage, key, value) in &r.facts {
-            let mut lines = value.lines();
+        for f in &r.facts {
+            let (stage, key) = (f.stage, &f.key);
+            let mut lines = f.value.lines();
             let _ = writeln!(
                 out,
                 "  {:<8} {key}: {}",
@@ -118,7 +130,7 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
                 out,
                 "  {:>6} ms {:<7} {:<7} {}",
                 l.t_ms,
-                l.stage.name(),
+                super::stage_tag(r, l.hop, l.stage),
                 l.level.name(),
                 l.text
             );
@@ -135,4 +147,26 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
+}
+
+/// "bastion: root@127.0.0.1 port 2222, over TCP", "target: ... through bastion".
+pub(super) fn hop_heading(r: &Report, hop: usize) -> String {
+    let Some(h) = r.hops.get(hop) else {
+        return String::new();
+    };
+    let how = match h.via {
+        Via::Tcp => "over TCP".to_string(),
+        Via::Proxy => "through the ProxyCommand".to_string(),
+        Via::Forward | Via::Netcat => {
+            format!("through {}", r.hop_name(hop.wrapping_sub(1)).unwrap_or("?"))
+        }
+    };
+    format!(
+        "{} ({}@{} port {}, {how}): {}",
+        h.host,
+        h.user,
+        h.hostname,
+        h.port,
+        r.hop_status(hop).word()
+    )
 }

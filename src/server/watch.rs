@@ -115,6 +115,7 @@ impl State {
                 None => Status::Pass,
             };
             out.send(Event::StageFinished {
+                hop: 0,
                 stage: Stage::Log,
                 status,
                 elapsed: Duration::ZERO,

@@ -10,7 +10,6 @@ use crate::engine::banner::sanitize;
 use crate::engine::kex::{reconnect, HostKeyPolicy};
 use crate::event::{Level, Stage};
 use russh::client::{AuthResult, KeyboardInteractiveAuthResponse as Kbd};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +17,7 @@ use std::time::Duration;
 pub(super) struct Asking<'a> {
     pub asker: &'a crate::engine::SecretAsker,
     pub t: &'a Target,
-    pub addr: SocketAddr,
+    pub dial: crate::engine::transport::Dialer,
     pub policy: Arc<HostKeyPolicy>,
     pub timeout: Duration,
 }
@@ -41,7 +40,7 @@ impl Asking<'_> {
     async fn fresh(&self, conn: &mut Conn) -> Result<(), String> {
         let old = std::mem::replace(conn, {
             let (handle, cell) =
-                reconnect(self.t, self.addr, self.policy.clone(), self.timeout).await?;
+                reconnect(self.t, &self.dial, self.policy.clone(), self.timeout).await?;
             Conn { handle, cell }
         });
         let _ = tokio::time::timeout(
