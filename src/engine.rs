@@ -167,8 +167,14 @@ impl Cx {
         .await;
     }
 
-    pub(crate) async fn finding(&self, mut f: Finding) {
-        f.hop = self.hop;
+    pub(crate) async fn finding(&self, f: Finding) {
+        self.finding_at(self.hop, f).await;
+    }
+
+    /// A finding about another hop than the one probed (a jump host refusing to forward is
+    /// found while reaching the next hop, and concerns the jump host).
+    pub(crate) async fn finding_at(&self, hop: usize, mut f: Finding) {
+        f.hop = hop;
         self.send(Event::Finding(f)).await;
     }
 

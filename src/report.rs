@@ -203,19 +203,20 @@ impl Report {
         self.hops.len() > 1
     }
 
-    /// How a hop ended as a whole: failed if a stage failed, else running, skipped (not
-    /// reached, or not finished) when a stage was skipped, pending, warned, passed.
+    /// How a hop ended as a whole: failed if a stage failed, else running, skipped when it was
+    /// not reached (its first stage after the configuration was skipped), pending, warned,
+    /// passed.
     pub fn hop_status(&self, hop: usize) -> Status {
-        let statuses: Vec<Status> = (self.checks.iter())
-            .filter(|c| c.hop == hop)
-            .map(|c| c.status)
-            .collect();
-        let any = |s: Status| statuses.contains(&s);
+        let own: Vec<&Check> = self.checks.iter().filter(|c| c.hop == hop).collect();
+        let any = |s: Status| own.iter().any(|c| c.status == s);
+        let reached = (own.iter())
+            .find(|c| c.stage != Stage::Config)
+            .is_none_or(|c| c.status != Status::Skipped);
         if any(Status::Fail) {
             Status::Fail
         } else if any(Status::Running) {
             Status::Running
-        } else if any(Status::Skipped) {
+        } else if !reached {
             Status::Skipped
         } else if any(Status::Pending) {
             Status::Pending

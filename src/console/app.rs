@@ -514,7 +514,12 @@ impl App {
         }
         let running = (self.report.checks.iter())
             .find(|c| c.status == Status::Running)
-            .map(|c| (self.hop_title(c.hop, c.stage), self.running_time(c.hop, c.stage)));
+            .map(|c| {
+                (
+                    self.hop_title(c.hop, c.stage),
+                    self.running_time(c.hop, c.stage),
+                )
+            });
         let running = running.as_ref().map(|(t, time)| (t.as_str(), time.clone()));
         let finished = self
             .report

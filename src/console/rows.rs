@@ -64,8 +64,10 @@ impl App {
         let checks = &self.report.checks;
         match self.selected_row()? {
             Row::Check(i) => checks.get(i),
-            Row::Hop(hop) => (checks.iter().find(|c| c.hop == hop && c.status == Status::Fail))
-                .or_else(|| checks.iter().find(|c| c.hop == hop)),
+            Row::Hop(hop) => (checks
+                .iter()
+                .find(|c| c.hop == hop && c.status == Status::Fail))
+            .or_else(|| checks.iter().find(|c| c.hop == hop)),
         }
     }
 
@@ -87,7 +89,9 @@ impl App {
         let checks = &self.report.checks;
         let rows = self.rows();
         let exact = rows.iter().position(|r| match r {
-            Row::Check(i) => checks.get(*i).is_some_and(|c| c.hop == hop && c.stage == stage),
+            Row::Check(i) => checks
+                .get(*i)
+                .is_some_and(|c| c.hop == hop && c.stage == stage),
             Row::Hop(_) => false,
         });
         exact

@@ -1,9 +1,9 @@
 //! Input handling: keys and mouse become [`Action`]s through the keymap, the topmost element first.
 
 use super::app::{ActionRecord, App, Focus, Overlay};
-use super::rows::Row;
 use super::keymap::{lookup, Action, Context};
 use super::labels;
+use super::rows::Row;
 use super::view::layout;
 use super::Command;
 use crate::term::input::{edit_request, paste_into};
@@ -209,7 +209,11 @@ impl App {
                 if let Some(Row::Hop(h)) = self.selected_row() {
                     self.toggle_hop(h);
                     self.stage_touched = true;
-                    self.stage_sel = self.rows().iter().position(|r| *r == Row::Hop(h)).unwrap_or(0);
+                    self.stage_sel = self
+                        .rows()
+                        .iter()
+                        .position(|r| *r == Row::Hop(h))
+                        .unwrap_or(0);
                 }
                 let wanted = self.selection_filter();
                 if (self.log.filter, self.log.hop_filter) == wanted {

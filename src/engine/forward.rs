@@ -152,7 +152,12 @@ pub(crate) async fn netcat(
     match answer {
         Ok(Ok(())) => {}
         Ok(Err(())) => return Err(format!("{} refused to run \"{command}\"", via.name)),
-        Err(_) => return Err(format!("{} did not answer the request to run \"{command}\"", via.name)),
+        Err(_) => {
+            return Err(format!(
+                "{} did not answer the request to run \"{command}\"",
+                via.name
+            ))
+        }
     }
     let (ours, theirs) = tokio::io::duplex(64 * 1024);
     let end = Arc::new(Mutex::new(NetcatEnd::default()));
@@ -162,7 +167,11 @@ pub(crate) async fn netcat(
 
 /// Copy between the channel and one end of a pipe, both ways, until either side ends;
 /// standard error and the exit status go to `end` before the pipe is closed.
-fn pump(channel: russh::Channel<russh::client::Msg>, pipe: DuplexStream, end: Arc<Mutex<NetcatEnd>>) {
+fn pump(
+    channel: russh::Channel<russh::client::Msg>,
+    pipe: DuplexStream,
+    end: Arc<Mutex<NetcatEnd>>,
+) {
     let (mut rx, tx) = channel.split();
     let (mut from_pipe, mut to_pipe) = tokio::io::split(pipe);
     let mut writer = tx.make_writer();
@@ -175,7 +184,8 @@ fn pump(channel: russh::Channel<russh::client::Msg>, pipe: DuplexStream, end: Ar
         while let Some(msg) = rx.wait().await {
             match msg {
                 ChannelMsg::Data { data } => {
-                    if to_pipe.write_all(&data).await.is_err() {
+                    let gone = to_pipe.write_all(&data).await.is_err();
+                    if gone {
                         break;
                     }
                 }
@@ -205,7 +215,8 @@ fn record_lines(end: &Mutex<NetcatEnd>, partial: &mut Vec<u8>) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let mut e = end.lock().unwrap_or_else(|e| e.into_inner());
         if !line.is_empty() && e.stderr.len() < 50 {
-            e.stderr.push(super::banner::sanitize(&line[..line.len().min(512)]));
+            e.stderr
+                .push(super::banner::sanitize(&line[..line.len().min(512)]));
         }
     }
 }

@@ -114,10 +114,16 @@ pub(super) async fn open_failure(
     cx.log(Stage::Forward, Level::Info, ssh_line.clone()).await;
     let kind = classify(code, &text);
     let f = detail(cx, via, t, kind, &quoted(code, &text))
-        .evidence(format!("{} answered the request to open a direct-tcpip channel to {}:{}: {}", via.name, t.hostname, t.port, quoted(code, &text)))
+        .evidence(format!(
+            "{} answered the request to open a direct-tcpip channel to {}:{}: {}",
+            via.name,
+            t.hostname,
+            t.port,
+            quoted(code, &text)
+        ))
         .evidence(format!("ssh would print: {ssh_line}"))
         .evidence_all(SSH_AFTER.iter().map(|l| format!("ssh would print: {l}")));
-    cx.finding(with_origins(cx, t, f)).await;
+    send(cx, kind, with_origins(cx, t, f)).await;
     StageEnd::new(Status::Fail, summary(via, t, kind))
 }
 
@@ -136,7 +142,10 @@ pub(super) async fn timed_out(cx: &Cx, via: &Jump, t: &Target, timeout: Duration
     cx.log(
         Stage::Forward,
         Level::Info,
-        format!("{} did not answer the channel open within {secs}s", via.name),
+        format!(
+            "{} did not answer the channel open within {secs}s",
+            via.name
+        ),
     )
     .await;
     let what = format!("no answer within {secs}s");
@@ -157,28 +166,49 @@ pub(super) async fn netcat_failure(
 ) -> StageEnd {
     let said = end.stderr.join(" ");
     for line in &end.stderr {
-        cx.log(Stage::Forward, Level::Info, format!("{}: {line}", via.name)).await;
+        cx.log(Stage::Forward, Level::Info, format!("{}: {line}", via.name))
+            .await;
     }
     let kind = match end.exit {
         _ if end.refused => Kind::Prohibited,
         Some(127) => Kind::Prohibited,
         _ => classify(None, &said),
     };
-    let status = end.exit.map_or_else(String::new, |s| format!(", exit status {s}"));
+    let status = end
+        .exit
+        .map_or_else(String::new, |s| format!(", exit status {s}"));
     let what = format!("`{command}` ended{status}: \"{said}\"");
     let f = match (kind, end.refused) {
         (Kind::Prohibited, false) => finding(kind.id(), Stage::Forward, format!(
             "The ProxyCommand runs `{command}` on the jump host {}, and {} cannot run it{status}: \"{said}\". Install a netcat there, or use ProxyJump (a direct-tcpip channel, which needs no program on the jump host).",
             via.name, via.name
-        )),
+        ))
+        .fix(format!("Install a netcat on {} (e.g. `apt-get install netcat-openbsd`), or replace the ProxyCommand with `ProxyJump {}`.", via.name, via.name)),
         _ => detail(cx, via, t, kind, &what),
     };
     let f = f
         .evidence(format!("on {}: {command}{status}", via.name))
-        .evidence_all(end.stderr.iter().map(|l| format!("its standard error: {l}")))
-        .evidence_all(SSH_AFTER[1..].iter().map(|l| format!("ssh would print: {l}")));
-    cx.finding(with_origins(cx, t, f)).await;
+        .evidence_all(
+            end.stderr
+                .iter()
+                .map(|l| format!("its standard error: {l}")),
+        )
+        .evidence_all(
+            SSH_AFTER[1..]
+                .iter()
+                .map(|l| format!("ssh would print: {l}")),
+        );
+    send(cx, kind, with_origins(cx, t, f)).await;
     StageEnd::new(Status::Fail, summary(via, t, kind))
+}
+
+/// A refusal to forward concerns the jump host (its policy is what to change); the other
+/// failures concern the hop being reached (its address, its port, the way to it).
+async fn send(cx: &Cx, kind: Kind, f: Finding) {
+    match kind {
+        Kind::Prohibited => cx.finding_at(cx.hop.saturating_sub(1), f).await,
+        _ => cx.finding(f).await,
+    }
 }
 
 fn summary(via: &Jump, t: &Target, kind: Kind) -> String {
@@ -241,7 +271,10 @@ mod tests {
         assert_eq!(classify(Some(3), "unknown channel type"), Kind::Prohibited);
         assert_eq!(classify(Some(2), "Connection refused"), Kind::Refused);
         assert_eq!(classify(Some(2), "No route to host"), Kind::Refused);
-        assert_eq!(classify(Some(2), "Name or service not known"), Kind::Unresolvable);
+        assert_eq!(
+            classify(Some(2), "Name or service not known"),
+            Kind::Unresolvable
+        );
         assert_eq!(
             classify(Some(2), "Temporary failure in name resolution"),
             Kind::Unresolvable
@@ -249,11 +282,17 @@ mod tests {
         assert_eq!(classify(Some(2), "Connection timed out"), Kind::Timeout);
         // What nc prints.
         assert_eq!(
-            classify(None, "nc: connect to 127.0.0.1 port 9 (tcp) failed: Connection refused"),
+            classify(
+                None,
+                "nc: connect to 127.0.0.1 port 9 (tcp) failed: Connection refused"
+            ),
             Kind::Refused
         );
         assert_eq!(
-            classify(None, "nc: getaddrinfo for host \"x.invalid\" port 22: Name or service not known"),
+            classify(
+                None,
+                "nc: getaddrinfo for host \"x.invalid\" port 22: Name or service not known"
+            ),
             Kind::Unresolvable
         );
     }

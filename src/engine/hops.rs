@@ -10,8 +10,8 @@ pub(crate) use chain::HopSpec;
 
 use super::transport::{Dialer, Jump, Transport};
 use super::{
-    auth, auth_input, forward, net, proxy, secure, skip_after, stage, stop_at_host_key,
-    Connection, Cx, Plan, Target, DEFAULT_TIMEOUT,
+    auth, auth_input, forward, net, proxy, secure, skip_after, stage, stop_at_host_key, Connection,
+    Cx, Plan, Target, DEFAULT_TIMEOUT,
 };
 use crate::event::{Event, HopPlan, Stage, Status, Via};
 use std::sync::Arc;

@@ -167,12 +167,26 @@ pub(super) async fn proxy_stage(
         Ok(Ok(n)) if n > 0 => {
             first.truncate(n);
             let t: Transport = Box::new(Prefixed::new(first, stream));
-            (Some((t, dialer)), StageEnd::new(Status::Pass, "started; it answered"))
+            (
+                Some((t, dialer)),
+                StageEnd::new(Status::Pass, "started; it answered"),
+            )
         }
         Err(_) => {
-            cx.log(Stage::Proxy, Level::Debug1, format!("the ProxyCommand sent nothing within {}s; going on", timeout.as_secs_f64())).await;
+            cx.log(
+                Stage::Proxy,
+                Level::Debug1,
+                format!(
+                    "the ProxyCommand sent nothing within {}s; going on",
+                    timeout.as_secs_f64()
+                ),
+            )
+            .await;
             let t: Transport = Box::new(stream);
-            (Some((t, dialer)), StageEnd::new(Status::Pass, "started; nothing received yet"))
+            (
+                Some((t, dialer)),
+                StageEnd::new(Status::Pass, "started; nothing received yet"),
+            )
         }
         Ok(_) => {
             let status = tokio::time::timeout(Duration::from_secs(2), stream._child.wait()).await;
@@ -205,7 +219,12 @@ async fn failed(
     why: &str,
     stderr: &[String],
 ) -> (Option<(Transport, Dialer)>, StageEnd) {
-    cx.log(Stage::Proxy, Level::Info, format!("the ProxyCommand {why} before the server said anything")).await;
+    cx.log(
+        Stage::Proxy,
+        Level::Info,
+        format!("the ProxyCommand {why} before the server said anything"),
+    )
+    .await;
     let f = finding(
         "proxy.failed",
         Stage::Proxy,
@@ -217,5 +236,8 @@ async fn failed(
     .evidence(format!("{} -c {:?}", spec.shell, spec.command))
     .evidence_all(stderr.iter().map(|l| format!("its standard error: {l}")));
     cx.finding(f).await;
-    (None, StageEnd::new(Status::Fail, format!("the command {why}")))
+    (
+        None,
+        StageEnd::new(Status::Fail, format!("the command {why}")),
+    )
 }

@@ -97,8 +97,15 @@ impl Dialer {
                     ),
                 )
                 .await
-                .map_err(|_| format!("{} did not open a channel to {host}:{port} in time", via.name))?
-                .map_err(|e| format!("{} did not open a channel to {host}:{port}: {e}", via.name))?;
+                .map_err(|_| {
+                    format!(
+                        "{} did not open a channel to {host}:{port} in time",
+                        via.name
+                    )
+                })?
+                .map_err(|e| {
+                    format!("{} did not open a channel to {host}:{port}: {e}", via.name)
+                })?;
                 Ok(Box::new(opened.into_stream()))
             }
             Dialer::Netcat { via, command } => {

@@ -5,8 +5,8 @@
 use super::layout::{inner, keep_visible, stage_rows, Areas};
 use super::{panel, put};
 use crate::console::app::{App, Focus};
-use crate::console::rows::Row;
 use crate::console::labels;
+use crate::console::rows::Row;
 use crate::console::theme::Role;
 use crate::console::wrap;
 use crate::event::Status;
@@ -70,8 +70,8 @@ fn check_line(app: &App, i: usize, selected: bool, width: usize) -> Line<'static
         _ => String::new(),
     };
     let marker = if selected { t.cursor() } else { " " };
-    let filtered = app.log.filter == Some(check.stage)
-        && app.log.hop_filter.is_none_or(|h| h == check.hop);
+    let filtered =
+        app.log.filter == Some(check.stage) && app.log.hop_filter.is_none_or(|h| h == check.hop);
     let indent = if app.report.has_jumps() { "  " } else { "" };
     let lead = format!(
         "{marker}{indent}{} {:<7} {:<14} {elapsed:>8}  ",

@@ -51,12 +51,7 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         (Some(hop), None) => Some(hop.clone()),
         (None, s) => s.map(|s| s.name().to_string()),
     };
-    let mut title = labels::log_title(
-        scope.as_deref(),
-        verbosity,
-        &position,
-        v.query.as_deref(),
-    );
+    let mut title = labels::log_title(scope.as_deref(), verbosity, &position, v.query.as_deref());
     if t.ascii() {
         title = title.replace('·', "|");
     }

@@ -77,7 +77,8 @@ fn route(cur: &mut HopSpec, len: usize) -> Option<HopSpec> {
     if let Some(v) = cfg.get("proxyjump") {
         let (value, origin) = (v.value.clone(), describe(&v.origin));
         let Some(hops) = config::jump_hops(&value) else {
-            cur.notes.push(format!("ProxyJump {value} ({origin}) cannot be read"));
+            cur.notes
+                .push(format!("ProxyJump {value} ({origin}) cannot be read"));
             return None;
         };
         return jump(cur, &hops, &value, &origin, len);
@@ -193,7 +194,10 @@ fn as_jump(cur: &mut HopSpec, r: Recognised, command: &str, origin: &str) -> Hop
         }
         None => {
             cur.via = Via::Forward;
-            format!("asks {} to forward (-W), as ProxyJump {} would", r.label, r.label)
+            format!(
+                "asks {} to forward (-W), as ProxyJump {} would",
+                r.label, r.label
+            )
         }
     };
     cur.notes.push(format!(

@@ -47,7 +47,12 @@ pub(crate) fn recognise(
         return None;
     }
     let parsed = parse(&words[1..])?;
-    let value = |k: char| tokens.iter().find(|(t, _)| *t == k).map(|(_, v)| v.as_str());
+    let value = |k: char| {
+        tokens
+            .iter()
+            .find(|(t, _)| *t == k)
+            .map(|(_, v)| v.as_str())
+    };
     let (h, p) = (value('h')?, value('p')?);
     let netcat = match (&parsed.forward, parsed.command.as_slice()) {
         (Some(w), []) if w == &format!("{h}:{p}") || w == &format!("[{h}]:{p}") => None,
