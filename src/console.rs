@@ -24,6 +24,8 @@ pub(crate) mod wrap;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod hop_tests;
+#[cfg(test)]
 mod screen_tests;
 #[cfg(test)]
 mod snapshot_tests;

@@ -99,7 +99,8 @@ impl App {
             .unwrap_or(0)
     }
 
-    /// A hop's heading: its name, how it is reached, and how it went ("all 7 checks pass").
+    /// A hop's heading after its name: how it went ("all 7 checks pass, 41 ms"), then where it
+    /// is and how it is reached.
     pub(super) fn hop_summary(&self, hop: usize) -> String {
         let Some(h) = self.report.hops.get(hop) else {
             return String::new();
@@ -125,6 +126,6 @@ impl App {
             },
             other => other.word().to_string(),
         };
-        format!("{}@{}:{}{how} · {state}", h.user, h.hostname, h.port)
+        format!("{state} · {}@{}:{}{how}", h.user, h.hostname, h.port)
     }
 }

@@ -571,8 +571,9 @@ async fn ask_secrets<'a>(
     if let Some(pos) = encrypted {
         let tr = &found.tried[pos];
         for _ in 0..3 {
-            let Some(pass) =
-                console::ask(asking.asker, format!("Passphrase for {}", tr.id.label())).await
+            let Some(pass) = asking
+                .ask(format!("Passphrase for {}", tr.id.label()))
+                .await
             else {
                 break;
             };

@@ -426,13 +426,26 @@ pub(super) async fn banner_stage(
                 format!("kex_exchange_identification: Connection {how} by remote host"),
             )
             .await;
+            let opened = match &t.via {
+                Some(via) => format!("The connection to {at} through {via} opened (the jump host or command reached it), then was {how}"),
+                None => format!("{at} accepted the TCP connection, then {how} it"),
+            };
             let f = finding(
                 "banner.closed",
                 Stage::Banner,
-                format!("{at} accepted the TCP connection, then {how} it before sending an SSH identification."),
+                format!("{opened} before sending an SSH identification."),
             )
-            .evidence(format!("kex_exchange_identification: Connection {how} by remote host"))
-            .evidence_all(said.iter().map(|line| format!("the server said: \"{line}\"")));
+            .evidence(format!(
+                "kex_exchange_identification: Connection {how} by remote host"
+            ))
+            .evidence_all(t.via.as_ref().map(|_| {
+                // ssh does not know the address behind a jump host or ProxyCommand.
+                format!("Connection {how} by UNKNOWN port 65535")
+            }))
+            .evidence_all(
+                said.iter()
+                    .map(|line| format!("the server said: \"{line}\"")),
+            );
             cx.finding(f).await;
             (
                 None,
@@ -450,7 +463,10 @@ pub(super) async fn banner_stage(
             let mut f = finding(
                 "banner.timeout",
                 Stage::Banner,
-                format!("{at} accepted the TCP connection but sent no complete SSH identification within {secs}s."),
+                match &t.via {
+                    Some(via) => format!("The connection to {at} through {via} opened, but no complete SSH identification came within {secs}s."),
+                    None => format!("{at} accepted the TCP connection but sent no complete SSH identification within {secs}s."),
+                },
             )
             .evidence(format!("{received} bytes received before the time limit"));
             if received > 0 {
