@@ -152,12 +152,12 @@ async fn reach(hop: &Hop, target: Target, via: Option<&Jump>) -> Option<Connecti
         _ => (direct(cx, &target, timeout).await, Stage::Tcp),
     };
     let Some(opened) = opened else {
-        let why = match at {
-            Stage::Forward => "the jump host did not forward the connection",
-            Stage::Proxy => "the ProxyCommand did not connect",
-            _ => "no TCP connection",
+        let why = match (at, via) {
+            (Stage::Forward, Some(j)) => format!("{} did not forward the connection", j.name),
+            (Stage::Proxy, _) => "the ProxyCommand did not connect".to_string(),
+            _ => "no TCP connection".to_string(),
         };
-        skip_after(cx, at, why).await;
+        skip_after(cx, at, &why).await;
         return None;
     };
     secure(cx, &hop.plan, target, opened, timeout).await
