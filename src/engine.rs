@@ -5,6 +5,7 @@
 
 mod auth;
 mod banner;
+mod connection;
 mod forward;
 mod forward_report;
 mod hops;
@@ -22,12 +23,13 @@ pub use banner::{
     parse_ident, read_banner, sanitize, BannerOutcome, Ident, Peer, MAX_BANNER_BYTES,
 };
 
+pub(crate) use connection::{auth_input, secure, stop_at_host_key, Connection};
+
 use crate::algorithms::{AlgKind, OpenSshVersion};
 use crate::config::{Origin, ResolvedConfig};
 use crate::event::{Event, Finding, Level, Setting, Stage, Status};
 use crate::findings::finding;
 use crate::identities::LocalProblemKind;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -238,6 +240,14 @@ async fn skip_after(cx: &Cx, failed: Stage, why: &str) {
     }
 }
 
+/// The hosts a login to `plan`'s destination goes through, as ssh resolves them (ProxyJump,
+/// `-J`, a ProxyCommand that is an ssh to a jump host), first jump host first, the destination
+/// last, each with its stages: what the probe announces in [`Event::Hops`], worked out from
+/// the configuration alone (nothing is connected or run).
+pub fn resolve_hops(plan: &Plan) -> Vec<crate::event::HopPlan> {
+    hops::plans(plan)
+}
+
 /// Run the whole probe, sending events to `tx`. Ends with [`Event::Done`].
 pub async fn run(plan: Plan, tx: mpsc::Sender<Event>) {
     let cx = Cx::new(tx, plan.config.clone());
@@ -245,160 +255,10 @@ pub async fn run(plan: Plan, tx: mpsc::Sender<Event>) {
     cx.send(Event::Done { login_ok }).await;
 }
 
-/// A connection whose host key passed the hostkey stage, ready for authentication.
-pub(crate) struct Connection {
-    pub target: Target,
-    pub timeout: Duration,
-    pub handle: kex::ProbeHandle,
-    pub cell: kex::SeenCell,
-    /// How to open another connection the same way (TCP, or through the jump hosts, which
-    /// it keeps open).
-    pub dial: transport::Dialer,
-    pub policy: Arc<kex::HostKeyPolicy>,
-    /// The host key is recorded and matches (not merely "unknown, let through").
-    pub host_key_known: bool,
-    /// ssh goes on with public-key authentication only (a changed key under
-    /// StrictHostKeyChecking no): no password, no keyboard-interactive.
-    pub pubkey_only: bool,
-    /// ssh itself stops at the host key (e.g. an unknown key under StrictHostKeyChecking yes);
-    /// the connection stays open for sshdoctor's own use (onboarding's verify step) only.
-    pub ssh_stops: Option<String>,
-    /// The key is not recorded for this host (ssh would ask, or record it and go on).
-    pub key_is_new: bool,
-    /// The server's identification line (`SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`).
-    pub server_ident: String,
-}
-
 /// Every stage up to the destination's host key, through its jump hosts (each logged in to);
 /// None when one failed (the later stages are then reported skipped). Announces the hops.
 pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
     hops::connect(cx, plan).await
-}
-
-/// Banner, key exchange and host key over a transport already open; None when one failed
-/// (the hop's later stages are then reported skipped).
-pub(crate) async fn secure(
-    cx: &Cx,
-    plan: &Plan,
-    target: Target,
-    opened: (transport::Transport, transport::Dialer),
-    timeout: Duration,
-) -> Option<Connection> {
-    let (stream, dial) = opened;
-    let (banner, _) = stage(
-        cx,
-        Stage::Banner,
-        net::banner_stage(cx, stream, &target, timeout),
-    )
-    .await;
-    let Some(banner) = banner else {
-        skip_after(cx, Stage::Banner, "no SSH-2 server answered").await;
-        return None;
-    };
-    // ssh moves the host key types it already knows for this host to the front of its
-    // proposal (with the default HostKeyAlgorithms), so the probe must too; the rest of ssh's
-    // host-key rules are read here too, before the key exchange.
-    let addr = dial.peer();
-    let names = hostkey::lookup_names(cx, &target, addr.map(|a| a.ip()));
-    let known_hosts = hostkey::load(cx, &names);
-    let mut target = target;
-    let rules =
-        hostkey::prepare(cx, &mut target, &known_hosts, addr.map(|a| a.ip()), timeout).await;
-    let policy = Arc::new(kex::HostKeyPolicy {
-        known_hosts,
-        host: target.hostname.clone(),
-        port: target.port,
-        alias: target.host_key_alias.clone(),
-        rules,
-        judged: std::sync::Mutex::new(None),
-    });
-    let server_ident = banner.ident.clone();
-    let (connected, kex_status) = stage(
-        cx,
-        Stage::Kex,
-        kex::kex_stage(cx, plan, &target, banner, policy.clone(), timeout),
-    )
-    .await;
-    let Some(connected) = connected else {
-        let why = if kex_status == Status::Warn {
-            "sshdoctor cannot speak the algorithm ssh would use (probe.unsupported_algorithm)"
-        } else {
-            "the key exchange did not complete"
-        };
-        skip_after(cx, Stage::Kex, why).await;
-        return None;
-    };
-    let (passage, _) = stage(
-        cx,
-        Stage::Hostkey,
-        hostkey::hostkey_stage(cx, &target, &policy, &connected),
-    )
-    .await;
-    let (true, Some(handle)) = (passage.go_on, connected.handle) else {
-        let why = passage
-            .ssh_stops
-            .map(|why| format!("{why}; nothing is sent to this server"));
-        skip_after(
-            cx,
-            Stage::Hostkey,
-            why.as_deref()
-                .unwrap_or("the host key is not trusted: nothing is sent to this server"),
-        )
-        .await;
-        return None;
-    };
-    Some(Connection {
-        target,
-        timeout,
-        handle,
-        cell: connected.cell,
-        dial,
-        policy,
-        host_key_known: passage.key_known,
-        pubkey_only: passage.pubkey_only,
-        ssh_stops: passage.ssh_stops,
-        key_is_new: passage.key_is_new,
-        server_ident,
-    })
-}
-
-/// Where the probe stops after a host key: where ssh itself stops, or (the console) at a new
-/// key a person decides on first; the connection is then closed and the hop's later stages
-/// skipped.
-pub(crate) async fn stop_at_host_key(cx: &Cx, plan: &Plan, c: &Connection) -> bool {
-    let decide_first = plan.first_contact == FirstContact::Decide && c.key_is_new;
-    let stop = c.ssh_stops.clone().or_else(|| {
-        decide_first.then(|| {
-            "the host key is new: decide whether to trust it first; nothing was sent".to_string()
-        })
-    });
-    if decide_first && c.ssh_stops.is_none() {
-        cx.fact(Stage::Hostkey, "waiting_for_trust", "yes").await;
-    }
-    let Some(why) = &stop else {
-        return false;
-    };
-    let _ = c
-        .handle
-        .disconnect(russh::Disconnect::ByApplication, "", "en")
-        .await;
-    skip_after(cx, Stage::Hostkey, why).await;
-    true
-}
-
-/// What authentication needs from a connection.
-pub(crate) fn auth_input(c: Connection) -> (Target, auth::AuthInput, String) {
-    let input = auth::AuthInput {
-        handle: c.handle,
-        cell: c.cell,
-        dial: c.dial,
-        policy: c.policy,
-        timeout: c.timeout,
-        host_key_known: c.host_key_known,
-        server: banner::Server::from_ident(&c.server_ident),
-        pubkey_only: c.pubkey_only,
-    };
-    (c.target, input, c.server_ident)
 }
 
 async fn run_stages(cx: &Cx, plan: &Plan) -> bool {

@@ -302,7 +302,7 @@ fn proxycommand_ssh_w_is_recognised_and_probed_as_a_jump_host() {
 
 /// A ProxyCommand that is not ssh: Python relaying its standard input and output to a TCP
 /// socket (what `nc %h %p` does), saying on its standard error where it connects.
-const RELAY: &str = r#"python3 -c 'import socket,sys,threading; print("relay: connecting to " + sys.argv[1] + ":" + sys.argv[2], file=sys.stderr, flush=True); s=socket.create_connection((sys.argv[1], int(sys.argv[2]))); threading.Thread(target=lambda: [s.sendall(b) for b in iter(lambda: sys.stdin.buffer.read1(65536), b"")], daemon=True).start(); [sys.stdout.buffer.write(d) or sys.stdout.buffer.flush() for d in iter(lambda: s.recv(65536), b"")]' %h %p"#;
+const RELAY: &str = r#"python3 -c 'import socket,sys,threading; print("relay: connecting to " + sys.argv[1] + ":" + sys.argv[2], file=sys.stderr, flush=True); s=socket.create_connection((sys.argv[1], int(sys.argv[2]))); threading.Thread(target=lambda: [s.sendall(b) for b in iter(lambda: sys.stdin.buffer.read1(65536), b"")], daemon=True).start(); [(sys.stdout.buffer.write(d), sys.stdout.buffer.flush()) for d in iter(lambda: s.recv(65536), b"")]' %h %p"#;
 
 #[test]
 fn a_generic_proxycommand_is_the_transport_and_its_stderr_is_logged() {
@@ -365,4 +365,61 @@ fn a_jump_host_that_never_answers_the_forward_is_a_timeout() {
     assert!(ssh.stderr.contains("timed out"), "{}", ssh.stderr);
     report.assert_first_error("jump.forward_timeout");
     assert_eq!(report.first_error_host().as_deref(), Some("target"));
+}
+
+#[test]
+fn nc_run_on_the_bastion_through_ssh_is_a_jump_and_a_missing_nc_is_the_bastions() {
+    let bastion = server("");
+    let target = server("");
+    let mut net = Net::new();
+    // A netcat for the bastion to run: the relay above, as a program.
+    let nc = net.home.write_file(
+        "bin/nc",
+        &format!(
+            "#!/bin/sh\nexec {}\n",
+            RELAY.replace(" %h %p", " \"$1\" \"$2\"")
+        ),
+    );
+    std::fs::set_permissions(&nc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let config = net.home.config_path();
+    let proxy = format!(
+        "ProxyCommand ssh -F {} bastion {} %h %p",
+        config.display(),
+        nc.display()
+    );
+    net.host("bastion", &bastion, "")
+        .host("target", &target, &proxy)
+        .write();
+    let report = net.diagnose(&["target"]);
+    let ssh = net.ssh(&["target"], LIMIT);
+    assert!(ssh.works, "ssh: {}", ssh.stderr);
+    assert_agrees(&report, &ssh);
+    assert_eq!(report.hops(), ["bastion", "target"], "{}", report.dump());
+    assert_eq!(report.json()["hops"][1]["via"], "netcat");
+    assert!(
+        report.check_at("target", "forward").1.contains("answered"),
+        "{}",
+        report.dump()
+    );
+    // No such program on the bastion: it cannot run it (exit 127), as ssh finds.
+    let mut net = Net::new();
+    let config = net.home.config_path();
+    let proxy = format!(
+        "ProxyCommand ssh -F {} bastion /nonexistent/nc %h %p",
+        config.display()
+    );
+    net.host("bastion", &bastion, "")
+        .host("target", &target, &proxy)
+        .write();
+    let report = net.diagnose(&["target"]);
+    assert_agrees(&report, &net.ssh(&["target"], LIMIT));
+    report.assert_first_error("jump.forward_prohibited");
+    assert_eq!(report.first_error_host().as_deref(), Some("bastion"));
+    assert!(
+        report
+            .finding_text("jump.forward_prohibited")
+            .contains("exit status 127"),
+        "{}",
+        report.dump()
+    );
 }

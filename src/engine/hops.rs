@@ -34,8 +34,8 @@ pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
 pub(crate) async fn connect_for_login(cx: &Cx, plan: &Plan) -> Option<(Connection, Cx, Plan)> {
     let chain = chain::resolve(&plan.input, &plan.config);
     let hops = prepare(cx, plan, chain);
-    cx.send(Event::Hops(hops.iter().map(announce).collect()))
-        .await;
+    let announced = hops.iter().map(|h| announce(&h.spec, &h.cx.stages));
+    cx.send(Event::Hops(announced.collect())).await;
     let mut targets = configure(&hops).await.into_iter();
     let last = hops.len() - 1;
     let mut via: Option<Jump> = None;
@@ -89,16 +89,26 @@ fn stages(spec: &HopSpec, destination: bool) -> Vec<Stage> {
     out
 }
 
-fn announce(hop: &Hop) -> HopPlan {
-    let cfg = &hop.spec.config;
+fn announce(spec: &HopSpec, stages: &[Stage]) -> HopPlan {
+    let cfg = &spec.config;
     HopPlan {
-        host: hop.spec.label.clone(),
+        host: spec.label.clone(),
         user: cfg.user().value.clone(),
         hostname: cfg.hostname().value.clone(),
         port: cfg.port().0,
-        via: hop.spec.via,
-        stages: hop.cx.stages.clone(),
+        via: spec.via,
+        stages: stages.to_vec(),
     }
+}
+
+/// The hops of `plan`'s login as [`Event::Hops`] announces them, resolved without connecting
+/// anywhere.
+pub(crate) fn plans(plan: &Plan) -> Vec<HopPlan> {
+    let chain = chain::resolve(&plan.input, &plan.config);
+    let last = chain.len().saturating_sub(1);
+    (chain.iter().enumerate())
+        .map(|(i, spec)| announce(spec, &stages(spec, i == last)))
+        .collect()
 }
 
 /// The config stages, as ssh reads the configurations: the destination's first, then each

@@ -236,3 +236,78 @@ pub(crate) fn label(user: Option<&str>, host: &str, port: Option<u16>) -> String
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain_for(config: &str, host: &str, options: &[(&str, &str)]) -> Vec<HopSpec> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, config).unwrap();
+        let input = ConfigInput {
+            host: host.into(),
+            options: options
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            user_config: Some(path),
+            system_config: dir.path().join("none"),
+            home: dir.path().into(),
+            local_user: "me".into(),
+            local_hostname: "here".into(),
+            passwd_home: None,
+        };
+        let cfg = config::resolve(&input);
+        resolve(&input, &cfg)
+    }
+
+    #[test]
+    fn a_jump_list_gives_each_hop_its_own_block_and_the_written_user_and_port() {
+        let c = chain_for(
+            "Host a\n  HostName 10.0.0.1\n  User ua\nHost b\n  Port 2200\n  User ub\n",
+            "dest",
+            &[("ProxyJump", "a,ops@b:2201")],
+        );
+        let got: Vec<(String, String, String, u16)> = (c.iter())
+            .map(|h| {
+                let cfg = &h.config;
+                let (user, host) = (cfg.user().value.clone(), cfg.hostname().value.clone());
+                (h.label.clone(), user, host, cfg.port().0)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a".into(), "ua".into(), "10.0.0.1".into(), 22),
+                ("ops@b:2201".into(), "ops".into(), "b".into(), 2201),
+                ("dest".into(), "me".into(), "dest".into(), 22),
+            ]
+        );
+        assert_eq!(
+            c.iter().map(|h| h.via).collect::<Vec<_>>(),
+            [Via::Tcp, Via::Forward, Via::Forward]
+        );
+    }
+
+    #[test]
+    fn a_jump_to_itself_is_ssh_s_loop_and_a_cycle_stops() {
+        let c = chain_for("", "h", &[("ProxyJump", "h")]);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].refused.as_deref(), Some("jumphost loop via h"));
+        // a → b → a → ...: ssh would start ssh after ssh; sshdoctor stops at MAX_HOPS.
+        let c = chain_for("Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n", "a", &[]);
+        assert_eq!(c.len(), MAX_HOPS);
+        assert!(c[0].notes.iter().any(|n| n.contains("stops following")));
+    }
+
+    #[test]
+    fn a_proxycommand_with_an_unknown_token_is_refused_as_ssh_refuses_it() {
+        let c = chain_for("Host x\n  ProxyCommand nc %h %q\n", "x", &[]);
+        assert_eq!(c.len(), 1);
+        assert!(c[0].refused.is_some(), "{:?}", c[0].refused);
+        let c = chain_for("Host x\n  ProxyCommand nc %h %p\n", "x", &[]);
+        assert_eq!(c[0].via, Via::Proxy);
+        assert_eq!(c[0].proxy.as_ref().unwrap().command, "exec nc x 22");
+    }
+}

@@ -56,9 +56,7 @@ pub(crate) fn recognise(
     let (h, p) = (value('h')?, value('p')?);
     let netcat = match (&parsed.forward, parsed.command.as_slice()) {
         (Some(w), []) if w == &format!("{h}:{p}") || w == &format!("[{h}]:{p}") => None,
-        (None, [nc, .., host, port])
-            if matches!(nc.as_str(), "nc" | "ncat" | "netcat") && host == h && port == p =>
-        {
+        (None, [nc, .., host, port]) if is_netcat(nc) && host == h && port == p => {
             Some(parsed.command.join(" "))
         }
         _ => return None,
@@ -83,6 +81,12 @@ pub(crate) fn recognise(
         },
         netcat,
     })
+}
+
+/// `nc`, `ncat`, `netcat`, by name or path.
+fn is_netcat(program: &str) -> bool {
+    let name = program.rsplit('/').next().unwrap_or(program);
+    matches!(name, "nc" | "ncat" | "netcat")
 }
 
 /// ssh's command line after the program name: options, the host, options again (ssh reads
