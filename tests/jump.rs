@@ -423,3 +423,41 @@ fn nc_run_on_the_bastion_through_ssh_is_a_jump_and_a_missing_nc_is_the_bastions(
         report.dump()
     );
 }
+
+#[test]
+fn too_many_keys_for_the_target_behind_the_bastion_is_found_through_it() {
+    let bastion = server("");
+    let target = server("MaxAuthTries 2");
+    let mut net = Net::new();
+    let keys: Vec<_> = (1..=3)
+        .map(|i| net.home.generate_key(KeyKind::Ed25519, &format!("k{i}")))
+        .collect();
+    target.authorize(&common::jump::me(), &net.home.public_key("k3"));
+    let extra: String = keys
+        .iter()
+        .map(|k| format!("IdentityFile {}\n", k.display()))
+        .collect();
+    net.host("bastion", &bastion, "")
+        .know(&target.known_hosts_line(KeyKind::Ed25519))
+        .block(
+            "target",
+            target.port(),
+            &format!("{extra}ProxyJump bastion"),
+        )
+        .write();
+    let report = net.diagnose(&["target"]);
+    let ssh = net.ssh(&["target"], LIMIT);
+    assert!(
+        ssh.stderr.contains("Too many authentication failures"),
+        "{}",
+        ssh.stderr
+    );
+    assert_agrees(&report, &ssh);
+    report.assert_first_error("auth.too_many_failures");
+    assert_eq!(report.first_error_host().as_deref(), Some("target"));
+    assert!(
+        report.finding_text("auth.too_many_failures").contains("k3"),
+        "the key found on a fresh connection through the bastion\n{}",
+        report.dump()
+    );
+}

@@ -58,3 +58,110 @@ pub(crate) fn stage_tag(r: &Report, hop: usize, stage: Stage) -> String {
         None => stage.name().to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::event::{Event, HopPlan, Stage, Status, Via};
+    use crate::findings::finding;
+    use crate::report::Report;
+    use std::time::Duration;
+
+    fn hop(host: &str, via: Via, stages: &[Stage]) -> HopPlan {
+        HopPlan {
+            host: host.into(),
+            user: "u".into(),
+            hostname: "10.0.0.9".into(),
+            port: 22,
+            via,
+            stages: stages.to_vec(),
+        }
+    }
+
+    fn through_a_bastion() -> Report {
+        use Stage::*;
+        let mut r = Report::default();
+        r.apply(&Event::Hops(vec![
+            hop("bastion", Via::Tcp, &[Config, Dns, Tcp, Auth]),
+            hop(
+                "db",
+                Via::Forward,
+                &[Config, Forward, Auth, Session, Remote],
+            ),
+        ]));
+        r.apply(&Event::StageFinished {
+            hop: 1,
+            stage: Forward,
+            status: Status::Fail,
+            elapsed: Duration::ZERO,
+            summary: "refused".into(),
+        });
+        let mut f = finding("jump.forward_refused", Forward, "nothing listens");
+        f.hop = 1;
+        r.apply(&Event::Finding(f));
+        let mut w = finding("config.parse_error", Config, "odd line");
+        w.hop = 0;
+        r.apply(&Event::Finding(w));
+        r
+    }
+
+    #[test]
+    fn every_form_names_the_hops() {
+        let r = through_a_bastion();
+        let j = r.to_json();
+        assert_eq!(j["hops"][0]["host"], "bastion");
+        assert_eq!(j["hops"][1]["via"], "forward");
+        assert_eq!(j["hops"][1]["status"], "fail");
+        assert_eq!(j["checks"][4]["host"], "db");
+        assert_eq!(j["checks"][4]["id"], "config");
+        assert_eq!(j["findings"][0]["host"], "db");
+        let text = r.to_text(0);
+        assert!(
+            text.contains("  bastion (u@10.0.0.9 port 22, over TCP): pending"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  db (u@10.0.0.9 port 22, through bastion): fail"),
+            "{text}"
+        );
+        assert!(text.contains("    [FAIL] Forwarding"), "{text}");
+        assert!(
+            text.contains("jump.forward_refused [error] at db:"),
+            "{text}"
+        );
+        assert!(text.contains("The login would fail at db."), "{text}");
+        let md = r.to_markdown();
+        assert!(
+            md.contains("**db (u@10.0.0.9 port 22, through bastion): fail**"),
+            "{md}"
+        );
+        assert_eq!(
+            md.matches("| Stage | Status | Time | Summary |").count(),
+            2,
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn configurations_come_before_connections_destination_first() {
+        let mut r = through_a_bastion();
+        let mut e = finding("config.invalid_value", Stage::Config, "refused");
+        e.hop = 1;
+        r.apply(&Event::Finding(e));
+        let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "config.invalid_value",
+                "jump.forward_refused",
+                "config.parse_error"
+            ]
+        );
+        let mut e = finding("config.invalid_value", Stage::Config, "the bastion's");
+        e.hop = 0;
+        r.apply(&Event::Finding(e));
+        assert_eq!(
+            r.findings[1].hop, 0,
+            "the destination's config is read first"
+        );
+    }
+}
