@@ -74,6 +74,7 @@ fn frame_time(lines: usize, runs: usize) -> Duration {
     app.on_resize(120, 40);
     for i in 0..lines {
         app.on_engine(&Event::Log {
+            hop: 0,
             at: Duration::from_millis(i as u64),
             level: Level::Debug1,
             stage: Stage::ALL[i % Stage::ALL.len()],

@@ -441,6 +441,7 @@ pub async fn collect(plan: Plan) -> Report {
     if let Err(e) = engine.await {
         report.log.push(crate::report::LogLine {
             t_ms: 0,
+            hop: 0,
             level: crate::event::Level::Info,
             stage: crate::event::Stage::Config,
             text: format!("internal error: the probe task failed: {e}"),

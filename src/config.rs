@@ -370,6 +370,16 @@ pub fn parse_ssh_uri(uri: &str) -> Option<(Option<String>, String, Option<u16>)>
     jump::parse_uri(uri).map(|h| (h.user, h.host, h.port))
 }
 
+/// The hops of a ProxyJump value as [`resolve`] stores it (as `ssh -G` prints it,
+/// `extra,user@[host]:port`), in order, each as (user, host, port); None where ssh would say
+/// "Invalid ProxyJump".
+#[allow(clippy::type_complexity)]
+pub fn jump_hops(value: &str) -> Option<Vec<(Option<String>, String, Option<u16>)>> {
+    (value.split(','))
+        .map(|h| jump::parse_hop(h).map(|h| (h.user, h.host, h.port)))
+        .collect()
+}
+
 /// ssh's default `%` tokens for `cfg` (resolved from `input`): `%C %L %i %k %l %n %p %d %h
 /// %r %u`, for commands expanded at use time. KnownHostsCommand adds `%H %I %t %f %K`.
 pub fn default_tokens(cfg: &ResolvedConfig, input: &ConfigInput) -> Vec<(char, String)> {

@@ -16,6 +16,7 @@ pub mod labels;
 mod logview;
 pub mod picker;
 mod record;
+mod rows;
 mod run;
 pub mod theme;
 mod update;
@@ -24,6 +25,8 @@ pub(crate) mod wrap;
 
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod hop_tests;
 #[cfg(test)]
 mod screen_tests;
 #[cfg(test)]

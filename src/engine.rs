@@ -5,24 +5,31 @@
 
 mod auth;
 mod banner;
+mod connection;
+mod forward;
+mod forward_report;
+mod hops;
 mod hostkey;
 mod kex;
 mod link;
 mod net;
+mod proxy;
 pub(crate) mod remote;
 mod session;
 mod stream;
+mod transport;
 
 pub use banner::{
     parse_ident, read_banner, sanitize, BannerOutcome, Ident, Peer, MAX_BANNER_BYTES,
 };
+
+pub(crate) use connection::{auth_input, secure, stop_at_host_key, Connection};
 
 use crate::algorithms::{AlgKind, OpenSshVersion};
 use crate::config::{Origin, ResolvedConfig};
 use crate::event::{Event, Finding, Level, Setting, Stage, Status};
 use crate::findings::finding;
 use crate::identities::LocalProblemKind;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -101,8 +108,12 @@ pub struct ClientAlgorithms {
 pub(crate) struct Cx {
     tx: mpsc::Sender<Event>,
     start: Instant,
-    /// The config, for quoting where settings come from.
+    /// The config of the hop being probed, for quoting where settings come from.
     pub config: ResolvedConfig,
+    /// The hop every event is about (an index into [`Event::Hops`]).
+    pub hop: usize,
+    /// That hop's stages, in order (a failed stage skips the ones after it).
+    pub stages: Vec<Stage>,
 }
 
 impl Cx {
@@ -112,6 +123,20 @@ impl Cx {
             tx,
             start: Instant::now(),
             config,
+            hop: 0,
+            stages: Stage::ALL.to_vec(),
+        }
+    }
+
+    /// The same run (channel and clock) about another hop, with that hop's configuration and
+    /// stages.
+    pub(crate) fn for_hop(&self, hop: usize, config: ResolvedConfig, stages: Vec<Stage>) -> Cx {
+        Cx {
+            tx: self.tx.clone(),
+            start: self.start,
+            config,
+            hop,
+            stages,
         }
     }
 
@@ -125,6 +150,7 @@ impl Cx {
 
     pub(crate) async fn log(&self, stage: Stage, level: Level, text: impl Into<String>) {
         self.send(Event::Log {
+            hop: self.hop,
             at: self.elapsed(),
             level,
             stage,
@@ -135,6 +161,7 @@ impl Cx {
 
     pub(crate) async fn fact(&self, stage: Stage, key: &str, value: impl Into<String>) {
         self.send(Event::Fact {
+            hop: self.hop,
             stage,
             key: key.into(),
             value: value.into(),
@@ -143,6 +170,13 @@ impl Cx {
     }
 
     pub(crate) async fn finding(&self, f: Finding) {
+        self.finding_at(self.hop, f).await;
+    }
+
+    /// A finding about another hop than the one probed (a jump host refusing to forward is
+    /// found while reaching the next hop, and concerns the jump host).
+    pub(crate) async fn finding_at(&self, hop: usize, mut f: Finding) {
+        f.hop = hop;
         self.send(Event::Finding(f)).await;
     }
 
@@ -174,12 +208,14 @@ where
 {
     let started = Instant::now();
     cx.send(Event::StageStarted {
+        hop: cx.hop,
         stage,
         at: cx.elapsed(),
     })
     .await;
     let (value, end) = body.await;
     cx.send(Event::StageFinished {
+        hop: cx.hop,
         stage,
         status: end.status,
         elapsed: started.elapsed(),
@@ -189,11 +225,13 @@ where
     (value, end.status)
 }
 
-/// Mark every stage after `failed` as skipped, saying why.
+/// Mark every stage of this hop after `failed` as skipped, saying why.
 async fn skip_after(cx: &Cx, failed: Stage, why: &str) {
-    for s in Stage::ALL.into_iter().filter(|s| *s > failed) {
+    let after = cx.stages.iter().skip_while(|s| **s != failed).skip(1);
+    for s in after {
         cx.send(Event::StageFinished {
-            stage: s,
+            hop: cx.hop,
+            stage: *s,
             status: Status::Skipped,
             elapsed: Duration::ZERO,
             summary: format!("skipped: {why}"),
@@ -202,178 +240,44 @@ async fn skip_after(cx: &Cx, failed: Stage, why: &str) {
     }
 }
 
+/// The hosts a login to `plan`'s destination goes through, as ssh resolves them (ProxyJump,
+/// `-J`, a ProxyCommand that is an ssh to a jump host), first jump host first, the destination
+/// last, each with its stages: what the probe announces in [`Event::Hops`], worked out from
+/// the configuration alone (nothing is connected or run).
+pub fn resolve_hops(plan: &Plan) -> Vec<crate::event::HopPlan> {
+    hops::plans(plan)
+}
+
 /// Run the whole probe, sending events to `tx`. Ends with [`Event::Done`].
 pub async fn run(plan: Plan, tx: mpsc::Sender<Event>) {
-    let cx = Cx {
-        tx,
-        start: Instant::now(),
-        config: plan.config.clone(),
-    };
-    cx.send(Event::Stages(Stage::ALL.to_vec())).await;
+    let cx = Cx::new(tx, plan.config.clone());
     let login_ok = run_stages(&cx, &plan).await;
     cx.send(Event::Done { login_ok }).await;
 }
 
-/// A connection whose host key passed the hostkey stage, ready for authentication.
-pub(crate) struct Connection {
-    pub target: Target,
-    pub timeout: Duration,
-    pub handle: kex::ProbeHandle,
-    pub cell: kex::SeenCell,
-    pub addr: std::net::SocketAddr,
-    pub policy: Arc<kex::HostKeyPolicy>,
-    /// The host key is recorded and matches (not merely "unknown, let through").
-    pub host_key_known: bool,
-    /// ssh goes on with public-key authentication only (a changed key under
-    /// StrictHostKeyChecking no): no password, no keyboard-interactive.
-    pub pubkey_only: bool,
-    /// ssh itself stops at the host key (e.g. an unknown key under StrictHostKeyChecking yes);
-    /// the connection stays open for sshdoctor's own use (onboarding's verify step) only.
-    pub ssh_stops: Option<String>,
-    /// The key is not recorded for this host (ssh would ask, or record it and go on).
-    pub key_is_new: bool,
-    /// The server's identification line (`SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`).
-    pub server_ident: String,
-}
-
-/// The stages from config to hostkey; None when one failed (the later stages are then
-/// reported skipped).
+/// Every stage up to the destination's host key, through its jump hosts (each logged in to);
+/// None when one failed (the later stages are then reported skipped). Announces the hops.
 pub(crate) async fn connect(cx: &Cx, plan: &Plan) -> Option<Connection> {
-    let (target, _) = stage(cx, Stage::Config, config_stage(cx, plan)).await;
-    let Some(target) = target else {
-        skip_after(cx, Stage::Config, "the configuration could not be used").await;
-        return None;
-    };
-    let timeout = plan
-        .timeout
-        .or(target.connect_timeout)
-        .unwrap_or(DEFAULT_TIMEOUT);
-    let (addrs, _) = stage(cx, Stage::Dns, net::dns_stage(cx, &target, timeout)).await;
-    let Some(addrs) = addrs else {
-        skip_after(cx, Stage::Dns, "the host name did not resolve").await;
-        return None;
-    };
-    let (tcp, _) = stage(cx, Stage::Tcp, net::tcp_stage(cx, &target, &addrs, timeout)).await;
-    let Some(tcp) = tcp else {
-        skip_after(cx, Stage::Tcp, "no TCP connection").await;
-        return None;
-    };
-    let (banner, _) = stage(
-        cx,
-        Stage::Banner,
-        net::banner_stage(cx, tcp, &target, timeout),
-    )
-    .await;
-    let Some(banner) = banner else {
-        skip_after(cx, Stage::Banner, "no SSH-2 server answered").await;
-        return None;
-    };
-    // ssh moves the host key types it already knows for this host to the front of its
-    // proposal (with the default HostKeyAlgorithms), so the probe must too; the rest of ssh's
-    // host-key rules are read here too, before the key exchange.
-    let addr = banner.stream.peer_addr().ok();
-    let names = hostkey::lookup_names(cx, &target, addr.map(|a| a.ip()));
-    let known_hosts = hostkey::load(cx, &names);
-    let mut target = target;
-    let rules =
-        hostkey::prepare(cx, &mut target, &known_hosts, addr.map(|a| a.ip()), timeout).await;
-    let policy = Arc::new(kex::HostKeyPolicy {
-        known_hosts,
-        host: target.hostname.clone(),
-        port: target.port,
-        alias: target.host_key_alias.clone(),
-        rules,
-        judged: std::sync::Mutex::new(None),
-    });
-    let server_ident = banner.ident.clone();
-    let (connected, kex_status) = stage(
-        cx,
-        Stage::Kex,
-        kex::kex_stage(cx, plan, &target, banner, policy.clone(), timeout),
-    )
-    .await;
-    let Some(connected) = connected else {
-        let why = if kex_status == Status::Warn {
-            "sshdoctor cannot speak the algorithm ssh would use (probe.unsupported_algorithm)"
-        } else {
-            "the key exchange did not complete"
-        };
-        skip_after(cx, Stage::Kex, why).await;
-        return None;
-    };
-    let (passage, _) = stage(
-        cx,
-        Stage::Hostkey,
-        hostkey::hostkey_stage(cx, &target, &policy, &connected),
-    )
-    .await;
-    let (true, Some(handle), Some(addr)) = (passage.go_on, connected.handle, addr) else {
-        let why = passage
-            .ssh_stops
-            .map(|why| format!("{why}; nothing is sent to this server"));
-        skip_after(
-            cx,
-            Stage::Hostkey,
-            why.as_deref()
-                .unwrap_or("the host key is not trusted: nothing is sent to this server"),
-        )
-        .await;
-        return None;
-    };
-    Some(Connection {
-        target,
-        timeout,
-        handle,
-        cell: connected.cell,
-        addr,
-        policy,
-        host_key_known: passage.key_known,
-        pubkey_only: passage.pubkey_only,
-        ssh_stops: passage.ssh_stops,
-        key_is_new: passage.key_is_new,
-        server_ident,
-    })
+    hops::connect(cx, plan).await
 }
 
 async fn run_stages(cx: &Cx, plan: &Plan) -> bool {
-    let Some(c) = connect(cx, plan).await else {
+    let Some((c, dest_cx, dest_plan)) = hops::connect_for_login(cx, plan).await else {
         return false;
     };
-    let decide_first = plan.first_contact == FirstContact::Decide && c.key_is_new;
-    let stop = c.ssh_stops.clone().or_else(|| {
-        decide_first.then(|| {
-            "the host key is new: decide whether to trust it first; nothing was sent".to_string()
-        })
-    });
-    if decide_first && c.ssh_stops.is_none() {
-        cx.fact(Stage::Hostkey, "waiting_for_trust", "yes").await;
-    }
-    if let Some(why) = &stop {
-        let _ = c
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
-        skip_after(cx, Stage::Hostkey, why).await;
+    let (cx, plan) = (&dest_cx, &dest_plan);
+    if stop_at_host_key(cx, plan, &c).await {
         return false;
     }
-    let (target, timeout, ident) = (c.target, c.timeout, c.server_ident);
-    let input = auth::AuthInput {
-        handle: c.handle,
-        cell: c.cell,
-        addr: c.addr,
-        policy: c.policy,
-        timeout,
-        host_key_known: c.host_key_known,
-        server: banner::Server::from_ident(&ident),
-        pubkey_only: c.pubkey_only,
-    };
+    let timeout = c.timeout;
+    let (target, input, ident) = auth_input(c);
     let (session, auth_status) =
         stage(cx, Stage::Auth, auth::auth_stage(cx, plan, &target, input)).await;
-    let Some((handle, facts, relogin)) = session else {
+    let Some((conn, facts, relogin)) = session else {
         skip_after(cx, Stage::Auth, "no login").await;
         return false;
     };
-    let link = link::Link::new(handle, relogin);
+    let link = link::Link::new(conn.handle, relogin);
     let ((ok, fetched), _) = stage(
         cx,
         Stage::Session,
@@ -416,6 +320,11 @@ pub(crate) struct Target {
     /// `[-F FILE] [-p PORT] [-o …] user@host`: what a fix's `ssh`, `ssh-copy-id` or `sshdoctor
     /// onboard` command needs to reach this same account (see [`crate::destination::ssh_args`]).
     pub ssh_args: String,
+    /// The hop as the user wrote it, when the login goes through jump hosts (prompts and
+    /// messages name it).
+    pub hop: Option<String>,
+    /// What it is reached through: the jump host before it, or the ProxyCommand.
+    pub via: Option<String>,
 }
 
 impl Target {
@@ -425,7 +334,15 @@ impl Target {
     }
 }
 
-async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
+/// The config stage of one hop (`plan` is the hop's, with its own configuration): the
+/// settings (sent as [`Event::Destination`] for the destination), ssh's verdict on the files,
+/// and how ssh reaches the hop.
+async fn config_stage(
+    cx: &Cx,
+    plan: &Plan,
+    hop: &hops::HopSpec,
+    destination: bool,
+) -> (Option<Target>, StageEnd) {
     let cfg = &plan.config;
     for path in &cfg.files_read {
         cx.log(
@@ -452,7 +369,9 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
         )
         .await;
     }
-    cx.send(Event::Destination(settings)).await;
+    if destination {
+        cx.send(Event::Destination(settings)).await;
+    }
 
     let version = plan.openssh.as_ref().map(|(_, v)| *v);
     let describe = |o: &Origin| cx.origin(o);
@@ -523,23 +442,20 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
         )
         .await;
     }
-    for kw in ["proxyjump", "proxycommand"] {
-        if let Some(v) = cfg
-            .get(kw)
-            .filter(|v| !v.value.eq_ignore_ascii_case("none"))
-        {
-            cx.log(
-                Stage::Config,
-                Level::Info,
-                format!(
-                    "{kw} {} ({}) is set: ssh would connect through it, but this version of sshdoctor probes the host directly",
-                    v.value,
-                    cx.origin(&v.origin)
-                ),
-            )
-            .await;
-            warned = true;
-        }
+    for note in &hop.notes {
+        cx.log(Stage::Config, Level::Info, note.clone()).await;
+    }
+    if let Some(why) = &hop.refused {
+        // ssh stops before connecting anywhere ("jumphost loop via HOST", a bad token).
+        refused_config = true;
+        cx.log(Stage::Config, Level::Info, why.clone()).await;
+        let f = finding(
+            "config.invalid_value",
+            Stage::Config,
+            format!("ssh refuses this configuration and stops at once: \"{why}\"."),
+        )
+        .evidence(why.clone());
+        cx.finding(f).await;
     }
 
     let hostname = cfg.hostname();
@@ -619,6 +535,8 @@ async fn config_stage(cx: &Cx, plan: &Plan) -> (Option<Target>, StageEnd) {
         host_key_alias: cfg.get("hostkeyalias").map(|v| v.value.clone()),
         algorithms,
         ssh_args,
+        hop: None,
+        via: None,
     };
     let status = if refused_config {
         Status::Fail

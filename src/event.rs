@@ -16,6 +16,11 @@ pub enum Stage {
     Dns,
     /// Opening the TCP connection.
     Tcp,
+    /// Reaching a hop through the one before it: a direct-tcpip channel opened on the jump
+    /// host (what `ssh -W` and ProxyJump do), or `nc` run there.
+    Forward,
+    /// Starting the ProxyCommand whose standard input and output carry the connection.
+    Proxy,
     /// Reading the server's identification line.
     Banner,
     /// Negotiating algorithms (the server's KEXINIT against the client's proposal).
@@ -63,6 +68,8 @@ impl Stage {
             Stage::Config => "config",
             Stage::Dns => "dns",
             Stage::Tcp => "tcp",
+            Stage::Forward => "forward",
+            Stage::Proxy => "proxy",
             Stage::Banner => "banner",
             Stage::Kex => "kex",
             Stage::Hostkey => "hostkey",
@@ -84,6 +91,8 @@ impl Stage {
             Stage::Config => "Configuration",
             Stage::Dns => "DNS",
             Stage::Tcp => "TCP connection",
+            Stage::Forward => "Forwarding",
+            Stage::Proxy => "ProxyCommand",
             Stage::Banner => "Banner",
             Stage::Kex => "Key exchange",
             Stage::Hostkey => "Host key",
@@ -199,6 +208,9 @@ pub struct Finding {
     /// The stage that produced it.
     #[serde(skip)]
     pub stage: Stage,
+    /// The hop it concerns (an index into [`Event::Hops`]; 0 for a direct login).
+    #[serde(skip)]
+    pub hop: usize,
     /// One-line title from the catalog.
     pub title: String,
     /// What happened here, specifically.
@@ -231,12 +243,20 @@ pub struct ActionOffer {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// The stages this run goes through, in order, sent first: the checklist of every front
-    /// end is built from it (without it, [`Stage::ALL`]).
+    /// end is built from it (without it, [`Stage::ALL`]). A run of one host (`sshdoctor
+    /// server`) sends this; the probe sends [`Event::Hops`].
     Stages(Vec<Stage>),
+    /// The hosts a login goes through, in order (the first jump host first, the destination
+    /// last; a direct login has one), each with its own stages: sent first by the probe, and
+    /// the checklist of every front end is built from it. Every later event names its hop by
+    /// its index in this list.
+    Hops(Vec<HopPlan>),
     /// The effective destination settings, sent once the config stage has resolved them.
     Destination(Vec<Setting>),
     /// A stage began.
     StageStarted {
+        /// The hop (an index into [`Event::Hops`]; 0 for a run of one host).
+        hop: usize,
         /// Which stage.
         stage: Stage,
         /// Time since the run started.
@@ -244,6 +264,8 @@ pub enum Event {
     },
     /// A stage ended.
     StageFinished {
+        /// The hop (an index into [`Event::Hops`]; 0 for a run of one host).
+        hop: usize,
         /// Which stage.
         stage: Stage,
         /// How it ended.
@@ -255,6 +277,8 @@ pub enum Event {
     },
     /// A line for the handshake log.
     Log {
+        /// The hop (an index into [`Event::Hops`]; 0 for a run of one host).
+        hop: usize,
         /// Time since the run started.
         at: Duration,
         /// Verbosity level.
@@ -266,6 +290,8 @@ pub enum Event {
     },
     /// A fact learned during a stage (remote version, addresses, algorithms).
     Fact {
+        /// The hop (an index into [`Event::Hops`]; 0 for a run of one host).
+        hop: usize,
         /// Which stage learned it.
         stage: Stage,
         /// Short key, e.g. `remote_version`.
@@ -281,6 +307,51 @@ pub enum Event {
         /// server stops a login).
         login_ok: bool,
     },
+}
+
+/// One host of a login's chain, as [`Event::Hops`] announces it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HopPlan {
+    /// The hop as the user wrote it: the destination as given (alias or host), a jump host
+    /// as written in the ProxyJump list (`[user@]host[:port]`, `ssh://...`), or the host of a
+    /// recognised `ProxyCommand ssh -W %h:%p HOST`.
+    pub host: String,
+    /// The user, host name and port it resolves to (its own config resolution).
+    pub user: String,
+    /// The host name connected to (HostName), from the previous hop for a later hop.
+    pub hostname: String,
+    /// The port.
+    pub port: u16,
+    /// How it is reached.
+    pub via: Via,
+    /// Its stages, in order.
+    pub stages: Vec<Stage>,
+}
+
+/// How a hop is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    /// A TCP connection from this machine.
+    Tcp,
+    /// A direct-tcpip channel through the previous hop (ProxyJump, `-J`, `ssh -W`).
+    Forward,
+    /// `nc HOST PORT` run on the previous hop (a `ProxyCommand ssh JUMP nc %h %p`).
+    Netcat,
+    /// A ProxyCommand's standard input and output.
+    Proxy,
+}
+
+impl Via {
+    /// The lowercase word.
+    pub fn word(self) -> &'static str {
+        match self {
+            Via::Tcp => "tcp",
+            Via::Forward => "forward",
+            Via::Netcat => "netcat",
+            Via::Proxy => "proxycommand",
+        }
+    }
 }
 
 /// One effective setting and where its value came from.

@@ -53,6 +53,7 @@ pub fn finding(id: &str, stage: Stage, detail: impl Into<String>) -> Finding {
         id: e.id.clone(),
         severity: e.severity,
         stage,
+        hop: 0,
         title: e.title.clone(),
         detail: detail.into(),
         evidence: Vec::new(),

@@ -1,14 +1,20 @@
 //! The report: a plain collector of engine events, rendered as text, JSON or markdown.
 
+mod hops;
+mod json;
 mod markdown;
 mod text;
 
-use crate::event::{Event, Finding, Level, Setting, Severity, Stage, Status};
-use serde_json::{json, Map, Value};
+pub(crate) use hops::stage_tag;
+
+use crate::event::{Event, Finding, HopPlan, Level, Setting, Severity, Stage, Status};
+use serde_json::Value;
 
 /// The result of one stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
+    /// The hop it belongs to (an index into [`Report::hops`]; 0 for a run of one host).
+    pub hop: usize,
     /// Which stage.
     pub stage: Stage,
     /// How it ended (pending if it never started).
@@ -24,6 +30,8 @@ pub struct Check {
 pub struct LogLine {
     /// Milliseconds since the start.
     pub t_ms: u128,
+    /// The hop it concerns (an index into [`Report::hops`]).
+    pub hop: usize,
     /// Verbosity level.
     pub level: Level,
     /// Stage that wrote it.
@@ -32,19 +40,35 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// A fact a stage learned (remote version, addresses, algorithms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    /// The hop it concerns (an index into [`Report::hops`]).
+    pub hop: usize,
+    /// The stage that learned it.
+    pub stage: Stage,
+    /// Short key, e.g. `remote_version`.
+    pub key: String,
+    /// Value.
+    pub value: String,
+}
+
 /// Everything a run produced, built from the event stream alone.
 #[derive(Debug, Clone)]
 pub struct Report {
     /// Effective settings with origins.
     pub destination: Vec<Setting>,
-    /// One per stage, in stage order.
+    /// The hosts the login goes through, first jump host first, destination last (empty for
+    /// a run that announced no hops, e.g. `sshdoctor server`).
+    pub hops: Vec<HopPlan>,
+    /// One per stage, in stage order (hop by hop).
     pub checks: Vec<Check>,
-    /// Findings, errors first, then by stage.
+    /// Findings, errors first, then by stage (see [`Report::apply`]).
     pub findings: Vec<Finding>,
     /// The log.
     pub log: Vec<LogLine>,
-    /// Facts learned (stage, key, value).
-    pub facts: Vec<(Stage, String, String)>,
+    /// Facts learned.
+    pub facts: Vec<Fact>,
     /// Whether a login completed.
     pub login_ok: bool,
     /// The arguments that diagnose this destination again, as typed (e.g. `-F ~/cfg web`),
@@ -57,7 +81,8 @@ impl Default for Report {
     fn default() -> Self {
         Report {
             destination: Vec::new(),
-            checks: pending(&Stage::ALL),
+            hops: Vec::new(),
+            checks: pending(0, &Stage::ALL),
             findings: Vec::new(),
             log: Vec::new(),
             facts: Vec::new(),
@@ -67,11 +92,12 @@ impl Default for Report {
     }
 }
 
-/// One pending check per stage, in the order given.
-fn pending(stages: &[Stage]) -> Vec<Check> {
+/// One pending check per stage of `hop`, in the order given.
+fn pending(hop: usize, stages: &[Stage]) -> Vec<Check> {
     stages
         .iter()
         .map(|&stage| Check {
+            hop,
             stage,
             status: Status::Pending,
             elapsed_ms: 0,
@@ -81,12 +107,13 @@ fn pending(stages: &[Stage]) -> Vec<Check> {
 }
 
 impl LogLine {
-    /// The line as the text and markdown reports print it: time, stage, level, text.
-    pub(crate) fn printed(&self) -> String {
+    /// The line as the text and markdown reports print it: time, stage (with its hop through
+    /// jump hosts), level, text.
+    pub(crate) fn printed(&self, r: &Report) -> String {
         format!(
             "{:>6} ms {:<7} {:<7} {}",
             self.t_ms,
-            self.stage.name(),
+            stage_tag(r, self.hop, self.stage),
             self.level.name(),
             self.text
         )
@@ -108,40 +135,62 @@ impl Report {
     /// Fold one event into the report.
     pub fn apply(&mut self, event: &Event) {
         match event {
-            Event::Stages(stages) => self.checks = pending(stages),
+            Event::Stages(stages) => {
+                self.hops.clear();
+                self.checks = pending(0, stages);
+            }
+            Event::Hops(hops) => {
+                self.hops = hops.clone();
+                self.checks = (hops.iter().enumerate())
+                    .flat_map(|(i, h)| pending(i, &h.stages))
+                    .collect();
+            }
             Event::Destination(settings) => self.destination = settings.clone(),
-            Event::StageStarted { stage, .. } => self.check_mut(*stage).status = Status::Running,
+            Event::StageStarted { hop, stage, .. } => {
+                self.check_mut(*hop, *stage).status = Status::Running;
+            }
             Event::StageFinished {
+                hop,
                 stage,
                 status,
                 elapsed,
                 summary,
             } => {
-                let c = self.check_mut(*stage);
+                let c = self.check_mut(*hop, *stage);
                 c.status = *status;
                 c.elapsed_ms = elapsed.as_millis();
                 c.summary = summary.clone();
             }
             Event::Log {
+                hop,
                 at,
                 level,
                 stage,
                 text,
             } => self.log.push(LogLine {
                 t_ms: at.as_millis(),
+                hop: *hop,
                 level: *level,
                 stage: *stage,
                 text: text.clone(),
             }),
-            Event::Fact { stage, key, value } => {
-                self.facts.push((*stage, key.clone(), value.clone()))
-            }
+            Event::Fact {
+                hop,
+                stage,
+                key,
+                value,
+            } => self.facts.push(Fact {
+                hop: *hop,
+                stage: *stage,
+                key: key.clone(),
+                value: value.clone(),
+            }),
             Event::Finding(f) => {
-                // Keep the order stable: errors first, then by stage, then as they came.
-                let pos = self
-                    .findings
-                    .iter()
-                    .position(|g| (g.severity, g.stage) > (f.severity, f.stage))
+                // Keep the order stable: errors first, then in the order ssh meets them, then
+                // as they came.
+                let key = |g: &Finding| (g.severity, self.met_at(g.hop, g.stage));
+                let pos = (self.findings.iter())
+                    .position(|g| key(g) > key(f))
                     .unwrap_or(self.findings.len());
                 self.findings.insert(pos, f.clone());
             }
@@ -149,12 +198,12 @@ impl Report {
         }
     }
 
-    /// The check of `stage`; a stage the run did not announce is added at the end.
-    fn check_mut(&mut self, stage: Stage) -> &mut Check {
-        let i = match self.checks.iter().position(|c| c.stage == stage) {
+    /// The check of `stage` at `hop`; a stage the run did not announce is added at the end.
+    fn check_mut(&mut self, hop: usize, stage: Stage) -> &mut Check {
+        let i = match (self.checks.iter()).position(|c| c.hop == hop && c.stage == stage) {
             Some(i) => i,
             None => {
-                self.checks.extend(pending(&[stage]));
+                self.checks.extend(pending(hop, &[stage]));
                 self.checks.len() - 1
             }
         };
@@ -236,60 +285,7 @@ impl Report {
 
     /// The JSON form (the `--report json` contract).
     pub fn to_json(&self) -> Value {
-        let mut dest = Map::new();
-        for s in &self.destination {
-            let entry = json!({"value": s.value, "origin": s.origin});
-            // List keywords are always arrays, with every value in order (as `ssh -G` lists them).
-            if crate::config::is_list_keyword(&s.keyword) {
-                match dest
-                    .entry(s.keyword.clone())
-                    .or_insert_with(|| Value::Array(Vec::new()))
-                {
-                    Value::Array(list) => list.push(entry),
-                    other => *other = Value::Array(vec![entry]),
-                }
-            } else {
-                dest.entry(s.keyword.clone()).or_insert(entry);
-            }
-        }
-        let mut out = json!({
-            "destination": dest,
-            "ok": self.ok(),
-            "checks": self.checks.iter().map(|c| json!({
-                "id": c.stage.name(),
-                "status": c.status.word(),
-                "elapsed_ms": c.elapsed_ms as u64,
-                "summary": c.summary,
-            })).collect::<Vec<_>>(),
-            "findings": self.findings.iter().map(|f| json!({
-                "id": f.id,
-                "severity": f.severity.word(),
-                "stage": f.stage.name(),
-                "title": f.title,
-                "detail": f.detail,
-                "evidence": f.evidence,
-                "fix": f.fix,
-                "actions": f.actions,
-            })).collect::<Vec<_>>(),
-            "facts": self.facts.iter().map(|(s, k, v)| json!({"stage": s.name(), "key": k, "value": v})).collect::<Vec<_>>(),
-            "log": self.log.iter().map(|l| json!({
-                "t_ms": l.t_ms as u64,
-                "level": l.level.name(),
-                "stage": l.stage.name(),
-                "text": l.text,
-            })).collect::<Vec<_>>(),
-        });
-        if self.is_server() {
-            // `sshdoctor server`: each login attempt of sshd's log, explained.
-            out["attempts"] = self
-                .facts
-                .iter()
-                .filter(|(_, k, _)| k == "attempt")
-                .filter_map(|(_, _, v)| serde_json::from_str::<Value>(v).ok())
-                .collect::<Vec<_>>()
-                .into();
-        }
-        out
+        json::render(self)
     }
 
     /// Plain text for a terminal or a script; `verbosity` 0 shows the log up to debug1, each step one more level.
@@ -331,16 +327,26 @@ pub(crate) fn verdict(r: &Report) -> String {
         let asks = r
             .facts
             .iter()
-            .any(|(_, k, v)| k == "hostkey_outcome" && v == "prompt");
+            .any(|f| f.key == "hostkey_outcome" && f.value == "prompt");
         if asks {
             // The report went on past a key nobody verified; the user's ssh would ask first.
             return "The login works once the host key is accepted: ssh asks first, because the key is not verified yet (compare its fingerprint, see hostkey.unknown).".to_string();
         }
         return "The login works.".to_string();
     }
+    // Through jump hosts, the hop where it fails is named.
+    let at = |hop: usize| match r.hop_name(hop).filter(|_| r.has_jumps()) {
+        Some(h) => format!(" at {h}"),
+        None => String::new(),
+    };
+    let stage_at = |c: &Check| match r.hop_name(c.hop).filter(|_| r.has_jumps()) {
+        Some(h) => format!("{h}: {}", c.stage.title()),
+        None => c.stage.title().to_string(),
+    };
     match r.root_cause() {
         Some(f) => format!(
-            "The login would fail. Fix {} first: {}.",
+            "The login would fail{}. Fix {} first: {}.",
+            at(f.hop),
             f.id,
             f.title.to_lowercase().trim_end_matches('.')
         ),
@@ -348,7 +354,7 @@ pub(crate) fn verdict(r: &Report) -> String {
             if let Some(c) = r.checks.iter().find(|c| c.status == Status::Fail) {
                 return format!(
                     "The login did not complete: {}: {}.",
-                    c.stage.title(),
+                    stage_at(c),
                     c.summary
                 );
             }
@@ -356,7 +362,7 @@ pub(crate) fn verdict(r: &Report) -> String {
             match stopped {
                 Some(c) => format!(
                     "No problem found in the stages checked; {} and later were not checked ({}).",
-                    c.stage.title(),
+                    stage_at(c),
                     c.summary.trim_start_matches("skipped: ")
                 ),
                 None => "No problem found.".to_string(),
@@ -400,6 +406,7 @@ mod tests {
         );
         r.apply(&Event::Stages(vec![Stage::Sshd, Stage::Log]));
         r.apply(&Event::StageFinished {
+            hop: 0,
             stage: Stage::Log,
             status: Status::Warn,
             elapsed: Duration::ZERO,
@@ -411,6 +418,7 @@ mod tests {
         assert_eq!(r.checks[0].status, Status::Pending);
         // A stage the run did not announce is added, never lost or written over another.
         r.apply(&Event::StageStarted {
+            hop: 0,
             stage: Stage::Account,
             at: Duration::ZERO,
         });
@@ -423,6 +431,7 @@ mod tests {
     fn verdict_names_a_failed_stage_that_has_no_error_finding() {
         let mut r = Report::default();
         r.apply(&Event::StageFinished {
+            hop: 0,
             stage: Stage::Auth,
             status: Status::Fail,
             elapsed: Duration::ZERO,
@@ -498,12 +507,14 @@ mod tests {
             },
         ]));
         r.apply(&Event::StageFinished {
+            hop: 0,
             stage: Stage::Tcp,
             status: Status::Fail,
             elapsed: Duration::from_millis(3),
             summary: "refused on port 2222".into(),
         });
         r.apply(&Event::Log {
+            hop: 0,
             at: Duration::from_millis(2),
             level: Level::Info,
             stage: Stage::Tcp,

@@ -11,6 +11,8 @@ serves connections until killed, and takes:
   --refuse-sftp          refuse the sftp subsystem
   --sftp-dead            accept the sftp subsystem, then end it without a word (no sftp-server)
   --silent-channels      never answer a channel open, while sending IGNORE packets
+  --silent-forward       never answer a direct-tcpip channel open (a jump host still
+                         connecting), while sending IGNORE packets
   --max-failures N       disconnect ("Too many authentication failures") at the N-th failure
   --accept-any-query     answer "yes" to every unsigned key query (as tinysshd does)
   --partial              an authorized key is a partial success; a password is still needed
@@ -44,6 +46,7 @@ def parse_args():
     p.add_argument("--refuse-sftp", action="store_true")
     p.add_argument("--sftp-dead", action="store_true")
     p.add_argument("--silent-channels", action="store_true")
+    p.add_argument("--silent-forward", action="store_true")
     p.add_argument("--max-failures", type=int, default=0)
     p.add_argument("--accept-any-query", action="store_true")
     p.add_argument("--partial", action="store_true")
@@ -137,6 +140,11 @@ class Server(paramiko.ServerInterface):
             threading.Event().wait()
         return OPEN_SUCCEEDED
 
+    def check_channel_direct_tcpip_request(self, chanid, origin, destination):
+        if ARGS.silent_forward:
+            threading.Event().wait()
+        return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
     def check_channel_exec_request(self, channel, command):
         if ARGS.refuse_exec:
             return False
@@ -181,7 +189,7 @@ def serve(conn, host_key):
         transport.start_server(server=Server(transport))
     except Exception:
         return
-    if ARGS.silent_channels:
+    if ARGS.silent_channels or ARGS.silent_forward:
         threading.Thread(target=ignore_forever, args=(transport,), daemon=True).start()
     # Keep every accepted channel: paramiko closes a channel whose object is collected.
     channels = []

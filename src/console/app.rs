@@ -105,8 +105,10 @@ pub struct App {
     pub(super) home: PathBuf,
     /// The limit of each network step, shown beside a running stage.
     pub(super) limit: Option<Duration>,
-    /// When each stage started, since the run began.
-    pub(super) started: HashMap<Stage, Duration>,
+    /// When each stage (of each hop) started, since the run began.
+    pub(super) started: HashMap<(usize, Stage), Duration>,
+    /// Hops the person opened or closed in the checklist (through jump hosts).
+    pub(super) hop_toggled: HashMap<usize, bool>,
     /// Time since the run began, as of the last tick.
     pub(super) clock: Duration,
     pub(super) epoch: Instant,
@@ -152,6 +154,7 @@ impl App {
             home: crate::config::home_dir(),
             limit: None,
             started: HashMap::new(),
+            hop_toggled: HashMap::new(),
             clock: Duration::ZERO,
             epoch: Instant::now(),
             rerun: String::new(),
@@ -191,15 +194,22 @@ impl App {
                 }
                 self.follow_stage(None);
             }
-            Event::StageStarted { stage, at } => {
-                self.started.insert(*stage, *at);
-                self.follow_stage(Some(*stage));
+            Event::Hops(hops) => {
+                self.log.hops = match hops.len() {
+                    0 | 1 => Vec::new(),
+                    _ => hops.iter().map(|h| h.host.clone()).collect(),
+                };
+            }
+            Event::StageStarted { hop, stage, at } => {
+                self.started.insert((*hop, *stage), *at);
+                self.follow_stage(Some((*hop, *stage)));
             }
             Event::StageFinished {
+                hop,
                 stage,
                 status: Status::Fail,
                 ..
-            } => self.follow_stage(Some(*stage)),
+            } => self.follow_stage(Some((*hop, *stage))),
             Event::Finding(f) => {
                 self.on_finding(selected);
                 if f.id == "hostkey.unknown" && self.overlay.is_none() && !self.untrusted {
@@ -250,18 +260,15 @@ impl App {
 
     /// Until the person moves it, the checklist selection follows the running stage, then
     /// stays on the first failed one (so a short checklist scrolls to what matters).
-    fn follow_stage(&mut self, stage: Option<Stage>) {
+    fn follow_stage(&mut self, stage: Option<(usize, Stage)>) {
         if self.stage_touched {
             return;
         }
-        let failed = self
-            .report
-            .checks
-            .iter()
-            .position(|c| c.status == Status::Fail);
+        let failed = (self.report.checks.iter())
+            .find(|c| c.status == Status::Fail)
+            .map(|c| (c.hop, c.stage));
         let at = match (failed, stage) {
-            (Some(f), _) => f,
-            (None, Some(s)) => self.stage_index(s),
+            (Some((hop, s)), _) | (None, Some((hop, s))) => self.row_of(hop, s),
             (None, None) => return,
         };
         self.stage_sel = at;
@@ -275,12 +282,9 @@ impl App {
             return;
         };
         let fact = |key: &str| {
-            self.report
-                .facts
-                .iter()
-                .rev()
-                .find(|(stage, k, _)| *stage == crate::event::Stage::Hostkey && k == key)
-                .map(|(_, _, v)| v.clone())
+            (self.report.facts.iter().rev())
+                .find(|x| x.hop == f.hop && x.stage == Stage::Hostkey && x.key == key)
+                .map(|x| x.value.clone())
         };
         // Prepared as `--fix` prepares it: hard-link notes and the current state of the file.
         let trust = crate::repair::prepare(trust, &self.report.findings);
@@ -321,7 +325,7 @@ impl App {
         self.report
             .facts
             .iter()
-            .any(|(_, k, v)| k == "waiting_for_trust" && v == "yes")
+            .any(|f| f.key == "waiting_for_trust" && f.value == "yes")
     }
 
     /// Open the confirm dialog for `action`.
@@ -420,6 +424,7 @@ impl App {
         self.detail_scroll = 0;
         self.touched = false;
         self.started.clear();
+        self.hop_toggled.clear();
         self.epoch = Instant::now();
         self.clock = Duration::ZERO;
         if matches!(self.overlay, Some(Overlay::Confirm { .. })) {
@@ -476,10 +481,22 @@ impl App {
         } else {
             format!("{user}@{host} port {port}")
         };
+        // Through jump hosts: "via bastion" (the jump hosts in order) in the longer forms.
+        let jumps: Vec<&str> = (self.report.hops.iter().rev().skip(1).rev())
+            .map(|h| h.host.as_str())
+            .collect();
+        let via = match jumps.is_empty() {
+            true => String::new(),
+            false => format!(" via {}", jumps.join(", ")),
+        };
         if self.target == host || self.target == full {
-            vec![full]
+            vec![format!("{full}{via}"), full]
         } else {
-            vec![format!("{} → {full}", self.target), full]
+            vec![
+                format!("{} → {full}{via}", self.target),
+                format!("{} → {full}", self.target),
+                full,
+            ]
         }
     }
 
@@ -495,25 +512,27 @@ impl App {
                     labels::works_forms(&report::verdict(&self.report)),
                 );
             }
-            let failed = self
-                .report
-                .checks
-                .iter()
+            let failed = (self.report.checks.iter())
                 .find(|c| c.status == Status::Fail)
-                .map(|c| c.stage.title());
-            let root = self.report.root_cause().map(|f| f.id.as_str());
+                .map(|c| self.hop_title(c.hop, c.stage));
+            let root = self.report.root_cause();
             if root.is_none() && failed.is_none() {
                 // Nothing failed: the checks stopped before the end (not a ✘).
-                let stopped = self
-                    .report
-                    .checks
-                    .iter()
+                let stopped = (self.report.checks.iter())
                     .find(|c| c.status == Status::Skipped)
-                    .map(|c| c.stage.title());
+                    .map(|c| self.hop_title(c.hop, c.stage));
                 let full = report::verdict(&self.report);
-                return (Status::Warn, labels::stopped_forms(&full, stopped));
+                return (
+                    Status::Warn,
+                    labels::stopped_forms(&full, stopped.as_deref()),
+                );
             }
-            let mut forms = labels::verdict_forms(&report::verdict(&self.report), root, failed);
+            let mut forms = labels::verdict_forms(
+                &report::verdict(&self.report),
+                root.map(|f| f.id.as_str()),
+                failed.as_deref(),
+                root.and_then(|f| self.jump_hop_name(f.hop)),
+            );
             if self.report.is_server() {
                 for form in &mut forms {
                     *form = form.replace(labels::LOGIN_WOULD_FAIL, labels::SSHD_REFUSES);
@@ -522,14 +541,20 @@ impl App {
             return (Status::Fail, forms);
         }
         if let Some(f) = self.report.root_cause() {
-            return (Status::Fail, labels::failing_so_far(&f.id));
+            return (
+                Status::Fail,
+                labels::failing_so_far(&f.id, self.jump_hop_name(f.hop)),
+            );
         }
-        let running = self
-            .report
-            .checks
-            .iter()
+        let running = (self.report.checks.iter())
             .find(|c| c.status == Status::Running)
-            .map(|c| (c.stage.title(), self.running_time(c.stage)));
+            .map(|c| {
+                (
+                    self.hop_title(c.hop, c.stage),
+                    self.running_time(c.hop, c.stage),
+                )
+            });
+        let running = running.as_ref().map(|(t, time)| (t.as_str(), time.clone()));
         let finished = self
             .report
             .checks
@@ -542,9 +567,12 @@ impl App {
 
     /// A running stage's time so far and its limit ("2.1 s / 10 s"); the limit only for the
     /// network steps it bounds.
-    pub(super) fn running_time(&self, stage: Stage) -> Option<String> {
-        let at = *self.started.get(&stage)?;
-        let limited = matches!(stage, Stage::Dns | Stage::Tcp | Stage::Banner | Stage::Kex);
+    pub(super) fn running_time(&self, hop: usize, stage: Stage) -> Option<String> {
+        let at = *self.started.get(&(hop, stage))?;
+        let limited = matches!(
+            stage,
+            Stage::Dns | Stage::Tcp | Stage::Forward | Stage::Proxy | Stage::Banner | Stage::Kex
+        );
         let elapsed = self.clock.saturating_sub(at);
         Some(labels::running_time(
             elapsed,
@@ -552,22 +580,19 @@ impl App {
         ))
     }
 
-    /// The stage selected in the checklist.
-    pub(super) fn selected_stage(&self) -> Stage {
-        let last = self.report.checks.len().saturating_sub(1);
+    /// The hop's name, through jump hosts only (a direct login names no hop).
+    pub(super) fn jump_hop_name(&self, hop: usize) -> Option<&str> {
         self.report
-            .checks
-            .get(self.stage_sel.min(last))
-            .map_or(Stage::Config, |c| c.stage)
+            .hop_name(hop)
+            .filter(|_| self.report.has_jumps())
     }
 
-    /// The position of a stage in this run's checklist.
-    pub(super) fn stage_index(&self, stage: Stage) -> usize {
-        self.report
-            .checks
-            .iter()
-            .position(|c| c.stage == stage)
-            .unwrap_or(0)
+    /// A stage's title, after its hop's name through jump hosts ("bastion: Authentication").
+    pub(super) fn hop_title(&self, hop: usize, stage: Stage) -> String {
+        match self.jump_hop_name(hop) {
+            Some(name) => format!("{name}: {}", stage.title()),
+            None => stage.title().to_string(),
+        }
     }
 
     /// The finding selected in the findings panel.

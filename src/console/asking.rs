@@ -41,8 +41,8 @@ impl App {
             .report
             .facts
             .iter()
-            .find(|(s, k, _)| *s == Stage::Remote && k == "remote_fix_made")
-            .map(|(_, _, v)| v == "yes");
+            .find(|f| f.stage == Stage::Remote && f.key == "remote_fix_made")
+            .map(|f| f.value == "yes");
         let lines: Vec<String> = self
             .report
             .log

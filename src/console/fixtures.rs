@@ -50,6 +50,7 @@ fn setting(k: &str, v: &str) -> Setting {
 
 pub fn log(stage: Stage, level: Level, text: &str) -> Event {
     Event::Log {
+        hop: 0,
         at: Duration::from_millis(5),
         level,
         stage,
@@ -59,6 +60,7 @@ pub fn log(stage: Stage, level: Level, text: &str) -> Event {
 
 fn fact(stage: Stage, key: &str, value: &str) -> Event {
     Event::Fact {
+        hop: 0,
         stage,
         key: key.into(),
         value: value.into(),
@@ -68,6 +70,7 @@ fn fact(stage: Stage, key: &str, value: &str) -> Event {
 fn pass(stage: Stage, ms: u64, summary: &str) -> [Event; 2] {
     [
         Event::StageStarted {
+            hop: 0,
             stage,
             at: Duration::ZERO,
         },
@@ -77,6 +80,7 @@ fn pass(stage: Stage, ms: u64, summary: &str) -> [Event; 2] {
 
 fn finish(stage: Stage, status: Status, ms: u64, summary: &str) -> Event {
     Event::StageFinished {
+        hop: 0,
         stage,
         status,
         elapsed: Duration::from_millis(ms),
@@ -131,6 +135,7 @@ pub fn running() -> Vec<Event> {
         "Remote protocol version 2.0, remote software version OpenSSH_9.6p1",
     ));
     ev.push(Event::StageStarted {
+        hop: 0,
         stage: Stage::Kex,
         at: Duration::from_millis(80),
     });
@@ -224,6 +229,7 @@ pub fn hostkey_changed() -> Vec<Event> {
     let mut ev = running();
     ev.extend(kex_done());
     ev.push(Event::StageStarted {
+        hop: 0,
         stage: Stage::Hostkey,
         at: Duration::from_millis(140),
     });
@@ -271,6 +277,7 @@ pub fn session_fails() -> Vec<Event> {
         "publickey ~/.ssh/id_ed25519 accepted",
     ));
     ev.push(Event::StageStarted {
+        hop: 0,
         stage: Stage::Session,
         at: Duration::from_millis(300),
     });
@@ -306,6 +313,7 @@ pub fn first_contact() -> Vec<Event> {
     ]);
     ev.extend(kex_done());
     ev.push(Event::StageStarted {
+        hop: 0,
         stage: Stage::Hostkey,
         at: Duration::from_millis(140),
     });

@@ -194,8 +194,18 @@ pub const LOGIN_WOULD_FAIL: &str = "The login would fail";
 pub const SSHD_REFUSES: &str = "sshd refuses logins";
 
 /// The header's verdict in every length, longest first: the header uses the first that fits.
-pub fn verdict_forms(full: &str, root: Option<&str>, failed_stage: Option<&str>) -> Vec<String> {
+/// Through jump hosts `hop` names the hop the root cause is at.
+pub fn verdict_forms(
+    full: &str,
+    root: Option<&str>,
+    failed_stage: Option<&str>,
+    hop: Option<&str>,
+) -> Vec<String> {
     let mut forms = vec![full.to_string()];
+    if let (Some(id), Some(hop)) = (root, hop) {
+        forms.push(format!("{LOGIN_WOULD_FAIL} at {hop}: fix {id}"));
+        forms.push(format!("{hop}: fix {id}"));
+    }
     if let Some(id) = root {
         forms.push(format!("{LOGIN_WOULD_FAIL}: fix {id}"));
         forms.push(format!("Fix {id}"));
@@ -273,13 +283,19 @@ pub fn running_forms(
     }
 }
 
-/// While a root cause is known and the checks still run.
-pub fn failing_so_far(id: &str) -> Vec<String> {
-    vec![
+/// While a root cause is known and the checks still run (at `hop`, through jump hosts).
+pub fn failing_so_far(id: &str, hop: Option<&str>) -> Vec<String> {
+    let mut forms = Vec::new();
+    if let Some(hop) = hop {
+        forms.push(format!("failing so far at {hop}: {id} (still checking)"));
+        forms.push(format!("{hop}: {id}"));
+    }
+    forms.extend([
         format!("failing so far: {id} (still checking)"),
         format!("failing: {id}"),
         id.to_string(),
-    ]
+    ]);
+    forms
 }
 
 /// A running stage's time: "2.1 s / 10 s" (with its limit) or "2.1 s".

@@ -23,6 +23,11 @@ pub struct LogView {
     index: Vec<usize>,
     /// Only this stage's lines, when set.
     pub filter: Option<Stage>,
+    /// Only this hop's lines, when set (through jump hosts).
+    pub hop_filter: Option<usize>,
+    /// The hops' names through jump hosts (empty for a direct login): each line's tag names
+    /// its hop.
+    pub hops: Vec<String>,
     /// The most detailed level shown (`Info` is always shown).
     pub verbosity: Level,
     /// Following the tail or scrolled.
@@ -42,6 +47,8 @@ impl Default for LogView {
         LogView {
             index: Vec::new(),
             filter: None,
+            hop_filter: None,
+            hops: Vec::new(),
             verbosity: Level::Debug1,
             scroll: Scroll::Tail,
             query: None,
@@ -52,8 +59,9 @@ impl Default for LogView {
     }
 }
 
-/// The three unstyled parts of a log line as shown: `[kex] `, `debug1: `, text.
-pub fn parts(line: &LogLine) -> [Span<'_>; 3] {
+/// The three unstyled parts of a log line as shown: `[kex] ` (`[bastion kex] ` through jump
+/// hosts, `hops` being their names), `debug1: `, text.
+pub fn parts<'a>(line: &'a LogLine, hops: &[String]) -> [Span<'a>; 3] {
     let level = match line.level {
         Level::Info => "",
         Level::Debug1 => "debug1: ",
@@ -61,7 +69,10 @@ pub fn parts(line: &LogLine) -> [Span<'_>; 3] {
         Level::Debug3 => "debug3: ",
     };
     [
-        Span::raw(format!("[{}] ", line.stage.name())),
+        Span::raw(match hops.get(line.hop) {
+            Some(hop) => format!("[{hop} {}] ", line.stage.name()),
+            None => format!("[{}] ", line.stage.name()),
+        }),
         Span::raw(level),
         Span::raw(line.text.as_str()),
     ]
@@ -88,7 +99,9 @@ pub fn find_all(hay: &str, needle: &str) -> Vec<std::ops::Range<usize>> {
 
 impl LogView {
     fn accepts(&self, line: &LogLine) -> bool {
-        line.level <= self.verbosity && self.filter.is_none_or(|s| s == line.stage)
+        line.level <= self.verbosity
+            && self.filter.is_none_or(|s| s == line.stage)
+            && self.hop_filter.is_none_or(|h| h == line.hop)
     }
 
     /// Number of lines passing the filter.
@@ -132,7 +145,7 @@ impl LogView {
     /// Rows the `i`-th filtered line takes at the current width.
     pub fn rows(&self, i: usize, log: &[LogLine]) -> usize {
         self.line(i, log)
-            .map_or(1, |l| wrap::height(&parts(l), self.viewport.0))
+            .map_or(1, |l| wrap::height(&parts(l, &self.hops), self.viewport.0))
     }
 
     /// The first line shown when following the tail (only whole lines count).

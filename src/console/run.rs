@@ -300,6 +300,7 @@ fn start_run(
             if e.is_panic() {
                 let _ = tx
                     .send(Event::Log {
+                        hop: 0,
                         at: Duration::ZERO,
                         level: Level::Info,
                         stage: Stage::Config,

@@ -136,6 +136,7 @@ fn cjk_summaries_keep_the_columns_aligned() {
     let mut a = app(color());
     feed(&mut a, &super::fixtures::running());
     a.on_engine(&crate::event::Event::StageFinished {
+        hop: 0,
         stage: Stage::Kex,
         status: crate::event::Status::Pass,
         elapsed: std::time::Duration::from_millis(7),
@@ -244,6 +245,7 @@ fn works_once_accepted_fits_the_header() {
     events.insert(
         1,
         crate::event::Event::Fact {
+            hop: 0,
             stage: Stage::Hostkey,
             key: "hostkey_outcome".into(),
             value: "prompt".into(),

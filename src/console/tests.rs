@@ -274,6 +274,7 @@ fn secret_prompt_returns_the_secret_and_never_logs_it() {
 fn first_contact_opens_the_trust_dialog_with_every_fingerprint_form() {
     let mut app = app(color());
     let fact = |key: &str, value: &str| crate::event::Event::Fact {
+        hop: 0,
         stage: Stage::Hostkey,
         key: key.into(),
         value: value.into(),
@@ -360,6 +361,7 @@ fn a_remote_fix_is_done_only_when_the_run_says_so() {
         "Changed the mode of /home/t/.ssh on the server: 0775 -> 0755",
     ));
     a.on_engine(&Event::Fact {
+        hop: 0,
         stage: Stage::Remote,
         key: "remote_fix_made".into(),
         value: "yes".into(),

@@ -209,6 +209,7 @@ fn stage_color(s: Stage) -> Color {
         Stage::Auth => Color::Green,
         Stage::Session => Color::LightBlue,
         Stage::Remote => Color::LightGreen,
+        Stage::Forward | Stage::Proxy => Color::LightCyan,
         Stage::Sshd => Color::Gray,
         Stage::Listen => Color::Cyan,
         Stage::HostKeys => Color::LightRed,

@@ -3,6 +3,7 @@
 use super::app::{ActionRecord, App, Focus, Overlay};
 use super::keymap::{lookup, Action, Context};
 use super::labels;
+use super::rows::Row;
 use super::view::layout;
 use super::Command;
 use crate::term::input::{edit_request, paste_into};
@@ -162,7 +163,7 @@ impl App {
         let areas = layout::areas(Rect::new(0, 0, self.size.0, self.size.1), self);
         let inner = layout::log_inner(&areas, self.log.input.is_some());
         self.log.viewport = (usize::from(inner.width), usize::from(inner.height));
-        let rows = layout::stage_rows(&areas, self.report.checks.len());
+        let rows = layout::stage_rows(&areas, self.rows().len());
         self.check_top = layout::keep_visible(self.check_top, self.stage_sel, rows);
     }
 
@@ -199,26 +200,57 @@ impl App {
     }
 
     fn checklist(&mut self, action: Action) {
-        let last = self.report.checks.len().saturating_sub(1);
+        let last = self.rows().len().saturating_sub(1);
         match action {
             Action::Up | Action::Down => {
                 self.stage_touched = true;
                 self.stage_sel = step(self.stage_sel, 1, action == Action::Up).min(last);
-                if self.log.filter.is_some() {
-                    self.log.filter = Some(self.selected_stage());
+                if self.log.filter.is_some() || self.log.hop_filter.is_some() {
+                    self.filter_to_selection();
                     self.log.rebuild(&self.report.log);
                 }
             }
+            // A hop's heading opens or closes its group and shows its lines; a stage, its own;
+            // the same row again shows every line.
             Action::ToggleFilter => {
-                let stage = self.selected_stage();
-                self.log.filter = (self.log.filter != Some(stage)).then_some(stage);
+                if let Some(Row::Hop(h)) = self.selected_row() {
+                    self.toggle_hop(h);
+                    self.stage_touched = true;
+                    self.stage_sel = self
+                        .rows()
+                        .iter()
+                        .position(|r| *r == Row::Hop(h))
+                        .unwrap_or(0);
+                }
+                let wanted = self.selection_filter();
+                if (self.log.filter, self.log.hop_filter) == wanted {
+                    (self.log.filter, self.log.hop_filter) = (None, None);
+                } else {
+                    (self.log.filter, self.log.hop_filter) = wanted;
+                }
                 self.log.rebuild(&self.report.log);
             }
             Action::Back => {
                 self.log.filter = None;
+                self.log.hop_filter = None;
                 self.log.rebuild(&self.report.log);
             }
             _ => {}
+        }
+    }
+
+    /// Filter the log to the selected row.
+    fn filter_to_selection(&mut self) {
+        (self.log.filter, self.log.hop_filter) = self.selection_filter();
+    }
+
+    /// The log filter for the selected row: a stage (of its hop through jump hosts), or a
+    /// hop's every stage on its heading.
+    fn selection_filter(&self) -> (Option<crate::event::Stage>, Option<usize>) {
+        let hop = self.report.has_jumps().then(|| self.selected_hop());
+        match self.selected_row() {
+            Some(Row::Hop(_)) => (None, hop),
+            _ => (Some(self.selected_stage()), hop),
         }
     }
 

@@ -11,7 +11,6 @@ use crate::algorithms::{self, AlgKind};
 use crate::event::{Level, Stage, Status};
 use crate::identities::{self, Backing, Identity, IdentityPlan, ProblemKind};
 use russh::client::AuthResult;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,7 +62,7 @@ struct Tried<'a> {
 pub(crate) struct AuthInput {
     pub handle: ProbeHandle,
     pub cell: SeenCell,
-    pub addr: SocketAddr,
+    pub dial: super::transport::Dialer,
     pub policy: Arc<HostKeyPolicy>,
     pub timeout: Duration,
     /// The host key is recorded and matches: only then may a person be asked for a secret.
@@ -112,7 +111,7 @@ pub(super) async fn auth_stage(
     plan: &Plan,
     t: &Target,
     input: AuthInput,
-) -> (Option<(ProbeHandle, LoginFacts, Option<Relogin>)>, StageEnd) {
+) -> (Option<(Conn, LoginFacts, Option<Relogin>)>, StageEnd) {
     let version = plan.openssh.as_ref().map(|(_, v)| *v);
     let ids = identities::plan(&cx.config, version).await;
     log_plan(cx, &ids).await;
@@ -140,7 +139,7 @@ pub(super) async fn auth_stage(
             )
             .await;
             return (
-                Some((conn.handle, LoginFacts::default(), None)),
+                Some((conn, LoginFacts::default(), None)),
                 StageEnd::new(Status::Pass, "no authentication required"),
             );
         }
@@ -189,7 +188,7 @@ pub(super) async fn auth_stage(
         conn,
         user: user.clone(),
         t,
-        addr: input.addr,
+        dial: input.dial.clone(),
         policy: input.policy.clone(),
         timeout: input.timeout,
         refused_here: 0,
@@ -211,10 +210,9 @@ pub(super) async fn auth_stage(
                 Stage::Auth,
                 Level::Info,
                 format!(
-                    "Authenticated to {} ([{}]:{}) using \"publickey\" with {}.",
+                    "Authenticated to {} ({}) using \"publickey\" with {}.",
                     t.hostname,
-                    input.addr.ip(),
-                    input.addr.port(),
+                    input.dial.describe(),
                     found.tried[pos].id.label()
                 ),
             )
@@ -277,7 +275,7 @@ pub(super) async fn auth_stage(
         let asking = console::Asking {
             asker,
             t,
-            addr: input.addr,
+            dial: input.dial.clone(),
             policy: input.policy.clone(),
             timeout: input.timeout,
         };
@@ -378,13 +376,13 @@ pub(super) async fn auth_stage(
         .filter(|_| secret_login.is_none())
         .map(|pos| Relogin {
             target: t.clone(),
-            addr: input.addr,
+            dial: input.dial.clone(),
             policy: input.policy.clone(),
             id: tried[pos].id.clone(),
             agent: agent_path(&ids).map(std::path::Path::to_path_buf),
             sig_alg: tried[pos].sig_alg.clone(),
         });
-    let handle = (logged_in.is_some() || password_login).then_some((conn.handle, facts, relogin));
+    let handle = (logged_in.is_some() || password_login).then_some((conn, facts, relogin));
     (handle, StageEnd::new(status, summary))
 }
 
@@ -573,8 +571,9 @@ async fn ask_secrets<'a>(
     if let Some(pos) = encrypted {
         let tr = &found.tried[pos];
         for _ in 0..3 {
-            let Some(pass) =
-                console::ask(asking.asker, format!("Passphrase for {}", tr.id.label())).await
+            let Some(pass) = asking
+                .ask(format!("Passphrase for {}", tr.id.label()))
+                .await
             else {
                 break;
             };

@@ -75,6 +75,8 @@ pub(crate) struct Seen {
     pub disconnect: Option<String>,
     /// The server disconnected for too many authentication failures.
     pub too_many_auth_failures: bool,
+    /// The latest refused channel open: the reason code and the server's text.
+    pub open_failure: Option<(u32, String)>,
 }
 
 /// Shared view of [`Seen`] between the handler (inside russh's task) and the stages.
@@ -132,6 +134,26 @@ impl russh::client::Handler for Recorder {
         }
         *self.policy.judged.lock().unwrap_or_else(|e| e.into_inner()) = Some(judgement);
         Ok(allow)
+    }
+
+    async fn channel_open_failure(
+        &mut self,
+        _channel: russh::ChannelId,
+        reason: russh::ChannelOpenFailure,
+        description: &str,
+        _language: &str,
+        _session: &mut russh::client::Session,
+    ) -> Result<(), Self::Error> {
+        let code = match reason {
+            russh::ChannelOpenFailure::AdministrativelyProhibited => 1,
+            russh::ChannelOpenFailure::ConnectFailed => 2,
+            russh::ChannelOpenFailure::UnknownChannelType => 3,
+            russh::ChannelOpenFailure::ResourceShortage => 4,
+            russh::ChannelOpenFailure::Other { code, .. } => code,
+        };
+        let text = super::banner::sanitize(description.as_bytes());
+        seen(&self.cell).open_failure = Some((code, text));
+        Ok(())
     }
 
     async fn disconnected(
@@ -213,19 +235,16 @@ async fn handshake(
     (result, cell, tap)
 }
 
-/// Open a fresh connection to the same address (after the server hung up on too many
-/// authentication failures): TCP, identification, key exchange, the same host-key policy.
+/// Open a fresh connection the same way (after the server hung up on too many
+/// authentication failures): TCP or through the jump host, identification, key exchange, the
+/// same host-key policy.
 pub(crate) async fn reconnect(
     t: &Target,
-    addr: std::net::SocketAddr,
+    dial: &super::transport::Dialer,
     policy: Arc<HostKeyPolicy>,
     timeout: Duration,
 ) -> Result<(ProbeHandle, SeenCell), String> {
-    let mut stream = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr))
-        .await
-        .map_err(|_| format!("connecting to {addr} timed out"))?
-        .map_err(|e| format!("connecting to {addr}: {e}"))?;
-    let _ = stream.set_nodelay(true);
+    let mut stream = dial.dial(timeout).await?;
     stream
         .write_all(format!("{CLIENT_IDENT}\r\n").as_bytes())
         .await

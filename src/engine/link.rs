@@ -7,7 +7,6 @@ use super::Target;
 use crate::identities::Identity;
 use russh::client::Msg;
 use russh::Channel;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -75,7 +74,7 @@ impl Opener for ProbeHandle {
 #[derive(Clone)]
 pub(crate) struct Relogin {
     pub target: Target,
-    pub addr: SocketAddr,
+    pub dial: super::transport::Dialer,
     pub policy: Arc<HostKeyPolicy>,
     pub id: Identity,
     /// The agent's socket, when the agent signs.
@@ -87,7 +86,7 @@ impl Relogin {
     /// A fresh connection, logged in like the first one.
     pub async fn connect(&self, timeout: Duration) -> Result<ProbeHandle, String> {
         let (handle, cell) =
-            reconnect(&self.target, self.addr, self.policy.clone(), timeout).await?;
+            reconnect(&self.target, &self.dial, self.policy.clone(), timeout).await?;
         let mut conn = super::auth::Conn { handle, cell };
         let user = self.target.user.clone();
         let _ = tokio::time::timeout(timeout, conn.handle.authenticate_none(user.clone())).await;

@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 /// Where a setting came from, as a clause: "Port 2222 comes from ~/.ssh/config line 12".
-fn provenance(cx: &Cx, keyword: &str, value: &str, origin: &Origin) -> String {
+pub(super) fn provenance(cx: &Cx, keyword: &str, value: &str, origin: &Origin) -> String {
     match origin {
         Origin::Default => format!("{keyword} {value} is OpenSSH's default"),
         Origin::CommandLine => format!("{keyword} {value} comes from the command line"),
@@ -160,7 +160,7 @@ fn is_reserved_invalid(name: &str) -> bool {
     n == "invalid" || n.ends_with(".invalid")
 }
 
-fn capitalize(s: &str) -> String {
+pub(super) fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     c.next().map_or_else(String::new, |f| {
         f.to_uppercase().collect::<String>() + c.as_str()
@@ -180,7 +180,7 @@ pub(super) async fn tcp_stage(
     t: &Target,
     addrs: &[SocketAddr],
     timeout: Duration,
-) -> (Option<TcpStream>, StageEnd) {
+) -> (Option<(TcpStream, SocketAddr)>, StageEnd) {
     let mut failures: Vec<(SocketAddr, ConnectFailure, String)> = Vec::new();
     for addr in addrs {
         cx.log(
@@ -203,7 +203,7 @@ pub(super) async fn tcp_stage(
                 let ms = started.elapsed().as_millis();
                 cx.fact(Stage::Tcp, "connected", format!("{addr}")).await;
                 return (
-                    Some(stream),
+                    Some((stream, *addr)),
                     StageEnd::new(Status::Pass, format!("connected to {addr} in {ms} ms")),
                 );
             }
@@ -283,7 +283,7 @@ pub(super) async fn tcp_stage(
 
 /// A connection whose server sent an SSH-2 identification.
 pub(crate) struct BannerConn {
-    pub stream: TcpStream,
+    pub stream: super::transport::Transport,
     /// The identification line without CR LF.
     pub ident: String,
     /// Bytes after the identification line.
@@ -292,7 +292,7 @@ pub(crate) struct BannerConn {
 
 pub(super) async fn banner_stage(
     cx: &Cx,
-    mut stream: TcpStream,
+    mut stream: super::transport::Transport,
     t: &Target,
     timeout: Duration,
 ) -> (Option<BannerConn>, StageEnd) {
@@ -426,13 +426,26 @@ pub(super) async fn banner_stage(
                 format!("kex_exchange_identification: Connection {how} by remote host"),
             )
             .await;
+            let opened = match &t.via {
+                Some(via) => format!("The connection to {at} through {via} opened (the jump host or command reached it), then was {how}"),
+                None => format!("{at} accepted the TCP connection, then {how} it"),
+            };
             let f = finding(
                 "banner.closed",
                 Stage::Banner,
-                format!("{at} accepted the TCP connection, then {how} it before sending an SSH identification."),
+                format!("{opened} before sending an SSH identification."),
             )
-            .evidence(format!("kex_exchange_identification: Connection {how} by remote host"))
-            .evidence_all(said.iter().map(|line| format!("the server said: \"{line}\"")));
+            .evidence(format!(
+                "kex_exchange_identification: Connection {how} by remote host"
+            ))
+            .evidence_all(t.via.as_ref().map(|_| {
+                // ssh does not know the address behind a jump host or ProxyCommand.
+                format!("Connection {how} by UNKNOWN port 65535")
+            }))
+            .evidence_all(
+                said.iter()
+                    .map(|line| format!("the server said: \"{line}\"")),
+            );
             cx.finding(f).await;
             (
                 None,
@@ -450,7 +463,10 @@ pub(super) async fn banner_stage(
             let mut f = finding(
                 "banner.timeout",
                 Stage::Banner,
-                format!("{at} accepted the TCP connection but sent no complete SSH identification within {secs}s."),
+                match &t.via {
+                    Some(via) => format!("The connection to {at} through {via} opened, but no complete SSH identification came within {secs}s."),
+                    None => format!("{at} accepted the TCP connection but sent no complete SSH identification within {secs}s."),
+                },
             )
             .evidence(format!("{received} bytes received before the time limit"));
             if received > 0 {

@@ -49,8 +49,8 @@ where
 fn fact<'a>(r: &'a Report, key: &str) -> Option<&'a str> {
     r.facts
         .iter()
-        .find(|(_, k, _)| k == key)
-        .map(|(_, _, v)| v.as_str())
+        .find(|f| f.key == key)
+        .map(|f| f.value.as_str())
 }
 
 /// Step 2: connect up to the host key; what the server presents and what known_hosts says.
@@ -461,6 +461,7 @@ pub async fn chmod(
 async fn say(log: &mpsc::Sender<Event>, stage: Stage, text: String) {
     let _ = log
         .send(Event::Log {
+            hop: 0,
             at: Duration::ZERO,
             level: crate::event::Level::Info,
             stage,

@@ -31,9 +31,19 @@ pub(super) fn render(r: &Report) -> String {
 
 /// The table of stages.
 fn checks(out: &mut String, r: &Report) {
-    let _ = writeln!(out, "| Stage | Status | Time | Summary |");
-    let _ = writeln!(out, "|---|---|---|---|");
+    let mut hop = None;
     for c in &r.checks {
+        // One table per hop through jump hosts, under the hop's heading.
+        if hop != Some(c.hop) {
+            if r.has_jumps() {
+                let heading = super::text::hop_heading(r, c.hop);
+                let gap = if hop.is_some() { "\n" } else { "" };
+                let _ = writeln!(out, "{gap}**{}**\n", cell(&heading));
+            }
+            hop = Some(c.hop);
+            let _ = writeln!(out, "| Stage | Status | Time | Summary |");
+            let _ = writeln!(out, "|---|---|---|---|");
+        }
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
@@ -47,9 +57,13 @@ fn checks(out: &mut String, r: &Report) {
 
 /// One finding: a heading, the detail, the evidence and fix in code blocks, the actions.
 fn finding(out: &mut String, r: &Report, f: &Finding) {
+    let at = match r.hop_name(f.hop).filter(|_| r.has_jumps()) {
+        Some(h) => format!(" at {}", cell(h)),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "\n### `{}` ({}): {}\n",
+        "\n### `{}` ({}){at}: {}\n",
         f.id,
         f.severity.word(),
         f.title
@@ -97,7 +111,7 @@ fn settings(out: &mut String, r: &Report) {
 fn log(out: &mut String, r: &Report) {
     let _ = writeln!(out, "\n<details><summary>Handshake log</summary>\n\n```");
     for l in &r.log {
-        let _ = writeln!(out, "{}", l.printed());
+        let _ = writeln!(out, "{}", l.printed(r));
     }
     let _ = writeln!(out, "```\n\n</details>");
 }

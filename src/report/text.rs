@@ -1,7 +1,7 @@
 //! The plain-text report: readable in a terminal, stable for scripts and logs.
 
 use super::{max_level, verdict, Report};
-use crate::event::{Finding, Severity, Status};
+use crate::event::{Finding, Severity, Status, Via};
 use std::fmt::Write;
 
 fn mark(status: Status) -> &'static str {
@@ -36,10 +36,17 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
 /// "Checks": a line per stage.
 fn checks(out: &mut String, r: &Report) {
     let _ = writeln!(out, "Checks");
+    let mut hop = None;
     for c in &r.checks {
+        // Through jump hosts, the checks are grouped under each hop's heading.
+        let indent = if r.has_jumps() { "    " } else { "  " };
+        if r.has_jumps() && hop != Some(c.hop) {
+            hop = Some(c.hop);
+            let _ = writeln!(out, "  {}", hop_heading(r, c.hop));
+        }
         let _ = writeln!(
             out,
-            "  {} {:<15} {:>8}  {}",
+            "{indent}{} {:<15} {:>8}  {}",
             mark(c.status),
             c.stage.title(),
             c.time_text(),
@@ -67,9 +74,13 @@ fn findings(out: &mut String, r: &Report) {
 
 /// One finding: id, severity and title, the detail, the evidence, the fix, the actions.
 fn finding(out: &mut String, r: &Report, number: usize, f: &Finding) {
+    let at = match r.hop_name(f.hop).filter(|_| r.has_jumps()) {
+        Some(h) => format!(" at {h}:"),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "{number}. {} [{}] {}",
+        "{number}. {} [{}]{at} {}",
         f.id,
         f.severity.word(),
         f.title
@@ -103,8 +114,9 @@ fn finding(out: &mut String, r: &Report, number: usize, f: &Finding) {
 fn facts(out: &mut String, r: &Report) {
     let _ = writeln!(out);
     let _ = writeln!(out, "Facts");
-    for (stage, key, value) in &r.facts {
-        let mut lines = value.lines();
+    for f in &r.facts {
+        let (stage, key) = (f.stage, &f.key);
+        let mut lines = f.value.lines();
         let _ = writeln!(
             out,
             "  {:<8} {key}: {}",
@@ -130,7 +142,7 @@ fn log(out: &mut String, r: &Report, verbosity: u8) {
     let _ = writeln!(out);
     let _ = writeln!(out, "Log");
     for l in shown {
-        let _ = writeln!(out, "  {}", l.printed());
+        let _ = writeln!(out, "  {}", l.printed(r));
     }
 }
 
@@ -140,4 +152,26 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
+}
+
+/// "bastion: root@127.0.0.1 port 2222, over TCP", "target: ... through bastion".
+pub(super) fn hop_heading(r: &Report, hop: usize) -> String {
+    let Some(h) = r.hops.get(hop) else {
+        return String::new();
+    };
+    let how = match h.via {
+        Via::Tcp => "over TCP".to_string(),
+        Via::Proxy => "through the ProxyCommand".to_string(),
+        Via::Forward | Via::Netcat => {
+            format!("through {}", r.hop_name(hop.wrapping_sub(1)).unwrap_or("?"))
+        }
+    };
+    format!(
+        "{} ({}@{} port {}, {how}): {}",
+        h.host,
+        h.user,
+        h.hostname,
+        h.port,
+        r.hop_status(hop).word()
+    )
 }

@@ -51,6 +51,7 @@ impl Out {
     /// A log line.
     pub async fn log(&self, stage: Stage, level: Level, text: impl Into<String>) {
         self.send(Event::Log {
+            hop: 0,
             at: self.start.elapsed(),
             level,
             stage,
@@ -62,6 +63,7 @@ impl Out {
     /// A fact.
     pub async fn fact(&self, stage: Stage, key: &str, value: impl Into<String>) {
         self.send(Event::Fact {
+            hop: 0,
             stage,
             key: key.into(),
             value: value.into(),
@@ -87,6 +89,7 @@ impl Out {
     /// The stage started.
     pub async fn started(&self, stage: Stage) -> Instant {
         self.send(Event::StageStarted {
+            hop: 0,
             stage,
             at: self.start.elapsed(),
         })
@@ -97,6 +100,7 @@ impl Out {
     /// The stage ended (started at `since`).
     pub async fn finished(&self, stage: Stage, since: Instant, end: End) {
         self.send(Event::StageFinished {
+            hop: 0,
             stage,
             status: end.status,
             elapsed: since.elapsed(),
@@ -108,6 +112,7 @@ impl Out {
     /// A stage that does not run, and why.
     pub async fn skipped(&self, stage: Stage, why: &str) {
         self.send(Event::StageFinished {
+            hop: 0,
             stage,
             status: Status::Skipped,
             elapsed: std::time::Duration::ZERO,

@@ -6,6 +6,7 @@ pub mod case;
 pub mod dropbear;
 pub mod fake;
 pub mod fake_ssh;
+pub mod jump;
 pub mod oracle;
 pub mod pyserver;
 pub mod servers;
@@ -585,16 +586,7 @@ impl Report {
         let checks = json["checks"]
             .as_array()
             .unwrap_or_else(|| panic!("checks must be an array\n{}", dump()));
-        let ids: Vec<&str> = checks
-            .iter()
-            .map(|c| c["id"].as_str().unwrap_or("?"))
-            .collect();
-        assert_eq!(
-            ids,
-            STAGES,
-            "checks must list the nine stages in order\n{}",
-            dump()
-        );
+        self.assert_hops_well_formed(checks);
         for check in checks {
             let status = check["status"].as_str().unwrap_or("?");
             assert!(
@@ -682,6 +674,83 @@ impl Report {
 }
 
 impl Report {
+    /// The hops (`hops`: at least one, the destination last) and the checks: a direct login
+    /// lists the nine stages in order; through jump hosts each check names its hop (`host`),
+    /// the hops in order, each hop's stages in order.
+    fn assert_hops_well_formed(&self, checks: &[Value]) {
+        let dump = || self.dump();
+        let hops = self.hops();
+        assert!(
+            !hops.is_empty(),
+            "hops must list at least the destination\n{}",
+            dump()
+        );
+        let ids: Vec<&str> = checks
+            .iter()
+            .map(|c| c["id"].as_str().unwrap_or("?"))
+            .collect();
+        if hops.len() == 1 {
+            let mut expected = STAGES.to_vec();
+            if self.json()["hops"][0]["via"] == "proxycommand" {
+                // A ProxyCommand carries the connection: no DNS, no TCP.
+                expected.splice(1..3, ["proxy"]);
+            }
+            assert_eq!(
+                ids,
+                expected,
+                "checks must list the stages in order\n{}",
+                dump()
+            );
+            return;
+        }
+        let mut at = 0;
+        for c in checks {
+            let host = c["host"].as_str().unwrap_or("?");
+            let pos = hops[at..].iter().position(|h| h == host);
+            let pos = pos.unwrap_or_else(|| panic!("check of {host} out of hop order\n{}", dump()));
+            at += pos;
+        }
+        let last: Vec<&str> = (checks.iter())
+            .filter(|c| c["host"] == hops[hops.len() - 1].as_str())
+            .map(|c| c["id"].as_str().unwrap_or("?"))
+            .collect();
+        assert_eq!(
+            last.last(),
+            Some(&"remote"),
+            "the destination ends with remote\n{}",
+            dump()
+        );
+    }
+
+    /// The hops' names (`hops[].host`), first jump host first.
+    pub fn hops(&self) -> Vec<String> {
+        self.json()["hops"]
+            .as_array()
+            .map(|h| h.iter().map(|h| str_field(h, "host")).collect())
+            .unwrap_or_default()
+    }
+
+    /// The hop (`host`) of the first error finding.
+    pub fn first_error_host(&self) -> Option<String> {
+        self.findings()
+            .iter()
+            .find(|f| f["severity"] == "error")
+            .map(|f| str_field(f, "host"))
+    }
+
+    /// The `(status, summary)` of a stage of one hop; panics if missing.
+    pub fn check_at(&self, host: &str, stage: &str) -> (String, String) {
+        let checks = self.json()["checks"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let check = checks
+            .iter()
+            .find(|c| c["id"] == stage && c["host"] == host)
+            .unwrap_or_else(|| panic!("no check {stage:?} of {host:?}\n{}", self.dump()));
+        (str_field(check, "status"), str_field(check, "summary"))
+    }
+
     /// The invariant every run keeps (issue 11): when `ok` is false an error finding explains
     /// it (or, exit 4, `probe.unsupported_algorithm` says the probe could not tell); every stage
     /// marked `fail` has a finding of its own stage.

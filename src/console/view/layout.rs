@@ -28,12 +28,9 @@ pub struct Areas {
 
 /// Rows of facts the checklist panel would like for the selected stage.
 pub fn fact_rows(app: &App) -> u16 {
-    let stage = app.selected_stage();
-    let n = app
-        .report
-        .facts
-        .iter()
-        .filter(|(s, _, _)| *s == stage)
+    let (stage, hop) = (app.selected_stage(), app.selected_hop());
+    let n = (app.report.facts.iter())
+        .filter(|f| f.stage == stage && f.hop == hop)
         .count();
     u16::try_from(n).unwrap_or(u16::MAX)
 }
@@ -64,7 +61,7 @@ pub fn areas(area: Rect, app: &App) -> Areas {
         return a;
     }
     let facts = fact_rows(app);
-    let stages = u16::try_from(app.report.checks.len()).unwrap_or(u16::MAX);
+    let stages = u16::try_from(app.rows().len()).unwrap_or(u16::MAX);
     if wide {
         let left_w = area.width / 2;
         let mut left = Rect::new(body.x, body.y, left_w, body.height);

@@ -45,12 +45,13 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
             labels::position(rows.1 + 1, rows.2, v.len(), t.ascii())
         )
     };
-    let mut title = labels::log_title(
-        v.filter.map(|s| s.name()),
-        verbosity,
-        &position,
-        v.query.as_deref(),
-    );
+    let hop = v.hop_filter.and_then(|h| v.hops.get(h));
+    let scope = match (hop, v.filter) {
+        (Some(hop), Some(s)) => Some(format!("{hop} {}", s.name())),
+        (Some(hop), None) => Some(hop.clone()),
+        (None, s) => s.map(|s| s.name().to_string()),
+    };
+    let mut title = labels::log_title(scope.as_deref(), verbosity, &position, v.query.as_deref());
     if t.ascii() {
         title = title.replace('·', "|");
     }
@@ -132,7 +133,7 @@ fn styled(app: &App, i: usize, width: usize) -> Vec<Line<'static>> {
     let Some(line) = app.log.line(i, &app.report.log) else {
         return Vec::new();
     };
-    let [tag, level, text] = parts(line);
+    let [tag, level, text] = parts(line, &app.log.hops);
     let base = if line.level == Level::Info {
         ratatui::style::Style::default()
     } else {

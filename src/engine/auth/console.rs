@@ -10,7 +10,6 @@ use crate::engine::banner::sanitize;
 use crate::engine::kex::{reconnect, HostKeyPolicy};
 use crate::event::{Level, Stage};
 use russh::client::{AuthResult, KeyboardInteractiveAuthResponse as Kbd};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +17,7 @@ use std::time::Duration;
 pub(super) struct Asking<'a> {
     pub asker: &'a crate::engine::SecretAsker,
     pub t: &'a Target,
-    pub addr: SocketAddr,
+    pub dial: crate::engine::transport::Dialer,
     pub policy: Arc<HostKeyPolicy>,
     pub timeout: Duration,
 }
@@ -37,11 +36,21 @@ pub(super) async fn ask(
 }
 
 impl Asking<'_> {
+    /// Ask the person, the prompt naming the hop it is for through jump hosts
+    /// ("root@10.0.0.5's password (for bastion)").
+    pub async fn ask(&self, prompt: String) -> Option<zeroize::Zeroizing<String>> {
+        let prompt = match &self.t.hop {
+            Some(hop) => format!("{prompt} (for {hop})"),
+            None => prompt,
+        };
+        ask(self.asker, prompt).await
+    }
+
     /// A fresh connection, at the "none" request (the last one carried a refused secret).
     async fn fresh(&self, conn: &mut Conn) -> Result<(), String> {
         let old = std::mem::replace(conn, {
             let (handle, cell) =
-                reconnect(self.t, self.addr, self.policy.clone(), self.timeout).await?;
+                reconnect(self.t, &self.dial, self.policy.clone(), self.timeout).await?;
             Conn { handle, cell }
         });
         let _ = tokio::time::timeout(
@@ -74,8 +83,9 @@ impl Asking<'_> {
                     return false;
                 }
             }
-            let Some(password) =
-                ask(self.asker, format!("{user}@{}'s password", self.t.hostname)).await
+            let Some(password) = self
+                .ask(format!("{user}@{}'s password", self.t.hostname))
+                .await
             else {
                 return false;
             };
@@ -141,7 +151,7 @@ impl Asking<'_> {
                     let mut answers = Vec::new();
                     for p in &prompts {
                         let text = sanitize(p.prompt.trim_end_matches([' ', ':']).as_bytes());
-                        let Some(answer) = ask(self.asker, text).await else {
+                        let Some(answer) = self.ask(text).await else {
                             return false;
                         };
                         answers.push(answer.to_string());
@@ -168,11 +178,12 @@ impl Asking<'_> {
     ) -> bool {
         if remaining.contains(&russh::MethodKind::Password) {
             let user = self.t.user.clone();
-            let Some(password) = ask(
-                self.asker,
-                format!("{user}@{}'s password (second factor)", self.t.hostname),
-            )
-            .await
+            let Some(password) = self
+                .ask(format!(
+                    "{user}@{}'s password (second factor)",
+                    self.t.hostname
+                ))
+                .await
             else {
                 return false;
             };

@@ -8,7 +8,6 @@ use crate::event::{Level, Stage};
 use crate::identities::{self, AgentStatus, Backing, Identity, IdentityPlan};
 use russh::client::AuthResult;
 use russh::keys::HashAlg;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -88,7 +87,7 @@ pub(super) struct Prober<'a> {
     pub(super) conn: Conn,
     pub(super) user: String,
     pub(super) t: &'a Target,
-    pub(super) addr: SocketAddr,
+    pub(super) dial: crate::engine::transport::Dialer,
     pub(super) policy: Arc<HostKeyPolicy>,
     pub(super) timeout: Duration,
     /// Refusals on the current connection.
@@ -182,7 +181,7 @@ impl Prober<'_> {
     /// Go on on a fresh connection, at the "none" request (the server counts failures per
     /// connection, so the count starts again).
     pub(super) async fn renew(&mut self) -> Result<(), String> {
-        let (handle, cell) = reconnect(self.t, self.addr, self.policy.clone(), self.timeout)
+        let (handle, cell) = reconnect(self.t, &self.dial, self.policy.clone(), self.timeout)
             .await
             .map_err(|e| format!("reconnecting failed: {e}"))?;
         let old = std::mem::replace(&mut self.conn, Conn { handle, cell });
