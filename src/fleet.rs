@@ -66,7 +66,11 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         };
         table::run(fleet, options)
     } else {
-        report(fleet, parsed.cli.report.unwrap_or(Format::Text), parsed.cli.verbose)
+        report(
+            fleet,
+            parsed.cli.report.unwrap_or(Format::Text),
+            parsed.cli.verbose,
+        )
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -216,14 +220,18 @@ fn report(mut fleet: Fleet, format: Format, verbose: u8) -> anyhow::Result<u8> {
     fleet.facts.elapsed = started.elapsed();
     let out = match format {
         Format::Json => serde_json::to_string_pretty(&output::to_json(&rows, fleet.facts))? + "\n",
-        Format::Text => crate::safe_text::for_terminal(&output::to_text(&rows, fleet.facts, verbose))
-            .into_owned(),
+        Format::Text => {
+            crate::safe_text::for_terminal(&output::to_text(&rows, fleet.facts, verbose))
+                .into_owned()
+        }
         Format::Markdown => {
             crate::safe_text::for_terminal(&output::to_markdown(&rows, fleet.facts)).into_owned()
         }
     };
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush());
     Ok(exit_code(&rows))
 }

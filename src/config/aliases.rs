@@ -65,7 +65,10 @@ pub fn host_names(input: &ConfigInput) -> Vec<ListedHost> {
     };
     let mut hosts: Vec<ListedHost> = Vec::new();
     let mut matched: Vec<ListedHost> = Vec::new();
-    let mut seen = [std::collections::HashSet::new(), std::collections::HashSet::new()];
+    let mut seen = [
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    ];
     for file in resolve(&probe).files_read {
         let Ok(f) = std::fs::File::open(&file) else {
             continue;
@@ -194,10 +197,21 @@ mod tests {
             .into_iter()
             .map(|l| (l.alias, l.match_only, l.line))
             .collect();
-        let want = [("web", false, 3), ("db1", true, 1), ("cache", true, 4), ("q", true, 5)];
-        let want: Vec<(String, bool, usize)> =
-            want.iter().map(|(a, m, l)| (a.to_string(), *m, *l)).collect();
+        let want = [
+            ("web", false, 3),
+            ("db1", true, 1),
+            ("cache", true, 4),
+            ("q", true, 5),
+        ];
+        let want: Vec<(String, bool, usize)> = want
+            .iter()
+            .map(|(a, m, l)| (a.to_string(), *m, *l))
+            .collect();
         assert_eq!(listed, want);
-        assert_eq!(host_entries(&input).len(), 1, "the picker lists Host aliases only");
+        assert_eq!(
+            host_entries(&input).len(),
+            1,
+            "the picker lists Host aliases only"
+        );
     }
 }

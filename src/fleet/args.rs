@@ -115,7 +115,9 @@ pub(super) fn parse(args: Vec<std::ffi::OsString>) -> Result<Option<Parsed>, Str
 fn seconds(flag: &str, value: Option<f64>) -> Result<Option<Duration>, String> {
     match value {
         None => Ok(None),
-        Some(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => Ok(Some(Duration::from_secs_f64(t))),
+        Some(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => {
+            Ok(Some(Duration::from_secs_f64(t)))
+        }
         Some(t) => Err(format!(
             "{flag} {t}: expected a number of seconds greater than 0"
         )),
@@ -127,7 +129,8 @@ fn ssh_args(cli: &FleetCli, m: &ArgMatches) -> Vec<String> {
     let idx =
         |id: &str| -> Vec<usize> { m.indices_of(id).map(Iterator::collect).unwrap_or_default() };
     let mut ordered: Vec<(usize, &str, String)> = Vec::new();
-    let paths = |v: &[PathBuf]| -> Vec<String> { v.iter().map(|p| p.display().to_string()).collect() };
+    let paths =
+        |v: &[PathBuf]| -> Vec<String> { v.iter().map(|p| p.display().to_string()).collect() };
     let groups: [(&str, &str, Vec<String>); 6] = [
         ("port", "-p", cli.port.clone()),
         ("login", "-l", cli.login.clone()),
@@ -161,7 +164,16 @@ mod tests {
     #[test]
     fn ssh_options_keep_their_order_and_fleet_options_stay_out() {
         let p = parsed(&[
-            "-o", "Port=2", "--jobs", "3", "-F", "cfg", "-p", "4", "web*", "--known-hosts",
+            "-o",
+            "Port=2",
+            "--jobs",
+            "3",
+            "-F",
+            "cfg",
+            "-p",
+            "4",
+            "web*",
+            "--known-hosts",
         ]);
         assert_eq!(p.ssh_args, ["-o", "Port=2", "-F", "cfg", "-p", "4"]);
         assert_eq!(p.cli.patterns, ["web*"]);

@@ -175,10 +175,16 @@ mod tests {
             .iter()
             .map(|n| Listed::plain(n.to_string(), None))
             .collect();
-        assert_eq!(names(&select(hosts.clone(), &[])), ["web-1", "web-2", "WEB-test", "db"]);
+        assert_eq!(
+            names(&select(hosts.clone(), &[])),
+            ["web-1", "web-2", "WEB-test", "db"]
+        );
         let web = select(hosts.clone(), &["web-*".into(), "!*test".into()]);
         assert_eq!(names(&web), ["web-1", "web-2"]);
-        assert_eq!(names(&select(hosts, &["!web-?".into()])), ["WEB-test", "db"]);
+        assert_eq!(
+            names(&select(hosts, &["!web-?".into()])),
+            ["WEB-test", "db"]
+        );
     }
 
     #[test]
@@ -215,6 +221,9 @@ mod tests {
         assert_eq!(names(&hosts), ["web", "alice@db", "ssh://cache:2222"]);
         std::fs::write(&f, "web\nbad;host\n").unwrap();
         let err = from_file(&f).unwrap_err();
-        assert!(err.contains(":2:") && err.contains("invalid characters"), "{err}");
+        assert!(
+            err.contains(":2:") && err.contains("invalid characters"),
+            "{err}"
+        );
     }
 }

@@ -91,9 +91,17 @@ pub fn to_text(rows: &[Row], facts: RunFacts, verbose: u8) -> String {
         duration_text(facts.elapsed)
     );
     let header = ["", "HOST", "HOP", "REACHED", "FIRST FINDING", "TIME"].map(String::from);
-    let table: Vec<[String; 6]> = std::iter::once(header).chain(rows.iter().map(cells)).collect();
+    let table: Vec<[String; 6]> = std::iter::once(header)
+        .chain(rows.iter().map(cells))
+        .collect();
     let widths: Vec<usize> = (0..6)
-        .map(|c| table.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for r in &table {
         let mut line = String::new();
@@ -108,13 +116,25 @@ pub fn to_text(rows: &[Row], facts: RunFacts, verbose: u8) -> String {
     if !notes.is_empty() {
         out.push_str("\nNotes\n");
         for r in notes {
-            let _ = writeln!(out, "  {}: {}", r.listed.alias, r.listed.note.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                r.listed.alias,
+                r.listed.note.as_deref().unwrap_or("")
+            );
         }
     }
     if verbose > 0 {
-        for row in rows.iter().filter(|r| r.verdict() == Some(Verdict::Failing)) {
+        for row in rows
+            .iter()
+            .filter(|r| r.verdict() == Some(Verdict::Failing))
+        {
             let _ = write!(out, "\n=== {} ===\n", row.listed.alias);
-            out.push_str(&row.report().map(|r| r.to_text(verbose - 1)).unwrap_or_default());
+            out.push_str(
+                &row.report()
+                    .map(|r| r.to_text(verbose - 1))
+                    .unwrap_or_default(),
+            );
         }
     }
     out
@@ -137,7 +157,9 @@ fn causes_text(out: &mut String, summary: &Summary, rows: &[Row]) {
             .and_then(|r| r.root_cause())
             .and_then(|f| f.actions.iter().find(|a| a.repair.is_some()))
         {
-            let fix = report.map(|r| r.fix_command(&action.id)).unwrap_or_default();
+            let fix = report
+                .map(|r| r.fix_command(&action.id))
+                .unwrap_or_default();
             let _ = writeln!(out, "      Fix one: {fix}");
             if super::repair::batchable(&action.id) && hosts.len() > 1 {
                 let _ = writeln!(
@@ -179,7 +201,11 @@ pub fn to_markdown(rows: &[Row], facts: RunFacts) -> String {
     out.push_str("| | host | hop | reached | first finding | time |\n|---|---|---|---|---|---|\n");
     for row in rows {
         let c = cells(row).map(|s| s.replace('|', "\\|"));
-        let id = if c[4] == "-" { String::new() } else { format!("`{}`", c[4]) };
+        let id = if c[4] == "-" {
+            String::new()
+        } else {
+            format!("`{}`", c[4])
+        };
         let _ = writeln!(
             out,
             "| {} | `{}` | {} | {} | {id} | {} |",

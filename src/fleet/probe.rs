@@ -190,7 +190,11 @@ fn split_hop(hop: &str) -> (String, Option<u16>) {
 /// Run the engine and fold its events as [`crate::cli::collect`] does, keeping the first
 /// [`LOG_HEAD`] and last [`LOG_TAIL`] log lines; `on_stage` hears each stage start. After
 /// `limit` the run is stopped and the stage it was in fails with `fleet.host_timeout`.
-pub async fn run_capped(plan: engine::Plan, limit: Duration, mut on_stage: impl FnMut(Stage)) -> Report {
+pub async fn run_capped(
+    plan: engine::Plan,
+    limit: Duration,
+    mut on_stage: impl FnMut(Stage),
+) -> Report {
     let (tx, mut rx) = mpsc::channel(256);
     let engine = tokio::spawn(engine::run(plan, tx));
     let mut log = CappedLog::default();
@@ -263,9 +267,15 @@ fn time_out(report: &mut Report, log: &mut CappedLog, limit: Duration) {
         .collect();
     for s in later {
         let (status, summary) = if s == stage {
-            (Status::Fail, format!("stopped after {secs} s (fleet.host_timeout)"))
+            (
+                Status::Fail,
+                format!("stopped after {secs} s (fleet.host_timeout)"),
+            )
         } else {
-            (Status::Skipped, "skipped: the host's checks were stopped".to_string())
+            (
+                Status::Skipped,
+                "skipped: the host's checks were stopped".to_string(),
+            )
         };
         report.apply(&Event::StageFinished {
             stage: s,
@@ -339,7 +349,9 @@ mod tests {
         let lines = log.into_lines();
         assert_eq!(lines.len(), LOG_HEAD + 1 + LOG_TAIL);
         assert_eq!(lines[LOG_HEAD - 1].text, "line 99");
-        assert!(lines[LOG_HEAD].text.starts_with("... 800 log lines left out"));
+        assert!(lines[LOG_HEAD]
+            .text
+            .starts_with("... 800 log lines left out"));
         assert_eq!(lines.last().unwrap().text, "line 999");
         let mut short = CappedLog::default();
         (0..150).for_each(|i| short.push(line(i)));
@@ -351,7 +363,10 @@ mod tests {
         assert_eq!(split_hop("bastion"), ("bastion".into(), None));
         assert_eq!(split_hop("me@bastion:2222"), ("bastion".into(), Some(2222)));
         assert_eq!(split_hop("me@[10.0.0.1]:2"), ("10.0.0.1".into(), Some(2)));
-        assert_eq!(split_hop("ssh://me@b.example:22"), ("b.example".into(), Some(22)));
+        assert_eq!(
+            split_hop("ssh://me@b.example:22"),
+            ("b.example".into(), Some(22))
+        );
     }
 
     #[test]
@@ -367,11 +382,17 @@ mod tests {
             stage: Stage::Dns,
             at: Duration::ZERO,
         });
-        time_out(&mut report, &mut CappedLog::default(), Duration::from_secs(3));
+        time_out(
+            &mut report,
+            &mut CappedLog::default(),
+            Duration::from_secs(3),
+        );
         assert_eq!(report.root_cause().unwrap().id, "fleet.host_timeout");
         assert_eq!(report.root_cause().unwrap().stage, Stage::Dns);
         assert_eq!(report.checks[1].status, Status::Fail);
-        assert!(report.checks[2..].iter().all(|c| c.status == Status::Skipped));
+        assert!(report.checks[2..]
+            .iter()
+            .all(|c| c.status == Status::Skipped));
         assert!(!report.ok());
     }
 }

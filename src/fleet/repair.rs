@@ -39,7 +39,10 @@ pub struct Batch {
 #[derive(Debug, Clone)]
 enum Change {
     /// Remove these lookup names from these known_hosts files, one pass per file.
-    KnownHosts { names: Vec<String>, files: Vec<PathBuf> },
+    KnownHosts {
+        names: Vec<String>,
+        files: Vec<PathBuf>,
+    },
     /// A merged `permissions.fix`.
     Repair(Repair),
 }
@@ -57,7 +60,10 @@ pub fn offers(rows: &[Row]) -> Vec<(String, Vec<usize>)> {
 fn rows_offering(rows: &[Row], id: &str) -> Vec<usize> {
     rows.iter()
         .enumerate()
-        .filter(|(_, r)| r.report().is_some_and(|rep| !actions(&rep.findings, id).is_empty()))
+        .filter(|(_, r)| {
+            r.report()
+                .is_some_and(|rep| !actions(&rep.findings, id).is_empty())
+        })
         .map(|(i, _)| i)
         .collect()
 }
@@ -71,23 +77,55 @@ fn actions<'a>(findings: &'a [Finding], id: &str) -> Vec<&'a ActionOffer> {
         .collect()
 }
 
-/// The batch repair `id` for the rows offering it, its preview computed from the files as
-/// they are now; None when nothing is left to change.
-pub fn prepare(rows: &[Row], id: &str) -> Option<Batch> {
+/// What a batch repair is made from, taken from the rows (cheap; no file is read yet).
+#[derive(Debug, Clone)]
+pub struct Pending {
+    id: String,
+    hosts: Vec<usize>,
+    offers: Vec<ActionOffer>,
+    /// The findings offering `permissions.fix` (its merge reads their paths).
+    findings: Vec<Finding>,
+}
+
+/// The batch repair `id` for the rows offering it, to [`Pending::build`] off the UI thread.
+pub fn collect(rows: &[Row], id: &str) -> Pending {
     let hosts = rows_offering(rows, id);
-    let offers: Vec<&ActionOffer> = hosts
-        .iter()
-        .filter_map(|&i| rows[i].report())
+    let reports = || hosts.iter().filter_map(|&i| rows[i].report());
+    let offers = reports()
         .flat_map(|r| actions(&r.findings, id))
+        .cloned()
         .collect();
-    match id {
-        "known_hosts.remove" => known_hosts_batch(hosts, &offers),
-        "permissions.fix" => permissions_batch(hosts, rows, &offers),
-        _ => None,
+    let findings = reports()
+        .flat_map(|r| r.findings.iter())
+        .filter(|f| id == "permissions.fix" && f.actions.iter().any(|a| a.id == id))
+        .cloned()
+        .collect();
+    Pending {
+        id: id.to_string(),
+        hosts,
+        offers,
+        findings,
     }
 }
 
-fn known_hosts_batch(hosts: Vec<usize>, offers: &[&ActionOffer]) -> Option<Batch> {
+impl Pending {
+    /// The batch with its preview computed from the files as they are now (each known_hosts
+    /// file streamed once through the edit); None when nothing is left to change.
+    pub fn build(self) -> Option<Batch> {
+        match self.id.as_str() {
+            "known_hosts.remove" => known_hosts_batch(self.hosts, &self.offers),
+            "permissions.fix" => permissions_batch(self.hosts, &self.offers, &self.findings),
+            _ => None,
+        }
+    }
+}
+
+/// [`collect`] then [`Pending::build`].
+pub fn prepare(rows: &[Row], id: &str) -> Option<Batch> {
+    collect(rows, id).build()
+}
+
+fn known_hosts_batch(hosts: Vec<usize>, offers: &[ActionOffer]) -> Option<Batch> {
     let mut names: Vec<String> = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
     for offer in offers {
@@ -130,7 +168,11 @@ fn known_hosts_batch(hosts: Vec<usize>, offers: &[&ActionOffer]) -> Option<Batch
         let quoted = fsedit::shell_quote(&file.display().to_string());
         commands.push(format!(
             "for h in {}; do ssh-keygen -R \"$h\" -f {quoted}; done",
-            names.iter().map(|n| fsedit::shell_quote(n)).collect::<Vec<_>>().join(" ")
+            names
+                .iter()
+                .map(|n| fsedit::shell_quote(n))
+                .collect::<Vec<_>>()
+                .join(" ")
         ));
         changed_files.push(file.clone());
     }
@@ -160,17 +202,13 @@ fn known_hosts_batch(hosts: Vec<usize>, offers: &[&ActionOffer]) -> Option<Batch
     })
 }
 
-fn permissions_batch(hosts: Vec<usize>, rows: &[Row], offers: &[&ActionOffer]) -> Option<Batch> {
+fn permissions_batch(
+    hosts: Vec<usize>,
+    offers: &[ActionOffer],
+    findings: &[Finding],
+) -> Option<Batch> {
     let first = offers.first()?;
-    // Only the findings offering it: the merge reads their paths.
-    let findings: Vec<Finding> = hosts
-        .iter()
-        .filter_map(|&i| rows[i].report())
-        .flat_map(|r| r.findings.iter())
-        .filter(|f| f.actions.iter().any(|a| a.id == "permissions.fix"))
-        .cloned()
-        .collect();
-    let merged = crate::repair::prepare(first, &findings);
+    let merged = crate::repair::prepare(first, findings);
     let repair = merged.repair.clone()?;
     if matches!(&repair, Repair::Permissions { changes } if changes.is_empty()) {
         return None;

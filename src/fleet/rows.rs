@@ -102,7 +102,9 @@ pub fn apply(rows: &mut [Row], update: Update) {
             }
         }
         Update::Stage { index, stage } => {
-            if let Some(RowState::Running { stage: s, .. }) = rows.get_mut(index).map(|r| &mut r.state) {
+            if let Some(RowState::Running { stage: s, .. }) =
+                rows.get_mut(index).map(|r| &mut r.state)
+            {
                 *s = Some(stage);
             }
         }
@@ -126,11 +128,12 @@ pub fn summarize(rows: &[Row]) -> Summary {
 
 /// How many rows are running and how many are finished.
 pub fn progress(rows: &[Row]) -> (usize, usize) {
-    rows.iter().fold((0, 0), |(running, done), r| match r.state {
-        RowState::Queued => (running, done),
-        RowState::Running { .. } => (running + 1, done),
-        RowState::Done(_) => (running, done + 1),
-    })
+    rows.iter()
+        .fold((0, 0), |(running, done), r| match r.state {
+            RowState::Queued => (running, done),
+            RowState::Running { .. } => (running + 1, done),
+            RowState::Done(_) => (running, done + 1),
+        })
 }
 
 /// A duration as the table shows it: `312 ms`, `4.2 s`.

@@ -75,7 +75,10 @@ pub struct Summary {
 
 impl Summary {
     /// Sum up `total` hosts from the reports of those finished: `(index, report)`.
-    pub fn of<'a>(total: usize, finished: impl IntoIterator<Item = (usize, &'a Report)>) -> Summary {
+    pub fn of<'a>(
+        total: usize,
+        finished: impl IntoIterator<Item = (usize, &'a Report)>,
+    ) -> Summary {
         let mut s = Summary {
             total,
             ..Summary::default()
@@ -104,7 +107,8 @@ impl Summary {
             }
         }
         s.causes = causes.into_iter().collect();
-        s.causes.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+        s.causes
+            .sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
         s.warnings = warnings.into_iter().collect();
         s.warnings.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         s
@@ -113,14 +117,23 @@ impl Summary {
     /// `2 ok, 4 failing: 2 × hostkey.changed, 1 × tcp.refused` (and `1 could not tell`);
     /// `×` is `x` in ASCII.
     pub fn line(&self, ascii: bool) -> String {
+        self.line_with(ascii, self.causes.len())
+    }
+
+    /// The line with only the `shown` most common causes, then `+N more`.
+    fn line_with(&self, ascii: bool, shown: usize) -> String {
         let times = if ascii { "x" } else { "×" };
         let mut out = format!("{} ok, {} failing", self.ok, self.failing);
         if !self.causes.is_empty() {
-            let causes: Vec<String> = self
+            let mut causes: Vec<String> = self
                 .causes
                 .iter()
+                .take(shown)
                 .map(|(id, hosts)| format!("{} {times} {id}", hosts.len()))
                 .collect();
+            if shown < self.causes.len() {
+                causes.push(format!("+{} more", self.causes.len() - shown));
+            }
             out.push_str(": ");
             out.push_str(&causes.join(", "));
         }
@@ -128,6 +141,27 @@ impl Summary {
             out.push_str(&format!(", {} could not tell", self.could_not_tell));
         }
         out
+    }
+
+    /// [`Summary::line`] in at most `width` characters: the least common causes give way to
+    /// `+N more` (cut with an ellipsis only when even one cause does not fit).
+    pub fn fitted(&self, ascii: bool, width: usize) -> String {
+        for shown in (1..=self.causes.len()).rev() {
+            let line = self.line_with(ascii, shown);
+            if line.chars().count() <= width {
+                return line;
+            }
+        }
+        let line = self.line_with(ascii, self.causes.len().min(1));
+        if line.chars().count() <= width {
+            return line;
+        }
+        let ellipsis = if ascii { "..." } else { "…" };
+        let cut: String = line
+            .chars()
+            .take(width.saturating_sub(ellipsis.len().min(3)))
+            .collect();
+        cut + ellipsis
     }
 }
 
@@ -147,7 +181,11 @@ mod tests {
     #[test]
     fn hosts_are_grouped_by_root_cause_most_first() {
         let mut ok = Report::default();
-        ok.apply(&Event::Finding(finding("hostkey.unknown", Stage::Hostkey, "x")));
+        ok.apply(&Event::Finding(finding(
+            "hostkey.unknown",
+            Stage::Hostkey,
+            "x",
+        )));
         ok.apply(&Event::Done { login_ok: true });
         let reports = [
             failing("tcp.refused", Stage::Tcp),
@@ -168,6 +206,12 @@ mod tests {
         assert_eq!(
             s.line(false),
             "1 ok, 3 failing: 2 × hostkey.changed, 1 × tcp.refused"
+        );
+        let cut = s.fitted(true, 30);
+        assert!(cut.len() == 30 && cut.ends_with("..."), "{cut}");
+        assert_eq!(
+            s.fitted(true, 46),
+            "1 ok, 3 failing: 2 x hostkey.changed, +1 more"
         );
         assert_eq!(reached(&reports[0]), None, "no stage ran");
         assert_eq!(first_finding(&reports[2]).unwrap().id, "hostkey.unknown");
