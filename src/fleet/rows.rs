@@ -83,9 +83,13 @@ impl Row {
         }
     }
 
-    /// The first hop as shown: the jump host, or `direct`.
+    /// The first hop as shown: the jump host, or `direct` (nothing while queued: not known yet).
     pub fn hop_text(&self) -> &str {
-        self.hop.as_deref().unwrap_or("direct")
+        match (&self.hop, &self.state) {
+            (Some(hop), _) => hop,
+            (None, RowState::Queued) => "",
+            (None, _) => "direct",
+        }
     }
 }
 

@@ -6,6 +6,8 @@
 mod dialogs;
 pub mod keys;
 pub mod state;
+#[cfg(test)]
+mod tests;
 pub mod view;
 
 use super::repair::Batch;

@@ -103,6 +103,8 @@ pub struct Table {
     pub(super) shown: Vec<usize>,
     /// The selected row (an index into `rows`, so it stays on its host as rows move).
     pub(super) selected: Option<usize>,
+    /// The person moved the selection: it no longer follows the top row.
+    pub(super) touched: bool,
     /// The first shown row on screen.
     pub(super) top: usize,
     /// Rows of the table on screen (set by the view's layout).
@@ -130,6 +132,7 @@ impl Table {
             searching: false,
             shown: Vec::new(),
             selected: None,
+            touched: false,
             top: 0,
             page: 10,
             overlay: None,
@@ -244,7 +247,7 @@ impl Table {
             Sort::Time => shown.sort_by_key(|&i| (std::cmp::Reverse(rows[i].elapsed()), i)),
         }
         self.shown = shown;
-        if self.selected.is_none_or(|s| !self.shown.contains(&s)) {
+        if !self.touched || self.selected.is_none_or(|s| !self.shown.contains(&s)) {
             self.selected = self.shown.first().copied();
         }
         self.keep_in_view();
@@ -445,6 +448,7 @@ impl Table {
     }
 
     fn move_by(&mut self, delta: isize) {
+        self.touched = true;
         let Some(pos) = self.position() else { return };
         let last = self.shown.len().saturating_sub(1) as isize;
         let to = (pos as isize).saturating_add(delta).clamp(0, last) as usize;

@@ -194,6 +194,15 @@ impl Columns {
         let finding_style = finding.map_or(theme.style(Role::Dim), |f| {
             theme.style(Role::Severity(f.severity))
         });
+        // The id, then its title where there is room (wide terminals).
+        let finding_text = finding.map_or(String::new(), |f| {
+            let with_title = format!("{}  {}", f.id, f.title);
+            if width(&with_title) <= self.finding {
+                with_title
+            } else {
+                f.id.clone()
+            }
+        });
         let time = row.elapsed().map(duration_text).unwrap_or_default();
         let line = Line::from(vec![
             Span::raw(cursor.to_string()),
@@ -204,10 +213,7 @@ impl Columns {
             Span::raw(cell(&row.listed.alias, self.host) + " "),
             Span::styled(cell(row.hop_text(), self.hop) + " ", theme.style(Role::Dim)),
             Span::raw(cell(&stage, self.stage) + " "),
-            Span::styled(
-                cell(finding.map_or("", |f| f.id.as_str()), self.finding) + " ",
-                finding_style,
-            ),
+            Span::styled(cell(&finding_text, self.finding) + " ", finding_style),
             Span::styled(pad_left(&time, self.time), theme.style(Role::Dim)),
         ]);
         if selected {
@@ -243,7 +249,8 @@ fn detail_line(t: &Table, w: usize) -> Line<'static> {
     };
     let mut text = format!(" {}", row.listed.alias);
     if let Some(r) = row.report() {
-        text.push_str(&format!(" → {}", r.target_line()));
+        let arrow = if t.theme.ascii() { "->" } else { "→" };
+        text.push_str(&format!(" {arrow} {}", r.target_line()));
         if let Some(f) = first_finding(r) {
             text.push_str(&format!(": {}", f.title));
         } else if r.ok() {
