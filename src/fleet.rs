@@ -174,14 +174,25 @@ pub(crate) fn start_all(fleet: &Fleet) -> mpsc::UnboundedReceiver<probe::Update>
     rx
 }
 
-/// Start checking one host (again).
+/// Start checking one host (again). A check that panics still ends its row, with the
+/// panic in its log (as a single run reports a failed probe task).
 pub(crate) fn start_one(
     fleet: &Fleet,
     index: usize,
     input: ConfigInput,
     tx: mpsc::UnboundedSender<probe::Update>,
-) -> tokio::task::AbortHandle {
-    tokio::spawn(probe::check(fleet.shared.clone(), index, input, tx)).abort_handle()
+) {
+    let task = tokio::spawn(probe::check(fleet.shared.clone(), index, input, tx.clone()));
+    tokio::spawn(async move {
+        if let Err(e) = task.await {
+            let outcome =
+                probe::Outcome::failed(format!("internal error: the probe task failed: {e}"));
+            let _ = tx.send(probe::Update::Done {
+                index,
+                outcome: Box::new(outcome),
+            });
+        }
+    });
 }
 
 /// The exit code of a run: 0 when every host's login works, 1 when any host has problems,
@@ -218,20 +229,20 @@ fn report(mut fleet: Fleet, format: Format, verbose: u8) -> anyhow::Result<u8> {
         eprint!("\r\x1b[2K");
     }
     fleet.facts.elapsed = started.elapsed();
-    let out = match format {
-        Format::Json => serde_json::to_string_pretty(&output::to_json(&rows, fleet.facts))? + "\n",
-        Format::Text => {
-            crate::safe_text::for_terminal(&output::to_text(&rows, fleet.facts, verbose))
-                .into_owned()
-        }
-        Format::Markdown => {
-            crate::safe_text::for_terminal(&output::to_markdown(&rows, fleet.facts)).into_owned()
-        }
-    };
     use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush());
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    // A closed pipe (`| head`) is not an internal error.
+    let _ = match format {
+        Format::Json => output::write_json(&mut stdout, &rows, fleet.facts)
+            .and_then(|()| stdout.write_all(b"\n")),
+        Format::Text => stdout.write_all(
+            crate::safe_text::for_terminal(&output::to_text(&rows, fleet.facts, verbose))
+                .as_bytes(),
+        ),
+        Format::Markdown => stdout.write_all(
+            crate::safe_text::for_terminal(&output::to_markdown(&rows, fleet.facts)).as_bytes(),
+        ),
+    }
+    .and_then(|()| stdout.flush());
     Ok(exit_code(&rows))
 }

@@ -99,7 +99,7 @@ mod tests {
         assert_eq!(jobs_for(128, 256), 48, "(256 - 64) / 4");
         assert_eq!(jobs_for(128, 10), 1, "always at least one");
         let (jobs, nofile) = default_jobs();
-        assert!(jobs >= 1 && jobs <= MAX_JOBS);
+        assert!((1..=MAX_JOBS).contains(&jobs));
         assert!(jobs as u64 * FDS_PER_PROBE + FDS_RESERVED <= nofile.max(FDS_RESERVED + 4));
     }
 
@@ -114,7 +114,7 @@ mod tests {
         let waited = tokio::time::timeout(std::time::Duration::from_millis(50), &mut third).await;
         assert!(waited.is_err(), "a third probe through bastion waits");
         drop(a1);
-        tokio::time::timeout(std::time::Duration::from_secs(5), third)
+        let _turn = tokio::time::timeout(std::time::Duration::from_secs(5), third)
             .await
             .expect("it goes once a turn ends");
     }

@@ -18,24 +18,61 @@ pub struct RunFacts {
     pub elapsed: Duration,
 }
 
-/// The JSON report.
+/// The JSON report as a value (for tests and small fleets; [`write_json`] streams it).
 pub fn to_json(rows: &[Row], facts: RunFacts) -> Value {
-    let summary = summarize(rows);
-    let hosts: Vec<Value> = rows
-        .iter()
-        .filter_map(|row| {
-            let mut entry = row.report()?.to_json();
+    let mut out = Vec::new();
+    write_json(&mut out, rows, facts).expect("writing to memory");
+    serde_json::from_slice(&out).expect("valid JSON")
+}
+
+/// Write the JSON report, pretty-printed, one host at a time: only one host's JSON value is
+/// in memory at once, whatever the fleet's size.
+pub fn write_json(
+    out: &mut impl std::io::Write,
+    rows: &[Row],
+    facts: RunFacts,
+) -> std::io::Result<()> {
+    use serde::Serialize;
+    let summary = summary_json(&summarize(rows), rows, facts);
+    let report = FleetJson { rows, summary };
+    let mut ser = serde_json::Serializer::pretty(out);
+    report.serialize(&mut ser).map_err(std::io::Error::other)
+}
+
+/// `{"hosts": [...], "summary": {...}}`, each host serialized as it is reached.
+struct FleetJson<'a> {
+    rows: &'a [Row],
+    summary: Value,
+}
+
+impl serde::Serialize for FleetJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("hosts", &Hosts(self.rows))?;
+        map.serialize_entry("summary", &self.summary)?;
+        map.end()
+    }
+}
+
+/// The finished hosts, each the single-run report plus `alias` (and `note` when listed so).
+struct Hosts<'a>(&'a [Row]);
+
+impl serde::Serialize for Hosts<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        for row in self.0 {
+            let Some(report) = row.report() else { continue };
+            let mut entry = report.to_json();
             entry["alias"] = row.listed.alias.clone().into();
             if let Some(note) = &row.listed.note {
                 entry["note"] = note.clone().into();
             }
-            Some(entry)
-        })
-        .collect();
-    json!({
-        "hosts": hosts,
-        "summary": summary_json(&summary, rows, facts),
-    })
+            seq.serialize_element(&entry)?;
+        }
+        seq.end()
+    }
 }
 
 fn summary_json(s: &Summary, rows: &[Row], facts: RunFacts) -> Value {

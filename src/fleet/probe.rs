@@ -91,6 +91,24 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
+impl Outcome {
+    /// A check that could not run: its report says why in the log, as a single run's would.
+    pub fn failed(why: String) -> Outcome {
+        let mut report = Report::default();
+        report.log.push(LogLine {
+            t_ms: 0,
+            level: Level::Info,
+            stage: Stage::Config,
+            text: why,
+        });
+        report.apply(&Event::Done { login_ok: false });
+        Outcome {
+            report,
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
 /// Check one host: wait for a turn, plan as a single run does, run the engine, report back.
 pub async fn check(
     shared: Arc<Shared>,
