@@ -5,7 +5,8 @@
 //! where their key is refused: `auth.no_accepted_key`), 100 with another (`hostkey.changed`).
 //! Wall time, peak RSS and CPU (user + system) of the whole `sshdoctor fleet --report json`
 //! process, from /usr/bin/time; the servers run in this process, on the same cores.
-//! Run with `cargo bench --bench fleet`; `BENCH_RUNS` (default 3), `BENCH_HOSTS` (default 1000).
+//! Run with `cargo bench --bench fleet`; `BENCH_RUNS` (default 3), `BENCH_HOSTS` (default 1000),
+//! `BENCH_PLAIN=1` writes known_hosts names unhashed (what hashing costs).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -74,6 +75,7 @@ fn start_servers(runtime: &tokio::runtime::Runtime, host_key: &std::path::Path) 
 /// The fleet's config and its hashed known_hosts: host `i` on server `i % SERVERS`, every
 /// tenth host's entry holding another key.
 fn write_fleet(home: &Home, hosts: usize, ports: &[u16], key: &PublicKey, other: &PublicKey) {
+    let plain = std::env::var_os("BENCH_PLAIN").is_some_and(|v| v == "1");
     let mut config = String::new();
     let mut kh = String::new();
     for i in 0..hosts {
@@ -83,7 +85,7 @@ fn write_fleet(home: &Home, hosts: usize, ports: &[u16], key: &PublicKey, other:
             ports[i % ports.len()]
         ));
         let recorded = if i % 10 == 9 { other } else { key };
-        kh.push_str(&known_hosts::format_entry(&name, recorded, true));
+        kh.push_str(&known_hosts::format_entry(&name, recorded, !plain));
         kh.push('\n');
     }
     let id = home.generate_key(KeyKind::Ed25519, "id_fleet");
