@@ -106,13 +106,26 @@ fn prepare(parsed: &args::Parsed) -> Result<Fleet, String> {
         listed.extend(hosts::from_known_hosts(&cfg, &base.home));
     }
     let listed = hosts::select(listed, &parsed.cli.patterns);
+    // A name ssh itself would refuse as a destination is left out, saying why (the options
+    // common to every host were checked above, with the placeholder).
+    let mut inputs = Vec::with_capacity(listed.len());
+    let mut kept = Vec::with_capacity(listed.len());
+    for host in listed {
+        match input_for(&host.args) {
+            Ok(input) => {
+                inputs.push(input);
+                kept.push(host);
+            }
+            Err(e) => crate::safe_text::eprint(&format!(
+                "sshdoctor fleet: leaving out {}: {e}\n",
+                host.alias
+            )),
+        }
+    }
+    let listed = kept;
     if listed.is_empty() {
         return Err(no_hosts(parsed));
     }
-    let inputs = listed
-        .iter()
-        .map(|h| input_for(&h.args).map_err(|e| format!("{}: {e}", h.alias)))
-        .collect::<Result<Vec<_>, _>>()?;
     let (jobs, _) = match parsed.cli.jobs {
         Some(n) => {
             let nofile = limit::raise_nofile(n as u64 * limit::FDS_PER_PROBE + 64);

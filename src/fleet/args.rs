@@ -10,7 +10,7 @@ const AFTER: &str = "Hosts: the concrete Host aliases of your ssh_config (after 
 
 /// Every host of your ssh_config at once: which can you still log in to, and why not the others?
 #[derive(Debug, Parser)]
-#[command(name = "sshdoctor fleet", about, after_help = AFTER)]
+#[command(name = "sshdoctor fleet", after_help = AFTER)]
 pub(super) struct FleetCli {
     /// Port for every host (as ssh -p; the first one given counts).
     #[arg(short = 'p', value_name = "PORT", allow_hyphen_values = true)]
