@@ -15,7 +15,7 @@ mod server;
 /// The exit codes (kept here by name for the callers that use `cli::exit`).
 pub use crate::exit;
 
-const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nOn the server, why sshd refuses logins (config, files, account, log; see --help there):\n  sshdoctor server [--user NAME] [--from ADDRESS] [--log FILE] [--sshd-config FILE] [--watch]\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (ssh and the server agree only on an algorithm sshdoctor cannot speak)";
+const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nOn the server, why sshd refuses logins (config, files, account, log; see --help there):\n  sshdoctor server [--user NAME] [--from ADDRESS] [--log FILE] [--sshd-config FILE] [--watch]\n\nEvery host of your ssh_config at once (a table, or one report; see --help there):\n  sshdoctor fleet [--hosts FILE] [--known-hosts] [--jobs N] [PATTERN...]\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (ssh and the server agree only on an algorithm sshdoctor cannot speak)";
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,8 +90,11 @@ struct Usage(String);
 pub fn main() -> ExitCode {
     // `sshdoctor server [OPTIONS]`: sshd's side, with options of its own.
     let mut args = std::env::args_os().skip(1);
-    if args.next().is_some_and(|a| a == "server") {
-        return server::main(args.collect());
+    match args.next() {
+        Some(a) if a == "server" => return server::main(args.collect()),
+        // `sshdoctor fleet [OPTIONS] [PATTERN...]`: every host of the config at once.
+        Some(a) if a == "fleet" => return crate::fleet::main(args.collect()),
+        _ => {}
     }
     let matches = match Cli::command().try_get_matches() {
         Ok(m) => m,
@@ -217,7 +220,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Whether the locale (LC_ALL, else LC_CTYPE, else LANG) names UTF-8, as terminals expect.
-fn locale_is_utf8() -> bool {
+pub(crate) fn locale_is_utf8() -> bool {
     let value = ["LC_ALL", "LC_CTYPE", "LANG"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
@@ -231,7 +234,7 @@ fn usage(msg: String) -> ExitCode {
     ExitCode::from(exit::USAGE)
 }
 
-fn first_line(s: &str) -> String {
+pub(crate) fn first_line(s: &str) -> String {
     let line = s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s);
     line.trim_start_matches("error: ").trim().to_string()
 }
@@ -388,10 +391,20 @@ fn run(
 
 /// Resolve the configuration into what the engine runs.
 pub(crate) fn make_plan(input: &ConfigInput, timeout: Option<Duration>) -> Plan {
+    plan_with(input, timeout, crate::algorithms::installed_openssh())
+}
+
+/// [`make_plan`] with the installed OpenSSH already known (`sshdoctor fleet` asks once for
+/// all its hosts).
+pub(crate) fn plan_with(
+    input: &ConfigInput,
+    timeout: Option<Duration>,
+    openssh: Option<(String, crate::algorithms::OpenSshVersion)>,
+) -> Plan {
     Plan {
         config: config::resolve(input),
         timeout,
-        openssh: crate::algorithms::installed_openssh(),
+        openssh,
         input: input.clone(),
         secrets: None,
         remote_fix: None,

@@ -27,7 +27,7 @@ mod validate;
 mod values;
 mod whatif;
 
-pub use aliases::{host_entries, HostEntry};
+pub use aliases::{host_entries, host_names, HostEntry, ListedHost};
 pub(crate) use system::{group_facts, user_name};
 pub use system::{
     home_dir, local_hostname, local_uid, local_user, passwd_home_of_current_user,

@@ -35,7 +35,7 @@ mod snapshot_tests;
 mod tests;
 
 pub use app::{ActionRecord, App, Focus};
-pub use run::{run, run_server, Ending, Setup};
+pub use run::{run, run_server, run_within, Ending, Setup};
 pub use view::draw;
 
 /// How the console draws; decided by the caller from `--ascii` and `NO_COLOR`.

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod event;
 pub mod exit;
 pub mod findings;
+pub mod fleet;
 pub mod fsedit;
 pub mod identities;
 pub mod keygen;

@@ -68,27 +68,53 @@ pub fn run_server(options: crate::server::Options, setup: Setup) -> anyhow::Resu
     run_source(Source::Server(options), setup, None)
 }
 
-fn run_source(source: Source, setup: Setup, limit: Option<Duration>) -> anyhow::Result<Ending> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+/// The console for one destination inside a full-screen session that is already running (the
+/// fleet table's): the same loop on the caller's terminal and tokio runtime, which are neither
+/// set up nor given back here; the caller redraws its own screen afterwards.
+pub async fn run_within(
+    terminal: &mut ratatui::DefaultTerminal,
+    plan: impl Fn() -> Plan + Send + 'static,
+    setup: Setup,
+) -> anyhow::Result<Ending> {
+    let limit = step_limit(&plan());
+    let mut app = new_app(&setup, Some(limit));
+    let result = event_loop(terminal, &mut app, Source::Probe(Box::new(plan))).await;
+    write_record(&setup, &app)?;
+    result
+}
+
+fn new_app(setup: &Setup, limit: Option<Duration>) -> App {
     let mut app = App::new(setup.target.clone(), setup.options);
     app.set_home(setup.home.clone());
     app.set_rerun(setup.rerun.clone());
     app.set_verbosity(setup.verbose);
     app.set_limit(limit);
+    app
+}
+
+fn run_source(source: Source, setup: Setup, limit: Option<Duration>) -> anyhow::Result<Ending> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut app = new_app(&setup, limit);
     let (mut terminal, guard) = TerminalGuard::enter(true);
     let result = runtime.block_on(event_loop(&mut terminal, &mut app, source));
     drop(guard);
-    if let Some(path) = setup.record {
+    write_record(&setup, &app)?;
+    result
+}
+
+/// `--record FILE`: the transcript, written when the console closes.
+fn write_record(setup: &Setup, app: &App) -> anyhow::Result<()> {
+    if let Some(path) = &setup.record {
         std::fs::write(
-            &path,
+            path,
             crate::safe_text::for_terminal(&app.transcript()).as_bytes(),
         )
         .map_err(|e| anyhow::anyhow!("writing the transcript to {}: {e}", path.display()))?;
     }
-    result
+    Ok(())
 }
 
 async fn event_loop(

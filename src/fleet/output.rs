@@ -1,0 +1,272 @@
+//! The fleet's report: one JSON object (`{"hosts": [...], "summary": {...}}`, each host the
+//! single-run report plus `"alias"`), or the table and the root causes as text or markdown.
+
+use super::rows::{duration_text, summarize, Row};
+use super::summary::{Summary, Verdict};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// How the run went, for the summary.
+#[derive(Debug, Clone, Copy)]
+pub struct RunFacts {
+    /// Hosts checked at once.
+    pub jobs: usize,
+    /// Hosts checked at once through one jump host.
+    pub jump_jobs: usize,
+    /// The whole run.
+    pub elapsed: Duration,
+}
+
+/// The JSON report as a value (for tests and small fleets; [`write_json`] streams it).
+pub fn to_json(rows: &[Row], facts: RunFacts) -> Value {
+    let mut out = Vec::new();
+    write_json(&mut out, rows, facts).expect("writing to memory");
+    serde_json::from_slice(&out).expect("valid JSON")
+}
+
+/// Write the JSON report, pretty-printed, one host at a time: only one host's JSON value is
+/// in memory at once, whatever the fleet's size.
+pub fn write_json(
+    out: &mut impl std::io::Write,
+    rows: &[Row],
+    facts: RunFacts,
+) -> std::io::Result<()> {
+    use serde::Serialize;
+    let summary = summary_json(&summarize(rows), rows, facts);
+    let report = FleetJson { rows, summary };
+    let mut ser = serde_json::Serializer::pretty(out);
+    report.serialize(&mut ser).map_err(std::io::Error::other)
+}
+
+/// `{"hosts": [...], "summary": {...}}`, each host serialized as it is reached.
+struct FleetJson<'a> {
+    rows: &'a [Row],
+    summary: Value,
+}
+
+impl serde::Serialize for FleetJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("hosts", &Hosts(self.rows))?;
+        map.serialize_entry("summary", &self.summary)?;
+        map.end()
+    }
+}
+
+/// The finished hosts, each the single-run report plus `alias` (and `note` when listed so).
+struct Hosts<'a>(&'a [Row]);
+
+impl serde::Serialize for Hosts<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        for row in self.0 {
+            let Some(report) = row.report() else { continue };
+            let mut entry = report.to_json();
+            entry["alias"] = row.listed.alias.clone().into();
+            if let Some(note) = &row.listed.note {
+                entry["note"] = note.clone().into();
+            }
+            seq.serialize_element(&entry)?;
+        }
+        seq.end()
+    }
+}
+
+fn summary_json(s: &Summary, rows: &[Row], facts: RunFacts) -> Value {
+    let alias = |i: &usize| rows[*i].listed.alias.clone();
+    json!({
+        "hosts": s.total,
+        "ok": s.ok,
+        "failing": s.failing,
+        "could_not_tell": s.could_not_tell,
+        "root_causes": s.causes.iter().map(|(id, hosts)| json!({
+            "id": id,
+            "count": hosts.len(),
+            "hosts": hosts.iter().map(alias).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "warnings": s.warnings.iter().map(|(id, n)| json!({"id": id, "count": n})).collect::<Vec<_>>(),
+        "jobs": facts.jobs,
+        "jump_jobs": facts.jump_jobs,
+        "elapsed_ms": facts.elapsed.as_millis() as u64,
+    })
+}
+
+/// The cells of one row: status word, host, hop, stage reached, first finding, time.
+fn cells(row: &Row) -> [String; 6] {
+    let status = match row.verdict() {
+        Some(Verdict::Ok) => "[ ok ]",
+        Some(Verdict::Failing) => "[FAIL]",
+        Some(Verdict::CouldNotTell) => "[ ?? ]",
+        None => "[    ]",
+    };
+    let reached = row
+        .reached()
+        .map_or_else(String::new, |(s, st)| format!("{s} {}", st.word()));
+    [
+        status.to_string(),
+        row.listed.alias.clone(),
+        row.hop_text().to_string(),
+        reached,
+        row.finding_id().unwrap_or("-").to_string(),
+        row.elapsed().map(duration_text).unwrap_or_default(),
+    ]
+}
+
+/// The text report: a heading with the summary line, the table, the root causes with their
+/// hosts, the notes; with `verbose` ≥ 1 each failing host's own report after it.
+pub fn to_text(rows: &[Row], facts: RunFacts, verbose: u8) -> String {
+    let summary = summarize(rows);
+    let mut out = format!(
+        "sshdoctor fleet: {} host{}, {} ({} at once, {})\n\n",
+        summary.total,
+        if summary.total == 1 { "" } else { "s" },
+        summary.line(false),
+        facts.jobs,
+        duration_text(facts.elapsed)
+    );
+    let header = ["", "HOST", "HOP", "REACHED", "FIRST FINDING", "TIME"].map(String::from);
+    let table: Vec<[String; 6]> = std::iter::once(header)
+        .chain(rows.iter().map(cells))
+        .collect();
+    let widths: Vec<usize> = (0..6)
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in &table {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            let _ = write!(line, "{cell:<w$}  ", w = widths[c]);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    causes_text(&mut out, &summary, rows);
+    let notes: Vec<&Row> = rows.iter().filter(|r| r.listed.note.is_some()).collect();
+    if !notes.is_empty() {
+        out.push_str("\nNotes\n");
+        for r in notes {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                r.listed.alias,
+                r.listed.note.as_deref().unwrap_or("")
+            );
+        }
+    }
+    if verbose > 0 {
+        for row in rows
+            .iter()
+            .filter(|r| r.verdict() == Some(Verdict::Failing))
+        {
+            let _ = write!(out, "\n=== {} ===\n", row.listed.alias);
+            out.push_str(
+                &row.report()
+                    .map(|r| r.to_text(verbose - 1))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    out
+}
+
+/// The hosts of each root cause, with the cause's title and one host's fix command.
+fn causes_text(out: &mut String, summary: &Summary, rows: &[Row]) {
+    if summary.causes.is_empty() {
+        return;
+    }
+    out.push_str("\nRoot causes\n");
+    for (id, hosts) in &summary.causes {
+        let report = rows[hosts[0]].report();
+        let title = report
+            .and_then(|r| r.root_cause())
+            .map_or("", |f| f.title.as_str());
+        let _ = writeln!(out, "  {} × {id}  {title}", hosts.len());
+        let _ = writeln!(out, "      {}", host_list(hosts, rows, 20));
+        if let Some(action) = report
+            .and_then(|r| r.root_cause())
+            .and_then(|f| f.actions.iter().find(|a| a.repair.is_some()))
+        {
+            let fix = report
+                .map(|r| r.fix_command(&action.id))
+                .unwrap_or_default();
+            let _ = writeln!(out, "      Fix one: {fix}");
+            if super::repair::batchable(&action.id) && hosts.len() > 1 {
+                let _ = writeln!(
+                    out,
+                    "      Fix all {} at once: the table (`sshdoctor fleet`), key a",
+                    hosts.len()
+                );
+            }
+        }
+    }
+}
+
+/// Up to `max` aliases, then how many more.
+fn host_list(hosts: &[usize], rows: &[Row], max: usize) -> String {
+    let names: Vec<&str> = hosts
+        .iter()
+        .take(max)
+        .map(|&i| rows[i].listed.alias.as_str())
+        .collect();
+    let more = hosts.len().saturating_sub(max);
+    let mut text = names.join(", ");
+    if more > 0 {
+        let _ = write!(text, " and {more} more");
+    }
+    text
+}
+
+/// The markdown report: the table and the root causes, for tickets and chat.
+pub fn to_markdown(rows: &[Row], facts: RunFacts) -> String {
+    let summary = summarize(rows);
+    let mut out = format!(
+        "## sshdoctor fleet: {} host{}\n\n{} ({} at once, {})\n\n",
+        summary.total,
+        if summary.total == 1 { "" } else { "s" },
+        summary.line(false),
+        facts.jobs,
+        duration_text(facts.elapsed)
+    );
+    out.push_str("| | host | hop | reached | first finding | time |\n|---|---|---|---|---|---|\n");
+    for row in rows {
+        let c = cells(row).map(|s| s.replace('|', "\\|"));
+        let id = if c[4] == "-" {
+            String::new()
+        } else {
+            format!("`{}`", c[4])
+        };
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {id} | {} |",
+            c[0].trim_matches(['[', ']', ' ']),
+            c[1],
+            c[2],
+            c[3],
+            c[5]
+        );
+    }
+    if !summary.causes.is_empty() {
+        out.push_str("\n### Root causes\n\n");
+        for (id, hosts) in &summary.causes {
+            let title = rows[hosts[0]]
+                .report()
+                .and_then(|r| r.root_cause())
+                .map_or(String::new(), |f| f.title.replace('|', "\\|"));
+            let _ = writeln!(
+                out,
+                "- **{} × `{id}`** {title}: {}",
+                hosts.len(),
+                host_list(hosts, rows, 50)
+            );
+        }
+    }
+    out
+}
