@@ -8,6 +8,7 @@ use super::kex::ProbeHandle;
 use super::link::{Link, Opener};
 
 pub(crate) mod early;
+mod ended;
 mod inspect;
 mod install;
 mod judge;

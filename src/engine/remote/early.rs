@@ -97,15 +97,23 @@ pub(crate) async fn open_sftp<O: Opener>(link: &O, timeout: Duration) -> Result<
     tokio::time::timeout(timeout, asked)
         .await
         .map_err(|_| Sftp::Unknown("the sftp request was not answered".into()))??;
-    let sftp = tokio::time::timeout(timeout, SftpSession::new(channel.into_stream()))
-        .await
-        .map_err(|_| Sftp::Broken("no SFTP server answered the SFTP version request".into()))?
-        .map_err(|e| Sftp::Broken(format!("no SFTP server answered ({e})")))?;
+    // The server may end the channel right after accepting (no sftp-server program): that
+    // is the answer, not something to wait out.
+    let (stream, ended) = super::ended::watch(channel.into_stream());
+    let gone = || Sftp::Broken("the server ended the sftp session without a word".into());
+    let sftp = tokio::select! {
+        s = tokio::time::timeout(timeout, SftpSession::new(stream)) => s
+            .map_err(|_| Sftp::Broken("no SFTP server answered the SFTP version request".into()))?
+            .map_err(|e| Sftp::Broken(format!("no SFTP server answered ({e})")))?,
+        () = ended.clone().wait() => return Err(gone()),
+    };
     sftp.set_timeout(timeout.as_secs().max(1));
-    let home = tokio::time::timeout(timeout, sftp.canonicalize("."))
-        .await
-        .map_err(|_| Sftp::Unknown("sftp realpath(\".\") was not answered".into()))?
-        .map_err(|e| Sftp::Unknown(format!("sftp realpath(\".\"): {e}")))?;
+    let home = tokio::select! {
+        h = tokio::time::timeout(timeout, sftp.canonicalize(".")) => h
+            .map_err(|_| Sftp::Unknown("sftp realpath(\".\") was not answered".into()))?
+            .map_err(|e| Sftp::Unknown(format!("sftp realpath(\".\"): {e}")))?,
+        () = ended.wait() => return Err(gone()),
+    };
     Ok(SftpOpen { sftp, home, conn })
 }
 
