@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod explain;
 mod fix;
 mod server;
 
 /// The exit codes (kept here by name for the callers that use `cli::exit`).
 pub use crate::exit;
 
-const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nOn the server, why sshd refuses logins (config, files, account, log; see --help there):\n  sshdoctor server [--user NAME] [--from ADDRESS] [--log FILE] [--sshd-config FILE] [--watch]\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (ssh and the server agree only on an algorithm sshdoctor cannot speak)";
+const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nOn the server, why sshd refuses logins (config, files, account, log; see --help there):\n  sshdoctor server [--user NAME] [--from ADDRESS] [--log FILE] [--sshd-config FILE] [--watch]\n\nA pasted ssh -v transcript, explained offline (stdin when no FILE; see --help there):\n  sshdoctor explain [--report FORMAT] [--mine|--not-mine] [FILE]\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (ssh and the server agree only on an algorithm sshdoctor cannot speak;\n     explain: the transcript ends before ssh's outcome)";
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,8 +91,11 @@ struct Usage(String);
 pub fn main() -> ExitCode {
     // `sshdoctor server [OPTIONS]`: sshd's side, with options of its own.
     let mut args = std::env::args_os().skip(1);
-    if args.next().is_some_and(|a| a == "server") {
-        return server::main(args.collect());
+    match args.next() {
+        Some(a) if a == "server" => return server::main(args.collect()),
+        // `sshdoctor explain [FILE]`: an ssh transcript, diagnosed offline.
+        Some(a) if a == "explain" => return explain::main(args.collect()),
+        _ => {}
     }
     let matches = match Cli::command().try_get_matches() {
         Ok(m) => m,

@@ -30,7 +30,7 @@ mod snapshot_tests;
 mod tests;
 
 pub use app::{ActionRecord, App, Focus};
-pub use run::{run, run_server, Ending, Setup};
+pub use run::{run, run_explain, run_server, Ending, Setup};
 pub use view::draw;
 
 /// How the console draws; decided by the caller from `--ascii` and `NO_COLOR`.
