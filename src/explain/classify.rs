@@ -655,7 +655,7 @@ fn auth(s: &str) -> Option<Msg> {
             user: user.trim_end_matches('\'').to_string(),
         });
     }
-    if let Some(list) = after(s, "Authentications that can continue: ") {
+    if let Some(list) = after(s, "Authentications that can continue:") {
         return Some(Msg::CanContinue(list_of(list)));
     }
     if let Some(k) = after(s, "Will attempt key: ") {

@@ -114,10 +114,15 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
         let _ = writeln!(out);
         let _ = writeln!(out, "Log");
         for l in shown {
+            // A transcript's lines have no time of their own: their line numbers instead.
+            let time = if r.is_transcript() {
+                String::new()
+            } else {
+                format!("{:>6} ms ", l.t_ms)
+            };
             let _ = writeln!(
                 out,
-                "  {:>6} ms {:<7} {:<7} {}",
-                l.t_ms,
+                "  {time}{:<7} {:<7} {}",
                 l.stage.name(),
                 l.level.name(),
                 l.text

@@ -70,9 +70,9 @@ pub(super) fn auth(v: &View, cx: &Ctx, r: &mut LaneResult) {
     let (summary, f) = root;
     if local_first {
         r.findings.append(&mut key_findings);
-        r.findings.push(f);
+        r.findings.extend(f);
     } else {
-        r.findings.push(f);
+        r.findings.extend(f);
         r.findings.append(&mut key_findings);
     }
     r.step(Stage::Auth, Status::Fail, summary);
@@ -160,6 +160,23 @@ fn refusal(
     denied: Option<&Item>,
     too_many: Option<&Item>,
     disconnect: Option<&Item>,
+) -> (String, Option<Finding>) {
+    let (summary, f) = refusal_finding(v, cx, denied, too_many, disconnect);
+    // A key the server accepted but ssh could not load: its local finding says why.
+    let unusable = f.id == "auth.key_passphrase_needed"
+        && v.has(|m| matches!(m, Msg::TooOpen { .. } | Msg::LoadKey { .. }));
+    if unusable {
+        return ("key accepted, but ssh cannot use its file".into(), None);
+    }
+    (summary, Some(f))
+}
+
+fn refusal_finding(
+    v: &View,
+    cx: &Ctx,
+    denied: Option<&Item>,
+    too_many: Option<&Item>,
+    disconnect: Option<&Item>,
 ) -> (String, Finding) {
     let server = server_of(v);
     let host = v.name.clone();
@@ -179,7 +196,12 @@ fn refusal(
             [one] if !one.agent => one.name.clone(),
             _ => "KEY".to_string(),
         };
-        let never_text = if never.is_empty() {
+        let never_text = if never.len() == 1 {
+            format!(
+                " ssh never reached {}: likely the key that works (the transcript cannot show it; `sshdoctor HOST` checks it).",
+                never[0].label()
+            )
+        } else if never.is_empty() {
             String::from(" Which key the server would accept is not in the transcript.")
         } else {
             format!(
@@ -236,6 +258,7 @@ fn refusal(
     }
     if v.has(|m| matches!(m, Msg::NoMutualSignature)) {
         let f = no_mutual_signature_finding(&cx.alias, server)
+            .severity(crate::event::Severity::Error)
             .evidence_all(
                 v.all(|m| matches!(m, Msg::NoMutualSignature))
                     .into_iter()
@@ -272,14 +295,32 @@ fn refusal(
         .fix(install_advice_text(server, &cx.user, &cx.alias));
         return (format!("all {} key(s) refused", offered.len()), f);
     }
-    if !methods.is_empty() && !pubkey && v.has(|m| matches!(m, Msg::CanContinue(_))) {
+    if !pubkey && v.has(|m| matches!(m, Msg::CanContinue(_))) {
         let keys = idents(v, |m| matches!(m, Msg::WillAttempt(_)));
+        let why = if methods.is_empty() {
+            "the server allows no method at all".to_string()
+        } else {
+            format!(
+                "the server does not take public keys, it allows only {}",
+                methods.join(",")
+            )
+        };
+        let never = if keys.is_empty() || methods.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = keys.iter().map(|k| k.name.clone()).collect();
+            format!("; your keys ({}) are never tried", names.join(", "))
+        };
         let mut f = finding(
             "auth.method_not_allowed",
             Stage::Auth,
-            format!("None of the methods {host} allows is usable here: the server does not take public keys, it allows only {}{}.", methods.join(","), if keys.is_empty() { String::new() } else { format!("; your keys ({}) are never tried", keys.iter().map(|k| k.name.clone()).collect::<Vec<_>>().join(", ")) }),
+            format!("None of the methods {host} allows is usable here: {why}{never}."),
         )
-        .evidence_all(v.all(|m| matches!(m, Msg::CanContinue(_))).into_iter().map(ev))
+        .evidence_all(
+            v.all(|m| matches!(m, Msg::CanContinue(_)))
+                .into_iter()
+                .map(ev),
+        )
         .evidence_all(denied.into_iter().map(ev));
         f = f.fix(pubkey_disabled_fix(server));
         return ("no usable authentication method".into(), f);

@@ -377,8 +377,13 @@ pub(super) fn kex(v: &View, cx: &Ctx, r: &mut LaneResult) {
             .find_map(|l| l.strip_prefix(heading))
             .map(|l| l.split(',').map(str::to_string).collect());
         let keyword = kind.keyword();
+        // The pseudo-algorithms (ext-info-c, kex-strict-*) are no choice of either side.
+        let offer = algorithms::without_markers(offer);
         let (ours, origin) = match shown {
-            Some(list) => (list, "your ssh's proposal, as the transcript shows it".to_string()),
+            Some(list) => (
+                algorithms::without_markers(&list),
+                "as ssh -vv printed it".to_string(),
+            ),
             None => (
                 algorithms::effective(cx.version, kind, None).unwrap_or_default(),
                 format!("{}'s default {keyword}, unless your configuration changes it (run ssh with -vv to show the list it sends)", cx.version_words),
@@ -401,7 +406,7 @@ pub(super) fn kex(v: &View, cx: &Ctx, r: &mut LaneResult) {
             at,
             origin,
             ours: &ours,
-            server: offer,
+            server: &offer,
             alias,
             user: &cx.user,
             version_words: &cx.version_words,

@@ -82,6 +82,23 @@ pub(super) fn session(v: &View, cx: &Ctx, r: &mut LaneResult) {
         r.step(Stage::Session, Status::Fail, "session refused");
         return;
     }
+    // `true` cannot fail in a working shell: the account has none (what the probe runs too).
+    let trivial = matches!(command.as_deref(), Some("true") | Some(":"));
+    if let Some(i) = exit(v).filter(|i| trivial && i.msg != Msg::ExitStatus(0)) {
+        r.findings.push(
+            finding(
+                "session.no_shell",
+                Stage::Session,
+                no_shell_detail(
+                    command.as_deref().unwrap_or("true"),
+                    &format!("ended with \"{}\"", i.core),
+                ),
+            )
+            .evidence(ev(i)),
+        );
+        r.step(Stage::Session, Status::Fail, "no shell");
+        return;
+    }
     if let Some(Msg::ExitStatus(n)) = exit(v).map(|i| &i.msg) {
         let what = command.map_or("the session".into(), |c| format!("`{c}`"));
         r.fact(Stage::Session, "exit_status", n.to_string());
