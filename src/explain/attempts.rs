@@ -46,6 +46,8 @@ pub struct Lane {
     pending_child: Option<String>,
     /// The lane it started, when it did.
     child: Option<usize>,
+    /// Its forward works: the ssh it serves got its server's identification through it.
+    forwarded: bool,
 }
 
 /// How far one ssh got, as far as attribution needs to know.
@@ -252,12 +254,22 @@ fn route(a: &mut Attempt, m: &Msg) -> usize {
             .find(|&l| a.lanes[l].phase == Phase::Starting && a.lanes[l].child.is_some())
             .filter(|_| a.lanes[top].phase != Phase::Starting)
             .unwrap_or(top),
-        Msg::ChannelOpenFailed(_) | Msg::StdioForwardingFailed => (0..a.lanes.len())
-            .rev()
-            .find(|&l| a.lanes[l].phase == Phase::Forwarding)
-            .unwrap_or(top),
+        // A refused channel is the forward not yet proven to work (an inner hop's works: the
+        // next ssh got its banner through it).
+        Msg::ChannelOpenFailed(_) | Msg::StdioForwardingFailed => {
+            let forwarding = |l: &usize| a.lanes[*l].phase == Phase::Forwarding;
+            (0..a.lanes.len())
+                .rev()
+                .filter(forwarding)
+                .find(|&l| !a.lanes[l].forwarded)
+                .or_else(|| (0..a.lanes.len()).rev().find(forwarding))
+                .unwrap_or(top)
+        }
         _ => top,
     };
+    if let (Msg::RemoteVersion { .. }, Some(c)) = (m, a.lanes[lane].child) {
+        a.lanes[c].forwarded = true;
+    }
     let phase = &mut a.lanes[lane].phase;
     match m {
         Msg::ExecutingProxy(cmd) => a.lanes[lane].pending_child = Some(jump_of(cmd)),
