@@ -256,12 +256,15 @@ fn stage_of(m: &Msg) -> Option<Stage> {
         | Msg::RequestFailed(_)
         | Msg::AccountNotAvailable
         | Msg::ExitStatus(_)
-        | Msg::ConnectionToClosed => Stage::Session,
+        | Msg::ConnectionToClosed
+        | Msg::LastLogin
+        | Msg::TransferDone => Stage::Session,
         Msg::ChannelOpenFailed(_) | Msg::StdioForwardingFailed | Msg::StdioForward(_) => Stage::Tcp,
         Msg::Fingerprint(_)
         | Msg::IdentityFile { .. }
         | Msg::ClosedBy(_)
         | Msg::PeerTimedOut(_)
+        | Msg::Harmless(_)
         | Msg::Other => return None,
     })
 }
@@ -415,13 +418,38 @@ fn context(a: &Attempt, lines: &[Line], options: &Options) -> Ctx {
         &crate::config::home_dir(),
         a.version(),
     );
+    let options = command.map_or_else(Vec::new, |c| {
+        c.args
+            .windows(2)
+            .filter(|w| w[0] == "-o")
+            .map(|w| w[1].clone())
+            .chain(c.args.iter().filter_map(|a| {
+                a.strip_prefix("-o")
+                    .filter(|o| !o.is_empty())
+                    .map(str::to_string)
+            }))
+            .collect()
+    });
+    // `git clone ... && scp ...`: the copy tool named anywhere on the line is the one whose
+    // failure counts.
+    let tool = command.map_or_else(
+        || "ssh".to_string(),
+        |c| {
+            ["scp", "sftp", "rsync"]
+                .into_iter()
+                .find(|t| c.tool == *t || c.args.iter().any(|a| a == t))
+                .map_or_else(|| c.tool.clone(), str::to_string)
+        },
+    );
     Ctx {
         version,
         version_words,
         alias,
         user,
         port_source,
-        tool: command.map_or_else(|| "ssh".into(), |c| c.tool.clone()),
+        tool,
         mine,
+        options,
+        port,
     }
 }

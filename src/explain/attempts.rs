@@ -115,18 +115,27 @@ pub fn split(lines: Vec<Line>) -> Vec<Attempt> {
     let mut attempts: Vec<Attempt> = Vec::new();
     let mut cur = new_attempt(None);
     let mut ended = false;
+    // A fence after ssh's lines: the next ssh line may begin another pasted block.
+    let mut gap = false;
     for line in lines {
+        if line.fence {
+            gap |= cur.has_ssh();
+            continue;
+        }
         let msg = classify(&line.core);
         let starts = match (&line.command, &msg) {
             (Some(_), _) => cur.has_ssh() || cur.command.is_some(),
             (None, Msg::Version(_)) => {
                 !cur.lanes.iter().any(|l| l.pending_child.is_some()) && cur.has_ssh()
             }
-            (None, m) => ended && starter(m),
+            (None, m) => (ended && starter(m)) || (gap && !trailer(m)),
         };
         if starts {
             attempts.push(std::mem::replace(&mut cur, new_attempt(None)));
             ended = false;
+        }
+        if msg != Msg::Other {
+            gap = false;
         }
         if let Some(c) = line.command {
             if cur.command.is_none() {
@@ -227,6 +236,20 @@ fn starter(m: &Msg) -> bool {
     )
 }
 
+/// Lines that only follow another (never begin a run).
+fn trailer(m: &Msg) -> bool {
+    matches!(
+        m,
+        Msg::Other
+            | Msg::ClosedBy(_)
+            | Msg::PeerTimedOut(_)
+            | Msg::ConnectionToClosed
+            | Msg::ExitStatus(_)
+            | Msg::Fingerprint(_)
+            | Msg::Harmless(_)
+    )
+}
+
 /// Whether a message is about the server's identification (the transport's first bytes).
 fn about_banner(m: &Msg) -> bool {
     match m {
@@ -272,7 +295,10 @@ fn route(a: &mut Attempt, m: &Msg) -> usize {
     }
     let phase = &mut a.lanes[lane].phase;
     match m {
-        Msg::ExecutingProxy(cmd) => a.lanes[lane].pending_child = Some(jump_of(cmd)),
+        // Only an ssh proxy command prints ssh's lines of its own (not nc, socat, a cloud CLI).
+        Msg::ExecutingProxy(cmd) if runs_ssh(cmd) => {
+            a.lanes[lane].pending_child = Some(jump_of(cmd))
+        }
         Msg::LocalVersion(_) if *phase < Phase::SentVersion => *phase = Phase::SentVersion,
         Msg::RemoteVersion { .. } if *phase < Phase::Talking => *phase = Phase::Talking,
         Msg::StdioForward(_) => *phase = Phase::Forwarding,
@@ -313,6 +339,15 @@ fn start_child(a: &mut Attempt, parent: usize) -> usize {
     let child = a.lanes.len() - 1;
     a.lanes[parent].child = Some(child);
     child
+}
+
+/// Whether a proxy command runs ssh.
+fn runs_ssh(cmd: &str) -> bool {
+    let words = super::clean::shell_words(cmd);
+    words.first().is_some_and(|w| {
+        let base = w.rsplit(['/', '\\']).next().unwrap_or(w);
+        base == "ssh" || base == "ssh.exe"
+    })
 }
 
 /// The host a proxy command's ssh connects to: its last word that is not an option or a value.
@@ -356,6 +391,9 @@ fn jump_of(cmd: &str) -> String {
 /// closed by UNKNOWN port 65535" means the lines before it were a jump host's.
 fn implicit_hop(a: &mut Attempt) {
     if a.lanes.len() > 1 {
+        return;
+    }
+    if forwarded_hop(a) {
         return;
     }
     let unknown = a.items.iter().position(|i| {
@@ -403,6 +441,46 @@ fn implicit_hop(a: &mut Attempt) {
             item.lane = 1;
         }
     }
+}
+
+/// An excerpt without the proxy command: an ssh that authenticated and then forwarded stdio
+/// (`channel_connect_stdio_fwd`) is a jump host; the lines after its forward opened, from the
+/// next `Remote protocol version` on, are the destination's.
+fn forwarded_hop(a: &mut Attempt) -> bool {
+    let Some(fwd) = a
+        .items
+        .iter()
+        .position(|i| matches!(i.msg, Msg::StdioForward(_)))
+    else {
+        return false;
+    };
+    let Some(next) = a.items[fwd..]
+        .iter()
+        .position(|i| matches!(i.msg, Msg::RemoteVersion { .. }))
+        .map(|n| fwd + n)
+    else {
+        return false;
+    };
+    let jump = a.items[..fwd].iter().rev().find_map(|i| match &i.msg {
+        Msg::AuthenticatingTo { host, port, .. } => Some(match port {
+            Some(p) if *p != 22 => format!("{host}:{p}"),
+            _ => host.clone(),
+        }),
+        Msg::Authenticated(t) => t.split_whitespace().next().map(str::to_string),
+        _ => None,
+    });
+    a.lanes.push(Lane {
+        jump: Some(jump.unwrap_or_else(|| "the jump host".into())),
+        parent: Some(0),
+        phase: Phase::Forwarding,
+        forwarded: true,
+        ..Lane::default()
+    });
+    a.lanes[0].child = Some(1);
+    for item in &mut a.items[..next] {
+        item.lane = 1;
+    }
+    true
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ pub fn assemble(results: Vec<(String, LaneResult)>, cx: &Ctx) -> Outcome {
         Some(i) if i != last => hop_steps(&results[i].0, &results[i].1),
         _ => dest_steps(dest, cx),
     };
-    out.login_ok = dest.logged_in && failing.is_none();
+    out.login_ok = dest.logged_in && dest.outcome_shown && failing.is_none();
     let has_error = out.findings.iter().any(|f| f.severity == Severity::Error);
     if !has_error && !out.login_ok && failing.is_none() {
         out.findings.push(incomplete(&out.steps, cx));

@@ -257,6 +257,12 @@ pub enum Msg {
     ExitStatus(i32),
     /// `Connection to HOST closed [by remote host].`
     ConnectionToClosed,
+    /// `Last login: ...` (the login worked: the server's greeting of an interactive session).
+    LastLogin,
+    /// A copy's progress line at `100%` (scp, sftp): the transfer worked.
+    TransferDone,
+    /// Something ssh says that changes no verdict (`load pubkey "F": invalid format`).
+    Harmless(String),
     /// Anything else.
     Other,
 }
@@ -461,6 +467,9 @@ fn banner(s: &str) -> Option<Msg> {
     .iter()
     .find_map(|p| s.strip_prefix(p));
     if let Some(body) = body {
+        if body.contains("invalid characters") || body.contains("too long") {
+            return Some(Msg::BannerInvalid(body.to_string()));
+        }
         if let Some(rest) = body.strip_prefix("banner line ") {
             let text = rest.split_once(": ").map_or("", |(_, t)| t);
             return Some(Msg::BannerLine(text.to_string()));
@@ -502,7 +511,7 @@ fn banner(s: &str) -> Option<Msg> {
             software: sw.to_string(),
         });
     }
-    if s.starts_with("Unable to negotiate") || s.contains(": no matching ") && s.contains("found") {
+    if s.starts_with("Unable to negotiate") || s.contains("no matching ") && s.contains(" found") {
         return no_match(s);
     }
     for (p, f) in [
@@ -785,6 +794,18 @@ fn session(s: &str) -> Option<Msg> {
     }
     if let Some(n) = after(s, "Exit status ") {
         return n.trim().parse().ok().map(Msg::ExitStatus);
+    }
+    if s.starts_with("Last login: ") {
+        return Some(Msg::LastLogin);
+    }
+    let rate = ["B/s", "KB/s", "MB/s", "GB/s"]
+        .iter()
+        .any(|r| s.contains(r));
+    if rate && s.contains("100%") {
+        return Some(Msg::TransferDone);
+    }
+    if s.starts_with("load pubkey \"") || s.starts_with("key_load_public: ") {
+        return Some(Msg::Harmless(s.to_string()));
     }
     None
 }

@@ -16,6 +16,8 @@ pub struct Line {
     pub core: String,
     /// The command this line runs, when it is a prompt with an ssh-like command.
     pub command: Option<CommandLine>,
+    /// A markdown fence (```, ~~~): pasted blocks often hold one attempt each.
+    pub fence: bool,
 }
 
 /// A command line found in the transcript (`$ ssh -v -p 2222 alice@host`).
@@ -72,6 +74,9 @@ fn pieces(text: &str) -> Vec<String> {
 }
 
 fn line(no: usize, text: &str) -> Line {
+    let bare = strip_timestamp(text.trim_start());
+    let bare = bare.strip_prefix("> ").unwrap_or(bare).trim_start();
+    let fence = bare.starts_with("```") || bare.starts_with("~~~");
     let mut core = strip_noise(text);
     // ssh's own lines name commands too (`Executing proxy command: exec ssh ...`).
     let command = (!core.starts_with("debug"))
@@ -94,6 +99,7 @@ fn line(no: usize, text: &str) -> Line {
         level,
         core: core.trim_end().to_string(),
         command,
+        fence,
     }
 }
 

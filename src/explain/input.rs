@@ -4,7 +4,7 @@
 use std::io::Read;
 
 /// At most this many bytes of a transcript are kept: the end, where the last attempt is.
-pub const MAX_BYTES: usize = 4 * 1024 * 1024;
+pub const MAX_BYTES: usize = 1024 * 1024;
 /// A line is cut after this many bytes (ssh's own lines are far shorter).
 pub const MAX_LINE: usize = 4096;
 
@@ -36,7 +36,7 @@ pub struct Input {
 /// Read everything from `reader`, keeping only the last [`MAX_BYTES`] in memory; the cost is
 /// linear in the input's size.
 pub fn read(mut reader: impl Read) -> std::io::Result<Input> {
-    let mut ring: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
+    let mut kept: Vec<u8> = Vec::with_capacity(64 * 1024);
     let mut total: u64 = 0;
     let mut dropped_newlines = 0usize;
     let mut binary: u64 = 0;
@@ -49,18 +49,26 @@ pub fn read(mut reader: impl Read) -> std::io::Result<Input> {
             Err(e) => return Err(e),
         };
         total += n as u64;
-        binary += buf[..n]
-            .iter()
-            .filter(|b| **b == 0 || (**b < 0x20 && !matches!(**b, b'\n' | b'\r' | b'\t' | 0x1b)))
-            .count() as u64;
-        ring.extend(&buf[..n]);
-        if ring.len() > MAX_BYTES {
-            let excess = ring.len() - MAX_BYTES;
-            dropped_newlines += ring.drain(..excess).filter(|b| *b == b'\n').count();
+        binary += buf[..n].iter().filter(|b| is_binary(**b)).count() as u64;
+        kept.extend_from_slice(&buf[..n]);
+        // Drop the front in large steps, so each byte is moved a bounded number of times.
+        if kept.len() >= 2 * MAX_BYTES {
+            let excess = kept.len() - MAX_BYTES;
+            dropped_newlines += kept[..excess].iter().filter(|b| **b == b'\n').count();
+            kept.drain(..excess);
         }
     }
-    let bytes: Vec<u8> = ring.into_iter().collect();
-    Ok(split(&bytes, total, dropped_newlines, binary))
+    if kept.len() > MAX_BYTES {
+        let excess = kept.len() - MAX_BYTES;
+        dropped_newlines += kept[..excess].iter().filter(|b| **b == b'\n').count();
+        kept.drain(..excess);
+    }
+    Ok(split(&kept, total, dropped_newlines, binary))
+}
+
+/// A byte no text transcript holds (NUL and C0 controls other than line ends, tab and ESC).
+fn is_binary(b: u8) -> bool {
+    b == 0 || (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x1b))
 }
 
 /// Split kept bytes into lines; a partial first line (cut by the size limit) is dropped.
@@ -151,12 +159,12 @@ mod tests {
     #[test]
     fn a_large_input_keeps_its_end_and_true_line_numbers() {
         let mut data = Vec::new();
-        for i in 0..(MAX_BYTES / 10 + 1000) {
+        for i in 0..(3 * MAX_BYTES / 10 + 1000) {
             data.extend_from_slice(format!("line {i:04}\n").as_bytes());
         }
         let input = read(&data[..]).unwrap();
         let last = input.lines.last().unwrap();
-        assert_eq!(last.no, MAX_BYTES / 10 + 1000);
+        assert_eq!(last.no, 3 * MAX_BYTES / 10 + 1000);
         assert!(input.skipped_lines > 0);
         let first = &input.lines[0];
         assert_eq!(first.text, format!("line {:04}", first.no - 1));

@@ -29,6 +29,10 @@ pub struct Ctx {
     pub tool: String,
     /// The transcript is this machine's user's: local repairs may be offered.
     pub mine: bool,
+    /// The `-o` options of the pasted command line (`Keyword=value`).
+    pub options: Vec<String>,
+    /// The destination's port.
+    pub port: u16,
 }
 
 /// How one stage ended in the transcript.
@@ -53,6 +57,9 @@ pub struct LaneResult {
     pub facts: Vec<(Stage, String, String)>,
     /// It logged in.
     pub logged_in: bool,
+    /// Its lines show how the login ended (authenticated, an exit status, a transfer), not only
+    /// that one began.
+    pub outcome_shown: bool,
 }
 
 impl LaneResult {
@@ -84,6 +91,8 @@ pub(super) struct View<'a> {
     pub name: String,
     /// It is a jump host's ssh.
     pub jump: bool,
+    /// The host it forwards to, for a jump host (the next hop, or the destination).
+    pub next: Option<String>,
 }
 
 impl<'a> View<'a> {
@@ -125,6 +134,10 @@ pub(super) fn ev(i: &Item) -> String {
 pub fn judge(a: &Attempt, cx: &Ctx) -> Vec<(String, LaneResult)> {
     let order = a.hop_order();
     let count = order.len();
+    let name_of = |lane: usize| match &a.lanes[lane].jump {
+        Some(j) => j.clone(),
+        None => format!("{}:{}", cx.alias, cx.port),
+    };
     order
         .iter()
         .enumerate()
@@ -138,6 +151,7 @@ pub fn judge(a: &Attempt, cx: &Ctx) -> Vec<(String, LaneResult)> {
                 items: a.lane(lane).collect(),
                 name: name.clone(),
                 jump,
+                next: order.get(n + 1).map(|&l| name_of(l)),
             };
             let mut r = judge_lane(&view, cx);
             if jump {

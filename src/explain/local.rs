@@ -54,11 +54,19 @@ pub fn decide(owner: Owner, paths: &[String], home: &Path, version: Option<&str>
         return false;
     }
     let exists = homes.iter().any(|p| expand(p, Path::new(&home)).exists());
-    let same_client = match (version, crate::algorithms::installed_openssh()) {
-        (Some(v), Some((installed, _))) => first_word(v) == first_word(&installed),
+    let same_client = match (version, installed()) {
+        (Some(v), Some(installed)) => first_word(v) == first_word(installed),
         _ => true,
     };
     exists && same_client
+}
+
+/// The installed ssh's version line (`ssh -V`, run once per process).
+fn installed() -> Option<&'static str> {
+    static INSTALLED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| crate::algorithms::installed_openssh().map(|(text, _)| text))
+        .as_deref()
 }
 
 fn first_word(s: &str) -> &str {

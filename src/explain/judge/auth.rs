@@ -26,29 +26,56 @@ pub(super) fn auth(v: &View, cx: &Ctx, r: &mut LaneResult) {
         .iter()
         .copied()
         .find(|i| i.core.contains("Too many authentication failures"));
-    let authenticated = v.first(|m| matches!(m, Msg::Authenticated(_)));
-    let disconnect = v.first(|m| matches!(m, Msg::ReceivedDisconnect(_)));
-    let failed =
-        authenticated.is_none() && (denied.is_some() || too_many.is_some() || disconnect.is_some());
-    let mut key_findings = local_keys(v, cx, failed);
+    // The session's lines (a command, its exit, a greeting, a transfer) show a login worked.
+    let session = v.first(|m| {
+        matches!(
+            m,
+            Msg::Sending(_)
+                | Msg::RequestFailed(_)
+                | Msg::AccountNotAvailable
+                | Msg::ExitStatus(_)
+                | Msg::LastLogin
+                | Msg::TransferDone
+        )
+    });
+    let authenticated = v.first(|m| matches!(m, Msg::Authenticated(_))).or(session);
+    let disconnect = v
+        .first(|m| matches!(m, Msg::ReceivedDisconnect(_)))
+        .filter(|d| authenticated.is_none_or(|a| d.no < a.no));
+    // ssh went on to a prompt (a password, a second factor): the keys did not log in.
+    let at_prompt = v
+        .last(|m| {
+            matches!(
+                m,
+                Msg::SecretPrompt(_)
+                    | Msg::PassphrasePrompt(_)
+                    | Msg::Offering(_)
+                    | Msg::CanContinue(_)
+            )
+        })
+        .is_some_and(|i| matches!(i.msg, Msg::SecretPrompt(_) | Msg::PassphrasePrompt(_)));
+    let shown_refusal = denied.is_some() || too_many.is_some() || disconnect.is_some();
+    let unusable =
+        partial(v).is_some() || v.has(|m| matches!(m, Msg::NoMutualSignature)) || at_prompt;
+    let tried = v.has(|m| {
+        matches!(
+            m,
+            Msg::Offering(_) | Msg::ServerAccepts(_) | Msg::SigningFailed { .. }
+        )
+    });
+    let failed = authenticated.is_none() && (shown_refusal || unusable);
+    let mut key_findings = local_keys(v, cx, failed || (authenticated.is_none() && !tried));
+    // Nothing else is shown, and ssh ignores the key it had: that is the failure.
+    let key_is_why = key_findings
+        .iter()
+        .any(|f| f.severity == crate::event::Severity::Error);
+    if authenticated.is_none() && !failed && key_is_why {
+        r.findings.append(&mut key_findings);
+        r.step(Stage::Auth, Status::Fail, "ssh cannot use the key it has");
+        return;
+    }
     if let Some(i) = authenticated {
-        for f in key_findings.drain(..) {
-            r.findings.push(f);
-        }
-        if let Some(f) = agent_refused(v, false) {
-            r.findings.push(f);
-        }
-        let how = match &i.msg {
-            Msg::Authenticated(t) => t.clone(),
-            _ => String::new(),
-        };
-        r.logged_in = true;
-        let warned = r.findings.iter().any(|f| f.stage == Stage::Auth);
-        r.step(
-            Stage::Auth,
-            if warned { Status::Warn } else { Status::Pass },
-            format!("authenticated: {how}"),
-        );
+        logged_in(v, cx, r, i, key_findings);
         return;
     }
     if !failed {
@@ -62,13 +89,9 @@ pub(super) fn auth(v: &View, cx: &Ctx, r: &mut LaneResult) {
         }
         return;
     }
-    let root = refusal(v, cx, denied, too_many, disconnect);
+    let (summary, f) = refusal(v, cx, denied, too_many, disconnect);
     // Local key problems come first, as the probe reports them, when they are the root cause.
-    let local_first = key_findings
-        .iter()
-        .any(|f| f.severity == crate::event::Severity::Error);
-    let (summary, f) = root;
-    if local_first {
+    if key_is_why {
         r.findings.append(&mut key_findings);
         r.findings.extend(f);
     } else {
@@ -76,6 +99,38 @@ pub(super) fn auth(v: &View, cx: &Ctx, r: &mut LaneResult) {
         r.findings.append(&mut key_findings);
     }
     r.step(Stage::Auth, Status::Fail, summary);
+}
+
+/// The login worked: warnings only (keys ssh could not use, an agent that refused, an RSA key
+/// without a mutual signature algorithm).
+fn logged_in(v: &View, cx: &Ctx, r: &mut LaneResult, i: &Item, keys: Vec<Finding>) {
+    r.findings.extend(keys);
+    if let Some(f) = agent_refused(v, false) {
+        r.findings.push(f);
+    }
+    if v.has(|m| matches!(m, Msg::NoMutualSignature)) {
+        r.findings.push(
+            no_mutual_signature_finding(&cx.alias, server_of(v)).evidence_all(
+                v.all(|m| matches!(m, Msg::NoMutualSignature))
+                    .into_iter()
+                    .map(ev),
+            ),
+        );
+    }
+    let how = match &i.msg {
+        Msg::Authenticated(t) => {
+            r.outcome_shown = true;
+            t.clone()
+        }
+        _ => "implied by the session's lines".to_string(),
+    };
+    r.logged_in = true;
+    let warned = r.findings.iter().any(|f| f.stage == Stage::Auth);
+    r.step(
+        Stage::Auth,
+        if warned { Status::Warn } else { Status::Pass },
+        format!("authenticated: {how}"),
+    );
 }
 
 /// Key files ssh could not use: unprotected, missing, unloadable (errors when no login worked
@@ -134,10 +189,7 @@ fn local_keys(v: &View, cx: &Ctx, failed: bool) -> Vec<Finding> {
             format!("{path} does not exist, so ssh skips it (\"no such identity\"). An IdentityFile left pointing at an old path after a migration looks like this."),
         )
         .evidence(ev(i));
-        out.push(weight(
-            f,
-            failed && !v.has(|m| matches!(m, Msg::Offering(_))),
-        ));
+        out.push(weight(f, failed && !other_key(v)));
     }
     for i in v.all(|m| matches!(m, Msg::LoadKey { why, .. } if !why.contains("bad permissions") && !why.contains("No such file"))) {
         let Msg::LoadKey { path, why } = &i.msg else { continue };
@@ -147,10 +199,20 @@ fn local_keys(v: &View, cx: &Ctx, failed: bool) -> Vec<Finding> {
             format!("{path} is not a key this ssh can load: {why}."),
         )
         .evidence(ev(i));
-        let offered = v.has(|m| matches!(m, Msg::Offering(_)));
-        out.push(weight(f, failed && !offered));
+        out.push(weight(f, failed && !other_key(v)));
     }
     out
+}
+
+/// Whether ssh got to use some key (offered, accepted, or handed to the agent to sign): then a
+/// key file it could not read is not why the login failed.
+fn other_key(v: &View) -> bool {
+    v.has(|m| {
+        matches!(
+            m,
+            Msg::Offering(_) | Msg::ServerAccepts(_) | Msg::SigningFailed { .. }
+        )
+    })
 }
 
 /// The finding that says why no login worked, and the stage summary.
@@ -223,7 +285,7 @@ fn refusal_finding(
         .fix(identities_only_fix("", &cx.alias, &cx.user, &file));
         return ("too many authentication failures".into(), f);
     }
-    if let Some(p) = v.first(|m| matches!(m, Msg::PartialSuccess)) {
+    if let Some(p) = partial(v) {
         let (how, fix) = second_factor_words(server);
         let wanted = v
             .items
@@ -278,6 +340,16 @@ fn refusal_finding(
         },
     };
     let pubkey = methods.iter().any(|m| m == "publickey");
+    if pubkey && methods.len() == 1 && pubkey_off(cx) {
+        let f = finding(
+            "auth.method_not_allowed",
+            Stage::Auth,
+            format!("None of the methods {host} allows is usable here: it allows only publickey, and this ssh does not use public keys ({}).", cx.options.iter().filter(|o| o.to_ascii_lowercase().starts_with("pubkeyauthentication") || o.to_ascii_lowercase().starts_with("preferredauthentications")).cloned().collect::<Vec<_>>().join(", ")),
+        )
+        .evidence_all(denied.into_iter().map(ev))
+        .fix(format!("Log in with a key: drop the option, and have your public key installed for {} ({}).", cx.user, install_advice_text(server, &cx.user, &cx.alias)));
+        return ("no usable authentication method".into(), f);
+    }
     if !offered.is_empty() && pubkey {
         let user_from = format!("the user name {} comes from the command line, a User line, or your local user name: the transcript does not say which", cx.user);
         let f = finding(
@@ -443,6 +515,24 @@ fn agent_refused(v: &View, failed: bool) -> Option<Finding> {
     )
     .evidence_all(lines.iter().map(|i| ev(i)));
     Some(weight(f, failed))
+}
+
+/// A partial success after a method that proves something (a key, a password): the server
+/// wants another method. ("none" with partial success is a server's quirk, not a factor.)
+fn partial<'a>(v: &View<'a>) -> Option<&'a Item> {
+    v.first(|m| matches!(m, Msg::PartialSuccess))
+        .filter(|i| !i.core.contains("\"none\""))
+}
+
+/// The command line turns public keys off (`-o PubkeyAuthentication=no`, or a
+/// PreferredAuthentications without publickey).
+fn pubkey_off(cx: &Ctx) -> bool {
+    cx.options.iter().any(|o| {
+        let (k, v) = o.split_once(['=', ' ']).unwrap_or((o, ""));
+        let (k, v) = (k.to_ascii_lowercase(), v.to_ascii_lowercase());
+        (k == "pubkeyauthentication" && v == "no")
+            || (k == "preferredauthentications" && !v.contains("publickey"))
+    })
 }
 
 fn idents(v: &View, f: impl Fn(&Msg) -> bool) -> Vec<Ident> {

@@ -195,7 +195,10 @@ fn changed(v: &View, cx: &Ctx, r: &mut LaneResult, refused: bool) {
             .map(ev),
         )
         .fix(changed_fix(&fingerprint, Some(&command)));
-    if unsafe_go_on {
+    // ssh went on without trusting the key and disabled password logins: when the login then
+    // failed, that is why.
+    let denied_after = v.has(|m| matches!(m, Msg::PermissionDenied { .. }));
+    if unsafe_go_on && !denied_after {
         f = f.severity(Severity::Warning);
     } else {
         f = f.severity(Severity::Error);

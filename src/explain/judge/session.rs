@@ -55,7 +55,15 @@ pub(super) fn session(v: &View, cx: &Ctx, r: &mut LaneResult) {
         };
         if text.contains("subsystem") {
             let mut f = finding("session.no_sftp", Stage::Session, SFTP_REFUSED).evidence(ev(i));
-            if ["scp", "sftp", "rsync"].contains(&cx.tool.as_str()) {
+            let copy_failed = v
+                .items
+                .iter()
+                .find(|l| l.core.starts_with("scp: ") || l.core.starts_with("Connection closed"))
+                .filter(|l| l.no > i.no);
+            if let Some(l) = copy_failed {
+                f = f.evidence(ev(l));
+            }
+            if ["scp", "sftp", "rsync"].contains(&cx.tool.as_str()) || copy_failed.is_some() {
                 // Here it is why the transfer failed.
                 f = f.severity(Severity::Error);
                 f.detail.push_str(
@@ -99,8 +107,44 @@ pub(super) fn session(v: &View, cx: &Ctx, r: &mut LaneResult) {
         r.step(Stage::Session, Status::Fail, "no shell");
         return;
     }
+    let login = v
+        .first(|m| matches!(m, Msg::Authenticated(_)))
+        .map_or(0, |i| i.no);
+    if let Some(i) = v
+        .first(|m| matches!(m, Msg::ReceivedDisconnect(_)))
+        .filter(|i| i.no > login)
+    {
+        r.findings.push(
+            finding(
+                "session.no_shell",
+                Stage::Session,
+                format!(
+                    "The server accepted the login but then closed the connection: \"{}\".",
+                    i.core
+                ),
+            )
+            .evidence(ev(i)),
+        );
+        r.step(
+            Stage::Session,
+            Status::Fail,
+            "connection closed after the login",
+        );
+        return;
+    }
+    if let Some(i) = v.last(|m| matches!(m, Msg::TransferDone | Msg::LastLogin)) {
+        let what = if i.msg == Msg::LastLogin {
+            "an interactive session opened (\"Last login\")"
+        } else {
+            "the copy finished (100%)"
+        };
+        r.outcome_shown = true;
+        r.step(Stage::Session, Status::Pass, what);
+        return;
+    }
     if let Some(Msg::ExitStatus(n)) = exit(v).map(|i| &i.msg) {
         let what = command.map_or("the session".into(), |c| format!("`{c}`"));
+        r.outcome_shown = true;
         r.fact(Stage::Session, "exit_status", n.to_string());
         r.step(
             Stage::Session,
@@ -128,6 +172,7 @@ fn forward(v: &View) -> Option<Finding> {
             Msg::StdioForward(t) => Some(t.trim_end_matches(['.', ' ']).to_string()),
             _ => None,
         })
+        .or_else(|| v.next.clone())
         .unwrap_or_else(|| "the next host".into());
     let hop = &v.name;
     let lower = text.to_ascii_lowercase();
@@ -136,7 +181,12 @@ fn forward(v: &View) -> Option<Finding> {
             .first(|m| matches!(m, Msg::RemoteVersion { .. }))
             .and_then(|i| crate::algorithms::parse_ssh_version(&i.core))
             .filter(|ver| *ver < crate::algorithms::OpenSshVersion::new(7, 5));
-        let caveat = old.map_or(String::new(), |ver| format!(" This jump host runs OpenSSH {ver}, which answers every failed forward this way, even to a target it cannot resolve or reach: the target may be the cause."));
+        let known = v.has(|m| matches!(m, Msg::RemoteVersion { .. }));
+        let caveat = match old {
+            Some(ver) => format!(" This jump host runs OpenSSH {ver}, which answers every failed forward this way, even to a target it cannot resolve or reach: the target may be the cause."),
+            None if !known => " The transcript does not show the jump host's version: an OpenSSH older than 7.5 there answers every failed forward this way, even to a target it cannot resolve or reach (`ssh -v` to it shows its version).".to_string(),
+            None => String::new(),
+        };
         (
             "jump.forward_prohibited",
             format!("{hop} refused to forward the connection to {target} (\"administratively prohibited\"): its sshd forbids it (AllowTcpForwarding no, DisableForwarding, a PermitOpen list without this target) or a bastion product's policy does. ssh then says \"stdio forwarding failed\", and the ssh it served \"Connection closed by UNKNOWN port 65535\".{caveat}"),
