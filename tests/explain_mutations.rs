@@ -2,7 +2,8 @@
 //! thousands of inputs made by mutating the real corpus (bytes flipped, inserted and deleted,
 //! lines duplicated, dropped, swapped and spliced across files, ssh's own words dropped in at
 //! random places, line ends changed, very long lines), plus binary garbage and a 100 MB
-//! transcript through the binary (bounded time and memory, with a finding).
+//! transcript through the binary (bounded time and memory, with a finding). No text of any
+//! event holds a character that could drive a terminal (escape sequences, C1, bidi controls).
 //!
 //! The seed and the count can be changed for a longer run:
 //! `SSHDOCTOR_MUTATIONS=200000 SSHDOCTOR_SEED=7 cargo test --test explain_mutations`.
@@ -11,6 +12,7 @@ mod common;
 
 use sshdoctor::event::{Event, Stage};
 use sshdoctor::explain::{events, input, Options, Owner};
+use sshdoctor::safe_text;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -36,7 +38,7 @@ impl Rng {
 }
 
 /// Words the parser looks for: dropped in at random, they reach every branch of it.
-const WORDS: [&str; 24] = [
+const WORDS: [&str; 27] = [
     "debug1: ",
     "Permission denied (",
     "Offering public key: ",
@@ -61,6 +63,9 @@ const WORDS: [&str; 24] = [
     "\\r\\n",
     "│",
     "\u{0}\u{1b}[31m\u{ff}",
+    "\u{1b}]0;title\u{7}",
+    "\u{9b}2J\u{1b}[H",
+    "\u{202e}\u{2066}",
 ];
 
 fn corpus() -> Vec<Vec<u8>> {
@@ -182,6 +187,12 @@ fn check(bytes: &[u8], seed: u64, n: usize) {
         "input {n}: {} findings",
         findings.len()
     );
+    for t in evs.iter().flat_map(texts) {
+        assert!(
+            safe_text::for_terminal(t) == t,
+            "input {n}: text that could drive a terminal: {t:?}"
+        );
+    }
     let finished = evs
         .iter()
         .filter(|e| matches!(e, Event::StageFinished { .. }))
@@ -197,6 +208,31 @@ fn check(bytes: &[u8], seed: u64, n: usize) {
                 );
             }
         }
+    }
+}
+
+/// Every text an event carries to a front end.
+fn texts(ev: &Event) -> Vec<&str> {
+    match ev {
+        Event::Log { text, .. } => vec![text],
+        Event::StageFinished { summary, .. } => vec![summary],
+        Event::Fact { key, value, .. } => vec![key, value],
+        Event::Destination(settings) => settings
+            .iter()
+            .flat_map(|s| [&s.keyword, &s.value, &s.origin])
+            .map(String::as_str)
+            .collect(),
+        Event::Finding(f) => [&f.title, &f.detail, &f.fix]
+            .into_iter()
+            .chain(&f.evidence)
+            .chain(
+                f.actions
+                    .iter()
+                    .flat_map(|a| [&a.title, &a.preview, &a.command]),
+            )
+            .map(String::as_str)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -226,7 +262,7 @@ fn mutated_corpus_never_panics_and_stays_bounded() {
 fn binary_garbage_is_a_finding() {
     let mut rng = Rng(99);
     let garbage: Vec<u8> = (0..1 << 20).map(|_| rng.next() as u8).collect();
-    let out = run_binary(&garbage);
+    let out = run_binary(garbage, "json");
     let v: serde_json::Value = serde_json::from_str(&out.0).unwrap();
     assert_eq!(
         v["findings"][0]["id"], "transcript.no_ssh_output",
@@ -246,7 +282,7 @@ fn a_100_mb_transcript_is_explained_from_its_end_in_bounded_memory() {
         data.extend_from_slice(filler);
     }
     data.extend_from_slice(b"ssh: connect to host example.com port 2222: Connection refused\n");
-    let (json, code, peak_kib) = run_binary(&data);
+    let (json, code, peak_kib) = run_binary(data, "json");
     assert_eq!(code, Some(1));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let ids: Vec<&str> = v["findings"]
@@ -264,9 +300,28 @@ fn a_100_mb_transcript_is_explained_from_its_end_in_bounded_memory() {
     }
 }
 
-/// `sshdoctor explain --report json` with `bytes` on stdin: stdout, the exit code, and the
+/// A transcript whose lines try to drive the terminal (a window title, clearing the screen by a
+/// C1 CSI, a bidi override hiding a file's real name): the text and markdown reports show them
+/// escaped, as the console does (it shows the same event texts, checked above).
+#[test]
+fn hostile_lines_reach_no_terminal() {
+    let text = "debug1: Connecting to h\u{1b}]0;owned\u{7} [192.0.2.1] port 22.\n\
+        Permission denied (publickey\u{9b}2J).\n\
+        Load key \"/home/u/.ssh/id_\u{202e}asr\": invalid format\n\
+        ssh: connect to host h\u{1b}[2J port 22: Connection refused\n";
+    for format in ["text", "markdown"] {
+        let (out, code, _) = run_binary(text.as_bytes().to_vec(), format);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.contains("owned"), "{format}: the line is shown: {out}");
+        for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+            assert!(!out.contains(bad), "{format}: {bad:?} in {out:?}");
+        }
+    }
+}
+
+/// `sshdoctor explain --report FORMAT` with `bytes` on stdin: stdout, the exit code, and the
 /// peak RSS in KiB (from /usr/bin/time, when the machine has it).
-fn run_binary(bytes: &[u8]) -> (String, Option<i32>, Option<u64>) {
+fn run_binary(bytes: Vec<u8>, format: &str) -> (String, Option<i32>, Option<u64>) {
     let time = Path::new("/usr/bin/time").exists();
     // Tests run in parallel in one process: each run has a file of its own.
     static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -287,16 +342,15 @@ fn run_binary(bytes: &[u8]) -> (String, Option<i32>, Option<u64>) {
         Command::new(common::BIN)
     };
     let mut child = cmd
-        .args(["explain", "--report", "json"])
+        .args(["explain", "--report", format])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let data = bytes.to_vec();
     let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&data);
+        let _ = stdin.write_all(&bytes);
     });
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();

@@ -115,7 +115,8 @@ fn split(bytes: &[u8], total: u64, dropped_newlines: usize, binary: u64) -> Inpu
 
 /// The line as text: invalid UTF-8 replaced, terminal colour sequences (`ESC [ ... m`, as a
 /// captured terminal holds them) removed, other control characters (but tab) shown as `\xNN`,
-/// a lone CR (a terminal's progress line) as a space.
+/// bidirectional formatting characters as `\u{NNNN}`, a lone CR (a terminal's progress line)
+/// as a space: nothing of the transcript can drive the reader's terminal.
 fn visible(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
     let mut out = String::with_capacity(text.len());
@@ -135,6 +136,12 @@ fn visible(raw: &[u8]) -> String {
             '\t' => out.push('\t'),
             '\r' => out.push(' '),
             c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32 & 0xff)),
+            // Bidirectional formatting would reorder what the reader sees.
+            '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -175,5 +182,14 @@ mod tests {
         let input = read(&b"a\x1b[31mred\x1b[0m\x00\x07\n"[..]).unwrap();
         assert_eq!(input.lines[0].text, "ared\\x00\\x07");
         assert!(input.binary_bytes > 0);
+    }
+
+    #[test]
+    fn title_sequences_c1_and_bidi_are_shown_escaped() {
+        let text = "x\u{1b}]0;owned\u{7}y\u{9b}2Jz\u{202e}txt.exe";
+        let input = read(text.as_bytes()).unwrap();
+        let shown = &input.lines[0].text;
+        assert_eq!(shown, "x\\x1b]0;owned\\x07y\\x9b2Jz\\u{202e}txt.exe");
+        assert_eq!(crate::safe_text::for_terminal(shown), shown.as_str());
     }
 }
