@@ -21,6 +21,8 @@ pub(crate) mod view;
 pub(crate) mod wrap;
 
 #[cfg(test)]
+mod explain_tests;
+#[cfg(test)]
 mod fixtures;
 #[cfg(test)]
 mod screen_tests;
