@@ -29,7 +29,7 @@ fn the_transcript_is_the_log_and_the_evidence_stands_out() {
     assert_eq!(a.report.findings[a.finding_sel].id, "agent.refused");
     a.on_resize(120, 40);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    terminal.draw(|f| draw(&mut a, f)).unwrap();
+    terminal.draw(|f| draw(&a, f)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let row = |needle: &str| {
         (0..buffer.area.height).find(|y| {
