@@ -232,7 +232,8 @@ fn stage_of(m: &Msg) -> Option<Stage> {
         | Msg::Offending { .. }
         | Msg::ChangedStrict(_)
         | Msg::MitmDisabled
-        | Msg::Revoked => Stage::Hostkey,
+        | Msg::Revoked
+        | Msg::CertInvalid(_) => Stage::Hostkey,
         Msg::AuthenticatingTo { .. } => Stage::Kex,
         Msg::CanContinue(_)
         | Msg::WillAttempt(_)

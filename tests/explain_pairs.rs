@@ -258,3 +258,74 @@ fn unknown_host_key_under_strict_checking() {
         o.explained.dump()
     );
 }
+
+/// A host certificate a trusted CA signed for another name: ssh says "Certificate invalid",
+/// checks the plain key, which is unknown, and BatchMode refuses it. The probe's verdict, and
+/// its warning about the certificate, come out of the transcript.
+#[test]
+fn host_certificate_for_another_name() {
+    let home = Home::new();
+    let key = home.ssh_dir().join("host_ed25519_key");
+    common::sshd::keygen(KeyKind::Ed25519, &key);
+    let ca = home.ssh_dir().join("host_ca");
+    common::sshd::keygen(KeyKind::Ed25519, &ca);
+    let signed = Command::new("ssh-keygen")
+        .args(["-q", "-s"])
+        .arg(&ca)
+        .args([
+            "-I",
+            "host-id",
+            "-h",
+            "-n",
+            "other.example",
+            "-V",
+            "-5m:+1h",
+        ])
+        .arg(key.with_extension("pub"))
+        .output()
+        .unwrap();
+    assert!(signed.status.success(), "{signed:?}");
+    let sshd = Sshd::builder()
+        .host_keys(&[KeyKind::Ecdsa])
+        .extra_config(&format!(
+            "HostKey {}\nHostCertificate {}-cert.pub\n",
+            key.display(),
+            key.display()
+        ))
+        .start();
+    let ca_pub = key_only(&std::fs::read_to_string(ca.with_extension("pub")).unwrap());
+    let lines = [format!(
+        "@cert-authority [127.0.0.1]:{} {ca_pub}",
+        sshd.port()
+    )];
+    let o = hostkey_pair("hostkey-cert-principal", &home, &sshd, &lines, &[])
+        .agree(Some("hostkey.unknown"));
+    for r in [&o.probe, &o.explained] {
+        assert_eq!(
+            r.finding("hostkey.cert_invalid")["severity"],
+            "warning",
+            "{}",
+            r.dump()
+        );
+    }
+    assert!(o
+        .explained
+        .evidence("hostkey.cert_invalid")
+        .iter()
+        .any(|e| e.contains("Certificate invalid: name is not a listed principal")));
+}
+
+/// An unknown key under BatchMode: ssh refuses without printing its question, so the transcript
+/// shows the key and the refusal only — still the probe's `hostkey.unknown`.
+#[test]
+fn unknown_host_key_under_batch_mode() {
+    let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
+    let home = Home::new();
+    let o = hostkey_pair("hostkey-unknown-batch", &home, &sshd, &[], &[])
+        .agree(Some("hostkey.unknown"));
+    assert!(!o.transcript.contains("authenticity"), "{}", o.transcript);
+    assert!(o
+        .explained
+        .finding_text("hostkey.unknown")
+        .contains("without asking"));
+}

@@ -221,6 +221,7 @@ fn starter(m: &Msg) -> bool {
             | Msg::Authenticity(_)
             | Msg::ChangedWarning
             | Msg::Revoked
+            | Msg::CertInvalid(_)
             | Msg::Unprotected
             | Msg::LoadKey { .. }
             | Msg::NoSuchIdentity(_)

@@ -136,7 +136,7 @@ pub enum Msg {
     KexHostKeyAlgorithm(String),
     /// `kex: server->client cipher: C MAC: M ...`.
     KexCipher(String),
-    /// `Server host key: TYPE FP`.
+    /// `Server host key: TYPE FP` (or `Server host certificate: TYPE FP, serial ...`).
     ServerHostKey(String),
     /// `Host 'NAME' is known and matches the TYPE host key.`
     HostKnown(String),
@@ -171,6 +171,9 @@ pub enum Msg {
     MitmDisabled,
     /// `@ WARNING: REVOKED HOST KEY DETECTED! @`, `The TYPE host key for NAME is marked as revoked.`
     Revoked,
+    /// `Certificate invalid: name is not a listed principal` and the other reasons ssh refuses a
+    /// host certificate a trusted CA signed (then it checks the plain key).
+    CertInvalid(String),
     /// `Authenticating to HOST:PORT as 'USER'`.
     AuthenticatingTo {
         /// Host.
@@ -519,6 +522,7 @@ fn banner(s: &str) -> Option<Msg> {
         ("kex: host key algorithm: ", Msg::KexHostKeyAlgorithm),
         ("kex: server->client cipher: ", Msg::KexCipher),
         ("Server host key: ", Msg::ServerHostKey),
+        ("Server host certificate: ", Msg::ServerHostKey),
     ] {
         if let Some(v) = after(s, p) {
             return Some(f(v.to_string()));
@@ -560,6 +564,13 @@ fn hostkey(s: &str) -> Option<Msg> {
     }
     if s.contains("WARNING: REVOKED HOST KEY DETECTED") || s.contains("is marked as revoked") {
         return Some(Msg::Revoked);
+    }
+    if s.starts_with("Certificate invalid")
+        || s.starts_with("Certificate lacks principal list")
+        || s.starts_with("Certificate signed with disallowed")
+        || (s.starts_with("Certificate for ") && s.contains("critical option"))
+    {
+        return Some(Msg::CertInvalid(s.to_string()));
     }
     if let Some(rest) = after(s, "Host '") {
         if let Some((name, tail)) = rest.split_once("' is known and matches the ") {

@@ -112,6 +112,14 @@ impl<'a> View<'a> {
         self.first(f).is_some()
     }
 
+    /// Whether the line before `item` is one of ssh's debug lines (the paste is a debug run up
+    /// to it, nothing left out there).
+    fn debug_before(&self, item: &Item) -> bool {
+        let at = self.items.iter().position(|i| std::ptr::eq(*i, item));
+        at.and_then(|n| n.checked_sub(1))
+            .is_some_and(|n| self.items[n].level != crate::event::Level::Info)
+    }
+
     /// The core texts of a debug2 block (`local client KEXINIT proposal` and what follows).
     fn block_after(&self, heading: &str) -> Vec<&'a str> {
         let Some(at) = self.items.iter().position(|i| i.core == heading) else {

@@ -1,5 +1,5 @@
 //! The host-key stage as a transcript shows it: known, first contact (asked, recorded or
-//! refused), changed (and only another type known), revoked.
+//! refused), changed (and only another type known), revoked, a host certificate refused.
 
 use super::{cannot_tell, ev, settle, Ctx, LaneResult, View};
 use crate::engine::shared::{changed_detail, changed_fix};
@@ -16,6 +16,7 @@ pub(super) fn hostkey(v: &View, cx: &Ctx, r: &mut LaneResult) {
         });
     if let Some(k) = &presented {
         if let Some(fp) = k.split_whitespace().nth(1) {
+            let fp = fp.trim_end_matches(',');
             r.fact(Stage::Hostkey, "fingerprint_sha256", fp.to_string());
         }
     }
@@ -35,6 +36,7 @@ pub(super) fn hostkey(v: &View, cx: &Ctx, r: &mut LaneResult) {
         r.step(Stage::Hostkey, Status::Fail, "host key revoked");
         return;
     }
+    let cert = cert_invalid(v, r);
     if v.has(|m| {
         matches!(
             m,
@@ -51,11 +53,17 @@ pub(super) fn hostkey(v: &View, cx: &Ctx, r: &mut LaneResult) {
         .map(|i| i.core.clone())
         .or_else(|| presented.clone())
         .unwrap_or_else(|| "(not shown)".into());
-    if let (Some(i), Some(_)) = (strict.or(asked), failed) {
+    // ssh's debug lines show the key it was given, and nothing about it but the refusal: no
+    // warning (changed, revoked), no question. That is an unknown key under BatchMode (ssh
+    // refuses without printing its question) or with no terminal to ask on.
+    let unasked = presented.is_some() && failed.is_some_and(|f| v.debug_before(f));
+    if let (Some(i), Some(_)) = (strict.or(asked).or(failed.filter(|_| unasked)), failed) {
         let why = if strict.is_some() {
             "StrictHostKeyChecking yes (or BatchMode with the key unknown) makes ssh refuse it without asking"
-        } else {
+        } else if asked.is_some() {
             "ssh asked, and the answer was no (or there was no terminal to answer: BatchMode, a script, an IDE)"
+        } else {
+            "ssh refused it without asking: with BatchMode (or no terminal to ask on) an unknown key is refused silently — a changed or revoked key would have been named in a warning above"
         };
         r.findings.push(
             finding(
@@ -107,7 +115,7 @@ pub(super) fn hostkey(v: &View, cx: &Ctx, r: &mut LaneResult) {
         let _ = i;
         r.step(
             Stage::Hostkey,
-            Status::Pass,
+            if cert { Status::Warn } else { Status::Pass },
             match found {
                 Some(f) => format!("known ({f})"),
                 None => "known".to_string(),
@@ -116,10 +124,29 @@ pub(super) fn hostkey(v: &View, cx: &Ctx, r: &mut LaneResult) {
     } else if let Some(i) = v.first(|m| matches!(m, Msg::PermanentlyAdded(_))) {
         r.step(
             Stage::Hostkey,
-            Status::Pass,
+            if cert { Status::Warn } else { Status::Pass },
             format!("recorded: {}", i.core),
         );
     }
+}
+
+/// `hostkey.cert_invalid` (a warning, as the probe's): a trusted CA signed the server's host
+/// certificate but ssh refuses it and checks the plain key, whose verdict is the stage's.
+fn cert_invalid(v: &View, r: &mut LaneResult) -> bool {
+    let lines = v.all(|m| matches!(m, Msg::CertInvalid(_)));
+    let Some(first) = lines.first() else {
+        return false;
+    };
+    let why = first.core.trim_end_matches('.');
+    r.findings.push(
+        finding(
+            "hostkey.cert_invalid",
+            Stage::Hostkey,
+            format!("{} presents a host certificate signed by a CA its known_hosts trusts (@cert-authority), but ssh finds it invalid: \"{why}\". ssh ignores the certificate and checks the plain key instead; the verdict on the host key follows that key.", v.name),
+        )
+        .evidence_all(lines.iter().copied().map(ev)),
+    );
+    true
 }
 
 /// REMOTE HOST IDENTIFICATION HAS CHANGED (or only another type known), refused or let through
