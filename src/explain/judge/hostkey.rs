@@ -72,7 +72,7 @@ pub(super) fn hostkey(v: &View, cx: &Ctx, r: &mut LaneResult) {
                 format!("No known_hosts file has the key of {}, and {why}: \"Host key verification failed.\" Compare this fingerprint with one obtained another way, then record it:\n{fingerprint}", v.name),
             )
             .severity(Severity::Error)
-            .evidence_all(v.all(|m| matches!(m, Msg::NoHostKeyStrict(_) | Msg::Authenticity(_) | Msg::KeyFingerprint(_) | Msg::HostKeyVerificationFailed)).into_iter().map(ev))
+            .evidence_all(v.all(|m| matches!(m, Msg::ServerHostKey(_) | Msg::NoHostKeyStrict(_) | Msg::Authenticity(_) | Msg::KeyFingerprint(_) | Msg::HostKeyVerificationFailed)).into_iter().map(ev))
             .fix("Get the server's fingerprint another way (its console: `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`), compare it, then record the key once with `ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts` — or connect once interactively and answer yes. For automation, ship a known_hosts line instead of disabling the check."),
         );
         let _ = i;
