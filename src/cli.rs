@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod explain;
 mod fix;
 mod server;
 
 /// The exit codes (kept here by name for the callers that use `cli::exit`).
 pub use crate::exit;
 
-const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nOn the server, why sshd refuses logins (config, files, account, log; see --help there):\n  sshdoctor server [--user NAME] [--from ADDRESS] [--log FILE] [--sshd-config FILE] [--watch]\n\nEvery host of your ssh_config at once (a table, or one report; see --help there):\n  sshdoctor fleet [--hosts FILE] [--known-hosts] [--jobs N] [PATTERN...]\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (ssh and the server agree only on an algorithm sshdoctor cannot speak)";
+const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nOn the server, why sshd refuses logins (config, files, account, log; see --help there):\n  sshdoctor server [--user NAME] [--from ADDRESS] [--log FILE] [--sshd-config FILE] [--watch]\n\nEvery host of your ssh_config at once (a table, or one report; see --help there):\n  sshdoctor fleet [--hosts FILE] [--known-hosts] [--jobs N] [PATTERN...]\n\nA pasted ssh -v transcript, explained offline (stdin when no FILE; see --help there):\n  sshdoctor explain [--report FORMAT] [--mine|--not-mine] [FILE]\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (ssh and the server agree only on an algorithm sshdoctor cannot speak;\n     explain: the transcript ends before ssh's outcome)";
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,6 +95,8 @@ pub fn main() -> ExitCode {
         Some(a) if a == "server" => return server::main(args.collect()),
         // `sshdoctor fleet [OPTIONS] [PATTERN...]`: every host of the config at once.
         Some(a) if a == "fleet" => return crate::fleet::main(args.collect()),
+        // `sshdoctor explain [FILE]`: an ssh transcript, diagnosed offline.
+        Some(a) if a == "explain" => return explain::main(args.collect()),
         _ => {}
     }
     let matches = match Cli::command().try_get_matches() {

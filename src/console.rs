@@ -24,6 +24,8 @@ pub(crate) mod view;
 pub(crate) mod wrap;
 
 #[cfg(test)]
+mod explain_tests;
+#[cfg(test)]
 mod fixtures;
 #[cfg(test)]
 mod hop_tests;
@@ -35,7 +37,7 @@ mod snapshot_tests;
 mod tests;
 
 pub use app::{ActionRecord, App, Focus};
-pub use run::{run, run_server, run_within, Ending, Setup};
+pub use run::{run, run_explain, run_server, run_within, Ending, Setup};
 pub use view::draw;
 
 /// How the console draws; decided by the caller from `--ascii` and `NO_COLOR`.

@@ -24,6 +24,20 @@ pub use banner::{
 };
 
 pub(crate) use connection::{auth_input, secure, stop_at_host_key, Connection};
+/// Finding text the probe builds, shared with `sshdoctor explain` (a transcript gets the
+/// probe's words for the same finding).
+pub(crate) mod shared {
+    pub(crate) use super::auth::{
+        identities_only_fix, install_advice_text, login_refused_fix, login_refused_reasons_text,
+        no_accepted_key_causes, no_mutual_signature_finding, pubkey_disabled_fix,
+        second_factor_words,
+    };
+    pub(crate) use super::banner::{classify_line, Server};
+    pub(crate) use super::hostkey::{changed_detail, changed_fix, remove_action, KnownHosts};
+    pub(crate) use super::kex::{no_common_text, NoCommon};
+    pub(crate) use super::net::{connect_failure_text, ConnectFailure};
+    pub(crate) use super::session::{no_shell_detail, SFTP_REFUSED};
+}
 
 use crate::algorithms::{AlgKind, OpenSshVersion};
 use crate::config::{Origin, ResolvedConfig};

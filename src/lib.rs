@@ -13,6 +13,7 @@ pub mod destination;
 pub mod engine;
 pub mod event;
 pub mod exit;
+pub mod explain;
 pub mod findings;
 pub mod fleet;
 pub mod fsedit;

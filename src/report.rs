@@ -110,9 +110,13 @@ impl LogLine {
     /// The line as the text and markdown reports print it: time, stage (with its hop through
     /// jump hosts), level, text.
     pub(crate) fn printed(&self, r: &Report) -> String {
+        // A transcript's lines have no time of their own: their line numbers instead.
+        let time = match r.is_transcript() {
+            true => String::new(),
+            false => format!("{:>6} ms ", self.t_ms),
+        };
         format!(
-            "{:>6} ms {:<7} {:<7} {}",
-            self.t_ms,
+            "{time}{:<7} {:<7} {}",
             stage_tag(r, self.hop, self.stage),
             self.level.name(),
             self.text
@@ -216,14 +220,15 @@ impl Report {
     }
 
     /// No problem was found, but the login could not be checked: ssh and the server agree only
-    /// on an algorithm sshdoctor cannot speak (`probe.unsupported_algorithm`).
+    /// on an algorithm sshdoctor cannot speak (`probe.unsupported_algorithm`), or a transcript
+    /// ends before ssh's outcome (`transcript.incomplete`).
     pub fn could_not_tell(&self) -> bool {
         !self.ok()
             && self.root_cause().is_none()
             && self
                 .findings
                 .iter()
-                .any(|f| f.id == "probe.unsupported_algorithm")
+                .any(|f| f.id == "probe.unsupported_algorithm" || f.id == "transcript.incomplete")
     }
 
     /// The first error: the root cause to fix first.
@@ -239,6 +244,11 @@ impl Report {
     /// Whether this is `sshdoctor server` (sshd's side, on the server), not a login probe.
     pub fn is_server(&self) -> bool {
         self.setting("server").is_some()
+    }
+
+    /// Whether this explains a transcript (`sshdoctor explain`), not a live probe.
+    pub fn is_transcript(&self) -> bool {
+        self.setting("transcript").is_some()
     }
 
     /// `user@host port N`, for headings (`sshd on HOST for USER from ADDRESS` in server mode).
@@ -257,11 +267,32 @@ impl Report {
             return line;
         }
         let get = |k: &str| self.setting(k).map_or("?", |s| s.value.as_str());
+        if self.is_transcript() {
+            let user = self
+                .setting("user")
+                .map_or(String::new(), |u| format!("{}@", u.value));
+            return format!(
+                "transcript {}: {user}{} port {}",
+                get("transcript"),
+                get("hostname"),
+                get("port")
+            );
+        }
         format!("{}@{} port {}", get("user"), get("hostname"), get("port"))
     }
 
     /// The command that applies action `id` for this destination, as it runs when typed.
     pub fn fix_command(&self, id: &str) -> String {
+        if self.is_transcript() {
+            let file = self
+                .setting("transcript")
+                .map_or("FILE", |s| s.value.as_str());
+            let file = if file == "stdin" { "FILE" } else { file };
+            return format!(
+                "sshdoctor explain --mine --fix {id} {}",
+                crate::fsedit::shell_quote(file)
+            );
+        }
         if self.is_server() {
             let args = self.rerun.as_deref().unwrap_or_default();
             return format!("sshdoctor server --fix {id} {args}")
@@ -323,6 +354,9 @@ pub(crate) fn verdict(r: &Report) -> String {
             None => "The server's checks did not finish.".to_string(),
         };
     }
+    if r.is_transcript() {
+        return transcript_verdict(r);
+    }
     if r.ok() {
         let asks = r
             .facts
@@ -368,6 +402,20 @@ pub(crate) fn verdict(r: &Report) -> String {
                 None => "No problem found.".to_string(),
             }
         }
+    }
+}
+
+/// The closing verdict on a transcript: what it shows happened.
+fn transcript_verdict(r: &Report) -> String {
+    match r.root_cause() {
+        Some(f) => format!(
+            "The transcript shows the login failing. Fix {} first: {}.",
+            f.id,
+            f.title.to_lowercase().trim_end_matches('.')
+        ),
+        None if r.ok() => "The transcript shows a working login.".to_string(),
+        None => "The transcript does not show how the login ended (see transcript.incomplete)."
+            .to_string(),
     }
 }
 

@@ -473,6 +473,9 @@ impl App {
         if self.report.is_server() {
             return vec![self.report.target_line(), "sshd".to_string()];
         }
+        if self.report.is_transcript() {
+            return vec![self.report.target_line(), self.target.clone()];
+        }
         let get = |k: &str| self.report.setting(k).map_or("?", |s| s.value.as_str());
         let (user, host, port) = (get("user"), get("hostname"), get("port"));
         // One format everywhere: the alias (when one was typed) only ever in front of it.
@@ -536,6 +539,11 @@ impl App {
             if self.report.is_server() {
                 for form in &mut forms {
                     *form = form.replace(labels::LOGIN_WOULD_FAIL, labels::SSHD_REFUSES);
+                }
+            }
+            if self.report.is_transcript() {
+                for form in &mut forms {
+                    *form = form.replace(labels::LOGIN_WOULD_FAIL, labels::LOGIN_FAILED);
                 }
             }
             return (Status::Fail, forms);

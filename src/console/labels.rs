@@ -192,6 +192,8 @@ pub fn file_changed(
 pub const LOGIN_WOULD_FAIL: &str = "The login would fail";
 /// Its words in `sshdoctor server`.
 pub const SSHD_REFUSES: &str = "sshd refuses logins";
+/// Its words in `sshdoctor explain` (the transcript shows what happened).
+pub const LOGIN_FAILED: &str = "The login failed";
 
 /// The header's verdict in every length, longest first: the header uses the first that fits.
 /// Through jump hosts `hop` names the hop the root cause is at.

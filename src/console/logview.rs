@@ -60,7 +60,8 @@ impl Default for LogView {
 }
 
 /// The three unstyled parts of a log line as shown: `[kex] ` (`[bastion kex] ` through jump
-/// hosts, `hops` being their names), `debug1: `, text.
+/// hosts, `hops` being their names), `debug1: `, text. A transcript's line (`sshdoctor
+/// explain`: `57│ text`) shows its line number before the level, as pasted.
 pub fn parts<'a>(line: &'a LogLine, hops: &[String]) -> [Span<'a>; 3] {
     let level = match line.level {
         Level::Info => "",
@@ -68,14 +69,32 @@ pub fn parts<'a>(line: &'a LogLine, hops: &[String]) -> [Span<'a>; 3] {
         Level::Debug2 => "debug2: ",
         Level::Debug3 => "debug3: ",
     };
+    let (number, text) = match transcript_line(&line.text) {
+        Some((n, rest)) => (format!("{n:>4}│ "), rest),
+        None => (String::new(), line.text.as_str()),
+    };
     [
         Span::raw(match hops.get(line.hop) {
-            Some(hop) => format!("[{hop} {}] ", line.stage.name()),
-            None => format!("[{}] ", line.stage.name()),
+            Some(hop) => format!("[{hop} {}] {number}", line.stage.name()),
+            None => format!("[{}] {number}", line.stage.name()),
         }),
         Span::raw(level),
-        Span::raw(line.text.as_str()),
+        Span::raw(text),
     ]
+}
+
+/// A transcript's log line `N│ text`: its input line number and text.
+pub fn transcript_line(text: &str) -> Option<(usize, &str)> {
+    let (n, rest) = text.split_once("│ ")?;
+    Some((n.parse().ok()?, rest))
+}
+
+/// The transcript line numbers a finding's evidence names (`line N: ...`).
+pub fn evidence_lines(evidence: &[String]) -> Vec<usize> {
+    evidence
+        .iter()
+        .filter_map(|e| e.strip_prefix("line ")?.split_once(':')?.0.parse().ok())
+        .collect()
 }
 
 /// Byte ranges of `needle` in `hay`, ASCII case-insensitive (ranges fall on char boundaries).

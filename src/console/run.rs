@@ -55,6 +55,8 @@ enum Source {
     Probe(Box<dyn Fn() -> Plan + Send>),
     /// `sshdoctor server` (its `--watch` keeps the log live).
     Server(crate::server::Options),
+    /// `sshdoctor explain`: a transcript, read once, explained again on each run.
+    Explain(crate::explain::Transcript, crate::explain::Options),
 }
 
 /// Run the console until the user quits (or chooses the onboarding flow).
@@ -66,6 +68,15 @@ pub fn run(plan: impl Fn() -> Plan + Send + 'static, setup: Setup) -> anyhow::Re
 /// The console over `sshdoctor server`'s checks (and, with `--watch`, its live log).
 pub fn run_server(options: crate::server::Options, setup: Setup) -> anyhow::Result<Ending> {
     run_source(Source::Server(options), setup, None)
+}
+
+/// The console over a transcript (`sshdoctor explain`): its lines as the log.
+pub fn run_explain(
+    transcript: crate::explain::Transcript,
+    options: crate::explain::Options,
+    setup: Setup,
+) -> anyhow::Result<Ending> {
+    run_source(Source::Explain(transcript, options), setup, None)
 }
 
 /// The console for one destination inside a full-screen session that is already running (the
@@ -319,6 +330,11 @@ fn start_run(
             tokio::spawn(engine::run(plan, tx.clone()))
         }
         Source::Server(options) => tokio::spawn(crate::server::run(options.clone(), tx.clone())),
+        Source::Explain(transcript, options) => tokio::spawn(crate::explain::run(
+            transcript.clone(),
+            options.clone(),
+            tx.clone(),
+        )),
     };
     let abort = task.abort_handle();
     tokio::spawn(async move {

@@ -24,6 +24,11 @@ use facts::{log_plan, login_facts};
 use probe::{agent_path, other_local_keys, Prober, NO_MUTUAL_SIGNATURE};
 pub(crate) use probe::{sign_in, Conn, Signed};
 use report::{identities_only_action, key_findings, no_login_findings, too_many_finding};
+// Finding text shared with `sshdoctor explain`.
+pub(crate) use report::{
+    identities_only_fix, install_advice_text, login_refused_fix, login_refused_reasons_text,
+    no_accepted_key_causes, no_mutual_signature_finding, pubkey_disabled_fix, second_factor_words,
+};
 
 /// The server's answer to one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -207,7 +207,7 @@ fn judge_line(line: &[u8], after: &[u8], pre_lines: &[String]) -> Option<BannerO
 }
 
 /// Recognise a well-known protocol from its first line; None for an ordinary text line.
-fn classify_line(line: &[u8]) -> Option<Peer> {
+pub(crate) fn classify_line(line: &[u8]) -> Option<Peer> {
     if line.starts_with(b"HTTP/") {
         return Some(Peer::Http);
     }

@@ -566,19 +566,64 @@ fn no_common_finding(
     version: &str,
     m: &Mismatch,
 ) -> crate::event::Finding {
-    let openssh_version = plan.openssh.as_ref().map(|(_, v)| *v);
-    let can_enable = algorithms::supported(openssh_version, m.kind);
     let keyword = m.kind.keyword();
     let origin = match &t.algorithms.origins[kind_index(m.kind)] {
         Some(o) => format!("{keyword} from {}", cx.origin(o)),
         None => format!("{version}'s default {keyword}"),
     };
+    no_common_text(&NoCommon {
+        id: m.id,
+        kind: m.kind,
+        kind_words: m.kind_words,
+        at: format!("{}:{}", t.hostname, t.port),
+        origin,
+        ours: &m.ours,
+        server: &m.server,
+        alias: &t.original_host,
+        user: &t.user,
+        version_words: version,
+        version: plan.openssh.as_ref().map(|(_, v)| *v),
+    })
+}
+
+/// What a `kex.no_common_*` finding says, from what is known of the mismatch (shared with
+/// `sshdoctor explain`, which knows it from a transcript).
+pub(crate) struct NoCommon<'a> {
+    /// The finding id.
+    pub id: &'a str,
+    /// The list with nothing in common.
+    pub kind: AlgKind,
+    /// ssh's words for it: "key exchange method".
+    pub kind_words: &'a str,
+    /// `host:port`.
+    pub at: String,
+    /// Where the client's list comes from, in words.
+    pub origin: String,
+    /// The client's list.
+    pub ours: &'a [String],
+    /// The server's list.
+    pub server: &'a [String],
+    /// The destination as typed (for the Host block).
+    pub alias: &'a str,
+    /// The user (for the one-off command).
+    pub user: &'a str,
+    /// The client, in words: "OpenSSH 9.2p1".
+    pub version_words: &'a str,
+    /// The client's release, whose algorithms decide what can be enabled.
+    pub version: Option<crate::algorithms::OpenSshVersion>,
+}
+
+/// The `kex.no_common_*` finding: detail, evidence and the per-host fix.
+pub(crate) fn no_common_text(m: &NoCommon) -> crate::event::Finding {
+    let can_enable = algorithms::supported(m.version, m.kind);
+    let keyword = m.kind.keyword();
+    let origin = &m.origin;
     let mut f = finding(
         m.id,
         Stage::Kex,
         format!(
-            "{}:{} offers no {} that your ssh accepts ({origin}). ssh fails with \"no matching {} found\".",
-            t.hostname, t.port, m.kind_words, m.kind_words
+            "{} offers no {} that your ssh accepts ({origin}). ssh fails with \"no matching {} found\".",
+            m.at, m.kind_words, m.kind_words
         ),
     )
     .evidence(format!("server offers {keyword}: {}", m.server.join(",")))
@@ -590,15 +635,16 @@ fn no_common_finding(
         .enumerate()
         .min_by_key(|(i, a)| (legacy_rank(m.kind, a), *i))
         .map(|(_, a)| a);
+    let version = m.version_words;
     match strongest {
         Some(alg) => {
-            let mut block = format!("Host {}\n    {keyword} +{alg}", t.original_host);
+            let mut block = format!("Host {}\n    {keyword} +{alg}", m.alias);
             if m.kind == AlgKind::HostKey && alg.starts_with("ssh-rsa") {
                 block.push_str("\n    PubkeyAcceptedAlgorithms +ssh-rsa");
             }
             f = f.fix(format!(
                 "Enable it for this host only: add to ~/.ssh/config, above any `Host *` block:\n\n{block}\n\nor once: ssh -o {keyword}=+{alg} {}@{}\nWarning: {alg} is a legacy algorithm and weak; use it only for this host and upgrade the server's SSH software when you can.",
-                t.user, t.original_host
+                m.user, m.alias
             ));
         }
         None => {

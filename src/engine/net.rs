@@ -169,10 +169,45 @@ pub(super) fn capitalize(s: &str) -> String {
 
 /// How one connection attempt failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ConnectFailure {
+pub(crate) enum ConnectFailure {
+    /// Connection refused.
     Refused,
+    /// No answer (within `timeout` when known).
     Timeout,
+    /// No route, network unreachable.
     Unreachable,
+}
+
+/// The `tcp.*` finding id, detail and stage summary for a failed connection (shared with
+/// `sshdoctor explain`); `port_source` says where the port came from, `timeout` is the limit
+/// waited when known.
+pub(crate) fn connect_failure_text(
+    kind: ConnectFailure,
+    host: &str,
+    port: u16,
+    port_source: &str,
+    timeout: Option<f64>,
+) -> (&'static str, String, String) {
+    match kind {
+        ConnectFailure::Refused => (
+            "tcp.refused",
+            format!("{host} refused the connection on port {port}: no sshd listens there. {port_source}."),
+            format!("refused on port {port}"),
+        ),
+        ConnectFailure::Timeout => (
+            "tcp.timeout",
+            format!(
+                "No answer from {host} on port {port}{}: the packets are dropped (firewall, security group) or the host is down. {port_source}.",
+                timeout.map_or(String::new(), |t| format!(" within {t}s"))
+            ),
+            format!("timed out on port {port}"),
+        ),
+        ConnectFailure::Unreachable => (
+            "tcp.unreachable",
+            format!("{host} cannot be reached on port {port}. {port_source}."),
+            format!("unreachable on port {port}"),
+        ),
+    }
 }
 
 pub(super) async fn tcp_stage(
@@ -246,26 +281,13 @@ pub(super) async fn tcp_stage(
     .find(|k| failures.iter().any(|f| f.1 == *k))
     .unwrap_or(ConnectFailure::Unreachable);
     let port_source = provenance(cx, "Port", &t.port.to_string(), &t.port_origin);
-    let (id, detail, summary) = match worst {
-        ConnectFailure::Refused => (
-            "tcp.refused",
-            format!("{} refused the connection on port {}: no sshd listens there. {port_source}.", t.hostname, t.port),
-            format!("refused on port {}", t.port),
-        ),
-        ConnectFailure::Timeout => (
-            "tcp.timeout",
-            format!(
-                "No answer from {} on port {} within {}s: the packets are dropped (firewall, security group) or the host is down. {port_source}.",
-                t.hostname, t.port, timeout.as_secs_f64()
-            ),
-            format!("timed out on port {}", t.port),
-        ),
-        ConnectFailure::Unreachable => (
-            "tcp.unreachable",
-            format!("{} cannot be reached on port {}. {port_source}.", t.hostname, t.port),
-            format!("unreachable on port {}", t.port),
-        ),
-    };
+    let (id, detail, summary) = connect_failure_text(
+        worst,
+        &t.hostname,
+        t.port,
+        &port_source,
+        Some(timeout.as_secs_f64()),
+    );
     let mut f =
         finding(id, Stage::Tcp, detail).evidence_all(failures.iter().map(|(addr, _, msg)| {
             format!(

@@ -181,13 +181,13 @@ async fn checks(
         let mut f = finding(
             "session.no_shell",
             Stage::Session,
-            format!(
-                "The login works, but the account cannot run commands: `{PROBE_COMMAND}` {}. The account's shell is /usr/sbin/nologin or /bin/false, or the server forces a command (sshd's ForceCommand, dropbear's -c) or allows no commands at all — an account meant for sftp only or disabled.",
-                match (run.refused, run.exit) {
+            no_shell_detail(
+                PROBE_COMMAND,
+                &match (run.refused, run.exit) {
                     (true, _) => "was refused".to_string(),
                     (false, Some(c)) => format!("exited with status {c}"),
                     (false, None) => "ended without an exit status".to_string(),
-                }
+                },
             ),
         );
         for (what, text) in [("stdout", &out), ("stderr", &err)] {
@@ -243,7 +243,7 @@ async fn sftp_stage_check(cx: &Cx, fetched: &Early) -> bool {
             cx.fact(Stage::Session, "sftp", "yes").await;
             return true;
         }
-        Sftp::Refused => "The server has no sftp subsystem (it refused the request): sftp, and scp on OpenSSH 9 or later, fail. OpenSSH needs `Subsystem sftp` in sshd_config, tinysshd `-x sftp=/usr/lib/openssh/sftp-server`, dropbear its sftp-server program.".to_string(),
+        Sftp::Refused => SFTP_REFUSED.to_string(),
         Sftp::Broken(why) => format!("The server accepts the sftp subsystem, but no SFTP server answers: {why}. sftp, and scp on OpenSSH 9 or later, fail (on OpenWrt: `opkg install openssh-sftp-server`)."),
         Sftp::Unknown(why) => format!("sftp could not be checked: {why}."),
     };
@@ -253,6 +253,16 @@ async fn sftp_stage_check(cx: &Cx, fetched: &Early) -> bool {
         .await;
     false
 }
+
+/// `session.no_shell`'s detail: `command` `outcome` ("exited with status 1"); shared with
+/// `sshdoctor explain`.
+pub(crate) fn no_shell_detail(command: &str, outcome: &str) -> String {
+    format!("The login works, but the account cannot run commands: `{command}` {outcome}. The account's shell is /usr/sbin/nologin or /bin/false, or the server forces a command (sshd's ForceCommand, dropbear's -c) or allows no commands at all — an account meant for sftp only or disabled.")
+}
+
+/// `session.no_sftp`'s detail when the server refuses the subsystem (shared with `sshdoctor
+/// explain`).
+pub(crate) const SFTP_REFUSED: &str = "The server has no sftp subsystem (it refused the request): sftp, and scp on OpenSSH 9 or later, fail. OpenSSH needs `Subsystem sftp` in sshd_config, tinysshd `-x sftp=/usr/lib/openssh/sftp-server`, dropbear its sftp-server program.";
 
 /// The finding for a session that could not be had at all.
 async fn session_failed(cx: &Cx, e: &ChanError) -> StageEnd {

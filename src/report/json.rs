@@ -41,6 +41,9 @@ pub(super) fn render(r: &Report) -> Value {
     if !r.hops.is_empty() {
         out["hops"] = hops(r);
     }
+    if r.is_transcript() {
+        out["source"] = "transcript".into();
+    }
     if r.is_server() {
         // `sshdoctor server`: each login attempt of sshd's log, explained.
         out["attempts"] = (r.facts.iter())

@@ -4,7 +4,7 @@ use super::layout::{log_inner, Areas};
 use super::{panel, put};
 use crate::console::app::{App, Focus};
 use crate::console::labels;
-use crate::console::logview::{find_all, parts, Scroll};
+use crate::console::logview::{evidence_lines, find_all, parts, transcript_line, Scroll};
 use crate::console::theme::Role;
 use crate::console::wrap;
 use crate::event::Level;
@@ -134,7 +134,16 @@ fn styled(app: &App, i: usize, width: usize) -> Vec<Line<'static>> {
         return Vec::new();
     };
     let [tag, level, text] = parts(line, &app.log.hops);
-    let base = if line.level == Level::Info {
+    // A transcript's line that is evidence of the selected finding stands out.
+    let evidence = transcript_line(&line.text).is_some_and(|(n, _)| {
+        app.report
+            .findings
+            .get(app.finding_sel)
+            .is_some_and(|f| evidence_lines(&f.evidence).contains(&n))
+    });
+    let base = if evidence {
+        t.style(Role::Match)
+    } else if line.level == Level::Info {
         ratatui::style::Style::default()
     } else {
         t.style(Role::Dim)
@@ -150,7 +159,7 @@ fn styled(app: &App, i: usize, width: usize) -> Vec<Line<'static>> {
         .log
         .query
         .as_deref()
-        .map(|q| find_all(&line.text, q))
+        .map(|q| find_all(&text.content, q))
         .unwrap_or_default();
     let current = app.log.current == Some(i);
     let hit = if current {

@@ -105,24 +105,20 @@ pub(super) async fn key_findings(
     }
     let no_mutual: Vec<&Tried> = tried.iter().filter(|tr| tr.no_mutual_sig).collect();
     if !no_mutual.is_empty() {
-        let mut f = finding(
-            "auth.no_mutual_signature",
-            Stage::Auth,
-            "ssh will not use these RSA keys: the server verifies only ssh-rsa (SHA-1) signatures, and OpenSSH 8.8 and later no longer sign with SHA-1 (\"no mutual signature algorithm\").",
-        )
-        .evidence_all(no_mutual.iter().map(|tr| format!("skipped: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default())))
-        .fix(format!(
-            "For this host only (SHA-1 is weak), add to ~/.ssh/config above any `Host *` block:\n\nHost {host}\n    PubkeyAcceptedAlgorithms +ssh-rsa\n\nBetter: upgrade the server's SSH software, or use an ed25519 key."
-        ));
-        if server == Server::Tinyssh {
-            f.detail = "tinysshd takes only ed25519 user keys: it verifies no RSA signature at all, so ssh cannot use these RSA keys with it.".into();
-            let args = crate::destination::ssh_args(
-                &plan.input,
-                &plan.config.user().value,
-                plan.config.port().0,
-            );
-            f = f.fix(format!("Make an ed25519 key (`ssh-keygen -t ed25519`) and put its .pub line in ~/.ssh/authorized_keys on the server (`sshdoctor onboard {args}` does both). Enabling ssh-rsa on the client would not help: tinysshd has no RSA."));
-        }
+        let args = crate::destination::ssh_args(
+            &plan.input,
+            &plan.config.user().value,
+            plan.config.port().0,
+        );
+        let mut f = no_mutual_signature_finding(host, server, &args).evidence_all(
+            no_mutual.iter().map(|tr| {
+                format!(
+                    "skipped: {} {}",
+                    tr.id.label(),
+                    tr.id.fingerprint().unwrap_or_default()
+                )
+            }),
+        );
         f.severity = if ssh_would_fail {
             Severity::Error
         } else {
@@ -130,6 +126,25 @@ pub(super) async fn key_findings(
         };
         cx.finding(f).await;
     }
+}
+
+/// `auth.no_mutual_signature` for `host` (the Host block's name) on this server, without
+/// evidence (shared with `sshdoctor explain`).
+/// `args` reaches the same account (`[-p PORT …] user@host`) in the fix's commands.
+pub(crate) fn no_mutual_signature_finding(host: &str, server: Server, args: &str) -> Finding {
+    let mut f = finding(
+        "auth.no_mutual_signature",
+        Stage::Auth,
+        "ssh will not use these RSA keys: the server verifies only ssh-rsa (SHA-1) signatures, and OpenSSH 8.8 and later no longer sign with SHA-1 (\"no mutual signature algorithm\").",
+    )
+    .fix(format!(
+        "For this host only (SHA-1 is weak), add to ~/.ssh/config above any `Host *` block:\n\nHost {host}\n    PubkeyAcceptedAlgorithms +ssh-rsa\n\nBetter: upgrade the server's SSH software, or use an ed25519 key."
+    ));
+    if server == Server::Tinyssh {
+        f.detail = "tinysshd takes only ed25519 user keys: it verifies no RSA signature at all, so ssh cannot use these RSA keys with it.".into();
+        f = f.fix(format!("Make an ed25519 key (`ssh-keygen -t ed25519`) and put its .pub line in ~/.ssh/authorized_keys on the server (`sshdoctor onboard {args}` does both). Enabling ssh-rsa on the client would not help: tinysshd has no RSA."));
+    }
+    f
 }
 
 /// The user's ssh_config (`-F` or ~/.ssh/config) and its bytes, None when it does not exist.
@@ -259,12 +274,19 @@ pub(super) fn too_many_finding(
     )
     .evidence(format!("server disconnected after {n} refused keys: Too many authentication failures"))
     .evidence(format!("accepted: {key} {}", id.fingerprint().unwrap_or_default()))
-    .fix(format!(
-        "{export_note}Offer only the key that works to this host: add to ~/.ssh/config, above any `Host *` block:\n\nHost {}\n    IdentitiesOnly yes\n    IdentityFile {file}\n\nor once: ssh -o IdentitiesOnly=yes -i {file} {}@{}",
-        t.original_host,
-        t.user,
-        t.original_host
-    ))
+    .fix(identities_only_fix(&export_note, &t.original_host, &t.user, &file))
+}
+
+/// The fix that offers only `file` to `alias` (shared with `sshdoctor explain`).
+pub(crate) fn identities_only_fix(
+    export_note: &str,
+    alias: &str,
+    user: &str,
+    file: &str,
+) -> String {
+    format!(
+        "{export_note}Offer only the key that works to this host: add to ~/.ssh/config, above any `Host *` block:\n\nHost {alias}\n    IdentitiesOnly yes\n    IdentityFile {file}\n\nor once: ssh -o IdentitiesOnly=yes -i {file} {user}@{alias}"
+    )
 }
 
 /// What the auth stage learnt when no login worked, for the findings.
@@ -288,24 +310,34 @@ pub(super) struct Refusal<'a> {
 
 /// Where the server reads authorized keys, and where it logs, in words for a fix.
 fn install_advice(r: &Refusal) -> String {
-    let t = r.t;
+    install_advice_text(r.server, &r.t.ssh_args)
+}
+
+/// Where this server reads authorized keys and logs, as a fix for the account `args` reaches
+/// (`[-p PORT …] user@host`; shared with `sshdoctor explain`).
+pub(crate) fn install_advice_text(server: Server, args: &str) -> String {
     let copy = format!(
-        "`ssh-copy-id -i KEY.pub {}`, or `sshdoctor onboard {}`, which also checks the server-side permissions",
-        t.ssh_args, t.ssh_args
+        "`ssh-copy-id -i KEY.pub {args}`, or `sshdoctor onboard {args}`, which also checks the server-side permissions"
     );
-    match r.server {
+    match server {
         Server::OpenSsh => format!("Install your public key on the server ({copy}), and check the server's log (journalctl -u ssh) for \"Authentication refused: bad ownership or modes\"."),
         Server::WindowsOpenSsh => format!("Install your public key ({copy}); for an account in the Administrators group Windows OpenSSH reads C:\\ProgramData\\ssh\\administrators_authorized_keys instead of the user's file. The server's log is in the Event Viewer (OpenSSH/Operational)."),
         Server::Dropbear => format!("Install your public key ({copy}) in ~/.ssh/authorized_keys (mode 0600, ~/.ssh 0700); for root on OpenWrt dropbear reads /etc/dropbear/authorized_keys instead. Dropbear logs to syslog (`logread` on OpenWrt); its settings are the flags it was started with (-s no passwords, -g no root passwords, -w no root logins)."),
         Server::Tinyssh => format!("tinysshd takes only ed25519 user keys (make one with `ssh-keygen -t ed25519`) from ~/.ssh/authorized_keys; install it there ({copy}). tinysshd has no configuration file."),
-        _ => format!("Install your public key where this server ({}) reads keys — ask its administrator; {copy}.", r.server.name()),
+        _ => format!("Install your public key where this server ({}) reads keys — ask its administrator; {copy}.", server.name()),
     }
 }
 
 /// The server's side of a login refused after its "yes" to the key, most likely first.
 fn login_refused_reasons(r: &Refusal) -> String {
-    let root = r.t.user == "root";
-    match r.server {
+    login_refused_reasons_text(r.server, &r.t.user)
+}
+
+/// Why a server refuses a login after its "yes" to the key, most likely first (shared with
+/// `sshdoctor explain`).
+pub(crate) fn login_refused_reasons_text(server: Server, user: &str) -> String {
+    let root = user == "root";
+    match server {
         Server::Dropbear => format!(
             "{}the account is locked or has no valid shell; dropbear was started with -G GROUP and the account is not in it",
             if root { "dropbear was started with -w (no root logins); " } else { "" }
@@ -313,7 +345,7 @@ fn login_refused_reasons(r: &Refusal) -> String {
         s if s.has_sshd_config() => format!(
             "{}AllowUsers, DenyUsers, AllowGroups or DenyGroups in sshd_config exclude the account; the account is expired or locked (`chage -l {}`, `passwd -S {}`); a restriction on the key's line in authorized_keys (from=, expiry-time=)",
             if root { "PermitRootLogin no (or forced-commands-only) in sshd_config; " } else { "" },
-            r.t.user, r.t.user
+            user, user
         ),
         _ => "the server's own policy refuses this account (ask its administrator)".to_string(),
     }
@@ -331,11 +363,7 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
     if let Some((pos, rest)) = r.partial {
         let tr = &r.tried[*pos];
         let wanted = methods_text(rest);
-        let (how, fix) = match r.server {
-            Server::Dropbear => ("dropbear started with -t wants a password after the key", "Type the password when ssh asks for it (in the console sshdoctor asks too); or, on the server, start dropbear without -t."),
-            s if s.has_sshd_config() => ("sshd_config's AuthenticationMethods wants a second method after the key", "Type the second factor when ssh asks for it (in the console sshdoctor asks too, for a host whose key is known); or, on the server, relax AuthenticationMethods in sshd_config."),
-            _ => ("the server wants a second method after the key", "Type the second factor when ssh asks for it."),
-        };
+        let (how, fix) = second_factor_words(r.server);
         let tried_word = if r.console {
             "it was not given"
         } else {
@@ -392,11 +420,7 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
             )
             .evidence_all(sign_refused.iter().map(|tr| format!("accepted, then refused when signed: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default())))
             .evidence(methods_line.clone())
-            .fix(if r.server.has_sshd_config() {
-                format!("On the server, as root: `sshd -T -C user={}` shows the settings that apply (permitrootlogin, allowusers, denyusers, allowgroups, denygroups), and `journalctl -u ssh` says why the login was refused.", r.t.user)
-            } else {
-                format!("Ask the administrator of this {} server why the account may not log in.", r.server.name())
-            }),
+            .fix(login_refused_fix(r.server, &r.t.user)),
         )
         .await;
         return format!("{} accepted, but the login is refused", tr.id.label());
@@ -427,9 +451,10 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
             "auth.no_accepted_key",
             Stage::Auth,
             format!(
-                "{} refused every key ssh offers for {}.{tiny_hint} Likely causes, in order: the key is not in ~{}/.ssh/authorized_keys on the server; {}the user name is wrong ({user_from}).",
-                t.hostname, t.user, t.user,
-                if r.server.has_sshd_config() { "sshd's StrictModes refuses it (the home directory, ~/.ssh or authorized_keys writable by group/others or owned by someone else); AuthorizedKeysFile points elsewhere; AllowUsers/DenyUsers exclude the account; " } else { "the home directory, ~/.ssh or authorized_keys are writable by others; " }
+                "{} refused every key ssh offers for {}.{tiny_hint} {}",
+                t.hostname,
+                t.user,
+                no_accepted_key_causes(r.server, &t.user, &user_from)
             ),
         );
         f = f.evidence_all(offered.iter().map(|tr| {
@@ -521,13 +546,50 @@ pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
     .evidence(methods_line);
     if !r.server_pubkey && !keys.is_empty() {
         f = f.evidence(format!("keys never tried: {}", keys.join(", ")));
-        f = f.fix(match r.server {
-            s if s.has_sshd_config() => "Log in with the password, or have the server's administrator set `PubkeyAuthentication yes` in sshd_config (check with `sshd -T | grep pubkeyauthentication`).".to_string(),
-            s => format!("Log in with the password, or have the administrator of this {} server enable public-key logins.", s.name()),
-        });
+        f = f.fix(pubkey_disabled_fix(r.server));
     }
     cx.finding(f).await;
     "no usable authentication method".into()
+}
+
+/// The fix of `auth.login_refused` (shared with `sshdoctor explain`).
+pub(crate) fn login_refused_fix(server: Server, user: &str) -> String {
+    if server.has_sshd_config() {
+        format!("On the server, as root: `sshd -T -C user={user}` shows the settings that apply (permitrootlogin, allowusers, denyusers, allowgroups, denygroups), and `journalctl -u ssh` says why the login was refused.")
+    } else {
+        format!(
+            "Ask the administrator of this {} server why the account may not log in.",
+            server.name()
+        )
+    }
+}
+
+/// The likely causes `auth.no_accepted_key` lists, in order (shared with `sshdoctor explain`);
+/// `user_from` says where the user name came from.
+pub(crate) fn no_accepted_key_causes(server: Server, user: &str, user_from: &str) -> String {
+    format!(
+        "Likely causes, in order: the key is not in ~{user}/.ssh/authorized_keys on the server; {}the user name is wrong ({user_from}).",
+        if server.has_sshd_config() { "sshd's StrictModes refuses it (the home directory, ~/.ssh or authorized_keys writable by group/others or owned by someone else); AuthorizedKeysFile points elsewhere; AllowUsers/DenyUsers exclude the account; " } else { "the home directory, ~/.ssh or authorized_keys are writable by others; " }
+    )
+}
+
+/// What a server wanting a second method after the key wants, and the fix (shared with
+/// `sshdoctor explain`).
+pub(crate) fn second_factor_words(server: Server) -> (&'static str, &'static str) {
+    match server {
+        Server::Dropbear => ("dropbear started with -t wants a password after the key", "Type the password when ssh asks for it (in the console sshdoctor asks too); or, on the server, start dropbear without -t."),
+        s if s.has_sshd_config() => ("sshd_config's AuthenticationMethods wants a second method after the key", "Type the second factor when ssh asks for it (in the console sshdoctor asks too, for a host whose key is known); or, on the server, relax AuthenticationMethods in sshd_config."),
+        _ => ("the server wants a second method after the key", "Type the second factor when ssh asks for it."),
+    }
+}
+
+/// The fix of `auth.method_not_allowed` when the server takes no public keys (shared with
+/// `sshdoctor explain`).
+pub(crate) fn pubkey_disabled_fix(server: Server) -> String {
+    match server {
+        s if s.has_sshd_config() => "Log in with the password, or have the server's administrator set `PubkeyAuthentication yes` in sshd_config (check with `sshd -T | grep pubkeyauthentication`).".to_string(),
+        s => format!("Log in with the password, or have the administrator of this {} server enable public-key logins.", s.name()),
+    }
 }
 
 /// `auth.no_key`: no key to offer, only a password login — with the guided first login

@@ -9,6 +9,8 @@
 
 mod verdict;
 
+pub(crate) use verdict::{changed_detail, changed_fix};
+
 use super::command::CommandRun;
 use super::judge::Judgement;
 use super::KnownHosts;

@@ -202,24 +202,8 @@ async fn changed(
     )
     .await;
     let unsafe_go_on = j.outcome == Outcome::Unsafe;
-    let mut detail = if other_types_only {
-        format!(
-            "known_hosts holds only keys of other types for {name}; the server now presents {}. ssh treats this as a changed host key (\"REMOTE HOST IDENTIFICATION HAS CHANGED\") and refuses the connection unless StrictHostKeyChecking is no. The server may have been reinstalled or reconfigured — or something is in the middle.",
-            seen.algorithm()
-        )
-    } else {
-        format!(
-            "The key {name} presents is not the one recorded. It can mean the server was reinstalled or rebuilt, a new machine took over the address, a load balancer switched backends — or an attacker is in the middle. Nothing secret was sent, and sshdoctor will not authenticate to this host until this is resolved."
-        )
-    };
+    let detail = changed_detail(name, &seen.algorithm(), other_types_only, unsafe_go_on);
     if unsafe_go_on {
-        detail = detail.replace(
-            " Nothing secret was sent, and sshdoctor will not authenticate to this host until this is resolved.",
-            "",
-        );
-        detail = format!(
-            "{detail} StrictHostKeyChecking no: ssh goes on anyway without trusting the key and disables {UNSAFE_DISABLES}; only public-key authentication is tried, so the login may still work — against a server that is not verified. sshdoctor, like ssh, tries public keys only and sends no password."
-        );
         for what in ["Password", "Keyboard-interactive"] {
             cx.log(
                 Stage::Hostkey,
@@ -242,10 +226,9 @@ async fn changed(
                 .filter(|m| m.marker == known_hosts::Marker::None && offending.contains(&m.entry))
                 .map(|m| format!("recorded at {}: {} {}", m.entry, m.key_type, m.fingerprint)),
         );
-    f = f.fix(format!(
-        "Compare the presented fingerprint {} with one obtained another way (the provider's console, the server's admin, `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the server). Only if it matches, remove the stale entries and trust the new key:\n{}",
-        seen.fingerprint(),
-        remove.as_ref().map_or(String::new(), |a| format!("  {}", a.command))
+    f = f.fix(changed_fix(
+        &seen.fingerprint(),
+        remove.as_ref().map(|a| a.command.as_str()),
     ));
     if unsafe_go_on {
         f = f.severity(Severity::Warning);
@@ -258,6 +241,44 @@ async fn changed(
     }
     cx.finding(f).await;
     summary_for(j.outcome, &format!("host key {title}"))
+}
+
+/// What `hostkey.changed` (or `hostkey.other_type_known`) says about `name`, which now presents
+/// a key of type `algorithm` (shared with `sshdoctor explain`).
+pub(crate) fn changed_detail(
+    name: &str,
+    algorithm: &str,
+    other_types_only: bool,
+    unsafe_go_on: bool,
+) -> String {
+    let mut detail = if other_types_only {
+        format!(
+            "known_hosts holds only keys of other types for {name}; the server now presents {algorithm}. ssh treats this as a changed host key (\"REMOTE HOST IDENTIFICATION HAS CHANGED\") and refuses the connection unless StrictHostKeyChecking is no. The server may have been reinstalled or reconfigured — or something is in the middle."
+        )
+    } else {
+        format!(
+            "The key {name} presents is not the one recorded. It can mean the server was reinstalled or rebuilt, a new machine took over the address, a load balancer switched backends — or an attacker is in the middle. Nothing secret was sent, and sshdoctor will not authenticate to this host until this is resolved."
+        )
+    };
+    if unsafe_go_on {
+        detail = detail.replace(
+            " Nothing secret was sent, and sshdoctor will not authenticate to this host until this is resolved.",
+            "",
+        );
+        detail = format!(
+            "{detail} StrictHostKeyChecking no: ssh goes on anyway without trusting the key and disables {UNSAFE_DISABLES}; only public-key authentication is tried, so the login may still work — against a server that is not verified. sshdoctor, like ssh, tries public keys only and sends no password."
+        );
+    }
+    detail
+}
+
+/// The fix of a changed host key: compare `fingerprint`, then the removal command (shared
+/// with `sshdoctor explain`).
+pub(crate) fn changed_fix(fingerprint: &str, remove_command: Option<&str>) -> String {
+    format!(
+        "Compare the presented fingerprint {fingerprint} with one obtained another way (the provider's console, the server's admin, `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the server). Only if it matches, remove the stale entries and trust the new key:\n{}",
+        remove_command.map_or(String::new(), |c| format!("  {c}"))
+    )
 }
 
 /// CheckHostIP: the address's entry holds another key.

@@ -1,0 +1,213 @@
+//! `sshdoctor explain [FILE]`: its own options, then the console or the report over a
+//! transcript read once (stdin when no FILE or `-`), or `--fix` for a repair it offers.
+
+use super::fix::{confirm, FixError};
+use super::{exit, first_line, locale_is_utf8, print_report, usage, Format};
+use crate::explain::{Options, Owner, Transcript};
+use crate::report::Report;
+use clap::Parser;
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const AFTER: &str = "Reads ssh's output (any of -v, -vv, -vvv, or plain stderr; pasted prompts, timestamps, CRLF,\nseveral attempts, scp/sftp/rsync/git/sshpass, VS Code's Remote-SSH log, ProxyJump runs) and\nsends nothing anywhere. The last attempt is explained; earlier ones are named in the log.\n\nExit codes:\n  0  the transcript shows a working login\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (the transcript ends before ssh's outcome)";
+
+/// Explain an OpenSSH client transcript (`ssh -v` output) like a live probe, offline.
+#[derive(Debug, Parser)]
+#[command(name = "sshdoctor explain", about, after_help = AFTER)]
+struct ExplainCli {
+    /// The transcript; stdin when absent or `-`.
+    file: Option<PathBuf>,
+    /// Print a report instead of opening the console (text when stdout is not a terminal).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    report: Option<Format>,
+    /// The transcript is this machine's user's: offer the repairs that change local files (by
+    /// default decided from its paths and client version).
+    #[arg(long, conflicts_with = "not_mine")]
+    mine: bool,
+    /// The transcript is someone else's: show repairs as commands for them to run.
+    #[arg(long = "not-mine")]
+    not_mine: bool,
+    /// Apply a local repair the explanation offers (only for this machine's user's transcript).
+    #[arg(long, value_name = "ACTION_ID")]
+    fix: Option<String>,
+    /// With --fix: apply without asking.
+    #[arg(long, requires = "fix")]
+    yes: bool,
+    /// Console: ASCII borders and symbols only.
+    #[arg(long)]
+    ascii: bool,
+    /// Console: write a transcript of the session to FILE when it closes.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// More of the log in text reports (-v debug2, -vv debug3; the console starts there).
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+/// `sshdoctor explain ARGS` (the arguments after the word `explain`).
+pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
+    let cli =
+        match ExplainCli::try_parse_from(std::iter::once("sshdoctor explain".into()).chain(args)) {
+            Ok(c) => c,
+            Err(e) => {
+                use clap::error::ErrorKind;
+                if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                    let _ = e.print();
+                    return ExitCode::SUCCESS;
+                }
+                return usage(first_line(&e.to_string()));
+            }
+        };
+    let stdin = cli.file.as_ref().is_none_or(|f| f.as_os_str() == "-");
+    let (transcript, name) = match read(&cli, stdin) {
+        Ok(t) => t,
+        Err(msg) => return usage(msg),
+    };
+    let owner = match (cli.mine, cli.not_mine) {
+        (true, _) => Owner::Mine,
+        (_, true) => Owner::NotMine,
+        _ => Owner::Auto,
+    };
+    let options = Options { name, owner };
+    // Stdin holds the transcript: the console needs the terminal on both sides.
+    let interactive = cli.report.is_none()
+        && cli.fix.is_none()
+        && std::io::stdout().is_terminal()
+        && (!stdin || std::io::stdin().is_terminal());
+    let result = if interactive {
+        console(&cli, transcript, options)
+    } else if let Some(id) = &cli.fix {
+        let format = cli.report.unwrap_or(Format::Text);
+        match fix(&transcript, &options, id, cli.yes, format, cli.verbose) {
+            Err(FixError::Usage(msg)) => return usage(msg),
+            Err(FixError::Internal(e)) => Err(e),
+            Ok(code) => Ok(code),
+        }
+    } else {
+        let report = collect(&transcript, &options);
+        print_report(&report, cli.report.unwrap_or(Format::Text), cli.verbose)
+            .map(|()| exit::for_report(&report))
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("sshdoctor: internal error: {e:#}");
+            ExitCode::from(exit::INTERNAL)
+        }
+    }
+}
+
+/// The transcript, read once and bounded, and its name for headings.
+fn read(cli: &ExplainCli, stdin: bool) -> Result<(Transcript, String), String> {
+    if stdin {
+        if std::io::stdin().is_terminal() {
+            return Err("explain reads a transcript: give a FILE, or pipe or paste it on stdin (end with Ctrl-D)".into());
+        }
+        let input = crate::explain::input::read(std::io::stdin().lock())
+            .map_err(|e| format!("reading stdin: {e}"))?;
+        return Ok((Transcript::new(input), "stdin".into()));
+    }
+    let path = cli.file.clone().unwrap_or_default();
+    // Never block on a FIFO a user named by mistake, never read a device without end: the
+    // transcript is a regular file (stdin takes anything else).
+    let (file, _) = crate::localfile::open_regular(&path, u64::MAX)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let input = crate::explain::input::read(file)
+        .map_err(|e| format!("reading {}: {e}", path.display()))?;
+    Ok((Transcript::new(input), path.display().to_string()))
+}
+
+/// The report: every event folded, headless.
+fn collect(transcript: &Transcript, options: &Options) -> Report {
+    let mut report = Report::default();
+    for ev in crate::explain::events(transcript, options) {
+        report.apply(&ev);
+    }
+    report
+}
+
+fn console(cli: &ExplainCli, transcript: Transcript, options: Options) -> anyhow::Result<u8> {
+    let setup = crate::console::Setup {
+        target: format!("transcript {}", options.name),
+        options: crate::console::ConsoleOptions {
+            ascii: cli.ascii || !locale_is_utf8(),
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        },
+        record: cli.record.clone(),
+        verbose: cli.verbose,
+        rerun: options.name.clone(),
+        home: crate::config::home_dir(),
+    };
+    match crate::console::run_explain(transcript, options, setup)? {
+        crate::console::Ending::Exit(code) => Ok(code),
+        crate::console::Ending::Onboard => Ok(exit::PROBLEMS),
+    }
+}
+
+/// `--fix ACTION_ID`: explain, confirm the action's preview, apply it, explain again (the
+/// transcript does not change; the repair is checked by running ssh or `sshdoctor HOST` again).
+fn fix(
+    transcript: &Transcript,
+    options: &Options,
+    id: &str,
+    yes: bool,
+    format: Format,
+    verbose: u8,
+) -> Result<u8, FixError> {
+    let report = collect(transcript, options);
+    let offered = report
+        .findings
+        .iter()
+        .flat_map(|f| f.actions.iter().map(move |a| (f.id.as_str(), a)));
+    let Some((finding_id, action)) = offered.clone().find(|(_, a)| a.id == id) else {
+        let ids: Vec<&str> = offered.map(|(_, a)| a.id.as_str()).collect();
+        return Err(FixError::Usage(format!(
+            "the explanation offers no action {id:?} (offered: {}; local repairs are offered only for this machine's user's transcript: --mine)",
+            if ids.is_empty() { "none".into() } else { ids.join(", ") }
+        )));
+    };
+    let action = crate::repair::prepare(action, &report.findings);
+    let Some(repair) = &action.repair else {
+        return Err(FixError::Usage(format!(
+            "action {id} cannot be applied from the command line"
+        )));
+    };
+    if !confirm(finding_id, &action, yes)? {
+        return Ok(exit::PROBLEMS);
+    }
+    let mut err = crate::safe_text::SafeStderr;
+    match crate::repair::apply(repair) {
+        Ok(applied) => {
+            for a in &applied {
+                let _ = writeln!(err, "{}", a.summary());
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(err, "sshdoctor: {e}");
+            return Ok(exit::PROBLEMS);
+        }
+    }
+    let _ = writeln!(
+        err,
+        "\nDone. The transcript itself does not change: run the ssh command again (or `sshdoctor HOST`) to check."
+    );
+    print_report(&report, format, verbose)?;
+    Ok(exit::PROBLEMS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse() {
+        let cli =
+            ExplainCli::try_parse_from(["x", "--report", "json", "--not-mine", "t.txt"]).unwrap();
+        assert_eq!(cli.report, Some(Format::Json));
+        assert!(cli.not_mine);
+        assert!(ExplainCli::try_parse_from(["x", "--mine", "--not-mine"]).is_err());
+        let _ = PathBuf::new();
+    }
+}

@@ -1,0 +1,468 @@
+//! `sshdoctor explain`: an OpenSSH client transcript (`ssh -v` output, or plain stderr, as
+//! people paste it) diagnosed like a live probe — the same stages, findings and fixes — without
+//! any network access, emitting the same [`Event`]s so the console and the report serve it.
+//!
+//! The input is read once, bounded ([`input`]); each line loses its pasted noise ([`clean`]) and
+//! is understood in every OpenSSH wording ([`classify`]); the lines are cut into attempts and
+//! attributed to hops ([`attempts`]); the last attempt is judged per hop ([`judge`]) and put
+//! together as the probe's checklist ([`checklist`]). Earlier attempts are named in the log.
+
+pub mod attempts;
+pub mod checklist;
+pub mod classify;
+pub mod clean;
+pub mod input;
+mod judge;
+pub mod local;
+mod version;
+
+use crate::event::{Event, Level, Setting, Stage};
+use crate::findings::finding;
+use attempts::{Attempt, Item};
+use classify::Msg;
+use clean::Line;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+pub use judge::Ctx;
+pub use local::Owner;
+
+/// What to explain and how.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The transcript's name as given (a path, or `stdin`).
+    pub name: String,
+    /// Whose transcript it is (decides whether local repairs are offered).
+    pub owner: Owner,
+}
+
+/// A transcript read into memory, shared by every run over it (the console re-runs it).
+pub type Transcript = Arc<input::Input>;
+
+/// Explain `transcript`, sending the events to `tx`; ends with [`Event::Done`].
+pub async fn run(transcript: Transcript, options: Options, tx: mpsc::Sender<Event>) {
+    for event in events(&transcript, &options) {
+        if tx.send(event).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Every event of the explanation, in order.
+pub fn events(input: &input::Input, options: &Options) -> Vec<Event> {
+    let lines: Vec<Line> = input.lines.iter().flat_map(clean::lines).collect();
+    let attempts = attempts::split(lines.clone());
+    let mut out = vec![Event::Stages(Stage::ALL.to_vec())];
+    let Some(last) = attempts.last() else {
+        return nothing(input, options, &lines, out);
+    };
+    let cx = context(last, &lines, options);
+    let results = judge::judge(last, &cx);
+    let outcome = checklist::assemble(results, &cx);
+    out.push(Event::Destination(destination(
+        last,
+        &cx,
+        options,
+        attempts.len(),
+    )));
+    let stages = stage_of_lines(last);
+    out.extend(log(&lines, &stages));
+    for (n, earlier) in attempts[..attempts.len() - 1].iter().enumerate() {
+        out.push(earlier_attempt(
+            n + 1,
+            attempts.len(),
+            earlier,
+            &lines,
+            options,
+        ));
+    }
+    if input.skipped_lines > 0 || input.cut_lines > 0 {
+        out.push(Event::Finding(truncated(input)));
+    }
+    out.push(Event::Fact {
+        hop: 0,
+        stage: Stage::Config,
+        key: "source".into(),
+        value: "transcript".into(),
+    });
+    out.push(Event::Fact {
+        hop: 0,
+        stage: Stage::Config,
+        key: "client_version".into(),
+        value: cx.version_words.clone(),
+    });
+    for (stage, key, value) in outcome.facts {
+        out.push(Event::Fact {
+            hop: 0,
+            stage,
+            key,
+            value,
+        });
+    }
+    for step in outcome.steps {
+        out.push(Event::StageStarted {
+            hop: 0,
+            stage: step.stage,
+            at: Duration::ZERO,
+        });
+        for f in outcome.findings.iter().filter(|f| f.stage == step.stage) {
+            out.push(Event::Finding(f.clone()));
+        }
+        out.push(Event::StageFinished {
+            hop: 0,
+            stage: step.stage,
+            status: step.status,
+            elapsed: Duration::ZERO,
+            summary: step.summary,
+        });
+    }
+    out.push(Event::Done {
+        login_ok: outcome.login_ok,
+    });
+    out
+}
+
+/// Nothing in the input is ssh's: one finding, every stage skipped.
+fn nothing(
+    input: &input::Input,
+    options: &Options,
+    lines: &[Line],
+    mut out: Vec<Event>,
+) -> Vec<Event> {
+    out.push(Event::Destination(vec![source_setting(options)]));
+    out.extend(log(lines, &HashMap::new()));
+    let what = if input.binary_bytes > input.total_bytes / 20 && input.binary_bytes > 0 {
+        format!(
+            "The input ({} bytes) is binary, not text",
+            input.total_bytes
+        )
+    } else if input.lines.is_empty() {
+        "The input is empty".to_string()
+    } else {
+        format!(
+            "None of the input's {} line(s) is OpenSSH client output (ssh's messages, `debug1:` lines, or a prompt running ssh, scp, sftp, git or rsync)",
+            input.lines.len() + input.skipped_lines
+        )
+    };
+    out.push(Event::Finding(finding(
+        "transcript.no_ssh_output",
+        Stage::Config,
+        format!("{what}: there is nothing to explain."),
+    )));
+    for stage in Stage::ALL {
+        out.push(Event::StageFinished {
+            hop: 0,
+            stage,
+            status: crate::event::Status::Skipped,
+            elapsed: Duration::ZERO,
+            summary: "skipped: no ssh output in the transcript".into(),
+        });
+    }
+    out.push(Event::Done { login_ok: false });
+    out
+}
+
+/// `transcript.truncated`: the input was larger than sshdoctor reads, or had over-long lines.
+fn truncated(input: &input::Input) -> crate::event::Finding {
+    let mut parts = Vec::new();
+    if input.skipped_lines > 0 {
+        parts.push(format!(
+            "only its last {} MiB were read: lines 1–{} were skipped",
+            input::MAX_BYTES / (1024 * 1024),
+            input.skipped_lines
+        ));
+    }
+    if input.cut_lines > 0 {
+        parts.push(format!(
+            "{} line(s) longer than {} bytes were cut",
+            input.cut_lines,
+            input::MAX_LINE
+        ));
+    }
+    finding(
+        "transcript.truncated",
+        Stage::Config,
+        format!(
+            "The transcript has {} bytes: {}. The last attempt is explained from what was read.",
+            input.total_bytes,
+            parts.join("; ")
+        ),
+    )
+}
+
+/// Which stage each input line of the attempt belongs to (the log's tags).
+fn stage_of_lines(a: &Attempt) -> HashMap<usize, Stage> {
+    let mut map = HashMap::new();
+    let mut current = Stage::Config;
+    for item in &a.items {
+        if let Some(s) = stage_of(&item.msg).or_else(|| stage_hint(&item.core)) {
+            current = s;
+        }
+        map.entry(item.no).or_insert(current);
+    }
+    map
+}
+
+/// The stage a message is about.
+fn stage_of(m: &Msg) -> Option<Stage> {
+    Some(match m {
+        Msg::Version(_)
+        | Msg::ReadingConfig(_)
+        | Msg::ApplyingOptions(_)
+        | Msg::ConfigError(_)
+        | Msg::ConfigPermissions(_) => Stage::Config,
+        Msg::ResolveFailed { .. } => Stage::Dns,
+        Msg::Connecting { .. }
+        | Msg::ConnectAddressFailed(_)
+        | Msg::ConnectFailed { .. }
+        | Msg::Established
+        | Msg::ExecutingProxy(_) => Stage::Tcp,
+        Msg::LocalVersion(_)
+        | Msg::RemoteVersion { .. }
+        | Msg::BannerLine(_)
+        | Msg::BannerClosed { .. }
+        | Msg::BannerInvalid(_)
+        | Msg::BannerTimeout
+        | Msg::ProtocolDiffer => Stage::Banner,
+        Msg::NoMatch { .. }
+        | Msg::KexAlgorithm(_)
+        | Msg::KexHostKeyAlgorithm(_)
+        | Msg::KexCipher(_) => Stage::Kex,
+        Msg::ServerHostKey(_)
+        | Msg::HostKnown(_)
+        | Msg::Authenticity(_)
+        | Msg::KeyFingerprint(_)
+        | Msg::PermanentlyAdded(_)
+        | Msg::NoHostKeyStrict(_)
+        | Msg::HostKeyVerificationFailed
+        | Msg::ChangedWarning
+        | Msg::ChangedKeyType(_)
+        | Msg::Offending { .. }
+        | Msg::ChangedStrict(_)
+        | Msg::MitmDisabled
+        | Msg::Revoked
+        | Msg::CertInvalid(_) => Stage::Hostkey,
+        Msg::AuthenticatingTo { .. } => Stage::Kex,
+        Msg::CanContinue(_)
+        | Msg::WillAttempt(_)
+        | Msg::Offering(_)
+        | Msg::ServerAccepts(_)
+        | Msg::TryingPrivateKey(_)
+        | Msg::NoSuchIdentity(_)
+        | Msg::NoMutualSignature
+        | Msg::SigningFailed { .. }
+        | Msg::PassphrasePrompt(_)
+        | Msg::LoadKey { .. }
+        | Msg::Unprotected
+        | Msg::TooOpen { .. }
+        | Msg::PartialSuccess
+        | Msg::PermissionDenied { .. }
+        | Msg::TryAgain
+        | Msg::SecretPrompt(_)
+        | Msg::ReceivedDisconnect(_) => Stage::Auth,
+        Msg::Authenticated(_)
+        | Msg::Sending(_)
+        | Msg::RequestFailed(_)
+        | Msg::AccountNotAvailable
+        | Msg::ExitStatus(_)
+        | Msg::ConnectionToClosed
+        | Msg::LastLogin
+        | Msg::TransferDone => Stage::Session,
+        Msg::ChannelOpenFailed(_) | Msg::StdioForwardingFailed | Msg::StdioForward(_) => Stage::Tcp,
+        Msg::Fingerprint(_)
+        | Msg::IdentityFile { .. }
+        | Msg::ClosedBy(_)
+        | Msg::PeerTimedOut(_)
+        | Msg::Harmless(_)
+        | Msg::Other => return None,
+    })
+}
+
+/// The stage of a line ssh writes along the way (not a message the judges read).
+fn stage_hint(core: &str) -> Option<Stage> {
+    const HINTS: [(&str, Stage); 12] = [
+        ("SSH2_MSG_KEXINIT", Stage::Kex),
+        ("expecting SSH2_MSG_KEX", Stage::Kex),
+        ("local client KEXINIT", Stage::Kex),
+        ("load_hostkeys", Stage::Hostkey),
+        ("record_hostkey", Stage::Hostkey),
+        ("Found key in", Stage::Hostkey),
+        ("SSH2_MSG_NEWKEYS", Stage::Hostkey),
+        ("SSH2_MSG_SERVICE_ACCEPT", Stage::Auth),
+        ("Next authentication method", Stage::Auth),
+        ("No more authentication methods", Stage::Auth),
+        ("Entering interactive session", Stage::Session),
+        ("channel 0: new", Stage::Session),
+    ];
+    HINTS
+        .iter()
+        .find(|(p, _)| core.starts_with(p))
+        .map(|(_, s)| *s)
+}
+
+/// Every input line as a log line: `N│ text`, at ssh's level, tagged with its stage.
+fn log(lines: &[Line], stages: &HashMap<usize, Stage>) -> Vec<Event> {
+    let mut current = Stage::Config;
+    lines
+        .iter()
+        .map(|l| {
+            if let Some(s) = stages.get(&l.no) {
+                current = *s;
+            }
+            Event::Log {
+                hop: 0,
+                at: Duration::ZERO,
+                level: l.level,
+                stage: current,
+                text: format!("{}│ {}", l.no, l.core),
+            }
+        })
+        .collect()
+}
+
+/// An earlier attempt, named in the log (and as a fact): its lines and how it ended.
+fn earlier_attempt(n: usize, of: usize, a: &Attempt, lines: &[Line], options: &Options) -> Event {
+    let cx = context(a, lines, options);
+    let outcome = checklist::assemble(judge::judge(a, &cx), &cx);
+    let ended = outcome
+        .findings
+        .iter()
+        .find(|f| f.severity == crate::event::Severity::Error)
+        .map_or_else(
+            || {
+                if outcome.login_ok {
+                    "logged in".to_string()
+                } else {
+                    "no outcome shown".to_string()
+                }
+            },
+            |f| format!("{}: {}", f.id, f.title),
+        );
+    let (from, to) = a.range();
+    Event::Log {
+        hop: 0,
+        at: Duration::ZERO,
+        level: Level::Info,
+        stage: Stage::Config,
+        text: format!(
+            "attempt {n} of {of} (lines {from}–{to}): {ended}; the last attempt is the one explained"
+        ),
+    }
+}
+
+fn source_setting(options: &Options) -> Setting {
+    Setting {
+        keyword: "transcript".into(),
+        value: if options.name.is_empty() {
+            "stdin".into()
+        } else {
+            options.name.clone()
+        },
+        origin: "sshdoctor explain".into(),
+    }
+}
+
+/// The heading settings: the transcript, the destination as ssh named it, the client.
+fn destination(a: &Attempt, cx: &Ctx, options: &Options, attempts: usize) -> Vec<Setting> {
+    let set = |k: &str, v: String, o: &str| Setting {
+        keyword: k.into(),
+        value: v,
+        origin: o.into(),
+    };
+    let (host, port) = version::host_port(a);
+    let mut s = vec![source_setting(options)];
+    if !cx.user.is_empty() {
+        s.push(set("user", cx.user.clone(), "the transcript"));
+    }
+    s.push(set("hostname", host, "the transcript"));
+    s.push(set("port", port.to_string(), "the transcript"));
+    s.push(set("client", cx.version_words.clone(), "the transcript"));
+    let hops: Vec<String> = a
+        .hop_order()
+        .iter()
+        .map(|&l| a.lanes[l].jump.clone().unwrap_or_else(|| cx.alias.clone()))
+        .collect();
+    if hops.len() > 1 {
+        s.push(set("hops", hops.join(" → "), "the transcript"));
+    }
+    if attempts > 1 {
+        let (from, to) = a.range();
+        s.push(set(
+            "attempt",
+            format!("{attempts} of {attempts} (lines {from}–{to})"),
+            "the transcript",
+        ));
+    }
+    s.push(set(
+        "mine",
+        if cx.mine { "yes" } else { "no" }.into(),
+        "whether local repairs are offered",
+    ));
+    s
+}
+
+/// What the judges need, from the attempt and the whole transcript.
+fn context(a: &Attempt, lines: &[Line], options: &Options) -> Ctx {
+    let (version, version_words) = version::of(a, lines);
+    let (host, port) = version::host_port(a);
+    let command = a.command.as_ref();
+    let alias = command
+        .and_then(version::command_destination)
+        .unwrap_or_else(|| host.clone());
+    let user = version::user(a).unwrap_or_default();
+    let port_flag = command.and_then(|c| {
+        c.args
+            .iter()
+            .position(|w| w == "-p" || w == "-P")
+            .and_then(|i| c.args.get(i + 1))
+    });
+    let port_source = match (port_flag, command) {
+        (Some(p), _) => format!("Port {port} comes from the command line (-p {p})"),
+        (None, Some(_)) if port == 22 => "Port 22 is OpenSSH's default (the command line gives none; a Port line in ssh_config would change it)".to_string(),
+        _ => format!("Port {port} is the port ssh used (from the command line or a Port line in ssh_config: `ssh -G {alias} | grep port` shows which)"),
+    };
+    let cores: Vec<&str> = a.items.iter().map(|i: &Item| i.core.as_str()).collect();
+    let paths = local::paths(&cores);
+    let mine = local::decide(
+        options.owner,
+        &paths,
+        &crate::config::home_dir(),
+        a.version(),
+    );
+    let options = command.map_or_else(Vec::new, |c| {
+        c.args
+            .windows(2)
+            .filter(|w| w[0] == "-o")
+            .map(|w| w[1].clone())
+            .chain(c.args.iter().filter_map(|a| {
+                a.strip_prefix("-o")
+                    .filter(|o| !o.is_empty())
+                    .map(str::to_string)
+            }))
+            .collect()
+    });
+    // `git clone ... && scp ...`: the copy tool named anywhere on the line is the one whose
+    // failure counts.
+    let tool = command.map_or_else(
+        || "ssh".to_string(),
+        |c| {
+            ["scp", "sftp", "rsync"]
+                .into_iter()
+                .find(|t| c.tool == *t || c.args.iter().any(|a| a == t))
+                .map_or_else(|| c.tool.clone(), str::to_string)
+        },
+    );
+    Ctx {
+        version,
+        version_words,
+        alias,
+        user,
+        port_source,
+        tool,
+        mine,
+        options,
+        port,
+    }
+}

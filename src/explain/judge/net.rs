@@ -1,0 +1,450 @@
+//! The configuration, DNS, TCP, banner and key-exchange stages as a transcript shows them.
+
+use super::{cannot_tell, ev, settle, Ctx, LaneResult, View};
+use crate::algorithms::{self, AlgKind};
+use crate::engine::shared::{
+    classify_line, connect_failure_text, no_common_text, ConnectFailure, NoCommon, Server,
+};
+use crate::event::{Stage, Status};
+use crate::explain::classify::{Msg, Negotiated};
+use crate::findings::finding;
+
+pub(super) fn config(v: &View, cx: &Ctx, r: &mut LaneResult) {
+    let files = v.all(|m| matches!(m, Msg::ReadingConfig(_)));
+    if let Some(i) = v.first(|m| matches!(m, Msg::ConfigPermissions(_))) {
+        let Msg::ConfigPermissions(path) = &i.msg else {
+            return;
+        };
+        let mut f = finding(
+            "config.bad_permissions",
+            Stage::Config,
+            format!("ssh refuses to run: {path} is writable by others or owned by someone else (\"Bad owner or permissions on {path}\")."),
+        )
+        .evidence(ev(i));
+        f = f.fix(format!(
+            "chmod 600 {}  # on the machine that ran ssh; and make sure you own it (chown)",
+            crate::fsedit::shell_quote(path)
+        ));
+        if cx.mine {
+            f.actions
+                .extend(crate::explain::local::chmod_action(path, 0o600));
+        }
+        r.findings.push(f);
+        r.step(
+            Stage::Config,
+            Status::Fail,
+            "ssh refuses its configuration file's permissions",
+        );
+        return;
+    }
+    let errors = v.all(|m| matches!(m, Msg::ConfigError(_)));
+    let fatal: Vec<_> = errors
+        .iter()
+        .filter(|i| !i.core.to_ascii_lowercase().contains("unsupported option"))
+        .collect();
+    if !fatal.is_empty() {
+        r.findings.push(
+            finding(
+                "config.invalid_value",
+                Stage::Config,
+                "ssh stopped before connecting: a configuration line or -o option has a value this OpenSSH refuses (ssh's own words below, with file:line).",
+            )
+            .evidence_all(fatal.iter().map(|i| ev(i))),
+        );
+        r.step(Stage::Config, Status::Fail, "ssh refuses its configuration");
+        return;
+    }
+    if !errors.is_empty() {
+        r.findings.push(
+            finding(
+                "config.parse_error",
+                Stage::Config,
+                "ssh ignores a configuration line it does not support (and says so); it runs without that setting.",
+            )
+            .evidence_all(errors.iter().map(|i| ev(i))),
+        );
+    }
+    let status = if errors.is_empty() {
+        Status::Pass
+    } else {
+        Status::Warn
+    };
+    if !files.is_empty() {
+        let names: Vec<&str> = files
+            .iter()
+            .filter_map(|i| match &i.msg {
+                Msg::ReadingConfig(f) => Some(f.as_str()),
+                _ => None,
+            })
+            .collect();
+        r.fact(Stage::Config, "config_files", names.join(", "));
+        r.step(Stage::Config, status, format!("read {}", names.join(", ")));
+    } else if status == Status::Warn {
+        r.step(Stage::Config, status, "a line ssh ignores");
+    }
+}
+
+pub(super) fn dns(v: &View, cx: &Ctx, r: &mut LaneResult) {
+    if let Some(i) = v.first(|m| matches!(m, Msg::ResolveFailed { .. })) {
+        let Msg::ResolveFailed { host, why } = &i.msg else {
+            return;
+        };
+        let hint = if why.contains("Temporary failure") || why.contains("try again") {
+            "The resolver did not answer (a temporary failure, not a missing name): check the DNS servers, the network and the VPN of the machine that ran ssh."
+        } else if host.contains(':') || host.contains('/') {
+            "The name itself looks wrong: it holds ':' or '/', as a URL or scp/git's host:path does; give ssh the host alone (and the port with -p)."
+        } else {
+            "Check its spelling where it comes from: the command line, or a HostName line (`ssh -G HOST | grep hostname` shows which), and whether a VPN must be up."
+        };
+        r.findings.push(
+            finding(
+                "dns.unresolvable",
+                Stage::Dns,
+                format!("\"{host}\" does not resolve: {why}. {hint}"),
+            )
+            .evidence(ev(i)),
+        );
+        r.step(
+            Stage::Dns,
+            Status::Fail,
+            format!("\"{host}\" does not resolve"),
+        );
+        return;
+    }
+    let _ = cx;
+    if let Some(i) = v.first(|m| matches!(m, Msg::Connecting { .. })) {
+        let Msg::Connecting { host, addr, .. } = &i.msg else {
+            return;
+        };
+        let summary = match addr {
+            Some(a) if a == host => "address given literally".to_string(),
+            Some(a) => format!("{host} has address {a}"),
+            None => format!("{host} resolved"),
+        };
+        if let Some(a) = addr {
+            r.fact(Stage::Dns, "addresses", a.clone());
+        }
+        r.step(Stage::Dns, Status::Pass, summary);
+    } else if v.has(|m| matches!(m, Msg::ExecutingProxy(_))) {
+        r.step(
+            Stage::Dns,
+            Status::Pass,
+            "through the proxy command (the jump host resolves the name)",
+        );
+    }
+}
+
+/// How a connect error's text reads: refused, timed out, unreachable.
+fn connect_kind(why: &str) -> Option<ConnectFailure> {
+    let w = why.to_ascii_lowercase();
+    if w.contains("refused") {
+        Some(ConnectFailure::Refused)
+    } else if w.contains("timed out") || w.contains("timeout") {
+        Some(ConnectFailure::Timeout)
+    } else if w.contains("no route") || w.contains("unreachable") {
+        Some(ConnectFailure::Unreachable)
+    } else {
+        None
+    }
+}
+
+pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
+    if let Some(i) = v.first(|m| matches!(m, Msg::ConnectFailed { .. })) {
+        let Msg::ConnectFailed { host, port, why } = &i.msg else {
+            return;
+        };
+        let port = port.unwrap_or(22);
+        let mut evidence: Vec<String> = v
+            .all(|m| matches!(m, Msg::ConnectAddressFailed(_)))
+            .into_iter()
+            .map(ev)
+            .collect();
+        evidence.push(ev(i));
+        let source = if v.jump {
+            format!("Port {port} is the jump host's port")
+        } else {
+            cx.port_source.clone()
+        };
+        let f = match connect_kind(why) {
+            Some(kind) => {
+                let (id, detail, summary) = connect_failure_text(kind, host, port, &source, None);
+                r.step(Stage::Tcp, Status::Fail, summary);
+                finding(id, Stage::Tcp, detail)
+            }
+            None => {
+                r.step(Stage::Tcp, Status::Fail, format!("no connection: {why}"));
+                cannot_tell(
+                    Stage::Tcp,
+                    &format!("ssh could not connect to {host} port {port}: \"{why}\" is not a refusal, a timeout or a missing route ssh reports."),
+                    "DNS (the name resolved or was an address)",
+                    &settle(cx, ""),
+                )
+            }
+        };
+        r.findings.push(f.evidence_all(evidence));
+        return;
+    }
+    if let Some(i) = v.first(|m| matches!(m, Msg::Established)) {
+        let to = v.first(|m| matches!(m, Msg::Connecting { .. }));
+        let summary = match to.map(|t| &t.msg) {
+            Some(Msg::Connecting { addr, port, host }) => format!(
+                "connected to {}:{}",
+                addr.as_ref().unwrap_or(host),
+                port.map_or("22".into(), |p| p.to_string())
+            ),
+            _ => "connected".to_string(),
+        };
+        let _ = i;
+        r.step(Stage::Tcp, Status::Pass, summary);
+    } else if let Some(i) = v.first(|m| matches!(m, Msg::ExecutingProxy(_))) {
+        let Msg::ExecutingProxy(cmd) = &i.msg else {
+            return;
+        };
+        r.fact(Stage::Tcp, "proxy_command", cmd.clone());
+        r.step(
+            Stage::Tcp,
+            Status::Pass,
+            format!("through the proxy command `{cmd}`"),
+        );
+    }
+}
+
+pub(super) fn banner(v: &View, cx: &Ctx, r: &mut LaneResult) {
+    let remote = v.first(|m| matches!(m, Msg::RemoteVersion { .. }));
+    let lines = v.all(|m| matches!(m, Msg::BannerLine(_)));
+    let said: Vec<String> = lines
+        .iter()
+        .map(|i| match &i.msg {
+            Msg::BannerLine(t) => t.clone(),
+            _ => String::new(),
+        })
+        .collect();
+    let through_proxy = v.has(|m| matches!(m, Msg::ExecutingProxy(_)))
+        || v.has(
+            |m| matches!(m, Msg::ClosedBy(t) | Msg::PeerTimedOut(t) if t.contains("UNKNOWN port")),
+        );
+    let at = format!(
+        "{} ({})",
+        v.name,
+        if through_proxy {
+            "through a proxy"
+        } else {
+            "directly"
+        }
+    );
+    let proto1 = remote.is_some_and(|i| matches!(&i.msg, Msg::RemoteVersion { proto, .. } if proto.starts_with("1.") && proto != "1.99"));
+    if let Some(i) = v
+        .first(|m| matches!(m, Msg::ProtocolDiffer))
+        .or(remote.filter(|_| proto1))
+    {
+        let software = match remote.map(|r| &r.msg) {
+            Some(Msg::RemoteVersion { proto, software }) => format!("SSH-{proto}-{software}"),
+            _ => "SSH-1".to_string(),
+        };
+        r.findings.push(
+            finding("banner.protocol_1", Stage::Banner, format!("{at} identifies as \"{software}\": SSH protocol 1 only, which no current OpenSSH speaks."))
+                .evidence_all(remote.into_iter().map(ev))
+                .evidence(ev(i)),
+        );
+        r.step(Stage::Banner, Status::Fail, "SSH-1 only");
+        return;
+    }
+    let failure = v.first(|m| {
+        matches!(
+            m,
+            Msg::BannerInvalid(_) | Msg::BannerClosed { .. } | Msg::BannerTimeout
+        )
+    });
+    let failure = failure.or_else(|| {
+        (remote.is_none() && v.has(|m| matches!(m, Msg::Established | Msg::LocalVersion(_))))
+            .then(|| v.first(|m| matches!(m, Msg::PeerTimedOut(_))))
+            .flatten()
+    });
+    if let (Some(i), None) = (failure, remote) {
+        let peer = said.iter().find_map(|l| classify_line(l.as_bytes()));
+        let mut evidence: Vec<String> = lines.iter().map(|l| ev(l)).collect();
+        evidence.push(ev(i));
+        evidence.extend(
+            v.all(|m| matches!(m, Msg::ClosedBy(_) | Msg::PeerTimedOut(_)))
+                .into_iter()
+                .filter(|c| c.no != i.no)
+                .map(ev),
+        );
+        let (id, detail, summary) = match (&i.msg, peer) {
+            (Msg::BannerInvalid(t), p) => (
+                "banner.not_ssh",
+                format!("{at} answered with something that is not an SSH identification ({}){}.", t, p.map_or(String::new(), |p| format!(": it looks like {}", p.describe()))),
+                "not SSH".to_string(),
+            ),
+            (Msg::BannerClosed { .. }, Some(p)) if !matches!(p, crate::engine::Peer::Other) => (
+                "banner.not_ssh",
+                format!("{at} is answered by {}, not by sshd: ssh read its lines, found no SSH identification, and the connection closed.", p.describe()),
+                format!("not SSH: {}", p.describe()),
+            ),
+            (Msg::BannerClosed { reset }, _) => {
+                let how = if *reset { "reset" } else { "closed" };
+                let proxy = if through_proxy {
+                    " ssh talked to it through a ProxyCommand or ProxyJump (\"UNKNOWN port 65535\"): the proxy's end closed, so the jump host or the proxy command failed first — its own lines (with -v) say why."
+                } else {
+                    ""
+                };
+                (
+                    "banner.closed",
+                    format!("{at}: the TCP connection opened, then was {how} before the server sent an SSH identification.{proxy}"),
+                    format!("connection {how} before the banner"),
+                )
+            }
+            _ => (
+                "banner.timeout",
+                format!("{at} accepted the connection but sent no SSH identification before ssh's ConnectTimeout."),
+                "no banner in time".to_string(),
+            ),
+        };
+        let mut f = finding(id, Stage::Banner, detail).evidence_all(evidence);
+        if !said.is_empty() && id == "banner.closed" {
+            f.detail.push_str(&format!(
+                " The server said first: \"{}\".",
+                said.join(" / ")
+            ));
+        }
+        r.findings.push(f);
+        r.step(Stage::Banner, Status::Fail, summary);
+        return;
+    }
+    let Some(i) = remote else { return };
+    let Msg::RemoteVersion { proto, software } = &i.msg else {
+        return;
+    };
+    let ident = format!("SSH-{proto}-{software}");
+    r.fact(Stage::Banner, "remote_version", ident.clone());
+    r.fact(
+        Stage::Banner,
+        "server_implementation",
+        Server::from_ident(&ident).name(),
+    );
+    let _ = cx;
+    r.step(Stage::Banner, Status::Pass, software.clone());
+}
+
+/// The server implementation a lane talks to (OpenSSH when its banner is not shown).
+pub(super) fn server_of(v: &View) -> Server {
+    match v
+        .first(|m| matches!(m, Msg::RemoteVersion { .. }))
+        .map(|i| &i.msg)
+    {
+        Some(Msg::RemoteVersion { proto, software }) => {
+            Server::from_ident(&format!("SSH-{proto}-{software}"))
+        }
+        _ => Server::OpenSsh,
+    }
+}
+
+pub(super) fn kex(v: &View, cx: &Ctx, r: &mut LaneResult) {
+    let mismatches = v.all(|m| matches!(m, Msg::NoMatch { .. }));
+    if let Some(i) = mismatches.last() {
+        let Msg::NoMatch { what, offer, peer } = &i.msg else {
+            return;
+        };
+        let (id, kind, words, heading) = match what {
+            Negotiated::Kex => (
+                "kex.no_common_kex",
+                AlgKind::Kex,
+                "key exchange method",
+                "KEX algorithms: ",
+            ),
+            Negotiated::HostKey => (
+                "kex.no_common_hostkey",
+                AlgKind::HostKey,
+                "host key type",
+                "host key algorithms: ",
+            ),
+            Negotiated::Cipher => (
+                "kex.no_common_cipher",
+                AlgKind::Cipher,
+                "cipher",
+                "ciphers ctos: ",
+            ),
+            Negotiated::Mac => ("kex.no_common_mac", AlgKind::Mac, "MAC", "MACs ctos: "),
+            Negotiated::Compression => {
+                r.findings.push(finding("kex.failed", Stage::Kex, "ssh and the server have no compression method in common (`Compression` in ssh_config or sshd_config).").evidence(ev(i)));
+                r.step(Stage::Kex, Status::Fail, "no common compression");
+                return;
+            }
+        };
+        let shown: Option<Vec<String>> = v
+            .block_after("local client KEXINIT proposal")
+            .iter()
+            .find_map(|l| l.strip_prefix(heading))
+            .map(|l| l.split(',').map(str::to_string).collect());
+        let keyword = kind.keyword();
+        // The pseudo-algorithms (ext-info-c, kex-strict-*) are no choice of either side.
+        let offer = algorithms::without_markers(offer);
+        let (ours, origin) = match shown {
+            Some(list) => (
+                algorithms::without_markers(&list),
+                "as ssh -vv printed it".to_string(),
+            ),
+            None => (
+                algorithms::effective(cx.version, kind, None).unwrap_or_default(),
+                format!("{}'s default {keyword}, unless your configuration changes it (run ssh with -vv to show the list it sends)", cx.version_words),
+            ),
+        };
+        let at = if peer.is_empty() {
+            v.name.clone()
+        } else {
+            peer.clone()
+        };
+        let alias = if v.jump {
+            v.name.as_str()
+        } else {
+            cx.alias.as_str()
+        };
+        let f = no_common_text(&NoCommon {
+            id,
+            kind,
+            kind_words: words,
+            at,
+            origin,
+            ours: &ours,
+            server: &offer,
+            alias,
+            user: &cx.user,
+            version_words: &cx.version_words,
+            version: cx.version,
+        });
+        r.findings
+            .push(f.evidence_all(mismatches.iter().map(|i| ev(i))));
+        r.step(Stage::Kex, Status::Fail, format!("no common {words}"));
+        return;
+    }
+    let alg = v.first(|m| matches!(m, Msg::KexAlgorithm(_)));
+    if let Some(Msg::KexAlgorithm(k)) = alg.map(|i| &i.msg) {
+        let cipher = v
+            .first(|m| matches!(m, Msg::KexCipher(_)))
+            .and_then(|i| match &i.msg {
+                Msg::KexCipher(c) => c.split_whitespace().next().map(str::to_string),
+                _ => None,
+            });
+        r.fact(Stage::Kex, "kex", k.clone());
+        if let Some(Msg::KexHostKeyAlgorithm(h)) = v
+            .first(|m| matches!(m, Msg::KexHostKeyAlgorithm(_)))
+            .map(|i| &i.msg)
+        {
+            r.fact(Stage::Kex, "host_key_algorithm", h.clone());
+        }
+        let summary = match cipher {
+            Some(c) => format!("{k}, {c}"),
+            None => k.clone(),
+        };
+        r.step(Stage::Kex, Status::Pass, summary);
+    }
+    if let Some(Msg::ServerHostKey(k)) = v
+        .first(|m| matches!(m, Msg::ServerHostKey(_)))
+        .map(|i| &i.msg)
+    {
+        r.fact(Stage::Kex, "host_key", k.clone());
+        if alg.is_none() {
+            r.step(Stage::Kex, Status::Pass, "completed");
+        }
+    }
+}
