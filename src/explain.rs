@@ -16,7 +16,7 @@ mod judge;
 pub mod local;
 mod version;
 
-use crate::event::{Event, Level, Setting, Stage};
+use crate::event::{Event, HopPlan, Level, Setting, Stage, Via};
 use crate::findings::finding;
 use attempts::{Attempt, Item};
 use classify::Msg;
@@ -59,6 +59,7 @@ pub fn events(input: &input::Input, options: &Options) -> Vec<Event> {
         return nothing(input, options, &lines, out);
     };
     let cx = context(last, &lines, options);
+    out.push(Event::Hops(vec![destination_hop(last, &cx)]));
     let results = judge::judge(last, &cx);
     let outcome = checklist::assemble(results, &cx);
     out.push(Event::Destination(destination(
@@ -131,6 +132,14 @@ fn nothing(
     lines: &[Line],
     mut out: Vec<Event>,
 ) -> Vec<Event> {
+    out.push(Event::Hops(vec![HopPlan {
+        host: "the transcript".into(),
+        user: String::new(),
+        hostname: String::new(),
+        port: 22,
+        via: Via::Tcp,
+        stages: Stage::ALL.to_vec(),
+    }]));
     out.push(Event::Destination(vec![source_setting(options)]));
     out.extend(log(lines, &HashMap::new()));
     let what = if input.binary_bytes > input.total_bytes / 20 && input.binary_bytes > 0 {
@@ -300,6 +309,20 @@ fn stage_hint(core: &str) -> Option<Stage> {
         .iter()
         .find(|(p, _)| core.starts_with(p))
         .map(|(_, s)| *s)
+}
+
+/// The one checklist a transcript gets: the destination's (a jump host's results are folded
+/// into it, each step naming its jump host, and the chain is the `hops` setting).
+fn destination_hop(a: &Attempt, cx: &judge::Ctx) -> HopPlan {
+    let (hostname, port) = version::host_port(a);
+    HopPlan {
+        host: cx.alias.clone(),
+        user: cx.user.clone(),
+        hostname,
+        port,
+        via: Via::Tcp,
+        stages: Stage::ALL.to_vec(),
+    }
 }
 
 /// Every input line as a log line: `N│ text`, at ssh's level, tagged with its stage.
