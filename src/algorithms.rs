@@ -8,15 +8,16 @@
 
 mod assemble;
 mod catalog;
+mod installed;
 mod russh_support;
 mod wire;
 
 use std::fmt;
-use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
 pub use assemble::{apply_config, apply_config_for};
+pub use installed::{installed_openssh, Installed, InstalledClient};
 pub use russh_support::{russh_preferred, russh_supported};
 pub use wire::{
     frame_packet, is_marker, negotiate, parse_kexinit, take_packet, without_markers, KexInit,
@@ -156,23 +157,6 @@ fn parse_major_minor(s: &str) -> Option<OpenSshVersion> {
     })
 }
 
-/// Runs `ssh -V` and returns its first output line with the parsed release.
-///
-/// `None` when `ssh` cannot be run or its banner names no OpenSSH release.
-pub fn installed_openssh() -> Option<(String, OpenSshVersion)> {
-    let output = Command::new("ssh").arg("-V").output().ok()?;
-    // `ssh -V` prints to stderr; be tolerant of wrappers that use stdout.
-    let found = [&output.stderr, &output.stdout]
-        .into_iter()
-        .find_map(|raw| {
-            let text = String::from_utf8_lossy(raw);
-            let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
-            let version = parse_ssh_version(line)?;
-            Some((line.to_string(), version))
-        });
-    found
-}
-
 /// A table list as owned names.
 fn strings(list: &[&str]) -> Vec<String> {
     list.iter().map(|name| (*name).to_string()).collect()
@@ -260,7 +244,7 @@ pub fn wire_kex_proposal(version: Option<OpenSshVersion>, kex: &[String]) -> Vec
 mod tests {
     use super::*;
     use std::net::TcpListener;
-    use std::process::Stdio;
+    use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
     fn v(major: u32, minor: u32) -> OpenSshVersion {

@@ -388,10 +388,13 @@ fn run(
 
 /// Resolve the configuration into what the engine runs.
 pub(crate) fn make_plan(input: &ConfigInput, timeout: Option<Duration>) -> Plan {
+    // Remembered per ssh binary; when not, `ssh -V` runs while the configuration is resolved.
+    let openssh = crate::algorithms::InstalledClient::start();
+    let config = config::resolve(input);
     Plan {
-        config: config::resolve(input),
+        config,
         timeout,
-        openssh: crate::algorithms::installed_openssh(),
+        openssh: openssh.finish(),
         input: input.clone(),
         secrets: None,
         remote_fix: None,

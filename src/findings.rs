@@ -79,15 +79,10 @@ impl Finding {
     }
 }
 
-/// The build-time reader and checker, compiled into the tests to check what it refuses.
-#[cfg(test)]
-#[allow(dead_code)]
-#[path = "../build/assets.rs"]
-mod assets;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::build_assets as assets;
 
     #[test]
     fn compiled_catalog_is_the_asset() {

@@ -61,15 +61,10 @@ pub(super) fn release_for(version: Option<OpenSshVersion>) -> &'static Release {
     }
 }
 
-/// The build-time reader and checker, compiled into the tests to check what it refuses.
-#[cfg(test)]
-#[allow(dead_code)]
-#[path = "../../build/assets.rs"]
-mod assets;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::build_assets as assets;
 
     #[test]
     fn embedded_table_is_the_asset_and_every_release_has_all_lists() {
