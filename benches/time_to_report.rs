@@ -2,7 +2,7 @@
 //!
 //! Rows: a healthy OpenSSH sshd on 127.0.0.1 (key login as the current user with a known host
 //! key, then a command; sshdoctor's diagnosis also checks sftp and runs the `remote` stage),
-//! the same without an sftp subsystem, a refused port (with the installed ssh's version
+//! the same without an sftp subsystem (no `Subsystem` line), a refused port (with the installed ssh's version
 //! remembered, as on every run after the first, and with nothing remembered), and an
 //! unresolvable name: one both tools look up alike, and one under `.invalid`, which sshdoctor
 //! answers without a query (RFC 6761) while ssh asks the resolver. Each round runs both tools
@@ -17,6 +17,43 @@ mod interleave;
 
 use common::{fake::closed_port, Home, KeyKind, Sshd, BIN};
 use interleave::{current_user, interleaved, load_average, mib, ms, ratio, strings, Proc};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// CPU time of sshd's listener and every process it has waited for (the connections, their
+/// sessions and the shells they ran), from `/proc/PID/stat`.
+fn sshd_cpu(pid: u32, tick: f64) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("sshd's stat");
+    let after = stat.rsplit_once(") ").expect("stat format").1;
+    // Fields 14-17 (utime stime cutime cstime) are 12-15 after the state field.
+    let ticks: f64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(4)
+        .map(|f| f.parse::<f64>().expect("a number"))
+        .sum();
+    Duration::from_secs_f64(ticks / tick)
+}
+
+/// The server's CPU per run of `proc` (averaged over `runs`), for a healthy sshd.
+fn server_cpu_per_run(sshd_dir: &Path, proc: &Proc, runs: usize) -> Duration {
+    let pid: u32 = std::fs::read_to_string(sshd_dir.join("sshd.pid"))
+        .expect("sshd's pid file")
+        .trim()
+        .parse()
+        .expect("a pid");
+    let out = Command::new("getconf").arg("CLK_TCK").output().unwrap();
+    let tick: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let settle = || std::thread::sleep(Duration::from_millis(300)); // sshd reaps the last one
+    settle();
+    let before = sshd_cpu(pid, tick);
+    for _ in 0..runs {
+        assert!(proc.succeeds());
+    }
+    settle();
+    (sshd_cpu(pid, tick) - before) / runs as u32
+}
 
 /// What both tools are pointed at.
 struct Target {
@@ -32,7 +69,10 @@ struct Target {
 fn main() {
     let runs = interleave::runs_from_env(20);
     let sshd = Sshd::start("");
-    let no_sftp = Sshd::start("Subsystem sftp none\n");
+    // No Subsystem line at all (the comment keeps the harness from adding its own), so the
+    // sftp request is refused. `Subsystem sftp none` would not do: sshd 9.2 runs "none" through
+    // the user's shell as the subsystem's command.
+    let no_sftp = Sshd::start("# no Subsystem line: this sshd has no sftp\n");
     let home = Home::new();
     let cfg = home.config_path().display().to_string();
     let user = current_user();
@@ -70,7 +110,7 @@ fn main() {
             cold: false,
         },
         Target {
-            label: "healthy sshd without sftp (`Subsystem sftp none`)",
+            label: "healthy sshd without sftp (no `Subsystem` line)",
             port: no_sftp.port(),
             host: "127.0.0.1".into(),
             must_log_in: true,
@@ -143,6 +183,26 @@ fn main() {
             mib(s[0].rss_kib),
             mib(s[1].rss_kib),
         );
+    }
+    let cpu_runs = runs.min(10);
+    println!("\nThe server's CPU per run (sshd's listener and all it waited for, {cpu_runs} runs each):\n");
+    println!("| target | sshdoctor | ssh |");
+    println!("|---|---|---|");
+    for (label, server) in [
+        ("healthy sshd", &sshd),
+        ("healthy sshd without sftp", &no_sftp),
+    ] {
+        let port = server.port().to_string();
+        let dest = format!("{user}@127.0.0.1");
+        let mut doctor = strings(&[BIN, "--report", "json", "-p", &port]);
+        doctor.extend(common_opts.iter().cloned());
+        doctor.push(dest.clone());
+        let mut ssh = strings(&["ssh", "-o", "BatchMode=yes", "-p", &port]);
+        ssh.extend(common_opts.iter().cloned());
+        ssh.extend([dest, "true".into()]);
+        let d = server_cpu_per_run(server.dir(), &Proc::new(doctor, home.path()), cpu_runs);
+        let t = server_cpu_per_run(server.dir(), &Proc::new(ssh, home.path()), cpu_runs);
+        println!("| {label} | {} | {} |", ms(d), ms(t));
     }
     println!(
         "\nload average before: {load_before}; after: {}",
