@@ -11,6 +11,7 @@ use super::session::run_command;
 pub(crate) mod early;
 mod install;
 mod judge;
+mod sftp_init;
 
 pub(crate) use install::{install_key, Installed};
 

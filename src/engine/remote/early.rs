@@ -7,7 +7,7 @@
 use super::super::kex::ProbeHandle;
 use super::super::link::{ChanError, Opener};
 use super::super::session::{request_answer, run_command, Run, Sftp};
-use super::{parse_id, sshd_t_command, sshd_t_ports, Id};
+use super::{parse_id, sftp_init, sshd_t_command, sshd_t_ports, Id};
 use crate::remote_rules::parse_sshd_t;
 use russh_sftp::client::SftpSession;
 use std::sync::Arc;
@@ -102,7 +102,11 @@ pub(crate) async fn open_sftp<O: Opener>(link: &O, timeout: Duration) -> Result<
     tokio::time::timeout(timeout, asked)
         .await
         .map_err(|_| Sftp::Unknown("the sftp request was not answered".into()))??;
-    let sftp = tokio::time::timeout(timeout, SftpSession::new(channel.into_stream()))
+    let answer = tokio::time::timeout(timeout, sftp_init::exchange(&mut channel))
+        .await
+        .map_err(|_| Sftp::Broken("no SFTP server answered the SFTP version request".into()))??;
+    let stream = sftp_init::Initialized::new(channel.into_stream(), answer);
+    let sftp = tokio::time::timeout(timeout, SftpSession::new(stream))
         .await
         .map_err(|_| Sftp::Broken("no SFTP server answered the SFTP version request".into()))?
         .map_err(|e| Sftp::Broken(format!("no SFTP server answered ({e})")))?;
