@@ -10,16 +10,27 @@
 //!   again as a child process doing only that edit, so the child's wall time and peak RSS
 //!   (from `/usr/bin/time`, when present) compare with `ssh-keygen -R`'s, process for process.
 //!   Each run starts from a fresh copy of the file; the copy is not timed.
+//! * The whole `sshdoctor --fix known_hosts.remove --yes` run on a real sshd whose recorded
+//!   key (one of 1,000,000 hashed lines) is stale: the diagnosis, the edit, the diagnosis
+//!   after it (a key login), against `ssh-keygen -R` on the same file.
 //!
-//! Run with `cargo bench --bench known_hosts`; `BENCH_RUNS` sets the runs (default 10; the
-//! 1,000,000-line removal uses half as many).
+//! The processes are timed interleaved (each round runs both tools once, alternating which goes
+//! first). Run with `cargo bench --bench known_hosts`; `BENCH_RUNS` sets the runs (default 10;
+//! the 1,000,000-line rows use a third as many).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+#[path = "support/interleave.rs"]
+mod interleave;
+
+use common::{Home, KeyKind, Sshd, BIN};
+use interleave::{current_user, interleaved, load_average, mib, ms, ratio, strings, Proc};
 use ssh_key::PublicKey;
 use sshdoctor::known_hosts::{self, KnownHostsFile, PresentedKey};
 use sshdoctor::repair::{self, Repair};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Set in the child process: `NAME<TAB>FILE` to remove.
@@ -82,10 +93,6 @@ fn run(cmd: &mut Command) {
     assert!(out.status.code().is_some(), "ssh-keygen was killed");
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
 /// The child: only the edit, through the repair path the front ends use.
 fn child(spec: &str) {
     let (name, file) = spec.split_once('\t').expect("NAME<TAB>FILE");
@@ -95,57 +102,6 @@ fn child(spec: &str) {
     })
     .expect("the removal succeeds");
     assert!(applied[0].changed, "the target host was removed");
-}
-
-/// Median wall time of `runs` runs of `argv` (each after `reset`), and its peak RSS in KiB
-/// from one more run under `/usr/bin/time`.
-fn measure(
-    argv: &[String],
-    env: Option<(&str, String)>,
-    runs: usize,
-    reset: &dyn Fn(),
-) -> (Duration, Option<u64>) {
-    let once = |wrap: bool| {
-        reset();
-        let mut cmd = if wrap {
-            let mut c = Command::new("/usr/bin/time");
-            c.args(["-f", "%M"]).args(argv);
-            c
-        } else {
-            let mut c = Command::new(&argv[0]);
-            c.args(&argv[1..]);
-            c
-        };
-        if let Some((k, v)) = &env {
-            cmd.env(k, v);
-        }
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let start = Instant::now();
-        let out = cmd.output().expect("run the command");
-        let took = start.elapsed();
-        assert!(
-            out.status.success() || wrap,
-            "{argv:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (took, out)
-    };
-    once(false);
-    let t = median((0..runs).map(|_| once(false).0).collect());
-    let rss = Path::new("/usr/bin/time").exists().then(|| {
-        let (_, out) = once(true);
-        String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .last()
-            .and_then(|l| l.trim().parse().ok())
-    });
-    (t, rss.flatten())
-}
-
-fn mib(kb: Option<u64>) -> String {
-    kb.map_or("n/a".into(), |kb| format!("{:.1} MiB", kb as f64 / 1024.0))
 }
 
 /// Removal of the target host from a `lines`-line copy of `text`: sshdoctor's edit and
@@ -165,24 +121,116 @@ fn removal(dir: &Path, text: &str, lines: usize, kind: &str, runs: usize) {
     };
     let me = std::env::current_exe().unwrap().display().to_string();
     let spec = format!("{TARGET}\t{}", work.display());
-    let (ours, ours_rss) = measure(&[me], Some((CHILD, spec)), runs, &reset);
-    let keygen: Vec<String> = ["ssh-keygen", "-R", TARGET, "-f"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([work.display().to_string()])
-        .collect();
-    let (theirs, theirs_rss) = measure(&keygen, None, runs, &reset);
+    let ours = Proc {
+        argv: vec![me],
+        envs: vec![(CHILD.into(), spec)],
+        before: Some(&reset),
+    };
+    let mut keygen = strings(&["ssh-keygen", "-R", TARGET, "-f"]);
+    keygen.push(work.display().to_string());
+    let theirs = Proc {
+        argv: keygen,
+        envs: Vec::new(),
+        before: Some(&reset),
+    };
+    assert!(ours.succeeds(), "the removal failed");
+    let s = interleaved(&[ours, theirs], runs, 1);
     println!(
-        "| {lines} {kind} lines ({} MiB) | {} | {} | {} | {} | {:.2}x |",
+        "| {lines} {kind} lines ({} MiB) | {} | {} | {} | {} | {} |",
         text.len() >> 20,
-        ms(ours),
-        mib(ours_rss),
-        ms(theirs),
-        mib(theirs_rss),
-        ours.as_secs_f64() / theirs.as_secs_f64()
+        ms(s[0].median()),
+        mib(s[0].rss_kib),
+        ms(s[1].median()),
+        mib(s[1].rss_kib),
+        ratio(s[0].median(), s[1].median())
     );
     reset();
     let _ = std::fs::remove_file(&work);
+    let _ = std::fs::remove_file(&pristine);
+}
+
+/// The whole `--fix known_hosts.remove --yes` run (diagnosis, edit, diagnosis again) on a real
+/// sshd whose recorded key, at 90% of `lines` hashed lines, is stale, against `ssh-keygen -R`.
+fn full_fix(dir: &Path, keys: &[PublicKey], lines: usize, runs: usize) {
+    let sshd = Sshd::builder().host_keys(&[KeyKind::Ed25519]).start();
+    let home = Home::new();
+    let user = current_user();
+    let key = home.generate_key(KeyKind::Ed25519, "bench_key");
+    sshd.authorize(&user, &home.public_key("bench_key"));
+    let name = format!("[127.0.0.1]:{}", sshd.port());
+    let mut text = String::with_capacity(lines * 130);
+    for i in 0..lines {
+        let (host, key) = if i == lines * 9 / 10 {
+            (name.clone(), &keys[3]) // not the server's key: hostkey.changed
+        } else {
+            (format!("host{i}.example.net"), &keys[i % 3])
+        };
+        text.push_str(&known_hosts::format_entry(&host, key, true));
+        text.push('\n');
+    }
+    let pristine = dir.join("fix-pristine");
+    std::fs::write(&pristine, &text).unwrap();
+    let work = home.path().join(".ssh/known_hosts_big");
+    let reset = || {
+        for entry in std::fs::read_dir(home.path().join(".ssh"))
+            .unwrap()
+            .flatten()
+        {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if file.starts_with("known_hosts_big.") {
+                let _ = std::fs::remove_file(entry.path()); // the last run's backup
+            }
+        }
+        std::fs::copy(&pristine, &work).unwrap();
+    };
+    let mut doctor = strings(&[
+        BIN,
+        "--fix",
+        "known_hosts.remove",
+        "--yes",
+        "--report",
+        "json",
+    ]);
+    doctor.extend(strings(&[
+        "-F",
+        &home.config_path().display().to_string(),
+        "-p",
+        &sshd.port().to_string(),
+        "-o",
+        &format!("UserKnownHostsFile={}", work.display()),
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "IdentityAgent=none",
+        "-i",
+        &key.display().to_string(),
+        &format!("{user}@127.0.0.1"),
+    ]));
+    let mut doctor = Proc::new(doctor, home.path());
+    doctor.before = Some(&reset);
+    let mut keygen = strings(&["ssh-keygen", "-R", &name, "-f"]);
+    keygen.push(work.display().to_string());
+    let mut keygen = Proc::new(keygen, home.path());
+    keygen.before = Some(&reset);
+    // The run must find the stale key, remove it and then log in.
+    assert!(
+        doctor.succeeds(),
+        "the --fix run did not end in a working login"
+    );
+    let after = std::fs::read_to_string(&work).unwrap();
+    assert_eq!(after.lines().count(), lines - 1, "one line removed");
+    let s = interleaved(&[doctor, keygen], runs, 1);
+    println!(
+        "| whole `--fix known_hosts.remove` run, {lines} hashed lines ({} MiB) | {} | {} | {} | {} | {} |",
+        text.len() >> 20,
+        ms(s[0].median()),
+        mib(s[0].rss_kib),
+        ms(s[1].median()),
+        mib(s[1].rss_kib),
+        ratio(s[0].median(), s[1].median())
+    );
     let _ = std::fs::remove_file(&pristine);
 }
 
@@ -190,10 +238,8 @@ fn main() {
     if let Ok(spec) = std::env::var(CHILD) {
         return child(&spec);
     }
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
+    let runs = interleave::runs_from_env(10);
+    let load_before = load_average();
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(dir.path(), 4);
     let text = known_hosts_file(&keys, 100_000, true);
@@ -256,10 +302,16 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     removal(dir.path(), &text, 100_000, "hashed", runs);
     drop(text);
-    let few = runs.div_ceil(2).max(1);
+    let few = runs.div_ceil(3).max(1);
     let big = known_hosts_file(&keys, 1_000_000, true);
     removal(dir.path(), &big, 1_000_000, "hashed", few);
     drop(big);
     let plain = known_hosts_file(&keys, 1_000_000, false);
     removal(dir.path(), &plain, 1_000_000, "plain", few);
+    drop(plain);
+    full_fix(dir.path(), &keys, 1_000_000, few);
+    println!(
+        "\nload average before: {load_before}; after: {}",
+        load_average()
+    );
 }

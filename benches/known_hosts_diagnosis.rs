@@ -1,18 +1,21 @@
 //! A whole diagnosis against a 100,000-line hashed known_hosts: `sshdoctor --report json`
 //! against `ssh -o BatchMode=yes ... true` on a real sshd with that file, and both again with a
-//! one-line file, in the same run; wall time and peak RSS (from /usr/bin/time) of whole processes.
-//! The difference between the two files is what the big file costs each tool.
-//! Run with `cargo bench --bench known_hosts_diagnosis`; `BENCH_RUNS` sets the runs (default 10).
+//! one-line file, interleaved in the same run; wall time and peak RSS (from /usr/bin/time) of
+//! whole processes. The difference between the two files is what the big file costs each tool.
+//! Run with `cargo bench --bench known_hosts_diagnosis`; `BENCH_RUNS` sets the rounds (default 10).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/interleave.rs"]
+mod interleave;
 
 use common::{Home, KeyKind, Sshd, BIN};
+use interleave::{current_user, interleaved, load_average, mib, ms, ratio, Proc};
 use ssh_key::PublicKey;
 use sshdoctor::known_hosts;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const LINES: usize = 100_000;
 
@@ -33,32 +36,6 @@ fn keygen(dir: &Path, n: usize) -> Vec<PublicKey> {
         .collect()
 }
 
-fn median(mut t: Vec<Duration>) -> Duration {
-    t.sort();
-    t[t.len() / 2]
-}
-
-fn time(runs: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    median(
-        (0..runs)
-            .map(|_| {
-                let s = Instant::now();
-                f();
-                s.elapsed()
-            })
-            .collect(),
-    )
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn ratio(a: Duration, b: Duration) -> f64 {
-    a.as_secs_f64() / b.as_secs_f64()
-}
-
 /// `LINES` hashed entries for other hosts with `target` (a full `name key` line, hashed here)
 /// at 90% of the file.
 fn big_file(keys: &[PublicKey], target: (&str, &PublicKey)) -> String {
@@ -73,46 +50,6 @@ fn big_file(keys: &[PublicKey], target: (&str, &PublicKey)) -> String {
         text.push('\n');
     }
     text
-}
-
-/// Median wall time of `runs` runs of `argv`, and the peak RSS (KiB) of one more run.
-fn process(argv: &[String], home: &Path, runs: usize) -> (Duration, Option<u64>) {
-    let go = |wrap: bool| {
-        let mut cmd = if wrap {
-            let mut c = Command::new("/usr/bin/time");
-            c.args(["-f", "%M"]).args(argv);
-            c
-        } else {
-            let mut c = Command::new(&argv[0]);
-            c.args(&argv[1..]);
-            c
-        };
-        let out = cmd
-            .env("HOME", home)
-            .env_remove("SSH_AUTH_SOCK")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-            .expect("run");
-        String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .last()
-            .and_then(|l| l.trim().parse().ok())
-    };
-    let t = time(runs, || {
-        go(false);
-    });
-    let rss = Path::new("/usr/bin/time")
-        .exists()
-        .then(|| go(true))
-        .flatten();
-    (t, rss)
-}
-
-fn current_user() -> String {
-    let out = Command::new("id").arg("-un").output().expect("id -un");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// A whole diagnosis of a healthy host whose entry is one of 100,000 hashed lines, against ssh,
@@ -130,9 +67,11 @@ fn full_diagnosis(keys: &[PublicKey], runs: usize) {
         ".ssh/known_hosts_small",
         &format!("{}\n", known_hosts::format_entry(&name, &host_key, true)),
     );
-    println!("\nFull diagnosis of a healthy host (key login + command), median of {runs} runs\n");
-    println!("| known_hosts | tool | median | peak RSS |");
-    println!("|---|---|---|---|");
+    println!(
+        "\nFull diagnosis of a healthy host (key login + command), {runs} interleaved rounds\n"
+    );
+    println!("| known_hosts | sshdoctor --report json | ssh -o BatchMode=yes ... true | ratio | sshdoctor peak RSS | ssh peak RSS |");
+    println!("|---|---|---|---|---|---|");
     let mut medians = Vec::new();
     for (label, kh) in [("100k hashed lines", &big), ("1 hashed line", &small)] {
         let opts: Vec<String> = [
@@ -161,38 +100,21 @@ fn full_diagnosis(keys: &[PublicKey], runs: usize) {
         let mut ssh = vec!["ssh".to_string(), "-o".into(), "BatchMode=yes".into()];
         ssh.extend(opts.iter().cloned());
         ssh.extend([dest, "true".into()]);
-        for argv in [&doctor, &ssh] {
-            let ok = Command::new(&argv[0])
-                .args(&argv[1..])
-                .env("HOME", home.path())
-                .env_remove("SSH_AUTH_SOCK")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .expect("run")
-                .success();
-            assert!(ok, "{} did not log in", argv[0]);
+        let procs = [Proc::new(doctor, home.path()), Proc::new(ssh, home.path())];
+        for p in &procs {
+            assert!(p.succeeds(), "{} did not log in", p.argv[0]);
         }
-        let (d, d_rss) = process(&doctor, home.path(), runs);
-        let (s, s_rss) = process(&ssh, home.path(), runs);
-        let mib =
-            |k: Option<u64>| k.map_or("n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        let s = interleaved(&procs, runs, 3);
+        let (d, t) = (s[0].median(), s[1].median());
         println!(
-            "| {label} | sshdoctor --report json | {} | {} |",
+            "| {label} | {} | {} | **{}** | {} | {} |",
             ms(d),
-            mib(d_rss)
+            ms(t),
+            ratio(d, t),
+            mib(s[0].rss_kib),
+            mib(s[1].rss_kib)
         );
-        println!(
-            "| {label} | ssh -o BatchMode=yes ... true | {} | {} |",
-            ms(s),
-            mib(s_rss)
-        );
-        println!(
-            "| {label} | **ratio sshdoctor/ssh** | **{:.2}x** | |",
-            ratio(d, s)
-        );
-        medians.push((d, s));
+        medians.push((d, t));
     }
     let cost = |big: Duration, small: Duration| ms(big.saturating_sub(small));
     println!(
@@ -203,11 +125,13 @@ fn full_diagnosis(keys: &[PublicKey], runs: usize) {
 }
 
 fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
+    let runs = interleave::runs_from_env(10);
+    let load_before = load_average();
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(dir.path(), 3);
     full_diagnosis(&keys, runs);
+    println!(
+        "\nload average before: {load_before}; after: {}",
+        load_average()
+    );
 }

@@ -8,15 +8,16 @@
 
 mod assemble;
 mod catalog;
+mod installed;
 mod russh_support;
 mod wire;
 
 use std::fmt;
-use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
 pub use assemble::{apply_config, apply_config_for};
+pub use installed::{installed_openssh, Installed, InstalledClient};
 pub use russh_support::{russh_preferred, russh_supported};
 pub use wire::{
     frame_packet, is_marker, negotiate, parse_kexinit, take_packet, without_markers, KexInit,
@@ -156,30 +157,14 @@ fn parse_major_minor(s: &str) -> Option<OpenSshVersion> {
     })
 }
 
-/// Runs `ssh -V` and returns its first output line with the parsed release.
-///
-/// `None` when `ssh` cannot be run or its banner names no OpenSSH release.
-pub fn installed_openssh() -> Option<(String, OpenSshVersion)> {
-    let output = Command::new("ssh").arg("-V").output().ok()?;
-    // `ssh -V` prints to stderr; be tolerant of wrappers that use stdout.
-    let found = [&output.stderr, &output.stdout]
-        .into_iter()
-        .find_map(|raw| {
-            let text = String::from_utf8_lossy(raw);
-            let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
-            let version = parse_ssh_version(line)?;
-            Some((line.to_string(), version))
-        });
-    found
+/// A table list as owned names.
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|name| (*name).to_string()).collect()
 }
 
 /// The releases the compiled-in table has entries for, oldest first.
 pub fn covered_releases() -> Vec<OpenSshVersion> {
-    catalog::catalog()
-        .releases
-        .iter()
-        .map(|r| r.version)
-        .collect()
+    catalog::releases().iter().map(|r| r.version).collect()
 }
 
 /// The table entry in force for `version`: the newest entry not newer than it.
@@ -196,13 +181,13 @@ pub fn release_in_force(version: Option<OpenSshVersion>) -> OpenSshVersion {
 /// With the default `HostKeyAlgorithms`, ssh additionally moves the algorithms of host keys it
 /// already has in known_hosts to the front on the wire; that reordering is not applied here.
 pub fn default_proposal(version: Option<OpenSshVersion>, kind: AlgKind) -> Vec<String> {
-    catalog::release_for(version).default(kind).to_vec()
+    strings(catalog::release_for(version).default(kind))
 }
 
 /// Everything `version` implements for `kind` (the `ssh -Q` list: `kex`, `HostKeyAlgorithms` for
 /// both key kinds, `cipher`, `mac`), used to expand wildcards and validate configured names.
 pub fn supported(version: Option<OpenSshVersion>, kind: AlgKind) -> Vec<String> {
-    catalog::release_for(version).supported(kind).to_vec()
+    strings(catalog::release_for(version).supported(kind))
 }
 
 /// The effective list of `kind` for `version` given the configured value (if any), as `ssh -G`
@@ -217,7 +202,7 @@ pub fn effective(
 ) -> Result<Vec<String>, String> {
     let release = catalog::release_for(version);
     let Some(value) = configured else {
-        return Ok(release.default(kind).to_vec());
+        return Ok(strings(release.default(kind)));
     };
     if let Some(v) = version {
         let trimmed = value.trim();
@@ -247,9 +232,9 @@ pub fn effective(
 /// `kex` is normally [`effective`]`(version, AlgKind::Kex, ..)`, which like `ssh -G` omits them.
 pub fn wire_kex_proposal(version: Option<OpenSshVersion>, kex: &[String]) -> Vec<String> {
     let mut out = kex.to_vec();
-    for marker in &catalog::release_for(version).wire_kex_suffix {
-        if !out.contains(marker) {
-            out.push(marker.clone());
+    for marker in catalog::release_for(version).wire_kex_suffix {
+        if !out.iter().any(|name| name == marker) {
+            out.push((*marker).to_string());
         }
     }
     out
@@ -259,7 +244,7 @@ pub fn wire_kex_proposal(version: Option<OpenSshVersion>, kex: &[String]) -> Vec
 mod tests {
     use super::*;
     use std::net::TcpListener;
-    use std::process::Stdio;
+    use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
     fn v(major: u32, minor: u32) -> OpenSshVersion {

@@ -394,7 +394,10 @@ fn run(
 
 /// Resolve the configuration into what the engine runs.
 pub(crate) fn make_plan(input: &ConfigInput, timeout: Option<Duration>) -> Plan {
-    plan_with(input, timeout, crate::algorithms::installed_openssh())
+    // Remembered per ssh binary; when not, `ssh -V` runs while the configuration is resolved.
+    let openssh = crate::algorithms::InstalledClient::start();
+    let config = config::resolve(input);
+    plan_from(input, config, timeout, openssh.finish())
 }
 
 /// [`make_plan`] with the installed OpenSSH already known (`sshdoctor fleet` asks once for
@@ -402,10 +405,19 @@ pub(crate) fn make_plan(input: &ConfigInput, timeout: Option<Duration>) -> Plan 
 pub(crate) fn plan_with(
     input: &ConfigInput,
     timeout: Option<Duration>,
-    openssh: Option<(String, crate::algorithms::OpenSshVersion)>,
+    openssh: crate::algorithms::Installed,
+) -> Plan {
+    plan_from(input, config::resolve(input), timeout, openssh)
+}
+
+fn plan_from(
+    input: &ConfigInput,
+    config: config::ResolvedConfig,
+    timeout: Option<Duration>,
+    openssh: crate::algorithms::Installed,
 ) -> Plan {
     Plan {
-        config: config::resolve(input),
+        config,
         timeout,
         openssh,
         input: input.clone(),

@@ -1,37 +1,29 @@
-//! The finding catalog (assets/findings.toml), loaded once, and the builder for findings.
+//! The finding catalog (assets/findings.toml, compiled in as Rust statics by build.rs) and the builder for findings.
 
 use crate::event::{Finding, Severity, Stage, Status};
-use serde::Deserialize;
-use std::sync::OnceLock;
 
 /// One catalog entry: what a finding id means and how to fix it in general.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CatalogEntry {
     /// Stable id, `stage.name`.
-    pub id: String,
+    pub id: &'static str,
     /// Severity.
     pub severity: Severity,
     /// One-line title.
-    pub title: String,
+    pub title: &'static str,
     /// What it means and why it happens.
-    pub explain: String,
+    pub explain: &'static str,
     /// The general remedy.
-    pub fix: String,
+    pub fix: &'static str,
 }
 
-#[derive(Deserialize)]
-struct CatalogFile {
-    finding: Vec<CatalogEntry>,
-}
+// `static CATALOG: &[CatalogEntry]`, generated from assets/findings.toml by build.rs, which
+// refuses the build on a malformed id, a repeated id, an unknown severity or empty text.
+include!(concat!(env!("OUT_DIR"), "/findings_catalog.rs"));
 
 /// Every catalog entry, in file order.
 pub fn catalog() -> &'static [CatalogEntry] {
-    static CATALOG: OnceLock<Vec<CatalogEntry>> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        let file: CatalogFile = toml::from_str(include_str!("../assets/findings.toml"))
-            .expect("assets/findings.toml is valid (checked by a unit test)");
-        file.finding
-    })
+    CATALOG
 }
 
 /// The catalog entry for an id.
@@ -50,14 +42,14 @@ pub fn entry(id: &str) -> &'static CatalogEntry {
 pub fn finding(id: &str, stage: Stage, detail: impl Into<String>) -> Finding {
     let e = entry(id);
     Finding {
-        id: e.id.clone(),
+        id: e.id.to_string(),
         severity: e.severity,
         stage,
         hop: 0,
-        title: e.title.clone(),
+        title: e.title.to_string(),
         detail: detail.into(),
         evidence: Vec::new(),
-        fix: e.fix.clone(),
+        fix: e.fix.to_string(),
         actions: Vec::new(),
     }
 }
@@ -103,10 +95,53 @@ impl Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::build_assets as assets;
+
+    #[test]
+    fn compiled_catalog_is_the_asset() {
+        let parsed = assets::parse_findings(include_str!("../assets/findings.toml")).unwrap();
+        assert_eq!(parsed.len(), catalog().len());
+        for (file, e) in parsed.iter().zip(catalog()) {
+            assert_eq!(
+                (file.id.as_str(), file.severity.as_str()),
+                (e.id, e.severity.word())
+            );
+            assert_eq!(
+                (
+                    file.title.as_str(),
+                    file.explain.as_str(),
+                    file.fix.as_str()
+                ),
+                (e.title, e.explain, e.fix)
+            );
+        }
+    }
+
+    #[test]
+    fn the_build_refuses_a_bad_catalog() {
+        let one = |id: &str, severity: &str| {
+            format!(
+                "[[finding]]\nid = \"{id}\"\nseverity = \"{severity}\"\ntitle = \"t\"\n\
+                 explain = \"e\"\nfix = \"f\"\n"
+            )
+        };
+        assert!(assets::parse_findings(&one("tcp.refused", "error")).is_ok());
+        assert!(assets::parse_findings(&one("tcp", "error")).is_err());
+        assert!(assets::parse_findings(&one(".refused", "error")).is_err());
+        assert!(assets::parse_findings(&one("tcp.refused", "fatal")).is_err());
+        let twice = one("tcp.refused", "error").repeat(2);
+        assert!(assets::parse_findings(&twice).is_err());
+        assert!(
+            assets::parse_findings(&one("tcp.refused", "info").replace("\"t\"", "\"\"")).is_err()
+        );
+        assert!(assets::parse_findings("").is_err());
+        let code = assets::findings_rs(&assets::parse_findings(&one("tcp.x", "info")).unwrap());
+        assert!(code.contains("severity: Severity::Info"), "{code}");
+    }
 
     #[test]
     fn catalog_parses_and_ids_are_unique_and_well_formed() {
-        let ids: Vec<&str> = catalog().iter().map(|e| e.id.as_str()).collect();
+        let ids: Vec<&str> = catalog().iter().map(|e| e.id).collect();
         let mut sorted = ids.clone();
         sorted.sort_unstable();
         sorted.dedup();

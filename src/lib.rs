@@ -29,3 +29,10 @@ pub mod safe_text;
 pub mod secret_input;
 pub mod server;
 pub mod term;
+
+/// The build script's reader and checker of the TOML assets (`build/assets.rs`), compiled into
+/// the unit tests to check what it refuses and that the compiled-in tables are the assets.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../build/assets.rs"]
+mod build_assets;

@@ -491,6 +491,43 @@ fn forced_echo_is_a_noisy_startup() {
     );
 }
 
+/// A forced command that prints, then runs what was asked: the server-side script runs through
+/// (and stands in for the session check), so the noise before it is the noisy startup, as
+/// `true` alone would show it, and the remote stage still gets the account.
+#[test]
+fn noisy_wrapper_running_the_command_is_a_noisy_startup() {
+    let sshd =
+        server("ForceCommand /bin/sh -c 'echo hello-from-rc; eval \"$SSH_ORIGINAL_COMMAND\"'");
+    let home = Home::new();
+    let key = authorized_key(&sshd, &home, KeyKind::Ed25519, "id_wrapped");
+    let report = probe(&sshd, &home, &["-i", &arg(&key)]);
+    assert_login_ok(&report, "warn");
+    let text = report.finding_text("session.noisy_startup");
+    assert_contains(&report, &text, "hello-from-rc", "session.noisy_startup");
+    // Exactly what `true` would have printed: the wrapper's line, 14 bytes.
+    assert_contains(
+        &report,
+        &text,
+        "printed 14 byte(s)",
+        "session.noisy_startup",
+    );
+    report.assert_no_finding("session.no_shell");
+}
+
+/// A forced command that runs what was asked and then fails: the script ran, but every command
+/// ends with status 3, so the account cannot run commands, as with `true` alone.
+#[test]
+fn wrapper_failing_after_the_command_has_no_shell() {
+    let sshd = server("ForceCommand /bin/sh -c 'eval \"$SSH_ORIGINAL_COMMAND\"; exit 3'");
+    let home = Home::new();
+    let key = authorized_key(&sshd, &home, KeyKind::Ed25519, "id_failing");
+    let report = probe(&sshd, &home, &["-i", &arg(&key)]);
+    report.assert_exit(1);
+    report.assert_first_error("session.no_shell");
+    let text = report.finding_text("session.no_shell");
+    assert_contains(&report, &text, "exited with status 3", "session.no_shell");
+}
+
 #[test]
 fn server_without_sftp_is_a_warning() {
     let sshd = server("Subsystem other /bin/true");

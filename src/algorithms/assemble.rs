@@ -12,6 +12,7 @@
 //!   like ssh's, stops at the first empty entry.
 
 use super::AlgKind;
+use std::borrow::Borrow;
 
 /// OpenSSH's `match_pattern()`: `*` matches any run, `?` any single character, no escapes.
 fn match_pattern(s: &[u8], pattern: &[u8]) -> bool {
@@ -119,9 +120,9 @@ enum Validation {
 /// This applies the HostKeyAlgorithms/PubkeyAcceptedAlgorithms validation rule (wildcards
 /// allowed). Use [`apply_config_for`] for the keyword's exact rule: KexAlgorithms, Ciphers and
 /// MACs reject wildcards outside a `-list`.
-pub fn apply_config(
-    defaults: &[String],
-    supported: &[String],
+pub fn apply_config<S: Borrow<str>>(
+    defaults: &[S],
+    supported: &[S],
     value: &str,
 ) -> Result<Vec<String>, String> {
     assemble(None, Validation::Patterns, defaults, supported, value)
@@ -130,10 +131,10 @@ pub fn apply_config(
 /// [`apply_config`] with the validation `ssh` applies to `kind`'s keyword (readconf.c), and
 /// ssh's wording for errors (`Bad SSH2 KexAlgorithms 'x'`, `Bad SSH2 cipher spec 'x'`,
 /// `Bad SSH2 MAC spec 'x'`, `Bad key types 'x'`).
-pub fn apply_config_for(
+pub fn apply_config_for<S: Borrow<str>>(
     kind: AlgKind,
-    defaults: &[String],
-    supported: &[String],
+    defaults: &[S],
+    supported: &[S],
     value: &str,
 ) -> Result<Vec<String>, String> {
     let validation = match kind {
@@ -147,11 +148,11 @@ fn is_pattern(name: &str) -> bool {
     name.contains(['*', '?'])
 }
 
-fn assemble(
+fn assemble<S: Borrow<str>>(
     kind: Option<AlgKind>,
     validation: Validation,
-    defaults: &[String],
-    supported: &[String],
+    defaults: &[S],
+    supported: &[S],
     value: &str,
 ) -> Result<Vec<String>, String> {
     let value = value.trim();
@@ -200,10 +201,10 @@ fn assemble(
 }
 
 /// readconf.c's per-keyword check of a plain/`+`/`^` list (`body` is the list after the prefix).
-fn validate(
+fn validate<S: Borrow<str>>(
     kind: Option<AlgKind>,
     validation: Validation,
-    supported: &[String],
+    supported: &[S],
     value: &str,
     body: &str,
 ) -> Result<(), String> {
@@ -219,7 +220,7 @@ fn validate(
         return Err(format!("{complaint}: empty list"));
     }
     for name in until_empty(body) {
-        let known = supported.iter().any(|s| s == name);
+        let known = supported.iter().any(|s| s.borrow() == name);
         if known {
             continue;
         }
@@ -233,7 +234,10 @@ fn validate(
                 return Err(format!("{complaint}: {why}"));
             }
             Validation::Patterns => {
-                if !supported.iter().any(|s| match_pattern_list(s, name) != 0) {
+                if !supported
+                    .iter()
+                    .any(|s| match_pattern_list(s.borrow(), name) != 0)
+                {
                     return Err(format!(
                         "{complaint}: \"{name}\" is not a key type and matches none"
                     ));

@@ -1,181 +1,96 @@
-//! The compiled-in table of OpenSSH client defaults (`assets/openssh-algorithms.toml`), parsed once.
+//! The compiled-in table of OpenSSH client defaults (`assets/openssh-algorithms.toml`, turned into Rust statics at build time).
 
-use std::sync::OnceLock;
-
-use serde::Deserialize;
-
-use super::{parse_major_minor, AlgKind, OpenSshVersion};
-
-/// The asset, embedded at build time.
-const TABLE: &str = include_str!("../../assets/openssh-algorithms.toml");
-
-/// All releases, oldest first.
-#[derive(Debug)]
-pub(super) struct Catalog {
-    pub(super) releases: Vec<Release>,
-}
+use super::{AlgKind, OpenSshVersion};
 
 /// One `[[release]]` entry: the lists in force from `version` until the next entry.
 #[derive(Debug)]
 pub(super) struct Release {
     pub(super) version: OpenSshVersion,
-    pub(super) wire_kex_suffix: Vec<String>,
-    defaults: DefaultLists,
-    supported: SupportedLists,
+    pub(super) wire_kex_suffix: &'static [&'static str],
+    /// kex, host_key, cipher, mac, pubkey_accepted.
+    defaults: [&'static [&'static str]; 5],
+    /// kex, key, cipher, mac.
+    supported: [&'static [&'static str]; 4],
 }
 
 impl Release {
     /// The `ssh -G` default list of `kind`.
-    pub(super) fn default(&self, kind: AlgKind) -> &[String] {
+    pub(super) fn default(&self, kind: AlgKind) -> &'static [&'static str] {
         let d = &self.defaults;
         match kind {
-            AlgKind::Kex => &d.kex,
-            AlgKind::HostKey => &d.host_key,
-            AlgKind::Cipher => &d.cipher,
-            AlgKind::Mac => &d.mac,
-            AlgKind::PubkeyAccepted => &d.pubkey_accepted,
+            AlgKind::Kex => d[0],
+            AlgKind::HostKey => d[1],
+            AlgKind::Cipher => d[2],
+            AlgKind::Mac => d[3],
+            AlgKind::PubkeyAccepted => d[4],
         }
     }
 
     /// The `ssh -Q` list that names of `kind` are validated and expanded against.
-    pub(super) fn supported(&self, kind: AlgKind) -> &[String] {
+    pub(super) fn supported(&self, kind: AlgKind) -> &'static [&'static str] {
         let s = &self.supported;
         match kind {
-            AlgKind::Kex => &s.kex,
-            AlgKind::HostKey | AlgKind::PubkeyAccepted => &s.key,
-            AlgKind::Cipher => &s.cipher,
-            AlgKind::Mac => &s.mac,
+            AlgKind::Kex => s[0],
+            AlgKind::HostKey | AlgKind::PubkeyAccepted => s[1],
+            AlgKind::Cipher => s[2],
+            AlgKind::Mac => s[3],
         }
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TableFile {
-    release: Vec<ReleaseFile>,
-}
+// `static RELEASES: &[Release]`, checked by build.rs (versions ascending, lists non-empty and
+// without repeats, every default supported).
+include!(concat!(env!("OUT_DIR"), "/openssh_algorithms.rs"));
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReleaseFile {
-    version: String,
-    wire_kex_suffix: Vec<String>,
-    default: DefaultLists,
-    supported: SupportedLists,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DefaultLists {
-    kex: Vec<String>,
-    host_key: Vec<String>,
-    cipher: Vec<String>,
-    mac: Vec<String>,
-    pubkey_accepted: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SupportedLists {
-    kex: Vec<String>,
-    key: Vec<String>,
-    cipher: Vec<String>,
-    mac: Vec<String>,
-}
-
-/// Parses and checks a table: versions strictly ascending, no empty or duplicated lists, and
-/// every default name among that release's supported names.
-pub(super) fn parse_catalog(text: &str) -> Result<Catalog, String> {
-    let file: TableFile = toml::from_str(text).map_err(|e| e.to_string())?;
-    let mut releases: Vec<Release> = Vec::with_capacity(file.release.len());
-    for entry in file.release {
-        let version = parse_major_minor(&entry.version)
-            .filter(|v| v.to_string() == entry.version)
-            .ok_or_else(|| format!("bad release version {:?}", entry.version))?;
-        if let Some(prev) = releases.last() {
-            if prev.version >= version {
-                return Err(format!(
-                    "release {version} is not newer than {}",
-                    prev.version
-                ));
-            }
-        }
-        let release = Release {
-            version,
-            wire_kex_suffix: entry.wire_kex_suffix,
-            defaults: entry.default,
-            supported: entry.supported,
-        };
-        for kind in AlgKind::ALL {
-            for (what, list) in [
-                ("default", release.default(kind)),
-                ("supported", release.supported(kind)),
-            ] {
-                if list.is_empty() {
-                    return Err(format!("{version}: empty {what} {kind}"));
-                }
-                for (i, name) in list.iter().enumerate() {
-                    if name.is_empty() || name.contains(',') || list[..i].contains(name) {
-                        return Err(format!("{version}: bad or repeated {what} {kind} {name:?}"));
-                    }
-                }
-            }
-            let supported = release.supported(kind);
-            if let Some(name) = release
-                .default(kind)
-                .iter()
-                .find(|n| !supported.contains(n))
-            {
-                return Err(format!("{version}: default {kind} {name} is not supported"));
-            }
-        }
-        releases.push(release);
-    }
-    if releases.is_empty() {
-        return Err("no releases".into());
-    }
-    Ok(Catalog { releases })
-}
-
-/// The embedded table, parsed on first use.
-pub(super) fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        // The asset is part of the source tree and checked by a unit test; a failure here is a
-        // build defect, not a runtime condition.
-        parse_catalog(TABLE).expect("assets/openssh-algorithms.toml is invalid")
-    })
+/// Every release of the table, oldest first.
+pub(super) fn releases() -> &'static [Release] {
+    RELEASES
 }
 
 /// The newest release not newer than `version` (the oldest one if `version` predates them all,
 /// the newest one for `None`).
 pub(super) fn release_for(version: Option<OpenSshVersion>) -> &'static Release {
-    let releases = &catalog().releases;
-    let newest = &releases[releases.len() - 1];
+    let newest = &RELEASES[RELEASES.len() - 1];
     match version {
         None => newest,
-        Some(v) => releases
+        Some(v) => RELEASES
             .iter()
             .rev()
             .find(|r| r.version <= v)
-            .unwrap_or(&releases[0]),
+            .unwrap_or(&RELEASES[0]),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::build_assets as assets;
 
     #[test]
-    fn embedded_table_parses_and_every_release_has_all_lists() {
-        let catalog = parse_catalog(TABLE).expect("table parses");
-        assert!(catalog.releases.len() >= 9);
-        for release in &catalog.releases {
+    fn embedded_table_is_the_asset_and_every_release_has_all_lists() {
+        let text = include_str!("../../assets/openssh-algorithms.toml");
+        let parsed = assets::parse_algorithms(text).expect("table parses");
+        assert!(RELEASES.len() >= 9);
+        assert_eq!(parsed.len(), RELEASES.len());
+        for (release, file) in RELEASES.iter().zip(&parsed) {
+            assert_eq!(release.version.to_string(), file.version);
+            assert_eq!(release.wire_kex_suffix, file.wire_kex_suffix);
+            let (d, s) = (&file.default, &file.supported);
+            assert_eq!(release.default(AlgKind::Kex), d.kex);
+            assert_eq!(release.default(AlgKind::HostKey), d.host_key);
+            assert_eq!(release.default(AlgKind::Cipher), d.cipher);
+            assert_eq!(release.default(AlgKind::Mac), d.mac);
+            assert_eq!(release.default(AlgKind::PubkeyAccepted), d.pubkey_accepted);
+            assert_eq!(release.supported(AlgKind::Kex), s.kex);
+            assert_eq!(release.supported(AlgKind::HostKey), s.key);
+            assert_eq!(release.supported(AlgKind::PubkeyAccepted), s.key);
+            assert_eq!(release.supported(AlgKind::Cipher), s.cipher);
+            assert_eq!(release.supported(AlgKind::Mac), s.mac);
             for kind in AlgKind::ALL {
                 assert!(!release.default(kind).is_empty(), "{}", release.version);
                 assert!(!release.supported(kind).is_empty(), "{}", release.version);
             }
-            assert!(release.wire_kex_suffix.contains(&"ext-info-c".to_string()));
+            assert!(release.wire_kex_suffix.contains(&"ext-info-c"));
             // ssh -G prints the same default list for both key keywords.
             assert_eq!(
                 release.default(AlgKind::HostKey),
@@ -186,6 +101,7 @@ mod tests {
 
     #[test]
     fn rejects_inconsistent_tables() {
+        let parse_catalog = assets::parse_algorithms;
         let lists = |kex: &str| {
             format!(
                 "[[release]]\nversion = \"9.0\"\nwire_kex_suffix = [\"ext-info-c\"]\n\
@@ -205,6 +121,10 @@ mod tests {
         assert!(parse_catalog(&twice).is_err(), "versions not ascending");
         assert!(parse_catalog("").is_err());
         assert!(parse_catalog(&lists("\"k\"").replace("9.0", "9.x")).is_err());
+        assert!(parse_catalog(&lists("\"k\"").replace("9.0", "09.0")).is_err());
         assert!(parse_catalog(&format!("{}\nextra = 1\n", lists("\"k\""))).is_err());
+        let code = assets::algorithms_rs(&parse_catalog(&lists("\"k\"")).unwrap());
+        assert!(code.contains("OpenSshVersion::new(9, 0)"), "{code}");
+        assert!(code.contains(r#"&["ext-info-c"]"#), "{code}");
     }
 }

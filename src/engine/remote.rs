@@ -170,7 +170,7 @@ pub(crate) async fn account(
     server_ident: &str,
     exec: bool,
 ) -> Result<Account, String> {
-    let early::Early { sftp, info } = fetched;
+    let early::Early { sftp, info, .. } = fetched;
     let early::SftpOpen { sftp, home, conn } = sftp.map_err(|e| match e {
         super::session::Sftp::Refused => "the server refused the sftp subsystem".to_string(),
         super::session::Sftp::Broken(why) | super::session::Sftp::Unknown(why) => why,

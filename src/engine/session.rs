@@ -103,9 +103,10 @@ pub(crate) async fn request_answer(channel: &mut Channel<Msg>) -> Result<bool, S
     Err("the connection ended".into())
 }
 
-/// The stage, bounded by its budget: the session check, with the server-side stage's SFTP
-/// session and script opened at the same time (one round); whether commands run, and what was
-/// opened for the server-side stage.
+/// The stage, bounded by its budget: the server-side stage's SFTP session and script opened at
+/// once (one round); the script, when it runs through, is also the session check (one command
+/// for the server, as ssh's own), else the check's own command follows. Whether commands run,
+/// and what was opened for the server-side stage.
 pub(super) async fn session_stage(
     cx: &Cx,
     link: &Link,
@@ -117,13 +118,16 @@ pub(super) async fn session_stage(
         cx.log(
             Stage::Session,
             Level::Debug1,
-            format!("Sending command: {PROBE_COMMAND} (with the server-side stage's sftp session and script at the same time)"),
+            format!("Sending the server-side stage's script, which is also the session check when it runs through (else `{PROBE_COMMAND}` follows), with its sftp session at the same time"),
         )
         .await;
-        let (run, fetched) = tokio::join!(
-            run_command(link, PROBE_COMMAND, timeout),
-            super::remote::early::fetch(link, user, true, timeout)
-        );
+        let mut fetched =
+            super::remote::early::fetch_checked(link, user, Some(Some(PROBE_COMMAND)), timeout)
+                .await;
+        let run = fetched
+            .session_run
+            .take()
+            .unwrap_or_else(|| Err(ChanError::Gone("the session check was not run".into())));
         let (ok, end) = checks(cx, link, run, &fetched).await;
         ((ok, Some(fetched)), end)
     };

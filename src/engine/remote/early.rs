@@ -1,11 +1,12 @@
-//! The server-side work that goes out at once after the login, beside the session check: the
-//! SFTP session (its INIT/VERSION exchange is the sftp check) and one fixed script printing what
-//! `id`, `sshd -T` and `df` give, each part after a marker line. One round instead of four
-//! sessions (each costs the server PAM and a login shell).
+//! The server-side work that goes out at once after the login: the SFTP session (its
+//! INIT/VERSION exchange is the sftp check) and one fixed script printing what `id`, `sshd -T`
+//! and `df` give, each part after a marker line. One round instead of four sessions (each costs
+//! the server PAM and a login shell); when the script runs through, it is also the session
+//! check, so a healthy login costs the server one command, as ssh's own does.
 
 use super::super::kex::ProbeHandle;
-use super::super::link::Opener;
-use super::super::session::{request_answer, run_command, Sftp};
+use super::super::link::{ChanError, Opener};
+use super::super::session::{request_answer, run_command, Run, Sftp};
 use super::{parse_id, sshd_t_command, sshd_t_ports, Id};
 use crate::remote_rules::parse_sshd_t;
 use russh_sftp::client::SftpSession;
@@ -37,6 +38,10 @@ pub(crate) struct Info {
 pub(crate) struct Early {
     pub sftp: Result<SftpOpen, Sftp>,
     pub info: Info,
+    /// The session check's answer (asked of [`fetch_checked`]): the script's run as the check's
+    /// command would have gone, when the script ran through (see [`as_session_check`]), else
+    /// the check's own command's run.
+    pub session_run: Option<Result<Run, ChanError>>,
 }
 
 const MARK: &str = "@@sshdoctor:";
@@ -117,26 +122,86 @@ pub(crate) async fn open_sftp<O: Opener>(link: &O, timeout: Duration) -> Result<
     Ok(SftpOpen { sftp, home, conn })
 }
 
+/// The script's run as the session check's command would have gone, when it ran through: the
+/// exec accepted, exit status 0, its first marker first on a line and its end marker the last
+/// line. Whatever the shell printed before the first marker is what it prints before any
+/// command (a noisy startup). Anything else (a refused exec, a forced command, nologin, a
+/// shell that cannot read the script, output after the end) is None: the session check then
+/// runs its own command, so its verdict does not depend on the script.
+pub(crate) fn as_session_check(run: &Run) -> Option<Run> {
+    if run.refused || run.exit != Some(0) {
+        return None;
+    }
+    let first = format!("{MARK}id\n");
+    let start = run
+        .stdout
+        .windows(first.len())
+        .position(|w| w == first.as_bytes())
+        .filter(|&at| at == 0 || run.stdout[at - 1] == b'\n')?;
+    let end = format!("\n{MARK}end\n");
+    if !run.stdout.ends_with(end.as_bytes()) {
+        return None;
+    }
+    Some(Run {
+        stdout: run.stdout[..start].to_vec(),
+        stderr: run.stderr.clone(),
+        exit: run.exit,
+        refused: false,
+    })
+}
+
 /// SFTP and (where commands may run) the script, at once.
 pub(crate) async fn fetch<O: Opener>(link: &O, user: &str, exec: bool, timeout: Duration) -> Early {
+    fetch_checked(link, user, exec.then_some(None), timeout).await
+}
+
+/// As [`fetch`]; `exec` None runs no command, Some(check) runs the script and, when `check`
+/// names the session check's command and the script did not run through, that command too, at
+/// the same time as the `id` fallback (so the stage takes no longer than when they all went
+/// out at once).
+pub(crate) async fn fetch_checked<O: Opener>(
+    link: &O,
+    user: &str,
+    exec: Option<Option<&str>>,
+    timeout: Duration,
+) -> Early {
     let info = async {
-        if !exec {
-            return Info::default();
-        }
-        let mut info = match run_command(link, &script(user), timeout).await {
-            Ok(run) => parse_script(&run.stdout),
-            Err(_) => Info::default(),
+        let Some(check) = exec else {
+            return (Info::default(), None);
+        };
+        let scripted = run_command(link, &script(user), timeout).await;
+        let mut info = scripted
+            .as_ref()
+            .map(|run| parse_script(&run.stdout))
+            .unwrap_or_default();
+        let through = scripted.as_ref().ok().and_then(as_session_check);
+        let own_check = async {
+            match (through, check) {
+                (Some(run), _) => Some(Ok(run)),
+                (None, Some(command)) => Some(run_command(link, command, timeout).await),
+                (None, None) => None,
+            }
         };
         // A login shell that cannot read the script (csh and `2>/dev/null`): `id` alone.
-        if info.id.is_none() {
-            if let Ok(run) = run_command(link, "env LC_ALL=C id", timeout).await {
-                info.id = parse_id(&String::from_utf8_lossy(&run.stdout));
+        let id_missing = info.id.is_none();
+        let id_again = async {
+            if !id_missing {
+                return None;
             }
+            run_command(link, "env LC_ALL=C id", timeout).await.ok()
+        };
+        let (session_run, again) = tokio::join!(own_check, id_again);
+        if let Some(run) = again {
+            info.id = parse_id(&String::from_utf8_lossy(&run.stdout));
         }
-        info
+        (info, session_run)
     };
-    let (sftp, info) = tokio::join!(open_sftp(link, timeout), info);
-    Early { sftp, info }
+    let (sftp, (info, session_run)) = tokio::join!(open_sftp(link, timeout), info);
+    Early {
+        sftp,
+        info,
+        session_run,
+    }
 }
 
 #[cfg(test)]
@@ -158,5 +223,41 @@ mod tests {
         let info = parse_script(b"@@sshdoctor:id\n@@sshdoctor:sshd\n@@sshdoctor:end\n");
         assert!(info.id.is_none() && info.sshd.is_none() && info.df.is_none());
         assert!(script("alice").contains("sshd -T -C user=alice"));
+    }
+
+    #[test]
+    fn the_script_stands_in_for_the_session_check_only_when_it_ran_through() {
+        let run = |stdout: &str, exit: Option<u32>| Run {
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: b"from the shell\n".to_vec(),
+            exit,
+            refused: false,
+        };
+        let clean =
+            "@@sshdoctor:id\nuid=0(root)\n@@sshdoctor:sshd\n@@sshdoctor:df\n@@sshdoctor:end\n";
+        let check = as_session_check(&run(clean, Some(0))).expect("ran through");
+        assert!(check.stdout.is_empty() && check.exit == Some(0) && !check.refused);
+        assert_eq!(check.stderr, b"from the shell\n");
+        // What the shell printed before the script's first marker is a noisy startup.
+        let noisy = format!("Welcome!\n{clean}");
+        let check = as_session_check(&run(&noisy, Some(0))).expect("ran through");
+        assert_eq!(check.stdout, b"Welcome!\n");
+        for (stdout, exit) in [
+            (clean, Some(1)),
+            (clean, None),
+            ("welcome\n", Some(0)),
+            (&format!("{clean}bye\n"), Some(0)),
+            (&format!("x{clean}"), Some(0)),
+            (&clean[..clean.len() - 1], Some(0)),
+            ("", Some(0)),
+        ] {
+            assert!(
+                as_session_check(&run(stdout, exit)).is_none(),
+                "{stdout:?} {exit:?}"
+            );
+        }
+        let mut refused = run(clean, Some(0));
+        refused.refused = true;
+        assert!(as_session_check(&refused).is_none());
     }
 }
