@@ -196,7 +196,8 @@ impl Report {
                 let pos = (self.findings.iter())
                     .position(|g| key(g) > key(f))
                     .unwrap_or(self.findings.len());
-                self.findings.insert(pos, f.clone());
+                // Front ends show the catalog's texts in the chosen language (the id stays).
+                self.findings.insert(pos, crate::i18n::localize(f));
             }
             Event::Done { login_ok } => self.login_ok = *login_ok,
         }

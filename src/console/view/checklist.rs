@@ -26,10 +26,10 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let total = all.len();
     let rows = stage_rows(areas, total);
     let top = keep_visible(app.check_top, app.stage_sel, rows).min(total.saturating_sub(rows));
-    let mut title = format!(" {} ", labels::words::CHECKLIST);
+    let mut title = format!(" {} ", labels::words::checklist());
     if rows < total && rows > 0 {
         let pos = labels::position(top + 1, (top + rows).min(total), total, t.ascii());
-        title = format!(" {} {pos} ", labels::words::CHECKLIST);
+        title = format!(" {} {pos} ", labels::words::checklist());
     }
     panel(t, Line::from(title), focused, areas.wide).render(areas.checklist, buf);
     let area = inner(areas.checklist, areas.wide);

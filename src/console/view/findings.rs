@@ -37,11 +37,11 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     }
     if n == 0 {
         let (status, text) = if app.done && app.report.ok() {
-            (Status::Pass, labels::NO_PROBLEMS)
+            (Status::Pass, labels::no_problems())
         } else if app.done {
-            (Status::Pass, labels::NO_FINDINGS)
+            (Status::Pass, labels::no_findings())
         } else {
-            (Status::Running, labels::NO_FINDINGS_YET)
+            (Status::Running, labels::no_findings_yet())
         };
         let sym = t.status_symbol(status, app.spinner).trim_end();
         put(
@@ -117,7 +117,7 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
     if !f.evidence.is_empty() {
         add(
             &mut rows,
-            vec![Span::styled(labels::words::EVIDENCE, t.style(Role::Title))],
+            vec![Span::styled(labels::words::evidence(), t.style(Role::Title))],
         );
         for e in &f.evidence {
             add(
@@ -129,7 +129,7 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
     add(
         &mut rows,
         vec![
-            Span::styled(labels::words::FIX, t.style(Role::Title)),
+            Span::styled(labels::words::fix(), t.style(Role::Title)),
             Span::raw(f.fix.as_str()),
         ],
     );
@@ -144,7 +144,7 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
             ],
         );
         rows.extend(crate::console::cmdwrap::lines(
-            labels::words::SAME_AS,
+            labels::words::same_as(),
             &a.command,
             width,
             3,
@@ -173,12 +173,12 @@ fn fix_bar(app: &App, f: &Finding) -> Option<Line<'static>> {
     let what = labels::confirm_title(a, &app.home);
     let mut spans = vec![
         Span::styled(
-            format!("{} {}", t.cursor(), labels::words::ENTER_FIX),
+            format!("{} {}", t.cursor(), labels::words::enter_fix()),
             t.style(Role::Key),
         ),
         Span::raw(format!(
             " {} {}",
-            labels::words::FIX_VERB,
+            labels::words::fix_verb(),
             what.trim_end_matches('?')
         )),
     ];

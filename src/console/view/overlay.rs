@@ -82,9 +82,9 @@ pub fn help(theme: Theme, scroll: usize, area: Rect, buf: &mut Buffer) {
     let rows = cols.iter().map(Vec::len).max().unwrap_or(0);
     let width = if two { 82 } else { 44 };
     let height = u16::try_from(rows + 3).unwrap_or(u16::MAX);
-    let inside = dialog(theme, words::KEYS, width, height, area, buf);
+    let inside = dialog(theme, words::keys(), width, height, area, buf);
     let body = usize::from(inside.height.saturating_sub(1));
-    let mut hint = words::HELP_CLOSES.to_string();
+    let mut hint = words::help_closes().to_string();
     if rows > body {
         let top = scroll.min(rows - body);
         let pos = crate::console::labels::position(top + 1, top + body, rows, theme.ascii());
@@ -115,7 +115,7 @@ pub fn confirm(theme: Theme, text: &ConfirmText, scroll: usize, area: Rect, buf:
     let title = if title_fits {
         text.title.as_str()
     } else {
-        words::CONFIRM
+        words::confirm()
     };
     let inside = dialog(theme, title, width, height, area, buf);
     let body = usize::from(inside.height.saturating_sub(1));
@@ -158,7 +158,7 @@ fn confirm_lines(
     if !text.command.is_empty() {
         add(vec![Span::raw("")]);
         add(vec![Span::styled(
-            words::SAME_AS_RUNNING,
+            words::same_as_running(),
             theme.style(Role::Dim),
         )]);
         let (cmd, dim) = (theme.style(Role::Command), theme.style(Role::Dim));
@@ -169,7 +169,7 @@ fn confirm_lines(
     if !text.preview.is_empty() {
         add(vec![Span::raw("")]);
         add(vec![Span::styled(
-            words::THE_CHANGE,
+            words::the_change(),
             theme.style(Role::Dim),
         )]);
     }
@@ -199,14 +199,14 @@ fn diff_line(theme: Theme, l: &str) -> Span<'static> {
 fn confirm_hint(theme: Theme, scroll: usize, body: usize, total: usize) -> Line<'static> {
     let mut hint = vec![
         Span::styled("y", theme.style(Role::Key)),
-        Span::raw(format!(" {}  ", words::APPLY)),
+        Span::raw(format!(" {}  ", words::apply())),
         Span::styled("n/Esc", theme.style(Role::Key)),
-        Span::raw(format!(" {}", words::CANCEL)),
+        Span::raw(format!(" {}", words::cancel())),
     ];
     if total > body {
         let last = (scroll + body).min(total);
         hint.push(Span::styled("  j/k PgDn", theme.style(Role::Key)));
-        hint.push(Span::raw(format!(" {}  ", words::SCROLL)));
+        hint.push(Span::raw(format!(" {}  ", words::scroll())));
         hint.push(Span::styled(
             crate::console::labels::position(scroll + 1, last, total, theme.ascii()),
             theme.style(Role::Dim),
@@ -230,6 +230,6 @@ pub fn secret(theme: Theme, title: &str, chars: usize, area: Rect, buf: &mut Buf
             Span::styled(" ", theme.style(Role::Selected)),
         ]),
     );
-    let hint = Line::styled(words::PROMPT_HINT, theme.style(Role::Dim));
+    let hint = Line::styled(words::prompt_hint(), theme.style(Role::Dim));
     put(buf, inside, inside.height.saturating_sub(1), &hint);
 }
