@@ -32,7 +32,7 @@ fn every_language_has_every_key_with_the_same_placeholders() {
     for lang in [Lang::ZhCn, Lang::Ja] {
         let cat = catalog(lang);
         let missing: Vec<&String> = required.iter().filter(|k| !cat.contains_key(*k)).collect();
-        assert!(missing.is_empty(), "{} lacks {missing:?}", lang.code());
+        assert!(missing.is_empty(), "{} lacks {} keys, first {:?}", lang.code(), missing.len(), &missing[..missing.len().min(8)]);
         let extra: Vec<&String> = cat.keys().filter(|k| !required.contains(k)).collect();
         assert!(extra.is_empty(), "{} has unknown keys {extra:?}", lang.code());
         for key in &required {
