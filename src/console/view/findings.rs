@@ -65,9 +65,9 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         let selected = i == app.finding_sel;
         let marker = if selected { t.cursor() } else { " " };
         let lead = format!(
-            "{marker}{} {:<7} ",
+            "{marker}{} {} ",
             t.severity_symbol(f.severity),
-            f.severity.word()
+            severity_word(f.severity)
         );
         let rest = format!("{}  {}", f.id, f.title);
         let room = width.saturating_sub(wrap::width(&lead));
@@ -101,9 +101,9 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
     };
     // The list row shows the title; repeat it only when the row had to cut it.
     let list_width = wrap::width(&format!(
-        " {} {:<7} {}  {}",
+        " {} {} {}  {}",
         t.severity_symbol(f.severity),
-        f.severity.word(),
+        severity_word(f.severity),
         f.id,
         f.title
     ));
@@ -243,4 +243,9 @@ fn render_detail(app: &App, f: &Finding, area: Rect, buf: &mut Buffer) {
         );
         put(buf, area, u16::try_from(text_h).unwrap_or(u16::MAX), &line);
     }
+}
+
+/// A severity's word in the current language, padded to 7 cells.
+fn severity_word(s: crate::event::Severity) -> String {
+    wrap::pad_right(crate::i18n::t(&format!("severity.{}", s.word())), 7)
 }

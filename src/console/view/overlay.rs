@@ -61,14 +61,17 @@ pub fn help(theme: Theme, scroll: usize, area: Rect, buf: &mut Buffer) {
     for b in BINDINGS {
         if context != Some(b.context) {
             context = Some(b.context);
-            lines.push(Line::styled(b.context.title(), theme.style(Role::Title)));
+            lines.push(Line::styled(
+                crate::i18n::phrase(b.context.title()),
+                theme.style(Role::Title),
+            ));
         }
         lines.push(Line::from(vec![
             Span::styled(
                 format!("  {:<8}", theme.label(b.label)),
                 theme.style(Role::Key),
             ),
-            Span::raw(b.help),
+            Span::raw(crate::i18n::phrase(b.help)),
         ]));
     }
     let two = area.width >= 78 && usize::from(area.height.saturating_sub(3)) < lines.len();
@@ -88,7 +91,7 @@ pub fn help(theme: Theme, scroll: usize, area: Rect, buf: &mut Buffer) {
     if rows > body {
         let top = scroll.min(rows - body);
         let pos = crate::console::labels::position(top + 1, top + body, rows, theme.ascii());
-        hint.push_str(&format!(" · j/k scroll · {pos}"));
+        hint.push_str(&format!(" · {} · {pos}", crate::i18n::t("console.help_scroll")));
     }
     let hint = Line::styled(hint, theme.style(Role::Dim));
     let col_w = inside.width / u16::try_from(cols.len()).unwrap_or(1).max(1);
