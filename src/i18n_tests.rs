@@ -32,9 +32,19 @@ fn every_language_has_every_key_with_the_same_placeholders() {
     for lang in [Lang::ZhCn, Lang::Ja] {
         let cat = catalog(lang);
         let missing: Vec<&String> = required.iter().filter(|k| !cat.contains_key(*k)).collect();
-        assert!(missing.is_empty(), "{} lacks {} keys, first {:?}", lang.code(), missing.len(), &missing[..missing.len().min(8)]);
+        assert!(
+            missing.is_empty(),
+            "{} lacks {} keys, first {:?}",
+            lang.code(),
+            missing.len(),
+            &missing[..missing.len().min(8)]
+        );
         let extra: Vec<&String> = cat.keys().filter(|k| !required.contains(k)).collect();
-        assert!(extra.is_empty(), "{} has unknown keys {extra:?}", lang.code());
+        assert!(
+            extra.is_empty(),
+            "{} has unknown keys {extra:?}",
+            lang.code()
+        );
         for key in &required {
             let (en, tr) = (english(key), &cat[key]);
             assert_eq!(
@@ -73,7 +83,10 @@ fn identifiers_stay_in_latin_script() {
 #[test]
 fn placeholders_are_found() {
     assert_eq!(placeholders("a {id} b {n}, {x-y} {}"), ["id", "n"]);
-    assert_eq!(fill("{a} and {b}", &[("a", &1), ("b", &"two")]), "1 and two");
+    assert_eq!(
+        fill("{a} and {b}", &[("a", &1), ("b", &"two")]),
+        "1 and two"
+    );
 }
 
 #[test]
@@ -95,7 +108,11 @@ fn language_from_flag_then_locale_then_english() {
     assert_eq!(detect(None, env(&[("LANG", "zh_TW.UTF-8")])), Lang::ZhCn);
     assert_eq!(detect(None, env(&[("LANG", "ja_JP.UTF-8")])), Lang::Ja);
     // LC_ALL wins over LC_MESSAGES over LANG; an empty one is skipped.
-    let all = env(&[("LC_ALL", "ja_JP.UTF-8"), ("LC_MESSAGES", "zh_CN"), ("LANG", "en_US")]);
+    let all = env(&[
+        ("LC_ALL", "ja_JP.UTF-8"),
+        ("LC_MESSAGES", "zh_CN"),
+        ("LANG", "en_US"),
+    ]);
     assert_eq!(detect(None, all), Lang::Ja);
     let msgs = env(&[("LC_ALL", ""), ("LC_MESSAGES", "zh_CN"), ("LANG", "ja_JP")]);
     assert_eq!(detect(None, msgs), Lang::ZhCn);
@@ -117,5 +134,9 @@ fn localize_translates_catalog_texts_and_keeps_specific_ones() {
         assert_eq!(g.fix, catalog(Lang::Ja)["finding.tcp.refused.fix"]);
         assert_eq!(localize(&specific).fix, "ssh -p 2222 host");
     });
-    assert_eq!(localize(&generic).title, generic.title, "English by default");
+    assert_eq!(
+        localize(&generic).title,
+        generic.title,
+        "English by default"
+    );
 }

@@ -32,12 +32,14 @@ fn lang_ja_selects_japanese_in_the_text_report() {
     assert!(r.stdout.contains("確認項目"), "{}", r.stdout);
     assert!(r.stdout.contains("TCP 接続"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("tcp.refused [エラー] 接続が拒否されました"),
+        r.stdout
+            .contains("tcp.refused [エラー] 接続が拒否されました"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("ログインは失敗します。まず tcp.refused を修正してください"),
+        r.stdout
+            .contains("ログインは失敗します。まず tcp.refused を修正してください"),
         "{}",
         r.stdout
     );
@@ -46,22 +48,38 @@ fn lang_ja_selects_japanese_in_the_text_report() {
 #[test]
 fn flag_zh_cn_selects_chinese_in_the_markdown_report_over_the_locale() {
     let r = report("markdown", &["--lang", "zh-CN"], JA);
-    assert!(r.stdout.contains("| 阶段 | 状态 | 耗时 | 摘要 |"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("| 阶段 | 状态 | 耗时 | 摘要 |"),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stdout.contains("### `tcp.refused` (错误): 连接被拒绝"),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("**登录会失败。请先修复 tcp.refused"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("**登录会失败。请先修复 tcp.refused"),
+        "{}",
+        r.stdout
+    );
     // Commands inside the fix stay as they are.
     assert!(r.stdout.contains("`systemctl status ssh`"), "{}", r.stdout);
 }
 
 #[test]
 fn lc_messages_zh_tw_is_simplified_chinese_and_lc_all_wins() {
-    let tw = [("LC_ALL", ""), ("LC_MESSAGES", "zh_TW.UTF-8"), ("LANG", "ja_JP.UTF-8")];
+    let tw = [
+        ("LC_ALL", ""),
+        ("LC_MESSAGES", "zh_TW.UTF-8"),
+        ("LANG", "ja_JP.UTF-8"),
+    ];
     assert!(report("text", &[], tw).stdout.contains("检查"));
-    let all = [("LC_ALL", "ja_JP.UTF-8"), ("LC_MESSAGES", "zh_CN"), ("LANG", "C")];
+    let all = [
+        ("LC_ALL", "ja_JP.UTF-8"),
+        ("LC_MESSAGES", "zh_CN"),
+        ("LANG", "C"),
+    ];
     assert!(report("text", &[], all).stdout.contains("確認項目"));
 }
 
@@ -69,7 +87,9 @@ fn lc_messages_zh_tw_is_simplified_chinese_and_lc_all_wins() {
 fn c_locale_and_flag_en_are_english() {
     let r = report("text", &[], C);
     assert!(r.stdout.contains("Checks\n"), "{}", r.stdout);
-    assert!(r.stdout.contains("The login would fail. Fix tcp.refused first"));
+    assert!(r
+        .stdout
+        .contains("The login would fail. Fix tcp.refused first"));
     let r = report("markdown", &["--lang", "en"], JA);
     assert!(r.stdout.contains("| Stage | Status | Time | Summary |"));
 }
@@ -91,14 +111,23 @@ fn json_carries_lang_and_localized_texts_beside_stable_ids() {
     assert_eq!(fj["id"], "tcp.refused");
     assert_eq!(fj["severity"], "error");
     assert_eq!(fj["stage"], "tcp");
-    assert_eq!(fe["title"], "Connection refused: nothing listens on that port");
-    assert!(fj["title"].as_str().is_some_and(|t| t.starts_with("接続が拒否")));
+    assert_eq!(
+        fe["title"],
+        "Connection refused: nothing listens on that port"
+    );
+    assert!(fj["title"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("接続が拒否")));
     let keys = |v: &serde_json::Value| {
         let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
         k.sort();
         k
     };
-    assert_eq!(keys(ja.json()), keys(en.json()), "same keys in every language");
+    assert_eq!(
+        keys(ja.json()),
+        keys(en.json()),
+        "same keys in every language"
+    );
     assert_eq!(keys(fj), keys(fe));
 }
 
@@ -106,5 +135,9 @@ fn json_carries_lang_and_localized_texts_beside_stable_ids() {
 fn an_unknown_lang_is_a_usage_error() {
     let r = sshdoctor().args(&["--lang", "fr", "127.0.0.1"]).run();
     r.assert_exit(2);
-    assert!(r.stderr.contains("expected en, zh-CN or ja"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("expected en, zh-CN or ja"),
+        "{}",
+        r.stderr
+    );
 }

@@ -148,20 +148,26 @@ pub fn confirm_title(action: &ActionOffer, home: &Path) -> String {
             t("console.confirm_sshd_permissions").into()
         }
         (_, Some(Repair::Permissions { .. })) => t("console.confirm_permissions").into(),
-        (_, Some(Repair::RemotePermissions { .. })) => t("console.confirm_remote_permissions").into(),
+        (_, Some(Repair::RemotePermissions { .. })) => {
+            t("console.confirm_remote_permissions").into()
+        }
         ("onboard.config", Some(Repair::Replace(_))) if action.title.starts_with("Edit ") => {
             format!("{}?", action.title.replace('`', ""))
         }
-        ("onboard.config", Some(Repair::Replace(e))) => {
-            tf("console.confirm_add_host_block", &[("file", &file(&e.path))])
-        }
-        ("config.identities_only", Some(Repair::Replace(e))) => {
-            tf("console.confirm_identities_only", &[("file", &file(&e.path))])
-        }
+        ("onboard.config", Some(Repair::Replace(e))) => tf(
+            "console.confirm_add_host_block",
+            &[("file", &file(&e.path))],
+        ),
+        ("config.identities_only", Some(Repair::Replace(e))) => tf(
+            "console.confirm_identities_only",
+            &[("file", &file(&e.path))],
+        ),
         ("config.identity_path", Some(Repair::Replace(e))) => {
             tf("console.confirm_identity_path", &[("file", &file(&e.path))])
         }
-        (_, Some(Repair::Replace(e))) => tf("console.confirm_change_file", &[("file", &file(&e.path))]),
+        (_, Some(Repair::Replace(e))) => {
+            tf("console.confirm_change_file", &[("file", &file(&e.path))])
+        }
         ("onboard.install_key", None) => t("console.confirm_install_key").into(),
         ("onboard", None) => t("console.confirm_onboard").into(),
         _ => format!("{}?", action.title.trim_end_matches('.')),
@@ -178,7 +184,10 @@ pub fn file_created(file: &str, lines: usize) -> String {
     if lines == 1 {
         tf("console.file_created_one", &[("file", &file)])
     } else {
-        tf("console.file_created_many", &[("file", &file), ("n", &lines)])
+        tf(
+            "console.file_created_many",
+            &[("file", &file), ("n", &lines)],
+        )
     }
 }
 
@@ -199,7 +208,10 @@ pub fn file_changed(
         n => tf("console.lines_added_many", &[("n", &n), ("lines", &a)]),
     });
     let what = match (gone, new) {
-        (Some(g), Some(n)) => tf("console.removed_and_added", &[("removed", &g), ("added", &n)]),
+        (Some(g), Some(n)) => tf(
+            "console.removed_and_added",
+            &[("removed", &g), ("added", &n)],
+        ),
         (Some(g), None) => g,
         (None, Some(n)) => n,
         (None, None) => t("console.nothing_changes").into(),
@@ -239,7 +251,10 @@ pub fn verdict_forms(
     }
     if let Some(id) = root {
         let verdict = login_would_fail();
-        forms.push(tf("console.verdict_fix", &[("verdict", &verdict), ("id", &id)]));
+        forms.push(tf(
+            "console.verdict_fix",
+            &[("verdict", &verdict), ("id", &id)],
+        ));
         forms.push(tf("console.verdict_fix_short", &[("id", &id)]));
         forms.push(id.to_string());
     } else if let Some(stage) = failed_stage {
@@ -289,9 +304,17 @@ pub fn running_forms(
         Some((title, Some(time))) => vec![
             tf(
                 "console.checking_stage_time_done",
-                &[("stage", &title), ("time", &time), ("done", &done), ("total", &total)],
+                &[
+                    ("stage", &title),
+                    ("time", &time),
+                    ("done", &done),
+                    ("total", &total),
+                ],
             ),
-            tf("console.checking_stage_time", &[("stage", &title), ("time", &time)]),
+            tf(
+                "console.checking_stage_time",
+                &[("stage", &title), ("time", &time)],
+            ),
             format!("{title} {time}"),
             title.to_string(),
         ],
@@ -304,7 +327,10 @@ pub fn running_forms(
             title.to_string(),
         ],
         None => vec![
-            tf("console.checking_done", &[("done", &done), ("total", &total)]),
+            tf(
+                "console.checking_done",
+                &[("done", &done), ("total", &total)],
+            ),
             t("console.checking").into(),
         ],
     }
@@ -314,7 +340,10 @@ pub fn running_forms(
 pub fn failing_so_far(id: &str, hop: Option<&str>) -> Vec<String> {
     let mut forms = Vec::new();
     if let Some(hop) = hop {
-        forms.push(tf("console.failing_so_far_at", &[("hop", &hop), ("id", &id)]));
+        forms.push(tf(
+            "console.failing_so_far_at",
+            &[("hop", &hop), ("id", &id)],
+        ));
         forms.push(format!("{hop}: {id}"));
     }
     forms.extend([
@@ -380,76 +409,76 @@ pub mod words {
 
     /// The checklist panel.
     pub fn checklist() -> &'static str {
-    t("console.checklist")
-}
+        t("console.checklist")
+    }
     /// The findings panel with no finding.
     pub fn findings() -> &'static str {
-    t("console.findings")
-}
+        t("console.findings")
+    }
     /// A finding's evidence heading.
     pub fn evidence() -> &'static str {
-    t("console.evidence")
-}
+        t("console.evidence")
+    }
     /// A finding's fix heading.
     pub fn fix() -> &'static str {
-    t("console.fix")
-}
+        t("console.fix")
+    }
     /// Before an action's equivalent command.
     pub fn same_as() -> &'static str {
-    t("console.same_as")
-}
+        t("console.same_as")
+    }
     /// The confirm dialog, before the command.
     pub fn same_as_running() -> &'static str {
-    t("console.same_as_running")
-}
+        t("console.same_as_running")
+    }
     /// The confirm dialog, before the diff.
     pub fn the_change() -> &'static str {
-    t("console.the_change")
-}
+        t("console.the_change")
+    }
     /// The confirm dialog's border when its question is too long for it.
     pub fn confirm() -> &'static str {
-    t("console.confirm")
-}
+        t("console.confirm")
+    }
     /// The help overlay's border.
     pub fn keys() -> &'static str {
-    t("console.keys")
-}
+        t("console.keys")
+    }
     /// The help overlay's hint.
     pub fn help_closes() -> &'static str {
-    t("console.help_closes")
-}
+        t("console.help_closes")
+    }
     /// The masked prompt's hint.
     pub fn prompt_hint() -> &'static str {
-    t("console.prompt_hint")
-}
+        t("console.prompt_hint")
+    }
     /// The log when no stage filter is set.
     pub fn all_stages() -> &'static str {
-    t("console.all_stages")
-}
+        t("console.all_stages")
+    }
     /// The log while it follows its tail.
     pub fn following() -> &'static str {
-    t("console.following")
-}
+        t("console.following")
+    }
     /// The pinned line's key and verb.
     pub fn enter_fix() -> &'static str {
-    t("console.enter_fix")
-}
+        t("console.enter_fix")
+    }
     /// After [`ENTER_FIX`].
     pub fn fix_verb() -> &'static str {
-    t("console.fix_verb")
-}
+        t("console.fix_verb")
+    }
     /// The confirm dialog's keys.
     pub fn apply() -> &'static str {
-    t("console.apply")
-}
+        t("console.apply")
+    }
     /// The confirm dialog's keys.
     pub fn cancel() -> &'static str {
-    t("console.cancel")
-}
+        t("console.cancel")
+    }
     /// The confirm dialog's keys.
     pub fn scroll() -> &'static str {
-    t("console.scroll")
-}
+        t("console.scroll")
+    }
 }
 
 /// " Findings (3, root cause first) ".
@@ -483,7 +512,10 @@ pub fn action_result(result: Option<&Result<Vec<String>, String>>) -> String {
 
 /// "(←/→ 1 of 2)" after the pinned fix when a finding has several actions.
 pub fn action_of(n: usize, total: usize) -> String {
-    format!("  {}", tf("console.action_of", &[("n", &n), ("total", &total)]))
+    format!(
+        "  {}",
+        tf("console.action_of", &[("n", &n), ("total", &total)])
+    )
 }
 
 /// The log panel's title: scope, level, position, search.
@@ -501,7 +533,11 @@ pub fn log_title(
         " {} ",
         tf(
             "console.log_title",
-            &[("scope", &scope), ("verbosity", &verbosity), ("position", &position)]
+            &[
+                ("scope", &scope),
+                ("verbosity", &verbosity),
+                ("position", &position)
+            ]
         )
     );
     if let Some(q) = query {

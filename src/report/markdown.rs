@@ -99,7 +99,10 @@ fn finding(out: &mut String, r: &Report, f: &Finding) {
         let _ = writeln!(
             out,
             "\n{} ({how})\n\n```diff\n{}```",
-            tf("report.action", &[("id", &format!("`{}`", a.id)), ("title", &a.title)]),
+            tf(
+                "report.action",
+                &[("id", &format!("`{}`", a.id)), ("title", &a.title)]
+            ),
             a.preview
         );
     }

@@ -111,7 +111,11 @@ fn finding(out: &mut String, r: &Report, number: usize, f: &Finding) {
         let _ = writeln!(out, "   {action}");
         if a.repair.is_some() {
             let command = r.fix_command(&a.id);
-            let _ = writeln!(out, "     {}", tf("report.apply_with", &[("command", &command)]));
+            let _ = writeln!(
+                out,
+                "     {}",
+                tf("report.apply_with", &[("command", &command)])
+            );
         }
         let command = &a.command;
         let _ = writeln!(
@@ -160,7 +164,6 @@ fn log(out: &mut String, r: &Report, verbosity: u8) {
         let _ = writeln!(out, "  {}", l.printed(r));
     }
 }
-
 
 /// "bastion: root@127.0.0.1 port 2222, over TCP", "target: ... through bastion".
 pub(super) fn hop_heading(r: &Report, hop: usize) -> String {

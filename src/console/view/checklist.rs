@@ -76,7 +76,10 @@ fn check_line(app: &App, i: usize, selected: bool, width: usize) -> Line<'static
     let lead = format!(
         "{marker}{indent}{} {} {} {elapsed:>8}  ",
         t.status_symbol(check.status, app.spinner),
-        wrap::pad_right(crate::i18n::t(&format!("status.{}", check.status.word())), 7),
+        wrap::pad_right(
+            crate::i18n::t(&format!("status.{}", check.status.word())),
+            7
+        ),
         wrap::pad_right(crate::i18n::stage_title(check.stage), 14),
     );
     let summary = match check.status {

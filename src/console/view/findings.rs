@@ -117,7 +117,10 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
     if !f.evidence.is_empty() {
         add(
             &mut rows,
-            vec![Span::styled(labels::words::evidence(), t.style(Role::Title))],
+            vec![Span::styled(
+                labels::words::evidence(),
+                t.style(Role::Title),
+            )],
         );
         for e in &f.evidence {
             add(

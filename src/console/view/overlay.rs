@@ -91,7 +91,10 @@ pub fn help(theme: Theme, scroll: usize, area: Rect, buf: &mut Buffer) {
     if rows > body {
         let top = scroll.min(rows - body);
         let pos = crate::console::labels::position(top + 1, top + body, rows, theme.ascii());
-        hint.push_str(&format!(" · {} · {pos}", crate::i18n::t("console.help_scroll")));
+        hint.push_str(&format!(
+            " · {} · {pos}",
+            crate::i18n::t("console.help_scroll")
+        ));
     }
     let hint = Line::styled(hint, theme.style(Role::Dim));
     let col_w = inside.width / u16::try_from(cols.len()).unwrap_or(1).max(1);
