@@ -71,6 +71,10 @@ struct Cli {
     /// FILE when the console closes.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// Language of the console and reports: en, zh-CN or ja (default: from LC_ALL,
+    /// LC_MESSAGES or LANG, else English). Finding ids, commands and JSON keys never change.
+    #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+    lang: Option<crate::i18n::Lang>,
     /// Show more of the handshake log, counted as ssh counts: debug1 always, -vv debug2, -vvv
     /// debug3 (the console starts there; the text report also lists the facts from -v on).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
@@ -89,6 +93,8 @@ struct Usage(String);
 
 /// Run the command line and return the process exit code.
 pub fn main() -> ExitCode {
+    // The language first, from the environment (`--lang` below overrides it for this command).
+    crate::i18n::set(crate::i18n::detect(None, |k| std::env::var(k).ok()));
     // `sshdoctor server [OPTIONS]`: sshd's side, with options of its own.
     let mut args = std::env::args_os().skip(1);
     match args.next() {
@@ -114,6 +120,9 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage(first_line(&e.to_string())),
     };
+    if let Some(lang) = cli.lang {
+        crate::i18n::set(lang);
+    }
     // `sshdoctor onboard DESTINATION`: the first positional is the word, the second the host.
     let mut onboard = false;
     if let Some(target) = cli.onboard_destination.take() {
@@ -230,6 +239,11 @@ pub(crate) fn locale_is_utf8() -> bool {
         .unwrap_or_default()
         .to_ascii_lowercase();
     value.contains("utf-8") || value.contains("utf8")
+}
+
+/// A `--lang` value: en, zh-CN or ja.
+fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
+    crate::i18n::Lang::from_code(s).ok_or_else(|| format!("{s:?}: expected en, zh-CN or ja"))
 }
 
 fn usage(msg: String) -> ExitCode {

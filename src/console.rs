@@ -30,6 +30,8 @@ mod fixtures;
 #[cfg(test)]
 mod hop_tests;
 #[cfg(test)]
+mod i18n_snapshot_tests;
+#[cfg(test)]
 mod screen_tests;
 #[cfg(test)]
 mod snapshot_tests;

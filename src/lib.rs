@@ -17,6 +17,7 @@ pub mod explain;
 pub mod findings;
 pub mod fleet;
 pub mod fsedit;
+pub mod i18n;
 pub mod identities;
 pub mod keygen;
 pub mod known_hosts;

@@ -196,7 +196,8 @@ impl Report {
                 let pos = (self.findings.iter())
                     .position(|g| key(g) > key(f))
                     .unwrap_or(self.findings.len());
-                self.findings.insert(pos, f.clone());
+                // Front ends show the catalog's texts in the chosen language (the id stays).
+                self.findings.insert(pos, crate::i18n::localize(f));
             }
             Event::Done { login_ok } => self.login_ok = *login_ok,
         }
@@ -341,17 +342,27 @@ pub(crate) fn max_level(verbosity: u8) -> Level {
     }
 }
 
+/// A finding's title inside the verdict sentence (lower case and without its full stop in
+/// English; as it is in languages without case).
+fn title_in_sentence(f: &Finding) -> String {
+    let title = f.title.trim_end_matches(['.', '。']);
+    match crate::i18n::current() {
+        crate::i18n::Lang::En => title.to_lowercase(),
+        _ => title.to_string(),
+    }
+}
+
 /// The closing verdict, in one sentence.
 pub(crate) fn verdict(r: &Report) -> String {
+    use crate::i18n::{t, tf};
     if r.is_server() {
         return match r.root_cause() {
-            Some(f) => format!(
-                "sshd refuses logins here. Fix {} first: {}.",
-                f.id,
-                f.title.to_lowercase().trim_end_matches('.')
+            Some(f) => tf(
+                "verdict.sshd_refuses",
+                &[("id", &f.id), ("title", &title_in_sentence(f))],
             ),
-            None if r.ok() => "Nothing found on the server stops a login.".to_string(),
-            None => "The server's checks did not finish.".to_string(),
+            None if r.ok() => t("verdict.sshd_ok").to_string(),
+            None => t("verdict.sshd_unfinished").to_string(),
         };
     }
     if r.is_transcript() {
@@ -364,42 +375,44 @@ pub(crate) fn verdict(r: &Report) -> String {
             .any(|f| f.key == "hostkey_outcome" && f.value == "prompt");
         if asks {
             // The report went on past a key nobody verified; the user's ssh would ask first.
-            return "The login works once the host key is accepted: ssh asks first, because the key is not verified yet (compare its fingerprint, see hostkey.unknown).".to_string();
+            return t("verdict.works_once_accepted").to_string();
         }
-        return "The login works.".to_string();
+        return t("verdict.works").to_string();
     }
     // Through jump hosts, the hop where it fails is named.
-    let at = |hop: usize| match r.hop_name(hop).filter(|_| r.has_jumps()) {
-        Some(h) => format!(" at {h}"),
-        None => String::new(),
-    };
     let stage_at = |c: &Check| match r.hop_name(c.hop).filter(|_| r.has_jumps()) {
-        Some(h) => format!("{h}: {}", c.stage.title()),
-        None => c.stage.title().to_string(),
+        Some(h) => format!("{h}: {}", crate::i18n::stage_title(c.stage)),
+        None => crate::i18n::stage_title(c.stage).to_string(),
     };
     match r.root_cause() {
-        Some(f) => format!(
-            "The login would fail{}. Fix {} first: {}.",
-            at(f.hop),
-            f.id,
-            f.title.to_lowercase().trim_end_matches('.')
-        ),
+        Some(f) => {
+            let title = title_in_sentence(f);
+            match r.hop_name(f.hop).filter(|_| r.has_jumps()) {
+                Some(h) => tf(
+                    "verdict.would_fail_at",
+                    &[("hop", &h), ("id", &f.id), ("title", &title)],
+                ),
+                None => tf("verdict.would_fail", &[("id", &f.id), ("title", &title)]),
+            }
+        }
         None => {
             if let Some(c) = r.checks.iter().find(|c| c.status == Status::Fail) {
-                return format!(
-                    "The login did not complete: {}: {}.",
-                    stage_at(c),
-                    c.summary
+                let stage = stage_at(c);
+                return tf(
+                    "verdict.did_not_complete",
+                    &[("stage", &stage), ("summary", &c.summary)],
                 );
             }
             let stopped = r.checks.iter().find(|c| c.status == Status::Skipped);
             match stopped {
-                Some(c) => format!(
-                    "No problem found in the stages checked; {} and later were not checked ({}).",
-                    stage_at(c),
-                    c.summary.trim_start_matches("skipped: ")
+                Some(c) => tf(
+                    "verdict.not_checked",
+                    &[
+                        ("stage", &stage_at(c)),
+                        ("why", &c.summary.trim_start_matches("skipped: ")),
+                    ],
                 ),
-                None => "No problem found.".to_string(),
+                None => t("verdict.no_problem").to_string(),
             }
         }
     }
@@ -408,14 +421,12 @@ pub(crate) fn verdict(r: &Report) -> String {
 /// The closing verdict on a transcript: what it shows happened.
 fn transcript_verdict(r: &Report) -> String {
     match r.root_cause() {
-        Some(f) => format!(
-            "The transcript shows the login failing. Fix {} first: {}.",
-            f.id,
-            f.title.to_lowercase().trim_end_matches('.')
+        Some(f) => crate::i18n::tf(
+            "verdict.transcript_fails",
+            &[("id", &f.id), ("title", &title_in_sentence(f))],
         ),
-        None if r.ok() => "The transcript shows a working login.".to_string(),
-        None => "The transcript does not show how the login ended (see transcript.incomplete)."
-            .to_string(),
+        None if r.ok() => crate::i18n::t("verdict.transcript_works").to_string(),
+        None => crate::i18n::t("verdict.transcript_incomplete").to_string(),
     }
 }
 

@@ -189,7 +189,7 @@ impl App {
             Event::Done { .. } => {
                 self.done = true;
                 self.remote_fix_done();
-                if self.status.as_deref() == Some(labels::RERUNNING) {
+                if self.status.as_deref() == Some(labels::rerunning()) {
                     self.status = None;
                 }
                 self.follow_stage(None);
@@ -289,7 +289,7 @@ impl App {
         // Prepared as `--fix` prepares it: hard-link notes and the current state of the file.
         let trust = crate::repair::prepare(trust, &self.report.findings);
         let mut text = confirm_text(&trust, &self.home);
-        let mut shown = vec![labels::COMPARE_WITH.to_string()];
+        let mut shown = vec![labels::compare_with().to_string()];
         for key in ["fingerprint_sha256", "fingerprint_md5"] {
             if let Some(v) = fact(key) {
                 shown.push(format!("  {v}"));
@@ -305,7 +305,7 @@ impl App {
         }
         shown.append(&mut text.words);
         text.words = shown;
-        text.caution = Some(labels::NOT_COMPARED.into());
+        text.caution = Some(labels::not_compared().into());
         self.overlay = Some(Overlay::Confirm {
             action: trust,
             text: Box::new(text),
@@ -392,7 +392,7 @@ impl App {
     /// Record what applying `action_id` did: lines like `Changed FILE (backup: ...)`, or an error.
     pub fn on_repair_result(&mut self, action_id: &str, result: Result<Vec<String>, String>) {
         self.status = Some(match &result {
-            Ok(_) if action_id == "hostkey.trust" => labels::TRUSTED_UNCOMPARED.to_string(),
+            Ok(_) if action_id == "hostkey.trust" => labels::trusted_uncompared().to_string(),
             _ => labels::repair_status(action_id, &result),
         });
         match self
@@ -538,12 +538,12 @@ impl App {
             );
             if self.report.is_server() {
                 for form in &mut forms {
-                    *form = form.replace(labels::LOGIN_WOULD_FAIL, labels::SSHD_REFUSES);
+                    *form = form.replace(labels::login_would_fail(), labels::sshd_refuses());
                 }
             }
             if self.report.is_transcript() {
                 for form in &mut forms {
-                    *form = form.replace(labels::LOGIN_WOULD_FAIL, labels::LOGIN_FAILED);
+                    *form = form.replace(labels::login_would_fail(), labels::login_failed());
                 }
             }
             return (Status::Fail, forms);

@@ -32,8 +32,8 @@ pub fn confirm_text(action: &ActionOffer, home: &Path) -> ConfirmText {
         words.push(change_sentence(c, home));
     }
     match &action.repair {
-        Some(Repair::Permissions { .. }) => words.push(labels::ONLY_MODES.into()),
-        Some(Repair::RemotePermissions { .. }) => words.push(labels::ONLY_REMOTE_MODES.into()),
+        Some(Repair::Permissions { .. }) => words.push(labels::only_modes().into()),
+        Some(Repair::RemotePermissions { .. }) => words.push(labels::only_remote_modes().into()),
         _ => {}
     }
     let local_write = matches!(

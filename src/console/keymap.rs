@@ -80,6 +80,19 @@ pub enum Context {
 }
 
 impl Context {
+    /// Every context, in the order the help overlay lists them.
+    pub const ALL: [Context; 9] = [
+        Context::Global,
+        Context::Checklist,
+        Context::Log,
+        Context::Findings,
+        Context::Confirm,
+        Context::Trust,
+        Context::Help,
+        Context::Search,
+        Context::Prompt,
+    ];
+
     /// The heading used in the help overlay.
     pub fn title(self) -> &'static str {
         match self {

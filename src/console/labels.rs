@@ -2,99 +2,123 @@
 //! they can be translated together; widths are always measured in cells, never in chars.
 
 use crate::event::ActionOffer;
+use crate::i18n::{t, tf};
 use crate::repair::Repair;
 use std::path::Path;
 
 /// The status line while a re-run is under way (cleared when it ends).
-pub const RERUNNING: &str = "Re-running the probe";
+pub fn rerunning() -> &'static str {
+    t("console.rerunning")
+}
 /// The status line after a confirm dialog was cancelled.
-pub const CANCELLED: &str = "Cancelled: nothing was changed.";
+pub fn cancelled() -> &'static str {
+    t("console.cancelled")
+}
 /// The person chose to go on past a first contact without trusting the key.
-pub const GOING_ON_UNTRUSTED: &str = "Going on without trusting the host key: only checks that send no secret (no password is ever asked for).";
+pub fn going_on_untrusted() -> &'static str {
+    t("console.going_on_untrusted")
+}
 /// Said of permission repairs, which change no content.
-pub const ONLY_MODES: &str =
-    "Only the permission bits change; no content changes, so no copy is needed.";
+pub fn only_modes() -> &'static str {
+    t("console.only_modes")
+}
 /// Said of the chmods made on the server.
-pub const ONLY_REMOTE_MODES: &str =
-    "On the server, only the permission bits change, each only if the path still has the mode shown.";
+pub fn only_remote_modes() -> &'static str {
+    t("console.only_remote_modes")
+}
 /// The caution in the trust dialog: nothing has been compared yet.
-pub const NOT_COMPARED: &str = "You have not compared this fingerprint. Press y only if it matches one you got another way; otherwise Esc.";
+pub fn not_compared() -> &'static str {
+    t("console.not_compared")
+}
 /// The caution in the onboarding's trust dialog when no fingerprint was pasted.
-pub const NOT_COMPARED_ONBOARD: &str = "You did not compare the fingerprint: this records whatever key answered (trust on first use). Press y only if you accept that; Esc goes back to compare.";
+pub fn not_compared_onboard() -> &'static str {
+    t("console.not_compared_onboard")
+}
 /// The status line after trusting a host key in the console, where nothing was compared.
-pub const TRUSTED_UNCOMPARED: &str =
-    "Host key recorded; you did not compare the fingerprint (trust on first use).";
+pub fn trusted_uncompared() -> &'static str {
+    t("console.trusted_uncompared")
+}
 /// Hint under the findings when the selected one can be fixed.
-pub const FIX_HINT: &str =
-    "Enter or f: review this fix and confirm it (nothing is written before y)";
+pub fn fix_hint() -> &'static str {
+    t("console.fix_hint")
+}
 /// The findings panel with nothing to show, by state.
-pub const NO_PROBLEMS: &str = "No problems found: the login works.";
+pub fn no_problems() -> &'static str {
+    t("console.no_problems")
+}
 /// The findings panel when the run ended without findings but did not log in.
-pub const NO_FINDINGS: &str = "No findings.";
+pub fn no_findings() -> &'static str {
+    t("console.no_findings")
+}
 /// The findings panel while the first checks run.
-pub const NO_FINDINGS_YET: &str = "No findings yet; the checks are running.";
+pub fn no_findings_yet() -> &'static str {
+    t("console.no_findings_yet")
+}
 /// The log panel before any line.
-pub const LOG_EMPTY: &str = "(no log lines yet)";
+pub fn log_empty() -> &'static str {
+    t("console.log_empty")
+}
 /// The log panel when the filter hides every line.
-pub const LOG_FILTERED: &str = "(no lines at this stage and verbosity; v shows more)";
+pub fn log_filtered() -> &'static str {
+    t("console.log_filtered")
+}
 
 /// The trust dialog's first sentence, before the fingerprints.
-pub const COMPARE_WITH: &str = "Compare this fingerprint with one you got another way (the provider's console, the server's admin, or `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the server):";
+pub fn compare_with() -> &'static str {
+    t("console.compare_with")
+}
 
 /// The status line while a confirmed change on the server waits for the new run that makes it.
 pub fn remote_fix_under_way(id: &str) -> String {
-    format!("{id}: logging in again to make the change on the server…")
+    tf("console.remote_fix_under_way", &[("id", &id)])
 }
 
 /// Above the password box of that new run: why it asks again.
 pub fn relogin_for_fix(id: &str) -> String {
-    format!("Logging in again to make the change you confirmed ({id}): the server needs a new login for it, so the password is asked once more.")
+    tf("console.relogin_for_fix", &[("id", &id)])
 }
 
 /// Above a prompt asked again right after an answer: the answer was refused.
 pub fn not_accepted(prompt: &str) -> String {
     if prompt.starts_with("Passphrase") {
-        "Incorrect passphrase: type it again (Esc goes on without this key).".to_string()
+        t("console.passphrase_not_accepted").to_string()
     } else if prompt.ends_with("password") {
-        "Permission denied: type the password again (Esc stops asking).".to_string()
+        t("console.password_not_accepted").to_string()
     } else {
-        "That answer was not accepted: type it again (Esc stops asking).".to_string()
+        t("console.answer_not_accepted").to_string()
     }
 }
 
 /// The confirmed change on the server was looked at but not made.
 pub fn remote_fix_not_made(notes: &str) -> String {
     if notes.is_empty() {
-        "not made on the server (see the log)".to_string()
+        t("console.remote_fix_not_made").to_string()
     } else {
-        format!("not made on the server: {notes}")
+        tf("console.remote_fix_not_made_because", &[("notes", &notes)])
     }
 }
 
 /// The run that was to make the change never reached the server side (no login).
 pub fn remote_fix_not_reached() -> String {
-    "not made: the new run did not log in to the server (see the checklist and the log)".to_string()
+    t("console.remote_fix_not_reached").to_string()
 }
 
 /// The verdict of a run that did not finish.
 pub fn interrupted(running: Option<&str>) -> String {
     match running {
-        Some(stage) => format!(
-            "Interrupted: the checks had not finished ({stage} was still running); below is what was seen until then."
-        ),
-        None => "Interrupted: the checks had not finished; below is what was seen until then."
-            .to_string(),
+        Some(stage) => tf("console.interrupted_at", &[("stage", &stage)]),
+        None => t("console.interrupted").to_string(),
     }
 }
 
 /// "No match for "x"".
 pub fn no_match(query: &str) -> String {
-    format!("No match for {query:?}")
+    tf("console.no_match", &[("query", &format!("{query:?}"))])
 }
 
 /// "Applying known_hosts.remove".
 pub fn applying(id: &str) -> String {
-    format!("Applying {id}")
+    tf("console.applying", &[("id", &id)])
 }
 
 /// The dialog's question, in words; the action id stays out of it.
@@ -102,7 +126,7 @@ pub fn confirm_title(action: &ActionOffer, home: &Path) -> String {
     let file = |p: &Path| crate::config_edit::shown_path(p, home);
     match (action.id.as_str(), &action.repair) {
         (_, Some(Repair::KnownHostsRemove { name, .. })) => {
-            format!("Remove the stale host key for {name}?")
+            tf("console.confirm_remove_key", &[("name", name)])
         }
         (_, Some(Repair::KnownHostsAppend { line, .. })) => {
             let host = line.split_whitespace().next().unwrap_or_default();
@@ -112,54 +136,59 @@ pub fn confirm_title(action: &ActionOffer, home: &Path) -> String {
                 .split_once(" for ")
                 .and_then(|(_, rest)| rest.split_whitespace().next());
             match (host.starts_with('|'), named) {
-                (false, _) => format!("Trust the host key of {host}?"),
-                (true, Some(name)) => format!("Trust the host key of {name}?"),
-                (true, None) => "Trust this host key?".into(),
+                (false, _) => tf("console.confirm_trust_key_of", &[("host", &host)]),
+                (true, Some(name)) => tf("console.confirm_trust_key_of", &[("host", &name)]),
+                (true, None) => t("console.confirm_trust_key").into(),
             }
         }
         // `sshdoctor server`: another account's files, host keys, sshd's directories.
         (_, Some(Repair::Permissions { changes }))
             if !changes.is_empty() && changes.iter().all(|(p, _)| !p.starts_with(home)) =>
         {
-            "Fix the permissions sshd requires?".into()
+            t("console.confirm_sshd_permissions").into()
         }
-        (_, Some(Repair::Permissions { .. })) => "Fix the permissions of your ssh files?".into(),
-        (_, Some(Repair::RemotePermissions { .. })) => "Change permissions on the server?".into(),
+        (_, Some(Repair::Permissions { .. })) => t("console.confirm_permissions").into(),
+        (_, Some(Repair::RemotePermissions { .. })) => {
+            t("console.confirm_remote_permissions").into()
+        }
         ("onboard.config", Some(Repair::Replace(_))) if action.title.starts_with("Edit ") => {
             format!("{}?", action.title.replace('`', ""))
         }
-        ("onboard.config", Some(Repair::Replace(e))) => {
-            format!("Add a Host block to {}?", file(&e.path))
-        }
-        ("config.identities_only", Some(Repair::Replace(e))) => {
-            format!("Offer only the accepted key (edit {})?", file(&e.path))
-        }
+        ("onboard.config", Some(Repair::Replace(e))) => tf(
+            "console.confirm_add_host_block",
+            &[("file", &file(&e.path))],
+        ),
+        ("config.identities_only", Some(Repair::Replace(e))) => tf(
+            "console.confirm_identities_only",
+            &[("file", &file(&e.path))],
+        ),
         ("config.identity_path", Some(Repair::Replace(e))) => {
-            format!(
-                "Point IdentityFile at the key that works (edit {})?",
-                file(&e.path)
-            )
+            tf("console.confirm_identity_path", &[("file", &file(&e.path))])
         }
-        (_, Some(Repair::Replace(e))) => format!("Change {}?", file(&e.path)),
-        ("onboard.install_key", None) => "Install your key on the server?".into(),
-        ("onboard", None) => "Start the guided first login?".into(),
+        (_, Some(Repair::Replace(e))) => {
+            tf("console.confirm_change_file", &[("file", &file(&e.path))])
+        }
+        ("onboard.install_key", None) => t("console.confirm_install_key").into(),
+        ("onboard", None) => t("console.confirm_onboard").into(),
         _ => format!("{}?", action.title.trim_end_matches('.')),
     }
 }
 
 /// "The file as it is now is kept as F.sshdoctor-<UTC date and time>."
 pub fn backup_kept(file: &str) -> String {
-    format!("The file as it is now is kept as {file}.sshdoctor-<UTC date and time>.")
+    tf("console.backup_kept", &[("file", &file)])
 }
 
 /// "F is created, with N lines."
 pub fn file_created(file: &str, lines: usize) -> String {
-    let n = if lines == 1 {
-        "1 line".to_string()
+    if lines == 1 {
+        tf("console.file_created_one", &[("file", &file)])
     } else {
-        format!("{lines} lines")
-    };
-    format!("{file} is created, with {n}.")
+        tf(
+            "console.file_created_many",
+            &[("file", &file), ("n", &lines)],
+        )
+    }
 }
 
 /// "In F, line 2 is removed and a line is added as line 2."
@@ -170,30 +199,38 @@ pub fn file_changed(
     added: Option<&str>,
     added_n: usize,
 ) -> String {
-    let verb = |n: usize| if n == 1 { "is" } else { "are" };
-    let gone = removed.map(|r| format!("{r} {} removed", verb(removed_n)));
-    let new = added.map(|a| {
-        if added_n == 1 {
-            format!("a line is added as {a}")
-        } else {
-            format!("{added_n} lines are added as {a}")
-        }
+    let gone = removed.map(|r| match removed_n {
+        1 => tf("console.lines_removed_one", &[("lines", &r)]),
+        _ => tf("console.lines_removed_many", &[("lines", &r)]),
+    });
+    let new = added.map(|a| match added_n {
+        1 => tf("console.line_added_one", &[("lines", &a)]),
+        n => tf("console.lines_added_many", &[("n", &n), ("lines", &a)]),
     });
     let what = match (gone, new) {
-        (Some(g), Some(n)) => format!("{g} and {n}"),
+        (Some(g), Some(n)) => tf(
+            "console.removed_and_added",
+            &[("removed", &g), ("added", &n)],
+        ),
         (Some(g), None) => g,
         (None, Some(n)) => n,
-        (None, None) => "nothing changes".into(),
+        (None, None) => t("console.nothing_changes").into(),
     };
-    format!("In {file}, {what}.")
+    tf("console.file_changed", &[("file", &file), ("what", &what)])
 }
 
 /// The short verdict of a failing probe.
-pub const LOGIN_WOULD_FAIL: &str = "The login would fail";
+pub fn login_would_fail() -> &'static str {
+    t("console.login_would_fail")
+}
 /// Its words in `sshdoctor server`.
-pub const SSHD_REFUSES: &str = "sshd refuses logins";
+pub fn sshd_refuses() -> &'static str {
+    t("console.sshd_refuses")
+}
 /// Its words in `sshdoctor explain` (the transcript shows what happened).
-pub const LOGIN_FAILED: &str = "The login failed";
+pub fn login_failed() -> &'static str {
+    t("console.login_failed")
+}
 
 /// The header's verdict in every length, longest first: the header uses the first that fits.
 /// Through jump hosts `hop` names the hop the root cause is at.
@@ -205,15 +242,23 @@ pub fn verdict_forms(
 ) -> Vec<String> {
     let mut forms = vec![full.to_string()];
     if let (Some(id), Some(hop)) = (root, hop) {
-        forms.push(format!("{LOGIN_WOULD_FAIL} at {hop}: fix {id}"));
-        forms.push(format!("{hop}: fix {id}"));
+        let verdict = login_would_fail();
+        forms.push(tf(
+            "console.verdict_at_hop_fix",
+            &[("verdict", &verdict), ("hop", &hop), ("id", &id)],
+        ));
+        forms.push(tf("console.verdict_hop_fix", &[("hop", &hop), ("id", &id)]));
     }
     if let Some(id) = root {
-        forms.push(format!("{LOGIN_WOULD_FAIL}: fix {id}"));
-        forms.push(format!("Fix {id}"));
+        let verdict = login_would_fail();
+        forms.push(tf(
+            "console.verdict_fix",
+            &[("verdict", &verdict), ("id", &id)],
+        ));
+        forms.push(tf("console.verdict_fix_short", &[("id", &id)]));
         forms.push(id.to_string());
     } else if let Some(stage) = failed_stage {
-        forms.push(format!("Failed at {stage}"));
+        forms.push(tf("console.failed_at", &[("stage", &stage)]));
         forms.push(stage.to_string());
     }
     forms
@@ -222,31 +267,17 @@ pub fn verdict_forms(
 /// The header's verdict on first contact (the run stopped at a new host key for the person
 /// to decide), longest first: short enough that one always fits, never cut.
 pub fn first_contact_forms() -> Vec<String> {
-    [
-        "Host key not verified yet: compare its fingerprint, then trust it",
-        "Host key not verified yet: compare and trust it",
-        "Host key not verified: compare, trust",
-        "Host key not verified",
-        "Key not verified",
-    ]
-    .map(String::from)
-    .to_vec()
+    (1..=5)
+        .map(|i| t(&format!("console.first_contact_{i}")).to_string())
+        .collect()
 }
 
 /// The header's verdict of a login that works, longest first (when ssh would still ask
 /// about a host key nobody verified, it says so in every form).
 pub fn works_forms(full: &str) -> Vec<String> {
     let mut forms = vec![full.to_string()];
-    if full.starts_with("The login works once") {
-        forms.extend(
-            [
-                "The login works once the host key is accepted",
-                "Works once the host key is accepted",
-                "Works once the key is accepted",
-                "Works once accepted",
-            ]
-            .map(String::from),
-        );
+    if full == t("verdict.works_once_accepted") {
+        forms.extend((1..=4).map(|i| t(&format!("console.works_once_{i}")).to_string()));
     }
     forms
 }
@@ -255,11 +286,11 @@ pub fn works_forms(full: &str) -> Vec<String> {
 pub fn stopped_forms(full: &str, stage: Option<&str>) -> Vec<String> {
     let mut forms = vec![full.to_string()];
     if let Some(stage) = stage {
-        forms.push(format!("No problem so far; {stage} and later not checked"));
-        forms.push(format!("Not checked from {stage} on"));
-        forms.push(format!("Stopped before {stage}"));
+        for i in 1..=3 {
+            forms.push(tf(&format!("console.stopped_{i}"), &[("stage", &stage)]));
+        }
     }
-    forms.push("Stopped early".to_string());
+    forms.push(t("console.stopped_early").to_string());
     forms
 }
 
@@ -271,17 +302,37 @@ pub fn running_forms(
 ) -> Vec<String> {
     match stage {
         Some((title, Some(time))) => vec![
-            format!("checking {title} {time} · {done}/{total} done"),
-            format!("checking {title} {time}"),
+            tf(
+                "console.checking_stage_time_done",
+                &[
+                    ("stage", &title),
+                    ("time", &time),
+                    ("done", &done),
+                    ("total", &total),
+                ],
+            ),
+            tf(
+                "console.checking_stage_time",
+                &[("stage", &title), ("time", &time)],
+            ),
             format!("{title} {time}"),
             title.to_string(),
         ],
         Some((title, None)) => vec![
-            format!("checking {title} · {done}/{total} done"),
-            format!("checking {title}"),
+            tf(
+                "console.checking_stage_done",
+                &[("stage", &title), ("done", &done), ("total", &total)],
+            ),
+            tf("console.checking_stage", &[("stage", &title)]),
             title.to_string(),
         ],
-        None => vec![format!("checking · {done}/{total} done"), "checking".into()],
+        None => vec![
+            tf(
+                "console.checking_done",
+                &[("done", &done), ("total", &total)],
+            ),
+            t("console.checking").into(),
+        ],
     }
 }
 
@@ -289,12 +340,15 @@ pub fn running_forms(
 pub fn failing_so_far(id: &str, hop: Option<&str>) -> Vec<String> {
     let mut forms = Vec::new();
     if let Some(hop) = hop {
-        forms.push(format!("failing so far at {hop}: {id} (still checking)"));
+        forms.push(tf(
+            "console.failing_so_far_at",
+            &[("hop", &hop), ("id", &id)],
+        ));
         forms.push(format!("{hop}: {id}"));
     }
     forms.extend([
-        format!("failing so far: {id} (still checking)"),
-        format!("failing: {id}"),
+        tf("console.failing_so_far", &[("id", &id)]),
+        tf("console.failing", &[("id", &id)]),
         id.to_string(),
     ]);
     forms
@@ -343,79 +397,125 @@ pub fn more_below(first: usize, last: usize, total: usize, ascii: bool) -> Strin
         format!("{first}–{last}/{total}")
     };
     match (first > 1, last < total) {
-        (_, true) => format!("{down} more below (PgDn) · {pos}"),
-        (true, false) => format!("{up} end (PgUp goes back) · {pos}"),
+        (_, true) => tf("console.more_below", &[("arrow", &down), ("pos", &pos)]),
+        (true, false) => tf("console.end_above", &[("arrow", &up), ("pos", &pos)]),
         _ => pos,
     }
 }
 
 /// Panel titles and the words inside panels and dialogs.
 pub mod words {
+    use crate::i18n::t;
+
     /// The checklist panel.
-    pub const CHECKLIST: &str = "Checklist";
+    pub fn checklist() -> &'static str {
+        t("console.checklist")
+    }
     /// The findings panel with no finding.
-    pub const FINDINGS: &str = "Findings";
+    pub fn findings() -> &'static str {
+        t("console.findings")
+    }
     /// A finding's evidence heading.
-    pub const EVIDENCE: &str = "Evidence:";
+    pub fn evidence() -> &'static str {
+        t("console.evidence")
+    }
     /// A finding's fix heading.
-    pub const FIX: &str = "Fix: ";
+    pub fn fix() -> &'static str {
+        t("console.fix")
+    }
     /// Before an action's equivalent command.
-    pub const SAME_AS: &str = "same as:";
+    pub fn same_as() -> &'static str {
+        t("console.same_as")
+    }
     /// The confirm dialog, before the command.
-    pub const SAME_AS_RUNNING: &str = "Same as running:";
+    pub fn same_as_running() -> &'static str {
+        t("console.same_as_running")
+    }
     /// The confirm dialog, before the diff.
-    pub const THE_CHANGE: &str = "The change:";
+    pub fn the_change() -> &'static str {
+        t("console.the_change")
+    }
     /// The confirm dialog's border when its question is too long for it.
-    pub const CONFIRM: &str = "Confirm";
+    pub fn confirm() -> &'static str {
+        t("console.confirm")
+    }
     /// The help overlay's border.
-    pub const KEYS: &str = "Keys";
+    pub fn keys() -> &'static str {
+        t("console.keys")
+    }
     /// The help overlay's hint.
-    pub const HELP_CLOSES: &str = "Esc or ? closes";
+    pub fn help_closes() -> &'static str {
+        t("console.help_closes")
+    }
     /// The masked prompt's hint.
-    pub const PROMPT_HINT: &str = "Enter submit · Esc cancel";
+    pub fn prompt_hint() -> &'static str {
+        t("console.prompt_hint")
+    }
     /// The log when no stage filter is set.
-    pub const ALL_STAGES: &str = "all stages";
+    pub fn all_stages() -> &'static str {
+        t("console.all_stages")
+    }
     /// The log while it follows its tail.
-    pub const FOLLOWING: &str = "following";
+    pub fn following() -> &'static str {
+        t("console.following")
+    }
     /// The pinned line's key and verb.
-    pub const ENTER_FIX: &str = "Enter";
+    pub fn enter_fix() -> &'static str {
+        t("console.enter_fix")
+    }
     /// After [`ENTER_FIX`].
-    pub const FIX_VERB: &str = "fix:";
+    pub fn fix_verb() -> &'static str {
+        t("console.fix_verb")
+    }
     /// The confirm dialog's keys.
-    pub const APPLY: &str = "apply";
+    pub fn apply() -> &'static str {
+        t("console.apply")
+    }
     /// The confirm dialog's keys.
-    pub const CANCEL: &str = "cancel";
+    pub fn cancel() -> &'static str {
+        t("console.cancel")
+    }
     /// The confirm dialog's keys.
-    pub const SCROLL: &str = "scroll";
+    pub fn scroll() -> &'static str {
+        t("console.scroll")
+    }
 }
 
 /// " Findings (3, root cause first) ".
 pub fn findings_title(n: usize) -> String {
     match n {
-        0 => format!(" {} ", words::FINDINGS),
-        1 => format!(" {} (1) ", words::FINDINGS),
-        n => format!(" {} ({n}, root cause first) ", words::FINDINGS),
+        0 => format!(" {} ", words::findings()),
+        1 => format!(" {} ", t("console.findings_one")),
+        n => format!(" {} ", tf("console.findings_many", &[("n", &n)])),
     }
 }
 
 /// "Action known_hosts.remove: ".
 pub fn action_head(marker: &str, id: &str) -> String {
-    format!("{marker}Action {id}: ")
+    format!("{marker}{}", tf("console.action_head", &[("id", &id)]))
 }
 
 /// What became of an applied action, under it in the findings panel.
 pub fn action_result(result: Option<&Result<Vec<String>, String>>) -> String {
     match result {
-        None => "   applying".to_string(),
-        Some(Ok(lines)) if lines.is_empty() => "   applied: nothing to change".to_string(),
-        Some(Ok(lines)) => format!("   applied: {}", lines.join("; ")),
-        Some(Err(e)) => format!("   failed: {e}"),
+        None => format!("   {}", t("console.action_applying")),
+        Some(Ok(lines)) if lines.is_empty() => {
+            format!("   {}", t("console.action_applied_nothing"))
+        }
+        Some(Ok(lines)) => format!(
+            "   {}",
+            tf("console.action_applied", &[("what", &lines.join("; "))])
+        ),
+        Some(Err(e)) => format!("   {}", tf("console.action_failed", &[("error", &e)])),
     }
 }
 
 /// "(←/→ 1 of 2)" after the pinned fix when a finding has several actions.
 pub fn action_of(n: usize, total: usize) -> String {
-    format!("  (←/→ {n} of {total})")
+    format!(
+        "  {}",
+        tf("console.action_of", &[("n", &n), ("total", &total)])
+    )
 }
 
 /// The log panel's title: scope, level, position, search.
@@ -425,8 +525,21 @@ pub fn log_title(
     position: &str,
     query: Option<&str>,
 ) -> String {
-    let scope = stage.map_or_else(|| words::ALL_STAGES.to_string(), |s| format!("{s} only"));
-    let mut title = format!(" log: {scope} · {verbosity}{position} ");
+    let scope = stage.map_or_else(
+        || words::all_stages().to_string(),
+        |s| tf("console.stage_only", &[("stage", &s)]),
+    );
+    let mut title = format!(
+        " {} ",
+        tf(
+            "console.log_title",
+            &[
+                ("scope", &scope),
+                ("verbosity", &verbosity),
+                ("position", &position)
+            ]
+        )
+    );
     if let Some(q) = query {
         title.push_str(&format!("· /{q} "));
     }
@@ -436,8 +549,8 @@ pub fn log_title(
 /// The status line after a repair: "known_hosts.remove: Changed …" or "… failed: …".
 pub fn repair_status(id: &str, result: &Result<Vec<String>, String>) -> String {
     match result {
-        Ok(lines) if lines.is_empty() => format!("{id}: nothing to change"),
+        Ok(lines) if lines.is_empty() => tf("console.repair_nothing", &[("id", &id)]),
         Ok(lines) => format!("{id}: {}", lines.join("; ")),
-        Err(e) => format!("{id} failed: {e}"),
+        Err(e) => tf("console.repair_failed", &[("id", &id), ("error", &e)]),
     }
 }

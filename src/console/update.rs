@@ -69,7 +69,7 @@ impl App {
                 vec![Command::Quit]
             }
             Some(Action::Rerun) => {
-                self.status = Some(labels::RERUNNING.into());
+                self.status = Some(labels::rerunning().into());
                 vec![Command::Rerun]
             }
             Some(Action::FocusNext) => {
@@ -335,7 +335,7 @@ impl App {
         if trust && lookup(Context::Trust, &key) == Some(Action::GoOnUntrusted) {
             self.overlay = None;
             self.untrusted = true;
-            self.status = Some(labels::GOING_ON_UNTRUSTED.into());
+            self.status = Some(labels::going_on_untrusted().into());
             return vec![Command::RerunUntrusted];
         }
         match lookup(Context::Confirm, &key) {
@@ -353,7 +353,7 @@ impl App {
             }
             Some(Action::Cancel) => {
                 self.overlay = None;
-                self.status = Some(labels::CANCELLED.into());
+                self.status = Some(labels::cancelled().into());
             }
             Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
                 let page = usize::from(self.size.1 / 2).max(1);

@@ -228,8 +228,8 @@ fn footer(app: &App, areas: &layout::Areas, buf: &mut Buffer) {
 /// The words after a key in the footer (the zoom key says which way it goes).
 fn help_word(app: &App, b: &keymap::Binding) -> String {
     match b.action {
-        keymap::Action::ToggleZoom if app.zoom => "all panels".into(),
-        _ => b.short.to_string(),
+        keymap::Action::ToggleZoom if app.zoom => crate::i18n::t("console.all_panels").into(),
+        _ => crate::i18n::phrase(b.short).to_string(),
     }
 }
 

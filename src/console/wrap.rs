@@ -210,6 +210,14 @@ pub fn pad_left(text: &str, width: usize) -> String {
     format!("{}{text}", " ".repeat(width.saturating_sub(w)))
 }
 
+/// `text` left-aligned in `width` cells (padded by display width, so CJK lines up).
+pub fn pad_right(text: &str, width: usize) -> String {
+    format!(
+        "{text}{}",
+        " ".repeat(width.saturating_sub(self::width(text)))
+    )
+}
+
 /// The display width of `text` (cells, so CJK counts double).
 pub fn width(text: &str) -> usize {
     Span::raw(text).width()

@@ -124,7 +124,7 @@ fn confirm_text(
                 0,
                 format!("The {how} fingerprint you pasted matches the key the server presents."),
             ),
-            _ => text.caution = Some(labels::NOT_COMPARED_ONBOARD.into()),
+            _ => text.caution = Some(labels::not_compared_onboard().into()),
         }
     }
     text

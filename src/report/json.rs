@@ -38,6 +38,8 @@ pub(super) fn render(r: &Report) -> Value {
             "text": l.text,
         }), host(l.hop))).collect::<Vec<_>>(),
     });
+    // The language of the texts (titles, fixes); ids, keys and values like "error" never change.
+    out["lang"] = crate::i18n::current().code().into();
     if !r.hops.is_empty() {
         out["hops"] = hops(r);
     }

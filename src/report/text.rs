@@ -2,6 +2,7 @@
 
 use super::{max_level, verdict, Report};
 use crate::event::{Finding, Severity, Status, Via};
+use crate::i18n::{stage_title, t, tf};
 use std::fmt::Write;
 
 fn mark(status: Status) -> &'static str {
@@ -35,7 +36,7 @@ pub(super) fn render(r: &Report, verbosity: u8) -> String {
 
 /// "Checks": a line per stage.
 fn checks(out: &mut String, r: &Report) {
-    let _ = writeln!(out, "Checks");
+    let _ = writeln!(out, "{}", t("report.checks"));
     let mut hop = None;
     for c in &r.checks {
         // Through jump hosts, the checks are grouped under each hop's heading.
@@ -46,9 +47,9 @@ fn checks(out: &mut String, r: &Report) {
         }
         let _ = writeln!(
             out,
-            "{indent}{} {:<15} {:>8}  {}",
+            "{indent}{} {} {:>8}  {}",
             mark(c.status),
-            c.stage.title(),
+            crate::console::wrap::pad_right(stage_title(c.stage), 15),
             c.time_text(),
             c.summary
         );
@@ -60,11 +61,18 @@ fn findings(out: &mut String, r: &Report) {
     let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
     let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
     let _ = writeln!(out);
+    let count = |key: &str, n: usize| match n {
+        1 => t(&format!("report.{key}_one")).to_string(),
+        n => tf(&format!("report.{key}_many"), &[("n", &n)]),
+    };
+    let (errors, warnings) = (count("errors", errors), count("warnings", warnings));
     let _ = writeln!(
         out,
-        "Findings ({errors} error{}, {warnings} warning{})",
-        plural(errors),
-        plural(warnings)
+        "{}",
+        tf(
+            "report.findings_counts",
+            &[("errors", &errors), ("warnings", &warnings)]
+        )
     );
     for (i, f) in r.findings.iter().enumerate() {
         let _ = writeln!(out);
@@ -75,35 +83,46 @@ fn findings(out: &mut String, r: &Report) {
 /// One finding: id, severity and title, the detail, the evidence, the fix, the actions.
 fn finding(out: &mut String, r: &Report, number: usize, f: &Finding) {
     let at = match r.hop_name(f.hop).filter(|_| r.has_jumps()) {
-        Some(h) => format!(" at {h}:"),
+        Some(h) => format!(" {}:", tf("report.at_hop", &[("hop", &h)])),
         None => String::new(),
     };
     let _ = writeln!(
         out,
         "{number}. {} [{}]{at} {}",
         f.id,
-        f.severity.word(),
+        t(&format!("severity.{}", f.severity.word())),
         f.title
     );
     for line in f.detail.lines() {
         let _ = writeln!(out, "   {line}");
     }
     if !f.evidence.is_empty() {
-        let _ = writeln!(out, "   Evidence:");
+        let _ = writeln!(out, "   {}", t("report.evidence"));
         for e in &f.evidence {
             let _ = writeln!(out, "     {e}");
         }
     }
-    let _ = writeln!(out, "   Fix:");
+    let _ = writeln!(out, "   {}", t("report.fix"));
     for line in f.fix.lines() {
         let _ = writeln!(out, "     {line}");
     }
     for a in &f.actions {
-        let _ = writeln!(out, "   Action {}: {}", a.id, a.title);
+        let action = tf("report.action", &[("id", &a.id), ("title", &a.title)]);
+        let _ = writeln!(out, "   {action}");
         if a.repair.is_some() {
-            let _ = writeln!(out, "     Apply with: {}", r.fix_command(&a.id));
+            let command = r.fix_command(&a.id);
+            let _ = writeln!(
+                out,
+                "     {}",
+                tf("report.apply_with", &[("command", &command)])
+            );
         }
-        let _ = writeln!(out, "     Equivalent command: {}", a.command);
+        let command = &a.command;
+        let _ = writeln!(
+            out,
+            "     {}",
+            tf("report.equivalent_command", &[("command", command)])
+        );
         for line in a.preview.lines() {
             let _ = writeln!(out, "     | {line}");
         }
@@ -113,7 +132,7 @@ fn finding(out: &mut String, r: &Report, number: usize, f: &Finding) {
 /// "Facts": one per line, a value's further lines aligned under its first.
 fn facts(out: &mut String, r: &Report) {
     let _ = writeln!(out);
-    let _ = writeln!(out, "Facts");
+    let _ = writeln!(out, "{}", t("report.facts"));
     for f in &r.facts {
         let (stage, key) = (f.stage, &f.key);
         let mut lines = f.value.lines();
@@ -140,17 +159,9 @@ fn log(out: &mut String, r: &Report, verbosity: u8) {
         return;
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "Log");
+    let _ = writeln!(out, "{}", t("report.log"));
     for l in shown {
         let _ = writeln!(out, "  {}", l.printed(r));
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 

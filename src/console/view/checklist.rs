@@ -26,10 +26,10 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let total = all.len();
     let rows = stage_rows(areas, total);
     let top = keep_visible(app.check_top, app.stage_sel, rows).min(total.saturating_sub(rows));
-    let mut title = format!(" {} ", labels::words::CHECKLIST);
+    let mut title = format!(" {} ", labels::words::checklist());
     if rows < total && rows > 0 {
         let pos = labels::position(top + 1, (top + rows).min(total), total, t.ascii());
-        title = format!(" {} {pos} ", labels::words::CHECKLIST);
+        title = format!(" {} {pos} ", labels::words::checklist());
     }
     panel(t, Line::from(title), focused, areas.wide).render(areas.checklist, buf);
     let area = inner(areas.checklist, areas.wide);
@@ -74,10 +74,13 @@ fn check_line(app: &App, i: usize, selected: bool, width: usize) -> Line<'static
         app.log.filter == Some(check.stage) && app.log.hop_filter.is_none_or(|h| h == check.hop);
     let indent = if app.report.has_jumps() { "  " } else { "" };
     let lead = format!(
-        "{marker}{indent}{} {:<7} {:<14} {elapsed:>8}  ",
+        "{marker}{indent}{} {} {} {elapsed:>8}  ",
         t.status_symbol(check.status, app.spinner),
-        check.status.word(),
-        check.stage.title(),
+        wrap::pad_right(
+            crate::i18n::t(&format!("status.{}", check.status.word())),
+            7
+        ),
+        wrap::pad_right(crate::i18n::stage_title(check.stage), 14),
     );
     let summary = match check.status {
         Status::Running => app.running_time(check.hop, check.stage).unwrap_or_default(),

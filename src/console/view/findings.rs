@@ -37,11 +37,11 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     }
     if n == 0 {
         let (status, text) = if app.done && app.report.ok() {
-            (Status::Pass, labels::NO_PROBLEMS)
+            (Status::Pass, labels::no_problems())
         } else if app.done {
-            (Status::Pass, labels::NO_FINDINGS)
+            (Status::Pass, labels::no_findings())
         } else {
-            (Status::Running, labels::NO_FINDINGS_YET)
+            (Status::Running, labels::no_findings_yet())
         };
         let sym = t.status_symbol(status, app.spinner).trim_end();
         put(
@@ -65,9 +65,9 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         let selected = i == app.finding_sel;
         let marker = if selected { t.cursor() } else { " " };
         let lead = format!(
-            "{marker}{} {:<7} ",
+            "{marker}{} {} ",
             t.severity_symbol(f.severity),
-            f.severity.word()
+            severity_word(f.severity)
         );
         let rest = format!("{}  {}", f.id, f.title);
         let room = width.saturating_sub(wrap::width(&lead));
@@ -101,9 +101,9 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
     };
     // The list row shows the title; repeat it only when the row had to cut it.
     let list_width = wrap::width(&format!(
-        " {} {:<7} {}  {}",
+        " {} {} {}  {}",
         t.severity_symbol(f.severity),
-        f.severity.word(),
+        severity_word(f.severity),
         f.id,
         f.title
     ));
@@ -117,7 +117,10 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
     if !f.evidence.is_empty() {
         add(
             &mut rows,
-            vec![Span::styled(labels::words::EVIDENCE, t.style(Role::Title))],
+            vec![Span::styled(
+                labels::words::evidence(),
+                t.style(Role::Title),
+            )],
         );
         for e in &f.evidence {
             add(
@@ -129,7 +132,7 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
     add(
         &mut rows,
         vec![
-            Span::styled(labels::words::FIX, t.style(Role::Title)),
+            Span::styled(labels::words::fix(), t.style(Role::Title)),
             Span::raw(f.fix.as_str()),
         ],
     );
@@ -144,7 +147,7 @@ pub fn detail_rows(app: &App, f: &Finding, width: usize) -> Vec<Line<'static>> {
             ],
         );
         rows.extend(crate::console::cmdwrap::lines(
-            labels::words::SAME_AS,
+            labels::words::same_as(),
             &a.command,
             width,
             3,
@@ -173,12 +176,12 @@ fn fix_bar(app: &App, f: &Finding) -> Option<Line<'static>> {
     let what = labels::confirm_title(a, &app.home);
     let mut spans = vec![
         Span::styled(
-            format!("{} {}", t.cursor(), labels::words::ENTER_FIX),
+            format!("{} {}", t.cursor(), labels::words::enter_fix()),
             t.style(Role::Key),
         ),
         Span::raw(format!(
             " {} {}",
-            labels::words::FIX_VERB,
+            labels::words::fix_verb(),
             what.trim_end_matches('?')
         )),
     ];
@@ -243,4 +246,9 @@ fn render_detail(app: &App, f: &Finding, area: Rect, buf: &mut Buffer) {
         );
         put(buf, area, u16::try_from(text_h).unwrap_or(u16::MAX), &line);
     }
+}
+
+/// A severity's word in the current language, padded to 7 cells.
+fn severity_word(s: crate::event::Severity) -> String {
+    wrap::pad_right(crate::i18n::t(&format!("severity.{}", s.word())), 7)
 }

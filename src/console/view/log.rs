@@ -34,7 +34,7 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         (Vec::new(), 0, 0)
     };
     let following = match v.scroll {
-        Scroll::Tail => format!(" {}", labels::words::FOLLOWING),
+        Scroll::Tail => format!(" {}", labels::words::following()),
         Scroll::Top(_) => String::new(),
     };
     let position = if v.len() == 0 {
@@ -62,9 +62,9 @@ pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         }
         if v.len() == 0 {
             let hint = if app.report.log.is_empty() {
-                labels::LOG_EMPTY
+                labels::log_empty()
             } else {
-                labels::LOG_FILTERED
+                labels::log_filtered()
             };
             put(buf, area, 0, &Line::styled(hint, t.style(Role::Dim)));
         }

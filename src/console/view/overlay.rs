@@ -61,14 +61,17 @@ pub fn help(theme: Theme, scroll: usize, area: Rect, buf: &mut Buffer) {
     for b in BINDINGS {
         if context != Some(b.context) {
             context = Some(b.context);
-            lines.push(Line::styled(b.context.title(), theme.style(Role::Title)));
+            lines.push(Line::styled(
+                crate::i18n::phrase(b.context.title()),
+                theme.style(Role::Title),
+            ));
         }
         lines.push(Line::from(vec![
             Span::styled(
                 format!("  {:<8}", theme.label(b.label)),
                 theme.style(Role::Key),
             ),
-            Span::raw(b.help),
+            Span::raw(crate::i18n::phrase(b.help)),
         ]));
     }
     let two = area.width >= 78 && usize::from(area.height.saturating_sub(3)) < lines.len();
@@ -82,13 +85,16 @@ pub fn help(theme: Theme, scroll: usize, area: Rect, buf: &mut Buffer) {
     let rows = cols.iter().map(Vec::len).max().unwrap_or(0);
     let width = if two { 82 } else { 44 };
     let height = u16::try_from(rows + 3).unwrap_or(u16::MAX);
-    let inside = dialog(theme, words::KEYS, width, height, area, buf);
+    let inside = dialog(theme, words::keys(), width, height, area, buf);
     let body = usize::from(inside.height.saturating_sub(1));
-    let mut hint = words::HELP_CLOSES.to_string();
+    let mut hint = words::help_closes().to_string();
     if rows > body {
         let top = scroll.min(rows - body);
         let pos = crate::console::labels::position(top + 1, top + body, rows, theme.ascii());
-        hint.push_str(&format!(" · j/k scroll · {pos}"));
+        hint.push_str(&format!(
+            " · {} · {pos}",
+            crate::i18n::t("console.help_scroll")
+        ));
     }
     let hint = Line::styled(hint, theme.style(Role::Dim));
     let col_w = inside.width / u16::try_from(cols.len()).unwrap_or(1).max(1);
@@ -115,7 +121,7 @@ pub fn confirm(theme: Theme, text: &ConfirmText, scroll: usize, area: Rect, buf:
     let title = if title_fits {
         text.title.as_str()
     } else {
-        words::CONFIRM
+        words::confirm()
     };
     let inside = dialog(theme, title, width, height, area, buf);
     let body = usize::from(inside.height.saturating_sub(1));
@@ -158,7 +164,7 @@ fn confirm_lines(
     if !text.command.is_empty() {
         add(vec![Span::raw("")]);
         add(vec![Span::styled(
-            words::SAME_AS_RUNNING,
+            words::same_as_running(),
             theme.style(Role::Dim),
         )]);
         let (cmd, dim) = (theme.style(Role::Command), theme.style(Role::Dim));
@@ -169,7 +175,7 @@ fn confirm_lines(
     if !text.preview.is_empty() {
         add(vec![Span::raw("")]);
         add(vec![Span::styled(
-            words::THE_CHANGE,
+            words::the_change(),
             theme.style(Role::Dim),
         )]);
     }
@@ -199,14 +205,14 @@ fn diff_line(theme: Theme, l: &str) -> Span<'static> {
 fn confirm_hint(theme: Theme, scroll: usize, body: usize, total: usize) -> Line<'static> {
     let mut hint = vec![
         Span::styled("y", theme.style(Role::Key)),
-        Span::raw(format!(" {}  ", words::APPLY)),
+        Span::raw(format!(" {}  ", words::apply())),
         Span::styled("n/Esc", theme.style(Role::Key)),
-        Span::raw(format!(" {}", words::CANCEL)),
+        Span::raw(format!(" {}", words::cancel())),
     ];
     if total > body {
         let last = (scroll + body).min(total);
         hint.push(Span::styled("  j/k PgDn", theme.style(Role::Key)));
-        hint.push(Span::raw(format!(" {}  ", words::SCROLL)));
+        hint.push(Span::raw(format!(" {}  ", words::scroll())));
         hint.push(Span::styled(
             crate::console::labels::position(scroll + 1, last, total, theme.ascii()),
             theme.style(Role::Dim),
@@ -230,6 +236,6 @@ pub fn secret(theme: Theme, title: &str, chars: usize, area: Rect, buf: &mut Buf
             Span::styled(" ", theme.style(Role::Selected)),
         ]),
     );
-    let hint = Line::styled(words::PROMPT_HINT, theme.style(Role::Dim));
+    let hint = Line::styled(words::prompt_hint(), theme.style(Role::Dim));
     put(buf, inside, inside.height.saturating_sub(1), &hint);
 }

@@ -44,6 +44,6 @@ pub fn secret(
             Span::styled(" ", theme.style(Role::Selected)),
         ]),
     );
-    let hint = Line::styled(words::PROMPT_HINT, theme.style(Role::Dim));
+    let hint = Line::styled(words::prompt_hint(), theme.style(Role::Dim));
     put(buf, inside, inside.height.saturating_sub(1), &hint);
 }

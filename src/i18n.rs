@@ -1,0 +1,267 @@
+//! Message catalogs (assets/i18n/*.toml, built in) and the language the front ends speak.
+//!
+//! English is the source: `assets/i18n/en.toml` holds the front ends' sentences and
+//! `assets/findings.toml` the findings' texts; `zh-CN.toml` and `ja.toml` hold every one of
+//! them (a unit test checks the keys and placeholders match). The engine emits finding ids and
+//! English; front ends localize at the edge ([`localize`], [`t`], [`tf`]). Ids, commands,
+//! option names, paths and OpenSSH's own messages stay as they are in every language.
+
+use crate::event::{Finding, Stage};
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::OnceLock;
+
+/// A language sshdoctor speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English (the source language).
+    En,
+    /// Simplified Chinese.
+    ZhCn,
+    /// Japanese.
+    Ja,
+}
+
+impl Lang {
+    /// Every language, English first.
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::ZhCn, Lang::Ja];
+
+    /// The tag used by `--lang` and the JSON report's `"lang"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+            Lang::Ja => "ja",
+        }
+    }
+
+    /// The language a `--lang` value names (`en`, `zh-CN`, `ja`; case and `_`/`-` ignored).
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.to_ascii_lowercase().replace('_', "-").as_str() {
+            "en" => Some(Lang::En),
+            "zh-cn" | "zh" | "zh-hans" => Some(Lang::ZhCn),
+            "ja" => Some(Lang::Ja),
+            _ => None,
+        }
+    }
+
+    /// The language a POSIX locale names (`zh_CN.UTF-8`, `zh_TW`, `ja_JP.UTF-8`, `en_US`,
+    /// `C`): Chinese of any region is zh-CN until a Traditional catalog exists; `None` for
+    /// a locale that names no language (`C`, `POSIX`) or one without a catalog.
+    pub fn from_locale(locale: &str) -> Option<Lang> {
+        let lang = locale.split(['_', '.', '@', '-']).next().unwrap_or("");
+        match lang.to_ascii_lowercase().as_str() {
+            "zh" => Some(Lang::ZhCn),
+            "ja" => Some(Lang::Ja),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    fn index(self) -> u8 {
+        self as u8
+    }
+
+    fn from_index(i: u8) -> Lang {
+        match i {
+            1 => Lang::ZhCn,
+            2 => Lang::Ja,
+            _ => Lang::En,
+        }
+    }
+}
+
+/// The language for a run: `--lang` when given, else the first of `LC_ALL`, `LC_MESSAGES`,
+/// `LANG` that is set and not empty (as setlocale reads them), else English. A locale that
+/// names no catalog (`C`, `POSIX`, `de_DE`) means English.
+pub fn detect(flag: Option<Lang>, env: impl Fn(&str) -> Option<String>) -> Lang {
+    if let Some(lang) = flag {
+        return lang;
+    }
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|k| env(k).filter(|v| !v.is_empty()))
+        .and_then(|v| Lang::from_locale(&v))
+        .unwrap_or(Lang::En)
+}
+
+static PROCESS_LANG: AtomicU8 = AtomicU8::new(0);
+
+thread_local! {
+    static THREAD_LANG: Cell<Option<Lang>> = const { Cell::new(None) };
+}
+
+/// Set the language of the whole process (the command line does this once, first).
+pub fn set(lang: Lang) {
+    PROCESS_LANG.store(lang.index(), Ordering::Relaxed);
+}
+
+/// The language in force: this thread's override (see [`with_lang`]), else the process's.
+pub fn current() -> Lang {
+    THREAD_LANG
+        .with(Cell::get)
+        .unwrap_or_else(|| Lang::from_index(PROCESS_LANG.load(Ordering::Relaxed)))
+}
+
+/// Run `f` with `lang` in force on this thread only (tests render several languages side by
+/// side this way without touching the process's language).
+pub fn with_lang<R>(lang: Lang, f: impl FnOnce() -> R) -> R {
+    let before = THREAD_LANG.with(|c| c.replace(Some(lang)));
+    let out = f();
+    THREAD_LANG.with(|c| c.set(before));
+    out
+}
+
+type Catalog = HashMap<String, String>;
+
+const SOURCES: [&str; 3] = [
+    include_str!("../assets/i18n/en.toml"),
+    include_str!("../assets/i18n/zh-CN.toml"),
+    include_str!("../assets/i18n/ja.toml"),
+];
+
+/// The catalog of a language: dotted keys (`console.rerunning`, `finding.tcp.refused.title`,
+/// `phrase.previous stage`) to text. English also holds every finding's texts from
+/// assets/findings.toml.
+pub(crate) fn catalog(lang: Lang) -> &'static Catalog {
+    static CATALOGS: OnceLock<Vec<Catalog>> = OnceLock::new();
+    let all = CATALOGS.get_or_init(|| {
+        SOURCES
+            .iter()
+            .enumerate()
+            .map(|(i, src)| {
+                let value: toml::Table = toml::from_str(src)
+                    .unwrap_or_else(|e| panic!("assets/i18n catalog {i} is valid TOML: {e}"));
+                let mut map = Catalog::new();
+                flatten("", &toml::Value::Table(value), &mut map);
+                if i == 0 {
+                    for e in crate::findings::catalog() {
+                        let k = |f: &str| format!("finding.{}.{f}", e.id);
+                        map.insert(k("title"), e.title.clone());
+                        map.insert(k("explain"), e.explain.clone());
+                        map.insert(k("fix"), e.fix.clone());
+                    }
+                }
+                map
+            })
+            .collect()
+    });
+    &all[usize::from(lang.index())]
+}
+
+fn flatten(prefix: &str, value: &toml::Value, out: &mut Catalog) {
+    match value {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        toml::Value::String(s) => {
+            out.insert(prefix.to_string(), s.clone());
+        }
+        other => panic!("i18n key {prefix} is not a string: {other}"),
+    }
+}
+
+/// The text for `key` in the current language; English when that catalog lacks it (the unit
+/// test keeps them complete), the key itself when English lacks it too.
+pub fn t(key: &str) -> &'static str {
+    lookup(current(), key)
+}
+
+fn lookup(lang: Lang, key: &str) -> &'static str {
+    catalog(lang)
+        .get(key)
+        .or_else(|| catalog(Lang::En).get(key))
+        .map_or_else(|| leak_key(key), String::as_str)
+}
+
+/// A key no catalog has (a bug the tests catch), returned as itself.
+fn leak_key(key: &str) -> &'static str {
+    static MISSING: OnceLock<std::sync::Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let mut m = MISSING.get_or_init(Default::default).lock().expect("lock");
+    m.entry(key.to_string())
+        .or_insert_with(|| Box::leak(key.to_string().into_boxed_str()))
+}
+
+/// [`t`] with its `{name}` placeholders filled from `args`.
+pub fn tf(key: &str, args: &[(&str, &dyn Display)]) -> String {
+    fill(t(key), args)
+}
+
+fn fill(text: &str, args: &[(&str, &dyn Display)]) -> String {
+    let mut out = text.to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    out
+}
+
+/// An English phrase from a table (the key bindings' words, the help's headings) in the
+/// current language (`[phrase]` in the catalogs, keyed by the English); itself in English.
+pub fn phrase(english: &'static str) -> &'static str {
+    match current() {
+        Lang::En => english,
+        lang => catalog(lang)
+            .get(&format!("phrase.{english}"))
+            .map_or(english, String::as_str),
+    }
+}
+
+/// The checklist title of a stage in the current language.
+pub fn stage_title(stage: Stage) -> &'static str {
+    t(&format!("stage.{}", stage.name()))
+}
+
+/// A finding's title, explanation and general fix in the current language.
+pub fn finding_text(id: &str, field: &str) -> &'static str {
+    t(&format!("finding.{id}.{field}"))
+}
+
+/// A finding as the front ends show it: the catalog title and the catalog's general fix in
+/// the current language. A fix or title the engine made for the case at hand (with names,
+/// paths, commands) stays as the engine wrote it, in English.
+pub fn localize(f: &Finding) -> Finding {
+    let mut out = f.clone();
+    if current() == Lang::En {
+        return out;
+    }
+    let Some(e) = crate::findings::catalog().iter().find(|e| e.id == f.id) else {
+        return out;
+    };
+    if f.title == e.title {
+        out.title = finding_text(&f.id, "title").to_string();
+    }
+    if f.fix == e.fix {
+        out.fix = finding_text(&f.id, "fix").to_string();
+    }
+    out
+}
+
+/// The `{name}` placeholders a text uses, sorted.
+#[cfg(test)]
+pub(crate) fn placeholders(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find('}') else { break };
+        let name = &rest[..close];
+        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            names.push(name.to_string());
+        }
+    }
+    names.sort();
+    names
+}
+
+#[cfg(test)]
+#[path = "i18n_tests.rs"]
+mod tests;
