@@ -1,4 +1,4 @@
-//! Build script: turns the TOML assets into Rust statics, so a run parses no TOML (see `build/assets.rs`).
+//! Build script: turns the TOML assets (algorithms, findings, message catalogs) into Rust statics, so a run parses no TOML (see `build/assets.rs`).
 
 #[path = "build/assets.rs"]
 mod assets;
@@ -27,4 +27,13 @@ fn main() {
     generate("assets/findings.toml", "findings_catalog.rs", |text| {
         assets::parse_findings(text).map(|f| assets::findings_rs(&f))
     });
+    for (asset, out) in [
+        ("assets/i18n/en.toml", "i18n_en.rs"),
+        ("assets/i18n/zh-CN.toml", "i18n_zh_cn.rs"),
+        ("assets/i18n/ja.toml", "i18n_ja.rs"),
+    ] {
+        generate(asset, out, |text| {
+            assets::parse_i18n(text).map(|e| assets::i18n_rs(&e))
+        });
+    }
 }

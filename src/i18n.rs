@@ -114,12 +114,14 @@ pub fn with_lang<R>(lang: Lang, f: impl FnOnce() -> R) -> R {
     out
 }
 
-type Catalog = HashMap<String, String>;
+type Catalog = HashMap<String, &'static str>;
 
-const SOURCES: [&str; 3] = [
-    include_str!("../assets/i18n/en.toml"),
-    include_str!("../assets/i18n/zh-CN.toml"),
-    include_str!("../assets/i18n/ja.toml"),
+/// Each language's entries, read and checked from assets/i18n/*.toml by build.rs (a run
+/// parses no TOML), sorted by key.
+const SOURCES: [&[(&str, &str)]; 3] = [
+    include!(concat!(env!("OUT_DIR"), "/i18n_en.rs")),
+    include!(concat!(env!("OUT_DIR"), "/i18n_zh_cn.rs")),
+    include!(concat!(env!("OUT_DIR"), "/i18n_ja.rs")),
 ];
 
 /// The catalog of a language: dotted keys (`console.rerunning`, `finding.tcp.refused.title`,
@@ -131,17 +133,14 @@ pub(crate) fn catalog(lang: Lang) -> &'static Catalog {
         SOURCES
             .iter()
             .enumerate()
-            .map(|(i, src)| {
-                let value: toml::Table = toml::from_str(src)
-                    .unwrap_or_else(|e| panic!("assets/i18n catalog {i} is valid TOML: {e}"));
-                let mut map = Catalog::new();
-                flatten("", &toml::Value::Table(value), &mut map);
+            .map(|(i, entries)| {
+                let mut map: Catalog = entries.iter().map(|&(k, v)| (k.to_string(), v)).collect();
                 if i == 0 {
                     for e in crate::findings::catalog() {
                         let k = |f: &str| format!("finding.{}.{f}", e.id);
-                        map.insert(k("title"), e.title.clone());
-                        map.insert(k("explain"), e.explain.clone());
-                        map.insert(k("fix"), e.fix.clone());
+                        map.insert(k("title"), e.title);
+                        map.insert(k("explain"), e.explain);
+                        map.insert(k("fix"), e.fix);
                     }
                 }
                 map
@@ -149,25 +148,6 @@ pub(crate) fn catalog(lang: Lang) -> &'static Catalog {
             .collect()
     });
     &all[usize::from(lang.index())]
-}
-
-fn flatten(prefix: &str, value: &toml::Value, out: &mut Catalog) {
-    match value {
-        toml::Value::Table(t) => {
-            for (k, v) in t {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&key, v, out);
-            }
-        }
-        toml::Value::String(s) => {
-            out.insert(prefix.to_string(), s.clone());
-        }
-        other => panic!("i18n key {prefix} is not a string: {other}"),
-    }
 }
 
 /// The text for `key` in the current language; English when that catalog lacks it (the unit
@@ -180,7 +160,7 @@ fn lookup(lang: Lang, key: &str) -> &'static str {
     catalog(lang)
         .get(key)
         .or_else(|| catalog(Lang::En).get(key))
-        .map_or_else(|| leak_key(key), String::as_str)
+        .map_or_else(|| leak_key(key), |text| *text)
 }
 
 /// A key no catalog has (a bug the tests catch), returned as itself.
@@ -211,7 +191,7 @@ pub fn phrase(english: &'static str) -> &'static str {
         Lang::En => english,
         lang => catalog(lang)
             .get(&format!("phrase.{english}"))
-            .map_or(english, String::as_str),
+            .map_or(english, |text| *text),
     }
 }
 

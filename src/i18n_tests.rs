@@ -22,7 +22,7 @@ fn required_keys() -> Vec<String> {
 fn english(key: &str) -> String {
     match key.strip_prefix("phrase.") {
         Some(p) => p.to_string(),
-        None => catalog(Lang::En)[key].clone(),
+        None => catalog(Lang::En)[key].to_string(),
     }
 }
 
@@ -139,4 +139,22 @@ fn localize_translates_catalog_texts_and_keeps_specific_ones() {
         generic.title,
         "English by default"
     );
+}
+
+#[test]
+fn the_build_reads_a_catalog_into_sorted_dotted_keys_and_refuses_anything_but_text() {
+    use crate::build_assets as assets;
+    let entries = assets::parse_i18n("[b]\nz = \"2\"\n[a.c]\nd = \"1\"\n").unwrap();
+    assert_eq!(
+        entries,
+        vec![("a.c.d".into(), "1".into()), ("b.z".into(), "2".into())]
+    );
+    assert!(assets::parse_i18n("[a]\nn = 3\n").is_err());
+    assert!(assets::parse_i18n("[a\n").is_err());
+    let ja = assets::parse_i18n(include_str!("../assets/i18n/ja.toml")).unwrap();
+    assert_eq!(ja.len(), SOURCES[2].len());
+    assert!(ja
+        .iter()
+        .zip(SOURCES[2])
+        .all(|((k, v), (ck, cv))| k == ck && v == cv));
 }
