@@ -18,7 +18,7 @@ impl Fixture {
         };
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("bin")).unwrap();
-        fs::copy(real, dir.path().join("bin/ssh")).unwrap();
+        copy_executable(&real, &dir.path().join("bin/ssh"));
         Some(Fixture { dir })
     }
 
@@ -43,6 +43,20 @@ impl Fixture {
         let ran = matches!(client.state, State::Running(_));
         (ran, client.finish())
     }
+}
+
+/// Copy an executable and wait until it can be run: a process forked by another test thread
+/// while the copy was open for writing holds it open until it execs, and running the copy
+/// meanwhile fails with ETXTBSY ("Text file busy").
+fn copy_executable(from: &std::path::Path, to: &std::path::Path) {
+    fs::copy(from, to).unwrap();
+    for _ in 0..200 {
+        match Command::new(to).arg("-V").output() {
+            Err(e) if e.raw_os_error() == Some(26) => std::thread::sleep(Duration::from_millis(10)),
+            _ => return,
+        }
+    }
+    panic!("{} stayed busy", to.display());
 }
 
 fn later() -> SystemTime {
@@ -89,7 +103,7 @@ fn the_answer_is_remembered_for_exactly_that_binary() {
 
     // Replaced by a copy (a new inode, as a package upgrade renames one into place).
     let copy = fx.dir.path().join("bin/ssh.new");
-    fs::copy(fx.ssh(), &copy).unwrap();
+    copy_executable(&fx.ssh(), &copy);
     fs::rename(&copy, fx.ssh()).unwrap();
     assert_eq!(fx.lookup(later()), (true, first.clone()));
     assert_eq!(fx.lookup(later()), (false, first));
