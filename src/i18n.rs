@@ -207,7 +207,9 @@ pub fn finding_text(id: &str, field: &str) -> &'static str {
 
 /// A finding as the front ends show it: the catalog title and the catalog's general fix in
 /// the current language. A fix or title the engine made for the case at hand (with names,
-/// paths, commands) stays as the engine wrote it, in English.
+/// paths, commands) stays as the engine wrote it, in English; the detail (what happened here,
+/// written by the engine in English) follows the catalog's explanation in the language, so
+/// the meaning is always there to read in it.
 pub fn localize(f: &Finding) -> Finding {
     let mut out = f.clone();
     if current() == Lang::En {
@@ -222,6 +224,11 @@ pub fn localize(f: &Finding) -> Finding {
     if f.fix == e.fix {
         out.fix = finding_text(&f.id, "fix").to_string();
     }
+    let explain = finding_text(&f.id, "explain");
+    out.detail = match f.detail.is_empty() {
+        true => explain.to_string(),
+        false => format!("{explain}\n\n{}", f.detail),
+    };
     out
 }
 

@@ -133,7 +133,18 @@ fn localize_translates_catalog_texts_and_keeps_specific_ones() {
         assert_eq!(g.title, catalog(Lang::Ja)["finding.tcp.refused.title"]);
         assert_eq!(g.fix, catalog(Lang::Ja)["finding.tcp.refused.fix"]);
         assert_eq!(localize(&specific).fix, "ssh -p 2222 host");
+        let explain = catalog(Lang::Ja)["finding.tcp.refused.explain"];
+        assert_eq!(
+            g.detail,
+            format!("{explain}\n\nd"),
+            "the meaning, then the case"
+        );
     });
+    assert_eq!(
+        localize(&generic).detail,
+        "d",
+        "English: the engine's detail alone"
+    );
     assert_eq!(
         localize(&generic).title,
         generic.title,
