@@ -16,8 +16,6 @@ mod server;
 /// The exit codes (kept here by name for the callers that use `cli::exit`).
 pub use crate::exit;
 
-const EXIT_CODES: &str = "Guided first login (make and install a key, verify the host key, fix the server's\npermissions, write a Host block):\n  sshdoctor onboard DESTINATION\n\nOn the server, why sshd refuses logins (config, files, account, log; see --help there):\n  sshdoctor server [--user NAME] [--from ADDRESS] [--log FILE] [--sshd-config FILE] [--watch]\n\nEvery host of your ssh_config at once (a table, or one report; see --help there):\n  sshdoctor fleet [--hosts FILE] [--known-hosts] [--jobs N] [PATTERN...]\n\nA pasted ssh -v transcript, explained offline (stdin when no FILE; see --help there):\n  sshdoctor explain [--report FORMAT] [--mine|--not-mine] [FILE]\n\nExit codes:\n  0  the login would work\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (ssh and the server agree only on an algorithm sshdoctor cannot speak;\n     explain: the transcript ends before ssh's outcome)";
-
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -31,7 +29,7 @@ pub enum Format {
 
 /// Why can't I ssh to this host, and what exactly do I do about it?
 #[derive(Debug, Parser)]
-#[command(name = "sshdoctor", version, about, after_help = EXIT_CODES)]
+#[command(name = "sshdoctor", version, about)]
 struct Cli {
     /// Port to connect to on the remote host (as ssh -p; the first one given counts).
     #[arg(short = 'p', value_name = "PORT", allow_hyphen_values = true)]
@@ -94,9 +92,13 @@ struct Usage(String);
 /// Run the command line and return the process exit code.
 pub fn main() -> ExitCode {
     // The language first, from the environment (`--lang` below overrides it for this command).
-    crate::i18n::set(crate::i18n::detect(None, |k| std::env::var(k).ok()));
+    // A `--lang` anywhere on the line counts before clap reads it, so that `--help` and the
+    // usage errors are already in that language (clap's own words stay English).
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let flag = lang_in_args(&argv);
+    crate::i18n::set(crate::i18n::detect(flag, |k| std::env::var(k).ok()));
     // `sshdoctor server [OPTIONS]`: sshd's side, with options of its own.
-    let mut args = std::env::args_os().skip(1);
+    let mut args = argv.into_iter();
     match args.next() {
         Some(a) if a == "server" => return server::main(args.collect()),
         // `sshdoctor fleet [OPTIONS] [PATTERN...]`: every host of the config at once.
@@ -105,7 +107,7 @@ pub fn main() -> ExitCode {
         Some(a) if a == "explain" => return explain::main(args.collect()),
         _ => {}
     }
-    let matches = match Cli::command().try_get_matches() {
+    let matches = match command().try_get_matches() {
         Ok(m) => m,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -127,7 +129,10 @@ pub fn main() -> ExitCode {
     let mut onboard = false;
     if let Some(target) = cli.onboard_destination.take() {
         if cli.destination.as_deref() != Some("onboard") {
-            return usage(format!("unexpected argument {target:?}"));
+            return usage(crate::i18n::tf(
+                "cli.unexpected_argument",
+                &[("arg", &format!("{target:?}"))],
+            ));
         }
         cli.destination = Some(target);
         onboard = true;
@@ -161,17 +166,15 @@ pub fn main() -> ExitCode {
         None => None,
         Some(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => Some(Duration::from_secs_f64(t)),
         Some(t) => {
-            return usage(format!(
-                "--timeout {t}: expected a number of seconds greater than 0"
+            return usage(crate::i18n::tf(
+                "cli.seconds",
+                &[("flag", &"--timeout"), ("value", &t)],
             ))
         }
     };
     if onboard {
         if !interactive {
-            return usage(
-                "onboard is a guided full-screen flow: run it at a terminal, without --report or --fix"
-                    .into(),
-            );
+            return usage(crate::i18n::t("cli.onboard_terminal").into());
         }
         return match crate::onboard::run(input, timeout, console_options) {
             Ok(code) => ExitCode::from(code),
@@ -242,12 +245,49 @@ pub(crate) fn locale_is_utf8() -> bool {
 }
 
 /// A `--lang` value: en, zh-CN or ja.
-fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
+pub(crate) fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
     crate::i18n::Lang::from_code(s).ok_or_else(|| format!("{s:?}: expected en, zh-CN or ja"))
 }
 
+/// The language a `--lang VALUE` or `--lang=VALUE` among `args` names (before `--`), when it
+/// names one; clap checks the value itself later.
+pub(crate) fn lang_in_args(args: &[std::ffi::OsString]) -> Option<crate::i18n::Lang> {
+    let args: Vec<&str> = args.iter().map(|a| a.to_str().unwrap_or("")).collect();
+    let end = args.iter().position(|a| *a == "--").unwrap_or(args.len());
+    args[..end].iter().enumerate().find_map(|(i, a)| {
+        let value = match a.strip_prefix("--lang") {
+            Some("") => args.get(i + 1).copied()?,
+            Some(rest) => rest.strip_prefix('=')?,
+            None => return None,
+        };
+        crate::i18n::Lang::from_code(value)
+    })
+}
+
+/// The command line's parser, its closing help text in the language in force.
+fn command() -> clap::Command {
+    Cli::command().after_help(crate::i18n::t("cli.after_help"))
+}
+
+/// A destination ssh refuses, said in the language in force (the destination as given).
+fn destination_error(e: &destination::DestinationError) -> String {
+    use destination::DestinationError as E;
+    let (key, dest) = match e {
+        E::Empty => return crate::i18n::t("cli.dest.empty").into(),
+        E::MissingHost(d) => ("cli.dest.missing_host", d),
+        E::EmptyUser(d) => ("cli.dest.empty_user", d),
+        E::BadHost(d) => ("cli.dest.bad_host", d),
+        E::BadUser(d) => {
+            return crate::i18n::tf("cli.bad_user", &[("given", &format!("{d:?}"))]);
+        }
+        E::BadUri(d) => ("cli.dest.bad_uri", d),
+    };
+    crate::i18n::tf(key, &[("dest", &format!("{d:?}", d = dest))])
+}
+
 fn usage(msg: String) -> ExitCode {
-    crate::safe_text::eprint(&format!("sshdoctor: {msg} (see sshdoctor --help)\n"));
+    let line = crate::i18n::tf("cli.usage", &[("message", &msg)]);
+    crate::safe_text::eprint(&format!("sshdoctor: {line}\n"));
     ExitCode::from(exit::USAGE)
 }
 
@@ -260,7 +300,7 @@ pub(crate) fn first_line(s: &str) -> String {
 /// usage error it prints: the path the command line takes, for tests that compare it with ssh.
 pub fn resolution_input(args: &[String]) -> Result<ConfigInput, String> {
     let argv = std::iter::once("sshdoctor".to_string()).chain(args.iter().cloned());
-    let matches = Cli::command()
+    let matches = command()
         .try_get_matches_from(argv)
         .map_err(|e| first_line(&e.to_string()))?;
     let cli = Cli::from_arg_matches(&matches).map_err(|e| first_line(&e.to_string()))?;
@@ -271,11 +311,9 @@ pub fn resolution_input(args: &[String]) -> Result<ConfigInput, String> {
 /// refuse what ssh refuses before reading any file (a usage error here).
 fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
     let Some(dest_arg) = cli.destination.as_deref() else {
-        return Err(Usage(
-            "missing DESTINATION ([user@]host, ssh://[user@]host[:port] or a Host alias)".into(),
-        ));
+        return Err(Usage(crate::i18n::t("cli.missing_destination").into()));
     };
-    let dest = destination::parse(dest_arg).map_err(|e| Usage(e.to_string()))?;
+    let dest = destination::parse(dest_arg).map_err(|e| Usage(destination_error(&e)))?;
     let idx =
         |id: &str| -> Vec<usize> { m.indices_of(id).map(Iterator::collect).unwrap_or_default() };
     // (position, keyword, value, how it was given)
@@ -298,7 +336,13 @@ fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
         ));
     }
     if cli.jump.len() > 1 {
-        return Err(Usage("Only a single -J option is permitted (use commas to separate multiple jump hops), as ssh says".into()));
+        return Err(Usage(crate::i18n::tf(
+            "cli.as_ssh_says",
+            &[(
+                "message",
+                &"Only a single -J option is permitted (use commas to separate multiple jump hops)",
+            )],
+        )));
     }
     for (j, i) in cli.jump.iter().zip(idx("jump")) {
         ordered.push((i, "ProxyJump".into(), j.clone(), format!("-J {j}")));
@@ -326,9 +370,10 @@ fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
             .iter()
             .any(|(_, k, _, _)| k.eq_ignore_ascii_case("proxycommand"));
         if proxy_first {
-            return Err(Usage(
-                "Cannot specify -J with ProxyCommand, as ssh says".into(),
-            ));
+            return Err(Usage(crate::i18n::tf(
+                "cli.as_ssh_says",
+                &[("message", &"Cannot specify -J with ProxyCommand")],
+            )));
         }
     }
     let options: Vec<(String, String)> = ordered
@@ -337,16 +382,17 @@ fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
         .collect();
     if let Err((i, why)) = config::check_command_line(&options) {
         let given = ordered.get(i).map_or("", |(_, _, _, g)| g.as_str());
-        return Err(Usage(format!("{given}: {why} (ssh refuses it too)")));
+        return Err(Usage(crate::i18n::tf(
+            "cli.ssh_refuses",
+            &[("given", &given), ("why", &why)],
+        )));
     }
     if let Some((_, _, _, given)) = ordered
         .iter()
         .find(|(_, k, _, _)| k.eq_ignore_ascii_case("user"))
         .filter(|(_, _, v, _)| !destination::valid_user(&config::command_line_unword(v)))
     {
-        return Err(Usage(format!(
-            "{given}: remote username contains invalid characters (as ssh says)"
-        )));
+        return Err(Usage(crate::i18n::tf("cli.bad_user", &[("given", &given)])));
     }
     Ok(ConfigInput {
         host: dest.host,
@@ -370,8 +416,12 @@ fn drop_ignored_flags(
             continue;
         }
         if given.starts_with("-p ") && crate::config::parse_port(v).is_none() {
-            return Err(Usage(format!(
-                "-p {v}: Bad port '{v}' (ssh refuses it too)"
+            return Err(Usage(crate::i18n::tf(
+                "cli.ssh_refuses",
+                &[
+                    ("given", &format!("-p {v}")),
+                    ("why", &format!("Bad port '{v}'")),
+                ],
             )));
         }
         out.push(entry);

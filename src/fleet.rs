@@ -52,6 +52,9 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
         Ok(None) => return ExitCode::SUCCESS,
         Err(msg) => return usage(msg),
     };
+    if let Some(lang) = parsed.cli.lang {
+        crate::i18n::set(lang);
+    }
     let fleet = match prepare(&parsed) {
         Ok(f) => f,
         Err(msg) => return usage(msg),
@@ -83,9 +86,8 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
 
 /// A usage error: one line, exit 2.
 fn usage(msg: String) -> ExitCode {
-    crate::safe_text::eprint(&format!(
-        "sshdoctor fleet: {msg} (see sshdoctor fleet --help)\n"
-    ));
+    let line = crate::i18n::tf("cli.fleet_usage", &[("message", &msg)]);
+    crate::safe_text::eprint(&format!("sshdoctor fleet: {line}\n"));
     ExitCode::from(exit::USAGE)
 }
 
@@ -156,15 +158,15 @@ fn prepare(parsed: &args::Parsed) -> Result<Fleet, String> {
 /// Why there is nothing to check.
 fn no_hosts(parsed: &args::Parsed) -> String {
     let source = match &parsed.cli.hosts {
-        Some(f) => format!("{} lists no destination", f.display()),
-        None => "the configuration names no concrete Host alias (Host lines with only patterns such as * do not count)".into(),
+        Some(f) => crate::i18n::tf("cli.fleet_file_empty", &[("file", &f.display())]),
+        None => crate::i18n::t("cli.fleet_config_empty").into(),
     };
     if parsed.cli.patterns.is_empty() {
-        format!("no hosts to check: {source}; give --hosts FILE or --known-hosts")
+        crate::i18n::tf("cli.fleet_no_hosts", &[("source", &source)])
     } else {
-        format!(
-            "no hosts to check: no listed host matches {}",
-            parsed.cli.patterns.join(" ")
+        crate::i18n::tf(
+            "cli.fleet_no_match",
+            &[("patterns", &parsed.cli.patterns.join(" "))],
         )
     }
 }

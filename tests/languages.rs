@@ -141,3 +141,40 @@ fn an_unknown_lang_is_a_usage_error() {
         r.stderr
     );
 }
+
+#[test]
+fn usage_errors_and_help_follow_the_language_and_keep_options_and_ssh_words() {
+    // A malformed destination, in Chinese from LANG: ssh's own words and the option stay.
+    let mut run = sshdoctor().raw().args(&["bad host@"]);
+    for (k, v) in [("LC_ALL", ""), ("LC_MESSAGES", ""), ("LANG", "zh_CN.UTF-8")] {
+        run = run.env(k, v);
+    }
+    let r = run.run();
+    r.assert_exit(2);
+    assert!(r.stderr.contains("sshdoctor --help"), "{}", r.stderr);
+    assert!(r.stderr.contains("参见"), "{}", r.stderr);
+    // A port ssh refuses, in Japanese from --lang: "Bad port" is ssh's, kept for searching.
+    let r = sshdoctor()
+        .raw()
+        .args(&["--lang", "ja", "-p", "0", "127.0.0.1"])
+        .run();
+    r.assert_exit(2);
+    assert!(r.stderr.contains("-p 0: Bad port '0'"), "{}", r.stderr);
+    assert!(r.stderr.contains("ssh も拒否します"), "{}", r.stderr);
+    // --help's closing text, and each subcommand's, in the language of --lang.
+    for (args, word) in [
+        (&["--lang", "ja", "--help"][..], "終了コード"),
+        (&["server", "--lang", "zh-CN", "--help"][..], "退出码"),
+        (&["fleet", "--lang=ja", "--help"][..], "終了コード"),
+        (&["explain", "--help", "--lang", "zh-CN"][..], "退出码"),
+    ] {
+        let r = sshdoctor().raw().args(args).run();
+        r.assert_exit(0);
+        assert!(r.stdout.contains(word), "{args:?}: {}", r.stdout);
+        assert!(r.stdout.contains("--lang"), "{args:?}: {}", r.stdout);
+        assert!(r.stdout.contains("  2  "), "{args:?}: {}", r.stdout);
+    }
+    // English stays English.
+    let r = sshdoctor().raw().args(&["--lang", "en", "--help"]).run();
+    assert!(r.stdout.contains("Exit codes:"), "{}", r.stdout);
+}

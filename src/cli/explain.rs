@@ -5,17 +5,15 @@ use super::fix::{confirm, FixError};
 use super::{exit, first_line, locale_is_utf8, print_report, usage, Format};
 use crate::explain::{Options, Owner, Transcript};
 use crate::report::Report;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const AFTER: &str = "Reads ssh's output (any of -v, -vv, -vvv, or plain stderr; pasted prompts, timestamps, CRLF,\nseveral attempts, scp/sftp/rsync/git/sshpass, VS Code's Remote-SSH log, ProxyJump runs) and\nsends nothing anywhere. The last attempt is explained; earlier ones are named in the log.\n\nExit codes:\n  0  the transcript shows a working login\n  1  problems found\n  2  usage error\n  3  internal error\n  4  could not tell (the transcript ends before ssh's outcome)";
-
 /// Explain an OpenSSH client transcript (`ssh -v` output) like a live probe, offline.
 #[derive(Debug, Parser)]
-#[command(name = "sshdoctor explain", about, after_help = AFTER)]
+#[command(name = "sshdoctor explain", about)]
 struct ExplainCli {
     /// The transcript; stdin when absent or `-`.
     file: Option<PathBuf>,
@@ -41,6 +39,10 @@ struct ExplainCli {
     /// Console: write a transcript of the session to FILE when it closes.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// Language of the console and reports: en, zh-CN or ja (default: from LC_ALL,
+    /// LC_MESSAGES or LANG, else English).
+    #[arg(long, value_name = "LANG", value_parser = crate::cli::parse_lang)]
+    lang: Option<crate::i18n::Lang>,
     /// More of the log in text reports (-v debug2, -vv debug3; the console starts there).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     verbose: u8,
@@ -48,18 +50,25 @@ struct ExplainCli {
 
 /// `sshdoctor explain ARGS` (the arguments after the word `explain`).
 pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
-    let cli =
-        match ExplainCli::try_parse_from(std::iter::once("sshdoctor explain".into()).chain(args)) {
-            Ok(c) => c,
-            Err(e) => {
-                use clap::error::ErrorKind;
-                if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                    let _ = e.print();
-                    return ExitCode::SUCCESS;
-                }
-                return usage(first_line(&e.to_string()));
+    let argv = std::iter::once("sshdoctor explain".into()).chain(args);
+    let parsed = ExplainCli::command()
+        .after_help(crate::i18n::t("cli.explain_after_help"))
+        .try_get_matches_from(argv)
+        .and_then(|m| ExplainCli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
             }
-        };
+            return usage(first_line(&e.to_string()));
+        }
+    };
+    if let Some(lang) = cli.lang {
+        crate::i18n::set(lang);
+    }
     let stdin = cli.file.as_ref().is_none_or(|f| f.as_os_str() == "-");
     let (transcript, name) = match read(&cli, stdin) {
         Ok(t) => t,
@@ -103,7 +112,7 @@ pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
 fn read(cli: &ExplainCli, stdin: bool) -> Result<(Transcript, String), String> {
     if stdin {
         if std::io::stdin().is_terminal() {
-            return Err("explain reads a transcript: give a FILE, or pipe or paste it on stdin (end with Ctrl-D)".into());
+            return Err(crate::i18n::t("cli.explain_needs_transcript").into());
         }
         let input = crate::explain::input::read(std::io::stdin().lock())
             .map_err(|e| format!("reading stdin: {e}"))?;

@@ -101,7 +101,7 @@ pub(super) fn confirm(finding_id: &str, action: &ActionOffer, yes: bool) -> Resu
     if !yes {
         if !std::io::stdin().is_terminal() {
             return Err(FixError::Usage(
-                "refusing to change files without confirmation: standard input is not a terminal; pass --yes to apply anyway".into(),
+                crate::i18n::t("cli.fix_needs_terminal").into(),
             ));
         }
         let question = if action.preview.contains("# note: ") {

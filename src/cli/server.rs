@@ -6,17 +6,15 @@ use super::{exit, first_line, locale_is_utf8, print_report, usage, Format};
 use crate::event::Event;
 use crate::report::Report;
 use crate::server::Options;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const AFTER: &str = "Read-only unless a repair is confirmed: runs sshd -t and sshd -T, reads sshd_config, the\naccount's files and sshd's log; sends nothing anywhere. Run as root for the whole picture.\n\nExit codes:\n  0  nothing found stops a login\n  1  problems found\n  2  usage error\n  3  internal error";
-
 /// sshd's side of a login, looked at on the server: config, files, the account, the log.
 #[derive(Debug, Parser)]
-#[command(name = "sshdoctor server", about, after_help = AFTER)]
+#[command(name = "sshdoctor server", about)]
 struct ServerCli {
     /// The account logging in: its shell, lock, expiry, AllowUsers/…, StrictModes, keys, and
     /// only its attempts in the log.
@@ -50,6 +48,10 @@ struct ServerCli {
     /// Console: write a transcript to FILE when it closes.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// Language of the console and reports: en, zh-CN or ja (default: from LC_ALL,
+    /// LC_MESSAGES or LANG, else English).
+    #[arg(long, value_name = "LANG", value_parser = crate::cli::parse_lang)]
+    lang: Option<crate::i18n::Lang>,
     /// More of the log: each attempt's own lines in text reports (-v).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     verbose: u8,
@@ -57,27 +59,38 @@ struct ServerCli {
 
 /// `sshdoctor server ARGS` (the arguments after the word `server`).
 pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
-    let cli =
-        match ServerCli::try_parse_from(std::iter::once("sshdoctor server".into()).chain(args)) {
-            Ok(c) => c,
-            Err(e) => {
-                use clap::error::ErrorKind;
-                if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                    let _ = e.print();
-                    return ExitCode::SUCCESS;
-                }
-                return usage(first_line(&e.to_string()));
+    let argv = std::iter::once("sshdoctor server".into()).chain(args);
+    let parsed = ServerCli::command()
+        .after_help(crate::i18n::t("cli.server_after_help"))
+        .try_get_matches_from(argv)
+        .and_then(|m| ServerCli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
             }
-        };
+            return usage(first_line(&e.to_string()));
+        }
+    };
+    if let Some(lang) = cli.lang {
+        crate::i18n::set(lang);
+    }
     if let Some(u) = &cli.user {
         if u.is_empty() || u.contains([',', ' ', '\t', '\n', '=']) {
-            return usage(format!("--user {u:?}: not an account name"));
+            return usage(crate::i18n::tf(
+                "cli.server_user",
+                &[("user", &format!("{u:?}"))],
+            ));
         }
     }
     if let Some(a) = &cli.from {
         if a.parse::<std::net::IpAddr>().is_err() {
-            return usage(format!(
-                "--from {a:?}: give the client's IP address (as sshd logs it)"
+            return usage(crate::i18n::tf(
+                "cli.server_from",
+                &[("address", &format!("{a:?}"))],
             ));
         }
     }

@@ -48,7 +48,7 @@ pub fn wrap(spans: &[Span<'_>], width: usize, prose: bool) -> Vec<Line<'static>>
                 }
                 if row.width + w > width && row.cells.len() > row.hang_cells {
                     let hang = if prose { row.hang.min(width / 2) } else { 0 };
-                    let carry = row.split(hang);
+                    let carry = row.split(hang, g.symbol);
                     rows.push(std::mem::replace(&mut row.cells, carry.cells));
                     row.width = carry.width;
                     row.hang_cells = hang;
@@ -117,14 +117,20 @@ impl Row {
     }
 
     /// Cut the row at its best break; returns the carried rest, indented by `hang` spaces.
-    /// The row keeps its text up to the break, without trailing spaces.
-    fn split(&mut self, hang: usize) -> Row {
+    /// The row keeps its text up to the break, without trailing spaces. `next` is the
+    /// grapheme that did not fit: when the carried row would start with a mark that may not
+    /// begin a line (kinsoku, see [`no_line_start`]), the character before it goes along.
+    fn split(&mut self, hang: usize, next: &str) -> Row {
         let len = self.cells.len();
-        let at = [self.space, self.slash]
+        let mut at = [self.space, self.slash]
             .into_iter()
             .flatten()
             .find(|&i| i > self.hang_cells && i <= len)
             .unwrap_or(len);
+        let starts = |at: usize| self.cells.get(at).map_or(next, |c| c.0.as_str());
+        while at > self.hang_cells + 1 && no_line_start(starts(at)) && self.cells[at - 1].0 != " " {
+            at -= 1;
+        }
         let rest = self.cells.split_off(at);
         while self.cells.len() > self.hang_cells && self.cells.last().is_some_and(|c| c.0 == " ") {
             self.cells.pop();
@@ -145,6 +151,27 @@ impl Row {
             slash: None,
         }
     }
+}
+
+/// Whether `grapheme` may not begin a row in CJK text (kinsoku shori): closing punctuation
+/// and brackets, the prolonged sound mark. None of these is ASCII, so English wraps as before.
+fn no_line_start(grapheme: &str) -> bool {
+    matches!(
+        grapheme,
+        "。" | "、"
+            | "，"
+            | "．"
+            | "）"
+            | "」"
+            | "』"
+            | "】"
+            | "》"
+            | "："
+            | "；"
+            | "！"
+            | "？"
+            | "ー"
+    )
 }
 
 /// How many rows [`wrap`] gives a log line (no newlines) at `width`.
@@ -309,6 +336,28 @@ mod tests {
         assert_eq!(text(&wrap(&s, 12, true)), ["ab /c/d efgh", "ij"]);
         assert_eq!(text(&wrap(&s, 13, true)), ["ab /c/d efgh", "ij"]);
         assert_eq!(text(&wrap(&s, 6, true)), ["ab", "/c/d", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn cjk_rows_never_start_with_closing_punctuation() {
+        // Cut at the width, "。" would open the second row: the character before it goes along.
+        let rows = text(&wrap(&[Span::raw("主机密钥已更改。请核对")], 14, true));
+        assert_eq!(rows, ["主机密钥已更", "改。请核对"]);
+        // Two marks in a row ("」。") move together with the word before them.
+        let rows = text(&wrap(&[Span::raw("「ホスト鍵」。次へ")], 10, true));
+        assert_eq!(rows, ["「ホスト", "鍵」。次へ"]);
+        // The prolonged sound mark stays with its syllable.
+        let rows = text(&wrap(&[Span::raw("サーバーです")], 6, true));
+        assert_eq!(rows, ["サー", "バーで", "す"]);
+        for lang_text in ["服务器提供的主机密钥是：请将指纹与其他途径获得的指纹核对，确认无误后再继续。", "初めての接続です。フィンガープリントを照合してください、サーバーの管理者に確認します！"] {
+            for w in 4..40 {
+                for (i, r) in text(&wrap(&[Span::raw(lang_text)], w, true)).iter().enumerate() {
+                    assert!(width(r) <= w, "{w}: {r}");
+                    let first = r.chars().next().map(String::from).unwrap_or_default();
+                    assert!(i == 0 || !no_line_start(&first), "{w}: row {i} starts with {first}: {r}");
+                }
+            }
+        }
     }
 
     #[test]

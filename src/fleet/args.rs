@@ -6,11 +6,9 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use std::path::PathBuf;
 use std::time::Duration;
 
-const AFTER: &str = "Hosts: the concrete Host aliases of your ssh_config (after Include; names only a\n`Match host` gives are listed with a note), or the destinations of --hosts FILE (one a line,\nas on the command line; # comments); --known-hosts adds the plain names of known_hosts.\nPATTERNs (ssh's * and ?, !pattern excludes) keep the matching names.\n\nEach host is checked as `sshdoctor --report json HOST` checks it: nothing prompts, no\npassword is sent.\n\nExit codes:\n  0  every host's login would work\n  1  problems found on at least one host\n  2  usage error (or no host to check)\n  3  internal error\n  4  could not tell for some host, and no problem was found";
-
 /// Every host of your ssh_config at once: which can you still log in to, and why not the others?
 #[derive(Debug, Parser)]
-#[command(name = "sshdoctor fleet", after_help = AFTER)]
+#[command(name = "sshdoctor fleet")]
 pub(super) struct FleetCli {
     /// Port for every host (as ssh -p; the first one given counts).
     #[arg(short = 'p', value_name = "PORT", allow_hyphen_values = true)]
@@ -54,6 +52,10 @@ pub(super) struct FleetCli {
     /// Table: ASCII borders and symbols only (automatic when the locale is not UTF-8).
     #[arg(long)]
     pub ascii: bool,
+    /// Language of the table and reports: en, zh-CN or ja (default: from LC_ALL,
+    /// LC_MESSAGES or LANG, else English).
+    #[arg(long, value_name = "LANG", value_parser = crate::cli::parse_lang)]
+    pub lang: Option<crate::i18n::Lang>,
     /// Text report: -v adds each failing host's own report.
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -82,7 +84,8 @@ const DEFAULT_HOST_TIMEOUT: Duration = Duration::from_secs(60);
 /// meaning it was printed).
 pub(super) fn parse(args: Vec<std::ffi::OsString>) -> Result<Option<Parsed>, String> {
     let argv = std::iter::once("sshdoctor fleet".into()).chain(args);
-    let matches = match FleetCli::command().try_get_matches_from(argv) {
+    let command = FleetCli::command().after_help(crate::i18n::t("cli.fleet_after_help"));
+    let matches = match command.try_get_matches_from(argv) {
         Ok(m) => m,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -100,7 +103,7 @@ pub(super) fn parse(args: Vec<std::ffi::OsString>) -> Result<Option<Parsed>, Str
         timeout.map_or(DEFAULT_HOST_TIMEOUT, |t| (t * 6).max(DEFAULT_HOST_TIMEOUT))
     });
     if cli.jobs == Some(0) || cli.jump_jobs == 0 {
-        return Err("--jobs and --jump-jobs must be at least 1".into());
+        return Err(crate::i18n::t("cli.fleet_jobs").into());
     }
     let ssh_args = ssh_args(&cli, &matches);
     Ok(Some(Parsed {
@@ -118,8 +121,9 @@ fn seconds(flag: &str, value: Option<f64>) -> Result<Option<Duration>, String> {
         Some(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => {
             Ok(Some(Duration::from_secs_f64(t)))
         }
-        Some(t) => Err(format!(
-            "{flag} {t}: expected a number of seconds greater than 0"
+        Some(t) => Err(crate::i18n::tf(
+            "cli.seconds",
+            &[("flag", &flag), ("value", &t)],
         )),
     }
 }

@@ -123,7 +123,10 @@ impl Summary {
     /// The line with only the `shown` most common causes, then `+N more`.
     fn line_with(&self, ascii: bool, shown: usize) -> String {
         let times = if ascii { "x" } else { "×" };
-        let mut out = format!("{} ok, {} failing", self.ok, self.failing);
+        let mut out = crate::i18n::tf(
+            "fleet.ok_failing",
+            &[("ok", &self.ok), ("failing", &self.failing)],
+        );
         if !self.causes.is_empty() {
             let mut causes: Vec<String> = self
                 .causes
@@ -132,13 +135,17 @@ impl Summary {
                 .map(|(id, hosts)| format!("{} {times} {id}", hosts.len()))
                 .collect();
             if shown < self.causes.len() {
-                causes.push(format!("+{} more", self.causes.len() - shown));
+                let n = self.causes.len() - shown;
+                causes.push(crate::i18n::tf("fleet.more", &[("n", &n)]));
             }
             out.push_str(": ");
             out.push_str(&causes.join(", "));
         }
         if self.could_not_tell > 0 {
-            out.push_str(&format!(", {} could not tell", self.could_not_tell));
+            out.push_str(&crate::i18n::tf(
+                "fleet.could_not_tell",
+                &[("n", &self.could_not_tell)],
+            ));
         }
         out
     }

@@ -17,7 +17,7 @@ mod outcome;
 
 pub use field::{Field, FieldInput};
 
-pub(crate) use outcome::known_where;
+pub(crate) use outcome::{how_text, known_where};
 
 /// Rows PgUp/PgDn scroll the step panel and the confirm dialog.
 const PAGE: usize = 8;
@@ -56,13 +56,13 @@ impl Step {
     /// The checklist title.
     pub fn title(self) -> &'static str {
         match self {
-            Step::Key => "Key",
-            Step::Verify => "Verify the server",
-            Step::Login => "First login",
-            Step::Install => "Install the key",
-            Step::Permissions => "Server-side permissions",
-            Step::Prove => "Prove it",
-            Step::Config => "Config block",
+            Step::Key => crate::i18n::t("onboard.step.key"),
+            Step::Verify => crate::i18n::t("onboard.step.verify"),
+            Step::Login => crate::i18n::t("onboard.step.login"),
+            Step::Install => crate::i18n::t("onboard.step.install"),
+            Step::Permissions => crate::i18n::t("onboard.step.permissions"),
+            Step::Prove => crate::i18n::t("onboard.step.prove"),
+            Step::Config => crate::i18n::t("onboard.step.config"),
         }
     }
 
@@ -212,7 +212,7 @@ pub enum OpError {
 impl std::fmt::Display for OpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            OpError::ConnectionLost => f.write_str("the connection to the server was closed"),
+            OpError::ConnectionLost => f.write_str(crate::i18n::t("onboard.connection_closed")),
             OpError::Other(e) => f.write_str(e),
         }
     }
@@ -366,21 +366,25 @@ impl Onboard {
         if self.finished {
             return None;
         }
-        let mut out = format!(
-            "sshdoctor onboard: left at step {} of 7 ({}).\n",
-            self.current as usize + 1,
-            self.current.title()
+        let mut out = crate::i18n::tf(
+            "onboard.left_at",
+            &[
+                ("n", &(self.current as usize + 1)),
+                ("step", &self.current.title()),
+            ],
         );
+        out.push('\n');
         if self.created.is_empty() {
-            out.push_str("Nothing was made or changed.\n");
+            out.push_str(&format!("{}\n", crate::i18n::t("onboard.nothing_made")));
         } else {
-            out.push_str("Made so far:\n");
+            out.push_str(&format!("{}\n", crate::i18n::t("onboard.made_so_far")));
             for c in &self.created {
                 out.push_str(&format!("  - {c}\n"));
             }
         }
         out.push_str(&format!(
-            "To go on (the steps already done are found done):\n  sshdoctor onboard {}\n",
+            "{}\n  sshdoctor onboard {}\n",
+            crate::i18n::t("onboard.to_go_on"),
             self.resume
         ));
         Some(out)
@@ -429,10 +433,7 @@ impl Onboard {
             None => {
                 self.finished = true;
                 self.say(
-                    format!(
-                        "All done: `{}` logs in with your key.",
-                        self.login_command()
-                    ),
+                    crate::i18n::tf("onboard.all_done", &[("command", &self.login_command())]),
                     false,
                 );
                 Vec::new()
@@ -454,38 +455,42 @@ impl Onboard {
                 Vec::new()
             }
             Step::Verify => {
-                self.set(s, Mark::Working, "connecting");
+                self.set(s, Mark::Working, crate::i18n::t("onboard.note.connecting"));
                 vec![Cmd::Connect]
             }
             Step::Login => {
-                self.set(s, Mark::Working, "trying the key first");
+                self.set(s, Mark::Working, crate::i18n::t("onboard.note.trying_key"));
                 vec![Cmd::Login { password: None }]
             }
             Step::Install => {
                 if self.logged_in == Some(LoginKind::Key) {
-                    self.set(s, Mark::Skipped, "the key already works");
+                    self.set(s, Mark::Skipped, crate::i18n::t("onboard.note.key_works"));
                     return self.advance(s);
                 }
                 self.set(s, Mark::Active, "");
                 Vec::new()
             }
             Step::Permissions => {
-                self.set(s, Mark::Working, "looking");
+                self.set(s, Mark::Working, crate::i18n::t("onboard.note.looking"));
                 vec![Cmd::Inspect]
             }
             Step::Prove => {
                 let encrypted = self.chosen.as_ref().is_some_and(|k| k.encrypted);
                 if let Some(passphrase) = self.key_passphrase.clone().filter(|_| encrypted) {
-                    self.set(s, Mark::Working, "logging in with the key only");
+                    self.set(s, Mark::Working, crate::i18n::t("onboard.note.key_only"));
                     vec![Cmd::Prove {
                         passphrase: Some(passphrase),
                     }]
                 } else if encrypted {
-                    self.set(s, Mark::Active, "the key's passphrase is needed");
+                    self.set(
+                        s,
+                        Mark::Active,
+                        crate::i18n::t("onboard.note.passphrase_needed"),
+                    );
                     self.open(Field::KeyPassphrase, "");
                     Vec::new()
                 } else {
-                    self.set(s, Mark::Working, "logging in with the key only");
+                    self.set(s, Mark::Working, crate::i18n::t("onboard.note.key_only"));
                     vec![Cmd::Prove { passphrase: None }]
                 }
             }
@@ -513,9 +518,9 @@ impl Onboard {
     fn failed_see_diagnosis(&mut self, step: Step, note: &str, error: &str) {
         self.set(step, Mark::Failed, note);
         self.say(
-            format!(
-                "{error} — press r to retry; `sshdoctor {}` explains.",
-                self.resume
+            crate::i18n::tf(
+                "onboard.retry_explains",
+                &[("error", &error), ("command", &self.resume)],
             ),
             true,
         );
@@ -526,15 +531,27 @@ impl Onboard {
         let file = "~/.ssh/authorized_keys";
         ActionOffer {
             id: "onboard.install_key".into(),
-            title: format!("Add {} to {file} on {}", k.fingerprint, self.destination),
+            title: crate::i18n::tf(
+                "onboard.install.title",
+                &[
+                    ("fingerprint", &k.fingerprint),
+                    ("file", &file),
+                    ("destination", &self.destination),
+                ],
+            ),
             preview: format!(
-                "On the server, ~/.ssh is created (mode 0700) and {file} (mode 0600) when missing; an existing file is first copied to {file}.sshdoctor-<UTC time>, then only appended to, unless this key is already in it:\n+{}",
+                "{}\n+{}",
+                crate::i18n::tf("onboard.install.preview", &[("file", &file)]),
                 k.public_line
             ),
             command: format!(
                 "ssh-copy-id -i {}{} {}",
                 crate::fsedit::shell_quote_path(&format!("{}.pub", self.shown(&k.private))),
-                if self.port == 22 { String::new() } else { format!(" -p {}", self.port) },
+                if self.port == 22 {
+                    String::new()
+                } else {
+                    format!(" -p {}", self.port)
+                },
                 crate::fsedit::shell_quote(&format!("{}@{}", self.user, self.hostname))
             ),
             repair: None,

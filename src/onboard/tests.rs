@@ -654,3 +654,6 @@ fn a_failed_connection_is_said_in_the_panel() {
     }
     snap(&ob, "onboard_verify_failed");
 }
+
+#[path = "i18n_tests.rs"]
+mod i18n;

@@ -92,11 +92,7 @@ pub fn draw(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
         log(ob, theme, r, buf);
     }
     if let Some(r) = a.note {
-        Line::styled(
-            "Nothing is written before you confirm it; leaving at any step leaves nothing half done.",
-            theme.style(Role::Dim),
-        )
-        .render(r, buf);
+        Line::styled(crate::i18n::t("onboard.view.note"), theme.style(Role::Dim)).render(r, buf);
     }
     footer(ob, theme, overflow, a.footer, buf);
     if let Some((action, scroll)) = &ob.confirm {
@@ -122,7 +118,10 @@ fn confirm_text(
         match &ob.compared {
             Some(FingerprintMatch::Match { how }) => text.words.insert(
                 0,
-                format!("The {how} fingerprint you pasted matches the key the server presents."),
+                crate::i18n::tf(
+                    "onboard.view.pasted_matches_key",
+                    &[("how", &super::state::how_text(how))],
+                ),
             ),
             _ => text.caution = Some(labels::not_compared_onboard().into()),
         }
@@ -134,13 +133,13 @@ fn header(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
     let port = if ob.port == 22 {
         String::new()
     } else {
-        format!(" port {}", ob.port)
+        crate::i18n::tf("onboard.view.port", &[("port", &ob.port)])
     };
     let line = Line::from(vec![
         Span::styled(" sshdoctor onboard ", theme.style(Role::Title)),
         Span::raw(format!("{}@{}{port}", ob.user, ob.hostname)),
         Span::styled(
-            format!("  — step {} of 7", ob.current as usize + 1),
+            crate::i18n::tf("onboard.view.step_of", &[("n", &(ob.current as usize + 1))]),
             theme.style(Role::Dim),
         ),
     ]);
@@ -167,7 +166,10 @@ fn symbol(ob: &Onboard, theme: Theme, s: Step) -> &'static str {
 
 /// The steps on one line: `✔1 ✔2 ▶3 ○4 ○5 ○6 ○7`.
 fn progress(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let mut spans = vec![Span::styled(" Steps ", theme.style(Role::Dim))];
+    let mut spans = vec![Span::styled(
+        format!(" {} ", crate::i18n::t("onboard.view.steps")),
+        theme.style(Role::Dim),
+    )];
     for s in Step::ALL {
         let status = status_of(ob.mark(s));
         let mut style = theme.style(Role::Status(status));
@@ -195,7 +197,7 @@ fn block(theme: Theme, title: &str, focused: bool) -> Block<'static> {
 }
 
 fn steps(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let b = block(theme, "Steps", false);
+    let b = block(theme, crate::i18n::t("onboard.view.steps"), false);
     let inner = b.inner(area);
     b.render(area, buf);
     for (row, &s) in Step::ALL.iter().enumerate() {
@@ -346,7 +348,7 @@ fn tail(text: &str, width: usize) -> String {
 }
 
 fn log(ob: &Onboard, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let b = block(theme, "Log", false);
+    let b = block(theme, crate::i18n::t("onboard.view.log"), false);
     let inner = b.inner(area);
     b.render(area, buf);
     let rows = usize::from(inner.height);
@@ -368,34 +370,37 @@ fn footer(ob: &Onboard, theme: Theme, overflow: bool, area: Rect, buf: &mut Buff
     let failed = ob.mark(ob.current) == Mark::Failed;
     if ob.confirm.is_some() {
         keys.extend([
-            ("y", "apply", 255),
-            ("n/Esc", "cancel", 255),
-            ("j/k PgDn", "scroll", 50),
+            ("y", crate::i18n::t("onboard.footer.apply"), 255),
+            ("n/Esc", crate::i18n::t("onboard.footer.cancel"), 255),
+            ("j/k PgDn", crate::i18n::t("onboard.footer.scroll"), 50),
         ]);
     } else if ob.field.is_some() {
-        keys.extend([("Enter", "submit", 255), ("Esc", "cancel", 200)]);
+        keys.extend([
+            ("Enter", crate::i18n::t("onboard.footer.submit"), 255),
+            ("Esc", crate::i18n::t("onboard.footer.cancel"), 200),
+        ]);
         if ob.can_skip() {
-            keys.push(("C-s", "skip", 150));
+            keys.push(("C-s", crate::i18n::t("onboard.footer.skip"), 150));
         }
     } else if ob.finished {
-        keys.push(("Enter/q", "leave", 255));
+        keys.push(("Enter/q", crate::i18n::t("onboard.footer.leave"), 255));
     } else {
         if ob.current == Step::Key {
-            keys.push(("↑/↓", "choose", 120));
+            keys.push(("↑/↓", crate::i18n::t("onboard.footer.choose"), 120));
         }
         if ob.mark(ob.current) != Mark::Working && !failed {
-            keys.push(("Enter", "do this step", 200));
+            keys.push(("Enter", crate::i18n::t("onboard.footer.do_step"), 200));
         }
         if ob.can_skip() {
-            keys.push(("s", "skip", 150));
+            keys.push(("s", crate::i18n::t("onboard.footer.skip"), 150));
         }
         if failed {
-            keys.push(("r", "retry", 210));
+            keys.push(("r", crate::i18n::t("onboard.footer.retry"), 210));
         }
-        keys.push(("q/Esc", "leave", 255));
+        keys.push(("q/Esc", crate::i18n::t("onboard.footer.leave"), 255));
     }
     if overflow && ob.confirm.is_none() {
-        keys.push(("PgUp/PgDn", "scroll", 180));
+        keys.push(("PgUp/PgDn", crate::i18n::t("onboard.footer.scroll"), 180));
     }
     let mut room = usize::from(area.width).saturating_sub(1);
     let mut order: Vec<usize> = (0..keys.len()).collect();

@@ -38,10 +38,10 @@ impl Sort {
     /// How the header names it.
     pub fn name(self) -> &'static str {
         match self {
-            Sort::FailingFirst => "failing first",
-            Sort::Host => "host",
-            Sort::Finding => "finding",
-            Sort::Time => "time",
+            Sort::FailingFirst => crate::i18n::t("fleet.sort_by.failing_first"),
+            Sort::Host => crate::i18n::t("fleet.sort_by.host"),
+            Sort::Finding => crate::i18n::t("fleet.sort_by.finding"),
+            Sort::Time => crate::i18n::t("fleet.sort_by.time"),
         }
     }
 }
@@ -345,7 +345,10 @@ impl Table {
             Action::Open => return self.selected.map(Command::Open).into_iter().collect(),
             Action::CycleSort => {
                 self.sort = self.sort.next();
-                self.status = Some(format!("sorted by {}", self.sort.name()));
+                self.status = Some(crate::i18n::tf(
+                    "fleet.sorted_by",
+                    &[("order", &self.sort.name())],
+                ));
             }
             Action::FailingOnly => self.failing_only = !self.failing_only,
             Action::ByFinding => self.toggle_by_finding(),

@@ -329,3 +329,30 @@ fn help_lists_every_key_from_the_key_table() {
         assert!(screen.contains(b.help), "help lacks {:?}\n{screen}", b.help);
     }
 }
+
+#[test]
+fn the_table_in_chinese_and_japanese_at_80x24() {
+    for (lang, prefix) in [
+        (crate::i18n::Lang::ZhCn, "zh_cn"),
+        (crate::i18n::Lang::Ja, "ja"),
+    ] {
+        crate::i18n::with_lang(lang, || {
+            let mut t = table(
+                color(),
+                std::path::Path::new("/home/alice/.ssh/known_hosts"),
+            );
+            t.on_updates([done(
+                4,
+                report(
+                    Stage::Auth,
+                    Status::Fail,
+                    vec![finding("auth.no_key", Stage::Auth, "k")],
+                    false,
+                ),
+                95,
+            )]);
+            let screen = render(&mut t, 80, 24);
+            insta::assert_snapshot!(format!("{prefix}_fleet_table_80x24"), screen);
+        });
+    }
+}

@@ -49,7 +49,7 @@ pub fn draw(t: &Table, frame: &mut Frame) {
         .map(|&i| cols.row(t, &t.rows[i], Some(i) == t.selected()))
         .collect();
     let empty = vec![Line::styled(
-        "  no host matches the filters (Esc clears them)",
+        format!("  {}", crate::i18n::t("fleet.no_match")),
         t.theme.style(Role::Dim),
     )];
     let shown = if lines.is_empty() && !t.rows.is_empty() {
@@ -69,16 +69,19 @@ pub fn draw(t: &Table, frame: &mut Frame) {
 fn header(t: &Table, w: usize) -> Line<'static> {
     let dot = if t.theme.ascii() { "-" } else { "·" };
     let mut text = format!(
-        " sshdoctor fleet {dot} {} hosts {dot} {} at once {dot} sort: {}",
-        t.rows.len(),
-        t.jobs,
-        t.sort.name()
+        " sshdoctor fleet {dot} {} {dot} {} {dot} {}",
+        crate::i18n::tf("fleet.hosts", &[("n", &t.rows.len())]),
+        crate::i18n::tf("fleet.at_once", &[("n", &t.jobs)]),
+        crate::i18n::tf("fleet.sort", &[("order", &t.sort.name())]),
     );
     if t.failing_only {
-        text.push_str(&format!(" {dot} failing only"));
+        text.push_str(&format!(" {dot} {}", crate::i18n::t("fleet.failing_only")));
     }
     if let Some(id) = &t.by_finding {
-        text.push_str(&format!(" {dot} with {id}"));
+        text.push_str(&format!(
+            " {dot} {}",
+            crate::i18n::tf("fleet.with_id", &[("id", id)])
+        ));
     }
     if !t.search.value().is_empty() {
         text.push_str(&format!(" {dot} /{}", t.search.value()));
@@ -94,11 +97,21 @@ fn progress(t: &Table, w: usize) -> Line<'static> {
     let s = &t.summary;
     let (running, done) = crate::fleet::rows::progress(&t.rows);
     if let (Some(took), true) = (t.finished, done == s.total) {
-        let text = format!(" all {} checked in {}", s.total, duration_text(took));
+        let text = format!(
+            " {}",
+            crate::i18n::tf(
+                "fleet.all_checked",
+                &[("n", &s.total), ("time", &duration_text(took))],
+            )
+        );
         return Line::styled(text, t.theme.style(Role::Dim));
     }
     let dot = if t.theme.ascii() { "-" } else { "·" };
-    let counts = format!(" {done}/{} {dot} {running} running", s.total);
+    let counts = format!(
+        " {done}/{} {dot} {}",
+        s.total,
+        crate::i18n::tf("fleet.running", &[("n", &running)])
+    );
     let bar = w.saturating_sub(width(&counts) + 3).min(40);
     let filled = done * bar / s.total.max(1);
     let (full, empty) = if t.theme.ascii() {
@@ -161,19 +174,17 @@ impl Columns {
     }
 
     fn heading(&self, t: &Table) -> Line<'static> {
+        // Padded by display width: a CJK heading is two cells a character.
+        let pad =
+            |text: &str, w: usize| format!("{text}{}", " ".repeat(w.saturating_sub(width(text))));
         let text = format!(
-            " {:s$}{:h$} {:p$} {:g$} {:f$} {}",
-            "",
-            "HOST",
-            "HOP",
-            "STAGE",
-            "FIRST FINDING",
-            pad_left("TIME", self.time),
-            s = self.symbol,
-            h = self.host,
-            p = self.hop,
-            g = self.stage,
-            f = self.finding,
+            " {}{} {} {} {} {}",
+            " ".repeat(self.symbol),
+            pad(crate::i18n::t("fleet.col.host"), self.host),
+            pad(crate::i18n::t("fleet.col.hop"), self.hop),
+            pad(crate::i18n::t("fleet.col.stage"), self.stage),
+            pad(crate::i18n::t("fleet.col.finding"), self.finding),
+            pad_left(crate::i18n::t("fleet.col.time"), self.time),
         );
         Line::styled(text, t.theme.style(Role::Dim))
     }
@@ -254,7 +265,7 @@ fn detail_line(t: &Table, w: usize) -> Line<'static> {
         if let Some(f) = first_finding(r) {
             text.push_str(&format!(": {}", f.title));
         } else if r.ok() {
-            text.push_str(": the login works");
+            text.push_str(&format!(": {}", crate::i18n::t("fleet.login_works")));
         }
     }
     if let Some(note) = &row.listed.note {
@@ -273,7 +284,7 @@ fn status_line(t: &Table, w: usize) -> Line<'static> {
             Span::styled(" /", t.theme.style(Role::Key)),
             Span::raw(t.search.value().to_string()),
             Span::styled(
-                "   (Enter keeps it, Esc clears it)",
+                format!("   ({})", crate::i18n::t("fleet.search_hint")),
                 t.theme.style(Role::Dim),
             ),
         ]);

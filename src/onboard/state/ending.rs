@@ -41,17 +41,19 @@ impl Onboard {
             return None;
         }
         let mut out = format!(
-            "sshdoctor onboard: done. From now on, to log in with your key:\n  {}\n",
+            "{}\n  {}\n",
+            crate::i18n::t("onboard.success"),
             self.login_command()
         );
         if self.mark(Step::Config) != Mark::Done {
-            out.push_str(&format!(
-                "(No Host block was written; `sshdoctor onboard {}` adds one.)\n",
-                self.resume
+            out.push_str(&crate::i18n::tf(
+                "onboard.no_host_block",
+                &[("command", &self.resume)],
             ));
+            out.push('\n');
         }
         if !self.created.is_empty() {
-            out.push_str("Made:\n");
+            out.push_str(&format!("{}\n", crate::i18n::t("onboard.made_heading")));
             for c in &self.created {
                 out.push_str(&format!("  - {c}\n"));
             }

@@ -87,14 +87,12 @@ impl Field {
     /// What the box asks for.
     pub fn label(self) -> &'static str {
         match self {
-            Field::Passphrase => "Passphrase for the new key (empty for none)",
-            Field::PassphraseAgain => "The same passphrase again",
-            Field::Fingerprint => {
-                "Paste the fingerprint you got another way (empty: skip comparing)"
-            }
-            Field::Password => "Password",
-            Field::KeyPassphrase => "Passphrase of the key",
-            Field::Alias => "Name to type after `ssh`",
+            Field::Passphrase => crate::i18n::t("onboard.field.passphrase"),
+            Field::PassphraseAgain => crate::i18n::t("onboard.field.passphrase_again"),
+            Field::Fingerprint => crate::i18n::t("onboard.field.fingerprint"),
+            Field::Password => crate::i18n::t("onboard.field.password"),
+            Field::KeyPassphrase => crate::i18n::t("onboard.field.key_passphrase"),
+            Field::Alias => crate::i18n::t("onboard.field.alias"),
         }
     }
 }

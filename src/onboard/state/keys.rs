@@ -46,7 +46,7 @@ impl Onboard {
             }
             KeyCode::Char('n') | KeyCode::Esc => {
                 self.confirm = None;
-                self.say("Nothing was changed.", false);
+                self.say(crate::i18n::t("onboard.msg.nothing_changed"), false);
                 self.reopen_after_cancel();
                 Vec::new()
             }
@@ -73,7 +73,11 @@ impl Onboard {
     /// The write shown was confirmed: the command that carries it out.
     fn confirmed(&mut self, action: ActionOffer) -> Vec<Cmd> {
         self.confirm = None;
-        self.set(self.current, Mark::Working, "applying");
+        self.set(
+            self.current,
+            Mark::Working,
+            crate::i18n::t("onboard.note.applying"),
+        );
         match action.id.as_str() {
             "remote.permissions.fix" => {
                 self.chmod_pending = true;
@@ -145,10 +149,13 @@ impl Onboard {
     fn skip(&mut self) -> Vec<Cmd> {
         let s = self.current;
         if !self.can_skip() {
-            self.say(format!("{} cannot be skipped.", s.title()), true);
+            self.say(
+                crate::i18n::tf("onboard.msg.cannot_skip", &[("step", &s.title())]),
+                true,
+            );
             return Vec::new();
         }
-        self.set(s, Mark::Skipped, "skipped");
+        self.set(s, Mark::Skipped, crate::i18n::t("onboard.note.skipped"));
         self.advance(s)
     }
 
@@ -211,10 +218,7 @@ impl Onboard {
             return Vec::new();
         };
         let (Some(fp), Some(public_line)) = (k.fingerprint.clone(), k.public_line.clone()) else {
-            self.say(
-                "This key has no readable public half (.pub): choose another or generate one.",
-                true,
-            );
+            self.say(crate::i18n::t("onboard.msg.no_pub"), true);
             return Vec::new();
         };
         self.chosen = Some(ChosenKey {
@@ -240,11 +244,15 @@ impl Onboard {
                 Vec::new()
             }
             None if i.violations.is_empty() => {
-                self.set(Step::Permissions, Mark::Done, "as sshd wants them");
+                self.set(
+                    Step::Permissions,
+                    Mark::Done,
+                    crate::i18n::t("onboard.note.as_sshd_wants"),
+                );
                 self.advance(Step::Permissions)
             }
             None => {
-                self.say("A chmod cannot fix this (ownership): ask root on the server, or press s to skip.", true);
+                self.say(crate::i18n::t("onboard.msg.chmod_cannot"), true);
                 Vec::new()
             }
         }
@@ -262,13 +270,13 @@ impl Onboard {
                 match field {
                     // Leaving a box the step cannot go on without leaves the flow.
                     Field::Password | Field::KeyPassphrase | Field::Alias | Field::Fingerprint => {
-                        self.say("Cancelled: nothing was written. Press Enter to start again, q to leave.", false);
+                        self.say(crate::i18n::t("onboard.msg.cancelled"), false);
                         if self.mark(self.current) == Mark::Working {
                             self.set(self.current, Mark::Active, "");
                         }
                     }
                     Field::Passphrase | Field::PassphraseAgain => {
-                        self.say("No key was generated.", false);
+                        self.say(crate::i18n::t("onboard.msg.no_key_generated"), false);
                     }
                 }
                 Vec::new()
@@ -301,14 +309,22 @@ impl Onboard {
                 Vec::new()
             }
             Field::Password => {
-                self.set(Step::Login, Mark::Working, "logging in");
+                self.set(
+                    Step::Login,
+                    Mark::Working,
+                    crate::i18n::t("onboard.note.logging_in"),
+                );
                 vec![Cmd::Login {
                     password: Some(value),
                 }]
             }
             Field::KeyPassphrase => {
                 self.key_passphrase = Some(value.clone());
-                self.set(Step::Prove, Mark::Working, "logging in with the key only");
+                self.set(
+                    Step::Prove,
+                    Mark::Working,
+                    crate::i18n::t("onboard.note.key_only"),
+                );
                 vec![Cmd::Prove {
                     passphrase: Some(value),
                 }]
@@ -316,12 +332,16 @@ impl Onboard {
             Field::Alias => {
                 let alias = value.trim().to_string();
                 if alias.is_empty() {
-                    self.say("Type a name, or press Ctrl-S to skip this step.", true);
+                    self.say(crate::i18n::t("onboard.msg.type_a_name"), true);
                     self.open(Field::Alias, "");
                     return Vec::new();
                 }
                 self.alias = alias.clone();
-                self.set(Step::Config, Mark::Working, "planning");
+                self.set(
+                    Step::Config,
+                    Mark::Working,
+                    crate::i18n::t("onboard.note.planning"),
+                );
                 vec![Cmd::PlanConfig { alias }]
             }
         }
@@ -331,11 +351,15 @@ impl Onboard {
     fn submit_passphrase_again(&mut self, value: Zeroizing<String>) -> Vec<Cmd> {
         let first = self.first_passphrase.take().unwrap_or_default();
         if *first != *value {
-            self.say("The passphrases differ; type it again.", true);
+            self.say(crate::i18n::t("onboard.msg.passphrases_differ"), true);
             self.open(Field::Passphrase, "");
             return Vec::new();
         }
-        self.set(Step::Key, Mark::Working, "generating");
+        self.set(
+            Step::Key,
+            Mark::Working,
+            crate::i18n::t("onboard.note.generating"),
+        );
         let passphrase = (!value.is_empty()).then_some(value);
         // Kept (wiped when the flow ends) so that logging in with it asks nothing.
         self.key_passphrase = passphrase.clone();
@@ -354,17 +378,14 @@ impl Onboard {
         };
         if value.trim().is_empty() {
             self.compared = None;
-            self.say("Not compared: trust on first use. Record it only if you are sure this is your server.", true);
+            self.say(crate::i18n::t("onboard.msg.not_compared"), true);
         } else if !self.compare_pasted(&h, value) {
             self.open(Field::Fingerprint, "");
             return;
         }
         match h.trust {
             Some(action) => self.confirm = Some((crate::repair::prepare(&action, &[]), 0)),
-            None => self.say(
-                "This key cannot be recorded (no writable known_hosts file).",
-                true,
-            ),
+            None => self.say(crate::i18n::t("onboard.msg.cannot_record"), true),
         }
     }
 
@@ -381,20 +402,33 @@ impl Onboard {
         self.compared = Some(result.clone());
         match result {
             FingerprintMatch::Match { how } => {
-                self.say(format!("The {how} fingerprints match."), false);
+                self.say(
+                    crate::i18n::tf("onboard.msg.fingerprints_match", &[("how", &how_text(how))]),
+                    false,
+                );
                 true
             }
             FingerprintMatch::Mismatch { how, pasted } => {
                 let given = if how == "public key" {
-                    format!("the public key {pasted}")
+                    crate::i18n::tf("onboard.msg.the_public_key", &[("key", &pasted)])
                 } else {
                     pasted
                 };
-                self.say(format!("MISMATCH: the server presents {} but you were given {given}. Do not go on: this may not be your server (or it has another key type: ask for its {} fingerprint).", h.sha256, h.algorithm), true);
+                self.say(
+                    crate::i18n::tf(
+                        "onboard.msg.mismatch",
+                        &[
+                            ("sha256", &h.sha256),
+                            ("given", &given),
+                            ("algorithm", &h.algorithm),
+                        ],
+                    ),
+                    true,
+                );
                 false
             }
             FingerprintMatch::Unrecognised => {
-                self.say("That is not a fingerprint (SHA256:…, MD5:…, or a public key line); paste it again.", true);
+                self.say(crate::i18n::t("onboard.msg.not_a_fingerprint"), true);
                 false
             }
         }

@@ -28,16 +28,24 @@ impl Onboard {
             Err(e) => {
                 self.key_passphrase = None;
                 self.set(Step::Key, Mark::Active, "");
-                self.say(format!("No key was generated: {e}"), true);
+                self.say(
+                    crate::i18n::tf("onboard.msg.no_key_generated_because", &[("error", &e)]),
+                    true,
+                );
                 return Vec::new();
             }
         };
-        let note = format!("new {} {}", self.shown(&k.private), k.fingerprint);
+        let note = crate::i18n::tf(
+            "onboard.note.new_key",
+            &[
+                ("path", &self.shown(&k.private)),
+                ("fingerprint", &k.fingerprint),
+            ],
+        );
         self.generated = true;
-        self.created.push(format!(
-            "a new key: {} (and {}.pub)",
-            self.shown(&k.private),
-            self.shown(&k.private)
+        self.created.push(crate::i18n::tf(
+            "onboard.made.new_key",
+            &[("path", &self.shown(&k.private))],
         ));
         self.log.push(format!(
             "Generated {} ({})",
@@ -54,7 +62,11 @@ impl Onboard {
         let h = match r {
             Ok(h) => h,
             Err(e) => {
-                self.failed_see_diagnosis(Step::Verify, "no connection", &e);
+                self.failed_see_diagnosis(
+                    Step::Verify,
+                    crate::i18n::t("onboard.note.no_connection"),
+                    &e,
+                );
                 return Vec::new();
             }
         };
@@ -67,16 +79,20 @@ impl Onboard {
                 return self.advance(step);
             }
             HostVerdict::Unknown => {
-                self.set(step, Mark::Active, "compare the fingerprint");
+                self.set(step, Mark::Active, crate::i18n::t("onboard.note.compare"));
                 self.open(Field::Fingerprint, "");
             }
             HostVerdict::Refused(why) => {
                 let why = why.clone();
-                self.set(step, Mark::Failed, "host key refused");
+                self.set(
+                    step,
+                    Mark::Failed,
+                    crate::i18n::t("onboard.note.hostkey_refused"),
+                );
                 self.say(
-                    format!(
-                        "{why} — onboarding stops here: run `sshdoctor {}` to see why.",
-                        self.resume
+                    crate::i18n::tf(
+                        "onboard.msg.hostkey_refused",
+                        &[("why", &why), ("command", &self.resume)],
                     ),
                     true,
                 );
@@ -92,9 +108,9 @@ impl Onboard {
             Ok(done) => done,
             Err(e) => {
                 let s = self.current;
-                self.set(s, Mark::Failed, "not written");
+                self.set(s, Mark::Failed, crate::i18n::t("onboard.note.not_written"));
                 self.say(
-                    format!("{e} — nothing was changed; press r to retry."),
+                    crate::i18n::tf("onboard.msg.not_written", &[("error", &e)]),
                     true,
                 );
                 return Vec::new();
@@ -102,19 +118,30 @@ impl Onboard {
         };
         self.log.push(done.clone());
         if id != "hostkey.trust" {
-            self.created.push(format!("the Host block: {done}"));
+            self.created.push(crate::i18n::tf(
+                "onboard.made.host_block",
+                &[("done", &done)],
+            ));
             self.set(Step::Config, Mark::Done, done);
             return self.advance(Step::Config);
         }
-        self.created.push(format!("the server's host key: {done}"));
+        self.created
+            .push(crate::i18n::tf("onboard.made.host_key", &[("done", &done)]));
         let how = match &self.compared {
             Some(FingerprintMatch::Match { how }) => {
-                format!("the {how} fingerprint you pasted matched")
+                crate::i18n::tf("onboard.note.pasted_matched", &[("how", &how_text(how))])
             }
-            _ => "you did not compare the fingerprint".to_string(),
+            _ => crate::i18n::t("onboard.note.not_compared").to_string(),
         };
         let note = self.host.as_ref().map_or(String::new(), |h| {
-            format!("{} {} recorded; {how}", h.algorithm, h.sha256)
+            crate::i18n::tf(
+                "onboard.note.recorded",
+                &[
+                    ("algorithm", &h.algorithm),
+                    ("sha256", &h.sha256),
+                    ("how", &how),
+                ],
+            )
         });
         self.set(Step::Verify, Mark::Done, note);
         self.advance(Step::Verify)
@@ -123,8 +150,8 @@ impl Onboard {
     /// Logged in, by the key or by password.
     fn on_login(&mut self, kind: LoginKind) -> Vec<Cmd> {
         let note = match kind {
-            LoginKind::Key => "the key already works",
-            LoginKind::Password => "password accepted",
+            LoginKind::Key => crate::i18n::t("onboard.note.key_works"),
+            LoginKind::Password => crate::i18n::t("onboard.note.password_accepted"),
         };
         self.logged_in = Some(kind);
         self.set(Step::Login, Mark::Done, note);
@@ -137,29 +164,55 @@ impl Onboard {
             LoginError::Denied => {
                 self.password_tries += 1;
                 if self.password_tries >= 3 {
-                    self.set(Step::Login, Mark::Failed, "password refused");
-                    self.say("Permission denied three times; press r to try again.", true);
+                    self.set(
+                        Step::Login,
+                        Mark::Failed,
+                        crate::i18n::t("onboard.note.password_refused"),
+                    );
+                    self.say(crate::i18n::t("onboard.msg.denied_three"), true);
                     self.password_tries = 0;
                 } else {
-                    self.set(Step::Login, Mark::Active, "password needed");
-                    self.say("Permission denied, please try again.", true);
+                    self.set(
+                        Step::Login,
+                        Mark::Active,
+                        crate::i18n::t("onboard.note.password_needed"),
+                    );
+                    self.say(crate::i18n::t("onboard.msg.denied_again"), true);
                     self.open(Field::Password, "");
                 }
             }
             LoginError::NoPasswordMethod(methods) => {
-                self.set(Step::Login, Mark::Failed, "no password login");
+                self.set(
+                    Step::Login,
+                    Mark::Failed,
+                    crate::i18n::t("onboard.note.no_password_login"),
+                );
                 let line = self.chosen.as_ref().map_or(String::new(), |k| {
                     crate::fsedit::shell_quote(&k.public_line)
                 });
-                self.say(format!("The server allows only {methods}, and the key is not installed. Install it another way (the provider's console, an admin): on the server run `mkdir -p ~/.ssh && chmod 700 ~/.ssh && echo {line} >> ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys`, then press r."), true);
+                self.say(
+                    crate::i18n::tf(
+                        "onboard.msg.no_password_method",
+                        &[("methods", &methods), ("line", &line)],
+                    ),
+                    true,
+                );
             }
             LoginError::NeedPassword => {
-                self.set(Step::Login, Mark::Active, "password needed");
+                self.set(
+                    Step::Login,
+                    Mark::Active,
+                    crate::i18n::t("onboard.note.password_needed"),
+                );
                 self.open(Field::Password, "");
             }
             LoginError::Other(e) => {
-                self.set(Step::Login, Mark::Failed, "no login");
-                self.say(format!("{e} — press r to retry."), true);
+                self.set(
+                    Step::Login,
+                    Mark::Failed,
+                    crate::i18n::t("onboard.note.no_login"),
+                );
+                self.say(crate::i18n::tf("onboard.msg.retry", &[("error", &e)]), true);
             }
         }
     }
@@ -169,13 +222,19 @@ impl Onboard {
         match r {
             Ok(note) => {
                 self.log.push(note.clone());
-                self.created
-                    .push(format!("on the server, your key: {note}"));
+                self.created.push(crate::i18n::tf(
+                    "onboard.made.server_key",
+                    &[("note", &note)],
+                ));
                 self.set(Step::Install, Mark::Done, note);
                 self.advance(Step::Install)
             }
             Err(e) => {
-                self.op_failed(Step::Install, "not installed", &e);
+                self.op_failed(
+                    Step::Install,
+                    crate::i18n::t("onboard.note.not_installed"),
+                    &e,
+                );
                 Vec::new()
             }
         }
@@ -187,20 +246,28 @@ impl Onboard {
             Ok(i) => i,
             Err(e) => {
                 self.chmod_pending = false;
-                self.op_failed(Step::Permissions, "could not look", &e);
+                self.op_failed(
+                    Step::Permissions,
+                    crate::i18n::t("onboard.note.could_not_look"),
+                    &e,
+                );
                 return Vec::new();
             }
         };
         if std::mem::take(&mut self.chmod_pending) {
             self.created
-                .push("on the server: the permissions sshd wants (chmod, see the log)".into());
+                .push(crate::i18n::t("onboard.made.permissions").into());
         }
         if i.violations.is_empty() {
             self.inspected = Some(i);
-            self.set(Step::Permissions, Mark::Done, "as sshd wants them");
+            self.set(
+                Step::Permissions,
+                Mark::Done,
+                crate::i18n::t("onboard.note.as_sshd_wants"),
+            );
             return self.advance(Step::Permissions);
         }
-        let note = format!("{} path(s) sshd's StrictModes refuses", i.violations.len());
+        let note = crate::i18n::tf("onboard.note.strict_modes", &[("n", &i.violations.len())]);
         self.inspected = Some(i);
         self.set(Step::Permissions, Mark::Active, note);
         Vec::new()
@@ -218,7 +285,11 @@ impl Onboard {
                 if !self.generated {
                     self.key_passphrase = None;
                 }
-                self.failed_see_diagnosis(Step::Prove, "the key does not log in", &e);
+                self.failed_see_diagnosis(
+                    Step::Prove,
+                    crate::i18n::t("onboard.note.key_fails"),
+                    &e,
+                );
                 Vec::new()
             }
         }
@@ -238,7 +309,10 @@ impl Onboard {
                 Vec::new()
             }
             Err(e) => {
-                self.say(format!("{e}; try another name, or Ctrl-S to skip."), true);
+                self.say(
+                    crate::i18n::tf("onboard.msg.another_name", &[("error", &e)]),
+                    true,
+                );
                 let alias = self.alias.clone();
                 self.open(Field::Alias, &alias);
                 Vec::new()
@@ -253,13 +327,16 @@ impl Onboard {
         if *e == OpError::ConnectionLost {
             self.relogin = true;
             self.say(
-                format!("{e} (nothing was half done) — press r to log in again and go on."),
+                crate::i18n::tf("onboard.msg.connection_lost", &[("error", &e)]),
                 true,
             );
         } else if self.can_skip_step(step) {
-            self.say(format!("{e} — press r to retry, Ctrl-S to skip."), true);
+            self.say(
+                crate::i18n::tf("onboard.msg.retry_or_skip", &[("error", &e)]),
+                true,
+            );
         } else {
-            self.say(format!("{e} — press r to retry."), true);
+            self.say(crate::i18n::tf("onboard.msg.retry", &[("error", &e)]), true);
         }
     }
 
@@ -278,8 +355,18 @@ pub(crate) fn known_where(summary: &str) -> String {
         .trim_start_matches('(')
         .trim_end_matches(')');
     if at.is_empty() {
-        "already in known_hosts".to_string()
+        crate::i18n::t("onboard.known_in_known_hosts").to_string()
     } else {
-        format!("already known ({at})")
+        crate::i18n::tf("onboard.known_at", &[("at", &at)])
+    }
+}
+
+/// How a pasted fingerprint was compared (`SHA256`, `MD5`, `public key`), in the current
+/// language (the hash names stay as they are).
+pub(crate) fn how_text(how: &str) -> &str {
+    if how == "public key" {
+        crate::i18n::t("onboard.how_public_key")
+    } else {
+        how
     }
 }

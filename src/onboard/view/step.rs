@@ -20,7 +20,7 @@ fn dim(theme: Theme, text: impl Into<String>) -> Line<'static> {
 /// The panel's title.
 pub fn title(ob: &Onboard) -> String {
     if ob.finished {
-        "Done".to_string()
+        crate::i18n::t("onboard.view.done").to_string()
     } else {
         format!("{}. {}", ob.current as usize + 1, ob.current.title())
     }
@@ -53,13 +53,13 @@ pub fn lines(ob: &Onboard, theme: Theme, w: usize) -> Vec<Line<'static>> {
         Step::Key => key_step(ob, theme, &mut l, w),
         Step::Verify => verify_step(ob, theme, &mut l, w),
         Step::Login => {
-            l.push(Line::raw(format!(
-                "Log in as {} with the account's password, once, to install the key.",
-                ob.user
+            l.push(Line::raw(crate::i18n::tf(
+                "onboard.login.intro",
+                &[("user", &ob.user)],
             )));
-            l.push(dim(theme, "The password goes only to this server, whose host key you verified; it is never shown, logged or stored. If the key already works, no password is asked."));
+            l.push(dim(theme, crate::i18n::t("onboard.login.password_only")));
             l.push(Line::raw(""));
-            l.push(dim(theme, "Same as:"));
+            l.push(dim(theme, crate::i18n::t("onboard.view.same_as")));
             l.extend(cmd_line(
                 theme,
                 &format!("ssh -o PubkeyAuthentication=no {}", dest_args(ob)),
@@ -69,12 +69,10 @@ pub fn lines(ob: &Onboard, theme: Theme, w: usize) -> Vec<Line<'static>> {
         Step::Install => install_step(ob, theme, &mut l, w),
         Step::Permissions => permissions_step(ob, theme, &mut l, w),
         Step::Prove => {
-            l.push(Line::raw(
-                "A fresh connection that offers only this key must log in.",
-            ));
+            l.push(Line::raw(crate::i18n::t("onboard.prove.intro")));
             if let Some(k) = &ob.chosen {
                 l.push(Line::raw(""));
-                l.push(dim(theme, "Same as:"));
+                l.push(dim(theme, crate::i18n::t("onboard.view.same_as")));
                 l.extend(cmd_line(
                     theme,
                     &format!(
@@ -93,7 +91,7 @@ pub fn lines(ob: &Onboard, theme: Theme, w: usize) -> Vec<Line<'static>> {
 
 fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     l.push(Line::styled(
-        "Your key is installed and verified. From now on, log in with:",
+        crate::i18n::t("onboard.done.intro"),
         theme.style(Role::Title),
     ));
     l.extend(cmd_line(theme, &ob.login_command(), w));
@@ -106,7 +104,7 @@ fn finished(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
         )));
     }
     l.push(Line::raw(""));
-    l.push(dim(theme, "Enter or q to leave."));
+    l.push(dim(theme, crate::i18n::t("onboard.done.leave")));
 }
 
 /// `-p PORT user@host`, quoted for a shell.
@@ -115,9 +113,7 @@ fn dest_args(ob: &Onboard) -> String {
 }
 
 fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
-    l.push(Line::raw(
-        "Choose the key to log in with, or make a new one:",
-    ));
+    l.push(Line::raw(crate::i18n::t("onboard.key.intro")));
     l.push(Line::raw(""));
     for (i, k) in ob.keys.iter().enumerate() {
         let sel = i == ob.key_sel;
@@ -127,14 +123,23 @@ fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
             "{mark} {}  {}{bits}{}{}",
             ob.shown(&k.private),
             k.algorithm,
-            if k.encrypted { "  [passphrase]" } else { "" },
+            if k.encrypted {
+                format!("  [{}]", crate::i18n::t("onboard.key.passphrase_tag"))
+            } else {
+                String::new()
+            },
             if k.comment.is_empty() {
                 String::new()
             } else {
                 format!("  \"{}\"", k.comment)
             }
         );
-        let detail = format!("    {}", k.fingerprint.as_deref().unwrap_or("(no .pub)"));
+        let detail = format!(
+            "    {}",
+            k.fingerprint
+                .as_deref()
+                .unwrap_or(crate::i18n::t("onboard.key.no_pub"))
+        );
         if sel {
             l.push(Line::styled(head, theme.style(Role::Selected)));
         } else {
@@ -144,9 +149,12 @@ fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     }
     let sel = ob.key_sel == ob.keys.len();
     let text = format!(
-        "{} + generate a new ed25519 key: {}",
+        "{} + {}",
         if sel { theme.cursor() } else { " " },
-        ob.shown(&ob.new_key_path)
+        crate::i18n::tf(
+            "onboard.key.generate",
+            &[("path", &ob.shown(&ob.new_key_path))]
+        )
     );
     l.push(if sel {
         Line::styled(text, theme.style(Role::Selected))
@@ -155,7 +163,7 @@ fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
     });
     l.push(Line::raw(""));
     if sel {
-        l.push(dim(theme, "The private file is created with mode 0600 from its first byte; nothing existing is overwritten. Same as (ssh-keygen then asks for a passphrase; Enter for none):"));
+        l.push(dim(theme, crate::i18n::t("onboard.key.generate_same_as")));
         l.extend(cmd_line(
             theme,
             &crate::keygen::keygen_command(&ob.new_key_path, &ob.comment, Some(&ob.home)),
@@ -166,10 +174,7 @@ fn key_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
         ob.field,
         Some((Field::Passphrase | Field::PassphraseAgain, _))
     ) {
-        l.push(dim(
-            theme,
-            "A passphrase protects the key if the file is ever copied; you type it once here, and this flow uses it until it ends (it is never stored).",
-        ));
+        l.push(dim(theme, crate::i18n::t("onboard.key.passphrase_why")));
     }
 }
 
@@ -177,19 +182,19 @@ fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize)
     let Some(h) = &ob.host else {
         if ob.mark(Step::Verify) == Mark::Failed {
             l.push(Line::styled(
-                "✘ No host key was read: the connection failed (the error is below).",
+                format!("✘ {}", crate::i18n::t("onboard.verify.no_host_key")),
                 theme.style(Role::Status(Status::Fail)),
             ));
-            l.push(Line::raw("Check the host name and the port; r tries again. What ssh would do, and why, in full:"));
+            l.push(Line::raw(crate::i18n::t("onboard.verify.check_host")));
             l.extend(cmd_line(theme, &format!("sshdoctor {}", ob.resume), w));
         } else {
-            l.push(dim(theme, "Connecting to read the server's host key…"));
+            l.push(dim(theme, crate::i18n::t("onboard.verify.connecting")));
         }
         return;
     };
-    l.push(Line::raw(format!(
-        "The server presents this {} host key:",
-        h.algorithm
+    l.push(Line::raw(crate::i18n::tf(
+        "onboard.verify.presents",
+        &[("algorithm", &h.algorithm)],
     )));
     l.push(Line::styled(
         format!("  {}", h.sha256),
@@ -201,32 +206,35 @@ fn verify_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize)
     }
     l.push(Line::raw(""));
     match &h.verdict {
-        HostVerdict::Known(at) => l.push(Line::raw(format!(
-            "It is {}. Enter to go on.",
-            known_where(at)
+        HostVerdict::Known(at) => l.push(Line::raw(crate::i18n::tf(
+            "onboard.verify.known",
+            &[("where", &known_where(at))],
         ))),
         HostVerdict::Refused(why) => l.push(Line::styled(
             why.clone(),
             theme.style(Role::Status(Status::Fail)),
         )),
         HostVerdict::Unknown => {
-            l.push(Line::raw("This is your first connection: nothing proves yet that this is your server and not someone in between. Compare the fingerprint with one you got another way — the provider's console, the admin, or on the server itself, by running there:"));
+            l.push(Line::raw(crate::i18n::t("onboard.verify.first_connection")));
             l.extend(cmd_line(
                 theme,
                 "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub",
                 w,
             ));
-            l.push(dim(
-                theme,
-                "Only then is it recorded in known_hosts (hostkey.trust).",
-            ));
+            l.push(dim(theme, crate::i18n::t("onboard.verify.only_then")));
             match &ob.compared {
                 Some(FingerprintMatch::Match { how }) => l.push(Line::styled(
-                    format!("✔ the {how} fingerprint you pasted matches"),
+                    format!(
+                        "✔ {}",
+                        crate::i18n::tf(
+                            "onboard.verify.pasted_matches",
+                            &[("how", &crate::onboard::state::how_text(how))]
+                        )
+                    ),
                     theme.style(Role::Status(Status::Pass)),
                 )),
                 Some(FingerprintMatch::Mismatch { .. }) => l.push(Line::styled(
-                    "✘ the fingerprint you pasted does NOT match",
+                    format!("✘ {}", crate::i18n::t("onboard.verify.pasted_mismatch")),
                     theme.style(Role::Status(Status::Fail)),
                 )),
                 _ => {}
@@ -251,42 +259,47 @@ fn install_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize
         l.push(Line::styled(p.to_string(), theme.style(role)));
     }
     l.push(Line::raw(""));
-    l.push(dim(
-        theme,
-        "Same as (sends no text through a shell; over SFTP here):",
-    ));
+    l.push(dim(theme, crate::i18n::t("onboard.install.same_as")));
     l.extend(cmd_line(theme, &offer.command, w));
     l.push(Line::raw(""));
-    l.push(dim(theme, "Enter: review and confirm · s: skip"));
+    l.push(dim(theme, crate::i18n::t("onboard.view.review_or_skip")));
 }
 
 fn permissions_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>, w: usize) {
-    l.push(Line::raw("sshd (StrictModes, the default) ignores authorized_keys when home, ~/.ssh or the file is owned by another user or writable by the group or others."));
+    l.push(Line::raw(crate::i18n::t("onboard.perm.intro")));
     l.push(Line::raw(""));
     match &ob.inspected {
         None if ob.mark(Step::Permissions) == Mark::Failed => l.push(Line::styled(
-            "✘ The server side could not be read (the error is below); r tries again.",
+            format!("✘ {}", crate::i18n::t("onboard.perm.unreadable")),
             theme.style(Role::Status(Status::Fail)),
         )),
-        None => l.push(dim(theme, "Looking at the server…")),
-        Some(i) if i.violations.is_empty() => l.push(Line::raw("Everything is as sshd wants it.")),
+        None => l.push(dim(theme, crate::i18n::t("onboard.perm.looking"))),
+        Some(i) if i.violations.is_empty() => {
+            l.push(Line::raw(crate::i18n::t("onboard.perm.all_good")))
+        }
         Some(i) => {
             for v in &i.violations {
                 l.push(Line::styled(
-                    format!("✘ {} — mode {}", v.path, v.mode_text()),
+                    format!(
+                        "✘ {}",
+                        crate::i18n::tf(
+                            "onboard.perm.mode",
+                            &[("path", &v.path), ("mode", &v.mode_text())]
+                        )
+                    ),
                     theme.style(Role::Status(Status::Fail)),
                 ));
                 l.push(Line::raw(format!("  {}", v.explanation())));
             }
             if let Some(fix) = &i.fix {
                 l.push(Line::raw(""));
-                l.push(dim(theme, "Same as:"));
+                l.push(dim(theme, crate::i18n::t("onboard.view.same_as")));
                 l.extend(cmd_line(theme, &fix.command, w));
-                l.push(dim(theme, "Enter: review and confirm · s: skip"));
+                l.push(dim(theme, crate::i18n::t("onboard.view.review_or_skip")));
             }
             if i.violations.iter().any(|v| Some(v.uid) != i.uid) {
                 l.push(Line::raw(""));
-                l.push(Line::raw("A path owned by another account can only be fixed by its owner or root (chown/chmod on the server); s: skip."));
+                l.push(Line::raw(crate::i18n::t("onboard.perm.other_owner")));
             }
         }
     }
@@ -301,21 +314,35 @@ fn config_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
     let ours =
         known.filter(|e| e.hostname == ob.hostname && e.user == ob.user && e.port == ob.port);
     match (known, ours) {
-        (Some(_), Some(_)) => l.push(Line::raw(format!("Your config already has `{alias}` for this server: its block gets the lines below where they are missing or different (edited in place, never a second block), so `ssh {alias}` logs in with only this key. You confirm the exact change first:"))),
+        (Some(_), Some(_)) => l.push(Line::raw(crate::i18n::tf(
+            "onboard.config.already_ours",
+            &[("alias", &alias)],
+        ))),
         (Some(e), None) => {
             l.push(Line::styled(
-                format!(
-                    "`ssh {alias}` already logs in as {} on {} port {}: a block for this server under that name would change what `ssh {alias}` does. Type another name.",
-                    e.user, e.hostname, e.port
+                crate::i18n::tf(
+                    "onboard.config.taken",
+                    &[
+                        ("alias", &alias),
+                        ("user", &e.user),
+                        ("host", &e.hostname),
+                        ("port", &e.port),
+                    ],
                 ),
                 theme.style(Role::Status(Status::Fail)),
             ));
             return;
         }
-        _ => l.push(Line::raw("A Host block in ~/.ssh/config makes the next login just `ssh NAME`, with only this key offered. With the name below, these lines are written (before your other blocks; you confirm the exact change first):")),
+        _ => l.push(Line::raw(crate::i18n::t("onboard.config.intro"))),
     }
     if alias.is_empty() {
-        l.push(dim(theme, "  Host (the name you type)"));
+        l.push(dim(
+            theme,
+            format!(
+                "  Host ({})",
+                crate::i18n::t("onboard.config.name_you_type")
+            ),
+        ));
         return;
     }
     l.push(Line::styled(
@@ -340,13 +367,14 @@ fn config_step(ob: &Onboard, theme: Theme, l: &mut Vec<Line<'static>>) {
         ));
     }
     if alias == ob.hostname {
-        l.push(Line::raw(format!(
-            "Then `ssh {alias}` logs in with this key."
+        l.push(Line::raw(crate::i18n::tf(
+            "onboard.config.then_same",
+            &[("alias", &alias)],
         )));
     } else {
-        l.push(Line::raw(format!(
-            "Then `ssh {alias}` logs in; a plain `ssh {}` stays as it was.",
-            ob.hostname
+        l.push(Line::raw(crate::i18n::tf(
+            "onboard.config.then_other",
+            &[("alias", &alias), ("host", &ob.hostname)],
         )));
     }
 }
