@@ -75,6 +75,11 @@ struct Row {
     space: Option<usize>,
     /// Index after the last `/` in the row.
     slash: Option<usize>,
+    /// Index before the last grapheme next to a wide (CJK) one: text without spaces may
+    /// break between its characters.
+    wide: Option<usize>,
+    /// The last grapheme pushed was wide.
+    last_wide: bool,
 }
 
 impl Row {
@@ -87,18 +92,22 @@ impl Row {
             at_line_start: true,
             space: None,
             slash: None,
+            wide: None,
+            last_wide: false,
         }
     }
 
     fn push(&mut self, symbol: &str, style: Style, w: usize) {
         self.cells.push((symbol.to_string(), style));
         self.width += w;
+        let after_wide = std::mem::replace(&mut self.last_wide, w > 1);
         if self.at_line_start {
             return;
         }
         match symbol {
             " " => self.space = Some(self.cells.len()),
             "/" => self.slash = Some(self.cells.len()),
+            _ if w > 1 || after_wide => self.wide = Some(self.cells.len() - 1),
             _ => {}
         }
     }
@@ -106,14 +115,20 @@ impl Row {
     fn breaks_reset(&mut self) {
         self.space = None;
         self.slash = None;
+        self.wide = None;
         // Break points inside the carried text.
+        let mut after_wide = false;
         for (i, (s, _)) in self.cells.iter().enumerate().skip(self.hang_cells) {
+            let w = Span::raw(s.as_str()).width();
             match s.as_str() {
                 " " => self.space = Some(i + 1),
                 "/" => self.slash = Some(i + 1),
+                _ if (w > 1 || after_wide) && i > self.hang_cells => self.wide = Some(i),
                 _ => {}
             }
+            after_wide = w > 1;
         }
+        self.last_wide = after_wide;
     }
 
     /// Cut the row at its best break; returns the carried rest, indented by `hang` spaces.
@@ -122,10 +137,17 @@ impl Row {
     /// begin a line (kinsoku, see [`no_line_start`]), the character before it goes along.
     fn split(&mut self, hang: usize, next: &str) -> Row {
         let len = self.cells.len();
-        let mut at = [self.space, self.slash]
+        let fits = |i: &usize| *i > self.hang_cells && *i <= len;
+        // The last space, or the last place between CJK characters, whichever fills the row
+        // more; else after a `/` (a path); else at the width. Before a wide grapheme that did
+        // not fit is such a place too.
+        let before_next = (Span::raw(next).width() > 1 || self.last_wide).then_some(len);
+        let mut at = [self.space, self.wide, before_next]
             .into_iter()
             .flatten()
-            .find(|&i| i > self.hang_cells && i <= len)
+            .filter(fits)
+            .max()
+            .or(self.slash.filter(fits))
             .unwrap_or(len);
         let starts = |at: usize| self.cells.get(at).map_or(next, |c| c.0.as_str());
         while at > self.hang_cells + 1 && no_line_start(starts(at)) && self.cells[at - 1].0 != " " {
@@ -149,6 +171,8 @@ impl Row {
             at_line_start: false,
             space: None,
             slash: None,
+            wide: None,
+            last_wide: false,
         }
     }
 }
@@ -358,6 +382,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn cjk_text_breaks_between_its_characters_not_only_at_spaces() {
+        // A run of CJK characters after a space fills the row instead of moving whole.
+        let rows = text(&wrap(
+            &[Span::raw("サーバが known_hosts に記録された鍵")],
+            24,
+            true,
+        ));
+        assert_eq!(rows, ["サーバが known_hosts に", "記録された鍵"]);
+        let rows = text(&wrap(
+            &[Span::raw("主机密钥与 known_hosts 中记录的不同")],
+            20,
+            true,
+        ));
+        assert_eq!(rows, ["主机密钥与", "known_hosts 中记录的", "不同"]);
+        // Latin words next to CJK text stay whole.
+        let rows = text(&wrap(&[Span::raw("用ssh-keygen删除")], 12, true));
+        assert_eq!(rows, ["用ssh-keygen", "删除"]);
+        let rows = text(&wrap(&[Span::raw("用ssh-keygen删除")], 10, true));
+        assert_eq!(rows, ["用", "ssh-keygen", "删除"]);
     }
 
     #[test]
