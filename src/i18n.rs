@@ -232,6 +232,25 @@ pub fn localize(f: &Finding) -> Finding {
     out
 }
 
+/// A stage's one-line summary as the front ends show it: the engine's fixed phrases (`no TCP
+/// connection`, `skipped: no login`) in the current language (`[summary]` in the catalogs,
+/// keyed by the English); a summary carrying the case's data stays as the engine wrote it,
+/// past a translated `skipped:`.
+pub fn localize_summary(summary: &str) -> String {
+    if current() == Lang::En {
+        return summary.to_string();
+    }
+    let fixed = |text: &str| {
+        catalog(current())
+            .get(&format!("summary.{text}"))
+            .map_or_else(|| text.to_string(), |t| t.to_string())
+    };
+    match summary.strip_prefix("skipped: ") {
+        Some(why) => tf("summary.skipped", &[("why", &fixed(why))]),
+        None => fixed(summary),
+    }
+}
+
 /// The `{name}` placeholders a text uses, sorted.
 #[cfg(test)]
 pub(crate) fn placeholders(text: &str) -> Vec<String> {

@@ -169,3 +169,29 @@ fn the_build_reads_a_catalog_into_sorted_dotted_keys_and_refuses_anything_but_te
         .zip(SOURCES[2])
         .all(|((k, v), (ck, cv))| k == ck && v == cv));
 }
+
+#[test]
+fn fixed_summaries_are_translated_and_the_cases_data_is_kept() {
+    with_lang(Lang::Ja, || {
+        assert_eq!(
+            localize_summary("skipped: no TCP connection"),
+            "省略：TCP 接続がありません"
+        );
+        assert_eq!(
+            localize_summary("skipped: reached through bastion, which failed"),
+            "省略：reached through bastion, which failed"
+        );
+        assert_eq!(
+            localize_summary("address given literally"),
+            "アドレスが直接指定されています"
+        );
+        assert_eq!(localize_summary("refused on port 1"), "refused on port 1");
+    });
+    with_lang(Lang::ZhCn, || {
+        assert_eq!(
+            localize_summary("skipped: no login"),
+            "已跳过：没有登录成功"
+        );
+    });
+    assert_eq!(localize_summary("skipped: no login"), "skipped: no login");
+}

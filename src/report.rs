@@ -163,7 +163,7 @@ impl Report {
                 let c = self.check_mut(*hop, *stage);
                 c.status = *status;
                 c.elapsed_ms = elapsed.as_millis();
-                c.summary = summary.clone();
+                c.summary = crate::i18n::localize_summary(summary);
             }
             Event::Log {
                 hop,
