@@ -16,12 +16,14 @@ use std::time::Duration;
 
 mod console;
 mod facts;
+mod keys;
 mod probe;
 mod report;
 
 use facts::{log_plan, login_facts};
+use keys::key_loop;
 
-use probe::{agent_path, other_local_keys, Prober, NO_MUTUAL_SIGNATURE};
+use probe::{agent_path, other_local_keys, Prober};
 pub(crate) use probe::{sign_in, Conn, Signed};
 use report::{identities_only_action, key_findings, no_login_findings, too_many_finding};
 // Finding text shared with `sshdoctor explain`.
@@ -389,151 +391,6 @@ pub(super) async fn auth_stage(
         });
     let handle = (logged_in.is_some() || password_login).then_some((conn, facts, relogin));
     (handle, StageEnd::new(status, summary))
-}
-
-/// Ask about each key in ssh's order and sign with the first accepted one that needs no secret;
-/// a refused signature goes on to the next key. Err: the connection was lost.
-async fn key_loop<'a>(
-    cx: &Cx,
-    prober: &mut Prober<'_>,
-    ids: &'a IdentityPlan,
-    found: &mut KeyLoop<'a>,
-) -> Result<(), String> {
-    for id in &ids.offered {
-        let skipped = |note: &str, no_mutual_sig| Tried {
-            id,
-            answer: Answer::Skipped,
-            sig_alg: None,
-            note: note.into(),
-            no_mutual_sig,
-        };
-        let Some(key) = id.key.clone() else {
-            found.tried.push(skipped(
-                "its public key cannot be read without the passphrase",
-                false,
-            ));
-            continue;
-        };
-        let Some((sig_alg, hash)) = prober.sig_alg(&key).await else {
-            found.tried.push(skipped(NO_MUTUAL_SIGNATURE, true));
-            continue;
-        };
-        let pos = found.tried.len();
-        // The first key offered is signed at once (one round trip less in the common case);
-        // only when that is refused is it asked about, to tell "not this key" from "not this
-        // account". A refused signed request counts as one failure, like a refused query.
-        let first = found.tried.iter().all(|tr| tr.answer == Answer::Skipped);
-        let direct = first && usable_without_secret(id, ids);
-        if direct {
-            cx.log(
-                Stage::Auth,
-                Level::Debug1,
-                format!(
-                    "Signing in with the first key: {} {sig_alg} {}",
-                    id.label(),
-                    id.fingerprint().unwrap_or_default()
-                ),
-            )
-            .await;
-            let signed = prober
-                .sign(cx, id, agent_path(ids), Some(&sig_alg), None)
-                .await;
-            if let Ok(Signed::Success | Signed::Partial(_)) = &signed {
-                if let Ok(Signed::Partial(rest)) = &signed {
-                    cx.log(Stage::Auth, Level::Info, format!("Authenticated using \"publickey\" with partial success; the server wants more: {}", methods_text(rest))).await;
-                    found.partial = Some((pos, rest.clone()));
-                } else {
-                    found.logged_in = Some(pos);
-                }
-                found.tried.push(Tried {
-                    id,
-                    answer: Answer::Accepted,
-                    sig_alg: Some(sig_alg),
-                    note: String::new(),
-                    no_mutual_sig: false,
-                });
-                break;
-            }
-            // sshd refuses a key it has already taken once on this connection ("refusing
-            // previously-used key"), so the question goes to a fresh one.
-            prober.renew().await?;
-        }
-        cx.log(
-            Stage::Auth,
-            Level::Debug1,
-            format!(
-                "Offering public key: {} {sig_alg} {}",
-                id.label(),
-                id.fingerprint().unwrap_or_default()
-            ),
-        )
-        .await;
-        let mut answer = prober.ask(cx, key, id.certificate.as_ref(), hash).await?;
-        let verdict = if answer == Answer::Accepted {
-            "Server accepts key"
-        } else {
-            "Server refused key"
-        };
-        cx.log(
-            Stage::Auth,
-            Level::Debug1,
-            format!(
-                "{verdict}: {} {}",
-                id.label(),
-                id.fingerprint().unwrap_or_default()
-            ),
-        )
-        .await;
-        if direct && answer == Answer::Accepted {
-            cx.log(
-                Stage::Auth,
-                Level::Info,
-                format!("the server refused the signed login with {}", id.label()),
-            )
-            .await;
-            answer = Answer::SignRefused;
-        } else if answer == Answer::Accepted && usable_without_secret(id, ids) {
-            match prober
-                .sign(cx, id, agent_path(ids), Some(&sig_alg), None)
-                .await
-            {
-                Ok(Signed::Success) => found.logged_in = Some(pos),
-                Ok(Signed::Partial(rest)) => {
-                    cx.log(Stage::Auth, Level::Info, format!("Authenticated using \"publickey\" with partial success; the server wants more: {}", methods_text(&rest))).await;
-                    found.partial = Some((pos, rest));
-                }
-                Ok(Signed::Refused) => {
-                    cx.log(
-                        Stage::Auth,
-                        Level::Info,
-                        format!("the server refused the signed login with {}", id.label()),
-                    )
-                    .await;
-                    answer = Answer::SignRefused;
-                }
-                Err(e) => {
-                    cx.log(
-                        Stage::Auth,
-                        Level::Info,
-                        format!("the signed login with {} failed: {e}", id.label()),
-                    )
-                    .await;
-                    answer = Answer::SignRefused;
-                }
-            }
-        }
-        found.tried.push(Tried {
-            id,
-            answer,
-            sig_alg: Some(sig_alg),
-            note: String::new(),
-            no_mutual_sig: false,
-        });
-        if found.logged_in.is_some() || found.partial.is_some() {
-            break; // ssh stops at the first key that logs in
-        }
-    }
-    Ok(())
 }
 
 /// How a secret typed in the console logged in.
