@@ -19,9 +19,11 @@ mod facts;
 mod keys;
 mod probe;
 mod report;
+mod secrets;
 
 use facts::{log_plan, login_facts};
 use keys::key_loop;
+use secrets::{ask_secrets, SecretLogin};
 
 use probe::{agent_path, other_local_keys, Prober};
 pub(crate) use probe::{sign_in, Conn, Signed};
@@ -391,111 +393,6 @@ pub(super) async fn auth_stage(
         });
     let handle = (logged_in.is_some() || password_login).then_some((conn, facts, relogin));
     (handle, StageEnd::new(status, summary))
-}
-
-/// How a secret typed in the console logged in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SecretLogin {
-    /// A passphrase unlocked an accepted key.
-    Passphrase,
-    /// The second factor after a key.
-    SecondFactor,
-    /// A password (or keyboard-interactive) alone.
-    Password,
-}
-
-/// At the console: the second factor after an accepted key, the passphrase of an accepted
-/// encrypted key, then a password — what ssh would ask for, in that order.
-async fn ask_secrets<'a>(
-    cx: &Cx,
-    asking: &console::Asking<'_>,
-    conn: &mut Conn,
-    ids: &'a IdentityPlan,
-    methods: &russh::MethodSet,
-    found: &mut KeyLoop<'a>,
-) -> Option<SecretLogin> {
-    if let Some((pos, rest)) = &found.partial {
-        if asking.second_factor(cx, conn, rest).await {
-            found.logged_in = Some(*pos);
-            return Some(SecretLogin::SecondFactor);
-        }
-        return None;
-    }
-    if found.logged_in.is_some() {
-        return None;
-    }
-    let encrypted = found.tried.iter().position(|tr| {
-        tr.answer == Answer::Accepted
-            && tr.id.encrypted
-            && tr.id.backing == Backing::File
-            && !unprotected(tr.id, ids)
-    });
-    if let Some(pos) = encrypted {
-        let tr = &found.tried[pos];
-        for _ in 0..3 {
-            let Some(pass) = asking
-                .ask(format!("Passphrase for {}", tr.id.label()))
-                .await
-            else {
-                break;
-            };
-            let signed = sign_in(
-                conn,
-                &asking.t.user,
-                tr.id,
-                None,
-                tr.sig_alg.as_deref(),
-                asking.timeout,
-                Some(pass.as_str()),
-            )
-            .await;
-            match signed {
-                Ok(Signed::Success) => {
-                    cx.log(Stage::Auth, Level::Info, format!("Authenticated to {} using \"publickey\" with {} (passphrase typed in the console, not recorded).", asking.t.hostname, tr.id.label())).await;
-                    found.logged_in = Some(pos);
-                    return Some(SecretLogin::Passphrase);
-                }
-                Ok(Signed::Partial(rest)) => {
-                    found.partial = Some((pos, rest.clone()));
-                    if asking.second_factor(cx, conn, &rest).await {
-                        found.logged_in = Some(pos);
-                        return Some(SecretLogin::SecondFactor);
-                    }
-                    return None;
-                }
-                Ok(Signed::Refused) => break,
-                Err(e) => {
-                    cx.log(
-                        Stage::Auth,
-                        Level::Info,
-                        format!("Load key {}: {e}", tr.id.label()),
-                    )
-                    .await
-                }
-            }
-        }
-    }
-    let batch = cx.config.get("batchmode").is_some_and(|v| v.value == "yes");
-    let config_on = |kw: &str| cx.config.get(kw).is_none_or(|v| v.value != "no");
-    if batch {
-        return None;
-    }
-    if config_on("passwordauthentication") && methods.contains(&russh::MethodKind::Password) {
-        let prompts = cx
-            .config
-            .get("numberofpasswordprompts")
-            .and_then(|v| v.value.parse().ok())
-            .unwrap_or(3);
-        if asking.password(cx, conn, prompts).await {
-            return Some(SecretLogin::Password);
-        }
-    } else if config_on("kbdinteractiveauthentication")
-        && methods.contains(&russh::MethodKind::KeyboardInteractive)
-        && asking.keyboard_interactive(cx, conn).await
-    {
-        return Some(SecretLogin::Password);
-    }
-    None
 }
 
 /// The too-many-failures finding with its config repair.
