@@ -3,8 +3,8 @@
 
 use super::console::Asking;
 use super::probe::{sign_in, Conn, Signed};
-use super::{unprotected, Answer, KeyLoop};
-use crate::engine::Cx;
+use super::{unprotected, Answer, KeyLoop, Setup};
+use crate::engine::{Cx, Plan, Target};
 use crate::event::{Level, Stage};
 use crate::identities::{Backing, IdentityPlan};
 use std::ops::ControlFlow;
@@ -18,6 +18,19 @@ pub(super) enum SecretLogin {
     SecondFactor,
     /// A password (or keyboard-interactive) alone.
     Password,
+}
+
+/// The console's asker for this host, only when its host key is known: never a secret to an
+/// unverified host.
+pub(super) fn asking<'a>(plan: &'a Plan, t: &'a Target, input: &Setup) -> Option<Asking<'a>> {
+    let asker = plan.secrets.as_ref().filter(|_| input.host_key_known)?;
+    Some(Asking {
+        asker,
+        t,
+        dial: input.dial.clone(),
+        policy: input.policy.clone(),
+        timeout: input.timeout,
+    })
 }
 
 /// At the console: the second factor after an accepted key, the passphrase of an accepted
