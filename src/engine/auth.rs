@@ -18,6 +18,7 @@ mod console;
 mod facts;
 mod keys;
 mod probe;
+mod refusal;
 mod report;
 mod secrets;
 mod verdict;

@@ -1,7 +1,8 @@
 //! The verdict of the authentication stage: its findings, root causes first, its status and
 //! summary, and what a later stage needs to log in again.
 
-use super::report::{self, key_findings, no_login_findings};
+use super::refusal::{no_login_findings, Refusal};
+use super::report::{self, key_findings};
 use super::secrets::SecretLogin;
 use super::{agent_path, login_facts, too_many, Answer, KeyLoop, Setup};
 use crate::engine::link::Relogin;
@@ -120,7 +121,7 @@ async fn verdict(
             ),
         ),
         None => {
-            let facts = report::Refusal {
+            let facts = Refusal {
                 t,
                 ids,
                 tried,
