@@ -144,9 +144,6 @@ pub(super) async fn auth_stage(
     let server_pubkey = methods.contains(&russh::MethodKind::PublicKey);
     let pubkey_on = cx.config.get("pubkeyauthentication");
     let pubkey_on = pubkey_on.is_none_or(|v| v.value != "no");
-
-    // 2. Every key in ssh's order: asked without signing, then signed where no secret is
-    // needed; a refused signature goes on to the next key, as ssh does.
     let mut prober = prober(cx, plan, conn, t, &input);
     let mut found = KeyLoop::default();
     if server_pubkey && pubkey_on {
@@ -288,7 +285,9 @@ fn prober<'t>(cx: &Cx, plan: &Plan, conn: Conn, t: &'t Target, input: &Setup) ->
     }
 }
 
-/// The key loop, and the key that logged in logged as ssh does. Err: the connection was lost.
+/// Step 2: every key in ssh's order, asked without signing, then signed where no secret is
+/// needed (a refused signature goes on to the next key, as ssh does); the key that logged in
+/// logged as ssh does. Err: the connection was lost.
 async fn try_keys<'a>(
     cx: &Cx,
     prober: &mut Prober<'_>,
