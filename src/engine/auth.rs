@@ -16,14 +16,21 @@ use std::time::Duration;
 
 mod console;
 mod facts;
+mod keys;
 mod probe;
+mod refusal;
 mod report;
+mod secrets;
+mod verdict;
 
 use facts::{log_plan, login_facts};
+use keys::key_loop;
+use secrets::{ask_secrets, asking};
+use verdict::{finish, Outcome};
 
-use probe::{agent_path, other_local_keys, Prober, NO_MUTUAL_SIGNATURE};
+use probe::{agent_path, other_local_keys, Prober};
 pub(crate) use probe::{sign_in, Conn, Signed};
-use report::{identities_only_action, key_findings, no_login_findings, too_many_finding};
+use report::{identities_only_action, too_many_finding};
 // Finding text shared with `sshdoctor explain`.
 pub(crate) use report::{
     identities_only_fix, install_advice_text, login_refused_fix, login_refused_reasons_text,
@@ -103,6 +110,7 @@ pub(super) fn methods_text(m: &russh::MethodSet) -> String {
 }
 
 /// What the key loop found.
+#[derive(Default)]
 struct KeyLoop<'a> {
     tried: Vec<Tried<'a>>,
     /// The key that logged in, by position in `tried`.
@@ -111,6 +119,8 @@ struct KeyLoop<'a> {
     partial: Option<(usize, russh::MethodSet)>,
 }
 
+/// The stage: the methods the server allows, every key in ssh's order, the secrets a person
+/// would type (at the console), then the findings and the verdict.
 pub(super) async fn auth_stage(
     cx: &Cx,
     plan: &Plan,
@@ -120,48 +130,122 @@ pub(super) async fn auth_stage(
     let version = plan.openssh.as_ref().map(|(_, v)| *v);
     let ids = identities::plan(&cx.config, version).await;
     log_plan(cx, &ids).await;
-    let user = t.user.clone();
-    let mut conn = Conn {
-        handle: input.handle,
-        cell: input.cell,
-    };
-
-    // 1. Ask which methods are allowed ("none" does not count as an attempt).
-    let methods = match tokio::time::timeout(
-        input.timeout,
-        conn.handle.authenticate_none(user.clone()),
-    )
-    .await
-    {
-        Ok(Ok(AuthResult::Success)) => {
-            cx.log(
-                Stage::Auth,
-                Level::Info,
-                format!(
-                    "Authenticated to {} as {user} without credentials (\"none\")",
-                    t.hostname
-                ),
-            )
-            .await;
+    let (mut conn, input) = input.split();
+    let methods = match ask_methods(cx, t, &mut conn, &input).await {
+        NoneAnswer::LoggedIn => {
             return (
                 Some((conn, LoginFacts::default(), None)),
                 StageEnd::new(Status::Pass, "no authentication required"),
-            );
-        }
-        Ok(Ok(AuthResult::Failure {
-            remaining_methods, ..
-        })) if input.pubkey_only => without_interactive(remaining_methods),
-        Ok(Ok(AuthResult::Failure {
-            remaining_methods, ..
-        })) => remaining_methods,
-        Ok(Err(e)) => return (None, fail_connection(cx, &conn, &e.to_string()).await),
-        Err(_) => {
-            return (
-                None,
-                fail_connection(cx, &conn, "no answer to the authentication request").await,
             )
         }
+        NoneAnswer::Methods(methods) => methods,
+        NoneAnswer::Lost(why) => return (None, fail_connection(cx, &conn, &why).await),
     };
+    let server_pubkey = methods.contains(&russh::MethodKind::PublicKey);
+    let pubkey_on = cx.config.get("pubkeyauthentication");
+    let pubkey_on = pubkey_on.is_none_or(|v| v.value != "no");
+    let mut prober = prober(cx, plan, conn, t, &input);
+    let mut found = KeyLoop::default();
+    if server_pubkey && pubkey_on {
+        if let Err(reason) = try_keys(cx, &mut prober, &ids, &mut found, &input).await {
+            return (None, fail_connection(cx, &prober.conn, &reason).await);
+        }
+    }
+    let accepts_any = accepts_any_key(cx, &mut prober, &mut found, input.server).await;
+    let replacement = if server_pubkey && pubkey_on && !accepts_any {
+        replacement_key(cx, &mut prober, &ids).await
+    } else {
+        None
+    };
+    let limit = prober.limit;
+    let mut conn = prober.conn;
+
+    // 3. At the console, for a host whose key is known: what ssh would ask for.
+    let secret_login = match asking(plan, t, &input) {
+        Some(asking) => ask_secrets(cx, &asking, &mut conn, &ids, &methods, &mut found).await,
+        None => None,
+    };
+
+    // 4. Findings: root causes (local key problems) first, then what they lead to.
+    let o = Outcome {
+        ids: &ids,
+        methods,
+        server_pubkey,
+        pubkey_on,
+        found,
+        accepts_any,
+        replacement,
+        limit,
+        secret_login,
+    };
+    finish(cx, plan, t, &input, conn, &o).await
+}
+
+/// The stage's settings besides the connection.
+struct Setup {
+    dial: super::transport::Dialer,
+    policy: Arc<HostKeyPolicy>,
+    timeout: Duration,
+    host_key_known: bool,
+    server: Server,
+    pubkey_only: bool,
+}
+
+impl AuthInput {
+    /// The connection, and the rest.
+    fn split(self) -> (Conn, Setup) {
+        let conn = Conn {
+            handle: self.handle,
+            cell: self.cell,
+        };
+        let setup = Setup {
+            dial: self.dial,
+            policy: self.policy,
+            timeout: self.timeout,
+            host_key_known: self.host_key_known,
+            server: self.server,
+            pubkey_only: self.pubkey_only,
+        };
+        (conn, setup)
+    }
+}
+
+/// The server's answer to the "none" request.
+enum NoneAnswer {
+    /// It let the user in without credentials.
+    LoggedIn,
+    /// The methods that can continue.
+    Methods(russh::MethodSet),
+    /// The connection was lost, and why.
+    Lost(String),
+}
+
+/// Step 1: ask which methods are allowed ("none" does not count as an attempt), and log them.
+async fn ask_methods(cx: &Cx, t: &Target, conn: &mut Conn, input: &Setup) -> NoneAnswer {
+    let user = t.user.clone();
+    let methods =
+        match tokio::time::timeout(input.timeout, conn.handle.authenticate_none(user)).await {
+            Ok(Ok(AuthResult::Success)) => {
+                cx.log(
+                    Stage::Auth,
+                    Level::Info,
+                    format!(
+                        "Authenticated to {} as {} without credentials (\"none\")",
+                        t.hostname, t.user
+                    ),
+                )
+                .await;
+                return NoneAnswer::LoggedIn;
+            }
+            Ok(Ok(AuthResult::Failure {
+                remaining_methods, ..
+            })) if input.pubkey_only => without_interactive(remaining_methods),
+            Ok(Ok(AuthResult::Failure {
+                remaining_methods, ..
+            })) => remaining_methods,
+            Ok(Err(e)) => return NoneAnswer::Lost(e.to_string()),
+            Err(_) => return NoneAnswer::Lost("no answer to the authentication request".into()),
+        };
     cx.log(
         Stage::Auth,
         Level::Debug1,
@@ -173,14 +257,12 @@ pub(super) async fn auth_stage(
     .await;
     cx.fact(Stage::Auth, "methods", methods_text(&methods))
         .await;
-    let server_pubkey = methods.contains(&russh::MethodKind::PublicKey);
-    let pubkey_on = cx
-        .config
-        .get("pubkeyauthentication")
-        .is_none_or(|v| v.value != "no");
+    NoneAnswer::Methods(methods)
+}
 
-    // 2. Every key in ssh's order: asked without signing, then signed where no secret is
-    // needed; a refused signature goes on to the next key, as ssh does.
+/// The prober on this connection, with the signature algorithms ssh accepts.
+fn prober<'t>(cx: &Cx, plan: &Plan, conn: Conn, t: &'t Target, input: &Setup) -> Prober<'t> {
+    let version = plan.openssh.as_ref().map(|(_, v)| *v);
     let accepted_algs = algorithms::effective(
         version,
         AlgKind::PubkeyAccepted,
@@ -189,9 +271,9 @@ pub(super) async fn auth_stage(
             .map(|v| v.value.as_str()),
     )
     .unwrap_or_default();
-    let mut prober = Prober {
+    Prober {
         conn,
-        user: user.clone(),
+        user: t.user.clone(),
         t,
         dial: input.dial.clone(),
         policy: input.policy.clone(),
@@ -200,39 +282,51 @@ pub(super) async fn auth_stage(
         limit: None,
         rsa_server: None,
         accepted_algs,
-    };
-    let mut found = KeyLoop {
-        tried: Vec::new(),
-        logged_in: None,
-        partial: None,
-    };
-    if server_pubkey && pubkey_on {
-        if let Err(reason) = key_loop(cx, &mut prober, &ids, &mut found).await {
-            return (None, fail_connection(cx, &prober.conn, &reason).await);
-        }
-        if let Some(pos) = found.logged_in {
-            cx.log(
-                Stage::Auth,
-                Level::Info,
-                format!(
-                    "Authenticated to {} ({}) using \"publickey\" with {}.",
-                    t.hostname,
-                    input.dial.describe(),
-                    found.tried[pos].id.label()
-                ),
-            )
-            .await;
-        }
     }
-    // A signed login refused after a "yes": does the server say yes to any key (tinysshd)?
-    // tinysshd is known to; otherwise ask with a key nobody has, which is only possible
-    // before a login (a logged-in server ignores further requests).
+}
+
+/// Step 2: every key in ssh's order, asked without signing, then signed where no secret is
+/// needed (a refused signature goes on to the next key, as ssh does); the key that logged in
+/// logged as ssh does. Err: the connection was lost.
+async fn try_keys<'a>(
+    cx: &Cx,
+    prober: &mut Prober<'_>,
+    ids: &'a IdentityPlan,
+    found: &mut KeyLoop<'a>,
+    input: &Setup,
+) -> Result<(), String> {
+    key_loop(cx, prober, ids, found).await?;
+    if let Some(pos) = found.logged_in {
+        cx.log(
+            Stage::Auth,
+            Level::Info,
+            format!(
+                "Authenticated to {} ({}) using \"publickey\" with {}.",
+                prober.t.hostname,
+                input.dial.describe(),
+                found.tried[pos].id.label()
+            ),
+        )
+        .await;
+    }
+    Ok(())
+}
+
+/// A signed login refused after a "yes": does the server say yes to any key (tinysshd)?
+/// tinysshd is known to; otherwise ask with a key nobody has, which is only possible before a
+/// login (a logged-in server ignores further requests). If so, such keys count as refused.
+async fn accepts_any_key(
+    cx: &Cx,
+    prober: &mut Prober<'_>,
+    found: &mut KeyLoop<'_>,
+    server: Server,
+) -> bool {
     let sign_refused = found
         .tried
         .iter()
         .any(|tr| tr.answer == Answer::SignRefused);
     let accepts_any = sign_refused
-        && (input.server == Server::Tinyssh
+        && (server == Server::Tinyssh
             || (found.logged_in.is_none()
                 && found.partial.is_none()
                 && prober.accepts_any_key(cx).await));
@@ -245,398 +339,34 @@ pub(super) async fn auth_stage(
             }
         }
     }
-    // A configured key is missing: is another key in ~/.ssh the one the server takes now?
-    let mut replacement = None;
-    if server_pubkey
-        && pubkey_on
-        && !accepts_any
-        && ids.problems.iter().any(|p| p.kind == ProblemKind::Missing)
-    {
-        for (path, key) in other_local_keys(&cx.config.home, &ids) {
-            let Some((_, hash)) = prober.sig_alg(&key).await else {
-                continue;
-            };
-            if let Ok(Answer::Accepted) = prober.ask(cx, key, None, hash).await {
-                cx.log(
-                    Stage::Auth,
-                    Level::Debug1,
-                    format!(
-                        "Server accepts {}, which ssh does not offer",
-                        path.display()
-                    ),
-                )
-                .await;
-                replacement = Some(path);
-                break;
-            }
-        }
-    }
-    let limit = prober.limit;
-    let mut conn = prober.conn;
-
-    // 3. At the console, for a host whose key is known: what ssh would ask for.
-    let mut secret_login = None;
-    if let (Some(asker), true) = (&plan.secrets, input.host_key_known) {
-        let asking = console::Asking {
-            asker,
-            t,
-            dial: input.dial.clone(),
-            policy: input.policy.clone(),
-            timeout: input.timeout,
-        };
-        secret_login = ask_secrets(cx, &asking, &mut conn, &ids, &methods, &mut found).await;
-    }
-
-    // 4. Findings: root causes (local key problems) first, then what they lead to.
-    let KeyLoop {
-        tried,
-        logged_in,
-        partial,
-    } = found;
-    let chosen = logged_in
-        .or(partial.as_ref().map(|(p, _)| *p))
-        .or_else(|| tried.iter().position(|tr| tr.answer == Answer::Accepted));
-    let attempts_before = |pos: usize| tried[..pos].iter().filter(|tr| tr.answer.counts()).count();
-    let password_login = secret_login == Some(SecretLogin::Password);
-    let ssh_would_fail = match (chosen, limit) {
-        (Some(pos), Some(n)) => attempts_before(pos) >= n,
-        (Some(_), None) => logged_in.is_none(),
-        (None, _) => !password_login,
-    };
-    key_findings(
-        cx,
-        plan,
-        (&t.original_host, input.server),
-        &ids,
-        &tried,
-        replacement.as_deref(),
-        ssh_would_fail,
-    )
-    .await;
-    if let (Some(pos), Some(n)) = (logged_in.or(partial.as_ref().map(|(p, _)| *p)), limit) {
-        let before = attempts_before(pos);
-        if before >= n {
-            too_many(cx, plan, t, &tried[pos], pos, before, n).await;
-        }
-    }
-    let server = input.server;
-    let (status, summary) = match logged_in {
-        // No key at all: the login works, but only by password — offer making one.
-        _ if password_login && ids.offered.is_empty() && server_pubkey && pubkey_on => {
-            cx.finding(report::no_key_finding(t, &methods)).await;
-            (
-                Status::Warn,
-                "password (typed in the console); you have no key".to_string(),
-            )
-        }
-        _ if password_login => (Status::Pass, "password (typed in the console)".to_string()),
-        Some(pos) if !ssh_would_fail => {
-            let status = if tried.iter().any(|tr| tr.answer == Answer::Skipped) {
-                Status::Warn
-            } else {
-                Status::Pass
-            };
-            let extra = if secret_login == Some(SecretLogin::SecondFactor) {
-                " and a second factor typed in the console"
-            } else {
-                ""
-            };
-            (
-                status,
-                format!(
-                    "publickey with {} (key {} of {}){extra}",
-                    tried[pos].id.label(),
-                    pos + 1,
-                    ids.offered.len()
-                ),
-            )
-        }
-        Some(pos) => (
-            Status::Fail,
-            format!(
-                "ssh would fail; {} works once it is offered within the limit",
-                tried[pos].id.label()
-            ),
-        ),
-        None => {
-            let facts = report::Refusal {
-                t,
-                ids: &ids,
-                tried: &tried,
-                methods: &methods,
-                server_pubkey,
-                pubkey_on,
-                server,
-                accepts_any,
-                partial: partial.as_ref(),
-                console: plan.secrets.is_some() && input.host_key_known,
-                asker: plan.secrets.is_some(),
-            };
-            (Status::Fail, no_login_findings(cx, &facts).await)
-        }
-    };
-    let by_key = logged_in.filter(|_| !password_login);
-    let facts = login_facts(&ids, &tried, by_key);
-    let relogin = by_key
-        .filter(|_| secret_login.is_none())
-        .map(|pos| Relogin {
-            target: t.clone(),
-            dial: input.dial.clone(),
-            policy: input.policy.clone(),
-            id: tried[pos].id.clone(),
-            agent: agent_path(&ids).map(std::path::Path::to_path_buf),
-            sig_alg: tried[pos].sig_alg.clone(),
-        });
-    let handle = (logged_in.is_some() || password_login).then_some((conn, facts, relogin));
-    (handle, StageEnd::new(status, summary))
+    accepts_any
 }
 
-/// Ask about each key in ssh's order and sign with the first accepted one that needs no secret;
-/// a refused signature goes on to the next key. Err: the connection was lost.
-async fn key_loop<'a>(
+/// A configured key is missing: is another key in ~/.ssh the one the server takes now?
+async fn replacement_key(
     cx: &Cx,
     prober: &mut Prober<'_>,
-    ids: &'a IdentityPlan,
-    found: &mut KeyLoop<'a>,
-) -> Result<(), String> {
-    for id in &ids.offered {
-        let skipped = |note: &str, no_mutual_sig| Tried {
-            id,
-            answer: Answer::Skipped,
-            sig_alg: None,
-            note: note.into(),
-            no_mutual_sig,
-        };
-        let Some(key) = id.key.clone() else {
-            found.tried.push(skipped(
-                "its public key cannot be read without the passphrase",
-                false,
-            ));
+    ids: &IdentityPlan,
+) -> Option<std::path::PathBuf> {
+    if !ids.problems.iter().any(|p| p.kind == ProblemKind::Missing) {
+        return None;
+    }
+    for (path, key) in other_local_keys(&cx.config.home, ids) {
+        let Some((_, hash)) = prober.sig_alg(&key).await else {
             continue;
         };
-        let Some((sig_alg, hash)) = prober.sig_alg(&key).await else {
-            found.tried.push(skipped(NO_MUTUAL_SIGNATURE, true));
-            continue;
-        };
-        let pos = found.tried.len();
-        // The first key offered is signed at once (one round trip less in the common case);
-        // only when that is refused is it asked about, to tell "not this key" from "not this
-        // account". A refused signed request counts as one failure, like a refused query.
-        let first = found.tried.iter().all(|tr| tr.answer == Answer::Skipped);
-        let direct = first && usable_without_secret(id, ids);
-        if direct {
+        if let Ok(Answer::Accepted) = prober.ask(cx, key, None, hash).await {
             cx.log(
                 Stage::Auth,
                 Level::Debug1,
                 format!(
-                    "Signing in with the first key: {} {sig_alg} {}",
-                    id.label(),
-                    id.fingerprint().unwrap_or_default()
+                    "Server accepts {}, which ssh does not offer",
+                    path.display()
                 ),
             )
             .await;
-            let signed = prober
-                .sign(cx, id, agent_path(ids), Some(&sig_alg), None)
-                .await;
-            if let Ok(Signed::Success | Signed::Partial(_)) = &signed {
-                if let Ok(Signed::Partial(rest)) = &signed {
-                    cx.log(Stage::Auth, Level::Info, format!("Authenticated using \"publickey\" with partial success; the server wants more: {}", methods_text(rest))).await;
-                    found.partial = Some((pos, rest.clone()));
-                } else {
-                    found.logged_in = Some(pos);
-                }
-                found.tried.push(Tried {
-                    id,
-                    answer: Answer::Accepted,
-                    sig_alg: Some(sig_alg),
-                    note: String::new(),
-                    no_mutual_sig: false,
-                });
-                break;
-            }
-            // sshd refuses a key it has already taken once on this connection ("refusing
-            // previously-used key"), so the question goes to a fresh one.
-            prober.renew().await?;
+            return Some(path);
         }
-        cx.log(
-            Stage::Auth,
-            Level::Debug1,
-            format!(
-                "Offering public key: {} {sig_alg} {}",
-                id.label(),
-                id.fingerprint().unwrap_or_default()
-            ),
-        )
-        .await;
-        let mut answer = prober.ask(cx, key, id.certificate.as_ref(), hash).await?;
-        let verdict = if answer == Answer::Accepted {
-            "Server accepts key"
-        } else {
-            "Server refused key"
-        };
-        cx.log(
-            Stage::Auth,
-            Level::Debug1,
-            format!(
-                "{verdict}: {} {}",
-                id.label(),
-                id.fingerprint().unwrap_or_default()
-            ),
-        )
-        .await;
-        if direct && answer == Answer::Accepted {
-            cx.log(
-                Stage::Auth,
-                Level::Info,
-                format!("the server refused the signed login with {}", id.label()),
-            )
-            .await;
-            answer = Answer::SignRefused;
-        } else if answer == Answer::Accepted && usable_without_secret(id, ids) {
-            match prober
-                .sign(cx, id, agent_path(ids), Some(&sig_alg), None)
-                .await
-            {
-                Ok(Signed::Success) => found.logged_in = Some(pos),
-                Ok(Signed::Partial(rest)) => {
-                    cx.log(Stage::Auth, Level::Info, format!("Authenticated using \"publickey\" with partial success; the server wants more: {}", methods_text(&rest))).await;
-                    found.partial = Some((pos, rest));
-                }
-                Ok(Signed::Refused) => {
-                    cx.log(
-                        Stage::Auth,
-                        Level::Info,
-                        format!("the server refused the signed login with {}", id.label()),
-                    )
-                    .await;
-                    answer = Answer::SignRefused;
-                }
-                Err(e) => {
-                    cx.log(
-                        Stage::Auth,
-                        Level::Info,
-                        format!("the signed login with {} failed: {e}", id.label()),
-                    )
-                    .await;
-                    answer = Answer::SignRefused;
-                }
-            }
-        }
-        found.tried.push(Tried {
-            id,
-            answer,
-            sig_alg: Some(sig_alg),
-            note: String::new(),
-            no_mutual_sig: false,
-        });
-        if found.logged_in.is_some() || found.partial.is_some() {
-            break; // ssh stops at the first key that logs in
-        }
-    }
-    Ok(())
-}
-
-/// How a secret typed in the console logged in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SecretLogin {
-    /// A passphrase unlocked an accepted key.
-    Passphrase,
-    /// The second factor after a key.
-    SecondFactor,
-    /// A password (or keyboard-interactive) alone.
-    Password,
-}
-
-/// At the console: the second factor after an accepted key, the passphrase of an accepted
-/// encrypted key, then a password — what ssh would ask for, in that order.
-async fn ask_secrets<'a>(
-    cx: &Cx,
-    asking: &console::Asking<'_>,
-    conn: &mut Conn,
-    ids: &'a IdentityPlan,
-    methods: &russh::MethodSet,
-    found: &mut KeyLoop<'a>,
-) -> Option<SecretLogin> {
-    if let Some((pos, rest)) = &found.partial {
-        if asking.second_factor(cx, conn, rest).await {
-            found.logged_in = Some(*pos);
-            return Some(SecretLogin::SecondFactor);
-        }
-        return None;
-    }
-    if found.logged_in.is_some() {
-        return None;
-    }
-    let encrypted = found.tried.iter().position(|tr| {
-        tr.answer == Answer::Accepted
-            && tr.id.encrypted
-            && tr.id.backing == Backing::File
-            && !unprotected(tr.id, ids)
-    });
-    if let Some(pos) = encrypted {
-        let tr = &found.tried[pos];
-        for _ in 0..3 {
-            let Some(pass) = asking
-                .ask(format!("Passphrase for {}", tr.id.label()))
-                .await
-            else {
-                break;
-            };
-            let signed = sign_in(
-                conn,
-                &asking.t.user,
-                tr.id,
-                None,
-                tr.sig_alg.as_deref(),
-                asking.timeout,
-                Some(pass.as_str()),
-            )
-            .await;
-            match signed {
-                Ok(Signed::Success) => {
-                    cx.log(Stage::Auth, Level::Info, format!("Authenticated to {} using \"publickey\" with {} (passphrase typed in the console, not recorded).", asking.t.hostname, tr.id.label())).await;
-                    found.logged_in = Some(pos);
-                    return Some(SecretLogin::Passphrase);
-                }
-                Ok(Signed::Partial(rest)) => {
-                    found.partial = Some((pos, rest.clone()));
-                    if asking.second_factor(cx, conn, &rest).await {
-                        found.logged_in = Some(pos);
-                        return Some(SecretLogin::SecondFactor);
-                    }
-                    return None;
-                }
-                Ok(Signed::Refused) => break,
-                Err(e) => {
-                    cx.log(
-                        Stage::Auth,
-                        Level::Info,
-                        format!("Load key {}: {e}", tr.id.label()),
-                    )
-                    .await
-                }
-            }
-        }
-    }
-    let batch = cx.config.get("batchmode").is_some_and(|v| v.value == "yes");
-    let config_on = |kw: &str| cx.config.get(kw).is_none_or(|v| v.value != "no");
-    if batch {
-        return None;
-    }
-    if config_on("passwordauthentication") && methods.contains(&russh::MethodKind::Password) {
-        let prompts = cx
-            .config
-            .get("numberofpasswordprompts")
-            .and_then(|v| v.value.parse().ok())
-            .unwrap_or(3);
-        if asking.password(cx, conn, prompts).await {
-            return Some(SecretLogin::Password);
-        }
-    } else if config_on("kbdinteractiveauthentication")
-        && methods.contains(&russh::MethodKind::KeyboardInteractive)
-        && asking.keyboard_interactive(cx, conn).await
-    {
-        return Some(SecretLogin::Password);
     }
     None
 }

@@ -6,9 +6,9 @@ use super::hostkey::KnownHosts;
 use super::net::BannerConn;
 use super::stream::ProbeStream;
 use super::stream::Tap;
-use super::{ClientAlgorithms, Cx, Plan, StageEnd, Target, CLIENT_IDENT};
-use crate::algorithms::{self, AlgKind, KexInit, PacketState};
-use crate::event::{Level, Stage, Status};
+use super::{ClientAlgorithms, Cx, Plan, Target, CLIENT_IDENT};
+use crate::algorithms::{self, AlgKind, KexInit};
+use crate::event::{Level, Stage};
 use crate::findings::finding;
 use crate::known_hosts::{HostKeyCheck, PresentedKey};
 use russh::keys::PublicKeyOrCertificate;
@@ -16,8 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
+mod stage;
 mod support;
-use support::{legacy_rank, log_probe_substitutes, probe_gap, unsupported};
+pub(super) use stage::kex_stage;
+use support::legacy_rank;
 
 /// The server's host key as presented in the key exchange: a plain key or a host certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,185 +296,7 @@ fn probe_list(openssh: &[String], kind: AlgKind) -> Vec<String> {
     list
 }
 
-pub(super) async fn kex_stage(
-    cx: &Cx,
-    plan: &Plan,
-    t: &Target,
-    conn: BannerConn,
-    policy: Arc<HostKeyPolicy>,
-    timeout: Duration,
-) -> (Option<Connected>, StageEnd) {
-    let ours = &t.algorithms;
-    cx.log(Stage::Kex, Level::Debug1, "SSH2_MSG_KEXINIT sent")
-        .await;
-    let (result, cell, tap) = handshake(t, conn, policy, timeout).await;
-    let (handle, probe_error) = match result {
-        Ok(h) => (Some(h), None),
-        Err(e) => (None, Some(e)),
-    };
-    let (seen_key, check, disconnect) = {
-        let s = seen(&cell);
-        (s.host_key.clone(), s.check.clone(), s.disconnect.clone())
-    };
-    let server = {
-        let tap = tap.lock().unwrap_or_else(|e| e.into_inner());
-        match algorithms::take_packet(&tap.bytes) {
-            PacketState::Packet { payload, .. } => {
-                Some(algorithms::parse_kexinit(&payload).map_err(|e| e.to_string()))
-            }
-            PacketState::Invalid(why) => Some(Err(why)),
-            PacketState::NeedMore => None,
-        }
-    };
-    let server = match server {
-        Some(Ok(kexinit)) => kexinit,
-        other => {
-            let why = match other {
-                Some(Err(e)) => format!("the server's first packet is not a valid KEXINIT: {e}"),
-                _ => "the server sent no KEXINIT".to_string(),
-            };
-            let mut f = finding(
-                "kex.failed",
-                Stage::Kex,
-                format!(
-                    "The key exchange with {}:{} failed: {why}.",
-                    t.hostname, t.port
-                ),
-            );
-            if let Some(d) = &disconnect {
-                f = f.evidence(format!("server disconnected: {d}"));
-            }
-            if let Some(e) = &probe_error {
-                f = f.evidence(format!("probe: {e}"));
-            }
-            cx.log(Stage::Kex, Level::Info, why.clone()).await;
-            cx.finding(f).await;
-            return (None, StageEnd::new(Status::Fail, "no key exchange"));
-        }
-    };
-    cx.log(Stage::Kex, Level::Debug1, "SSH2_MSG_KEXINIT received")
-        .await;
-    log_proposals(cx, ours, &server).await;
-    let version = plan
-        .openssh
-        .as_ref()
-        .map(|(text, _)| short_version(text))
-        .unwrap_or_else(|| "OpenSSH".into());
-
-    let problems = compare(ours, &server);
-    let mut failed = false;
-    for p in &problems {
-        failed = true;
-        let f = no_common_finding(cx, plan, t, &version, p);
-        cx.log(
-            Stage::Kex,
-            Level::Info,
-            format!(
-                "Unable to negotiate with {} port {}: no matching {} found. Their offer: {}",
-                t.hostname,
-                t.port,
-                p.kind_words,
-                p.server.join(",")
-            ),
-        )
-        .await;
-        cx.finding(f).await;
-    }
-    if problems.is_empty() && seen_key.is_none() {
-        if let Some(gap) = probe_gap(ours, &server) {
-            unsupported(cx, t, &gap).await;
-            return (
-                None,
-                StageEnd::new(
-                    Status::Warn,
-                    format!(
-                        "ssh would use {}; sshdoctor cannot speak it",
-                        gap.ssh_choice
-                    ),
-                ),
-            );
-        }
-    }
-    if problems.is_empty() {
-        log_probe_substitutes(cx, ours, &server).await;
-    }
-    if !problems.is_empty() {
-        match &seen_key {
-            Some(_) => cx.log(Stage::Kex, Level::Info, "sshdoctor's probe completed the key exchange with an algorithm your ssh refuses, so later stages can still be examined").await,
-            None => cx.log(Stage::Kex, Level::Info, "sshdoctor's probe cannot speak the server's algorithms either").await,
-        }
-    } else {
-        log_negotiated(cx, ours, &server).await;
-    }
-    if let Some(d) = &disconnect {
-        cx.log(Stage::Kex, Level::Info, format!("server disconnected: {d}"))
-            .await;
-    }
-    match &seen_key {
-        Some(k) => {
-            cx.log(
-                Stage::Kex,
-                Level::Debug1,
-                format!("Server host key: {}", k.describe()),
-            )
-            .await;
-            cx.fact(Stage::Kex, "host_key", k.describe()).await;
-            if let HostKeySeen::Key(key) = k {
-                if let Ok(line) = key.to_openssh() {
-                    cx.fact(Stage::Kex, "host_key_openssh", line).await;
-                }
-            }
-        }
-        None => {
-            if let Some(e) = &probe_error {
-                cx.log(
-                    Stage::Kex,
-                    Level::Debug1,
-                    format!("probe key exchange ended: {e}"),
-                )
-                .await;
-            }
-            if !failed {
-                let mut f = finding("kex.failed", Stage::Kex, format!("The key exchange with {}:{} did not complete although the algorithms match.", t.hostname, t.port));
-                if let Some(e) = &probe_error {
-                    f = f.evidence(format!("probe: {e}"));
-                }
-                if let Some(d) = &disconnect {
-                    f = f.evidence(format!("server disconnected: {d}"));
-                }
-                cx.finding(f).await;
-            }
-            failed = true;
-        }
-    }
-    // Past a mismatch only OpenSSH has, the probe's connection still lets later stages run.
-    let connected = match (seen_key, check) {
-        (Some(host_key), Some(check)) => Some(Connected {
-            host_key,
-            check,
-            handle,
-            cell,
-        }),
-        _ => None,
-    };
-    if failed {
-        let what: Vec<&str> = problems.iter().map(|p| p.short).collect();
-        let summary = if what.is_empty() {
-            "key exchange failed".to_string()
-        } else {
-            format!("no common {}", what.join(", "))
-        };
-        return (connected, StageEnd::new(Status::Fail, summary));
-    }
-    let kex = algorithms::negotiate(&ours.kex, &algorithms::without_markers(&server.kex))
-        .unwrap_or_default();
-    let cipher = algorithms::negotiate(&ours.cipher, &server.ciphers_s2c).unwrap_or_default();
-    (
-        connected,
-        StageEnd::new(Status::Pass, format!("{kex}, {cipher}")),
-    )
-}
-
+/// ssh's version without the distribution's suffix, for findings: "OpenSSH 9.2p1".
 fn short_version(text: &str) -> String {
     text.split([' ', ','])
         .next()

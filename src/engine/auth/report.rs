@@ -8,7 +8,7 @@ use crate::config::Origin;
 use crate::config_edit;
 use crate::event::{ActionOffer, Finding, Level, Severity, Stage};
 use crate::findings::finding;
-use crate::identities::{Backing, Identity, IdentityPlan, ProblemKind};
+use crate::identities::{Backing, Identity, IdentityPlan, KeyProblem, ProblemKind};
 use crate::repair;
 
 /// Where an identity comes from, for findings.
@@ -32,68 +32,7 @@ pub(super) async fn key_findings(
     ssh_would_fail: bool,
 ) {
     for p in &ids.problems {
-        let place = p.origin.as_ref().map_or_else(String::new, |o| {
-            format!(" (IdentityFile at {})", cx.origin(o))
-        });
-        let shown = p.file.display();
-        let accepted = tried
-            .iter()
-            .any(|tr| tr.answer == Answer::Accepted && tr.id.file.as_ref() == Some(&p.file));
-        let (id, detail, fix): (&str, String, Option<String>) = match &p.kind {
-            ProblemKind::Missing => ("key.missing", format!("{shown}{place} does not exist, so ssh skips it (\"no such identity\"). An IdentityFile left pointing at an old path after a migration looks like this."), None),
-            ProblemKind::Unprotected { mode } => (
-                "key.unprotected",
-                format!("{shown}{place} has mode {mode:04o}: readable by others, so OpenSSH refuses to use it (\"UNPROTECTED PRIVATE KEY FILE\"){}.", if accepted { "; the server would accept this key" } else { "" }),
-                Some(format!("chmod 600 {}", crate::fsedit::shell_quote(&shown.to_string()))),
-            ),
-            ProblemKind::PubMismatch => ("key.pub_mismatch", format!("{shown}.pub does not belong to {shown}{place}: ssh offers the .pub key but cannot sign for it."), None),
-            ProblemKind::Unreadable(e) => ("key.unreadable", format!("{shown}{place} cannot be read: {e}"), None),
-            ProblemKind::Invalid(e) => ("key.unreadable", format!("{shown}{place} is not a key ssh can load: {e}"), None),
-            #[allow(unreachable_patterns)]
-            _ => continue,
-        };
-        let mut f = finding(id, Stage::Auth, detail).evidence(format!("{shown}{place}"));
-        if let Some(fix) = fix {
-            f = f.fix(fix);
-        }
-        if let ProblemKind::Unprotected { mode } = p.kind {
-            f.actions.extend(crate::repair::permissions_action(&[(
-                p.file.clone(),
-                mode,
-                0o600,
-            )]));
-        }
-        if let (ProblemKind::Missing, Some(rep), Some(Origin::File { path, line })) =
-            (&p.kind, replacement, &p.origin)
-        {
-            f = f.evidence(format!(
-                "the server accepts {}, which no IdentityFile names",
-                rep.display()
-            ));
-            match identity_path_action(plan, path, *line, &p.file, rep) {
-                Ok(action) => f.actions.push(action),
-                Err(e) => {
-                    cx.log(
-                        Stage::Auth,
-                        Level::Debug1,
-                        format!("config.identity_path not offered: {e}"),
-                    )
-                    .await
-                }
-            }
-        }
-        let root_cause = ssh_would_fail
-            && (accepted
-                || matches!(
-                    p.kind,
-                    ProblemKind::Missing | ProblemKind::Unprotected { .. }
-                ));
-        f.severity = if root_cause {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
-        cx.finding(f).await;
+        problem_finding(cx, plan, p, tried, replacement, ssh_would_fail).await;
     }
     for tr in tried.iter().filter(|tr| tr.answer == Answer::Skipped) {
         cx.log(
@@ -103,29 +42,141 @@ pub(super) async fn key_findings(
         )
         .await;
     }
-    let no_mutual: Vec<&Tried> = tried.iter().filter(|tr| tr.no_mutual_sig).collect();
-    if !no_mutual.is_empty() {
-        let args = crate::destination::ssh_args(
-            &plan.input,
-            &plan.config.user().value,
-            plan.config.port().0,
-        );
-        let mut f = no_mutual_signature_finding(host, server, &args).evidence_all(
-            no_mutual.iter().map(|tr| {
-                format!(
-                    "skipped: {} {}",
-                    tr.id.label(),
-                    tr.id.fingerprint().unwrap_or_default()
-                )
-            }),
-        );
-        f.severity = if ssh_would_fail {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
-        cx.finding(f).await;
+    no_mutual_finding(cx, plan, (host, server), tried, ssh_would_fail).await;
+}
+
+/// The finding id, detail and fix command of one local key problem; None for a kind that has
+/// none.
+fn problem_words(
+    cx: &Cx,
+    p: &KeyProblem,
+    accepted: bool,
+) -> Option<(&'static str, String, Option<String>)> {
+    let place = p.origin.as_ref().map_or_else(String::new, |o| {
+        format!(" (IdentityFile at {})", cx.origin(o))
+    });
+    let shown = p.file.display();
+    Some(match &p.kind {
+        ProblemKind::Missing => ("key.missing", format!("{shown}{place} does not exist, so ssh skips it (\"no such identity\"). An IdentityFile left pointing at an old path after a migration looks like this."), None),
+        ProblemKind::Unprotected { mode } => (
+            "key.unprotected",
+            format!("{shown}{place} has mode {mode:04o}: readable by others, so OpenSSH refuses to use it (\"UNPROTECTED PRIVATE KEY FILE\"){}.", if accepted { "; the server would accept this key" } else { "" }),
+            Some(format!("chmod 600 {}", crate::fsedit::shell_quote(&shown.to_string()))),
+        ),
+        ProblemKind::PubMismatch => ("key.pub_mismatch", format!("{shown}.pub does not belong to {shown}{place}: ssh offers the .pub key but cannot sign for it."), None),
+        ProblemKind::Unreadable(e) => ("key.unreadable", format!("{shown}{place} cannot be read: {e}"), None),
+        ProblemKind::Invalid(e) => ("key.unreadable", format!("{shown}{place} is not a key ssh can load: {e}"), None),
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    })
+}
+
+/// One local key problem's finding, with its repair; an error when it is why ssh fails (the
+/// server accepts the key, or the key is missing or unprotected).
+async fn problem_finding(
+    cx: &Cx,
+    plan: &Plan,
+    p: &KeyProblem,
+    tried: &[Tried<'_>],
+    replacement: Option<&std::path::Path>,
+    ssh_would_fail: bool,
+) {
+    let accepted = tried
+        .iter()
+        .any(|tr| tr.answer == Answer::Accepted && tr.id.file.as_ref() == Some(&p.file));
+    let Some((id, detail, fix)) = problem_words(cx, p, accepted) else {
+        return;
+    };
+    let place = p.origin.as_ref().map_or_else(String::new, |o| {
+        format!(" (IdentityFile at {})", cx.origin(o))
+    });
+    let mut f = finding(id, Stage::Auth, detail).evidence(format!("{}{place}", p.file.display()));
+    if let Some(fix) = fix {
+        f = f.fix(fix);
     }
+    if let ProblemKind::Unprotected { mode } = p.kind {
+        f.actions.extend(crate::repair::permissions_action(&[(
+            p.file.clone(),
+            mode,
+            0o600,
+        )]));
+    }
+    if let (ProblemKind::Missing, Some(rep)) = (&p.kind, replacement) {
+        f = replacement_repair(cx, plan, f, p, rep).await;
+    }
+    let root_cause = ssh_would_fail
+        && (accepted
+            || matches!(
+                p.kind,
+                ProblemKind::Missing | ProblemKind::Unprotected { .. }
+            ));
+    f.severity = if root_cause {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    cx.finding(f).await;
+}
+
+/// A missing key named in a config file, where the server accepts another local key `rep`:
+/// that as evidence, and the repair pointing the IdentityFile at it.
+async fn replacement_repair(
+    cx: &Cx,
+    plan: &Plan,
+    mut f: Finding,
+    p: &KeyProblem,
+    rep: &std::path::Path,
+) -> Finding {
+    let Some(Origin::File { path, line }) = &p.origin else {
+        return f;
+    };
+    f = f.evidence(format!(
+        "the server accepts {}, which no IdentityFile names",
+        rep.display()
+    ));
+    match identity_path_action(plan, path, *line, &p.file, rep) {
+        Ok(action) => f.actions.push(action),
+        Err(e) => {
+            cx.log(
+                Stage::Auth,
+                Level::Debug1,
+                format!("config.identity_path not offered: {e}"),
+            )
+            .await
+        }
+    }
+    f
+}
+
+/// `auth.no_mutual_signature` for the keys ssh skipped for want of a signature algorithm the
+/// server verifies: an error when it is why ssh fails.
+async fn no_mutual_finding(
+    cx: &Cx,
+    plan: &Plan,
+    (host, server): (&str, Server),
+    tried: &[Tried<'_>],
+    ssh_would_fail: bool,
+) {
+    let no_mutual: Vec<&Tried> = tried.iter().filter(|tr| tr.no_mutual_sig).collect();
+    if no_mutual.is_empty() {
+        return;
+    }
+    let args =
+        crate::destination::ssh_args(&plan.input, &plan.config.user().value, plan.config.port().0);
+    let mut f =
+        no_mutual_signature_finding(host, server, &args).evidence_all(no_mutual.iter().map(|tr| {
+            format!(
+                "skipped: {} {}",
+                tr.id.label(),
+                tr.id.fingerprint().unwrap_or_default()
+            )
+        }));
+    f.severity = if ssh_would_fail {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    cx.finding(f).await;
 }
 
 /// `auth.no_mutual_signature` for `host` (the Host block's name) on this server, without
@@ -289,30 +340,6 @@ pub(crate) fn identities_only_fix(
     )
 }
 
-/// What the auth stage learnt when no login worked, for the findings.
-pub(super) struct Refusal<'a> {
-    pub t: &'a Target,
-    pub ids: &'a IdentityPlan,
-    pub tried: &'a [Tried<'a>],
-    pub methods: &'a russh::MethodSet,
-    pub server_pubkey: bool,
-    pub pubkey_on: bool,
-    pub server: Server,
-    /// The server says "yes" to every unsigned key query.
-    pub accepts_any: bool,
-    /// A key was accepted and the server wants another method too.
-    pub partial: Option<&'a (usize, russh::MethodSet)>,
-    /// A person at the console could be asked for secrets (host key known).
-    pub console: bool,
-    /// The run has a console at all (report mode has none).
-    pub asker: bool,
-}
-
-/// Where the server reads authorized keys, and where it logs, in words for a fix.
-fn install_advice(r: &Refusal) -> String {
-    install_advice_text(r.server, &r.t.ssh_args)
-}
-
 /// Where this server reads authorized keys and logs, as a fix for the account `args` reaches
 /// (`[-p PORT …] user@host`; shared with `sshdoctor explain`).
 pub(crate) fn install_advice_text(server: Server, args: &str) -> String {
@@ -326,11 +353,6 @@ pub(crate) fn install_advice_text(server: Server, args: &str) -> String {
         Server::Tinyssh => format!("tinysshd takes only ed25519 user keys (make one with `ssh-keygen -t ed25519`) from ~/.ssh/authorized_keys; install it there ({copy}). tinysshd has no configuration file."),
         _ => format!("Install your public key where this server ({}) reads keys — ask its administrator; {copy}.", server.name()),
     }
-}
-
-/// The server's side of a login refused after its "yes" to the key, most likely first.
-fn login_refused_reasons(r: &Refusal) -> String {
-    login_refused_reasons_text(r.server, &r.t.user)
 }
 
 /// Why a server refuses a login after its "yes" to the key, most likely first (shared with
@@ -349,207 +371,6 @@ pub(crate) fn login_refused_reasons_text(server: Server, user: &str) -> String {
         ),
         _ => "the server's own policy refuses this account (ask its administrator)".to_string(),
     }
-}
-
-pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
-    let (t, methods) = (r.t, r.methods);
-    let batch = cx.config.get("batchmode").is_some_and(|v| v.value == "yes");
-    let interactive = methods.contains(&russh::MethodKind::Password)
-        || methods.contains(&russh::MethodKind::KeyboardInteractive);
-    let methods_line = format!(
-        "Authentications that can continue: {}",
-        methods_text(methods)
-    );
-    if let Some((pos, rest)) = r.partial {
-        let tr = &r.tried[*pos];
-        let wanted = methods_text(rest);
-        let (how, fix) = second_factor_words(r.server);
-        let tried_word = if r.console {
-            "it was not given"
-        } else {
-            "sshdoctor sends no password in a report, so it was not tried"
-        };
-        cx.finding(
-            finding(
-                "auth.second_factor_required",
-                Stage::Auth,
-                format!("The server accepted {} but {how}: {wanted}. ssh asks for it (and fails under BatchMode); {tried_word}.", tr.id.label()),
-            )
-            .evidence(format!("accepted: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default()))
-            .evidence(format!("Authenticated using \"publickey\" with partial success; {}", format_args!("Authentications that can continue: {wanted}")))
-            .fix(fix),
-        )
-        .await;
-        return format!("key accepted; a second factor ({wanted}) is needed");
-    }
-    let passphrase: Vec<&Tried> = r
-        .tried
-        .iter()
-        .filter(|tr| {
-            tr.answer == Answer::Accepted && tr.id.encrypted && tr.id.backing == Backing::File
-        })
-        .collect();
-    if let Some(tr) = passphrase.first() {
-        cx.finding(
-            finding(
-                "auth.key_passphrase_needed",
-                Stage::Auth,
-                format!("The server accepts {}, but it is encrypted and not in the agent: ssh asks for its passphrase (and fails under BatchMode). sshdoctor never asks in report mode.", tr.id.label()),
-            )
-            .evidence(format!("accepted: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default()))
-            .fix(format!("Load it into the agent once: ssh-add {}", tr.id.file.as_ref().map_or(String::new(), |f| crate::fsedit::shell_quote(&f.display().to_string())))),
-        )
-        .await;
-        return "key accepted, but it needs its passphrase".into();
-    }
-    let sign_refused: Vec<&Tried> = r
-        .tried
-        .iter()
-        .filter(|tr| tr.answer == Answer::SignRefused)
-        .collect();
-    if let Some(tr) = sign_refused.first() {
-        cx.finding(
-            finding(
-                "auth.login_refused",
-                Stage::Auth,
-                format!(
-                    "The server accepts key {} but refuses the login itself: it said yes to the key, then refused the signed request. ssh prints \"Server accepts key\" and then \"Permission denied\". Likely reasons, in order: {}.",
-                    tr.id.label(),
-                    login_refused_reasons(r)
-                ),
-            )
-            .evidence_all(sign_refused.iter().map(|tr| format!("accepted, then refused when signed: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default())))
-            .evidence(methods_line.clone())
-            .fix(login_refused_fix(r.server, &r.t.user)),
-        )
-        .await;
-        return format!("{} accepted, but the login is refused", tr.id.label());
-    }
-    let offered: Vec<&Tried> = r
-        .tried
-        .iter()
-        .filter(|tr| tr.answer == Answer::Refused)
-        .collect();
-    if r.server_pubkey && r.pubkey_on && !offered.is_empty() {
-        let user_from = match &cx.config.user().origin {
-            crate::config::Origin::Default => format!(
-                "the user name {} is your local user name (nothing configured)",
-                t.user
-            ),
-            o => format!("User {} comes from {}", t.user, cx.origin(o)),
-        };
-        let tiny_hint = if r.server == Server::Tinyssh
-            && offered
-                .iter()
-                .all(|tr| tr.id.algorithm().as_deref() != Some("ssh-ed25519"))
-        {
-            " tinysshd takes only ed25519 user keys, and none of yours is one."
-        } else {
-            ""
-        };
-        let mut f = finding(
-            "auth.no_accepted_key",
-            Stage::Auth,
-            format!(
-                "{} refused every key ssh offers for {}.{tiny_hint} {}",
-                t.hostname,
-                t.user,
-                no_accepted_key_causes(r.server, &t.user, &user_from)
-            ),
-        );
-        f = f.evidence_all(offered.iter().map(|tr| {
-            format!(
-                "refused: {} {}",
-                tr.id.label(),
-                tr.id.fingerprint().unwrap_or_default()
-            )
-        }));
-        if r.accepts_any {
-            f = f.evidence("the server answers \"yes\" to every unsigned key query, so only the signed logins counted");
-        }
-        f = f.fix(install_advice(r));
-        if interactive {
-            f.actions.push(onboard_offer(t));
-        }
-        cx.finding(f).await;
-        return format!("all {} key(s) refused", offered.len());
-    }
-    let mode = if r.console {
-        "no password was given"
-    } else if r.asker {
-        "sshdoctor sends no password to a host whose key is not verified"
-    } else {
-        "sshdoctor sends no password in report mode"
-    };
-    let keys: Vec<String> = r.ids.offered.iter().map(Identity::label).collect();
-    if interactive && !batch && r.ids.offered.is_empty() && r.server_pubkey && r.pubkey_on {
-        let mut f = no_key_finding(t, methods);
-        f.detail = format!(
-            "You have no key ssh would offer to {}: only a password login is possible, which ssh cannot do without a person ({mode}).",
-            t.hostname
-        );
-        f.severity = Severity::Error;
-        cx.finding(f).await;
-        cx.log(
-            Stage::Auth,
-            Level::Info,
-            format!("Only password or keyboard-interactive login is left; {mode}"),
-        )
-        .await;
-        return "password login possible (not tried)".into();
-    }
-    let why = if methods.is_empty() {
-        "the server allows no method at all".to_string()
-    } else if !r.server_pubkey {
-        let never = if keys.is_empty() {
-            String::new()
-        } else {
-            format!("; your keys ({}) will never be tried", keys.join(", "))
-        };
-        let pw = if interactive && !batch {
-            format!(" — only a typed password would do, and {mode}")
-        } else {
-            String::new()
-        };
-        format!(
-            "the server does not take public keys: it allows only {}{never}{pw}",
-            methods_text(methods)
-        )
-    } else if !r.pubkey_on {
-        "PubkeyAuthentication is off in your configuration".to_string()
-    } else if r.ids.offered.is_empty() {
-        "you have no key ssh would offer".to_string()
-    } else {
-        "no key could be offered".to_string()
-    };
-    if interactive && !batch {
-        cx.log(
-            Stage::Auth,
-            Level::Info,
-            format!("Only password or keyboard-interactive login is left; {mode}"),
-        )
-        .await;
-    }
-    let mut f = finding(
-        "auth.method_not_allowed",
-        Stage::Auth,
-        format!(
-            "None of the methods {} allows is usable by this client: {why}{}.",
-            t.hostname,
-            if batch && interactive {
-                " (password prompts are off under BatchMode)"
-            } else {
-                ""
-            }
-        ),
-    )
-    .evidence(methods_line);
-    if !r.server_pubkey && !keys.is_empty() {
-        f = f.evidence(format!("keys never tried: {}", keys.join(", ")));
-        f = f.fix(pubkey_disabled_fix(r.server));
-    }
-    cx.finding(f).await;
-    "no usable authentication method".into()
 }
 
 /// The fix of `auth.login_refused` (shared with `sshdoctor explain`).
@@ -617,7 +438,7 @@ pub(super) fn no_key_finding(t: &Target, methods: &russh::MethodSet) -> crate::e
 
 /// The guided first login, offered where a key needs making or installing (the console leaves
 /// for it; a report shows the command).
-fn onboard_offer(t: &Target) -> crate::event::ActionOffer {
+pub(super) fn onboard_offer(t: &Target) -> crate::event::ActionOffer {
     // The user and port as resolved (and -F, -o), so the command reaches the same account.
     let host = &t.ssh_args;
     crate::event::ActionOffer {
