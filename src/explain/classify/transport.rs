@@ -119,6 +119,11 @@ fn no_match(s: &str) -> Option<Msg> {
 
 /// A line about the host key: known, unknown, changed, revoked, a certificate refused.
 pub(super) fn hostkey(s: &str) -> Option<Msg> {
+    warning(s).or_else(|| judged(s)).or_else(|| changed(s))
+}
+
+/// A warning that stops ssh (or a certificate it sets aside): changed, revoked, invalid.
+fn warning(s: &str) -> Option<Msg> {
     if s.contains("WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED") {
         return Some(Msg::ChangedWarning);
     }
@@ -132,6 +137,11 @@ pub(super) fn hostkey(s: &str) -> Option<Msg> {
     {
         return Some(Msg::CertInvalid(s.to_string()));
     }
+    None
+}
+
+/// How ssh judged the key: known, asked about, recorded, refused.
+fn judged(s: &str) -> Option<Msg> {
     if let Some(rest) = after(s, "Host '") {
         if let Some((name, tail)) = rest.split_once("' is known and matches the ") {
             return Some(Msg::HostKnown(format!(
@@ -160,6 +170,12 @@ pub(super) fn hostkey(s: &str) -> Option<Msg> {
     if s.starts_with("Host key verification failed") {
         return Some(Msg::HostKeyVerificationFailed);
     }
+    None
+}
+
+/// The lines of a changed key's warning: the new key's type and fingerprint, the recorded
+/// one's file and line, the refusal, and the logins ssh disables when it goes on.
+fn changed(s: &str) -> Option<Msg> {
     if let Some(rest) = after(s, "The fingerprint for the ") {
         return Some(Msg::ChangedKeyType(
             rest.split(" key").next().unwrap_or(rest).to_string(),
