@@ -6,52 +6,18 @@ use crate::engine::shared::{
     classify_line, connect_failure_text, no_common_text, ConnectFailure, NoCommon, Server,
 };
 use crate::event::{Stage, Status};
+use crate::explain::attempts::Item;
 use crate::explain::classify::{Msg, Negotiated};
 use crate::findings::finding;
 
+/// The configuration stage: a file whose permissions ssh refuses, options it refuses or
+/// ignores, the files it read.
 pub(super) fn config(v: &View, cx: &Ctx, r: &mut LaneResult) {
-    let files = v.all(|m| matches!(m, Msg::ReadingConfig(_)));
-    if let Some(i) = v.first(|m| matches!(m, Msg::ConfigPermissions(_))) {
-        let Msg::ConfigPermissions(path) = &i.msg else {
-            return;
-        };
-        let mut f = finding(
-            "config.bad_permissions",
-            Stage::Config,
-            format!("ssh refuses to run: {path} is writable by others or owned by someone else (\"Bad owner or permissions on {path}\")."),
-        )
-        .evidence(ev(i));
-        f = f.fix(format!(
-            "chmod 600 {}  # on the machine that ran ssh; and make sure you own it (chown)",
-            crate::fsedit::shell_quote(path)
-        ));
-        if cx.mine {
-            f.actions
-                .extend(crate::explain::local::chmod_action(path, 0o600));
-        }
-        r.findings.push(f);
-        r.step(
-            Stage::Config,
-            Status::Fail,
-            "ssh refuses its configuration file's permissions",
-        );
+    if bad_permissions(v, cx, r) {
         return;
     }
     let errors = v.all(|m| matches!(m, Msg::ConfigError(_)));
-    let fatal: Vec<_> = errors
-        .iter()
-        .filter(|i| !i.core.to_ascii_lowercase().contains("unsupported option"))
-        .collect();
-    if !fatal.is_empty() {
-        r.findings.push(
-            finding(
-                "config.invalid_value",
-                Stage::Config,
-                "ssh stopped before connecting: a configuration line or -o option has a value this OpenSSH refuses (ssh's own words below, with file:line).",
-            )
-            .evidence_all(fatal.iter().map(|i| ev(i))),
-        );
-        r.step(Stage::Config, Status::Fail, "ssh refuses its configuration");
+    if invalid_value(r, &errors) {
         return;
     }
     if !errors.is_empty() {
@@ -69,6 +35,7 @@ pub(super) fn config(v: &View, cx: &Ctx, r: &mut LaneResult) {
     } else {
         Status::Warn
     };
+    let files = v.all(|m| matches!(m, Msg::ReadingConfig(_)));
     if !files.is_empty() {
         let names: Vec<&str> = files
             .iter()
@@ -82,6 +49,61 @@ pub(super) fn config(v: &View, cx: &Ctx, r: &mut LaneResult) {
     } else if status == Status::Warn {
         r.step(Stage::Config, status, "a line ssh ignores");
     }
+}
+
+/// `config.bad_permissions`: ssh refuses to run with a configuration file others can write
+/// (or another user owns).
+/// Whether it decided the stage.
+fn bad_permissions(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
+    let Some(i) = v.first(|m| matches!(m, Msg::ConfigPermissions(_))) else {
+        return false;
+    };
+    let Msg::ConfigPermissions(path) = &i.msg else {
+        return true;
+    };
+    let mut f = finding(
+        "config.bad_permissions",
+        Stage::Config,
+        format!("ssh refuses to run: {path} is writable by others or owned by someone else (\"Bad owner or permissions on {path}\")."),
+    )
+    .evidence(ev(i));
+    f = f.fix(format!(
+        "chmod 600 {}  # on the machine that ran ssh; and make sure you own it (chown)",
+        crate::fsedit::shell_quote(path)
+    ));
+    if cx.mine {
+        f.actions
+            .extend(crate::explain::local::chmod_action(path, 0o600));
+    }
+    r.findings.push(f);
+    r.step(
+        Stage::Config,
+        Status::Fail,
+        "ssh refuses its configuration file's permissions",
+    );
+    true
+}
+
+/// `config.invalid_value`: a line or option ssh refuses (any error but an unsupported
+/// option, which it ignores). Whether it decided the stage.
+fn invalid_value(r: &mut LaneResult, errors: &[&Item]) -> bool {
+    let fatal: Vec<_> = errors
+        .iter()
+        .filter(|i| !i.core.to_ascii_lowercase().contains("unsupported option"))
+        .collect();
+    if fatal.is_empty() {
+        return false;
+    }
+    r.findings.push(
+        finding(
+            "config.invalid_value",
+            Stage::Config,
+            "ssh stopped before connecting: a configuration line or -o option has a value this OpenSSH refuses (ssh's own words below, with file:line).",
+        )
+        .evidence_all(fatal.iter().map(|i| ev(i))),
+    );
+    r.step(Stage::Config, Status::Fail, "ssh refuses its configuration");
+    true
 }
 
 pub(super) fn dns(v: &View, cx: &Ctx, r: &mut LaneResult) {
@@ -209,16 +231,10 @@ pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
     }
 }
 
+/// The banner stage: SSH-1 only, no SSH identification (not SSH, closed, silent), or the
+/// server's version.
 pub(super) fn banner(v: &View, cx: &Ctx, r: &mut LaneResult) {
     let remote = v.first(|m| matches!(m, Msg::RemoteVersion { .. }));
-    let lines = v.all(|m| matches!(m, Msg::BannerLine(_)));
-    let said: Vec<String> = lines
-        .iter()
-        .map(|i| match &i.msg {
-            Msg::BannerLine(t) => t.clone(),
-            _ => String::new(),
-        })
-        .collect();
     let through_proxy = v.has(|m| matches!(m, Msg::ExecutingProxy(_)))
         || v.has(
             |m| matches!(m, Msg::ClosedBy(t) | Msg::PeerTimedOut(t) if t.contains("UNKNOWN port")),
@@ -232,86 +248,131 @@ pub(super) fn banner(v: &View, cx: &Ctx, r: &mut LaneResult) {
             "directly"
         }
     );
-    let proto1 = remote.is_some_and(|i| matches!(&i.msg, Msg::RemoteVersion { proto, .. } if proto.starts_with("1.") && proto != "1.99"));
-    if let Some(i) = v
-        .first(|m| matches!(m, Msg::ProtocolDiffer))
-        .or(remote.filter(|_| proto1))
-    {
-        let software = match remote.map(|r| &r.msg) {
-            Some(Msg::RemoteVersion { proto, software }) => format!("SSH-{proto}-{software}"),
-            _ => "SSH-1".to_string(),
-        };
-        r.findings.push(
-            finding("banner.protocol_1", Stage::Banner, format!("{at} identifies as \"{software}\": SSH protocol 1 only, which no current OpenSSH speaks."))
-                .evidence_all(remote.into_iter().map(ev))
-                .evidence(ev(i)),
-        );
-        r.step(Stage::Banner, Status::Fail, "SSH-1 only");
+    if protocol_1(v, r, remote, &at) {
         return;
     }
+    if let (Some(i), None) = (banner_failure(v, remote), remote) {
+        no_identification(v, r, i, &at, through_proxy);
+        return;
+    }
+    let _ = cx;
+    if let Some(i) = remote {
+        identified(r, i);
+    }
+}
+
+/// `banner.protocol_1`: the server speaks SSH protocol 1 only. Whether it decided the stage.
+fn protocol_1(v: &View, r: &mut LaneResult, remote: Option<&Item>, at: &str) -> bool {
+    let proto1 = remote.is_some_and(|i| matches!(&i.msg, Msg::RemoteVersion { proto, .. } if proto.starts_with("1.") && proto != "1.99"));
+    let Some(i) = v
+        .first(|m| matches!(m, Msg::ProtocolDiffer))
+        .or(remote.filter(|_| proto1))
+    else {
+        return false;
+    };
+    let software = match remote.map(|r| &r.msg) {
+        Some(Msg::RemoteVersion { proto, software }) => format!("SSH-{proto}-{software}"),
+        _ => "SSH-1".to_string(),
+    };
+    r.findings.push(
+        finding("banner.protocol_1", Stage::Banner, format!("{at} identifies as \"{software}\": SSH protocol 1 only, which no current OpenSSH speaks."))
+            .evidence_all(remote.into_iter().map(ev))
+            .evidence(ev(i)),
+    );
+    r.step(Stage::Banner, Status::Fail, "SSH-1 only");
+    true
+}
+
+/// The line that shows no identification came: not SSH, closed, reset, timed out (or a peer
+/// that timed out after the connection opened, with no version shown).
+fn banner_failure<'a>(v: &View<'a>, remote: Option<&'a Item>) -> Option<&'a Item> {
     let failure = v.first(|m| {
         matches!(
             m,
             Msg::BannerInvalid(_) | Msg::BannerClosed { .. } | Msg::BannerTimeout
         )
     });
-    let failure = failure.or_else(|| {
+    failure.or_else(|| {
         (remote.is_none() && v.has(|m| matches!(m, Msg::Established | Msg::LocalVersion(_))))
             .then(|| v.first(|m| matches!(m, Msg::PeerTimedOut(_))))
             .flatten()
-    });
-    if let (Some(i), None) = (failure, remote) {
-        let peer = said.iter().find_map(|l| classify_line(l.as_bytes()));
-        let mut evidence: Vec<String> = lines.iter().map(|l| ev(l)).collect();
-        evidence.push(ev(i));
-        evidence.extend(
-            v.all(|m| matches!(m, Msg::ClosedBy(_) | Msg::PeerTimedOut(_)))
-                .into_iter()
-                .filter(|c| c.no != i.no)
-                .map(ev),
-        );
-        let (id, detail, summary) = match (&i.msg, peer) {
-            (Msg::BannerInvalid(t), p) => (
-                "banner.not_ssh",
-                format!("{at} answered with something that is not an SSH identification ({}){}.", t, p.map_or(String::new(), |p| format!(": it looks like {}", p.describe()))),
-                "not SSH".to_string(),
-            ),
-            (Msg::BannerClosed { .. }, Some(p)) if !matches!(p, crate::engine::Peer::Other) => (
-                "banner.not_ssh",
-                format!("{at} is answered by {}, not by sshd: ssh read its lines, found no SSH identification, and the connection closed.", p.describe()),
-                format!("not SSH: {}", p.describe()),
-            ),
-            (Msg::BannerClosed { reset }, _) => {
-                let how = if *reset { "reset" } else { "closed" };
-                let proxy = if through_proxy {
-                    " ssh talked to it through a ProxyCommand or ProxyJump (\"UNKNOWN port 65535\"): the proxy's end closed, so the jump host or the proxy command failed first — its own lines (with -v) say why."
-                } else {
-                    ""
-                };
-                (
-                    "banner.closed",
-                    format!("{at}: the TCP connection opened, then was {how} before the server sent an SSH identification.{proxy}"),
-                    format!("connection {how} before the banner"),
-                )
-            }
-            _ => (
-                "banner.timeout",
-                format!("{at} accepted the connection but sent no SSH identification before ssh's ConnectTimeout."),
-                "no banner in time".to_string(),
-            ),
-        };
-        let mut f = finding(id, Stage::Banner, detail).evidence_all(evidence);
-        if !said.is_empty() && id == "banner.closed" {
-            f.detail.push_str(&format!(
-                " The server said first: \"{}\".",
-                said.join(" / ")
-            ));
-        }
-        r.findings.push(f);
-        r.step(Stage::Banner, Status::Fail, summary);
-        return;
+    })
+}
+
+/// No SSH identification came (line `i` says how): `banner.not_ssh`, `banner.closed` or
+/// `banner.timeout`, with what the server said first.
+fn no_identification(v: &View, r: &mut LaneResult, i: &Item, at: &str, through_proxy: bool) {
+    let lines = v.all(|m| matches!(m, Msg::BannerLine(_)));
+    let said: Vec<String> = lines
+        .iter()
+        .map(|i| match &i.msg {
+            Msg::BannerLine(t) => t.clone(),
+            _ => String::new(),
+        })
+        .collect();
+    let peer = said.iter().find_map(|l| classify_line(l.as_bytes()));
+    let mut evidence: Vec<String> = lines.iter().map(|l| ev(l)).collect();
+    evidence.push(ev(i));
+    evidence.extend(
+        v.all(|m| matches!(m, Msg::ClosedBy(_) | Msg::PeerTimedOut(_)))
+            .into_iter()
+            .filter(|c| c.no != i.no)
+            .map(ev),
+    );
+    let (id, detail, summary) = unanswered(&i.msg, peer, at, through_proxy);
+    let mut f = finding(id, Stage::Banner, detail).evidence_all(evidence);
+    if !said.is_empty() && id == "banner.closed" {
+        f.detail.push_str(&format!(
+            " The server said first: \"{}\".",
+            said.join(" / ")
+        ));
     }
-    let Some(i) = remote else { return };
+    r.findings.push(f);
+    r.step(Stage::Banner, Status::Fail, summary);
+}
+
+/// The finding id, detail and summary for a missing identification, by how it went missing
+/// and what answered instead (`peer`, recognised from its lines).
+fn unanswered(
+    msg: &Msg,
+    peer: Option<crate::engine::Peer>,
+    at: &str,
+    through_proxy: bool,
+) -> (&'static str, String, String) {
+    match (msg, peer) {
+        (Msg::BannerInvalid(t), p) => (
+            "banner.not_ssh",
+            format!("{at} answered with something that is not an SSH identification ({}){}.", t, p.map_or(String::new(), |p| format!(": it looks like {}", p.describe()))),
+            "not SSH".to_string(),
+        ),
+        (Msg::BannerClosed { .. }, Some(p)) if !matches!(p, crate::engine::Peer::Other) => (
+            "banner.not_ssh",
+            format!("{at} is answered by {}, not by sshd: ssh read its lines, found no SSH identification, and the connection closed.", p.describe()),
+            format!("not SSH: {}", p.describe()),
+        ),
+        (Msg::BannerClosed { reset }, _) => {
+            let how = if *reset { "reset" } else { "closed" };
+            let proxy = if through_proxy {
+                " ssh talked to it through a ProxyCommand or ProxyJump (\"UNKNOWN port 65535\"): the proxy's end closed, so the jump host or the proxy command failed first — its own lines (with -v) say why."
+            } else {
+                ""
+            };
+            (
+                "banner.closed",
+                format!("{at}: the TCP connection opened, then was {how} before the server sent an SSH identification.{proxy}"),
+                format!("connection {how} before the banner"),
+            )
+        }
+        _ => (
+            "banner.timeout",
+            format!("{at} accepted the connection but sent no SSH identification before ssh's ConnectTimeout."),
+            "no banner in time".to_string(),
+        ),
+    }
+}
+
+/// The server identified itself: its version and implementation, as facts.
+fn identified(r: &mut LaneResult, i: &Item) {
     let Msg::RemoteVersion { proto, software } = &i.msg else {
         return;
     };
@@ -322,7 +383,6 @@ pub(super) fn banner(v: &View, cx: &Ctx, r: &mut LaneResult) {
         "server_implementation",
         Server::from_ident(&ident).name(),
     );
-    let _ = cx;
     r.step(Stage::Banner, Status::Pass, software.clone());
 }
 
@@ -339,84 +399,112 @@ pub(super) fn server_of(v: &View) -> Server {
     }
 }
 
+/// The key-exchange stage: nothing in common with the server, or what was negotiated.
 pub(super) fn kex(v: &View, cx: &Ctx, r: &mut LaneResult) {
-    let mismatches = v.all(|m| matches!(m, Msg::NoMatch { .. }));
-    if let Some(i) = mismatches.last() {
-        let Msg::NoMatch { what, offer, peer } = &i.msg else {
-            return;
-        };
-        let (id, kind, words, heading) = match what {
-            Negotiated::Kex => (
-                "kex.no_common_kex",
-                AlgKind::Kex,
-                "key exchange method",
-                "KEX algorithms: ",
-            ),
-            Negotiated::HostKey => (
-                "kex.no_common_hostkey",
-                AlgKind::HostKey,
-                "host key type",
-                "host key algorithms: ",
-            ),
-            Negotiated::Cipher => (
-                "kex.no_common_cipher",
-                AlgKind::Cipher,
-                "cipher",
-                "ciphers ctos: ",
-            ),
-            Negotiated::Mac => ("kex.no_common_mac", AlgKind::Mac, "MAC", "MACs ctos: "),
-            Negotiated::Compression => {
-                r.findings.push(finding("kex.failed", Stage::Kex, "ssh and the server have no compression method in common (`Compression` in ssh_config or sshd_config).").evidence(ev(i)));
-                r.step(Stage::Kex, Status::Fail, "no common compression");
-                return;
-            }
-        };
-        let shown: Option<Vec<String>> = v
-            .block_after("local client KEXINIT proposal")
-            .iter()
-            .find_map(|l| l.strip_prefix(heading))
-            .map(|l| l.split(',').map(str::to_string).collect());
-        let keyword = kind.keyword();
-        // The pseudo-algorithms (ext-info-c, kex-strict-*) are no choice of either side.
-        let offer = algorithms::without_markers(offer);
-        let (ours, origin) = match shown {
-            Some(list) => (
-                algorithms::without_markers(&list),
-                "as ssh -vv printed it".to_string(),
-            ),
-            None => (
-                algorithms::effective(cx.version, kind, None).unwrap_or_default(),
-                format!("{}'s default {keyword}, unless your configuration changes it (run ssh with -vv to show the list it sends)", cx.version_words),
-            ),
-        };
-        let at = if peer.is_empty() {
-            v.name.clone()
-        } else {
-            peer.clone()
-        };
-        let alias = if v.jump {
-            v.name.as_str()
-        } else {
-            cx.alias.as_str()
-        };
-        let f = no_common_text(&NoCommon {
-            id,
-            kind,
-            kind_words: words,
-            at,
-            origin,
-            ours: &ours,
-            server: &offer,
-            alias,
-            user: &cx.user,
-            version_words: &cx.version_words,
-            version: cx.version,
-        });
-        r.findings
-            .push(f.evidence_all(mismatches.iter().map(|i| ev(i))));
-        r.step(Stage::Kex, Status::Fail, format!("no common {words}"));
+    if no_common(v, cx, r) {
         return;
     }
+    negotiated(v, r);
+}
+
+/// `kex.no_common_*`: `Unable to negotiate`, with both sides' lists. Whether it decided the
+/// stage.
+fn no_common(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
+    let mismatches = v.all(|m| matches!(m, Msg::NoMatch { .. }));
+    let Some(i) = mismatches.last() else {
+        return false;
+    };
+    let Msg::NoMatch { what, offer, peer } = &i.msg else {
+        return true;
+    };
+    let Some((id, kind, words, heading)) = list_words(*what) else {
+        r.findings.push(finding("kex.failed", Stage::Kex, "ssh and the server have no compression method in common (`Compression` in ssh_config or sshd_config).").evidence(ev(i)));
+        r.step(Stage::Kex, Status::Fail, "no common compression");
+        return true;
+    };
+    // The pseudo-algorithms (ext-info-c, kex-strict-*) are no choice of either side.
+    let offer = algorithms::without_markers(offer);
+    let (ours, origin) = our_list(v, cx, kind, heading);
+    let at = if peer.is_empty() {
+        v.name.clone()
+    } else {
+        peer.clone()
+    };
+    let alias = if v.jump {
+        v.name.as_str()
+    } else {
+        cx.alias.as_str()
+    };
+    let f = no_common_text(&NoCommon {
+        id,
+        kind,
+        kind_words: words,
+        at,
+        origin,
+        ours: &ours,
+        server: &offer,
+        alias,
+        user: &cx.user,
+        version_words: &cx.version_words,
+        version: cx.version,
+    });
+    r.findings
+        .push(f.evidence_all(mismatches.iter().map(|i| ev(i))));
+    r.step(Stage::Kex, Status::Fail, format!("no common {words}"));
+    true
+}
+
+/// For a list with nothing in common: the finding id, the kind, ssh's words for it and the
+/// heading of its line in `ssh -vv`'s proposal (none for compression, which has no finding of
+/// its own).
+fn list_words(what: Negotiated) -> Option<(&'static str, AlgKind, &'static str, &'static str)> {
+    Some(match what {
+        Negotiated::Kex => (
+            "kex.no_common_kex",
+            AlgKind::Kex,
+            "key exchange method",
+            "KEX algorithms: ",
+        ),
+        Negotiated::HostKey => (
+            "kex.no_common_hostkey",
+            AlgKind::HostKey,
+            "host key type",
+            "host key algorithms: ",
+        ),
+        Negotiated::Cipher => (
+            "kex.no_common_cipher",
+            AlgKind::Cipher,
+            "cipher",
+            "ciphers ctos: ",
+        ),
+        Negotiated::Mac => ("kex.no_common_mac", AlgKind::Mac, "MAC", "MACs ctos: "),
+        Negotiated::Compression => return None,
+    })
+}
+
+/// The client's list and where it comes from: as `ssh -vv` printed it, or this version's
+/// default.
+fn our_list(v: &View, cx: &Ctx, kind: AlgKind, heading: &str) -> (Vec<String>, String) {
+    let shown: Option<Vec<String>> = v
+        .block_after("local client KEXINIT proposal")
+        .iter()
+        .find_map(|l| l.strip_prefix(heading))
+        .map(|l| l.split(',').map(str::to_string).collect());
+    let keyword = kind.keyword();
+    match shown {
+        Some(list) => (
+            algorithms::without_markers(&list),
+            "as ssh -vv printed it".to_string(),
+        ),
+        None => (
+            algorithms::effective(cx.version, kind, None).unwrap_or_default(),
+            format!("{}'s default {keyword}, unless your configuration changes it (run ssh with -vv to show the list it sends)", cx.version_words),
+        ),
+    }
+}
+
+/// The key exchange worked: the algorithms chosen and the host key, as facts.
+fn negotiated(v: &View, r: &mut LaneResult) {
     let alg = v.first(|m| matches!(m, Msg::KexAlgorithm(_)));
     if let Some(Msg::KexAlgorithm(k)) = alg.map(|i| &i.msg) {
         let cipher = v
