@@ -153,6 +153,16 @@ pub fn split(lines: Vec<Line>) -> Vec<Attempt> {
         });
     }
     attempts.push(cur);
+    let mut attempts = with_versions(attempts);
+    for a in &mut attempts {
+        implicit_hop(a);
+    }
+    attempts
+}
+
+/// Only the attempts that hold ssh's lines; a block holding only `ssh -V` (pasted after a run)
+/// gives the run before it its version.
+fn with_versions(attempts: Vec<Attempt>) -> Vec<Attempt> {
     let mut kept: Vec<Attempt> = Vec::new();
     for a in attempts {
         if a.has_ssh() {
@@ -175,11 +185,7 @@ pub fn split(lines: Vec<Line>) -> Vec<Attempt> {
             }
         }
     }
-    let mut attempts = kept;
-    for a in &mut attempts {
-        implicit_hop(a);
-    }
-    attempts
+    kept
 }
 
 fn new_attempt(command: Option<CommandLine>) -> Attempt {
