@@ -154,19 +154,8 @@ pub fn strip_noise(text: &str) -> String {
 /// A timestamp at the start: `[15:30:21.939]`, `[2024-03-01 12:00:00]`, `2024-03-01T12:00:00Z`,
 /// `12:00:01`, `Mar  1 12:00:00`.
 fn strip_timestamp(s: &str) -> &str {
-    if let Some(rest) = s.strip_prefix('[') {
-        if let Some(end) = rest.find(']') {
-            let inside = &rest[..end];
-            let timeish = inside.len() <= 40
-                && inside.chars().any(|c| c.is_ascii_digit())
-                && inside.contains(':')
-                && inside
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || " :.-+/TZ,".contains(c));
-            if timeish {
-                return rest[end + 1..].trim_start();
-            }
-        }
+    if let Some(rest) = after_bracketed_time(s) {
+        return rest;
     }
     let bytes = s.as_bytes();
     let digits = |from: usize, n: usize| {
@@ -213,6 +202,20 @@ fn strip_timestamp(s: &str) -> &str {
         }
     }
     s
+}
+
+/// The text after a bracketed time at the start (`[12:01:02.345] ...`, `[2024-03-01 12:01]`).
+fn after_bracketed_time(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix('[')?;
+    let end = rest.find(']')?;
+    let inside = &rest[..end];
+    let timeish = inside.len() <= 40
+        && inside.chars().any(|c| c.is_ascii_digit())
+        && inside.contains(':')
+        && inside
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " :.-+/TZ,".contains(c));
+    timeish.then(|| rest[end + 1..].trim_start())
 }
 
 const MONTHS: [&str; 12] = [
