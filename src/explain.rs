@@ -82,6 +82,14 @@ pub fn events(input: &input::Input, options: &Options) -> Vec<Event> {
     if input.skipped_lines > 0 || input.cut_lines > 0 {
         out.push(Event::Finding(truncated(input)));
     }
+    let login_ok = outcome.login_ok;
+    outcome_events(&mut out, outcome, &cx);
+    out.push(Event::Done { login_ok });
+    out
+}
+
+/// The verdict's events: the transcript's facts, then each stage it shows with its findings.
+fn outcome_events(out: &mut Vec<Event>, outcome: checklist::Outcome, cx: &Ctx) {
     out.push(Event::Fact {
         hop: 0,
         stage: Stage::Config,
@@ -119,10 +127,6 @@ pub fn events(input: &input::Input, options: &Options) -> Vec<Event> {
             summary: step.summary,
         });
     }
-    out.push(Event::Done {
-        login_ok: outcome.login_ok,
-    });
-    out
 }
 
 /// Nothing in the input is ssh's: one finding, every stage skipped.
@@ -435,17 +439,7 @@ fn context(a: &Attempt, lines: &[Line], options: &Options) -> Ctx {
         .and_then(version::command_destination)
         .unwrap_or_else(|| host.clone());
     let user = version::user(a).unwrap_or_default();
-    let port_flag = command.and_then(|c| {
-        c.args
-            .iter()
-            .position(|w| w == "-p" || w == "-P")
-            .and_then(|i| c.args.get(i + 1))
-    });
-    let port_source = match (port_flag, command) {
-        (Some(p), _) => format!("Port {port} comes from the command line (-p {p})"),
-        (None, Some(_)) if port == 22 => "Port 22 is OpenSSH's default (the command line gives none; a Port line in ssh_config would change it)".to_string(),
-        _ => format!("Port {port} is the port ssh used (from the command line or a Port line in ssh_config: `ssh -G {alias} | grep port` shows which)"),
-    };
+    let port_source = port_source(command, port, &alias);
     let cores: Vec<&str> = a.items.iter().map(|i: &Item| i.core.as_str()).collect();
     let paths = local::paths(&cores);
     let mine = local::decide(
@@ -454,29 +448,8 @@ fn context(a: &Attempt, lines: &[Line], options: &Options) -> Ctx {
         &crate::config::home_dir(),
         a.version(),
     );
-    let options = command.map_or_else(Vec::new, |c| {
-        c.args
-            .windows(2)
-            .filter(|w| w[0] == "-o")
-            .map(|w| w[1].clone())
-            .chain(c.args.iter().filter_map(|a| {
-                a.strip_prefix("-o")
-                    .filter(|o| !o.is_empty())
-                    .map(str::to_string)
-            }))
-            .collect()
-    });
-    // `git clone ... && scp ...`: the copy tool named anywhere on the line is the one whose
-    // failure counts.
-    let tool = command.map_or_else(
-        || "ssh".to_string(),
-        |c| {
-            ["scp", "sftp", "rsync"]
-                .into_iter()
-                .find(|t| c.tool == *t || c.args.iter().any(|a| a == t))
-                .map_or_else(|| c.tool.clone(), str::to_string)
-        },
-    );
+    let options = command.map_or_else(Vec::new, command_options);
+    let tool = tool_of(command);
     Ctx {
         version,
         version_words,
@@ -488,4 +461,48 @@ fn context(a: &Attempt, lines: &[Line], options: &Options) -> Ctx {
         options,
         port,
     }
+}
+
+/// Where the port came from, as a sentence: `-p` on the command line, OpenSSH's default, or
+/// the port ssh used.
+fn port_source(command: Option<&clean::CommandLine>, port: u16, alias: &str) -> String {
+    let port_flag = command.and_then(|c| {
+        c.args
+            .iter()
+            .position(|w| w == "-p" || w == "-P")
+            .and_then(|i| c.args.get(i + 1))
+    });
+    match (port_flag, command) {
+        (Some(p), _) => format!("Port {port} comes from the command line (-p {p})"),
+        (None, Some(_)) if port == 22 => "Port 22 is OpenSSH's default (the command line gives none; a Port line in ssh_config would change it)".to_string(),
+        _ => format!("Port {port} is the port ssh used (from the command line or a Port line in ssh_config: `ssh -G {alias} | grep port` shows which)"),
+    }
+}
+
+/// The command line's `-o` options (`-o Keyword=value` and `-oKeyword=value`).
+fn command_options(c: &clean::CommandLine) -> Vec<String> {
+    c.args
+        .windows(2)
+        .filter(|w| w[0] == "-o")
+        .map(|w| w[1].clone())
+        .chain(c.args.iter().filter_map(|a| {
+            a.strip_prefix("-o")
+                .filter(|o| !o.is_empty())
+                .map(str::to_string)
+        }))
+        .collect()
+}
+
+/// The tool that ran ssh. `git clone ... && scp ...`: the copy tool named anywhere on the line
+/// is the one whose failure counts.
+fn tool_of(command: Option<&clean::CommandLine>) -> String {
+    command.map_or_else(
+        || "ssh".to_string(),
+        |c| {
+            ["scp", "sftp", "rsync"]
+                .into_iter()
+                .find(|t| c.tool == *t || c.args.iter().any(|a| a == t))
+                .map_or_else(|| c.tool.clone(), str::to_string)
+        },
+    )
 }
