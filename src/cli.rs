@@ -9,8 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use input::{config_input, environment};
+
 mod explain;
 mod fix;
+mod input;
 mod server;
 
 /// The exit codes (kept here by name for the callers that use `cli::exit`).
@@ -363,143 +366,6 @@ pub fn resolution_input(args: &[String]) -> Result<ConfigInput, String> {
         .map_err(|e| first_line(&e.to_string()))?;
     let cli = Cli::from_arg_matches(&matches).map_err(|e| first_line(&e.to_string()))?;
     config_input(&cli, &matches).map_err(|Usage(m)| m)
-}
-
-/// Turn the command line into resolution input, keeping ssh's first-obtained-wins order, and
-/// refuse what ssh refuses before reading any file (a usage error here).
-fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
-    let Some(dest_arg) = cli.destination.as_deref() else {
-        return Err(Usage(crate::i18n::t("cli.missing_destination").into()));
-    };
-    let dest = destination::parse(dest_arg).map_err(|e| Usage(destination_error(&e)))?;
-    let idx =
-        |id: &str| -> Vec<usize> { m.indices_of(id).map(Iterator::collect).unwrap_or_default() };
-    // (position, keyword, value, how it was given)
-    let mut ordered: Vec<(usize, String, String, String)> = Vec::new();
-    for (p, i) in cli.port.iter().zip(idx("port")) {
-        ordered.push((i, "Port".into(), p.clone(), format!("-p {p}")));
-    }
-    for (l, i) in cli.login.iter().zip(idx("login")) {
-        let given = format!("-l {l}");
-        ordered.push((i, "User".into(), config::command_line_word(l), given));
-    }
-    for (f, i) in cli.identity.iter().zip(idx("identity")) {
-        let f = f.display().to_string();
-        let given = format!("-i {f}");
-        ordered.push((
-            i,
-            "IdentityFile".into(),
-            config::command_line_word(&f),
-            given,
-        ));
-    }
-    if cli.jump.len() > 1 {
-        return Err(Usage(crate::i18n::tf(
-            "cli.as_ssh_says",
-            &[(
-                "message",
-                &"Only a single -J option is permitted (use commas to separate multiple jump hops)",
-            )],
-        )));
-    }
-    for (j, i) in cli.jump.iter().zip(idx("jump")) {
-        ordered.push((i, "ProxyJump".into(), j.clone(), format!("-J {j}")));
-    }
-    for (o, i) in cli.option.iter().zip(idx("option")) {
-        let (k, v) = config::parse_option_arg(o).map_err(|e| Usage(format!("-o {o}: {e}")))?;
-        ordered.push((i, k, v, format!("-o {o}")));
-    }
-    let di = idx("destination").first().copied().unwrap_or(usize::MAX);
-    if let Some(u) = &dest.user {
-        ordered.push((
-            di,
-            "User".into(),
-            config::command_line_word(u),
-            dest_arg.to_string(),
-        ));
-    }
-    if let Some(p) = dest.port {
-        ordered.push((di, "Port".into(), p.to_string(), dest_arg.to_string()));
-    }
-    ordered.sort_by_key(|(i, ..)| *i);
-    let ordered = drop_ignored_flags(ordered)?;
-    if let Some(j) = ordered.iter().position(|(_, _, _, g)| g.starts_with("-J ")) {
-        let proxy_first = ordered[..j]
-            .iter()
-            .any(|(_, k, _, _)| k.eq_ignore_ascii_case("proxycommand"));
-        if proxy_first {
-            return Err(Usage(crate::i18n::tf(
-                "cli.as_ssh_says",
-                &[("message", &"Cannot specify -J with ProxyCommand")],
-            )));
-        }
-    }
-    let options: Vec<(String, String)> = ordered
-        .iter()
-        .map(|(_, k, v, _)| (k.clone(), v.clone()))
-        .collect();
-    if let Err((i, why)) = config::check_command_line(&options) {
-        let given = ordered.get(i).map_or("", |(_, _, _, g)| g.as_str());
-        return Err(Usage(crate::i18n::tf(
-            "cli.ssh_refuses",
-            &[("given", &given), ("why", &why)],
-        )));
-    }
-    if let Some((_, _, _, given)) = ordered
-        .iter()
-        .find(|(_, k, _, _)| k.eq_ignore_ascii_case("user"))
-        .filter(|(_, _, v, _)| !destination::valid_user(&config::command_line_unword(v)))
-    {
-        return Err(Usage(crate::i18n::tf("cli.bad_user", &[("given", &given)])));
-    }
-    Ok(ConfigInput {
-        host: dest.host,
-        options,
-        ..environment(cli)
-    })
-}
-
-/// ssh reads `-p` only while no port is set (a later `-p` is not even checked), and `-l` only
-/// while no user is set; a `-p` it reads must be a port ("Bad port").
-#[allow(clippy::type_complexity)]
-fn drop_ignored_flags(
-    ordered: Vec<(usize, String, String, String)>,
-) -> Result<Vec<(usize, String, String, String)>, Usage> {
-    let mut out: Vec<(usize, String, String, String)> = Vec::new();
-    for entry in ordered {
-        let (_, k, v, given) = &entry;
-        let is_flag = given.starts_with("-p ") || given.starts_with("-l ");
-        let set = out.iter().any(|(_, k2, _, _)| k2.eq_ignore_ascii_case(k));
-        if is_flag && set {
-            continue;
-        }
-        if given.starts_with("-p ") && crate::config::parse_port(v).is_none() {
-            return Err(Usage(crate::i18n::tf(
-                "cli.ssh_refuses",
-                &[
-                    ("given", &format!("-p {v}")),
-                    ("why", &format!("Bad port '{v}'")),
-                ],
-            )));
-        }
-        out.push(entry);
-    }
-    Ok(out)
-}
-
-/// What resolution needs from this machine and the command line besides the destination.
-fn environment(cli: &Cli) -> ConfigInput {
-    ConfigInput {
-        host: String::new(),
-        options: Vec::new(),
-        // As ssh, the last -F counts.
-        user_config: cli.config.last().cloned(),
-        system_config: PathBuf::from("/etc/ssh/ssh_config"),
-        home: config::home_dir(),
-        local_user: config::local_user(),
-        local_hostname: config::local_hostname(),
-        passwd_home: config::passwd_home_of_current_user().map(PathBuf::from),
-    }
 }
 
 fn run(
