@@ -9,8 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use input::{config_input, environment};
+
 mod explain;
 mod fix;
+mod input;
 mod server;
 
 /// The exit codes (kept here by name for the callers that use `cli::exit`).
@@ -91,52 +94,20 @@ struct Usage(String);
 
 /// Run the command line and return the process exit code.
 pub fn main() -> ExitCode {
-    // The language first, from the environment (`--lang` below overrides it for this command).
-    // A `--lang` anywhere on the line counts before clap reads it, so that `--help` and the
-    // usage errors are already in that language (clap's own words stay English).
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    let flag = lang_in_args(&argv);
-    crate::i18n::set(crate::i18n::detect(flag, |k| std::env::var(k).ok()));
-    // `sshdoctor server [OPTIONS]`: sshd's side, with options of its own.
-    let mut args = argv.into_iter();
-    match args.next() {
-        Some(a) if a == "server" => return server::main(args.collect()),
-        // `sshdoctor fleet [OPTIONS] [PATTERN...]`: every host of the config at once.
-        Some(a) if a == "fleet" => return crate::fleet::main(args.collect()),
-        // `sshdoctor explain [FILE]`: an ssh transcript, diagnosed offline.
-        Some(a) if a == "explain" => return explain::main(args.collect()),
-        _ => {}
+    if let Some(code) = subcommand() {
+        return code;
     }
-    let matches = match command().try_get_matches() {
-        Ok(m) => m,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let _ = e.print();
-                return ExitCode::SUCCESS;
-            }
-            return usage(first_line(&e.to_string()));
-        }
-    };
-    let mut cli = match Cli::from_arg_matches(&matches) {
-        Ok(c) => c,
-        Err(e) => return usage(first_line(&e.to_string())),
+    let (matches, mut cli) = match parse() {
+        Ok(parsed) => parsed,
+        Err(code) => return code,
     };
     if let Some(lang) = cli.lang {
         crate::i18n::set(lang);
     }
-    // `sshdoctor onboard DESTINATION`: the first positional is the word, the second the host.
-    let mut onboard = false;
-    if let Some(target) = cli.onboard_destination.take() {
-        if cli.destination.as_deref() != Some("onboard") {
-            return usage(crate::i18n::tf(
-                "cli.unexpected_argument",
-                &[("arg", &format!("{target:?}"))],
-            ));
-        }
-        cli.destination = Some(target);
-        onboard = true;
-    }
+    let onboard = match onboard_word(&mut cli) {
+        Ok(onboard) => onboard,
+        Err(code) => return code,
+    };
     use std::io::IsTerminal;
     let interactive = cli.report.is_none()
         && cli.fix.is_none()
@@ -148,90 +119,180 @@ pub fn main() -> ExitCode {
     };
     // No destination at a terminal: pick one of the config's Host aliases, or type one.
     if cli.destination.is_none() && interactive {
-        let entries = config::host_entries(&environment(&cli));
-        match crate::console::picker::pick(entries, console_options) {
-            Ok(Some(chosen)) => cli.destination = Some(chosen),
-            Ok(None) => return ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("sshdoctor: internal error: {e:#}");
-                return ExitCode::from(exit::INTERNAL);
-            }
+        if let Some(code) = pick_destination(&mut cli, console_options) {
+            return code;
         }
     }
     let input = match config_input(&cli, &matches) {
         Ok(i) => i,
         Err(Usage(msg)) => return usage(msg),
     };
-    let timeout = match cli.timeout {
-        None => None,
-        Some(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => Some(Duration::from_secs_f64(t)),
-        Some(t) => {
-            return usage(crate::i18n::tf(
-                "cli.seconds",
-                &[("flag", &"--timeout"), ("value", &t)],
-            ))
-        }
+    let timeout = match timeout_of(&cli) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     if onboard {
         if !interactive {
             return usage(crate::i18n::t("cli.onboard_terminal").into());
         }
-        return match crate::onboard::run(input, timeout, console_options) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("sshdoctor: internal error: {e:#}");
-                ExitCode::from(exit::INTERNAL)
-            }
-        };
+        return onboard_flow(input, timeout, console_options);
     }
     // The console when a person is at a terminal and no report was asked for.
     if interactive {
-        let setup = crate::console::Setup {
-            target: input.host.clone(),
-            options: console_options,
-            record: cli.record.clone(),
-            verbose: cli.verbose,
-            rerun: destination::command_args(&input, timeout),
-            home: input.home.clone(),
-        };
-        let console_input = input.clone();
-        let plan = move || make_plan(&console_input, timeout);
-        return match crate::console::run(plan, setup) {
-            Ok(crate::console::Ending::Exit(code)) => ExitCode::from(code),
-            // Chosen from the console: the guided flow for the same destination and options.
-            Ok(crate::console::Ending::Onboard) => {
-                match crate::onboard::run(input, timeout, console_options) {
-                    Ok(code) => ExitCode::from(code),
-                    Err(e) => {
-                        eprintln!("sshdoctor: internal error: {e:#}");
-                        ExitCode::from(exit::INTERNAL)
-                    }
-                }
-            }
-            Err(e) => {
-                eprintln!("sshdoctor: internal error: {e:#}");
-                ExitCode::from(exit::INTERNAL)
-            }
-        };
+        return console(&cli, input, timeout, console_options);
     }
+    headless(&cli, input, timeout)
+}
+
+/// Which subcommand owns the line, after the language is set from the environment: `Some` with
+/// its exit code for `server`, `fleet` and `explain`, `None` for the diagnosis of one host.
+fn subcommand() -> Option<ExitCode> {
+    // The language first, from the environment (`--lang` below overrides it for this command).
+    // A `--lang` anywhere on the line counts before clap reads it, so that `--help` and the
+    // usage errors are already in that language (clap's own words stay English).
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let flag = lang_in_args(&argv);
+    crate::i18n::set(crate::i18n::detect(flag, |k| std::env::var(k).ok()));
+    // `sshdoctor server [OPTIONS]`: sshd's side, with options of its own.
+    let mut args = argv.into_iter();
+    match args.next() {
+        Some(a) if a == "server" => Some(server::main(args.collect())),
+        // `sshdoctor fleet [OPTIONS] [PATTERN...]`: every host of the config at once.
+        Some(a) if a == "fleet" => Some(crate::fleet::main(args.collect())),
+        // `sshdoctor explain [FILE]`: an ssh transcript, diagnosed offline.
+        Some(a) if a == "explain" => Some(explain::main(args.collect())),
+        _ => None,
+    }
+}
+
+/// Whether clap accepts the line: the matches and the options, or the exit code of `--help`,
+/// `--version` (success) or a usage error.
+fn parse() -> Result<(ArgMatches, Cli), ExitCode> {
+    let matches = match command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return Err(ExitCode::SUCCESS);
+            }
+            return Err(usage(first_line(&e.to_string())));
+        }
+    };
+    match Cli::from_arg_matches(&matches) {
+        Ok(c) => Ok((matches, c)),
+        Err(e) => Err(usage(first_line(&e.to_string()))),
+    }
+}
+
+/// Whether the line is `sshdoctor onboard DESTINATION`: the first positional is the word, the
+/// second the host (moved into the destination); a second positional after any other word is
+/// a usage error.
+fn onboard_word(cli: &mut Cli) -> Result<bool, ExitCode> {
+    let Some(target) = cli.onboard_destination.take() else {
+        return Ok(false);
+    };
+    if cli.destination.as_deref() != Some("onboard") {
+        return Err(usage(crate::i18n::tf(
+            "cli.unexpected_argument",
+            &[("arg", &format!("{target:?}"))],
+        )));
+    }
+    cli.destination = Some(target);
+    Ok(true)
+}
+
+/// Whether the picker chose a destination (`None`: go on with it) or ended the command (its
+/// exit code: success when the person left without choosing).
+fn pick_destination(
+    cli: &mut Cli,
+    console_options: crate::console::ConsoleOptions,
+) -> Option<ExitCode> {
+    let entries = config::host_entries(&environment(cli));
+    match crate::console::picker::pick(entries, console_options) {
+        Ok(Some(chosen)) => {
+            cli.destination = Some(chosen);
+            None
+        }
+        Ok(None) => Some(ExitCode::SUCCESS),
+        Err(e) => Some(internal_error(&e)),
+    }
+}
+
+/// Whether `--timeout` is a usable number of seconds (more than 0, at most a day), or the
+/// usage error that says it is not.
+fn timeout_of(cli: &Cli) -> Result<Option<Duration>, ExitCode> {
+    match cli.timeout {
+        None => Ok(None),
+        Some(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => {
+            Ok(Some(Duration::from_secs_f64(t)))
+        }
+        Some(t) => Err(usage(crate::i18n::tf(
+            "cli.seconds",
+            &[("flag", &"--timeout"), ("value", &t)],
+        ))),
+    }
+}
+
+/// The guided first login, and its exit code.
+fn onboard_flow(
+    input: ConfigInput,
+    timeout: Option<Duration>,
+    console_options: crate::console::ConsoleOptions,
+) -> ExitCode {
+    match crate::onboard::run(input, timeout, console_options) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => internal_error(&e),
+    }
+}
+
+/// The console, and how it ended: an exit code, or the guided flow for the same destination
+/// and options when chosen from the console.
+fn console(
+    cli: &Cli,
+    input: ConfigInput,
+    timeout: Option<Duration>,
+    console_options: crate::console::ConsoleOptions,
+) -> ExitCode {
+    let setup = crate::console::Setup {
+        target: input.host.clone(),
+        options: console_options,
+        record: cli.record.clone(),
+        verbose: cli.verbose,
+        rerun: destination::command_args(&input, timeout),
+        home: input.home.clone(),
+    };
+    let console_input = input.clone();
+    let plan = move || make_plan(&console_input, timeout);
+    match crate::console::run(plan, setup) {
+        Ok(crate::console::Ending::Exit(code)) => ExitCode::from(code),
+        // Chosen from the console: the guided flow for the same destination and options.
+        Ok(crate::console::Ending::Onboard) => onboard_flow(input, timeout, console_options),
+        Err(e) => internal_error(&e),
+    }
+}
+
+/// Without a terminal or with `--report`/`--fix`: apply the repair asked for, else print the
+/// report; the exit code either way.
+fn headless(cli: &Cli, input: ConfigInput, timeout: Option<Duration>) -> ExitCode {
     let format = cli.report.unwrap_or(Format::Text);
     if let Some(action) = &cli.fix {
         return match fix::run(&input, timeout, action, cli.yes, format, cli.verbose) {
             Ok(code) => ExitCode::from(code),
             Err(fix::FixError::Usage(msg)) => usage(msg),
-            Err(fix::FixError::Internal(e)) => {
-                eprintln!("sshdoctor: internal error: {e:#}");
-                ExitCode::from(exit::INTERNAL)
-            }
+            Err(fix::FixError::Internal(e)) => internal_error(&e),
         };
     }
     match run(input, timeout, format, cli.verbose) {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("sshdoctor: internal error: {e:#}");
-            ExitCode::from(exit::INTERNAL)
-        }
+        Err(e) => internal_error(&e),
     }
+}
+
+/// Say an internal error on stderr; its exit code.
+fn internal_error(e: &anyhow::Error) -> ExitCode {
+    eprintln!("sshdoctor: internal error: {e:#}");
+    ExitCode::from(exit::INTERNAL)
 }
 
 /// Whether the locale (LC_ALL, else LC_CTYPE, else LANG) names UTF-8, as terminals expect.
@@ -305,143 +366,6 @@ pub fn resolution_input(args: &[String]) -> Result<ConfigInput, String> {
         .map_err(|e| first_line(&e.to_string()))?;
     let cli = Cli::from_arg_matches(&matches).map_err(|e| first_line(&e.to_string()))?;
     config_input(&cli, &matches).map_err(|Usage(m)| m)
-}
-
-/// Turn the command line into resolution input, keeping ssh's first-obtained-wins order, and
-/// refuse what ssh refuses before reading any file (a usage error here).
-fn config_input(cli: &Cli, m: &ArgMatches) -> Result<ConfigInput, Usage> {
-    let Some(dest_arg) = cli.destination.as_deref() else {
-        return Err(Usage(crate::i18n::t("cli.missing_destination").into()));
-    };
-    let dest = destination::parse(dest_arg).map_err(|e| Usage(destination_error(&e)))?;
-    let idx =
-        |id: &str| -> Vec<usize> { m.indices_of(id).map(Iterator::collect).unwrap_or_default() };
-    // (position, keyword, value, how it was given)
-    let mut ordered: Vec<(usize, String, String, String)> = Vec::new();
-    for (p, i) in cli.port.iter().zip(idx("port")) {
-        ordered.push((i, "Port".into(), p.clone(), format!("-p {p}")));
-    }
-    for (l, i) in cli.login.iter().zip(idx("login")) {
-        let given = format!("-l {l}");
-        ordered.push((i, "User".into(), config::command_line_word(l), given));
-    }
-    for (f, i) in cli.identity.iter().zip(idx("identity")) {
-        let f = f.display().to_string();
-        let given = format!("-i {f}");
-        ordered.push((
-            i,
-            "IdentityFile".into(),
-            config::command_line_word(&f),
-            given,
-        ));
-    }
-    if cli.jump.len() > 1 {
-        return Err(Usage(crate::i18n::tf(
-            "cli.as_ssh_says",
-            &[(
-                "message",
-                &"Only a single -J option is permitted (use commas to separate multiple jump hops)",
-            )],
-        )));
-    }
-    for (j, i) in cli.jump.iter().zip(idx("jump")) {
-        ordered.push((i, "ProxyJump".into(), j.clone(), format!("-J {j}")));
-    }
-    for (o, i) in cli.option.iter().zip(idx("option")) {
-        let (k, v) = config::parse_option_arg(o).map_err(|e| Usage(format!("-o {o}: {e}")))?;
-        ordered.push((i, k, v, format!("-o {o}")));
-    }
-    let di = idx("destination").first().copied().unwrap_or(usize::MAX);
-    if let Some(u) = &dest.user {
-        ordered.push((
-            di,
-            "User".into(),
-            config::command_line_word(u),
-            dest_arg.to_string(),
-        ));
-    }
-    if let Some(p) = dest.port {
-        ordered.push((di, "Port".into(), p.to_string(), dest_arg.to_string()));
-    }
-    ordered.sort_by_key(|(i, ..)| *i);
-    let ordered = drop_ignored_flags(ordered)?;
-    if let Some(j) = ordered.iter().position(|(_, _, _, g)| g.starts_with("-J ")) {
-        let proxy_first = ordered[..j]
-            .iter()
-            .any(|(_, k, _, _)| k.eq_ignore_ascii_case("proxycommand"));
-        if proxy_first {
-            return Err(Usage(crate::i18n::tf(
-                "cli.as_ssh_says",
-                &[("message", &"Cannot specify -J with ProxyCommand")],
-            )));
-        }
-    }
-    let options: Vec<(String, String)> = ordered
-        .iter()
-        .map(|(_, k, v, _)| (k.clone(), v.clone()))
-        .collect();
-    if let Err((i, why)) = config::check_command_line(&options) {
-        let given = ordered.get(i).map_or("", |(_, _, _, g)| g.as_str());
-        return Err(Usage(crate::i18n::tf(
-            "cli.ssh_refuses",
-            &[("given", &given), ("why", &why)],
-        )));
-    }
-    if let Some((_, _, _, given)) = ordered
-        .iter()
-        .find(|(_, k, _, _)| k.eq_ignore_ascii_case("user"))
-        .filter(|(_, _, v, _)| !destination::valid_user(&config::command_line_unword(v)))
-    {
-        return Err(Usage(crate::i18n::tf("cli.bad_user", &[("given", &given)])));
-    }
-    Ok(ConfigInput {
-        host: dest.host,
-        options,
-        ..environment(cli)
-    })
-}
-
-/// ssh reads `-p` only while no port is set (a later `-p` is not even checked), and `-l` only
-/// while no user is set; a `-p` it reads must be a port ("Bad port").
-#[allow(clippy::type_complexity)]
-fn drop_ignored_flags(
-    ordered: Vec<(usize, String, String, String)>,
-) -> Result<Vec<(usize, String, String, String)>, Usage> {
-    let mut out: Vec<(usize, String, String, String)> = Vec::new();
-    for entry in ordered {
-        let (_, k, v, given) = &entry;
-        let is_flag = given.starts_with("-p ") || given.starts_with("-l ");
-        let set = out.iter().any(|(_, k2, _, _)| k2.eq_ignore_ascii_case(k));
-        if is_flag && set {
-            continue;
-        }
-        if given.starts_with("-p ") && crate::config::parse_port(v).is_none() {
-            return Err(Usage(crate::i18n::tf(
-                "cli.ssh_refuses",
-                &[
-                    ("given", &format!("-p {v}")),
-                    ("why", &format!("Bad port '{v}'")),
-                ],
-            )));
-        }
-        out.push(entry);
-    }
-    Ok(out)
-}
-
-/// What resolution needs from this machine and the command line besides the destination.
-fn environment(cli: &Cli) -> ConfigInput {
-    ConfigInput {
-        host: String::new(),
-        options: Vec::new(),
-        // As ssh, the last -F counts.
-        user_config: cli.config.last().cloned(),
-        system_config: PathBuf::from("/etc/ssh/ssh_config"),
-        home: config::home_dir(),
-        local_user: config::local_user(),
-        local_hostname: config::local_hostname(),
-        passwd_home: config::passwd_home_of_current_user().map(PathBuf::from),
-    }
 }
 
 fn run(

@@ -166,11 +166,42 @@ pub(crate) fn iptos_name(v: i32) -> String {
         .map_or_else(|| format!("0x{v:02x}"), |(n, _)| (*n).to_string())
 }
 
+/// The `strerror` text of EINVAL, as ssh prints it.
+const EINVAL: &str = "Invalid argument";
+/// The `strerror` text of ERANGE, as ssh prints it.
+const ERANGE: &str = "Numerical result out of range";
+
 /// OpenBSD's `scan_scaled` (RekeyLimit): `1G`, `512M`, `1.5K`, `1000`; the error is the
 /// `strerror` text ssh prints.
 pub(crate) fn scan_scaled(s: &str) -> Result<i64, &'static str> {
-    const EINVAL: &str = "Invalid argument";
-    const ERANGE: &str = "Numerical result out of range";
+    let (sign, rest) = scan_sign(s)?;
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    let (mut whole, fpart, fract) = scan_number(&rest[..end])?;
+    if sign != 0 {
+        whole *= sign;
+    }
+    let unit = &rest[end..];
+    let Some(u) = unit.chars().next() else {
+        return Ok(whole);
+    };
+    let Some(power) = "BKMGTPE".find(u.to_ascii_uppercase()) else {
+        return Err(EINVAL);
+    };
+    if unit[u.len_utf8()..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
+        return Err(EINVAL);
+    }
+    scale(whole, fpart, fract, sign, 1024i64.pow(power as u32))
+}
+
+/// Which sign leads the number (after blanks): 0 for none, -1 or 1, and the rest; a second
+/// sign is invalid.
+fn scan_sign(s: &str) -> Result<(i64, &str), &'static str> {
     let mut rest = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
     let mut sign = 0i64;
     while let Some(c) = rest.chars().next().filter(|c| *c == '+' || *c == '-') {
@@ -180,11 +211,14 @@ pub(crate) fn scan_scaled(s: &str) -> Result<i64, &'static str> {
         sign = if c == '-' { -1 } else { 1 };
         rest = &rest[1..];
     }
+    Ok((sign, rest))
+}
+
+/// Whether digits and at most one point make a number in range: the whole part, the
+/// fraction's digits (at most 19 kept) and their count plus one (0 without a point).
+fn scan_number(number: &str) -> Result<(i64, i64, u32), &'static str> {
     let (mut whole, mut fpart, mut ndigits, mut fract) = (0i64, 0i64, 0u32, 0u32);
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
-    for c in rest[..end].chars() {
+    for c in number.chars() {
         if c == '.' {
             if fract > 0 {
                 return Err(EINVAL);
@@ -213,25 +247,19 @@ pub(crate) fn scan_scaled(s: &str) -> Result<i64, &'static str> {
                 .ok_or(ERANGE)?;
         }
     }
-    if sign != 0 {
-        whole *= sign;
-    }
-    let unit = &rest[end..];
-    let Some(u) = unit.chars().next() else {
-        return Ok(whole);
-    };
-    let Some(power) = "BKMGTPE".find(u.to_ascii_uppercase()) else {
-        return Err(EINVAL);
-    };
-    if unit[u.len_utf8()..]
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric())
-    {
-        return Err(EINVAL);
-    }
-    let scale = 1024i64.pow(power as u32);
-    whole = whole.checked_mul(scale).ok_or(ERANGE)?;
+    Ok((whole, fpart, fract))
+}
+
+/// Whether the number times the unit's `scale` stays in range: the signed whole part scaled,
+/// plus (or minus, when negative) the scaled fraction.
+fn scale(
+    whole: i64,
+    mut fpart: i64,
+    mut fract: u32,
+    sign: i64,
+    scale: i64,
+) -> Result<i64, &'static str> {
+    let whole = whole.checked_mul(scale).ok_or(ERANGE)?;
     while fpart >= i64::MAX / scale {
         fpart /= 10;
         fract = fract.saturating_sub(1);

@@ -128,6 +128,11 @@ fn write_record(setup: &Setup, app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where a secret typed at the prompt goes: the engine's request, waiting for the answer.
+type Reply = tokio::sync::oneshot::Sender<Option<Zeroizing<String>>>;
+
+/// The console's loop: frames, keys, the engine's prompts and signals, until the person quits
+/// or chooses the guided flow.
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
@@ -138,19 +143,8 @@ async fn event_loop(
     let mut signals = Signals::new()?;
     // The engine asks for passphrases and passwords here; the prompt never shows what is typed.
     let (secret_tx, mut secret_rx) = mpsc::channel::<SecretRequest>(1);
-    let mut pending: Option<tokio::sync::oneshot::Sender<Option<Zeroizing<String>>>> = None;
-    // A new host key is decided before anything is sent; `g` in the trust dialog goes on
-    // without trusting it, from then on for this console.
-    let untrusted = std::cell::Cell::new(false);
-    let start = |fix| {
-        let first_contact = if untrusted.get() {
-            engine::FirstContact::GoOn
-        } else {
-            engine::FirstContact::Decide
-        };
-        start_run(&source, &secret_tx, fix, first_contact)
-    };
-    let (mut engine_rx, mut engine_task) = start(None);
+    let mut pending: Option<Reply> = None;
+    let mut engine = Engine::start(&source, secret_tx);
     let size = terminal.size()?;
     app.on_resize(size.width, size.height);
     let mut tick = tokio::time::interval(FRAME);
@@ -158,7 +152,7 @@ async fn event_loop(
     let outcome = loop {
         let commands = tokio::select! {
             _ = tick.tick() => {
-                frame(terminal, app, &mut engine_rx)?;
+                frame(terminal, app, &mut engine.rx)?;
                 continue;
             }
             wake = wake_rx.recv() => on_wake(terminal, app, wake)?,
@@ -169,60 +163,110 @@ async fn event_loop(
             }
             _ = signals.next() => break Ending::Exit(exit_code(app)),
         };
-        let mut quit = false;
-        let mut onboard = false;
-        for command in commands {
-            match command {
-                Command::Quit => quit = true,
-                Command::RerunUntrusted => {
-                    untrusted.set(true);
-                    engine_task.abort();
-                    app.reset_for_rerun();
-                    (engine_rx, engine_task) = start(None);
-                }
-                Command::Rerun => {
-                    engine_task.abort();
-                    app.reset_for_rerun();
-                    (engine_rx, engine_task) = start(None);
-                }
-                // Straight to the engine, wiped from memory when it is dropped there.
-                Command::Secret(secret) => {
-                    if let Some(reply) = pending.take() {
-                        let _ = reply.send(Some(secret));
-                    }
-                }
-                // A chmod on the server: a new run logs in again (asking for the password
-                // again if that is how it logs in) and makes it, then looks again.
-                Command::Apply(action) if action.repair.as_ref().is_some_and(|r| r.is_remote()) => {
-                    let Some(crate::repair::Repair::RemotePermissions { changes }) = action.repair
-                    else {
-                        continue;
-                    };
-                    engine_task.abort();
-                    app.reset_for_rerun();
-                    app.remote_fix_started(&action.id);
-                    (engine_rx, engine_task) = start(Some(changes));
-                }
-                Command::Apply(action) if action.id == "onboard" => onboard = true,
-                Command::Apply(action) => apply(action, wake_tx.clone()),
-            }
-        }
-        // The prompt was closed without an answer (Esc): the engine goes on without it.
-        if pending.is_some() && !matches!(app.overlay, Some(super::app::Overlay::Secret { .. })) {
-            if let Some(reply) = pending.take() {
-                let _ = reply.send(None);
-            }
-        }
-        if onboard {
-            break Ending::Onboard;
-        }
-        if quit {
-            break Ending::Exit(exit_code(app));
+        if let Some(ending) = carry_out(app, &mut engine, &mut pending, &wake_tx, commands) {
+            break ending;
         }
     };
-    engine_task.abort();
+    engine.task.abort();
     reader.stop();
     Ok(outcome)
+}
+
+/// The engine run in progress, and what starting another needs.
+struct Engine<'s> {
+    /// What a run probes.
+    source: &'s Source,
+    /// Where the engine asks for secrets.
+    secret_tx: mpsc::Sender<SecretRequest>,
+    /// `g` in the trust dialog: from then on, runs go on without trusting a new host key.
+    untrusted: bool,
+    /// The run's events.
+    rx: mpsc::Receiver<Event>,
+    /// The run's task.
+    task: tokio::task::AbortHandle,
+}
+
+impl<'s> Engine<'s> {
+    /// The first run: a new host key is decided before anything is sent.
+    fn start(source: &'s Source, secret_tx: mpsc::Sender<SecretRequest>) -> Self {
+        let (rx, task) = start_run(source, &secret_tx, None, engine::FirstContact::Decide);
+        Engine {
+            source,
+            secret_tx,
+            untrusted: false,
+            rx,
+            task,
+        }
+    }
+
+    /// A new run (making `fix` on the server first when given), in place of the last one.
+    fn restart(&mut self, fix: Option<Vec<crate::repair::RemoteChmod>>) {
+        let first_contact = if self.untrusted {
+            engine::FirstContact::GoOn
+        } else {
+            engine::FirstContact::Decide
+        };
+        (self.rx, self.task) = start_run(self.source, &self.secret_tx, fix, first_contact);
+    }
+}
+
+/// Carry out the commands a key or a finished repair gave, and whether the console ends
+/// (quit, or the guided flow).
+fn carry_out(
+    app: &mut App,
+    engine: &mut Engine<'_>,
+    pending: &mut Option<Reply>,
+    wake_tx: &mpsc::Sender<Wake>,
+    commands: Vec<Command>,
+) -> Option<Ending> {
+    let mut quit = false;
+    let mut onboard = false;
+    for command in commands {
+        match command {
+            Command::Quit => quit = true,
+            Command::RerunUntrusted => {
+                engine.untrusted = true;
+                engine.task.abort();
+                app.reset_for_rerun();
+                engine.restart(None);
+            }
+            Command::Rerun => {
+                engine.task.abort();
+                app.reset_for_rerun();
+                engine.restart(None);
+            }
+            // Straight to the engine, wiped from memory when it is dropped there.
+            Command::Secret(secret) => {
+                if let Some(reply) = pending.take() {
+                    let _ = reply.send(Some(secret));
+                }
+            }
+            // A chmod on the server: a new run logs in again (asking for the password
+            // again if that is how it logs in) and makes it, then looks again.
+            Command::Apply(action) if action.repair.as_ref().is_some_and(|r| r.is_remote()) => {
+                let Some(crate::repair::Repair::RemotePermissions { changes }) = action.repair
+                else {
+                    continue;
+                };
+                engine.task.abort();
+                app.reset_for_rerun();
+                app.remote_fix_started(&action.id);
+                engine.restart(Some(changes));
+            }
+            Command::Apply(action) if action.id == "onboard" => onboard = true,
+            Command::Apply(action) => apply(action, wake_tx.clone()),
+        }
+    }
+    // The prompt was closed without an answer (Esc): the engine goes on without it.
+    if pending.is_some() && !matches!(app.overlay, Some(super::app::Overlay::Secret { .. })) {
+        if let Some(reply) = pending.take() {
+            let _ = reply.send(None);
+        }
+    }
+    if onboard {
+        return Some(Ending::Onboard);
+    }
+    quit.then(|| Ending::Exit(exit_code(app)))
 }
 
 /// One frame: fold what the engine sent since the last one, then draw if anything changed.

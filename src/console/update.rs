@@ -41,22 +41,36 @@ impl App {
             self.search_key(key);
             return Vec::new();
         }
+        if self.panel_key(&key) {
+            return Vec::new();
+        }
+        self.global_key(&key)
+    }
+
+    /// Whether the focused panel has a binding for the key (then it acts on it).
+    fn panel_key(&mut self, key: &KeyEvent) -> bool {
         let context = match self.focus {
             Focus::Checklist => Context::Checklist,
             Focus::Log => Context::Log,
             Focus::Findings => Context::Findings,
         };
-        if let Some(action) = lookup(context, &key) {
-            self.touched = true;
-            match self.focus {
-                Focus::Checklist => self.checklist(action),
-                Focus::Log => self.log_action(action),
-                Focus::Findings => self.findings(action),
-            }
-            self.sync_viewport();
-            return Vec::new();
+        let Some(action) = lookup(context, key) else {
+            return false;
+        };
+        self.touched = true;
+        match self.focus {
+            Focus::Checklist => self.checklist(action),
+            Focus::Log => self.log_action(action),
+            Focus::Findings => self.findings(action),
         }
-        let global = lookup(Context::Global, &key);
+        self.sync_viewport();
+        true
+    }
+
+    /// Which global action the key is (quit, rerun, focus, help, fix, zoom), and the commands
+    /// it gives; a key bound to nothing leaves the screen as it was (not redrawn).
+    fn global_key(&mut self, key: &KeyEvent) -> Vec<Command> {
+        let global = lookup(Context::Global, key);
         if matches!(
             global,
             Some(Action::FocusNext | Action::FocusPrev | Action::ToggleZoom)

@@ -52,23 +52,8 @@ pub(crate) async fn secure(
         skip_after(cx, Stage::Banner, "no SSH-2 server answered").await;
         return None;
     };
-    // ssh moves the host key types it already knows for this host to the front of its
-    // proposal (with the default HostKeyAlgorithms), so the probe must too; the rest of ssh's
-    // host-key rules are read here too, before the key exchange.
-    let addr = dial.peer();
-    let names = hostkey::lookup_names(cx, &target, addr.map(|a| a.ip()));
-    let known_hosts = hostkey::load(cx, &names);
     let mut target = target;
-    let rules =
-        hostkey::prepare(cx, &mut target, &known_hosts, addr.map(|a| a.ip()), timeout).await;
-    let policy = Arc::new(kex::HostKeyPolicy {
-        known_hosts,
-        host: target.hostname.clone(),
-        port: target.port,
-        alias: target.host_key_alias.clone(),
-        rules,
-        judged: std::sync::Mutex::new(None),
-    });
+    let policy = host_key_policy(cx, &mut target, &dial, timeout).await;
     let server_ident = banner.ident.clone();
     let (connected, kex_status) = stage(
         cx,
@@ -77,12 +62,7 @@ pub(crate) async fn secure(
     )
     .await;
     let Some(connected) = connected else {
-        let why = if kex_status == Status::Warn {
-            "sshdoctor cannot speak the algorithm ssh would use (probe.unsupported_algorithm)"
-        } else {
-            "the key exchange did not complete"
-        };
-        skip_after(cx, Stage::Kex, why).await;
+        skip_after(cx, Stage::Kex, kex_skipped(kex_status)).await;
         return None;
     };
     let (passage, _) = stage(
@@ -92,16 +72,8 @@ pub(crate) async fn secure(
     )
     .await;
     let (true, Some(handle)) = (passage.go_on, connected.handle) else {
-        let why = passage
-            .ssh_stops
-            .map(|why| format!("{why}; nothing is sent to this server"));
-        skip_after(
-            cx,
-            Stage::Hostkey,
-            why.as_deref()
-                .unwrap_or("the host key is not trusted: nothing is sent to this server"),
-        )
-        .await;
+        let why = hostkey_skipped(passage.ssh_stops.as_deref());
+        skip_after(cx, Stage::Hostkey, &why).await;
         return None;
     };
     Some(Connection {
@@ -117,6 +89,48 @@ pub(crate) async fn secure(
         key_is_new: passage.key_is_new,
         server_ident,
     })
+}
+
+/// The host-key rules ssh applies to this host, read before the key exchange: ssh moves the
+/// host key types it already knows for this host to the front of its proposal (with the
+/// default HostKeyAlgorithms), so the probe must too.
+async fn host_key_policy(
+    cx: &Cx,
+    target: &mut Target,
+    dial: &transport::Dialer,
+    timeout: Duration,
+) -> Arc<kex::HostKeyPolicy> {
+    let addr = dial.peer();
+    let names = hostkey::lookup_names(cx, target, addr.map(|a| a.ip()));
+    let known_hosts = hostkey::load(cx, &names);
+    let rules = hostkey::prepare(cx, target, &known_hosts, addr.map(|a| a.ip()), timeout).await;
+    Arc::new(kex::HostKeyPolicy {
+        known_hosts,
+        host: target.hostname.clone(),
+        port: target.port,
+        alias: target.host_key_alias.clone(),
+        rules,
+        judged: std::sync::Mutex::new(None),
+    })
+}
+
+/// Why the later stages are skipped when the key exchange did not complete: a warning means
+/// sshdoctor cannot speak what ssh would use.
+fn kex_skipped(kex_status: Status) -> &'static str {
+    if kex_status == Status::Warn {
+        "sshdoctor cannot speak the algorithm ssh would use (probe.unsupported_algorithm)"
+    } else {
+        "the key exchange did not complete"
+    }
+}
+
+/// Why the later stages are skipped when the host key stops the login: what ssh says when
+/// it stops, else an untrusted key.
+fn hostkey_skipped(ssh_stops: Option<&str>) -> String {
+    match ssh_stops {
+        Some(why) => format!("{why}; nothing is sent to this server"),
+        None => "the host key is not trusted: nothing is sent to this server".to_string(),
+    }
 }
 
 /// Where the probe stops after a host key: where ssh itself stops, or (the console) at a new

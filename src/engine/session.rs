@@ -152,6 +152,9 @@ pub(super) async fn session_stage(
     }
 }
 
+/// The session stage's checks on the probe command's run: whether a shell ran it (else
+/// `session.no_shell`), whether startup files print, whether sftp answers; whether the
+/// later stages go on, and how this one ends.
 async fn checks(
     cx: &Cx,
     link: &Link,
@@ -164,6 +167,37 @@ async fn checks(
     };
     let out = sanitize(&run.stdout);
     let err = sanitize(&run.stderr);
+    log_run(cx, &run, &err).await;
+    if run.refused || run.exit != Some(0) {
+        no_shell(cx, &run, &out, &err).await;
+        return (false, StageEnd::new(Status::Fail, "no shell"));
+    }
+    let mut status = Status::Pass;
+    let mut notes = Vec::new();
+    if !run.stdout.is_empty() {
+        status = Status::Warn;
+        notes.push("noisy startup");
+        noisy_startup(cx, &run, &out).await;
+    }
+    if !sftp_stage_check(cx, fetched).await {
+        status = Status::Warn;
+        notes.push("no sftp");
+    }
+    if link.one_per_connection() {
+        cx.log(Stage::Session, Level::Info, "the server allows one session per connection (as tinysshd does): sshdoctor opened another connection for each further check").await;
+        cx.fact(Stage::Session, "one_session_per_connection", "yes")
+            .await;
+    }
+    let summary = if notes.is_empty() {
+        format!("`{PROBE_COMMAND}` ran, exit status 0")
+    } else {
+        format!("commands run; {}", notes.join(", "))
+    };
+    (true, StageEnd::new(status, summary))
+}
+
+/// Log how the probe command ended: its exit status, and what it wrote to stderr if anything.
+async fn log_run(cx: &Cx, run: &Run, err: &str) {
     cx.log(
         Stage::Session,
         Level::Debug1,
@@ -181,57 +215,42 @@ async fn checks(
         )
         .await;
     }
-    if run.refused || run.exit != Some(0) {
-        let mut f = finding(
-            "session.no_shell",
-            Stage::Session,
-            no_shell_detail(
-                PROBE_COMMAND,
-                &match (run.refused, run.exit) {
-                    (true, _) => "was refused".to_string(),
-                    (false, Some(c)) => format!("exited with status {c}"),
-                    (false, None) => "ended without an exit status".to_string(),
-                },
-            ),
-        );
-        for (what, text) in [("stdout", &out), ("stderr", &err)] {
-            if !text.is_empty() {
-                f = f.evidence(format!("remote {what}: {text}"));
-            }
+}
+
+/// The probe command was refused or failed: `session.no_shell`, saying which, with what it
+/// printed as evidence.
+async fn no_shell(cx: &Cx, run: &Run, out: &str, err: &str) {
+    let mut f = finding(
+        "session.no_shell",
+        Stage::Session,
+        no_shell_detail(
+            PROBE_COMMAND,
+            &match (run.refused, run.exit) {
+                (true, _) => "was refused".to_string(),
+                (false, Some(c)) => format!("exited with status {c}"),
+                (false, None) => "ended without an exit status".to_string(),
+            },
+        ),
+    );
+    for (what, text) in [("stdout", out), ("stderr", err)] {
+        if !text.is_empty() {
+            f = f.evidence(format!("remote {what}: {text}"));
         }
-        cx.finding(f).await;
-        return (false, StageEnd::new(Status::Fail, "no shell"));
     }
-    let mut status = Status::Pass;
-    let mut notes = Vec::new();
-    if !run.stdout.is_empty() {
-        status = Status::Warn;
-        notes.push("noisy startup");
-        cx.finding(
-            finding(
-                "session.noisy_startup",
-                Stage::Session,
-                format!("Running `{PROBE_COMMAND}` printed {} byte(s): the shell's startup files write to stdout even for non-interactive commands, which breaks scp, sftp and rsync.", run.stdout.len()),
-            )
-            .evidence(format!("remote stdout: {out}")),
+    cx.finding(f).await;
+}
+
+/// The probe command printed on stdout: `session.noisy_startup`, with what it printed.
+async fn noisy_startup(cx: &Cx, run: &Run, out: &str) {
+    cx.finding(
+        finding(
+            "session.noisy_startup",
+            Stage::Session,
+            format!("Running `{PROBE_COMMAND}` printed {} byte(s): the shell's startup files write to stdout even for non-interactive commands, which breaks scp, sftp and rsync.", run.stdout.len()),
         )
-        .await;
-    }
-    if !sftp_stage_check(cx, fetched).await {
-        status = Status::Warn;
-        notes.push("no sftp");
-    }
-    if link.one_per_connection() {
-        cx.log(Stage::Session, Level::Info, "the server allows one session per connection (as tinysshd does): sshdoctor opened another connection for each further check").await;
-        cx.fact(Stage::Session, "one_session_per_connection", "yes")
-            .await;
-    }
-    let summary = if notes.is_empty() {
-        format!("`{PROBE_COMMAND}` ran, exit status 0")
-    } else {
-        format!("commands run; {}", notes.join(", "))
-    };
-    (true, StageEnd::new(status, summary))
+        .evidence(format!("remote stdout: {out}")),
+    )
+    .await;
 }
 
 /// The sftp check (the SFTP session opened for the server-side stage) with its log line or

@@ -2,7 +2,9 @@
 //! [`LineEdit`], so memory stays constant whatever the file's size, and the diff is built
 //! from the changed lines alone.
 
+use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 
 use super::carry::wait_for_more;
 use super::hunks::Hunks;
@@ -58,55 +60,14 @@ impl Producer for Lines<'_> {
         let mut changed = false;
         let mut consumed = 0u64;
         if let Some(o) = original {
-            let path = &self.target;
-            let names = watched_names(path, None);
+            let names = watched_names(&self.target, None);
             let mut reader = BufReader::with_capacity(64 << 10, &o.file);
             let mut line = Vec::new();
             let mut number = 0;
-            loop {
-                line.clear();
-                let mut read = |line: &mut Vec<u8>| {
-                    let room = MAX_STREAM_BYTES - consumed - line.len() as u64 + 1;
-                    (&mut reader)
-                        .take(room)
-                        .read_until(b'\n', line)
-                        .map_err(io_err("read", path))
-                };
-                if read(&mut line)? == 0 {
-                    break;
-                }
-                // An unterminated end may be a line another program is writing right now.
-                while !line.ends_with(b"\n")
-                    && (consumed + line.len() as u64) <= MAX_STREAM_BYTES
-                    && wait_for_more(o, consumed + line.len() as u64, &names)
-                        .map_err(io_err("read", path))?
-                {
-                    read(&mut line)?;
-                }
-                let n = line.len();
-                if consumed + n as u64 > MAX_STREAM_BYTES {
-                    return Err(too_large(path, consumed + n as u64, MAX_STREAM_BYTES));
-                }
+            while next_line(&mut reader, &mut line, consumed, o, &names, &self.target)? {
                 number += 1;
-                let change = self.edit.line(number, &line);
-                let new = match &change {
-                    LineChange::Keep => Some(&line[..]),
-                    LineChange::Drop => None,
-                    LineChange::Replace(bytes) => Some(&bytes[..]),
-                };
-                if new == Some(&line[..]) {
-                    hunks.same(&line);
-                } else {
-                    hunks.change(Some(&line), new);
-                    if !changed && !self.dry_run {
-                        out.start(consumed)?;
-                    }
-                    changed = true;
-                }
-                if changed && !self.dry_run {
-                    out.write(new.unwrap_or_default())?;
-                }
-                consumed += n as u64;
+                self.edit_line(number, &line, consumed, &mut changed, &mut hunks, out)?;
+                consumed += line.len() as u64;
             }
         }
         if let Some(tail) = self.edit.finish().filter(|t| !t.is_empty()) {
@@ -125,6 +86,85 @@ impl Producer for Lines<'_> {
             whole: None,
         }))
     }
+}
+
+impl Lines<'_> {
+    /// Whether the edit changes line `number` (which starts `consumed` bytes in): the diff
+    /// records it either way, and from the first change on the output (started there) gets
+    /// every new line; a preview writes nothing.
+    fn edit_line(
+        &mut self,
+        number: usize,
+        line: &[u8],
+        consumed: u64,
+        changed: &mut bool,
+        hunks: &mut Hunks,
+        out: &mut Output<'_>,
+    ) -> Result<(), EditError> {
+        let change = self.edit.line(number, line);
+        let new = match &change {
+            LineChange::Keep => Some(line),
+            LineChange::Drop => None,
+            LineChange::Replace(bytes) => Some(&bytes[..]),
+        };
+        if new == Some(line) {
+            hunks.same(line);
+        } else {
+            hunks.change(Some(line), new);
+            if !*changed && !self.dry_run {
+                out.start(consumed)?;
+            }
+            *changed = true;
+        }
+        if *changed && !self.dry_run {
+            out.write(new.unwrap_or_default())?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether there is a next line (after `consumed` bytes): read it whole into `line`, waiting
+/// for an unterminated end while another program may still be writing it; a file past
+/// [`MAX_STREAM_BYTES`] is an error.
+fn next_line(
+    reader: &mut BufReader<&File>,
+    line: &mut Vec<u8>,
+    consumed: u64,
+    o: &Original,
+    names: &[PathBuf],
+    path: &Path,
+) -> Result<bool, EditError> {
+    line.clear();
+    if read_some(reader, line, consumed, path)? == 0 {
+        return Ok(false);
+    }
+    // An unterminated end may be a line another program is writing right now.
+    while !line.ends_with(b"\n")
+        && (consumed + line.len() as u64) <= MAX_STREAM_BYTES
+        && wait_for_more(o, consumed + line.len() as u64, names).map_err(io_err("read", path))?
+    {
+        read_some(reader, line, consumed, path)?;
+    }
+    let n = line.len();
+    if consumed + n as u64 > MAX_STREAM_BYTES {
+        return Err(too_large(path, consumed + n as u64, MAX_STREAM_BYTES));
+    }
+    Ok(true)
+}
+
+/// Read up to the next newline onto `line`, never past one byte beyond the size limit; the
+/// number of bytes read (0 at the end).
+fn read_some(
+    reader: &mut BufReader<&File>,
+    line: &mut Vec<u8>,
+    consumed: u64,
+    path: &Path,
+) -> Result<usize, EditError> {
+    let room = MAX_STREAM_BYTES - consumed - line.len() as u64 + 1;
+    reader
+        .take(room)
+        .read_until(b'\n', line)
+        .map_err(io_err("read", path))
 }
 
 /// The unified diff `edit` makes to `bytes` (labelled `label`), built from the changed lines

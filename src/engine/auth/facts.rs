@@ -44,74 +44,10 @@ pub(super) fn login_facts(
 }
 
 pub(super) async fn log_plan(cx: &Cx, ids: &IdentityPlan) {
-    match &ids.agent {
-        AgentStatus::Listed { path, keys } => {
-            cx.log(
-                Stage::Auth,
-                Level::Debug1,
-                format!("agent {}: {keys} key(s)", path.display()),
-            )
-            .await
-        }
-        AgentStatus::Unreachable { path, error } => {
-            cx.log(
-                Stage::Auth,
-                Level::Info,
-                format!("agent {} is not reachable: {error}", path.display()),
-            )
-            .await
-        }
-        AgentStatus::Disabled => {
-            cx.log(
-                Stage::Auth,
-                Level::Debug1,
-                "agent disabled (IdentityAgent none)",
-            )
-            .await
-        }
-        AgentStatus::NotConfigured => {
-            cx.log(
-                Stage::Auth,
-                Level::Debug1,
-                "no agent (SSH_AUTH_SOCK is not set)",
-            )
-            .await
-        }
-    }
+    let (level, text) = agent_line(&ids.agent);
+    cx.log(Stage::Auth, level, text).await;
     for id in &ids.offered {
-        let how = match id.backing {
-            Backing::File => "",
-            Backing::Agent => " agent",
-            Backing::FileInAgent => " explicit agent",
-        };
-        cx.log(
-            Stage::Auth,
-            Level::Debug1,
-            format!(
-                "Will attempt key: {} {} {}{how}",
-                id.label(),
-                id.algorithm().unwrap_or_default(),
-                id.fingerprint().unwrap_or_default()
-            ),
-        )
-        .await;
-        let size = id.bits().map_or_else(String::new, |b| format!(" {b} bits"));
-        let lock = if id.encrypted {
-            ", encrypted (needs its passphrase)"
-        } else {
-            ""
-        };
-        let comment = if id.comment.is_empty() {
-            String::new()
-        } else {
-            format!(", comment \"{}\"", id.comment)
-        };
-        cx.log(
-            Stage::Auth,
-            Level::Debug2,
-            format!("key {}:{size}{lock}{comment}", id.label()),
-        )
-        .await;
+        log_key(cx, id).await;
     }
     cx.fact(
         Stage::Auth,
@@ -121,6 +57,67 @@ pub(super) async fn log_plan(cx: &Cx, ids: &IdentityPlan) {
             .map(Identity::label)
             .collect::<Vec<_>>()
             .join(", "),
+    )
+    .await;
+}
+
+/// Which agent line to log, and at which level: an agent that cannot be reached is info,
+/// the others debug1.
+fn agent_line(agent: &AgentStatus) -> (Level, String) {
+    match agent {
+        AgentStatus::Listed { path, keys } => (
+            Level::Debug1,
+            format!("agent {}: {keys} key(s)", path.display()),
+        ),
+        AgentStatus::Unreachable { path, error } => (
+            Level::Info,
+            format!("agent {} is not reachable: {error}", path.display()),
+        ),
+        AgentStatus::Disabled => (
+            Level::Debug1,
+            "agent disabled (IdentityAgent none)".to_string(),
+        ),
+        AgentStatus::NotConfigured => (
+            Level::Debug1,
+            "no agent (SSH_AUTH_SOCK is not set)".to_string(),
+        ),
+    }
+}
+
+/// Log one key ssh will offer: ssh's "Will attempt key" line (debug1), then its size,
+/// whether it is encrypted and its comment (debug2).
+async fn log_key(cx: &Cx, id: &Identity) {
+    let how = match id.backing {
+        Backing::File => "",
+        Backing::Agent => " agent",
+        Backing::FileInAgent => " explicit agent",
+    };
+    cx.log(
+        Stage::Auth,
+        Level::Debug1,
+        format!(
+            "Will attempt key: {} {} {}{how}",
+            id.label(),
+            id.algorithm().unwrap_or_default(),
+            id.fingerprint().unwrap_or_default()
+        ),
+    )
+    .await;
+    let size = id.bits().map_or_else(String::new, |b| format!(" {b} bits"));
+    let lock = if id.encrypted {
+        ", encrypted (needs its passphrase)"
+    } else {
+        ""
+    };
+    let comment = if id.comment.is_empty() {
+        String::new()
+    } else {
+        format!(", comment \"{}\"", id.comment)
+    };
+    cx.log(
+        Stage::Auth,
+        Level::Debug2,
+        format!("key {}:{size}{lock}{comment}", id.label()),
     )
     .await;
 }

@@ -306,53 +306,9 @@ pub(crate) async fn sign_in(
     let result = match id.backing {
         Backing::Agent | Backing::FileInAgent => {
             let path = agent.ok_or("the agent is not reachable")?;
-            let mut agent = tokio::time::timeout(
-                timeout,
-                russh::keys::agent::client::AgentClient::connect_uds(path),
-            )
-            .await
-            .map_err(|_| "the agent did not answer".to_string())?
-            .map_err(|e| e.to_string())?;
-            let fut = async {
-                match &id.certificate {
-                    Some(cert) => {
-                        conn.handle
-                            .authenticate_certificate_with(user, cert.clone(), hash, &mut agent)
-                            .await
-                    }
-                    None => {
-                        conn.handle
-                            .authenticate_publickey_with(user, key, hash, &mut agent)
-                            .await
-                    }
-                }
-            };
-            tokio::time::timeout(timeout, fut)
-                .await
-                .map_err(|_| "timed out".to_string())?
-                .map_err(|e| e.to_string())?
+            sign_with_agent(conn, user, id, key, hash, path, timeout).await?
         }
-        Backing::File => {
-            let file = id.file.as_ref().ok_or("no key file")?;
-            let private = Arc::new(identities::load_private(file, passphrase)?);
-            let fut = async {
-                match &id.certificate {
-                    Some(cert) => {
-                        conn.handle
-                            .authenticate_openssh_cert(user, private, cert.clone())
-                            .await
-                    }
-                    None => {
-                        let with_hash = russh::keys::PrivateKeyWithHashAlg::new(private, hash);
-                        conn.handle.authenticate_publickey(user, with_hash).await
-                    }
-                }
-            };
-            tokio::time::timeout(timeout, fut)
-                .await
-                .map_err(|_| "timed out".to_string())?
-                .map_err(|e| e.to_string())?
-        }
+        Backing::File => sign_with_file(conn, user, id, hash, timeout, passphrase).await?,
     };
     Ok(match result {
         AuthResult::Success => Signed::Success,
@@ -362,6 +318,75 @@ pub(crate) async fn sign_in(
         } => Signed::Partial(remaining_methods),
         AuthResult::Failure { .. } => Signed::Refused,
     })
+}
+
+/// Sign in with the agent at `path` signing: the certificate when the key has one, else the
+/// key with `hash` (connecting to the agent and the login each within `timeout`).
+async fn sign_with_agent(
+    conn: &mut Conn,
+    user: &str,
+    id: &Identity,
+    key: russh::keys::PublicKey,
+    hash: Option<HashAlg>,
+    path: &std::path::Path,
+    timeout: Duration,
+) -> Result<AuthResult, String> {
+    let mut agent = tokio::time::timeout(
+        timeout,
+        russh::keys::agent::client::AgentClient::connect_uds(path),
+    )
+    .await
+    .map_err(|_| "the agent did not answer".to_string())?
+    .map_err(|e| e.to_string())?;
+    let fut = async {
+        match &id.certificate {
+            Some(cert) => {
+                conn.handle
+                    .authenticate_certificate_with(user, cert.clone(), hash, &mut agent)
+                    .await
+            }
+            None => {
+                conn.handle
+                    .authenticate_publickey_with(user, key, hash, &mut agent)
+                    .await
+            }
+        }
+    };
+    tokio::time::timeout(timeout, fut)
+        .await
+        .map_err(|_| "timed out".to_string())?
+        .map_err(|e| e.to_string())
+}
+
+/// Sign in with the key file loaded (with `passphrase` when it is encrypted): the
+/// certificate when the key has one, else the key with `hash`, within `timeout`.
+async fn sign_with_file(
+    conn: &mut Conn,
+    user: &str,
+    id: &Identity,
+    hash: Option<HashAlg>,
+    timeout: Duration,
+    passphrase: Option<&str>,
+) -> Result<AuthResult, String> {
+    let file = id.file.as_ref().ok_or("no key file")?;
+    let private = Arc::new(identities::load_private(file, passphrase)?);
+    let fut = async {
+        match &id.certificate {
+            Some(cert) => {
+                conn.handle
+                    .authenticate_openssh_cert(user, private, cert.clone())
+                    .await
+            }
+            None => {
+                let with_hash = russh::keys::PrivateKeyWithHashAlg::new(private, hash);
+                conn.handle.authenticate_publickey(user, with_hash).await
+            }
+        }
+    };
+    tokio::time::timeout(timeout, fut)
+        .await
+        .map_err(|_| "timed out".to_string())?
+        .map_err(|e| e.to_string())
 }
 
 /// The agent's socket, when it was listed.

@@ -119,16 +119,29 @@ pub(crate) async fn run(
         }
     };
     out.command = argv.join(" ");
-    let program = Path::new(&argv[0]);
-    if !program.is_absolute() {
-        out.result = RunResult::NotRun("path is not absolute".into());
+    if let Err(why) = runnable(&argv[0]) {
+        out.result = RunResult::NotRun(why);
         return out;
+    }
+    execute(&argv, deadline, &mut out).await;
+    out
+}
+
+/// Whether ssh would start the program: an absolute path that exists; else what ssh logs.
+fn runnable(program: &str) -> Result<(), String> {
+    if !Path::new(program).is_absolute() {
+        return Err("path is not absolute".into());
     }
     if let Err(e) = std::fs::metadata(program) {
-        out.result = RunResult::NotRun(format!("Could not stat \"{}\": {e}", argv[0]));
-        return out;
+        return Err(format!("Could not stat \"{program}\": {e}"));
     }
-    let child = tokio::process::Command::new(program)
+    Ok(())
+}
+
+/// Run the program with its arguments until it ends or `deadline` passes (then it is
+/// killed), reading stdout and stderr (capped) into `out`.
+async fn execute(argv: &[String], deadline: Duration, out: &mut CommandRun) {
+    let child = tokio::process::Command::new(Path::new(&argv[0]))
         .args(&argv[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -138,7 +151,7 @@ pub(crate) async fn run(
     let Ok(mut child) = child else {
         // ssh's child cannot execv either and exits 127.
         out.result = RunResult::Failed(127);
-        return out;
+        return;
     };
     let (mut stdout, mut stderr) = (child.stdout.take(), child.stderr.take());
     let work = async {
@@ -163,23 +176,31 @@ pub(crate) async fn run(
             let _ = child.wait().await;
             out.result = RunResult::TimedOut(deadline);
         }
-        Ok((status, o, e)) => {
-            out.stderr = e
-                .split(|&b| b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(sanitize)
-                .collect();
-            out.output = Some(KnownHostsFile::parse(invocation.tag(), &o));
-            out.result = match status {
-                Ok(s) if s.success() => RunResult::Ok,
-                Ok(s) => match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
-                    (Some(code), _) => RunResult::Failed(code),
-                    (None, Some(sig)) => RunResult::Signaled(sig),
-                    _ => RunResult::Failed(-1),
-                },
-                Err(_) => RunResult::Failed(-1),
-            };
-        }
+        Ok((status, o, e)) => ended(out, status, &o, &e),
     }
-    out
+}
+
+/// How the program ended, into `out`: its stderr lines (made safe), its stdout read as
+/// known_hosts lines, and whether it succeeded, failed with a code or died of a signal.
+fn ended(
+    out: &mut CommandRun,
+    status: std::io::Result<std::process::ExitStatus>,
+    o: &[u8],
+    e: &[u8],
+) {
+    out.stderr = e
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(sanitize)
+        .collect();
+    out.output = Some(KnownHostsFile::parse(out.invocation.tag(), o));
+    out.result = match status {
+        Ok(s) if s.success() => RunResult::Ok,
+        Ok(s) => match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
+            (Some(code), _) => RunResult::Failed(code),
+            (None, Some(sig)) => RunResult::Signaled(sig),
+            _ => RunResult::Failed(-1),
+        },
+        Err(_) => RunResult::Failed(-1),
+    };
 }
