@@ -172,6 +172,16 @@ fn isolate_env(command: &mut Command, home: &Home) {
         .env_remove("DISPLAY")
         .env("NO_COLOR", "1")
         .env("RUST_BACKTRACE", "1");
+    english(command);
+}
+
+/// The tests read English texts: whatever locale the developer runs them in, sshdoctor speaks
+/// English (tests/languages.rs sets the locale variables itself, after this).
+pub fn english(command: &mut Command) -> &mut Command {
+    command
+        .env("LC_ALL", "")
+        .env("LC_MESSAGES", "")
+        .env("LANG", "C.UTF-8")
 }
 
 /// One run of the binary, built up then started with [`Invocation::run`] or [`Invocation::run_report`].

@@ -18,7 +18,7 @@ impl Tmux {
     pub fn start_sized(name: &str, command: &str, width: u16, height: u16) -> Tmux {
         let socket = format!("sshdoctor-{name}-{}", std::process::id());
         let (width, height) = (width.to_string(), height.to_string());
-        let ok = Command::new("tmux")
+        let ok = super::english(&mut Command::new("tmux"))
             .args([
                 "-L",
                 &socket,
