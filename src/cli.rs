@@ -168,21 +168,26 @@ fn subcommand() -> Option<ExitCode> {
 /// Whether clap accepts the line: the matches and the options, or the exit code of `--help`,
 /// `--version` (success) or a usage error.
 fn parse() -> Result<(ArgMatches, Cli), ExitCode> {
-    let matches = match command().try_get_matches() {
-        Ok(m) => m,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let _ = e.print();
-                return Err(ExitCode::SUCCESS);
-            }
-            return Err(usage(first_line(&e.to_string())));
+    clap_parse(command(), std::env::args_os()).map_err(|e| e.map_or(ExitCode::SUCCESS, usage))
+}
+
+/// What clap makes of `argv` (the program's name first) for `command`, the command of `T`
+/// (the main one or a subcommand's): the matches and the options; `Err(None)` when it printed
+/// `--help` or `--version`; `Err(Some(line))`, the first line of clap's usage error.
+pub(crate) fn clap_parse<T: FromArgMatches>(
+    command: clap::Command,
+    argv: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<(ArgMatches, T), Option<String>> {
+    use clap::error::ErrorKind;
+    let matches = command.try_get_matches_from(argv).map_err(|e| {
+        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            let _ = e.print();
+            return None;
         }
-    };
-    match Cli::from_arg_matches(&matches) {
-        Ok(c) => Ok((matches, c)),
-        Err(e) => Err(usage(first_line(&e.to_string()))),
-    }
+        Some(first_line(&e.to_string()))
+    })?;
+    let options = T::from_arg_matches(&matches).map_err(|e| Some(first_line(&e.to_string())))?;
+    Ok((matches, options))
 }
 
 /// Whether the line is `sshdoctor onboard DESTINATION`: the first positional is the word, the

@@ -2,10 +2,10 @@
 //! transcript read once (stdin when no FILE or `-`), or `--fix` for a repair it offers.
 
 use super::fix::{confirm, FixError};
-use super::{exit, first_line, locale_is_utf8, print_report, usage, Format};
+use super::{exit, locale_is_utf8, print_report, usage, Format};
 use crate::explain::{Options, Owner, Transcript};
 use crate::report::Report;
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::{CommandFactory, Parser};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -51,20 +51,10 @@ struct ExplainCli {
 /// `sshdoctor explain ARGS` (the arguments after the word `explain`).
 pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let argv = std::iter::once("sshdoctor explain".into()).chain(args);
-    let parsed = ExplainCli::command()
-        .after_help(crate::i18n::t("cli.explain_after_help"))
-        .try_get_matches_from(argv)
-        .and_then(|m| ExplainCli::from_arg_matches(&m));
-    let cli = match parsed {
-        Ok(c) => c,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let _ = e.print();
-                return ExitCode::SUCCESS;
-            }
-            return usage(first_line(&e.to_string()));
-        }
+    let command = ExplainCli::command().after_help(crate::i18n::t("cli.explain_after_help"));
+    let cli: ExplainCli = match super::clap_parse(command, argv) {
+        Ok((_, c)) => c,
+        Err(e) => return e.map_or(ExitCode::SUCCESS, usage),
     };
     if let Some(lang) = cli.lang {
         crate::i18n::set(lang);

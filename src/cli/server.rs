@@ -2,11 +2,11 @@
 //! `--watch`, one line per new attempt after it), or `--fix`.
 
 use super::fix::{confirm, FixError};
-use super::{exit, first_line, locale_is_utf8, print_report, usage, Format};
+use super::{exit, locale_is_utf8, print_report, usage, Format};
 use crate::event::Event;
 use crate::report::Report;
 use crate::server::Options;
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::{CommandFactory, Parser};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -60,20 +60,10 @@ struct ServerCli {
 /// `sshdoctor server ARGS` (the arguments after the word `server`).
 pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let argv = std::iter::once("sshdoctor server".into()).chain(args);
-    let parsed = ServerCli::command()
-        .after_help(crate::i18n::t("cli.server_after_help"))
-        .try_get_matches_from(argv)
-        .and_then(|m| ServerCli::from_arg_matches(&m));
-    let cli = match parsed {
-        Ok(c) => c,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let _ = e.print();
-                return ExitCode::SUCCESS;
-            }
-            return usage(first_line(&e.to_string()));
-        }
+    let command = ServerCli::command().after_help(crate::i18n::t("cli.server_after_help"));
+    let cli: ServerCli = match super::clap_parse(command, argv) {
+        Ok((_, c)) => c,
+        Err(e) => return e.map_or(ExitCode::SUCCESS, usage),
     };
     if let Some(lang) = cli.lang {
         crate::i18n::set(lang);

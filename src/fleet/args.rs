@@ -2,7 +2,7 @@
 //! the concurrency bounds and the output.
 
 use crate::cli::Format;
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::{ArgMatches, CommandFactory, Parser};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -85,19 +85,11 @@ const DEFAULT_HOST_TIMEOUT: Duration = Duration::from_secs(60);
 pub(super) fn parse(args: Vec<std::ffi::OsString>) -> Result<Option<Parsed>, String> {
     let argv = std::iter::once("sshdoctor fleet".into()).chain(args);
     let command = FleetCli::command().after_help(crate::i18n::t("cli.fleet_after_help"));
-    let matches = match command.try_get_matches_from(argv) {
-        Ok(m) => m,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let _ = e.print();
-                return Ok(None);
-            }
-            return Err(crate::cli::first_line(&e.to_string()));
-        }
+    let (matches, cli): (_, FleetCli) = match crate::cli::clap_parse(command, argv) {
+        Ok(parsed) => parsed,
+        Err(None) => return Ok(None),
+        Err(Some(line)) => return Err(line),
     };
-    let cli =
-        FleetCli::from_arg_matches(&matches).map_err(|e| crate::cli::first_line(&e.to_string()))?;
     let timeout = seconds("--timeout", cli.timeout)?;
     let host_timeout = seconds("--host-timeout", cli.host_timeout)?.unwrap_or_else(|| {
         timeout.map_or(DEFAULT_HOST_TIMEOUT, |t| (t * 6).max(DEFAULT_HOST_TIMEOUT))
