@@ -187,11 +187,15 @@ fn fill(text: &str, args: &[(&str, &dyn Display)]) -> String {
 /// An English phrase from a table (the key bindings' words, the help's headings) in the
 /// current language (`[phrase]` in the catalogs, keyed by the English); itself in English.
 pub fn phrase(english: &'static str) -> &'static str {
+    by_english("phrase", english).unwrap_or(english)
+}
+
+/// The current language's text for `english` in a catalog table keyed by the English
+/// (`[phrase]`, `[summary]`); None in English, or when the table lacks it.
+fn by_english(table: &str, english: &str) -> Option<&'static str> {
     match current() {
-        Lang::En => english,
-        lang => catalog(lang)
-            .get(&format!("phrase.{english}"))
-            .map_or(english, |text| *text),
+        Lang::En => None,
+        lang => catalog(lang).get(&format!("{table}.{english}")).copied(),
     }
 }
 
@@ -240,11 +244,7 @@ pub fn localize_summary(summary: &str) -> String {
     if current() == Lang::En {
         return summary.to_string();
     }
-    let fixed = |text: &str| {
-        catalog(current())
-            .get(&format!("summary.{text}"))
-            .map_or_else(|| text.to_string(), |t| t.to_string())
-    };
+    let fixed = |text: &str| by_english("summary", text).unwrap_or(text).to_string();
     match summary.strip_prefix("skipped: ") {
         Some(why) => tf("summary.skipped", &[("why", &fixed(why))]),
         None => fixed(summary),
