@@ -128,26 +128,24 @@ const SOURCES: [&[(&str, &str)]; 3] = [
 /// `phrase.previous stage`) to text. English also holds every finding's texts from
 /// assets/findings.toml.
 pub(crate) fn catalog(lang: Lang) -> &'static Catalog {
-    static CATALOGS: OnceLock<Vec<Catalog>> = OnceLock::new();
-    let all = CATALOGS.get_or_init(|| {
-        SOURCES
+    // Each language is built the first time it is asked for: a run reads one or two.
+    static CATALOGS: [OnceLock<Catalog>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let i = usize::from(lang.index());
+    CATALOGS[i].get_or_init(|| {
+        let mut map: Catalog = SOURCES[i]
             .iter()
-            .enumerate()
-            .map(|(i, entries)| {
-                let mut map: Catalog = entries.iter().map(|&(k, v)| (k.to_string(), v)).collect();
-                if i == 0 {
-                    for e in crate::findings::catalog() {
-                        let k = |f: &str| format!("finding.{}.{f}", e.id);
-                        map.insert(k("title"), e.title);
-                        map.insert(k("explain"), e.explain);
-                        map.insert(k("fix"), e.fix);
-                    }
-                }
-                map
-            })
-            .collect()
-    });
-    &all[usize::from(lang.index())]
+            .map(|&(k, v)| (k.to_string(), v))
+            .collect();
+        if lang == Lang::En {
+            for e in crate::findings::catalog() {
+                let k = |f: &str| format!("finding.{}.{f}", e.id);
+                map.insert(k("title"), e.title);
+                map.insert(k("explain"), e.explain);
+                map.insert(k("fix"), e.fix);
+            }
+        }
+        map
+    })
 }
 
 /// The text for `key` in the current language; English when that catalog lacks it (the unit
