@@ -103,6 +103,7 @@ fn frame_time(lines: usize, runs: usize) -> Duration {
             at: Duration::from_millis(i as u64),
             level: Level::Debug1,
             stage: Stage::ALL[i % Stage::ALL.len()],
+            said: None,
             text: format!("line {i}: Offering public key: /home/user/.ssh/id_ed25519 ED25519 SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"),
         });
     }

@@ -169,6 +169,20 @@ impl Cx {
             level,
             stage,
             text: text.into(),
+            said: None,
+        })
+        .await;
+    }
+
+    /// A log line that explains, in no language yet (front ends show it in theirs).
+    pub(crate) async fn say(&self, stage: Stage, level: Level, text: crate::i18n::Text) {
+        self.send(Event::Log {
+            hop: self.hop,
+            at: self.elapsed(),
+            level,
+            stage,
+            text: text.english(),
+            said: Some(text),
         })
         .await;
     }
@@ -204,6 +218,7 @@ impl Cx {
 pub(crate) struct StageEnd {
     pub status: Status,
     pub summary: String,
+    pub said: Option<crate::i18n::Text>,
 }
 
 impl StageEnd {
@@ -211,6 +226,17 @@ impl StageEnd {
         StageEnd {
             status,
             summary: summary.into(),
+            said: None,
+        }
+    }
+
+    /// A stage end whose summary is a [`crate::i18n::Text`] (front ends show it in their
+    /// language).
+    pub(crate) fn text(status: Status, summary: crate::i18n::Text) -> Self {
+        StageEnd {
+            status,
+            summary: summary.english(),
+            said: Some(summary),
         }
     }
 }
@@ -234,6 +260,7 @@ where
         status: end.status,
         elapsed: started.elapsed(),
         summary: end.summary,
+        said: end.said,
     })
     .await;
     (value, end.status)
@@ -249,6 +276,7 @@ async fn skip_after(cx: &Cx, failed: Stage, why: &str) {
             status: Status::Skipped,
             elapsed: Duration::ZERO,
             summary: format!("skipped: {why}"),
+            said: None,
         })
         .await;
     }

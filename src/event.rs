@@ -221,6 +221,24 @@ pub struct Finding {
     pub fix: String,
     /// Repairs sshdoctor can apply (later issues).
     pub actions: Vec<ActionOffer>,
+    /// The title, detail and fix as the engine said them for this case, for the front ends
+    /// to show in their language (see [`crate::i18n::localize`]); not part of the report.
+    #[serde(skip)]
+    pub said: Box<Said>,
+}
+
+/// A finding's case-specific texts in no language yet: each is set together with the English
+/// field it stands for, by [`Finding::detail_text`] and the like. A front end shows one only
+/// while its English is still what the field holds (code that edits the field by hand loses
+/// the translation, never shows a stale one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Said {
+    /// The title, when the engine wrote one for the case.
+    pub title: Option<crate::i18n::Text>,
+    /// What happened here.
+    pub detail: Option<crate::i18n::Text>,
+    /// What to do, when the engine wrote it for the case.
+    pub fix: Option<crate::i18n::Text>,
 }
 
 /// A repair offered for a finding.
@@ -237,6 +255,9 @@ pub struct ActionOffer {
     /// What applying it does, for [`crate::repair::apply`]; not part of the report.
     #[serde(skip)]
     pub repair: Option<crate::repair::Repair>,
+    /// The title in no language yet (see [`Said`]), when the engine wrote one for the case.
+    #[serde(skip)]
+    pub title_text: Option<Box<crate::i18n::Text>>,
 }
 
 /// One thing the engine tells its consumers.
@@ -274,6 +295,9 @@ pub enum Event {
         elapsed: Duration,
         /// A one-line summary.
         summary: String,
+        /// The summary in no language yet, when the engine wrote it so (front ends show it in
+        /// theirs while its English is `summary`).
+        said: Option<crate::i18n::Text>,
     },
     /// A line for the handshake log.
     Log {
@@ -287,6 +311,9 @@ pub enum Event {
         stage: Stage,
         /// The text.
         text: String,
+        /// The text in no language yet, for a line that explains (front ends show it in
+        /// theirs while its English is `text`); lines quoting ssh or the server have none.
+        said: Option<crate::i18n::Text>,
     },
     /// A fact learned during a stage (remote version, addresses, algorithms).
     Fact {

@@ -120,6 +120,7 @@ fn outcome_events(out: &mut Vec<Event>, outcome: checklist::Outcome, cx: &Ctx) {
             out.push(Event::Finding(f.clone()));
         }
         out.push(Event::StageFinished {
+            said: None,
             hop: 0,
             stage: step.stage,
             status: step.status,
@@ -166,6 +167,7 @@ fn nothing(
     )));
     for stage in Stage::ALL {
         out.push(Event::StageFinished {
+            said: None,
             hop: 0,
             stage,
             status: crate::event::Status::Skipped,
@@ -339,6 +341,7 @@ fn log(lines: &[Line], stages: &HashMap<usize, Stage>) -> Vec<Event> {
                 current = *s;
             }
             Event::Log {
+                said: None,
                 hop: 0,
                 at: Duration::ZERO,
                 level: l.level,
@@ -369,6 +372,7 @@ fn earlier_attempt(n: usize, of: usize, a: &Attempt, lines: &[Line], options: &O
         );
     let (from, to) = a.range();
     Event::Log {
+        said: None,
         hop: 0,
         at: Duration::ZERO,
         level: Level::Info,

@@ -1,6 +1,7 @@
 //! The finding catalog (assets/findings.toml, compiled in as Rust statics by build.rs) and the builder for findings.
 
 use crate::event::{Finding, Severity, Stage, Status};
+use crate::i18n::Text;
 
 /// One catalog entry: what a finding id means and how to fix it in general.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +52,14 @@ pub fn finding(id: &str, stage: Stage, detail: impl Into<String>) -> Finding {
         evidence: Vec::new(),
         fix: e.fix.to_string(),
         actions: Vec::new(),
+        said: Default::default(),
     }
+}
+
+/// [`finding`] with its detail as a [`Text`] (`text!(...)`), which the front ends show in their
+/// language.
+pub fn keyed(id: &str, stage: Stage, detail: Text) -> Finding {
+    finding(id, stage, String::new()).detail_text(detail)
 }
 
 /// How a stage with these findings ends: failed on an error, warned on anything else,
@@ -78,9 +86,29 @@ impl Finding {
         self.evidence.extend(lines.into_iter().map(Into::into));
         self
     }
-    /// Replace the general fix with a specific one.
+    /// Replace the general fix with a specific one (in English only; [`Finding::fix_text`]
+    /// for one the front ends can translate).
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = fix.into();
+        self.said.fix = None;
+        self
+    }
+    /// Replace the general fix with a specific one, in no language yet.
+    pub fn fix_text(mut self, fix: Text) -> Self {
+        self.fix = fix.english();
+        self.said.fix = Some(fix);
+        self
+    }
+    /// Replace the detail, in no language yet.
+    pub fn detail_text(mut self, detail: Text) -> Self {
+        self.detail = detail.english();
+        self.said.detail = Some(detail);
+        self
+    }
+    /// Replace the catalog title with one for the case, in no language yet.
+    pub fn title_text(mut self, title: Text) -> Self {
+        self.title = title.english();
+        self.said.title = Some(title);
         self
     }
     /// Override the catalog severity for this occurrence. For ids whose weight depends on what

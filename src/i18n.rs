@@ -6,6 +6,10 @@
 //! English; front ends localize at the edge ([`localize`], [`t`], [`tf`]). Ids, commands,
 //! option names, paths and OpenSSH's own messages stay as they are in every language.
 
+mod text;
+
+pub use text::Text;
+
 use crate::event::{Finding, Stage};
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -207,40 +211,67 @@ pub fn finding_text(id: &str, field: &str) -> &'static str {
     t(&format!("finding.{id}.{field}"))
 }
 
-/// A finding as the front ends show it: the catalog title and the catalog's general fix in
-/// the current language. A fix or title the engine made for the case at hand (with names,
-/// paths, commands) stays as the engine wrote it, in English; the detail (what happened here,
-/// written by the engine in English) follows the catalog's explanation in the language, so
-/// the meaning is always there to read in it.
+/// A finding as the front ends show it, in the current language: the title, detail and fix
+/// the engine wrote for the case (see [`Text`]) when it wrote them so, else the catalog's
+/// title and general fix; a detail the engine wrote only in English follows the catalog's
+/// explanation in the language, so the meaning is always there to read in it. Ids, evidence
+/// and commands stay as they are.
 pub fn localize(f: &Finding) -> Finding {
     let mut out = f.clone();
-    if current() == Lang::En {
+    let lang = current();
+    if lang == Lang::En {
         return out;
+    }
+    for a in &mut out.actions {
+        if let Some(t) = said_in(lang, &a.title, a.title_text.as_deref()) {
+            a.title = t;
+        }
     }
     let Some(e) = crate::findings::catalog().iter().find(|e| e.id == f.id) else {
         return out;
     };
-    if f.title == e.title {
-        out.title = finding_text(&f.id, "title").to_string();
-    }
-    if f.fix == e.fix {
-        out.fix = finding_text(&f.id, "fix").to_string();
-    }
-    let explain = finding_text(&f.id, "explain");
-    out.detail = match f.detail.is_empty() {
-        true => explain.to_string(),
-        false => format!("{explain}\n\n{}", f.detail),
-    };
+    out.title = said_in(lang, &f.title, f.said.title.as_ref())
+        .or_else(|| (f.title == e.title).then(|| finding_text(&f.id, "title").to_string()))
+        .unwrap_or(out.title);
+    out.fix = said_in(lang, &f.fix, f.said.fix.as_ref())
+        .or_else(|| (f.fix == e.fix).then(|| finding_text(&f.id, "fix").to_string()))
+        .unwrap_or(out.fix);
+    out.detail = said_in(lang, &f.detail, f.said.detail.as_ref()).unwrap_or_else(|| {
+        let explain = finding_text(&f.id, "explain");
+        match f.detail.is_empty() {
+            true => explain.to_string(),
+            false => format!("{explain}\n\n{}", f.detail),
+        }
+    });
     out
+}
+
+/// `said` in `lang`, when there is one and `english` (the field it was set with) still holds
+/// its English.
+fn said_in(lang: Lang, english: &str, said: Option<&Text>) -> Option<String> {
+    said.filter(|t| t.english() == english)
+        .map(|t| t.render(lang))
+}
+
+/// A log line as the front ends show it: in the current language when the engine wrote it as
+/// a [`Text`], else as it is (ssh's and the server's own words stay in theirs).
+pub fn localize_line(text: &str, said: &Option<Text>) -> String {
+    match current() {
+        Lang::En => text.to_string(),
+        lang => said_in(lang, text, said.as_ref()).unwrap_or_else(|| text.to_string()),
+    }
 }
 
 /// A stage's one-line summary as the front ends show it: the engine's fixed phrases (`no TCP
 /// connection`, `skipped: no login`) in the current language (`[summary]` in the catalogs,
 /// keyed by the English); a summary carrying the case's data stays as the engine wrote it,
 /// past a translated `skipped:`.
-pub fn localize_summary(summary: &str) -> String {
+pub fn localize_summary(summary: &str, said: &Option<Text>) -> String {
     if current() == Lang::En {
         return summary.to_string();
+    }
+    if let Some(text) = said_in(current(), summary, said.as_ref()) {
+        return text;
     }
     let fixed = |text: &str| by_english("summary", text).unwrap_or(text).to_string();
     match summary.strip_prefix("skipped: ") {

@@ -162,7 +162,14 @@ fn the_build_reads_a_catalog_into_sorted_dotted_keys_and_refuses_anything_but_te
     );
     assert!(assets::parse_i18n("[a]\nn = 3\n").is_err());
     assert!(assets::parse_i18n("[a\n").is_err());
-    let ja = assets::parse_i18n(include_str!("../assets/i18n/ja.toml")).unwrap();
+    // ja.toml and assets/i18n/ja/*.toml, merged, are what was built in.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/i18n");
+    let mut files = vec![dir.join("ja.toml")];
+    files.extend((std::fs::read_dir(dir.join("ja")).unwrap().flatten()).map(|e| e.path()));
+    let mut ja: Vec<(String, String)> = (files.iter())
+        .flat_map(|f| assets::parse_i18n(&std::fs::read_to_string(f).unwrap()).unwrap())
+        .collect();
+    ja.sort();
     assert_eq!(ja.len(), SOURCES[2].len());
     assert!(ja
         .iter()
@@ -174,24 +181,116 @@ fn the_build_reads_a_catalog_into_sorted_dotted_keys_and_refuses_anything_but_te
 fn fixed_summaries_are_translated_and_the_cases_data_is_kept() {
     with_lang(Lang::Ja, || {
         assert_eq!(
-            localize_summary("skipped: no TCP connection"),
+            localize_summary("skipped: no TCP connection", &None),
             "省略：TCP 接続がありません"
         );
         assert_eq!(
-            localize_summary("skipped: reached through bastion, which failed"),
+            localize_summary("skipped: reached through bastion, which failed", &None),
             "省略：reached through bastion, which failed"
         );
         assert_eq!(
-            localize_summary("address given literally"),
+            localize_summary("address given literally", &None),
             "アドレスが直接指定されています"
         );
-        assert_eq!(localize_summary("refused on port 1"), "refused on port 1");
+        assert_eq!(
+            localize_summary("refused on port 1", &None),
+            "refused on port 1"
+        );
     });
     with_lang(Lang::ZhCn, || {
         assert_eq!(
-            localize_summary("skipped: no login"),
+            localize_summary("skipped: no login", &None),
             "已跳过：没有登录成功"
         );
     });
-    assert_eq!(localize_summary("skipped: no login"), "skipped: no login");
+    assert_eq!(
+        localize_summary("skipped: no login", &None),
+        "skipped: no login"
+    );
+}
+
+/// Every `text!("key", …)` in the sources, with the file it is in.
+fn keys_used_in_sources() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("src is readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                let code = std::fs::read_to_string(&path).expect("source is readable");
+                for piece in code.split("text!(\"").skip(1) {
+                    let key = piece.split('"').next().unwrap_or("");
+                    out.push((key.to_string(), path.display().to_string()));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut out,
+    );
+    out
+}
+
+#[test]
+fn every_key_the_sources_use_is_in_the_english_catalog() {
+    let used = keys_used_in_sources();
+    assert!(used.iter().any(|(k, _)| k == "summary.skipped"));
+    let en = catalog(Lang::En);
+    let missing: Vec<_> = (used.iter())
+        .filter(|(k, _)| !en.contains_key(k.as_str()) && k != "key")
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "keys not in assets/i18n/en*: {missing:?}"
+    );
+}
+
+#[test]
+fn a_detail_written_as_text_is_shown_in_the_language_and_a_stale_one_is_not() {
+    let f = crate::findings::keyed(
+        "tcp.refused",
+        Stage::Tcp,
+        crate::text!("summary.skipped", why = "port 2222"),
+    );
+    assert_eq!(f.detail, "skipped: port 2222");
+    let ja = with_lang(Lang::Ja, || localize(&f));
+    assert_eq!(ja.detail, "省略：port 2222");
+    // Code that edits the English by hand loses the translation: the catalog's explanation
+    // and the English are shown, never a sentence that no longer says what the field says.
+    let mut edited = f.clone();
+    edited.detail.push_str(" More.");
+    let ja = with_lang(Lang::Ja, || localize(&edited));
+    assert!(
+        ja.detail.ends_with("skipped: port 2222 More."),
+        "{}",
+        ja.detail
+    );
+    assert!(ja
+        .detail
+        .starts_with(finding_text_in(Lang::Ja, "tcp.refused")));
+}
+
+fn finding_text_in(lang: Lang, id: &str) -> &'static str {
+    with_lang(lang, || finding_text(id, "explain"))
+}
+
+#[test]
+fn every_sentence_keeps_its_commands_in_latin_script() {
+    // What is backquoted in English (a command, an option, a path) is pasted as it is: every
+    // translation of every sentence keeps each one exactly.
+    let mut lacking = Vec::new();
+    for key in required_keys() {
+        let en = english(&key);
+        for lang in [Lang::ZhCn, Lang::Ja] {
+            let tr = catalog(lang)[&key];
+            for code in en.split('`').skip(1).step_by(2) {
+                if !tr.contains(&format!("`{code}`")) {
+                    lacking.push(format!("{} {key}: `{code}`", lang.code()));
+                }
+            }
+        }
+    }
+    assert!(lacking.is_empty(), "{lacking:#?}");
 }

@@ -183,6 +183,7 @@ pub fn config_action(
         new: edit.new_bytes,
     };
     ActionOffer {
+        title_text: None,
         id: id.into(),
         title: format!("{title} ({})", edit.summary),
         preview: replace.diff(),
@@ -211,6 +212,7 @@ pub fn permissions_action(items: &[(PathBuf, u32, u32)]) -> Option<ActionOffer> 
         .collect::<Vec<_>>()
         .join(" && ");
     Some(ActionOffer {
+        title_text: None,
         id: "permissions.fix".into(),
         title: "Set the permissions OpenSSH requires".into(),
         preview,

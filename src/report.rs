@@ -159,11 +159,12 @@ impl Report {
                 status,
                 elapsed,
                 summary,
+                said,
             } => {
                 let c = self.check_mut(*hop, *stage);
                 c.status = *status;
                 c.elapsed_ms = elapsed.as_millis();
-                c.summary = crate::i18n::localize_summary(summary);
+                c.summary = crate::i18n::localize_summary(summary, said);
             }
             Event::Log {
                 hop,
@@ -171,12 +172,13 @@ impl Report {
                 level,
                 stage,
                 text,
+                said,
             } => self.log.push(LogLine {
                 t_ms: at.as_millis(),
                 hop: *hop,
                 level: *level,
                 stage: *stage,
-                text: text.clone(),
+                text: crate::i18n::localize_line(text, said),
             }),
             Event::Fact {
                 hop,
@@ -465,6 +467,7 @@ mod tests {
         );
         r.apply(&Event::Stages(vec![Stage::Sshd, Stage::Log]));
         r.apply(&Event::StageFinished {
+            said: None,
             hop: 0,
             stage: Stage::Log,
             status: Status::Warn,
@@ -490,6 +493,7 @@ mod tests {
     fn verdict_names_a_failed_stage_that_has_no_error_finding() {
         let mut r = Report::default();
         r.apply(&Event::StageFinished {
+            said: None,
             hop: 0,
             stage: Stage::Auth,
             status: Status::Fail,
@@ -566,6 +570,7 @@ mod tests {
             },
         ]));
         r.apply(&Event::StageFinished {
+            said: None,
             hop: 0,
             stage: Stage::Tcp,
             status: Status::Fail,
@@ -573,6 +578,7 @@ mod tests {
             summary: "refused on port 2222".into(),
         });
         r.apply(&Event::Log {
+            said: None,
             hop: 0,
             at: Duration::from_millis(2),
             level: Level::Info,
@@ -629,6 +635,7 @@ mod tests {
         ]));
         let mut f = finding("key.unprotected", Stage::Auth, "k");
         f.actions.push(crate::event::ActionOffer {
+            title_text: None,
             id: "permissions.fix".into(),
             title: "t".into(),
             preview: String::new(),
@@ -638,6 +645,7 @@ mod tests {
             }),
         });
         f.actions.push(crate::event::ActionOffer {
+            title_text: None,
             id: "onboard".into(),
             title: "t".into(),
             preview: String::new(),

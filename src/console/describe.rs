@@ -205,6 +205,7 @@ mod tests {
             }]
         );
         let action = ActionOffer {
+            title_text: None,
             id: "known_hosts.remove".into(),
             title: "Remove the stale known_hosts entries for [h]:22".into(),
             preview: diff,

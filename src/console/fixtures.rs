@@ -50,6 +50,7 @@ fn setting(k: &str, v: &str) -> Setting {
 
 pub fn log(stage: Stage, level: Level, text: &str) -> Event {
     Event::Log {
+        said: None,
         hop: 0,
         at: Duration::from_millis(5),
         level,
@@ -80,6 +81,7 @@ fn pass(stage: Stage, ms: u64, summary: &str) -> [Event; 2] {
 
 fn finish(stage: Stage, status: Status, ms: u64, summary: &str) -> Event {
     Event::StageFinished {
+        said: None,
         hop: 0,
         stage,
         status,
@@ -213,6 +215,7 @@ pub fn all_green() -> Vec<Event> {
 /// The `known_hosts.remove` action with a small diff.
 pub fn remove_action() -> ActionOffer {
     ActionOffer {
+        title_text: None,
         id: "known_hosts.remove".into(),
         title: "Remove the old key for example.org from ~/.ssh/known_hosts".into(),
         preview: "--- a/home/alice/.ssh/known_hosts\n+++ b/home/alice/.ssh/known_hosts\n@@ -1,3 +1,2 @@\n github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n-example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6fUmNPA6GpPUy9vB4cXgJ6vcsE3VL1fj1dGyf3hP1x\n gitlab.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAfuCHKVTjquxvt6CM6tdG4SLp1Btn/nOeHHE5UOzRdf\n".into(),
@@ -362,6 +365,7 @@ pub fn first_contact() -> Vec<Event> {
 pub fn trust_action() -> ActionOffer {
     let line = "[127.0.0.1]:24106 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFSod2qGxYM4T/ZbDUm9HbZjQ3rmcQOYx4nIUsWVh6sx";
     ActionOffer {
+        title_text: None,
         id: "hostkey.trust".into(),
         title: "Trust ssh-ed25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s for [127.0.0.1]:24106".into(),
         preview: format!("--- a/home/alice/.ssh/known_hosts\n+++ b/home/alice/.ssh/known_hosts\n@@ -0,0 +1 @@\n+{line}\n"),

@@ -30,6 +30,7 @@ fn hop(host: &str, port: u16, via: Via, stages: &[Stage]) -> HopPlan {
 
 fn done(hop: usize, stage: Stage, status: Status, summary: &str) -> Event {
     Event::StageFinished {
+        said: None,
         hop,
         stage,
         status,
@@ -49,6 +50,7 @@ fn refused_by_the_bastion() -> Vec<Event> {
     ])];
     ev.extend(first.iter().map(|s| done(0, *s, Status::Pass, "fine")));
     ev.push(Event::Log {
+        said: None,
         hop: 0,
         at: Duration::from_millis(4),
         level: Level::Info,

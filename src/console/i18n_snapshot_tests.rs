@@ -35,6 +35,7 @@ fn too_many_keys() -> Vec<Event> {
         "Received disconnect from 127.0.0.1 port 22:2: Too many authentication failures",
     ));
     ev.push(Event::StageFinished {
+        said: None,
         hop: 0,
         stage: Stage::Auth,
         status: Status::Fail,

@@ -386,6 +386,7 @@ fn start_run(
             if e.is_panic() {
                 let _ = tx
                     .send(Event::Log {
+                        said: None,
                         hop: 0,
                         at: Duration::ZERO,
                         level: Level::Info,

@@ -226,6 +226,7 @@ fn a_run_that_announces_its_own_stages_gets_that_checklist() {
                 origin: "this host".into(),
             }]),
             Event::StageFinished {
+                said: None,
                 hop: 0,
                 stage: Stage::Account,
                 status: Status::Fail,

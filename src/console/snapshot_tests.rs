@@ -136,6 +136,7 @@ fn cjk_summaries_keep_the_columns_aligned() {
     let mut a = app(color());
     feed(&mut a, &super::fixtures::running());
     a.on_engine(&crate::event::Event::StageFinished {
+        said: None,
         hop: 0,
         stage: Stage::Kex,
         status: crate::event::Status::Pass,

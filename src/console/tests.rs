@@ -280,6 +280,7 @@ fn first_contact_opens_the_trust_dialog_with_every_fingerprint_form() {
         value: value.into(),
     };
     let trust = crate::event::ActionOffer {
+        title_text: None,
         id: "hostkey.trust".into(),
         title: "Trust ssh-ed25519 SHA256:abc".into(),
         preview: "+[h]:2222 ssh-ed25519 AAAA\n".into(),
@@ -318,6 +319,7 @@ fn first_contact_opens_the_trust_dialog_with_every_fingerprint_form() {
 
 fn remote_fix() -> crate::event::ActionOffer {
     crate::event::ActionOffer {
+        title_text: None,
         id: "remote.permissions.fix".into(),
         title: "chmod on the server".into(),
         preview: "/home/t/.ssh 0775 -> 0755".into(),

@@ -211,6 +211,7 @@ async fn skip_later(later: &[Hop], failed: &str) {
         for s in hop.cx.stages.iter().filter(|s| **s != Stage::Config) {
             hop.cx
                 .send(Event::StageFinished {
+                    said: None,
                     hop: hop.cx.hop,
                     stage: *s,
                     status: Status::Skipped,

@@ -30,12 +30,8 @@ pub(super) async fn dns_stage(
     timeout: Duration,
 ) -> (Option<Vec<SocketAddr>>, StageEnd) {
     if let Ok(ip) = t.hostname.parse::<IpAddr>() {
-        cx.log(
-            Stage::Dns,
-            Level::Debug1,
-            format!("{} is an address; no lookup needed", t.hostname),
-        )
-        .await;
+        let said = crate::text!("engine.net.literal_address", host = &t.hostname);
+        cx.say(Stage::Dns, Level::Debug1, said).await;
         return (
             Some(vec![SocketAddr::new(ip, t.port)]),
             StageEnd::new(Status::Pass, "address given literally"),
@@ -144,8 +140,8 @@ async fn unresolvable(
         ));
     }
     cx.finding(f).await;
-    let summary = format!("\"{}\" does not resolve", t.hostname);
-    (None, StageEnd::new(Status::Fail, summary))
+    let summary = crate::text!("engine.net.does_not_resolve", host = &t.hostname);
+    (None, StageEnd::text(Status::Fail, summary))
 }
 
 /// The addresses found, logged and recorded.

@@ -224,7 +224,8 @@ pub async fn run_capped(
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
-                Some(Event::Log { hop, at, level, stage, text }) => {
+                Some(Event::Log { hop, at, level, stage, text, said }) => {
+                    let text = crate::i18n::localize_line(&text, &said);
                     log.push(LogLine { hop, t_ms: at.as_millis(), level, stage, text });
                 }
                 Some(ev) => {
@@ -300,6 +301,7 @@ fn time_out(report: &mut Report, log: &mut CappedLog, limit: Duration) {
             )
         };
         report.apply(&Event::StageFinished {
+            said: None,
             hop: h,
             stage: s,
             status,
@@ -398,6 +400,7 @@ mod tests {
     fn a_run_past_the_limit_fails_the_stage_it_was_in() {
         let mut report = Report::default();
         report.apply(&Event::StageFinished {
+            said: None,
             hop: 0,
             stage: Stage::Config,
             status: Status::Pass,

@@ -461,6 +461,7 @@ pub async fn chmod(
 async fn say(log: &mpsc::Sender<Event>, stage: Stage, text: String) {
     let _ = log
         .send(Event::Log {
+            said: None,
             hop: 0,
             at: Duration::ZERO,
             level: crate::event::Level::Info,
@@ -532,6 +533,7 @@ pub fn plan_config(
         crate::config_edit::host_block(old.as_deref().unwrap_or_default(), &path, input, &block)?;
     if old.as_deref() == Some(edit.new_bytes.as_slice()) {
         return Ok(ActionOffer {
+            title_text: None,
             id: "onboard.config".into(),
             title: edit.summary,
             preview: String::new(),

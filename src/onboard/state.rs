@@ -530,6 +530,7 @@ impl Onboard {
     pub fn install_offer(&self, k: &ChosenKey) -> ActionOffer {
         let file = "~/.ssh/authorized_keys";
         ActionOffer {
+            title_text: None,
             id: "onboard.install_key".into(),
             title: crate::i18n::tf(
                 "onboard.install.title",

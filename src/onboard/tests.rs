@@ -34,6 +34,7 @@ fn flow(keys: Vec<LocalKey>) -> Onboard {
 
 fn trust() -> ActionOffer {
     ActionOffer {
+        title_text: None,
         id: "hostkey.trust".into(),
         title: "Trust".into(),
         preview: "+line".into(),
@@ -233,6 +234,7 @@ fn password_retries_then_install_permissions_prove_and_config() {
     let cmds = ob.on_key(key(KeyCode::Enter));
     assert!(matches!(cmds.as_slice(), [Cmd::PlanConfig { alias }] if alias == "web"));
     ob.on_outcome(Outcome::Planned(Ok(ActionOffer {
+        title_text: None,
         id: "onboard.config".into(),
         title: "Add".into(),
         preview: String::new(),
@@ -506,6 +508,7 @@ fn the_end_names_the_alias_only_when_it_was_written() {
     done_until_config(&mut written);
     written.on_key(key(KeyCode::Enter));
     written.on_outcome(Outcome::Planned(Ok(ActionOffer {
+        title_text: None,
         id: "onboard.config".into(),
         title: "Add".into(),
         preview: String::new(),

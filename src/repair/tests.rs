@@ -214,6 +214,7 @@ fn an_edit_of_a_hard_linked_file_says_so_before_and_after() {
     let text = known_hosts_with_stale_entry(&file);
     std::fs::hard_link(&file, &other).unwrap();
     let offer = ActionOffer {
+        title_text: None,
         id: "known_hosts.remove".into(),
         title: "Remove".into(),
         preview: "--- a/x\n".into(),

@@ -89,6 +89,7 @@ mod tests {
             ),
         ]));
         r.apply(&Event::StageFinished {
+            said: None,
             hop: 1,
             stage: Forward,
             status: Status::Fail,

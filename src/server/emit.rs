@@ -2,6 +2,7 @@
 //! a closed receiver is ignored (the run just ends unseen).
 
 use crate::event::{Event, Finding, Level, Stage, Status};
+use crate::i18n::Text;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -17,6 +18,8 @@ pub struct End {
     pub status: Status,
     /// The summary.
     pub summary: String,
+    /// The summary in no language yet, when it was written so.
+    pub said: Option<Text>,
 }
 
 impl End {
@@ -25,6 +28,16 @@ impl End {
         End {
             status,
             summary: summary.into(),
+            said: None,
+        }
+    }
+
+    /// A stage end whose summary the front ends show in their language.
+    pub fn text(status: Status, summary: Text) -> End {
+        End {
+            status,
+            summary: summary.english(),
+            said: Some(summary),
         }
     }
 }
@@ -56,6 +69,20 @@ impl Out {
             level,
             stage,
             text: text.into(),
+            said: None,
+        })
+        .await;
+    }
+
+    /// A log line that explains, in no language yet (front ends show it in theirs).
+    pub async fn say(&self, stage: Stage, level: Level, text: Text) {
+        self.send(Event::Log {
+            hop: 0,
+            at: self.start.elapsed(),
+            level,
+            stage,
+            text: text.english(),
+            said: Some(text),
         })
         .await;
     }
@@ -105,6 +132,7 @@ impl Out {
             status: end.status,
             elapsed: since.elapsed(),
             summary: end.summary,
+            said: end.said,
         })
         .await;
     }
@@ -117,6 +145,7 @@ impl Out {
             status: Status::Skipped,
             elapsed: std::time::Duration::ZERO,
             summary: format!("skipped: {why}"),
+            said: None,
         })
         .await;
     }

@@ -238,7 +238,8 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
     }
     seen.now.listening = Some(missing.is_empty());
     if missing.is_empty() {
-        return End::new(Status::Pass, format!("listening on {}", served.join(", ")));
+        let summary = crate::text!("server.listen.listening_on", addresses = served.join(", "));
+        return End::text(Status::Pass, summary);
     }
     out.finding(not_listening(seen, &ours, &wanted, &missing))
         .await;

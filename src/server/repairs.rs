@@ -35,6 +35,7 @@ pub(crate) fn privsep_create(mut f: Finding, dir: &Path) -> Finding {
     let q = shell_quote(&dir.display().to_string());
     f.fix = format!("`mkdir -m 0755 {q}` as root (server.privsep.create does it after you confirm); `systemctl restart ssh` would create it too, but restarts sshd.");
     f.actions.push(ActionOffer {
+        title_text: None,
         id: "server.privsep.create".into(),
         title: format!("Create sshd's privilege separation directory {} (root's, mode 0755)", dir.display()),
         preview: format!("mkdir {}: mode 0755, owner root\n# sshd is not restarted: new connections use the directory at once\n", dir.display()),
@@ -87,6 +88,7 @@ pub(crate) fn allow_user(seen: &Seen, user: &str, why: &str) -> Option<ActionOff
         crate::repair::RELOAD_NOTE
     ));
     Some(ActionOffer {
+        title_text: None,
         id: "server.allow_user".into(),
         title: format!("Let {user} in: add `AllowUsers {user}` to {}", path.display()),
         preview,

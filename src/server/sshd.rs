@@ -201,12 +201,8 @@ async fn check_config(out: &Out, binary: &Path, config: &Path, seen: &mut Seen) 
     seen.config_ok = result.ok;
     let errors = config_errors(&result.stderr);
     if result.ok {
-        out.log(
-            Stage::Sshd,
-            Level::Info,
-            format!("sshd -t -f {}: the config is valid", config.display()),
-        )
-        .await;
+        let said = crate::text!("server.sshd.config_valid", config = config);
+        out.say(Stage::Sshd, Level::Info, said).await;
         return 0;
     }
     if errors.is_empty() && !super::is_root() {

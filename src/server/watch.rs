@@ -103,6 +103,7 @@ impl State {
                 seen,
             ));
             out.send(Event::StageFinished {
+                said: None,
                 hop: 0,
                 stage: Stage::Log,
                 status,

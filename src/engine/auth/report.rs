@@ -442,6 +442,7 @@ pub(super) fn onboard_offer(t: &Target) -> crate::event::ActionOffer {
     // The user and port as resolved (and -F, -o), so the command reaches the same account.
     let host = &t.ssh_args;
     crate::event::ActionOffer {
+        title_text: None,
         id: "onboard".into(),
         title: "Guided first login: choose or make a key, verify the host key, install the key with one password login, fix the server-side permissions, write a Host block".into(),
         preview: format!("Leaves this console and starts `sshdoctor onboard {host}`; every step there is previewed and confirmed on its own."),

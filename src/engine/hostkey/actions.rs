@@ -65,6 +65,7 @@ pub(crate) fn remove_action(kh: &KnownHosts, name: &str) -> Option<ActionOffer> 
         command.push_str("  # beware: ssh-keygen -R also deletes the other names sharing the line");
     }
     Some(ActionOffer {
+        title_text: None,
         id: "known_hosts.remove".into(),
         title: format!("Remove the stale known_hosts entries for {name}"),
         preview,
@@ -188,6 +189,7 @@ pub(crate) fn trust_action(
         ));
     }
     Some(ActionOffer {
+        title_text: None,
         id: "hostkey.trust".into(),
         title: format!(
             "Trust {} {} for {name} (only after comparing the fingerprint)",

@@ -57,6 +57,7 @@ pub(crate) fn permissions_action(
             .join(" ")
     );
     Some(ActionOffer {
+        title_text: None,
         id: "remote.permissions.fix".into(),
         title: "Remove the group and other write bits sshd's StrictModes refuses, on the server"
             .into(),

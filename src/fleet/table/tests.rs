@@ -42,6 +42,7 @@ fn report(last: Stage, status: Status, findings: Vec<crate::event::Finding>, ok:
             std::cmp::Ordering::Greater => (Status::Skipped, "skipped"),
         };
         r.apply(&Event::StageFinished {
+            said: None,
             hop: 0,
             stage: s,
             status: st,
@@ -69,6 +70,7 @@ fn done(index: usize, report: Report, ms: u64) -> Update {
 fn changed(known_hosts: &std::path::Path, name: &str) -> crate::event::Finding {
     let mut f = finding("hostkey.changed", Stage::Hostkey, "changed");
     f.actions.push(ActionOffer {
+        title_text: None,
         id: "known_hosts.remove".into(),
         title: format!("Remove the stale known_hosts entries for {name}"),
         preview: String::new(),
