@@ -180,13 +180,15 @@ pub(crate) fn clap_parse<T: FromArgMatches>(
     argv: impl IntoIterator<Item = std::ffi::OsString>,
 ) -> Result<(ArgMatches, T), Option<String>> {
     use clap::error::ErrorKind;
-    let matches = help::localized(command).try_get_matches_from(argv).map_err(|e| {
-        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-            let _ = e.print();
-            return None;
-        }
-        Some(first_line(&e.to_string()))
-    })?;
+    let matches = help::localized(command)
+        .try_get_matches_from(argv)
+        .map_err(|e| {
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return None;
+            }
+            Some(first_line(&e.to_string()))
+        })?;
     let options = T::from_arg_matches(&matches).map_err(|e| Some(first_line(&e.to_string())))?;
     Ok((matches, options))
 }

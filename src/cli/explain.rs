@@ -110,8 +110,9 @@ fn read(cli: &ExplainCli, stdin: bool) -> Result<(Transcript, String), String> {
         if std::io::stdin().is_terminal() {
             return Err(crate::i18n::t("cli.explain_needs_transcript").into());
         }
-        let input = crate::explain::input::read(std::io::stdin().lock())
-            .map_err(|e| crate::i18n::tf("cli.errors.reading", &[("what", &"stdin"), ("error", &e)]))?;
+        let input = crate::explain::input::read(std::io::stdin().lock()).map_err(|e| {
+            crate::i18n::tf("cli.errors.reading", &[("what", &"stdin"), ("error", &e)])
+        })?;
         return Ok((Transcript::new(input), "stdin".into()));
     }
     let path = cli.file.clone().unwrap_or_default();
@@ -119,10 +120,12 @@ fn read(cli: &ExplainCli, stdin: bool) -> Result<(Transcript, String), String> {
     // transcript is a regular file (stdin takes anything else).
     let (file, _) = crate::localfile::open_regular(&path, u64::MAX)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    let input = crate::explain::input::read(file)
-        .map_err(|e| {
-            crate::i18n::tf("cli.errors.reading", &[("what", &path.display()), ("error", &e)])
-        })?;
+    let input = crate::explain::input::read(file).map_err(|e| {
+        crate::i18n::tf(
+            "cli.errors.reading",
+            &[("what", &path.display()), ("error", &e)],
+        )
+    })?;
     Ok((Transcript::new(input), path.display().to_string()))
 }
 
@@ -172,7 +175,10 @@ fn fix(
         let ids: Vec<&str> = offered.map(|(_, a)| a.id.as_str()).collect();
         return Err(FixError::Usage(crate::i18n::tf(
             "cli.fix.explain_not_offered",
-            &[("id", &format!("{id:?}")), ("offered", &super::fix::offered_list(&ids))],
+            &[
+                ("id", &format!("{id:?}")),
+                ("offered", &super::fix::offered_list(&ids)),
+            ],
         )));
     };
     let action = crate::repair::prepare(action, &report.findings);

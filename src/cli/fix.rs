@@ -129,7 +129,10 @@ fn title(action: &ActionOffer) -> String {
         .title_text
         .as_deref()
         .filter(|t| t.english() == action.title)
-        .map_or_else(|| action.title.clone(), |t| t.render(crate::i18n::current()))
+        .map_or_else(
+            || action.title.clone(),
+            |t| t.render(crate::i18n::current()),
+        )
 }
 
 /// The action ids offered, for a refusal: `a, b`, or `none` in the language in force.

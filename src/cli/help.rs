@@ -8,7 +8,8 @@
 use clap::{Arg, ArgAction, Command};
 
 /// The help template: clap's default, with its `Usage:` heading in the language in force.
-const TEMPLATE: &str = "{before-help}{about-with-newline}\n{usage-heading-text} {usage}\n\n{all-args}{after-help}";
+const TEMPLATE: &str =
+    "{before-help}{about-with-newline}\n{usage-heading-text} {usage}\n\n{all-args}{after-help}";
 
 /// `command` with its help in the language in force (unchanged in English).
 pub(crate) fn localized(command: Command) -> Command {
@@ -109,9 +110,15 @@ mod tests {
             let name = command.get_name().to_string();
             let help = with_lang(Lang::Ja, || localized(command.clone()).render_help());
             let help = help.to_string();
-            assert!(help.starts_with(&with_lang(Lang::Ja, || {
-                format!("{}\n", crate::i18n::t(&format!("cli.help.{}.about", area(&name))))
-            })), "{help}");
+            assert!(
+                help.starts_with(&with_lang(Lang::Ja, || {
+                    format!(
+                        "{}\n",
+                        crate::i18n::t(&format!("cli.help.{}.about", area(&name)))
+                    )
+                })),
+                "{help}"
+            );
             assert!(help.contains("使い方: "), "{name}: {help}");
             assert!(help.contains("オプション:"), "{name}: {help}");
             assert!(help.contains("  -h, --help"), "{name}: {help}");

@@ -251,7 +251,10 @@ fn fix(
         let ids: Vec<&str> = offered.map(|(_, a)| a.id.as_str()).collect();
         return Err(FixError::Usage(crate::i18n::tf(
             "cli.fix.server_not_offered",
-            &[("id", &format!("{id:?}")), ("offered", &super::fix::offered_list(&ids))],
+            &[
+                ("id", &format!("{id:?}")),
+                ("offered", &super::fix::offered_list(&ids)),
+            ],
         )));
     };
     let action = crate::repair::prepare(action, &report.findings);

@@ -207,7 +207,11 @@ fn causes_text(out: &mut String, summary: &Summary, rows: &[Row]) {
             let fix = report
                 .map(|r| r.fix_command(&action.id))
                 .unwrap_or_default();
-            let _ = writeln!(out, "      {}", tf("fleet.report.fix_one", &[("fix", &fix)]));
+            let _ = writeln!(
+                out,
+                "      {}",
+                tf("fleet.report.fix_one", &[("fix", &fix)])
+            );
             if super::repair::batchable(&action.id) && hosts.len() > 1 {
                 let all = tf("fleet.report.fix_all", &[("n", &hosts.len())]);
                 let _ = writeln!(out, "      {all}");

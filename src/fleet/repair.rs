@@ -24,7 +24,7 @@ pub fn batchable(id: &str) -> bool {
 pub struct Batch {
     /// The action id (`known_hosts.remove`, `permissions.fix`).
     pub id: String,
-    /// What it does, in words.
+    /// What it does, in words, in the language in force.
     pub title: String,
     /// The rows it repairs (checked again once it is applied).
     pub hosts: Vec<usize>,
@@ -181,7 +181,10 @@ fn known_hosts_batch(hosts: Vec<usize>, offers: &[ActionOffer]) -> Option<Batch>
     }
     kept.iter().for_each(|k| preview.push_str(k));
     let counted = |n: usize, what: &str| {
-        let key = format!("fleet.repair.{what}_{}", if n == 1 { "one" } else { "many" });
+        let key = format!(
+            "fleet.repair.{what}_{}",
+            if n == 1 { "one" } else { "many" }
+        );
         crate::i18n::tf(&key, &[("n", &n)])
     };
     let title = crate::i18n::tf(
@@ -249,7 +252,10 @@ fn action_title(action: &ActionOffer) -> String {
         .title_text
         .as_deref()
         .filter(|t| t.english() == action.title)
-        .map_or_else(|| action.title.clone(), |t| t.render(crate::i18n::current()))
+        .map_or_else(
+            || action.title.clone(),
+            |t| t.render(crate::i18n::current()),
+        )
 }
 
 /// Apply a confirmed batch: every known_hosts file checked first (none is changed when one

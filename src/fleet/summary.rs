@@ -138,8 +138,11 @@ impl Summary {
                 let n = self.causes.len() - shown;
                 causes.push(crate::i18n::tf("fleet.more", &[("n", &n)]));
             }
-            out.push_str(": ");
-            out.push_str(&causes.join(", "));
+            let sep = crate::i18n::t("fleet.table.list_sep");
+            out = crate::i18n::tf(
+                "fleet.table.with_causes",
+                &[("counts", &out), ("causes", &causes.join(sep))],
+            );
         }
         if self.could_not_tell > 0 {
             out.push_str(&crate::i18n::tf(

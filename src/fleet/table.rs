@@ -4,6 +4,8 @@
 //! and the table comes back when it is left.
 
 mod dialogs;
+#[cfg(test)]
+mod i18n_tests;
 pub mod keys;
 pub mod state;
 #[cfg(test)]
@@ -231,9 +233,10 @@ fn after_console(
 ) {
     let alias = table.rows[index].listed.alias.clone();
     match ending {
-        Ok(Ending::Exit(_)) => {
-            table.set_status(crate::i18n::tf("fleet.table.back_from", &[("alias", &alias)]))
-        }
+        Ok(Ending::Exit(_)) => table.set_status(crate::i18n::tf(
+            "fleet.table.back_from",
+            &[("alias", &alias)],
+        )),
         Ok(Ending::Onboard) => {
             let args = crate::destination::command_args(&fleet.inputs[index], fleet.shared.timeout);
             table.set_status(crate::i18n::tf("fleet.table.onboard", &[("args", &args)]));

@@ -2,11 +2,11 @@
 //! and a repair's confirm dialog with its one combined diff.
 
 use super::keys::{said, Context, BINDINGS};
-use crate::i18n::tf;
 use super::state::{Overlay, Table};
 use super::view::{centered, dialog_block};
 use crate::console::theme::Role;
 use crate::console::wrap::{truncate, wrap};
+use crate::i18n::tf;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -29,7 +29,10 @@ pub fn draw(t: &Table, overlay: &Overlay, frame: &mut Frame) {
         ),
         Overlay::Confirm { batch, scroll } => (
             truncate(
-                &format!(" {}? ", batch.title),
+                &format!(
+                    " {} ",
+                    tf("fleet.table.confirm_title", &[("title", &batch.title)])
+                ),
                 inner_width,
                 t.theme.ellipsis(),
             ),
@@ -82,7 +85,10 @@ fn repair_lines(
         });
     }
     lines.push(Line::raw(""));
-    lines.extend(prose(crate::i18n::t("fleet.table.never_in_bulk"), Role::Dim));
+    lines.extend(prose(
+        crate::i18n::t("fleet.table.never_in_bulk"),
+        Role::Dim,
+    ));
     lines
 }
 

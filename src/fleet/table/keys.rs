@@ -428,7 +428,11 @@ mod tests {
             .iter()
             .flat_map(|b| [Some(b.help), b.footer])
             .flatten()
-            .chain(super::super::dialogs::CONTEXTS.iter().map(|(_, name)| *name));
+            .chain(
+                super::super::dialogs::CONTEXTS
+                    .iter()
+                    .map(|(_, name)| *name),
+            );
         for word in words {
             let key = format!("fleet.keys.{word}");
             assert_eq!(english.get(&key).copied(), Some(word), "{key}");

@@ -434,7 +434,10 @@ impl Table {
                 self.overlay = Some(Overlay::Repairs { offers, selected });
             }
             (Overlay::Confirm { batch, .. }, Action::Confirm) => {
-                self.status = Some(crate::i18n::tf("fleet.table.applying", &[("id", &batch.id)]));
+                self.status = Some(crate::i18n::tf(
+                    "fleet.table.applying",
+                    &[("id", &batch.id)],
+                ));
                 return vec![Command::Apply(batch)];
             }
             (Overlay::Confirm { batch, scroll }, a) => {

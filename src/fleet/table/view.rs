@@ -209,7 +209,10 @@ impl Columns {
         let stage = row
             .reached()
             .map_or(String::new(), |(s, _)| s.name().to_string());
-        let finding = row.report().and_then(first_finding).map(crate::i18n::localize);
+        let finding = row
+            .report()
+            .and_then(first_finding)
+            .map(crate::i18n::localize);
         let finding_style = finding.as_ref().map_or(theme.style(Role::Dim), |f| {
             theme.style(Role::Severity(f.severity))
         });
