@@ -187,7 +187,7 @@ pub(crate) fn clap_parse<T: FromArgMatches>(
                 let _ = e.print();
                 return None;
             }
-            Some(first_line(&e.to_string()))
+            Some(help::error_line(&e).unwrap_or_else(|| first_line(&e.to_string())))
         })?;
     let options = T::from_arg_matches(&matches).map_err(|e| Some(first_line(&e.to_string())))?;
     Ok((matches, options))

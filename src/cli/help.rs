@@ -9,7 +9,7 @@ use clap::{Arg, ArgAction, Command};
 
 /// The help template: clap's default, with its `Usage:` heading in the language in force.
 const TEMPLATE: &str =
-    "{before-help}{about-with-newline}\n{usage-heading-text} {usage}\n\n{all-args}{after-help}";
+    "{before-help}{about-with-newline}\n{usage-heading-text}{usage}\n\n{all-args}{after-help}";
 
 /// `command` with its help in the language in force (unchanged in English).
 pub(crate) fn localized(command: Command) -> Command {
@@ -53,12 +53,70 @@ pub(crate) fn localized(command: Command) -> Command {
         command = command.mut_arg(id, |a| {
             let a = a.help_heading(heading);
             match help {
-                Some(h) => a.help(h).long_help(None::<&str>),
+                Some(h) => with_values(a, h),
                 None => a,
             }
         });
     }
     command
+}
+
+/// `arg` with its help `text`, and its possible and default values said in the same language
+/// (clap would add them in English: `Possible values:`, `[default: 4]`).
+fn with_values(mut arg: Arg, text: &str) -> Arg {
+    let mut text = text.to_string();
+    if arg.get_action().takes_values() && !arg.get_possible_values().is_empty() {
+        text.push_str(crate::i18n::t("cli.help.formats"));
+        arg = arg.hide_possible_values(true);
+    }
+    if let Some(default) = arg.get_default_values().first() {
+        let value = default.to_string_lossy();
+        text.push_str(&crate::i18n::tf("cli.help.default", &[("value", &value)]));
+        arg = arg.hide_default_value(true);
+    }
+    arg.help(text).long_help(None::<&str>)
+}
+
+/// clap's usage error in the language in force, for the kinds people meet most (an unknown
+/// option, a bad or missing value, a missing or conflicting option); `None` in English and for
+/// any other kind, which clap says in its own words.
+pub(crate) fn error_line(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind as C, ContextValue as V, ErrorKind as E};
+    if crate::i18n::current() == crate::i18n::Lang::En {
+        return None;
+    }
+    let get = |kind| match e.get(kind) {
+        Some(V::String(s)) => Some(s.clone()),
+        Some(V::Strings(v)) => Some(v.join(", ")),
+        _ => None,
+    };
+    let tf = crate::i18n::tf;
+    let line = match e.kind() {
+        E::UnknownArgument => tf("cli.clap.unknown", &[("arg", &get(C::InvalidArg)?)]),
+        E::InvalidValue | E::ValueValidation => {
+            let (arg, value) = (get(C::InvalidArg)?, get(C::InvalidValue)?);
+            if value.is_empty() {
+                return Some(tf("cli.clap.value_required", &[("arg", &arg)]));
+            }
+            let line = tf(
+                "cli.clap.invalid_value",
+                &[("arg", &arg), ("value", &value)],
+            );
+            let why = match (get(C::ValidValue), std::error::Error::source(e)) {
+                (Some(values), _) => values,
+                (None, Some(why)) => why.to_string(),
+                (None, None) => return Some(line),
+            };
+            tf("cli.clap.because", &[("line", &line), ("why", &why)])
+        }
+        E::MissingRequiredArgument => tf("cli.clap.missing", &[("arg", &get(C::InvalidArg)?)]),
+        E::ArgumentConflict => tf(
+            "cli.clap.conflict",
+            &[("arg", &get(C::InvalidArg)?), ("other", &get(C::PriorArg)?)],
+        ),
+        _ => return None,
+    };
+    Some(line)
 }
 
 /// The catalog table of a command: `main`, `explain`, `server`, `fleet`.
