@@ -303,3 +303,86 @@ pub fn to_markdown(rows: &[Row], facts: RunFacts) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, Stage};
+    use crate::fleet::hosts::Listed;
+    use crate::fleet::probe::{Outcome, Update};
+    use crate::i18n::{with_lang, Lang};
+    use crate::report::Report;
+
+    /// Two hosts refused, one of them listed with a note.
+    fn rows() -> Vec<Row> {
+        let mut rows: Vec<Row> = ["web", "db"]
+            .iter()
+            .map(|a| {
+                let note = (*a == "db").then(|| "from ~/.ssh/known_hosts:3".to_string());
+                Row::new(Listed {
+                    alias: a.to_string(),
+                    args: vec![a.to_string()],
+                    note,
+                })
+            })
+            .collect();
+        for index in 0..2 {
+            let mut report = Report::default();
+            let refused = crate::findings::finding("tcp.refused", Stage::Tcp, "refused");
+            report.apply(&Event::Finding(refused));
+            report.apply(&Event::Done { login_ok: false });
+            let outcome = Box::new(Outcome {
+                report,
+                elapsed: Duration::from_millis(5),
+            });
+            super::super::rows::apply(&mut rows, Update::Done { index, outcome });
+        }
+        rows
+    }
+
+    const FACTS: RunFacts = RunFacts {
+        jobs: 4,
+        jump_jobs: 4,
+        elapsed: Duration::from_millis(7),
+    };
+
+    #[test]
+    fn the_text_and_markdown_reports_in_each_language() {
+        let rows = rows();
+        let en = to_text(&rows, FACTS, 0);
+        assert!(
+            en.starts_with(
+                "sshdoctor fleet: 2 hosts, 0 ok, 2 failing: 2 × tcp.refused (4 at once, 7 ms)\n\n"
+            ),
+            "{en}"
+        );
+        assert!(
+            en.contains("\nRoot causes\n  2 × tcp.refused  Connection refused"),
+            "{en}"
+        );
+        assert!(en.contains("REACHED") && en.contains("\nNotes\n"), "{en}");
+        let ja = with_lang(Lang::Ja, || to_text(&rows, FACTS, 0));
+        assert!(
+            ja.starts_with(
+                "sshdoctor fleet: 2 ホスト、正常 0、失敗 2: 2 × tcp.refused（同時 4、7 ms）"
+            ),
+            "{ja}"
+        );
+        assert!(
+            ja.contains("根本原因") && ja.contains("接続が拒否されました"),
+            "{ja}"
+        );
+        assert!(ja.contains("到達段階") && ja.contains("注記"), "{ja}");
+        let zh = with_lang(Lang::ZhCn, || to_markdown(&rows, FACTS));
+        assert!(zh.starts_with("## sshdoctor fleet: 2 台主机\n"), "{zh}");
+        assert!(
+            zh.contains("| | 主机 | 跳板 | 到达阶段 | 首个问题 | 用时 |"),
+            "{zh}"
+        );
+        assert!(zh.contains("### 根本原因"), "{zh}");
+        assert!(
+            !zh.contains("Root causes") && !zh.contains("Connection refused"),
+            "{zh}"
+        );
+    }
+}

@@ -430,6 +430,22 @@ mod tests {
         );
         assert_eq!(report.root_cause().unwrap().id, "fleet.host_timeout");
         assert_eq!(report.root_cause().unwrap().stage, Stage::Dns);
+        let f = report.root_cause().unwrap();
+        assert_eq!(
+            f.detail,
+            "The checks were still in the DNS stage after 3 s (--host-timeout), so they were stopped there."
+        );
+        use crate::i18n::{localize, with_lang, Lang};
+        let ja = with_lang(Lang::Ja, || localize(f)).detail;
+        assert!(
+            ja.contains("3 秒（--host-timeout）") && ja.contains("「DNS」"),
+            "{ja}"
+        );
+        let zh = with_lang(Lang::ZhCn, || localize(f)).detail;
+        assert!(
+            zh.contains("3 秒（--host-timeout）") && zh.contains("阶段"),
+            "{zh}"
+        );
         assert_eq!(report.checks[1].status, Status::Fail);
         assert!(report.checks[2..]
             .iter()
