@@ -140,7 +140,7 @@ fn collect(transcript: &Transcript, options: &Options) -> Report {
 
 fn console(cli: &ExplainCli, transcript: Transcript, options: Options) -> anyhow::Result<u8> {
     let setup = crate::console::Setup {
-        target: format!("transcript {}", options.name),
+        target: crate::i18n::tf("cli.explain.target", &[("name", &options.name)]),
         options: crate::console::ConsoleOptions {
             ascii: cli.ascii || !locale_is_utf8(),
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),

@@ -211,12 +211,22 @@ fn print_live(ev: &Event, format: Format) {
             Format::Json => value.clone(),
             _ => serde_json::from_str::<serde_json::Value>(value)
                 .ok()
-                .and_then(|v| v["explanation"].as_str().map(|s| format!("attempt: {s}")))
+                .and_then(|v| {
+                    let said = v["explanation"].as_str()?;
+                    Some(crate::i18n::tf("cli.watch.attempt", &[("said", &said)]))
+                })
                 .unwrap_or_default(),
         },
         Event::Finding(f) => match format {
             Format::Json => serde_json::json!({"finding": {"id": f.id, "severity": f.severity.word(), "title": f.title, "detail": f.detail, "evidence": f.evidence, "fix": f.fix}}).to_string(),
-            _ => format!("finding: {} [{}] {}", f.id, f.severity.word(), f.title),
+            _ => crate::i18n::tf(
+                "cli.watch.finding",
+                &[
+                    ("id", &f.id),
+                    ("severity", &crate::i18n::t(&format!("severity.{}", f.severity.word()))),
+                    ("title", &crate::i18n::localize(f).title),
+                ],
+            ),
         },
         Event::Log { text, level, .. } if *level == crate::event::Level::Info && text.starts_with("watching ") => text.to_string(),
         _ => return,
