@@ -13,6 +13,7 @@ use input::{config_input, environment};
 
 mod explain;
 mod fix;
+mod help;
 mod input;
 mod server;
 
@@ -179,13 +180,15 @@ pub(crate) fn clap_parse<T: FromArgMatches>(
     argv: impl IntoIterator<Item = std::ffi::OsString>,
 ) -> Result<(ArgMatches, T), Option<String>> {
     use clap::error::ErrorKind;
-    let matches = command.try_get_matches_from(argv).map_err(|e| {
-        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-            let _ = e.print();
-            return None;
-        }
-        Some(first_line(&e.to_string()))
-    })?;
+    let matches = help::localized(command)
+        .try_get_matches_from(argv)
+        .map_err(|e| {
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return None;
+            }
+            Some(help::error_line(&e).unwrap_or_else(|| first_line(&e.to_string())))
+        })?;
     let options = T::from_arg_matches(&matches).map_err(|e| Some(first_line(&e.to_string())))?;
     Ok((matches, options))
 }
@@ -294,9 +297,10 @@ fn headless(cli: &Cli, input: ConfigInput, timeout: Option<Duration>) -> ExitCod
     }
 }
 
-/// Say an internal error on stderr; its exit code.
-fn internal_error(e: &anyhow::Error) -> ExitCode {
-    eprintln!("sshdoctor: internal error: {e:#}");
+/// Say an internal error on stderr, in the language in force; its exit code.
+pub(crate) fn internal_error(e: &anyhow::Error) -> ExitCode {
+    let line = crate::i18n::tf("cli.errors.internal", &[("error", &format!("{e:#}"))]);
+    crate::safe_text::eprint(&format!("sshdoctor: {line}\n"));
     ExitCode::from(exit::INTERNAL)
 }
 
@@ -312,7 +316,8 @@ pub(crate) fn locale_is_utf8() -> bool {
 
 /// A `--lang` value: en, zh-CN or ja.
 pub(crate) fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
-    crate::i18n::Lang::from_code(s).ok_or_else(|| format!("{s:?}: expected en, zh-CN or ja"))
+    crate::i18n::Lang::from_code(s)
+        .ok_or_else(|| crate::i18n::tf("cli.errors.lang", &[("given", &format!("{s:?}"))]))
 }
 
 /// The language a `--lang VALUE` or `--lang=VALUE` among `args` names (before `--`), when it
@@ -331,7 +336,7 @@ pub(crate) fn lang_in_args(args: &[std::ffi::OsString]) -> Option<crate::i18n::L
 }
 
 /// The command line's parser, its closing help text in the language in force.
-fn command() -> clap::Command {
+pub(crate) fn command() -> clap::Command {
     Cli::command().after_help(crate::i18n::t("cli.after_help"))
 }
 
@@ -353,6 +358,15 @@ fn destination_error(e: &destination::DestinationError) -> String {
 
 fn usage(msg: String) -> ExitCode {
     let line = crate::i18n::tf("cli.usage", &[("message", &msg)]);
+    crate::safe_text::eprint(&format!("sshdoctor: {line}\n"));
+    ExitCode::from(exit::USAGE)
+}
+
+/// A usage error of a subcommand (`explain`, `server`), pointing to its own `--help`: one
+/// line, exit 2.
+fn usage_of(subcommand: &str, msg: String) -> ExitCode {
+    let key = format!("cli.see.{subcommand}");
+    let line = crate::i18n::tf(&key, &[("message", &msg)]);
     crate::safe_text::eprint(&format!("sshdoctor: {line}\n"));
     ExitCode::from(exit::USAGE)
 }

@@ -77,11 +77,14 @@ pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("sshdoctor: internal error: {e:#}");
-            ExitCode::from(exit::INTERNAL)
-        }
+        Err(e) => cli::internal_error(&e),
     }
+}
+
+/// `fleet`'s parser (for the tests of the help in each language).
+#[cfg(test)]
+pub(crate) fn command() -> clap::Command {
+    args::command()
 }
 
 /// A usage error: one line, exit 2.
@@ -119,8 +122,11 @@ fn prepare(parsed: &args::Parsed) -> Result<Fleet, String> {
                 kept.push(host);
             }
             Err(e) => crate::safe_text::eprint(&format!(
-                "sshdoctor fleet: leaving out {}: {e}\n",
-                host.alias
+                "sshdoctor fleet: {}\n",
+                crate::i18n::tf(
+                    "fleet.hosts.leaving_out",
+                    &[("alias", &host.alias), ("why", &e)]
+                )
             )),
         }
     }

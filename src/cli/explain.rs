@@ -2,7 +2,7 @@
 //! transcript read once (stdin when no FILE or `-`), or `--fix` for a repair it offers.
 
 use super::fix::{confirm, FixError};
-use super::{exit, locale_is_utf8, print_report, usage, Format};
+use super::{exit, locale_is_utf8, print_report, Format};
 use crate::explain::{Options, Owner, Transcript};
 use crate::report::Report;
 use clap::{CommandFactory, Parser};
@@ -48,11 +48,20 @@ struct ExplainCli {
     verbose: u8,
 }
 
+/// `explain`'s parser, its closing help text in the language in force.
+pub(super) fn command() -> clap::Command {
+    ExplainCli::command().after_help(crate::i18n::t("cli.explain_after_help"))
+}
+
+/// A usage error, pointing to `sshdoctor explain --help`.
+fn usage(msg: String) -> ExitCode {
+    super::usage_of("explain", msg)
+}
+
 /// `sshdoctor explain ARGS` (the arguments after the word `explain`).
 pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let argv = std::iter::once("sshdoctor explain".into()).chain(args);
-    let command = ExplainCli::command().after_help(crate::i18n::t("cli.explain_after_help"));
-    let cli: ExplainCli = match super::clap_parse(command, argv) {
+    let cli: ExplainCli = match super::clap_parse(command(), argv) {
         Ok((_, c)) => c,
         Err(e) => return e.map_or(ExitCode::SUCCESS, usage),
     };
@@ -91,10 +100,7 @@ pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("sshdoctor: internal error: {e:#}");
-            ExitCode::from(exit::INTERNAL)
-        }
+        Err(e) => super::internal_error(&e),
     }
 }
 
@@ -104,8 +110,9 @@ fn read(cli: &ExplainCli, stdin: bool) -> Result<(Transcript, String), String> {
         if std::io::stdin().is_terminal() {
             return Err(crate::i18n::t("cli.explain_needs_transcript").into());
         }
-        let input = crate::explain::input::read(std::io::stdin().lock())
-            .map_err(|e| format!("reading stdin: {e}"))?;
+        let input = crate::explain::input::read(std::io::stdin().lock()).map_err(|e| {
+            crate::i18n::tf("cli.errors.reading", &[("what", &"stdin"), ("error", &e)])
+        })?;
         return Ok((Transcript::new(input), "stdin".into()));
     }
     let path = cli.file.clone().unwrap_or_default();
@@ -113,8 +120,12 @@ fn read(cli: &ExplainCli, stdin: bool) -> Result<(Transcript, String), String> {
     // transcript is a regular file (stdin takes anything else).
     let (file, _) = crate::localfile::open_regular(&path, u64::MAX)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    let input = crate::explain::input::read(file)
-        .map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let input = crate::explain::input::read(file).map_err(|e| {
+        crate::i18n::tf(
+            "cli.errors.reading",
+            &[("what", &path.display()), ("error", &e)],
+        )
+    })?;
     Ok((Transcript::new(input), path.display().to_string()))
 }
 
@@ -129,7 +140,7 @@ fn collect(transcript: &Transcript, options: &Options) -> Report {
 
 fn console(cli: &ExplainCli, transcript: Transcript, options: Options) -> anyhow::Result<u8> {
     let setup = crate::console::Setup {
-        target: format!("transcript {}", options.name),
+        target: crate::i18n::tf("cli.explain.target", &[("name", &options.name)]),
         options: crate::console::ConsoleOptions {
             ascii: cli.ascii || !locale_is_utf8(),
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
@@ -162,15 +173,19 @@ fn fix(
         .flat_map(|f| f.actions.iter().map(move |a| (f.id.as_str(), a)));
     let Some((finding_id, action)) = offered.clone().find(|(_, a)| a.id == id) else {
         let ids: Vec<&str> = offered.map(|(_, a)| a.id.as_str()).collect();
-        return Err(FixError::Usage(format!(
-            "the explanation offers no action {id:?} (offered: {}; local repairs are offered only for this machine's user's transcript: --mine)",
-            if ids.is_empty() { "none".into() } else { ids.join(", ") }
+        return Err(FixError::Usage(crate::i18n::tf(
+            "cli.fix.explain_not_offered",
+            &[
+                ("id", &format!("{id:?}")),
+                ("offered", &super::fix::offered_list(&ids)),
+            ],
         )));
     };
     let action = crate::repair::prepare(action, &report.findings);
     let Some(repair) = &action.repair else {
-        return Err(FixError::Usage(format!(
-            "action {id} cannot be applied from the command line"
+        return Err(FixError::Usage(crate::i18n::tf(
+            "cli.fix.not_here",
+            &[("id", &id)],
         )));
     };
     if !confirm(finding_id, &action, yes)? {
@@ -188,10 +203,7 @@ fn fix(
             return Ok(exit::PROBLEMS);
         }
     }
-    let _ = writeln!(
-        err,
-        "\nDone. The transcript itself does not change: run the ssh command again (or `sshdoctor HOST`) to check."
-    );
+    let _ = writeln!(err, "\n{}", crate::i18n::t("cli.fix.explain_done"));
     print_report(&report, format, verbose)?;
     Ok(exit::PROBLEMS)
 }

@@ -39,20 +39,20 @@ pub(crate) fn run(
     let Some((finding_id, action)) = offered.iter().find(|(_, a)| a.id == action_id).copied()
     else {
         let ids: Vec<&str> = offered.iter().map(|(_, a)| a.id.as_str()).collect();
-        let list = if ids.is_empty() {
-            "none".to_string()
-        } else {
-            ids.join(", ")
-        };
-        return Err(FixError::Usage(format!(
-            "the report for this destination offers no action {action_id:?} (offered: {list})"
+        return Err(FixError::Usage(crate::i18n::tf(
+            "cli.fix.not_offered",
+            &[
+                ("id", &format!("{action_id:?}")),
+                ("offered", &offered_list(&ids)),
+            ],
         )));
     };
     // permissions.fix covers every permission problem listed; hard links are pointed out.
     let action = &crate::repair::prepare(action, &report.findings);
     let Some(repair) = &action.repair else {
-        return Err(FixError::Usage(format!(
-            "action {action_id} cannot be applied from the command line"
+        return Err(FixError::Usage(crate::i18n::tf(
+            "cli.fix.not_here",
+            &[("id", &action_id)],
         )));
     };
     if !confirm(finding_id, action, yes)? {
@@ -62,7 +62,7 @@ pub(crate) fn run(
     if let crate::repair::Repair::RemotePermissions { changes } = repair {
         // Made on the server by a new run, which logs in the same way, makes each chmod whose
         // path still has the mode shown, looks again and reports.
-        let _ = writeln!(err, "Logging in again to make the change on the server:\n");
+        let _ = writeln!(err, "{}\n", crate::i18n::t("cli.fix.logging_in_again"));
         let mut plan = super::make_plan(input, timeout);
         plan.remote_fix = Some(changes.clone());
         let mut after = super::diagnose_plan(plan)?;
@@ -81,7 +81,7 @@ pub(crate) fn run(
     if !apply_and_say(repair) {
         return Ok(exit::PROBLEMS);
     }
-    let _ = writeln!(err, "\nRunning the checks again:\n");
+    let _ = writeln!(err, "\n{}\n", crate::i18n::t("cli.fix.again"));
     let mut after = diagnose(input, timeout)?;
     after.rerun = Some(crate::destination::command_args(input, timeout));
     print_report(&after, format, verbose)?;
@@ -95,8 +95,10 @@ pub(super) fn confirm(finding_id: &str, action: &ActionOffer, yes: bool) -> Resu
     let mut err = crate::safe_text::SafeStderr;
     let _ = writeln!(
         err,
-        "{finding_id}: {}\n\n{}\nEquivalent command: {}\n",
-        action.title, action.preview, action.command
+        "{finding_id}: {}\n\n{}\n{}\n",
+        title(action),
+        action.preview,
+        crate::i18n::tf("cli.fix.equivalent", &[("command", &action.command)])
     );
     if !yes {
         if !std::io::stdin().is_terminal() {
@@ -105,20 +107,40 @@ pub(super) fn confirm(finding_id: &str, action: &ActionOffer, yes: bool) -> Resu
             ));
         }
         let question = if action.preview.contains("# note: ") {
-            "Apply this change (see the note above)? [y/N] "
+            crate::i18n::t("cli.fix.ask_note")
         } else {
-            "Apply this change? [y/N] "
+            crate::i18n::t("cli.fix.ask")
         };
-        let _ = write!(err, "{question}");
+        let _ = write!(err, "{question} ");
         err.flush();
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-            let _ = writeln!(err, "Nothing was changed.");
+            let _ = writeln!(err, "{}", crate::i18n::t("cli.fix.nothing_changed"));
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// An action's title in the language in force (as the engine said it, when it did).
+fn title(action: &ActionOffer) -> String {
+    action
+        .title_text
+        .as_deref()
+        .filter(|t| t.english() == action.title)
+        .map_or_else(
+            || action.title.clone(),
+            |t| t.render(crate::i18n::current()),
+        )
+}
+
+/// The action ids offered, for a refusal: `a, b`, or `none` in the language in force.
+pub(super) fn offered_list(ids: &[&str]) -> String {
+    match ids {
+        [] => crate::i18n::t("cli.fix.none").into(),
+        _ => ids.join(", "),
+    }
 }
 
 /// Apply a confirmed repair, saying on standard error what it changed (or why it failed);

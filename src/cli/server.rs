@@ -2,7 +2,7 @@
 //! `--watch`, one line per new attempt after it), or `--fix`.
 
 use super::fix::{confirm, FixError};
-use super::{exit, locale_is_utf8, print_report, usage, Format};
+use super::{exit, locale_is_utf8, print_report, Format};
 use crate::event::Event;
 use crate::report::Report;
 use crate::server::Options;
@@ -57,11 +57,20 @@ struct ServerCli {
     verbose: u8,
 }
 
+/// `server`'s parser, its closing help text in the language in force.
+pub(super) fn command() -> clap::Command {
+    ServerCli::command().after_help(crate::i18n::t("cli.server_after_help"))
+}
+
+/// A usage error, pointing to `sshdoctor server --help`.
+fn usage(msg: String) -> ExitCode {
+    super::usage_of("server", msg)
+}
+
 /// `sshdoctor server ARGS` (the arguments after the word `server`).
 pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     let argv = std::iter::once("sshdoctor server".into()).chain(args);
-    let command = ServerCli::command().after_help(crate::i18n::t("cli.server_after_help"));
-    let cli: ServerCli = match super::clap_parse(command, argv) {
+    let cli: ServerCli = match super::clap_parse(command(), argv) {
         Ok((_, c)) => c,
         Err(e) => return e.map_or(ExitCode::SUCCESS, usage),
     };
@@ -114,10 +123,7 @@ pub(super) fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("sshdoctor: internal error: {e:#}");
-            ExitCode::from(exit::INTERNAL)
-        }
+        Err(e) => super::internal_error(&e),
     }
 }
 
@@ -205,12 +211,22 @@ fn print_live(ev: &Event, format: Format) {
             Format::Json => value.clone(),
             _ => serde_json::from_str::<serde_json::Value>(value)
                 .ok()
-                .and_then(|v| v["explanation"].as_str().map(|s| format!("attempt: {s}")))
+                .and_then(|v| {
+                    let said = v["explanation"].as_str()?;
+                    Some(crate::i18n::tf("cli.watch.attempt", &[("said", &said)]))
+                })
                 .unwrap_or_default(),
         },
         Event::Finding(f) => match format {
             Format::Json => serde_json::json!({"finding": {"id": f.id, "severity": f.severity.word(), "title": f.title, "detail": f.detail, "evidence": f.evidence, "fix": f.fix}}).to_string(),
-            _ => format!("finding: {} [{}] {}", f.id, f.severity.word(), f.title),
+            _ => crate::i18n::tf(
+                "cli.watch.finding",
+                &[
+                    ("id", &f.id),
+                    ("severity", &crate::i18n::t(&format!("severity.{}", f.severity.word()))),
+                    ("title", &crate::i18n::localize(f).title),
+                ],
+            ),
         },
         Event::Log { text, level, .. } if *level == crate::event::Level::Info && text.starts_with("watching ") => text.to_string(),
         _ => return,
@@ -243,19 +259,19 @@ fn fix(
         .flat_map(|f| f.actions.iter().map(move |a| (f.id.as_str(), a)));
     let Some((finding_id, action)) = offered.clone().find(|(_, a)| a.id == id) else {
         let ids: Vec<&str> = offered.map(|(_, a)| a.id.as_str()).collect();
-        return Err(FixError::Usage(format!(
-            "the server's report offers no action {id:?} (offered: {})",
-            if ids.is_empty() {
-                "none".into()
-            } else {
-                ids.join(", ")
-            }
+        return Err(FixError::Usage(crate::i18n::tf(
+            "cli.fix.server_not_offered",
+            &[
+                ("id", &format!("{id:?}")),
+                ("offered", &super::fix::offered_list(&ids)),
+            ],
         )));
     };
     let action = crate::repair::prepare(action, &report.findings);
     let Some(repair) = &action.repair else {
-        return Err(FixError::Usage(format!(
-            "action {id} cannot be applied from the command line"
+        return Err(FixError::Usage(crate::i18n::tf(
+            "cli.fix.not_here",
+            &[("id", &id)],
         )));
     };
     if !confirm(finding_id, &action, yes)? {
@@ -265,7 +281,7 @@ fn fix(
     if !super::fix::apply_and_say(repair) {
         return Ok(exit::PROBLEMS);
     }
-    let _ = writeln!(err, "\nRunning the checks again:\n");
+    let _ = writeln!(err, "\n{}\n", crate::i18n::t("cli.fix.again"));
     let after = collect(options, |_, _| {})?;
     print_report(&after, format, verbose)?;
     Ok(if after.ok() { exit::OK } else { exit::PROBLEMS })

@@ -80,12 +80,16 @@ pub(super) struct Parsed {
 /// The longest a host's whole diagnosis may take when `--host-timeout` is not given.
 const DEFAULT_HOST_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// `fleet`'s parser, its closing help text in the language in force.
+pub(super) fn command() -> clap::Command {
+    FleetCli::command().after_help(crate::i18n::t("cli.fleet_after_help"))
+}
+
 /// Parse `sshdoctor fleet ARGS`; `Err` holds the usage message (or help text, `Ok(None)`
 /// meaning it was printed).
 pub(super) fn parse(args: Vec<std::ffi::OsString>) -> Result<Option<Parsed>, String> {
     let argv = std::iter::once("sshdoctor fleet".into()).chain(args);
-    let command = FleetCli::command().after_help(crate::i18n::t("cli.fleet_after_help"));
-    let (matches, cli): (_, FleetCli) = match crate::cli::clap_parse(command, argv) {
+    let (matches, cli): (_, FleetCli) = match crate::cli::clap_parse(command(), argv) {
         Ok(parsed) => parsed,
         Err(None) => return Ok(None),
         Err(Some(line)) => return Err(line),

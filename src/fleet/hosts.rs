@@ -34,9 +34,9 @@ pub fn from_config(input: &ConfigInput) -> Vec<Listed> {
         .into_iter()
         .map(|h| {
             let note = h.match_only.then(|| {
-                format!(
-                    "named only by a Match block ({}): its settings apply when its other criteria hold",
-                    place(&h.file, h.line, &input.home)
+                crate::i18n::tf(
+                    "fleet.hosts.match_only",
+                    &[("place", &place(&h.file, h.line, &input.home))],
                 )
             });
             Listed::plain(h.alias, note)
@@ -56,10 +56,12 @@ pub fn from_file(path: &Path) -> Result<Vec<Listed>, String> {
             continue;
         }
         if word.contains(char::is_whitespace) {
-            return Err(format!(
-                "{}:{}: one destination a line ([user@]host, ssh://[user@]host[:port] or an alias), not {word:?}",
-                path.display(),
-                i + 1
+            return Err(crate::i18n::tf(
+                "fleet.hosts.one_a_line",
+                &[
+                    ("place", &format!("{}:{}", path.display(), i + 1)),
+                    ("word", &format!("{word:?}")),
+                ],
             ));
         }
         crate::destination::parse(word)
@@ -79,7 +81,10 @@ pub fn from_known_hosts(cfg: &config::ResolvedConfig, home: &Path) -> Vec<Listed
         for value in cfg.get_all(keyword) {
             let path = PathBuf::from(&value.value);
             for (name, line) in known_names(&path) {
-                let note = format!("from {}", place(&path, line, home));
+                let note = crate::i18n::tf(
+                    "fleet.hosts.from_known_hosts",
+                    &[("place", &place(&path, line, home))],
+                );
                 out.push(listed_name(&name, note));
             }
         }

@@ -3,6 +3,7 @@
 
 use super::rows::{duration_text, summarize, Row};
 use super::summary::{Summary, Verdict};
+use crate::i18n::{t, tf};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -119,15 +120,22 @@ fn cells(row: &Row) -> [String; 6] {
 /// hosts, the notes; with `verbose` ≥ 1 each failing host's own report after it.
 pub fn to_text(rows: &[Row], facts: RunFacts, verbose: u8) -> String {
     let summary = summarize(rows);
-    let mut out = format!(
-        "sshdoctor fleet: {} host{}, {} ({} at once, {})\n\n",
-        summary.total,
-        if summary.total == 1 { "" } else { "s" },
-        summary.line(false),
-        facts.jobs,
-        duration_text(facts.elapsed)
-    );
-    let header = ["", "HOST", "HOP", "REACHED", "FIRST FINDING", "TIME"].map(String::from);
+    let mut out = tf(
+        "fleet.report.heading",
+        &[
+            ("hosts", &hosts_counted(summary.total)),
+            ("facts", &run_facts(&summary, facts)),
+        ],
+    ) + "\n\n";
+    let header = [
+        "",
+        t("fleet.col.host"),
+        t("fleet.col.hop"),
+        t("fleet.report.reached"),
+        t("fleet.col.finding"),
+        t("fleet.col.time"),
+    ]
+    .map(String::from);
     let table: Vec<[String; 6]> = std::iter::once(header)
         .chain(rows.iter().map(cells))
         .collect();
@@ -135,7 +143,7 @@ pub fn to_text(rows: &[Row], facts: RunFacts, verbose: u8) -> String {
         .map(|c| {
             table
                 .iter()
-                .map(|r| r[c].chars().count())
+                .map(|r| crate::console::wrap::width(&r[c]))
                 .max()
                 .unwrap_or(0)
         })
@@ -143,7 +151,9 @@ pub fn to_text(rows: &[Row], facts: RunFacts, verbose: u8) -> String {
     for r in &table {
         let mut line = String::new();
         for (c, cell) in r.iter().enumerate() {
-            let _ = write!(line, "{cell:<w$}  ", w = widths[c]);
+            // Padded by display width: a CJK heading is two cells a character.
+            let pad = widths[c].saturating_sub(crate::console::wrap::width(cell));
+            let _ = write!(line, "{cell}{}  ", " ".repeat(pad));
         }
         out.push_str(line.trim_end());
         out.push('\n');
@@ -151,7 +161,7 @@ pub fn to_text(rows: &[Row], facts: RunFacts, verbose: u8) -> String {
     causes_text(&mut out, &summary, rows);
     let notes: Vec<&Row> = rows.iter().filter(|r| r.listed.note.is_some()).collect();
     if !notes.is_empty() {
-        out.push_str("\nNotes\n");
+        let _ = write!(out, "\n{}\n", t("fleet.report.notes"));
         for r in notes {
             let _ = writeln!(
                 out,
@@ -182,12 +192,12 @@ fn causes_text(out: &mut String, summary: &Summary, rows: &[Row]) {
     if summary.causes.is_empty() {
         return;
     }
-    out.push_str("\nRoot causes\n");
+    let _ = write!(out, "\n{}\n", t("fleet.report.root_causes"));
     for (id, hosts) in &summary.causes {
         let report = rows[hosts[0]].report();
         let title = report
             .and_then(|r| r.root_cause())
-            .map_or("", |f| f.title.as_str());
+            .map_or(String::new(), |f| crate::i18n::localize(f).title);
         let _ = writeln!(out, "  {} × {id}  {title}", hosts.len());
         let _ = writeln!(out, "      {}", host_list(hosts, rows, 20));
         if let Some(action) = report
@@ -197,13 +207,14 @@ fn causes_text(out: &mut String, summary: &Summary, rows: &[Row]) {
             let fix = report
                 .map(|r| r.fix_command(&action.id))
                 .unwrap_or_default();
-            let _ = writeln!(out, "      Fix one: {fix}");
+            let _ = writeln!(
+                out,
+                "      {}",
+                tf("fleet.report.fix_one", &[("fix", &fix)])
+            );
             if super::repair::batchable(&action.id) && hosts.len() > 1 {
-                let _ = writeln!(
-                    out,
-                    "      Fix all {} at once: the table (`sshdoctor fleet`), key a",
-                    hosts.len()
-                );
+                let all = tf("fleet.report.fix_all", &[("n", &hosts.len())]);
+                let _ = writeln!(out, "      {all}");
             }
         }
     }
@@ -219,23 +230,43 @@ fn host_list(hosts: &[usize], rows: &[Row], max: usize) -> String {
     let more = hosts.len().saturating_sub(max);
     let mut text = names.join(", ");
     if more > 0 {
-        let _ = write!(text, " and {more} more");
+        text.push_str(&tf("fleet.report.and_more", &[("n", &more)]));
     }
     text
+}
+
+/// `1 host`, `12 hosts`, in the language in force.
+fn hosts_counted(n: usize) -> String {
+    let key = if n == 1 {
+        "fleet.repair.hosts_one"
+    } else {
+        "fleet.repair.hosts_many"
+    };
+    tf(key, &[("n", &n)])
+}
+
+/// `1 ok, 3 failing: 2 × hostkey.changed, 1 × tcp.refused (128 at once, 4.2 s)`.
+fn run_facts(summary: &Summary, facts: RunFacts) -> String {
+    tf(
+        "fleet.report.facts",
+        &[
+            ("summary", &summary.line(false)),
+            ("jobs", &facts.jobs),
+            ("time", &duration_text(facts.elapsed)),
+        ],
+    )
 }
 
 /// The markdown report: the table and the root causes, for tickets and chat.
 pub fn to_markdown(rows: &[Row], facts: RunFacts) -> String {
     let summary = summarize(rows);
     let mut out = format!(
-        "## sshdoctor fleet: {} host{}\n\n{} ({} at once, {})\n\n",
-        summary.total,
-        if summary.total == 1 { "" } else { "s" },
-        summary.line(false),
-        facts.jobs,
-        duration_text(facts.elapsed)
+        "## sshdoctor fleet: {}\n\n{}\n\n",
+        hosts_counted(summary.total),
+        run_facts(&summary, facts)
     );
-    out.push_str("| | host | hop | reached | first finding | time |\n|---|---|---|---|---|---|\n");
+    let _ = writeln!(out, "{}", t("fleet.report.md_columns"));
+    out.push_str("|---|---|---|---|---|---|\n");
     for row in rows {
         let c = cells(row).map(|s| s.replace('|', "\\|"));
         let id = if c[4] == "-" {
@@ -254,12 +285,14 @@ pub fn to_markdown(rows: &[Row], facts: RunFacts) -> String {
         );
     }
     if !summary.causes.is_empty() {
-        out.push_str("\n### Root causes\n\n");
+        let _ = write!(out, "\n### {}\n\n", t("fleet.report.root_causes"));
         for (id, hosts) in &summary.causes {
             let title = rows[hosts[0]]
                 .report()
                 .and_then(|r| r.root_cause())
-                .map_or(String::new(), |f| f.title.replace('|', "\\|"));
+                .map_or(String::new(), |f| {
+                    crate::i18n::localize(f).title.replace('|', "\\|")
+                });
             let _ = writeln!(
                 out,
                 "- **{} × `{id}`** {title}: {}",
@@ -269,4 +302,87 @@ pub fn to_markdown(rows: &[Row], facts: RunFacts) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, Stage};
+    use crate::fleet::hosts::Listed;
+    use crate::fleet::probe::{Outcome, Update};
+    use crate::i18n::{with_lang, Lang};
+    use crate::report::Report;
+
+    /// Two hosts refused, one of them listed with a note.
+    fn rows() -> Vec<Row> {
+        let mut rows: Vec<Row> = ["web", "db"]
+            .iter()
+            .map(|a| {
+                let note = (*a == "db").then(|| "from ~/.ssh/known_hosts:3".to_string());
+                Row::new(Listed {
+                    alias: a.to_string(),
+                    args: vec![a.to_string()],
+                    note,
+                })
+            })
+            .collect();
+        for index in 0..2 {
+            let mut report = Report::default();
+            let refused = crate::findings::finding("tcp.refused", Stage::Tcp, "refused");
+            report.apply(&Event::Finding(refused));
+            report.apply(&Event::Done { login_ok: false });
+            let outcome = Box::new(Outcome {
+                report,
+                elapsed: Duration::from_millis(5),
+            });
+            super::super::rows::apply(&mut rows, Update::Done { index, outcome });
+        }
+        rows
+    }
+
+    const FACTS: RunFacts = RunFacts {
+        jobs: 4,
+        jump_jobs: 4,
+        elapsed: Duration::from_millis(7),
+    };
+
+    #[test]
+    fn the_text_and_markdown_reports_in_each_language() {
+        let rows = rows();
+        let en = to_text(&rows, FACTS, 0);
+        assert!(
+            en.starts_with(
+                "sshdoctor fleet: 2 hosts, 0 ok, 2 failing: 2 × tcp.refused (4 at once, 7 ms)\n\n"
+            ),
+            "{en}"
+        );
+        assert!(
+            en.contains("\nRoot causes\n  2 × tcp.refused  Connection refused"),
+            "{en}"
+        );
+        assert!(en.contains("REACHED") && en.contains("\nNotes\n"), "{en}");
+        let ja = with_lang(Lang::Ja, || to_text(&rows, FACTS, 0));
+        assert!(
+            ja.starts_with(
+                "sshdoctor fleet: 2 ホスト、正常 0、失敗 2: 2 × tcp.refused（同時 4、7 ms）"
+            ),
+            "{ja}"
+        );
+        assert!(
+            ja.contains("根本原因") && ja.contains("接続が拒否されました"),
+            "{ja}"
+        );
+        assert!(ja.contains("到達段階") && ja.contains("注記"), "{ja}");
+        let zh = with_lang(Lang::ZhCn, || to_markdown(&rows, FACTS));
+        assert!(zh.starts_with("## sshdoctor fleet: 2 台主机\n"), "{zh}");
+        assert!(
+            zh.contains("| | 主机 | 跳板 | 到达阶段 | 首个问题 | 用时 |"),
+            "{zh}"
+        );
+        assert!(zh.contains("### 根本原因"), "{zh}");
+        assert!(
+            !zh.contains("Root causes") && !zh.contains("Connection refused"),
+            "{zh}"
+        );
+    }
 }

@@ -274,12 +274,12 @@ fn time_out(report: &mut Report, log: &mut CappedLog, limit: Duration) {
         stage,
         text: text.clone(),
     });
-    let mut finding = crate::findings::finding(
-        "fleet.host_timeout",
-        stage,
-        format!("The checks were still in the {} stage after {secs} s (--host-timeout), so they were stopped there.", stage.title()),
-    )
-    .evidence(text);
+    let detail = crate::text!(
+        "fleet.probe.timeout_detail",
+        stage = stage_title(stage),
+        secs = secs.to_string(),
+    );
+    let mut finding = crate::findings::keyed("fleet.host_timeout", stage, detail).evidence(text);
     finding.hop = hop;
     report.apply(&Event::Finding(finding));
     let later: Vec<(usize, Stage)> = report
@@ -289,19 +289,16 @@ fn time_out(report: &mut Report, log: &mut CappedLog, limit: Duration) {
         .map(|c| (c.hop, c.stage))
         .collect();
     for (h, s) in later {
-        let (status, summary) = if (h, s) == (hop, stage) {
-            (
-                Status::Fail,
-                format!("stopped after {secs} s (fleet.host_timeout)"),
-            )
+        let (status, summary, said) = if (h, s) == (hop, stage) {
+            let said = crate::text!("fleet.probe.stopped_after", secs = secs.to_string());
+            (Status::Fail, said.english(), Some(said))
         } else {
-            (
-                Status::Skipped,
-                "skipped: the host's checks were stopped".to_string(),
-            )
+            // The skipped form: `[summary]` in the catalogs has its English.
+            let summary = "skipped: the host's checks were stopped".to_string();
+            (Status::Skipped, summary, None)
         };
         report.apply(&Event::StageFinished {
-            said: None,
+            said,
             hop: h,
             stage: s,
             status,
@@ -310,6 +307,20 @@ fn time_out(report: &mut Report, log: &mut CappedLog, limit: Duration) {
         });
     }
     report.apply(&Event::Done { login_ok: false });
+}
+
+/// A stage's title as a text, translated in turn (`stage.tcp`: "TCP connection").
+fn stage_title(stage: Stage) -> crate::i18n::Text {
+    // The catalog keys, made once: a Text's key is static.
+    static KEYS: std::sync::OnceLock<Vec<(Stage, &'static str)>> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        let leak = |s: Stage| &*Box::leak(format!("stage.{}", s.name()).into_boxed_str());
+        Stage::ALL.iter().map(|&s| (s, leak(s))).collect()
+    });
+    match keys.iter().find(|(s, _)| *s == stage) {
+        Some((_, key)) => crate::i18n::Text::Key(key, Vec::new()),
+        None => stage.title().into(),
+    }
 }
 
 /// A log that keeps its first [`LOG_HEAD`] and last [`LOG_TAIL`] lines and counts the rest.
@@ -419,6 +430,22 @@ mod tests {
         );
         assert_eq!(report.root_cause().unwrap().id, "fleet.host_timeout");
         assert_eq!(report.root_cause().unwrap().stage, Stage::Dns);
+        let f = report.root_cause().unwrap();
+        assert_eq!(
+            f.detail,
+            "The checks were still in the DNS stage after 3 s (--host-timeout), so they were stopped there."
+        );
+        use crate::i18n::{localize, with_lang, Lang};
+        let ja = with_lang(Lang::Ja, || localize(f)).detail;
+        assert!(
+            ja.contains("3 秒（--host-timeout）") && ja.contains("「DNS」"),
+            "{ja}"
+        );
+        let zh = with_lang(Lang::ZhCn, || localize(f)).detail;
+        assert!(
+            zh.contains("3 秒（--host-timeout）") && zh.contains("阶段"),
+            "{zh}"
+        );
         assert_eq!(report.checks[1].status, Status::Fail);
         assert!(report.checks[2..]
             .iter()

@@ -24,7 +24,7 @@ pub fn batchable(id: &str) -> bool {
 pub struct Batch {
     /// The action id (`known_hosts.remove`, `permissions.fix`).
     pub id: String,
-    /// What it does, in words.
+    /// What it does, in words, in the language in force.
     pub title: String,
     /// The rows it repairs (checked again once it is applied).
     pub hosts: Vec<usize>,
@@ -180,14 +180,20 @@ fn known_hosts_batch(hosts: Vec<usize>, offers: &[ActionOffer]) -> Option<Batch>
         return None;
     }
     kept.iter().for_each(|k| preview.push_str(k));
-    let title = format!(
-        "Remove the stale known_hosts entries of {} host{} ({} name{}) from {} file{}",
-        hosts.len(),
-        plural(hosts.len()),
-        names.len(),
-        plural(names.len()),
-        changed_files.len(),
-        plural(changed_files.len())
+    let counted = |n: usize, what: &str| {
+        let key = format!(
+            "fleet.repair.{what}_{}",
+            if n == 1 { "one" } else { "many" }
+        );
+        crate::i18n::tf(&key, &[("n", &n)])
+    };
+    let title = crate::i18n::tf(
+        "fleet.repair.known_hosts_title",
+        &[
+            ("hosts", &counted(hosts.len(), "hosts")),
+            ("names", &counted(names.len(), "names")),
+            ("files", &counted(changed_files.len(), "files")),
+        ],
     );
     Some(Batch {
         id: "known_hosts.remove".into(),
@@ -213,14 +219,16 @@ fn permissions_batch(
     if matches!(&repair, Repair::Permissions { changes } if changes.is_empty()) {
         return None;
     }
+    let title = crate::i18n::tf(
+        "fleet.repair.permissions_title",
+        &[
+            ("title", &action_title(&merged)),
+            ("hosts", &counted_hosts(hosts.len())),
+        ],
+    );
     Some(Batch {
         id: merged.id,
-        title: format!(
-            "{} (for {} host{})",
-            merged.title,
-            hosts.len(),
-            plural(hosts.len())
-        ),
+        title,
         hosts,
         preview: merged.preview,
         command: merged.command,
@@ -228,12 +236,26 @@ fn permissions_batch(
     })
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
+/// `1 host`, `3 hosts`, in the language in force.
+fn counted_hosts(n: usize) -> String {
+    let key = if n == 1 {
+        "fleet.repair.hosts_one"
     } else {
-        "s"
-    }
+        "fleet.repair.hosts_many"
+    };
+    crate::i18n::tf(key, &[("n", &n)])
+}
+
+/// An action's title in the language in force (as the engine said it, when it did).
+fn action_title(action: &ActionOffer) -> String {
+    action
+        .title_text
+        .as_deref()
+        .filter(|t| t.english() == action.title)
+        .map_or_else(
+            || action.title.clone(),
+            |t| t.render(crate::i18n::current()),
+        )
 }
 
 /// Apply a confirmed batch: every known_hosts file checked first (none is changed when one

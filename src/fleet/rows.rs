@@ -83,12 +83,13 @@ impl Row {
         }
     }
 
-    /// The first hop as shown: the jump host, or `direct` (nothing while queued: not known yet).
+    /// The first hop as shown: the jump host, or `direct` in the language in force (nothing while
+    /// queued: not known yet).
     pub fn hop_text(&self) -> &str {
         match (&self.hop, &self.state) {
             (Some(hop), _) => hop,
             (None, RowState::Queued) => "",
-            (None, _) => "direct",
+            (None, _) => crate::i18n::t("fleet.table.direct"),
         }
     }
 }

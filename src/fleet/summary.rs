@@ -132,14 +132,17 @@ impl Summary {
                 .causes
                 .iter()
                 .take(shown)
-                .map(|(id, hosts)| format!("{} {times} {id}", hosts.len()))
+                .map(|(id, hosts)| format!("{} {times} {}", hosts.len(), cause_label(id)))
                 .collect();
             if shown < self.causes.len() {
                 let n = self.causes.len() - shown;
                 causes.push(crate::i18n::tf("fleet.more", &[("n", &n)]));
             }
-            out.push_str(": ");
-            out.push_str(&causes.join(", "));
+            let sep = crate::i18n::t("fleet.table.list_sep");
+            out = crate::i18n::tf(
+                "fleet.table.with_causes",
+                &[("counts", &out), ("causes", &causes.join(sep))],
+            );
         }
         if self.could_not_tell > 0 {
             out.push_str(&crate::i18n::tf(
@@ -150,25 +153,35 @@ impl Summary {
         out
     }
 
-    /// [`Summary::line`] in at most `width` characters: the least common causes give way to
-    /// `+N more` (cut with an ellipsis only when even one cause does not fit).
+    /// [`Summary::line`] in at most `width` cells (a CJK character is two): the least common
+    /// causes give way to `+N more` (cut with an ellipsis only when even one cause does not fit).
     pub fn fitted(&self, ascii: bool, width: usize) -> String {
+        use crate::console::wrap::{truncate, width as cells};
         for shown in (1..=self.causes.len()).rev() {
             let line = self.line_with(ascii, shown);
-            if line.chars().count() <= width {
+            if cells(&line) <= width {
                 return line;
             }
         }
         let line = self.line_with(ascii, self.causes.len().min(1));
-        if line.chars().count() <= width {
+        if cells(&line) <= width {
             return line;
         }
-        let ellipsis = if ascii { "..." } else { "…" };
-        let cut: String = line
-            .chars()
-            .take(width.saturating_sub(ellipsis.len().min(3)))
-            .collect();
-        cut + ellipsis
+        // As before CJK: the cut leaves three cells for the ellipsis, whichever it is.
+        let (ellipsis, spare) = if ascii { ("...", 0) } else { ("…", 2) };
+        truncate(&line, width.saturating_sub(spare), ellipsis)
+    }
+}
+
+/// A root cause as the summary line shows it: a finding id as it is; a failed stage without
+/// one (`auth failed`) in the language in force.
+fn cause_label(id: &str) -> String {
+    match id.strip_suffix(" failed") {
+        Some(stage) if !id.contains('.') => {
+            crate::i18n::tf("fleet.table.stage_failed", &[("stage", &stage)])
+        }
+        _ if id == "no finding" => crate::i18n::t("fleet.table.no_finding").into(),
+        _ => id.to_string(),
     }
 }
 

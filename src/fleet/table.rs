@@ -4,6 +4,8 @@
 //! and the table comes back when it is left.
 
 mod dialogs;
+#[cfg(test)]
+mod i18n_tests;
 pub mod keys;
 pub mod state;
 #[cfg(test)]
@@ -154,7 +156,7 @@ fn on_wake(
             Vec::new()
         }
         Some(Wake::Prepared(id, None)) => {
-            table.set_status(format!("{id}: nothing is left to change in the files"));
+            table.set_status(crate::i18n::tf("fleet.table.nothing_left", &[("id", &id)]));
             Vec::new()
         }
         Some(Wake::Repaired(batch, result)) => on_repaired(table, &batch, result),
@@ -170,12 +172,17 @@ fn on_repaired(
 ) -> Vec<Command> {
     match result {
         Ok(done) => {
-            table.set_status(format!(
-                "{}: {}; checking {} host{} again",
-                batch.id,
-                done.join("; "),
-                batch.hosts.len(),
-                if batch.hosts.len() == 1 { "" } else { "s" }
+            let key = match batch.hosts.len() {
+                1 => "fleet.table.repaired_one",
+                _ => "fleet.table.repaired_many",
+            };
+            table.set_status(crate::i18n::tf(
+                key,
+                &[
+                    ("id", &batch.id),
+                    ("done", &done.join("; ")),
+                    ("n", &batch.hosts.len()),
+                ],
             ));
             let rows: Vec<usize> = batch
                 .hosts
@@ -226,14 +233,18 @@ fn after_console(
 ) {
     let alias = table.rows[index].listed.alias.clone();
     match ending {
-        Ok(Ending::Exit(_)) => table.set_status(format!("back from {alias}; checking it again")),
+        Ok(Ending::Exit(_)) => table.set_status(crate::i18n::tf(
+            "fleet.table.back_from",
+            &[("alias", &alias)],
+        )),
         Ok(Ending::Onboard) => {
             let args = crate::destination::command_args(&fleet.inputs[index], fleet.shared.timeout);
-            table.set_status(format!(
-                "guided first login: quit the fleet and run sshdoctor onboard {args}"
-            ));
+            table.set_status(crate::i18n::tf("fleet.table.onboard", &[("args", &args)]));
         }
-        Err(e) => table.set_status(format!("{alias}: the console failed: {e:#}")),
+        Err(e) => table.set_status(crate::i18n::tf(
+            "fleet.table.console_failed",
+            &[("alias", &alias), ("error", &format!("{e:#}"))],
+        )),
     }
     if matches!(table.rows[index].state, RowState::Done(_)) {
         table.requeue(&[index]);
@@ -252,12 +263,15 @@ pub fn progress_line(rows: &[Row], width: usize, ascii: bool) -> String {
         ("█", "░", "·")
     };
     let s = summarize(rows);
+    let counts = crate::i18n::tf(
+        "fleet.ok_failing",
+        &[("ok", &s.ok), ("failing", &(s.failing + s.could_not_tell))],
+    );
     format!(
-        "[{}{}] {done}/{} {dot} {running} running {dot} {} ok, {} failing",
+        "[{}{}] {done}/{} {dot} {} {dot} {counts}",
         full.repeat(filled),
         empty.repeat(width - filled),
         rows.len(),
-        s.ok,
-        s.failing + s.could_not_tell
+        crate::i18n::tf("fleet.running", &[("n", &running)]),
     )
 }

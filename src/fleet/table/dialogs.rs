@@ -1,11 +1,12 @@
 //! The table's dialogs: the help (from the key table), the list of repairs for many hosts,
 //! and a repair's confirm dialog with its one combined diff.
 
-use super::keys::{Context, BINDINGS};
+use super::keys::{said, Context, BINDINGS};
 use super::state::{Overlay, Table};
 use super::view::{centered, dialog_block};
 use crate::console::theme::Role;
 use crate::console::wrap::{truncate, wrap};
+use crate::i18n::tf;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -17,18 +18,21 @@ pub fn draw(t: &Table, overlay: &Overlay, frame: &mut Frame) {
     let inner_width = width.saturating_sub(2) as usize;
     let (title, lines, scroll) = match overlay {
         Overlay::Help { scroll } => (
-            " Keys (Esc closes) ".to_string(),
+            format!(" {} ", crate::i18n::t("fleet.table.help_title")),
             help_lines(t, inner_width),
             *scroll,
         ),
         Overlay::Repairs { offers, selected } => (
-            " Repairs for many hosts at once ".to_string(),
+            format!(" {} ", crate::i18n::t("fleet.table.repairs_title")),
             repair_lines(t, offers, *selected, inner_width),
             0,
         ),
         Overlay::Confirm { batch, scroll } => (
             truncate(
-                &format!(" {}? ", batch.title),
+                &format!(
+                    " {} ",
+                    tf("fleet.table.confirm_title", &[("title", &batch.title)])
+                ),
                 inner_width,
                 t.theme.ellipsis(),
             ),
@@ -59,22 +63,20 @@ fn repair_lines(
             true,
         )
     };
-    let mut lines = prose(
-        "Each is shown as one diff first, and applied once when you confirm it (y).",
-        Role::Dim,
-    );
+    let mut lines = prose(crate::i18n::t("fleet.table.repairs_intro"), Role::Dim);
     lines.push(Line::raw(""));
     for (i, (id, hosts)) in offers.iter().enumerate() {
         let marker = if i == selected { t.theme.cursor() } else { " " };
         let what = match id.as_str() {
-            "known_hosts.remove" => "remove the stale known_hosts entries",
-            _ => "set the permissions OpenSSH requires",
+            "known_hosts.remove" => crate::i18n::t("fleet.table.repair_known_hosts"),
+            _ => crate::i18n::t("fleet.table.repair_permissions"),
         };
-        let n = hosts.len();
-        let text = format!(
-            "{marker} {id}: {what} ({n} host{})",
-            if n == 1 { "" } else { "s" }
-        );
+        let key = match hosts.len() {
+            1 => "fleet.table.repair_offer_one",
+            _ => "fleet.table.repair_offer_many",
+        };
+        let offer = tf(key, &[("id", id), ("what", &what), ("n", &hosts.len())]);
+        let text = format!("{marker} {offer}");
         let line = Line::raw(truncate(&text, width, t.theme.ellipsis()));
         lines.push(if i == selected {
             line.patch_style(t.theme.style(Role::Selected))
@@ -84,35 +86,38 @@ fn repair_lines(
     }
     lines.push(Line::raw(""));
     lines.extend(prose(
-        "New host keys are never trusted in bulk: compare each one in its host's console (Enter on the host).",
+        crate::i18n::t("fleet.table.never_in_bulk"),
         Role::Dim,
     ));
     lines
 }
 
+/// The contexts the help lists, with their names (English; [`said`] gives the language's).
+pub(super) const CONTEXTS: [(Context, &str); 4] = [
+    (Context::Table, "Table"),
+    (Context::Repairs, "Repairs"),
+    (Context::Confirm, "Confirm dialog"),
+    (Context::Always, "Always"),
+];
+
 /// Every binding by context, from the key table.
 fn help_lines(t: &Table, width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for (context, name) in [
-        (Context::Table, "Table"),
-        (Context::Repairs, "Repairs"),
-        (Context::Confirm, "Confirm dialog"),
-        (Context::Always, "Always"),
-    ] {
-        lines.push(Line::styled(name.to_string(), t.theme.style(Role::Title)));
+    for (context, name) in CONTEXTS {
+        lines.push(Line::styled(said(name), t.theme.style(Role::Title)));
         for b in BINDINGS.iter().filter(|b| b.context == context) {
             lines.push(Line::from(vec![
                 Span::styled(
                     format!("  {:<8}", t.theme.label(b.label)),
                     t.theme.style(Role::Key),
                 ),
-                Span::raw(b.help.to_string()),
+                Span::raw(b.help_text()),
             ]));
         }
     }
     lines.push(Line::raw(""));
     lines.extend(wrap(
-        &[Span::raw("Enter opens the host's own console; q there comes back to this table, and the host is checked again.")],
+        &[Span::raw(crate::i18n::t("fleet.table.help_end"))],
         width,
         true,
     ));
@@ -140,11 +145,14 @@ fn confirm_lines(
             true,
         )
     };
-    let mut lines = prose(format!("{}. Hosts: {}.", batch.title, names.join(", ")));
-    lines.extend(prose("Each file is backed up before it is written (FILE.sshdoctor-<time>); then these hosts are checked again.".into()));
+    let mut lines = prose(tf(
+        "fleet.table.confirm_hosts",
+        &[("title", &batch.title), ("hosts", &names.join(", "))],
+    ));
+    lines.extend(prose(crate::i18n::t("fleet.table.confirm_backup").into()));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "Equivalent command:",
+        crate::i18n::t("fleet.table.equivalent_command"),
         t.theme.style(Role::Title),
     ));
     for l in wrap(
@@ -179,7 +187,10 @@ fn confirm_lines(
         ));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("y apply · n cancel", t.theme.style(Role::Key)));
+    lines.push(Line::styled(
+        crate::i18n::t("fleet.table.confirm_keys"),
+        t.theme.style(Role::Key),
+    ));
     lines
 }
 

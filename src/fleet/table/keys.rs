@@ -90,6 +90,27 @@ pub struct Binding {
     pub footer: Option<&'static str>,
 }
 
+impl Binding {
+    /// What it does, in the language in force.
+    pub fn help_text(&self) -> &'static str {
+        said(self.help)
+    }
+
+    /// The footer's word for it, in the language in force.
+    pub fn footer_text(&self) -> Option<&'static str> {
+        self.footer.map(said)
+    }
+}
+
+/// A word of the key table (what a key does, a context's name) in the language in force:
+/// `[fleet.keys]` in the catalogs, keyed by the English; itself in English.
+pub fn said(english: &'static str) -> &'static str {
+    match crate::i18n::current() {
+        crate::i18n::Lang::En => english,
+        _ => crate::i18n::t(&format!("fleet.keys.{english}")),
+    }
+}
+
 use Action as A;
 use Context as X;
 use KeyCode as C;
@@ -398,6 +419,24 @@ mod tests {
             action_for(Context::Table, &key(KeyCode::Char('R'))),
             Some(Action::RecheckAll)
         );
+    }
+
+    #[test]
+    fn every_word_of_the_key_table_is_in_the_catalog() {
+        let english = crate::i18n::catalog(crate::i18n::Lang::En);
+        let words = BINDINGS
+            .iter()
+            .flat_map(|b| [Some(b.help), b.footer])
+            .flatten()
+            .chain(
+                super::super::dialogs::CONTEXTS
+                    .iter()
+                    .map(|(_, name)| *name),
+            );
+        for word in words {
+            let key = format!("fleet.keys.{word}");
+            assert_eq!(english.get(&key).copied(), Some(word), "{key}");
+        }
     }
 
     #[test]

@@ -378,7 +378,7 @@ impl Table {
             .map(str::to_string);
         match id {
             Some(id) => self.by_finding = Some(id),
-            None => self.status = Some("the selected host has no finding to filter by".into()),
+            None => self.status = Some(crate::i18n::t("fleet.table.no_finding_to_filter").into()),
         }
     }
 
@@ -389,7 +389,7 @@ impl Table {
             .filter(|&i| matches!(self.rows[i].state, RowState::Done(_)))
             .collect();
         if done.is_empty() {
-            self.status = Some("nothing finished to check again yet".into());
+            self.status = Some(crate::i18n::t("fleet.table.nothing_finished").into());
             return Vec::new();
         }
         self.requeue(&done);
@@ -399,10 +399,7 @@ impl Table {
     fn open_repairs(&mut self) {
         let offers = repair::offers(&self.rows);
         if offers.is_empty() {
-            self.status = Some(
-                "no repair applies to many hosts here (known_hosts.remove and permissions.fix do, once offered)"
-                    .into(),
-            );
+            self.status = Some(crate::i18n::t("fleet.table.no_batch_repair").into());
             return;
         }
         self.overlay = Some(Overlay::Repairs {
@@ -437,7 +434,10 @@ impl Table {
                 self.overlay = Some(Overlay::Repairs { offers, selected });
             }
             (Overlay::Confirm { batch, .. }, Action::Confirm) => {
-                self.status = Some(format!("applying {}…", batch.id));
+                self.status = Some(crate::i18n::tf(
+                    "fleet.table.applying",
+                    &[("id", &batch.id)],
+                ));
                 return vec![Command::Apply(batch)];
             }
             (Overlay::Confirm { batch, scroll }, a) => {

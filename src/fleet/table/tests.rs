@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::time::Duration;
 
-fn listed(alias: &str) -> Listed {
+pub(super) fn listed(alias: &str) -> Listed {
     Listed {
         alias: alias.into(),
         args: vec![alias.into()],
@@ -23,7 +23,12 @@ fn listed(alias: &str) -> Listed {
 }
 
 /// A finished report: the stages up to `last` passed, `last` with `status`, the rest skipped.
-fn report(last: Stage, status: Status, findings: Vec<crate::event::Finding>, ok: bool) -> Report {
+pub(super) fn report(
+    last: Stage,
+    status: Status,
+    findings: Vec<crate::event::Finding>,
+    ok: bool,
+) -> Report {
     let mut r = Report::default();
     let setting = |k: &str, v: &str| Setting {
         keyword: k.into(),
@@ -57,7 +62,7 @@ fn report(last: Stage, status: Status, findings: Vec<crate::event::Finding>, ok:
     r
 }
 
-fn done(index: usize, report: Report, ms: u64) -> Update {
+pub(super) fn done(index: usize, report: Report, ms: u64) -> Update {
     Update::Done {
         index,
         outcome: Box::new(Outcome {
@@ -67,7 +72,7 @@ fn done(index: usize, report: Report, ms: u64) -> Update {
     }
 }
 
-fn changed(known_hosts: &std::path::Path, name: &str) -> crate::event::Finding {
+pub(super) fn changed(known_hosts: &std::path::Path, name: &str) -> crate::event::Finding {
     let mut f = finding("hostkey.changed", Stage::Hostkey, "changed");
     f.actions.push(ActionOffer {
         title_text: None,
@@ -84,7 +89,7 @@ fn changed(known_hosts: &std::path::Path, name: &str) -> crate::event::Finding {
 }
 
 /// Six hosts: two ok (one still running), two with a changed key, one refused, one queued.
-fn table(options: ConsoleOptions, known_hosts: &std::path::Path) -> Table {
+pub(super) fn table(options: ConsoleOptions, known_hosts: &std::path::Path) -> Table {
     let names = ["web", "db1", "cache", "db2", "mail", "queue"];
     let mut t = Table::new(
         names.iter().map(|n| Row::new(listed(n))).collect(),
@@ -143,11 +148,11 @@ fn table(options: ConsoleOptions, known_hosts: &std::path::Path) -> Table {
     t
 }
 
-fn key(code: KeyCode) -> KeyEvent {
+pub(super) fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
 
-fn press(t: &mut Table, keys: &str) -> Vec<Command> {
+pub(super) fn press(t: &mut Table, keys: &str) -> Vec<Command> {
     keys.chars()
         .flat_map(|c| t.on_key(key(KeyCode::Char(c))))
         .collect()
@@ -160,7 +165,7 @@ fn names(t: &Table) -> Vec<&str> {
         .collect()
 }
 
-fn color() -> ConsoleOptions {
+pub(super) fn color() -> ConsoleOptions {
     ConsoleOptions {
         ascii: false,
         color: true,
@@ -271,7 +276,7 @@ fn a_batch_repair_is_prepared_from_the_list_and_applied_once_confirmed() {
     assert!(applied[0].backup.is_some());
 }
 
-fn render(t: &mut Table, w: u16, h: u16) -> String {
+pub(super) fn render(t: &mut Table, w: u16, h: u16) -> String {
     t.set_page(view::page_rows(h));
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     terminal.draw(|f| view::draw(t, f)).unwrap();

@@ -157,11 +157,19 @@ struct Columns {
 impl Columns {
     fn fit(t: &Table, w: usize) -> Columns {
         let symbol = if t.theme.ascii() { 7 } else { 2 };
-        let (stage, time) = (8, 8);
+        // At least as wide as the heading (a CJK heading is two cells a character).
+        let heading = |key: &str| width(crate::i18n::t(key));
+        let (stage, time) = (
+            heading("fleet.col.stage").max(8),
+            heading("fleet.col.time").max(8),
+        );
         let longest = |f: &dyn Fn(&Row) -> usize| t.rows.iter().map(f).max().unwrap_or(0);
-        let hop = longest(&|r| width(r.hop_text())).clamp(6, 16);
+        let hop = longest(&|r| width(r.hop_text()))
+            .max(heading("fleet.col.hop"))
+            .clamp(6, 16);
         let rest = w.saturating_sub(1 + symbol + stage + time + hop + 4);
-        let host = longest(&|r| width(&r.listed.alias)).clamp(4, (rest / 2).max(4));
+        let least = heading("fleet.col.host").max(4);
+        let host = longest(&|r| width(&r.listed.alias)).clamp(least, (rest / 2).max(least));
         let finding = rest.saturating_sub(host);
         Columns {
             symbol,
@@ -201,12 +209,15 @@ impl Columns {
         let stage = row
             .reached()
             .map_or(String::new(), |(s, _)| s.name().to_string());
-        let finding = row.report().and_then(first_finding);
-        let finding_style = finding.map_or(theme.style(Role::Dim), |f| {
+        let finding = row
+            .report()
+            .and_then(first_finding)
+            .map(crate::i18n::localize);
+        let finding_style = finding.as_ref().map_or(theme.style(Role::Dim), |f| {
             theme.style(Role::Severity(f.severity))
         });
         // The id, then its title where there is room (wide terminals).
-        let finding_text = finding.map_or(String::new(), |f| {
+        let finding_text = finding.as_ref().map_or(String::new(), |f| {
             let with_title = format!("{}  {}", f.id, f.title);
             if width(&with_title) <= self.finding {
                 with_title
@@ -263,7 +274,7 @@ fn detail_line(t: &Table, w: usize) -> Line<'static> {
         let arrow = if t.theme.ascii() { "->" } else { "→" };
         text.push_str(&format!(" {arrow} {}", r.target_line()));
         if let Some(f) = first_finding(r) {
-            text.push_str(&format!(": {}", f.title));
+            text.push_str(&format!(": {}", crate::i18n::localize(f).title));
         } else if r.ok() {
             text.push_str(&format!(": {}", crate::i18n::t("fleet.login_works")));
         }
@@ -306,8 +317,9 @@ pub(super) fn footer_line(t: &Table, w: usize) -> Line<'static> {
         Some(Overlay::Confirm { .. }) => Context::Confirm,
     };
     let essential = |label: &str| matches!(label, "?" | "q" | "Esc" | "n/Esc");
-    let cost =
-        |b: &keys::Binding| width(&t.theme.label(b.label)) + width(b.footer.unwrap_or("")) + 3;
+    let cost = |b: &keys::Binding| {
+        width(&t.theme.label(b.label)) + width(b.footer_text().unwrap_or("")) + 3
+    };
     // The ways out (`?`, `q`, Esc) always show; the others as room allows, in order.
     let mut room = w.saturating_sub(
         keys::footer(context)
@@ -328,7 +340,7 @@ pub(super) fn footer_line(t: &Table, w: usize) -> Line<'static> {
             t.theme.label(b.label).into_owned(),
             t.theme.style(Role::Key),
         ));
-        spans.push(Span::raw(format!(" {} ", b.footer.unwrap_or(""))));
+        spans.push(Span::raw(format!(" {} ", b.footer_text().unwrap_or(""))));
     }
     Line::from(spans)
 }
