@@ -16,10 +16,12 @@ mod permissions;
 
 pub(crate) use inspect::{authorized_keys_files, inspect, stat, AkState, Inspection};
 pub(crate) use install::{install_key, Installed};
-pub(crate) use permissions::{apply_chmods, chmod, permissions_action};
+pub(crate) use permissions::{apply_chmods, apply_chmods_text, chmod, permissions_action};
 
 use super::{Cx, Plan, StageEnd, Target};
 use crate::event::{Level, Stage, Status};
+use crate::i18n::Text;
+use crate::text;
 use judge::report;
 use russh::keys::ssh_key::public::KeyData;
 use russh_sftp::client::SftpSession;
@@ -160,21 +162,23 @@ pub(crate) async fn open_account<O: Opener>(
     timeout: Duration,
 ) -> Result<Account, String> {
     let fetched = early::fetch(handle, user, exec, timeout).await;
-    account(fetched, port, server_ident, exec).await
+    account(fetched, port, server_ident, exec)
+        .await
+        .map_err(|e| e.english())
 }
 
-/// The account from what was fetched at once after the login.
+/// The account from what was fetched at once after the login (Err: why SFTP did not open).
 pub(crate) async fn account(
     fetched: early::Early,
     port: u16,
     server_ident: &str,
     exec: bool,
-) -> Result<Account, String> {
+) -> Result<Account, Text> {
     let early::Early { sftp, info, .. } = fetched;
     let early::SftpOpen { sftp, home, conn } = sftp.map_err(|e| match e {
-        super::session::Sftp::Refused => "the server refused the sftp subsystem".to_string(),
-        super::session::Sftp::Broken(why) | super::session::Sftp::Unknown(why) => why,
-        super::session::Sftp::Works => "sftp".to_string(),
+        super::session::Sftp::Refused => text!("engine.remote.sftp_refused"),
+        super::session::Sftp::Broken(why) | super::session::Sftp::Unknown(why) => Text::from(why),
+        super::session::Sftp::Works => Text::from("sftp"),
     })?;
     let (id, sshd, df) = if exec {
         (info.id, info.sshd, info.df)
@@ -261,12 +265,12 @@ pub(super) async fn remote_stage(
     match tokio::time::timeout(budget, body).await {
         Ok(end) => end,
         Err(_) => {
-            let why = format!(
-                "the server side was not looked at in full: the stage's budget of {}s ran out",
-                budget.as_secs_f64()
+            let why = text!(
+                "engine.remote.budget_ran_out",
+                seconds = budget.as_secs_f64().to_string()
             );
-            cx.log(Stage::Remote, Level::Info, why.clone()).await;
-            StageEnd::new(Status::Skipped, why)
+            cx.say(Stage::Remote, Level::Info, why.clone()).await;
+            StageEnd::text(Status::Skipped, why)
         }
     }
 }
@@ -282,13 +286,10 @@ async fn look(
     let acc = match account(fetched, t.port, server_ident, exec).await {
         Ok(acc) => acc,
         Err(e) => {
-            cx.log(
-                Stage::Remote,
-                Level::Info,
-                format!("cannot look at the server side: {e}"),
-            )
-            .await;
-            return StageEnd::new(Status::Skipped, format!("not looked at: {e}"));
+            let said = text!("engine.remote.cannot_look", error = e.clone());
+            cx.say(Stage::Remote, Level::Info, said).await;
+            let summary = text!("engine.remote.not_looked_at", error = e);
+            return StageEnd::text(Status::Skipped, summary);
         }
     };
     cx.log(
@@ -304,9 +305,9 @@ async fn look(
     cx.fact(Stage::Remote, "home", acc.home.clone()).await;
     let mut seen = inspect(link, &acc, &t.user, timeout).await;
     if let Some(wanted) = &plan.remote_fix {
-        let (changed, notes) = apply_chmods(&acc, wanted).await;
+        let (changed, notes) = apply_chmods_text(&acc, wanted).await;
         for note in notes {
-            cx.log(Stage::Remote, Level::Info, note).await;
+            cx.say(Stage::Remote, Level::Info, note).await;
         }
         // What the console reports for the confirmed change: made, or not.
         let made = if changed { "yes" } else { "no" };
