@@ -362,3 +362,7 @@ async fn conclude(cx: &Cx, seen: &Inspection, findings: Vec<Finding>) -> StageEn
     };
     StageEnd::text(status, summary)
 }
+
+#[cfg(test)]
+#[path = "judge_i18n_tests.rs"]
+mod i18n_tests;
