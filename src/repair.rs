@@ -6,6 +6,8 @@ mod prepare;
 mod server;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod i18n_tests;
 
 pub use server::RELOAD_NOTE;
 
