@@ -403,7 +403,9 @@ fn order(r: &ResolvedConfig, home: &Path) -> String {
 fn global_reason(k: Option<&str>) -> Text {
     match k {
         Some("identityfile") => crate::text!("config_edit.sets_keyword", keyword = "IdentityFile"),
-        Some("identitiesonly") => crate::text!("config_edit.sets_keyword", keyword = "IdentitiesOnly"),
+        Some("identitiesonly") => {
+            crate::text!("config_edit.sets_keyword", keyword = "IdentitiesOnly")
+        }
         _ => crate::text!("config_edit.include_may_set"),
     }
 }

@@ -197,7 +197,12 @@ impl Applied {
         let mode = |m: u32| format!("{m:04o}");
         let main = match (self.mode, self.changed, &self.backup) {
             (Some((old, new)), true, _) => {
-                text!("fsedit.mode_changed", path = path, old = mode(old), new = mode(new))
+                text!(
+                    "fsedit.mode_changed",
+                    path = path,
+                    old = mode(old),
+                    new = mode(new)
+                )
             }
             (Some((old, _)), false, _) => {
                 text!("fsedit.mode_already", path = path, old = mode(old))

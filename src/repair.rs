@@ -2,12 +2,12 @@
 //! (previewed, atomic, every other byte kept, a backup that never overwrites an older one);
 //! [`prepare`] readies an offer for confirmation, [`apply`] carries it out.
 
+#[cfg(test)]
+mod i18n_tests;
 mod prepare;
 mod server;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod i18n_tests;
 
 pub use server::RELOAD_NOTE;
 

@@ -8,10 +8,10 @@ use super::in_place::{join_words, own_host_line, InPlace};
 use super::text::Quoting;
 use super::text::{detect_eol, detect_indent, directive, first_word, render_word, split_lines};
 use crate::config::{Origin, ResolvedConfig};
-use std::collections::BTreeMap;
-use std::path::Path;
 use crate::i18n::Text;
 use crate::text;
+use std::collections::BTreeMap;
+use std::path::Path;
 
 /// What the edit needs besides the file: the settings the block must have (keyword as
 /// written, value in config syntax), and the key (absolute, and as written in a config file).
@@ -144,7 +144,11 @@ fn set_setting(
         if !(lower == "port" && value == "22") {
             let line = format!("{indent}{name} {}", render_word(value, Quoting::Bare));
             edit.insert.entry(h + 1).or_default().push(line);
-            edit.did.push(text!("config_edit.adds_setting", name = name, value = value));
+            edit.did.push(text!(
+                "config_edit.adds_setting",
+                name = name,
+                value = value
+            ));
         }
         return Some(());
     };
@@ -215,7 +219,8 @@ fn place_key(
                 .entry(first_id.unwrap_or(h + 1))
                 .or_default()
                 .push(line);
-            edit.did.push(text!("config_edit.adds_key_first", value = goal.key_value));
+            edit.did
+                .push(text!("config_edit.adds_key_first", value = goal.key_value));
         }
     }
 }

@@ -9,9 +9,9 @@ use super::text::{
 };
 use super::IDENTITIES_ONLY_COMMENT;
 use crate::config::{Origin, ResolvedConfig};
-use std::path::Path;
 use crate::i18n::Text;
 use crate::text;
+use std::path::Path;
 
 /// The planned in-place edit: the new bytes, and a sentence saying what changed where.
 pub(super) struct InPlace {
@@ -165,7 +165,8 @@ impl<'a> Block<'a> {
             }
             None => {
                 edit.insert.push(format!("{indent}IdentityFile {value}"));
-                edit.did.push(text!("config_edit.adds_key_first", value = value));
+                edit.did
+                    .push(text!("config_edit.adds_key_first", value = value));
             }
         }
         edit
@@ -251,7 +252,10 @@ pub(super) fn join_words(mut parts: Vec<Text>) -> Text {
     let Some(last) = parts.pop() else {
         return Text::from("");
     };
-    match parts.into_iter().reduce(|a, b| text!("config_edit.comma", a = a, b = b)) {
+    match parts
+        .into_iter()
+        .reduce(|a, b| text!("config_edit.comma", a = a, b = b))
+    {
         Some(rest) => text!("config_edit.and", a = rest, b = last),
         None => last,
     }

@@ -26,7 +26,12 @@ impl EditError {
         match self {
             E::NotLocal(why) => Text::from(why),
             E::ReadOnlyFile { path, reason } => {
-                text!("fsedit.read_only_file", path = path, reason = reason, nothing = nothing)
+                text!(
+                    "fsedit.read_only_file",
+                    path = path,
+                    reason = reason,
+                    nothing = nothing
+                )
             }
             E::ReadOnlyDir { dir, path, reason } => text!(
                 "fsedit.read_only_dir",
@@ -43,7 +48,12 @@ impl EditError {
             ),
             E::NotFound { path } => text!("fsedit.not_found", path = path, nothing = nothing),
             E::MissingDirectory { dir, path } => {
-                text!("fsedit.missing_directory", path = path, dir = dir, nothing = nothing)
+                text!(
+                    "fsedit.missing_directory",
+                    path = path,
+                    dir = dir,
+                    nothing = nothing
+                )
             }
             E::SymlinkLoop { path } => text!("fsedit.symlink_loop", path = path, nothing = nothing),
             E::TooManyConcurrentChanges { path, attempts } => text!(
@@ -53,7 +63,11 @@ impl EditError {
                 nothing = nothing
             ),
             E::ChangedSincePreview { path } => {
-                text!("fsedit.changed_since_preview", path = path, nothing = nothing)
+                text!(
+                    "fsedit.changed_since_preview",
+                    path = path,
+                    nothing = nothing
+                )
             }
             _ => self.text_more(nothing),
         }
@@ -94,7 +108,11 @@ impl EditError {
                 text!("fsedit.partial", changed = changed, failure = failure)
             }
             E::NotSynced { path, source, .. } => {
-                text!("fsedit.not_synced", path = path, source = source.to_string())
+                text!(
+                    "fsedit.not_synced",
+                    path = path,
+                    source = source.to_string()
+                )
             }
             _ => Text::from(""),
         }

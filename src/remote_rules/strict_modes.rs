@@ -251,7 +251,11 @@ impl Violation {
             .reduce(|a, b| text!("remote_rules.and", a = a, b = b))
             .unwrap_or(Text::from(""));
         if self.role == PathRole::AuthorizedKeys {
-            text!("remote_rules.bad_modes_file", path = path, reasons = reasons)
+            text!(
+                "remote_rules.bad_modes_file",
+                path = path,
+                reasons = reasons
+            )
         } else {
             text!("remote_rules.bad_modes_dir", path = path, reasons = reasons)
         }

@@ -37,7 +37,10 @@ fn a_config_action_title_and_its_edit_summary_are_in_the_language() {
     );
     let title = crate::text!("summary.skipped", why = "x");
     let action = config_action_text("config.identities_only", title, Some(old), edit, "".into());
-    let said = action.title_text.as_deref().expect("a title in no language yet");
+    let said = action
+        .title_text
+        .as_deref()
+        .expect("a title in no language yet");
     assert_eq!(said.english(), action.title);
     for (lang, words) in [(Lang::Ja, "既存の"), (Lang::ZhCn, "现有的")] {
         let shown = said.render(lang);
@@ -63,12 +66,23 @@ fn the_permissions_title_for_several_paths_is_in_the_language() {
     }
     let one = permissions_action(&[(a.clone(), 0o644, 0o600)]).unwrap();
     let mut finding = crate::findings::finding("key.unprotected", crate::event::Stage::Auth, "");
-    finding.actions.push(permissions_action(&[(b.clone(), 0o644, 0o600)]).unwrap());
+    finding
+        .actions
+        .push(permissions_action(&[(b.clone(), 0o644, 0o600)]).unwrap());
     let merged = prepare(&one, &[finding]);
-    assert_eq!(merged.title, "Set the permissions OpenSSH requires (2 paths)");
+    assert_eq!(
+        merged.title,
+        "Set the permissions OpenSSH requires (2 paths)"
+    );
     let said = merged.title_text.as_deref().unwrap();
-    assert_eq!(said.render(Lang::Ja), "OpenSSH が要求するパーミッションに設定する（2 個のパス）");
-    assert_eq!(said.render(Lang::ZhCn), "设置 OpenSSH 要求的权限（2 个路径）");
+    assert_eq!(
+        said.render(Lang::Ja),
+        "OpenSSH が要求するパーミッションに設定する（2 個のパス）"
+    );
+    assert_eq!(
+        said.render(Lang::ZhCn),
+        "设置 OpenSSH 要求的权限（2 个路径）"
+    );
     // The outcome, as every front end shows it.
     let applied = apply(merged.repair.as_ref().unwrap()).unwrap();
     assert_eq!(
@@ -96,8 +110,14 @@ fn a_refused_edit_says_why_in_the_language_and_keeps_the_path() {
         format!("refusing to edit {path}: it is a directory, not a regular file; nothing was changed. Check the path")
     );
     let ja = with_lang(Lang::Ja, || err.to_string());
-    assert!(ja.contains("ディレクトリ") && ja.contains("何も変更していません"), "{ja}");
+    assert!(
+        ja.contains("ディレクトリ") && ja.contains("何も変更していません"),
+        "{ja}"
+    );
     assert!(ja.contains(&path), "{ja}");
     let zh = with_lang(Lang::ZhCn, || err.to_string());
-    assert!(zh.contains("拒绝编辑") && zh.contains("目录") && zh.contains(&path), "{zh}");
+    assert!(
+        zh.contains("拒绝编辑") && zh.contains("目录") && zh.contains(&path),
+        "{zh}"
+    );
 }

@@ -38,7 +38,10 @@ async fn backup_remote(acc: &Account, path: &str, old: &[u8]) -> Result<String, 
             .map_err(|e| format!("closing the backup {name}: {e}"))?;
         return Ok(name);
     }
-    Err(said(crate::text!("engine.remote.no_backup_name", path = path)))
+    Err(said(crate::text!(
+        "engine.remote.no_backup_name",
+        path = path
+    )))
 }
 
 /// What installing a key did.
@@ -83,7 +86,10 @@ pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Inst
                 append.is_empty() || rest.windows(append.len()).any(|w| w == append.as_slice())
             };
             if !now.starts_with(&old) || !ours(&now[old.len()..]) {
-                return Err(said(crate::text!("engine.remote.read_back_differs", path = &path)));
+                return Err(said(crate::text!(
+                    "engine.remote.read_back_differs",
+                    path = &path
+                )));
             }
             Ok(Installed::Appended {
                 path,
@@ -105,7 +111,10 @@ fn said(text: crate::i18n::Text) -> String {
 async fn ensure_dir(acc: &Account, dir: &str) -> Result<bool, String> {
     match stat(acc, dir).await? {
         Some(st) if st.mode & 0o170000 == 0o040000 => Ok(false),
-        Some(_) => Err(said(crate::text!("engine.remote.not_a_directory", dir = dir))),
+        Some(_) => Err(said(crate::text!(
+            "engine.remote.not_a_directory",
+            dir = dir
+        ))),
         None => {
             acc.sftp
                 .create_dir(dir.to_string())

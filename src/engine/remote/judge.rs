@@ -6,11 +6,11 @@ use super::{join_ports, permissions_action, AkState, Inspection, KeyAsked, Login
 use crate::engine::{Cx, StageEnd, Target};
 use crate::event::{Finding, Level, Severity, Stage};
 use crate::findings::{keyed, stage_status};
-use crate::i18n::Text;
-use crate::text;
 use crate::fsedit::shell_quote;
+use crate::i18n::Text;
 use crate::known_hosts::sha256_fingerprint;
 use crate::remote_rules::{PathRole, Violation};
+use crate::text;
 
 /// Log what was seen, judge it, emit the findings and end the stage.
 pub(super) async fn report(cx: &Cx, t: &Target, seen: &Inspection, facts: &LoginFacts) -> StageEnd {
@@ -173,14 +173,15 @@ fn violation_finding(
     };
     let detail = Text::join([detail, softened.unwrap_or(Text::from(""))], " ");
     let f = keyed(v.role.finding_id(), Stage::Remote, detail)
-    .evidence(format!(
-        "{}: mode {}, owner uid {}{}",
-        v.path,
-        v.mode_text(),
-        v.uid,
-        seen.uid.map_or(String::new(), |u| format!(" (the account is uid {u})"))
-    ))
-    .evidence_all(refused);
+        .evidence(format!(
+            "{}: mode {}, owner uid {}{}",
+            v.path,
+            v.mode_text(),
+            v.uid,
+            seen.uid
+                .map_or(String::new(), |u| format!(" (the account is uid {u})"))
+        ))
+        .evidence_all(refused);
     match violation_fix(&t.user, v) {
         Some(fix) => f.fix_text(fix),
         None => f,
@@ -234,10 +235,11 @@ fn malformed_findings(seen: &Inspection) -> Vec<Finding> {
                     n = keys.malformed.len()
                 );
                 findings.push(
-                    keyed("remote.authorized_keys_malformed", Stage::Remote, detail)
-                    .evidence_all(keys.malformed.iter().map(|m| {
-                        format!("{}:{}: {} — {}", f.path, m.line, m.preview, m.reason)
-                    })),
+                    keyed("remote.authorized_keys_malformed", Stage::Remote, detail).evidence_all(
+                        keys.malformed.iter().map(|m| {
+                            format!("{}:{}: {} — {}", f.path, m.line, m.preview, m.reason)
+                        }),
+                    ),
                 );
             }
         }
@@ -296,17 +298,21 @@ fn key_not_installed(t: &Target, seen: &Inspection, facts: &LoginFacts) -> Optio
         None => detail,
     };
     let mut f = keyed("remote.key_not_installed", Stage::Remote, detail)
-    .evidence_all(absent.iter().map(|k| format!("{}: {}", k.label, sha256_fingerprint(&k.key))))
-    .evidence(format!(
-        "AuthorizedKeysFile from {}",
-        seen.akf_source.english()
-    ))
-    .evidence_all(files)
-    .fix_text(text!(
-        "engine.remote.install_fix",
-        pub_hint = pub_hint,
-        args = &t.ssh_args
-    ));
+        .evidence_all(
+            absent
+                .iter()
+                .map(|k| format!("{}: {}", k.label, sha256_fingerprint(&k.key))),
+        )
+        .evidence(format!(
+            "AuthorizedKeysFile from {}",
+            seen.akf_source.english()
+        ))
+        .evidence_all(files)
+        .fix_text(text!(
+            "engine.remote.install_fix",
+            pub_hint = pub_hint,
+            args = &t.ssh_args
+        ));
     if facts.by_key.is_some() {
         f.severity = Severity::Warning;
     }
@@ -330,8 +336,7 @@ fn disk_full(seen: &Inspection) -> Option<Finding> {
             free = d.available_kib
         )
     };
-    let mut f = keyed("remote.disk_full", Stage::Remote, detail)
-    .evidence(format!(
+    let mut f = keyed("remote.disk_full", Stage::Remote, detail).evidence(format!(
         "statvfs {}: {} KiB of {} KiB free, {}% used",
         seen.home, d.available_kib, d.size_kib, d.use_percent
     ));

@@ -46,7 +46,8 @@ fn seen(disk: &str) -> Inspection {
     }
 }
 
-const FULL_DF: &str = "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 1000 1000 0 100% /\n";
+const FULL_DF: &str =
+    "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 1000 1000 0 100% /\n";
 
 fn in_each_language(f: &Finding) -> (Finding, Finding) {
     (
@@ -72,7 +73,9 @@ fn a_strict_modes_violation_is_told_in_the_language_with_its_path_and_chmod() {
     for (l, words) in [(&ja, "グループ"), (&zh, "组")] {
         assert!(l.detail.contains(words), "{}", l.detail);
         assert!(l.detail.contains("/home/alice") && l.detail.contains("0775"));
-        assert!(l.detail.contains("\"Authentication refused: bad ownership or modes\""));
+        assert!(l
+            .detail
+            .contains("\"Authentication refused: bad ownership or modes\""));
         assert!(l.fix.contains("`chmod 0755 /home/alice`"), "{}", l.fix);
         assert!(l.actions[0].title != f.actions[0].title);
     }
@@ -97,12 +100,25 @@ fn a_softened_violation_keeps_its_added_sentence_in_the_language() {
 #[test]
 fn a_full_disk_and_the_summary_are_told_in_the_language_with_their_numbers() {
     let f = disk_full(&seen(FULL_DF)).expect("the disk is full");
-    assert!(f.detail.starts_with("The filesystem holding /home/alice is full (100% used, 0 KiB free)"));
+    assert!(f
+        .detail
+        .starts_with("The filesystem holding /home/alice is full (100% used, 0 KiB free)"));
     let (ja, zh) = in_each_language(&f);
-    assert!(ja.detail.contains("満杯") && ja.detail.contains("/home/alice") && ja.detail.contains("100%"));
-    assert!(zh.detail.contains("已满") && zh.detail.contains("/home/alice") && zh.detail.contains("100%"));
+    assert!(
+        ja.detail.contains("満杯")
+            && ja.detail.contains("/home/alice")
+            && ja.detail.contains("100%")
+    );
+    assert!(
+        zh.detail.contains("已满")
+            && zh.detail.contains("/home/alice")
+            && zh.detail.contains("100%")
+    );
     let summary = crate::text!("engine.remote.problems", errors = 1usize, warnings = 2usize);
-    assert_eq!(summary.english(), "1 problem(s), 2 warning(s) on the server");
+    assert_eq!(
+        summary.english(),
+        "1 problem(s), 2 warning(s) on the server"
+    );
     assert_eq!(summary.render(Lang::Ja), "サーバ上の問題 1 件、警告 2 件");
     assert_eq!(summary.render(Lang::ZhCn), "服务器上有 1 个问题、2 个警告");
 }
@@ -120,13 +136,21 @@ fn the_explanation_of_a_bad_owner_and_mode_is_joined_in_the_language() {
         "bad ownership or modes for file /home/alice/.ssh/authorized_keys: it is owned by uid 1002, which is neither root nor the user and mode 0666 lets the group and others write"
     );
     let ja = v.explanation_text().render(Lang::Ja);
-    assert!(ja.contains("uid 1002") && ja.contains("グループと他者") && ja.contains("0666"), "{ja}");
+    assert!(
+        ja.contains("uid 1002") && ja.contains("グループと他者") && ja.contains("0666"),
+        "{ja}"
+    );
     let zh = v.explanation_text().render(Lang::ZhCn);
-    assert!(zh.contains("uid 1002") && zh.contains("组和其他人") && zh.contains("0666"), "{zh}");
+    assert!(
+        zh.contains("uid 1002") && zh.contains("组和其他人") && zh.contains("0666"),
+        "{zh}"
+    );
     let fix = violation_fix("alice", v).expect("a fix");
     assert_eq!(
         fix.english(),
         "As root on the server: `chown alice /home/alice/.ssh/authorized_keys`, then `chmod 0644 /home/alice/.ssh/authorized_keys`"
     );
-    assert!(fix.render(Lang::Ja).contains("`chown alice /home/alice/.ssh/authorized_keys`"));
+    assert!(fix
+        .render(Lang::Ja)
+        .contains("`chown alice /home/alice/.ssh/authorized_keys`"));
 }

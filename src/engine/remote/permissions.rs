@@ -4,9 +4,9 @@
 use super::{stat, Account};
 use crate::event::ActionOffer;
 use crate::i18n::Text;
-use crate::text;
 use crate::remote_rules::Violation;
 use crate::repair::{RemoteChmod, Repair};
+use crate::text;
 use russh_sftp::protocol::FileAttributes;
 
 /// chmod one path on the server (SFTP setstat; only the permission bits are sent).
@@ -82,17 +82,18 @@ pub(crate) async fn apply_chmods(acc: &Account, wanted: &[RemoteChmod]) -> (bool
 }
 
 /// [`apply_chmods`], its lines in no language yet.
-pub(crate) async fn apply_chmods_text(
-    acc: &Account,
-    wanted: &[RemoteChmod],
-) -> (bool, Vec<Text>) {
+pub(crate) async fn apply_chmods_text(acc: &Account, wanted: &[RemoteChmod]) -> (bool, Vec<Text>) {
     let mut changed = false;
     let mut notes = Vec::new();
     for c in wanted {
         let still = matches!(stat(acc, &c.path).await, Ok(Some(st)) if st.mode & 0o7777 == c.from);
         let (from, to) = (format!("{:04o}", c.from), format!("{:04o}", c.to));
         if !still {
-            notes.push(text!("engine.remote.mode_moved", path = &c.path, from = from));
+            notes.push(text!(
+                "engine.remote.mode_moved",
+                path = &c.path,
+                from = from
+            ));
             continue;
         }
         match chmod(acc, &c.path, c.to).await {
