@@ -177,7 +177,7 @@ pub(crate) async fn account(
     let early::Early { sftp, info, .. } = fetched;
     let early::SftpOpen { sftp, home, conn } = sftp.map_err(|e| match e {
         super::session::Sftp::Refused => text!("engine.remote.sftp_refused"),
-        super::session::Sftp::Broken(why) | super::session::Sftp::Unknown(why) => Text::from(why),
+        super::session::Sftp::Broken(why) | super::session::Sftp::Unknown(why) => sftp_reason(why),
         super::session::Sftp::Works => Text::from("sftp"),
     })?;
     let (id, sshd, df) = if exec {
@@ -221,6 +221,17 @@ pub(crate) async fn account(
         port,
         df,
     })
+}
+
+/// Why SFTP did not open, as a text: [`early::open_sftp`]'s fixed reasons in the language,
+/// anything else (an error's own words) as it is.
+fn sftp_reason(why: String) -> Text {
+    match why.as_str() {
+        early::SFTP_ENDED => text!("engine.remote.sftp_ended"),
+        early::SFTP_NO_VERSION => text!("engine.remote.sftp_no_version"),
+        early::SFTP_NOT_ANSWERED => text!("engine.remote.sftp_not_answered"),
+        _ => Text::from(why),
+    }
 }
 
 /// How the diagnosis logged in, and what it learnt of each key, for the remote findings.
@@ -348,6 +359,29 @@ mod tests {
         );
         assert_eq!(parse_id("This account is for sftp only.\n"), None);
         assert_eq!(parse_id("uid=x(alice)"), None);
+    }
+
+    #[test]
+    fn why_the_server_side_was_not_looked_at_is_told_in_the_language() {
+        use crate::i18n::Lang;
+        let summary = |why: &str| {
+            text!(
+                "engine.remote.not_looked_at",
+                error = sftp_reason(why.into())
+            )
+        };
+        let ended = summary(early::SFTP_ENDED);
+        assert_eq!(
+            ended.english(),
+            "not looked at: the server ended the sftp session without a word"
+        );
+        assert!(ended.render(Lang::Ja).contains("sftp セッションを終了"));
+        assert!(ended.render(Lang::ZhCn).contains("结束了 sftp 会话"));
+        // An error's own words stay as they are.
+        let other = summary("sftp realpath(\".\"): EOF");
+        assert!(other
+            .render(Lang::Ja)
+            .ends_with("sftp realpath(\".\"): EOF"));
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub(crate) enum AkState {
     /// Read and parsed; `real` is its realpath (what sshd checks).
     Read { real: String, keys: AuthorizedKeys },
     /// It exists but could not be read (the reason).
-    Unreadable(String),
+    Unreadable(Text),
 }
 
 /// What the remote stage saw.
@@ -253,9 +253,9 @@ async fn look_at<O: Opener>(acc: &Account, path: String, found: &mut Found<'_, O
     let mut checked = Vec::new();
     let state = match stat(acc, &path).await {
         Ok(None) => AkState::Missing,
-        Err(e) => AkState::Unreadable(e),
+        Err(e) => AkState::Unreadable(Text::from(e)),
         Ok(Some(st)) if st.mode & 0o170000 == 0o040000 => {
-            AkState::Unreadable("it is a directory".to_string())
+            AkState::Unreadable(crate::text!("engine.remote.is_a_directory"))
         }
         Ok(Some(st)) => {
             let real = match acc.spend() {
@@ -292,14 +292,14 @@ async fn look_at<O: Opener>(acc: &Account, path: String, found: &mut Found<'_, O
 /// An existing file's content: read and parsed when it is a regular file.
 async fn read_state(acc: &Account, path: &str, real: String, mode: u32) -> AkState {
     if mode & 0o170000 != 0o100000 {
-        return AkState::Unreadable("not a regular file".to_string());
+        return AkState::Unreadable(crate::text!("engine.remote.not_regular_file"));
     }
     match read_capped(acc, path).await {
         Ok(bytes) => AkState::Read {
             real,
             keys: parse_authorized_keys(&bytes),
         },
-        Err(e) => AkState::Unreadable(e),
+        Err(e) => AkState::Unreadable(Text::from(e)),
     }
 }
 

@@ -78,7 +78,11 @@ async fn log_files(cx: &Cx, seen: &Inspection) {
         let said = match &f.state {
             AkState::Missing => text!("engine.remote.file_missing", path = &f.path),
             AkState::Unreadable(e) => {
-                text!("engine.remote.file_unreadable", path = &f.path, error = e)
+                text!(
+                    "engine.remote.file_unreadable",
+                    path = &f.path,
+                    error = e.clone()
+                )
             }
             AkState::Read { keys, real } => {
                 let path = if real == &f.path {
@@ -276,7 +280,7 @@ fn key_not_installed(t: &Target, seen: &Inspection, facts: &LoginFacts) -> Optio
         AkState::Read { keys, .. } => {
             format!("{}: {} key(s), none of them", f.path, keys.keys.len())
         }
-        AkState::Unreadable(e) => format!("{}: {e}", f.path),
+        AkState::Unreadable(e) => format!("{}: {}", f.path, e.english()),
     });
     let first = absent[0];
     let pub_hint = if first.label.starts_with("agent:") {
