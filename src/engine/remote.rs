@@ -303,16 +303,11 @@ async fn look(
             return StageEnd::text(Status::Skipped, summary);
         }
     };
-    cx.log(
-        Stage::Remote,
-        Level::Debug1,
-        format!(
-            "sftp: home {}, uid {}",
-            acc.home,
-            acc.uid.map_or("unknown".to_string(), |u| u.to_string())
-        ),
-    )
-    .await;
+    let said = match acc.uid {
+        Some(uid) => text!("engine.remote.sftp_home", home = &acc.home, uid = uid),
+        None => text!("engine.remote.sftp_home_no_uid", home = &acc.home),
+    };
+    cx.say(Stage::Remote, Level::Debug1, said).await;
     cx.fact(Stage::Remote, "home", acc.home.clone()).await;
     let mut seen = inspect(link, &acc, &t.user, timeout).await;
     if let Some(wanted) = &plan.remote_fix {
