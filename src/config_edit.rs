@@ -54,6 +54,7 @@ mod verify;
 use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigInput, Origin, ResolvedConfig, Value};
+use crate::i18n::Text;
 
 pub use host_block::{host_block, HostBlock, HOST_BLOCK_COMMENT};
 pub use identity_path::identity_path;
@@ -78,6 +79,19 @@ pub struct ConfigEdit {
     pub new_bytes: Vec<u8>,
     /// One or two sentences for the user: what changes and the resulting IdentityFile order.
     pub summary: String,
+    /// The summary in no language yet (see [`ConfigEdit::summary_text`]).
+    pub said: Option<Text>,
+}
+
+impl ConfigEdit {
+    /// The summary as a [`Text`], to show in the front end's language: what the planner wrote,
+    /// while `summary` still holds its English (else `summary` as it is).
+    pub fn summary_text(&self) -> Text {
+        match &self.said {
+            Some(t) if t.english() == self.summary => t.clone(),
+            _ => Text::from(&self.summary),
+        }
+    }
 }
 
 /// `path` for display: `~/...` when under `home`, else as is.
@@ -119,11 +133,11 @@ pub fn identities_only(
     if p.goal_problem(&before).is_none() {
         return Ok(p.edit(
             file_bytes.to_vec(),
-            format!(
-                "Nothing to change in {shown_file}: IdentitiesOnly is already yes and {} is \
-                 already the first key; IdentityFile order: {}.",
-                shown_path(&p.key, home),
-                order(&before, home)
+            crate::text!(
+                "config_edit.nothing_to_change",
+                file = shown_file,
+                key = shown_path(&p.key, home),
+                order = order(&before, home)
             ),
         ));
     }
@@ -158,10 +172,10 @@ fn own_block_edit(
     }
     Ok(Some(p.edit(
         planned.out,
-        format!(
-            "{}. ssh will then offer only these keys, in this order: {}.",
-            planned.what,
-            order(&after, p.home())
+        crate::text!(
+            "config_edit.then_offers",
+            what = planned.what,
+            order = order(&after, p.home())
         ),
     )))
 }
@@ -190,13 +204,15 @@ fn new_block_edit(p: &Planner<'_>, host: &str, value: &str) -> Result<ConfigEdit
             p.input.host
         ));
     }
-    let place = inserted.place(shown_file, |k| global_reason(k).to_string());
+    let place = inserted.place(shown_file, global_reason);
     Ok(p.edit(
         inserted.out,
-        format!(
-            "Add a `Host {host}` block with IdentitiesOnly yes and IdentityFile {value} {place}. \
-             ssh will then offer only these keys, in this order: {}.",
-            order(&after, home)
+        crate::text!(
+            "config_edit.add_block",
+            host = host,
+            value = value,
+            place = place,
+            order = order(&after, home)
         ),
     ))
 }
@@ -247,11 +263,12 @@ impl<'a> Planner<'a> {
     }
 
     /// The edit giving the file `new_bytes`.
-    fn edit(&self, new_bytes: Vec<u8>, summary: String) -> ConfigEdit {
+    fn edit(&self, new_bytes: Vec<u8>, summary: Text) -> ConfigEdit {
         ConfigEdit {
             path: self.path.to_path_buf(),
             new_bytes,
-            summary,
+            summary: summary.english(),
+            said: Some(summary),
         }
     }
 }
@@ -383,10 +400,12 @@ fn order(r: &ResolvedConfig, home: &Path) -> String {
 }
 
 /// Why a global line forces the block to the top.
-fn global_reason(k: Option<&str>) -> &'static str {
+fn global_reason(k: Option<&str>) -> Text {
     match k {
-        Some("identityfile") => "sets IdentityFile",
-        Some("identitiesonly") => "sets IdentitiesOnly",
-        _ => "is an Include that may set IdentityFile or IdentitiesOnly",
+        Some("identityfile") => crate::text!("config_edit.sets_keyword", keyword = "IdentityFile"),
+        Some("identitiesonly") => {
+            crate::text!("config_edit.sets_keyword", keyword = "IdentitiesOnly")
+        }
+        _ => crate::text!("config_edit.include_may_set"),
     }
 }

@@ -68,6 +68,7 @@
 mod carry;
 mod diff;
 mod error;
+mod error_text;
 mod files;
 mod hunks;
 mod inspect;
@@ -89,6 +90,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::i18n::Text;
+use crate::text;
 use error::io_err;
 use inspect::{read_only_reason, Opened, Original};
 use procedure::{edit_file, Output, Produced, Producer};
@@ -182,33 +185,42 @@ impl Applied {
     }
 
     /// One line saying what happened, e.g. `Changed ~/.ssh/known_hosts (backup: …)` or
-    /// `/home/u/.ssh/id_ed25519: mode 0644 → 0600`; every front end shows this.
+    /// `/home/u/.ssh/id_ed25519: mode 0644 → 0600`, in the front end's language; every front
+    /// end shows this.
     pub fn summary(&self) -> String {
-        let path = self.path.display();
-        let mut line = match (self.mode, self.changed, &self.backup) {
-            (Some((old, new)), true, _) => format!("{path}: mode {old:04o} → {new:04o}"),
-            (Some((old, _)), false, _) => format!("{path}: mode {old:04o} already as required"),
-            (None, false, _) => format!("{path}: nothing to change"),
-            (None, true, _) if self.created => format!("Created {path}"),
-            (None, true, Some(b)) => format!("Changed {path} (backup: {})", b.display()),
-            (None, true, None) => format!("Changed {path}"),
+        self.summary_text().render(crate::i18n::current())
+    }
+
+    /// [`Applied::summary`] in no language yet.
+    pub fn summary_text(&self) -> Text {
+        let path = self.path.as_path();
+        let mode = |m: u32| format!("{m:04o}");
+        let main = match (self.mode, self.changed, &self.backup) {
+            (Some((old, new)), true, _) => {
+                text!(
+                    "fsedit.mode_changed",
+                    path = path,
+                    old = mode(old),
+                    new = mode(new)
+                )
+            }
+            (Some((old, _)), false, _) => {
+                text!("fsedit.mode_already", path = path, old = mode(old))
+            }
+            (None, false, _) => text!("fsedit.nothing_to_change", path = path),
+            (None, true, _) if self.created => text!("fsedit.created", path = path),
+            (None, true, Some(b)) => text!("fsedit.changed_backup", path = path, backup = b),
+            (None, true, None) => text!("fsedit.changed", path = path),
         };
+        let mut parts = vec![main];
         if self.carried_lines > 0 {
-            line.push_str(&format!(
-                "; kept {} line(s) another program appended meanwhile",
-                self.carried_lines
-            ));
+            parts.push(text!("fsedit.carried", n = self.carried_lines));
         }
         if self.changed && self.other_links > 0 {
-            line.push_str(&format!(
-                "; its {} other hard link(s) still have the old content",
-                self.other_links
-            ));
+            parts.push(text!("fsedit.other_links", n = self.other_links));
         }
-        for w in &self.warnings {
-            line.push_str(&format!("; {w}"));
-        }
-        line
+        parts.extend(self.warnings.iter().map(Text::from));
+        Text::join(parts, "; ")
     }
 }
 

@@ -2,6 +2,8 @@
 //! (previewed, atomic, every other byte kept, a backup that never overwrites an older one);
 //! [`prepare`] readies an offer for confirmation, [`apply`] carries it out.
 
+#[cfg(test)]
+mod i18n_tests;
 mod prepare;
 mod server;
 #[cfg(test)]
@@ -13,7 +15,9 @@ pub use prepare::prepare;
 
 use crate::event::ActionOffer;
 use crate::fsedit::{self, Applied, EditError, EditOptions};
+use crate::i18n::Text;
 use crate::known_hosts;
+use crate::text;
 use std::path::{Path, PathBuf};
 
 /// The change a repair makes, computed from the file as it is at the moment of writing (known_hosts
@@ -124,7 +128,7 @@ pub fn apply(repair: &Repair) -> Result<Vec<Applied>, EditError> {
             )?])
         }
         Repair::RemotePermissions { .. } => Err(EditError::NotLocal(
-            "this repair is made on the server, by a new run of the checks".into(),
+            text!("repair.not_local").render(crate::i18n::current()),
         )),
         Repair::CreateDir { path, mode } => Ok(vec![server::create_dir(path, *mode)?]),
         Repair::SshdConfig { edit, sshd } => Ok(vec![server::sshd_config(edit, sshd)?]),
@@ -177,15 +181,29 @@ pub fn config_action(
     edit: crate::config_edit::ConfigEdit,
     command: String,
 ) -> ActionOffer {
+    config_action_text(id, Text::from(title), old, edit, command)
+}
+
+/// [`config_action`] with its title in no language yet: the action's title is shown in the
+/// front end's language, the edit's summary with it.
+pub fn config_action_text(
+    id: &str,
+    title: Text,
+    old: Option<Vec<u8>>,
+    edit: crate::config_edit::ConfigEdit,
+    command: String,
+) -> ActionOffer {
+    let summary = edit.summary_text();
     let replace = fsedit::Edit {
         path: edit.path,
         old,
         new: edit.new_bytes,
     };
+    let title = text!("repair.config_title", title = title, summary = summary);
     ActionOffer {
-        title_text: None,
         id: id.into(),
-        title: format!("{title} ({})", edit.summary),
+        title: title.english(),
+        title_text: Some(Box::new(title)),
         preview: replace.diff(),
         command,
         repair: Some(Repair::Replace(replace)),
@@ -211,10 +229,11 @@ pub fn permissions_action(items: &[(PathBuf, u32, u32)]) -> Option<ActionOffer> 
         })
         .collect::<Vec<_>>()
         .join(" && ");
+    let title = text!("repair.permissions_title");
     Some(ActionOffer {
-        title_text: None,
         id: "permissions.fix".into(),
-        title: "Set the permissions OpenSSH requires".into(),
+        title: title.english(),
+        title_text: Some(Box::new(title)),
         preview,
         command,
         repair: Some(Repair::Permissions {

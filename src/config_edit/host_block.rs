@@ -9,6 +9,8 @@ use super::text::{detect_indent, split_lines};
 use super::verify::ensure_user_config;
 use super::{absolute, host_pattern, key_value, shown_path, ConfigEdit, Planner};
 use crate::config::{ConfigInput, ResolvedConfig};
+use crate::i18n::Text;
+use crate::text;
 
 /// The comment line that precedes the block [`host_block`] adds.
 pub const HOST_BLOCK_COMMENT: &str = "# added by sshdoctor onboard";
@@ -55,9 +57,7 @@ pub fn host_block(
     if problem(&p, b, &before).is_none() {
         return Ok(p.edit(
             file_bytes.to_vec(),
-            format!(
-                "Nothing to change in {shown_file}: `ssh {alias}` already uses these settings."
-            ),
+            text!("config_edit.host_nothing", file = shown_file, alias = alias),
         ));
     }
     if let Some(edit) = in_place(&p, b, alias, &value, &before)? {
@@ -81,11 +81,12 @@ pub fn host_block(
             "cannot make `ssh {alias}` use these settings by editing {shown_file}: after the edit {why}"
         ));
     }
-    let place = inserted.place(shown_file, |k| format!("sets {}", k.unwrap_or("a setting")));
-    Ok(p.edit(
-        inserted.out,
-        format!("Add a `Host {alias}` block {place}; then `ssh {alias}` logs in as {} on {} port {} with {} only.", b.user, b.hostname, b.port, shown_path(&p.key, home)),
-    ))
+    let place = inserted.place(shown_file, |k| match k {
+        Some(k) => text!("config_edit.sets_keyword", keyword = k),
+        None => text!("config_edit.sets_a_setting"),
+    });
+    let add = text!("config_edit.add_host_block", alias = alias, place = place);
+    Ok(p.edit(inserted.out, logs_in_as(add, b, alias, &p.key, home)))
 }
 
 /// The alias's own block, completed where it is, when that is enough (verified as the new
@@ -116,15 +117,21 @@ fn in_place(
     if problem(p, b, &p.resolve(&plan.out)?).is_some() {
         return Ok(None);
     }
-    let summary = format!(
-        "{}; then `ssh {alias}` logs in as {} on {} port {} with {} only.",
-        plan.what,
-        b.user,
-        b.hostname,
-        b.port,
-        shown_path(&p.key, &p.input.home)
-    );
+    let summary = logs_in_as(plan.what, b, alias, &p.key, &p.input.home);
     Ok(Some(p.edit(plan.out, summary)))
+}
+
+/// "`what`; then `ssh ALIAS` logs in as USER on HOST port N with KEY only."
+fn logs_in_as(what: Text, b: &HostBlock<'_>, alias: &str, key: &Path, home: &Path) -> Text {
+    text!(
+        "config_edit.then_logs_in",
+        what = what,
+        alias = alias,
+        user = b.user,
+        host = b.hostname,
+        port = b.port,
+        key = shown_path(key, home)
+    )
 }
 
 /// Err when `v` cannot be written as a plain word in ssh_config.

@@ -8,6 +8,8 @@ use super::in_place::{join_words, own_host_line, InPlace};
 use super::text::Quoting;
 use super::text::{detect_eol, detect_indent, directive, first_word, render_word, split_lines};
 use crate::config::{Origin, ResolvedConfig};
+use crate::i18n::Text;
+use crate::text;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -74,11 +76,12 @@ pub(super) fn plan(
     let out = edit.apply(&lines, detect_eol(&lines));
     Some(InPlace {
         out,
-        what: format!(
-            "In the existing `Host {}` block (line {} of {shown_file}), this {}",
-            goal.alias,
-            h + 1,
-            join_words(&edit.did)
+        what: text!(
+            "config_edit.in_block",
+            host = goal.alias,
+            line = h + 1,
+            file = shown_file,
+            did = join_words(edit.did)
         ),
     })
 }
@@ -93,7 +96,7 @@ struct Edit {
     /// A line removed (moved elsewhere).
     removed: Option<usize>,
     /// What changes, in words.
-    did: Vec<String>,
+    did: Vec<Text>,
 }
 
 impl Edit {
@@ -141,7 +144,11 @@ fn set_setting(
         if !(lower == "port" && value == "22") {
             let line = format!("{indent}{name} {}", render_word(value, Quoting::Bare));
             edit.insert.entry(h + 1).or_default().push(line);
-            edit.did.push(format!("adds `{name} {value}`"));
+            edit.did.push(text!(
+                "config_edit.adds_setting",
+                name = name,
+                value = value
+            ));
         }
         return Some(());
     };
@@ -161,10 +168,12 @@ fn set_setting(
             render_word(value, style),
             &t[word_end..]
         );
-        edit.did.push(format!(
-            "sets line {} to `{name} {value}` (was `{}`)",
-            i + 1,
-            t.trim()
+        edit.did.push(text!(
+            "config_edit.sets_line",
+            line = i + 1,
+            name = name,
+            value = value,
+            was = t.trim()
         ));
         edit.replace.insert(i, new);
     }
@@ -198,10 +207,10 @@ fn place_key(
         (Some(k), Some(f)) => {
             edit.insert.entry(f).or_default().push(texts[k].clone());
             edit.removed = Some(k);
-            edit.did.push(format!(
-                "moves line {} (`{}`) up to be the block's first key",
-                k + 1,
-                texts[k].trim()
+            edit.did.push(text!(
+                "config_edit.moves_key_up",
+                line = k + 1,
+                text = texts[k].trim()
             ));
         }
         _ => {
@@ -210,10 +219,8 @@ fn place_key(
                 .entry(first_id.unwrap_or(h + 1))
                 .or_default()
                 .push(line);
-            edit.did.push(format!(
-                "adds `IdentityFile {}` as the block's first key",
-                goal.key_value
-            ));
+            edit.did
+                .push(text!("config_edit.adds_key_first", value = goal.key_value));
         }
     }
 }

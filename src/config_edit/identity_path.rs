@@ -48,11 +48,13 @@ pub fn identity_path(
     let after = verify(&p, origin_line, &stale, &out)?;
     Ok(p.edit(
         out,
-        format!(
-            "Line {origin_line} of {shown_file} becomes `{}` (was `{}`). IdentityFile order: {}.",
-            new_line.trim(),
-            content.trim(),
-            order(&after, home)
+        crate::text!(
+            "config_edit.line_becomes",
+            line = origin_line,
+            file = shown_file,
+            new = new_line.trim(),
+            old = content.trim(),
+            order = order(&after, home)
         ),
     ))
 }

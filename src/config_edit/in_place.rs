@@ -9,6 +9,8 @@ use super::text::{
 };
 use super::IDENTITIES_ONLY_COMMENT;
 use crate::config::{Origin, ResolvedConfig};
+use crate::i18n::Text;
+use crate::text;
 use std::path::Path;
 
 /// The planned in-place edit: the new bytes, and a sentence saying what changed where.
@@ -16,7 +18,7 @@ pub(super) struct InPlace {
     /// The file's new content.
     pub out: Vec<u8>,
     /// What changes, e.g. "in the `Host web` block (line 4 of ~/.ssh/config): ...".
-    pub what: String,
+    pub what: Text,
 }
 
 /// Plan the in-place edit, or `None` when the file has no block of this alias's own.
@@ -51,10 +53,12 @@ pub(super) fn plan(
     }
     Some(InPlace {
         out,
-        what: format!(
-            "In the existing `Host {host}` block (line {} of {shown_file}), this {}",
-            block.host_line + 1,
-            join_words(&edit.did)
+        what: text!(
+            "config_edit.in_block",
+            host = host,
+            line = block.host_line + 1,
+            file = shown_file,
+            did = join_words(edit.did)
         ),
     })
 }
@@ -81,7 +85,7 @@ struct Edit {
     insert: Vec<String>,
     /// The line moved up among them, left out where it was.
     moved: Option<usize>,
-    did: Vec<String>,
+    did: Vec<Text>,
 }
 
 impl<'a> Block<'a> {
@@ -145,25 +149,24 @@ impl<'a> Block<'a> {
             edit.insert
                 .push(format!("{indent}{IDENTITIES_ONLY_COMMENT}"));
             edit.insert.push(format!("{indent}IdentitiesOnly yes"));
-            edit.did.push("adds `IdentitiesOnly yes`".to_string());
+            edit.did.push(text!("config_edit.adds_identities_only"));
         }
         match key_line {
             // Already the block's first key: the new lines go before it.
             Some(k) if Some(k) == self.first_id => {}
             Some(k) => {
                 edit.insert.push(self.texts[k].clone());
-                edit.did.push(format!(
-                    "moves line {} (`{}`) up to be the block's first key",
-                    k + 1,
-                    self.texts[k].trim()
+                edit.did.push(text!(
+                    "config_edit.moves_key_up",
+                    line = k + 1,
+                    text = self.texts[k].trim()
                 ));
                 edit.moved = Some(k);
             }
             None => {
                 edit.insert.push(format!("{indent}IdentityFile {value}"));
-                edit.did.push(format!(
-                    "adds `IdentityFile {value}` as the block's first key"
-                ));
+                edit.did
+                    .push(text!("config_edit.adds_key_first", value = value));
             }
         }
         edit
@@ -208,8 +211,8 @@ impl<'a> Block<'a> {
             insert(&mut out);
         }
         if let Some(i) = set_yes {
-            edit.did
-                .insert(0, format!("sets line {} to `IdentitiesOnly yes`", i + 1));
+            let did = text!("config_edit.sets_identities_only", line = i + 1);
+            edit.did.insert(0, did);
         }
         Some(out)
     }
@@ -244,11 +247,16 @@ pub(super) fn own_host_line(text: &str, host: &str) -> bool {
     matches!((words.next(), words.next()), (Some(w), None) if w.eq_ignore_ascii_case(host))
 }
 
-/// "a", "a and b", "a, b and c".
-pub(super) fn join_words(parts: &[String]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+/// "a", "a and b", "a, b and c" (in the language the text is shown in).
+pub(super) fn join_words(mut parts: Vec<Text>) -> Text {
+    let Some(last) = parts.pop() else {
+        return Text::from("");
+    };
+    match parts
+        .into_iter()
+        .reduce(|a, b| text!("config_edit.comma", a = a, b = b))
+    {
+        Some(rest) => text!("config_edit.and", a = rest, b = last),
+        None => last,
     }
 }

@@ -3,6 +3,8 @@
 
 use super::text::{detect_eol, keyword, split_lines, Line};
 use super::RESTORE_COMMENT;
+use crate::i18n::Text;
+use crate::text;
 
 /// The file with a new block inserted where it is read before every other block.
 pub(super) struct Inserted {
@@ -18,17 +20,18 @@ pub(super) struct Inserted {
 impl Inserted {
     /// Where the block went, for the summary; `reason` says what the global line that forced
     /// it to the top does (from its keyword).
-    pub fn place(&self, shown_file: &str, reason: impl Fn(Option<&str>) -> String) -> String {
+    pub fn place(&self, shown_file: &str, reason: impl Fn(Option<&str>) -> Text) -> Text {
         match self.global_conflict {
-            Some(i) => format!(
-                "at the top of {shown_file} (line {} {} for every host), followed by `Host *` \
-                 so the lines that were global stay global",
-                i + 1,
-                reason(self.keywords[i].as_deref())
+            Some(i) => text!(
+                "config_edit.place_top",
+                file = shown_file,
+                line = i + 1,
+                reason = reason(self.keywords[i].as_deref())
             ),
-            None => format!(
-                "at line {} of {shown_file}, before every other block",
-                self.host_line
+            None => text!(
+                "config_edit.place_line",
+                line = self.host_line,
+                file = shown_file
             ),
         }
     }

@@ -16,10 +16,12 @@ mod permissions;
 
 pub(crate) use inspect::{authorized_keys_files, inspect, stat, AkState, Inspection};
 pub(crate) use install::{install_key, Installed};
-pub(crate) use permissions::{apply_chmods, chmod, permissions_action};
+pub(crate) use permissions::{apply_chmods, apply_chmods_text, chmod, permissions_action};
 
 use super::{Cx, Plan, StageEnd, Target};
 use crate::event::{Level, Stage, Status};
+use crate::i18n::Text;
+use crate::text;
 use judge::report;
 use russh::keys::ssh_key::public::KeyData;
 use russh_sftp::client::SftpSession;
@@ -160,21 +162,23 @@ pub(crate) async fn open_account<O: Opener>(
     timeout: Duration,
 ) -> Result<Account, String> {
     let fetched = early::fetch(handle, user, exec, timeout).await;
-    account(fetched, port, server_ident, exec).await
+    account(fetched, port, server_ident, exec)
+        .await
+        .map_err(|e| e.english())
 }
 
-/// The account from what was fetched at once after the login.
+/// The account from what was fetched at once after the login (Err: why SFTP did not open).
 pub(crate) async fn account(
     fetched: early::Early,
     port: u16,
     server_ident: &str,
     exec: bool,
-) -> Result<Account, String> {
+) -> Result<Account, Text> {
     let early::Early { sftp, info, .. } = fetched;
     let early::SftpOpen { sftp, home, conn } = sftp.map_err(|e| match e {
-        super::session::Sftp::Refused => "the server refused the sftp subsystem".to_string(),
-        super::session::Sftp::Broken(why) | super::session::Sftp::Unknown(why) => why,
-        super::session::Sftp::Works => "sftp".to_string(),
+        super::session::Sftp::Refused => text!("engine.remote.sftp_refused"),
+        super::session::Sftp::Broken(why) | super::session::Sftp::Unknown(why) => sftp_reason(why),
+        super::session::Sftp::Works => Text::from("sftp"),
     })?;
     let (id, sshd, df) = if exec {
         (info.id, info.sshd, info.df)
@@ -219,6 +223,17 @@ pub(crate) async fn account(
     })
 }
 
+/// Why SFTP did not open, as a text: [`early::open_sftp`]'s fixed reasons in the language,
+/// anything else (an error's own words) as it is.
+fn sftp_reason(why: String) -> Text {
+    match why.as_str() {
+        early::SFTP_ENDED => text!("engine.remote.sftp_ended"),
+        early::SFTP_NO_VERSION => text!("engine.remote.sftp_no_version"),
+        early::SFTP_NOT_ANSWERED => text!("engine.remote.sftp_not_answered"),
+        _ => Text::from(why),
+    }
+}
+
 /// How the diagnosis logged in, and what it learnt of each key, for the remote findings.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LoginFacts {
@@ -261,12 +276,12 @@ pub(super) async fn remote_stage(
     match tokio::time::timeout(budget, body).await {
         Ok(end) => end,
         Err(_) => {
-            let why = format!(
-                "the server side was not looked at in full: the stage's budget of {}s ran out",
-                budget.as_secs_f64()
+            let why = text!(
+                "engine.remote.budget_ran_out",
+                seconds = budget.as_secs_f64().to_string()
             );
-            cx.log(Stage::Remote, Level::Info, why.clone()).await;
-            StageEnd::new(Status::Skipped, why)
+            cx.say(Stage::Remote, Level::Info, why.clone()).await;
+            StageEnd::text(Status::Skipped, why)
         }
     }
 }
@@ -282,31 +297,23 @@ async fn look(
     let acc = match account(fetched, t.port, server_ident, exec).await {
         Ok(acc) => acc,
         Err(e) => {
-            cx.log(
-                Stage::Remote,
-                Level::Info,
-                format!("cannot look at the server side: {e}"),
-            )
-            .await;
-            return StageEnd::new(Status::Skipped, format!("not looked at: {e}"));
+            let said = text!("engine.remote.cannot_look", error = e.clone());
+            cx.say(Stage::Remote, Level::Info, said).await;
+            let summary = text!("engine.remote.not_looked_at", error = e);
+            return StageEnd::text(Status::Skipped, summary);
         }
     };
-    cx.log(
-        Stage::Remote,
-        Level::Debug1,
-        format!(
-            "sftp: home {}, uid {}",
-            acc.home,
-            acc.uid.map_or("unknown".to_string(), |u| u.to_string())
-        ),
-    )
-    .await;
+    let said = match acc.uid {
+        Some(uid) => text!("engine.remote.sftp_home", home = &acc.home, uid = uid),
+        None => text!("engine.remote.sftp_home_no_uid", home = &acc.home),
+    };
+    cx.say(Stage::Remote, Level::Debug1, said).await;
     cx.fact(Stage::Remote, "home", acc.home.clone()).await;
     let mut seen = inspect(link, &acc, &t.user, timeout).await;
     if let Some(wanted) = &plan.remote_fix {
-        let (changed, notes) = apply_chmods(&acc, wanted).await;
+        let (changed, notes) = apply_chmods_text(&acc, wanted).await;
         for note in notes {
-            cx.log(Stage::Remote, Level::Info, note).await;
+            cx.say(Stage::Remote, Level::Info, note).await;
         }
         // What the console reports for the confirmed change: made, or not.
         let made = if changed { "yes" } else { "no" };
@@ -347,6 +354,29 @@ mod tests {
         );
         assert_eq!(parse_id("This account is for sftp only.\n"), None);
         assert_eq!(parse_id("uid=x(alice)"), None);
+    }
+
+    #[test]
+    fn why_the_server_side_was_not_looked_at_is_told_in_the_language() {
+        use crate::i18n::Lang;
+        let summary = |why: &str| {
+            text!(
+                "engine.remote.not_looked_at",
+                error = sftp_reason(why.into())
+            )
+        };
+        let ended = summary(early::SFTP_ENDED);
+        assert_eq!(
+            ended.english(),
+            "not looked at: the server ended the sftp session without a word"
+        );
+        assert!(ended.render(Lang::Ja).contains("sftp セッションを終了"));
+        assert!(ended.render(Lang::ZhCn).contains("结束了 sftp 会话"));
+        // An error's own words stay as they are.
+        let other = summary("sftp realpath(\".\"): EOF");
+        assert!(other
+            .render(Lang::Ja)
+            .ends_with("sftp realpath(\".\"): EOF"));
     }
 
     #[test]

@@ -179,11 +179,16 @@ pub(super) fn open_original(target: &Path, limit: u64) -> Result<Opened, EditErr
 
 pub(super) fn read_only_reason(errno: Errno) -> String {
     match errno {
-        Errno::ROFS => "it is on a read-only file system".to_owned(),
-        Errno::ACCESS => "you do not have write permission".to_owned(),
-        Errno::PERM => "writing is not permitted (immutable or append-only attribute?)".to_owned(),
+        Errno::ROFS => said(crate::text!("fsedit.on_read_only_fs")),
+        Errno::ACCESS => said(crate::text!("fsedit.no_write_permission")),
+        Errno::PERM => said(crate::text!("fsedit.not_permitted")),
         other => io::Error::from(other).to_string(),
     }
+}
+
+/// A reason in the front end's language (an [`EditError`]'s message carries it as it is).
+fn said(text: crate::i18n::Text) -> String {
+    text.render(crate::i18n::current())
 }
 
 pub(super) fn parent_dir(path: &Path) -> &Path {
@@ -218,7 +223,10 @@ pub(super) fn check_writable(target: &Path, mode: Option<u32>) -> Result<(), Edi
         if mode & 0o222 == 0 {
             return Err(EditError::ReadOnlyFile {
                 path: target.to_path_buf(),
-                reason: format!("its mode {:04o} has no write permission bit", mode & 0o7777),
+                reason: said(crate::text!(
+                    "fsedit.no_write_bit",
+                    mode = format!("{:04o}", mode & 0o7777)
+                )),
             });
         }
     }
@@ -264,10 +272,10 @@ pub(super) fn check_chmod(path: &Path) -> Result<(), EditError> {
     };
     let euid = rustix::process::geteuid();
     if !euid.is_root() && meta.uid() != euid.as_raw() {
-        return Err(refuse(format!(
-            "it belongs to uid {}: only its owner or root can change its mode",
-            meta.uid()
-        )));
+        return Err(refuse(said(crate::text!(
+            "fsedit.not_the_owner",
+            uid = meta.uid()
+        ))));
     }
     if let Ok(vfs) = rustix::fs::statvfs(path) {
         if vfs.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY) {

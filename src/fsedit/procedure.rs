@@ -279,13 +279,15 @@ fn commit(
         let names = watched_names(target, backup.as_deref());
         match carry::settle(o, &mut consumed, &mut file, &names) {
             Ok(late) => carried += late,
-            Err(e) => warnings.push(format!(
-                "could not look for lines appended to the old file meanwhile ({e}); any are in the backup"
-            )),
+            Err(e) => warnings.push(
+                crate::text!("fsedit.carry_failed", error = e.to_string())
+                    .render(crate::i18n::current()),
+            ),
         }
         if carried.bytes > 0 {
             if let Err(e) = file.sync_all() {
-                warnings.push(format!("could not sync the lines carried over ({e})"));
+                let said = crate::text!("fsedit.carry_not_synced", error = e.to_string());
+                warnings.push(said.render(crate::i18n::current()));
             }
         }
     }

@@ -1,6 +1,8 @@
 //! Planning a key's installation into `authorized_keys`, every existing byte kept.
 
 use super::authorized_keys::{find_key, parse_authorized_keys};
+use crate::i18n::Text;
+use crate::text;
 
 /// What installing a key into `authorized_keys` takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,25 +37,23 @@ pub enum Install {
 pub fn plan_install(existing: Option<&[u8]>, public_line: &str) -> Result<Install, String> {
     let line = public_line.trim();
     if line.is_empty() {
-        return Err("the public key is empty".into());
+        return Err(said(text!("remote_rules.key_empty")));
     }
     if line.contains(['\n', '\r']) {
-        return Err("the public key must be a single line".into());
+        return Err(said(text!("remote_rules.key_one_line")));
     }
     let parsed = parse_authorized_keys(line.as_bytes());
     if let Some(bad) = parsed.malformed.first() {
-        return Err(format!("not a valid public key: {}", bad.reason));
+        return Err(said(text!("remote_rules.key_invalid", why = &bad.reason)));
     }
     let Some(entry) = parsed.keys.first() else {
-        return Err("not a valid public key: the line is a comment".into());
+        return Err(said(text!("remote_rules.key_is_comment")));
     };
     if entry.options.is_some() {
-        return Err("not a plain public key: the line starts with authorized_keys options".into());
+        return Err(said(text!("remote_rules.key_has_options")));
     }
     let Some(key) = entry.key.as_ref().filter(|k| !k.is_certificate()) else {
-        return Err(
-            "a certificate cannot log in from authorized_keys; install the plain public key".into(),
-        );
+        return Err(said(text!("remote_rules.key_is_certificate")));
     };
     let old = existing.unwrap_or_default();
     if let Some(found) = find_key(&parse_authorized_keys(old), key) {
@@ -72,4 +72,9 @@ pub fn plan_install(existing: Option<&[u8]>, public_line: &str) -> Result<Instal
         append,
         new_content,
     })
+}
+
+/// A refusal in the front end's language (the onboarding that asks shows it as it is).
+fn said(text: Text) -> String {
+    text.render(crate::i18n::current())
 }

@@ -1,6 +1,9 @@
 //! sshd's StrictModes rule (`auth_secure_path`): which paths it looks at, and which of them
 //! make sshd ignore `authorized_keys`.
 
+use crate::i18n::Text;
+use crate::text;
+
 /// File type mask of `st_mode`.
 const S_IFMT: u32 = 0o170_000;
 /// Directory.
@@ -191,17 +194,17 @@ fn symbolic_mode(mode: u32) -> String {
     .collect()
 }
 
-/// What a file type is called in a sentence.
-fn file_type_name(mode: u32) -> &'static str {
+/// What a file type is called in a sentence (`a directory`, `a symbolic link`).
+fn file_type_name(mode: u32) -> Text {
     match mode & S_IFMT {
-        S_IFDIR => "a directory",
-        S_IFREG => "a regular file",
-        S_IFLNK => "a symbolic link",
-        0o020_000 => "a character device",
-        0o060_000 => "a block device",
-        0o010_000 => "a FIFO",
-        0o140_000 => "a socket",
-        _ => "of an unknown file type",
+        S_IFDIR => text!("remote_rules.type_directory"),
+        S_IFREG => text!("remote_rules.type_regular_file"),
+        S_IFLNK => text!("remote_rules.type_symlink"),
+        0o020_000 => text!("remote_rules.type_char_device"),
+        0o060_000 => text!("remote_rules.type_block_device"),
+        0o010_000 => text!("remote_rules.type_fifo"),
+        0o140_000 => text!("remote_rules.type_socket"),
+        _ => text!("remote_rules.type_unknown"),
     }
 }
 
@@ -229,47 +232,53 @@ impl Violation {
     /// One sentence: what sshd logs, and why. For example
     /// `bad ownership or modes for directory /home/alice/.ssh: mode 0775 lets the group write`.
     pub fn explanation(&self) -> String {
+        self.explanation_text().english()
+    }
+
+    /// [`Violation::explanation`] in no language yet.
+    pub fn explanation_text(&self) -> Text {
+        let (path, kind) = (self.path.as_str(), file_type_name(self.mode));
         if self.kinds.contains(&ViolationKind::NotRegularFile) {
-            return format!(
-                "{} is not a regular file: it is {}, and sshd reads authorized keys only from a regular file",
-                self.path,
-                file_type_name(self.mode)
-            );
+            return text!("remote_rules.not_regular_file", path = path, kind = kind);
         }
         if self.kinds.contains(&ViolationKind::NotDirectory) {
-            return format!(
-                "{} is not a directory: it is {}; sshd checks the directories of the resolved path",
-                self.path,
-                file_type_name(self.mode)
-            );
+            return text!("remote_rules.not_directory", path = path, kind = kind);
         }
-        let what = if self.role == PathRole::AuthorizedKeys {
-            "file"
+        let reasons = self
+            .kinds
+            .iter()
+            .filter_map(|kind| self.reason(kind))
+            .reduce(|a, b| text!("remote_rules.and", a = a, b = b))
+            .unwrap_or(Text::from(""));
+        if self.role == PathRole::AuthorizedKeys {
+            text!(
+                "remote_rules.bad_modes_file",
+                path = path,
+                reasons = reasons
+            )
         } else {
-            "directory"
-        };
-        let mut reasons = Vec::new();
-        for kind in &self.kinds {
-            match kind {
-                ViolationKind::BadOwner { owner } => reasons.push(format!(
-                    "it is owned by uid {owner}, which is neither root nor the user"
-                )),
-                ViolationKind::WritableByOthers => {
-                    let who = match (self.mode & 0o020 != 0, self.mode & 0o002 != 0) {
-                        (true, true) => "the group and others",
-                        (true, false) => "the group",
-                        _ => "others",
-                    };
-                    reasons.push(format!("mode {:04o} lets {who} write", self.mode & 0o7777));
-                }
-                ViolationKind::NotRegularFile | ViolationKind::NotDirectory => {}
-            }
+            text!("remote_rules.bad_modes_dir", path = path, reasons = reasons)
         }
-        format!(
-            "bad ownership or modes for {what} {}: {}",
-            self.path,
-            reasons.join(" and ")
-        )
+    }
+
+    /// Why one kind of fault makes sshd refuse the path (None for the file-type faults, which
+    /// have a sentence of their own).
+    fn reason(&self, kind: &ViolationKind) -> Option<Text> {
+        match kind {
+            ViolationKind::BadOwner { owner } => {
+                Some(text!("remote_rules.bad_owner", owner = *owner))
+            }
+            ViolationKind::WritableByOthers => {
+                let who = match (self.mode & 0o020 != 0, self.mode & 0o002 != 0) {
+                    (true, true) => text!("remote_rules.who_group_and_others"),
+                    (true, false) => text!("remote_rules.who_group"),
+                    _ => text!("remote_rules.who_others"),
+                };
+                let mode = format!("{:04o}", self.mode & 0o7777);
+                Some(text!("remote_rules.writable", mode = mode, who = who))
+            }
+            ViolationKind::NotRegularFile | ViolationKind::NotDirectory => None,
+        }
     }
 }
 

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use super::{permissions_action, Repair};
 use crate::event::{ActionOffer, Finding};
 use crate::fsedit;
+use crate::i18n::Text;
+use crate::text;
 
 /// The action to show, confirm and apply when the user picks `action` among `findings`'
 /// offers. Every front end calls this before asking (`--fix`, the console, onboarding).
@@ -28,7 +30,8 @@ pub fn prepare(action: &ActionOffer, findings: &[Finding]) -> ActionOffer {
         if !action.preview.is_empty() && !action.preview.ends_with('\n') {
             action.preview.push('\n');
         }
-        action.preview.push_str(&format!("# note: {note}\n"));
+        let note = text!("repair.note", note = note).render(crate::i18n::current());
+        action.preview.push_str(&format!("{note}\n"));
     }
     action
 }
@@ -65,21 +68,23 @@ fn merge_permissions(action: &ActionOffer, findings: &[Finding]) -> ActionOffer 
         .collect();
     let Some(mut merged) = permissions_action(&items) else {
         let mut unchanged = action.clone();
-        unchanged.preview =
-            "Every mode is already as OpenSSH requires: nothing to change.\n".into();
+        let nothing = text!("repair.modes_already_right").render(crate::i18n::current());
+        unchanged.preview = format!("{nothing}\n");
         unchanged.repair = Some(Repair::Permissions {
             changes: Vec::new(),
         });
         return unchanged;
     };
     if items.len() > 1 {
-        merged.title = format!("{} ({} paths)", merged.title, items.len());
+        let title = text!("repair.permissions_title_many", n = items.len());
+        merged.title = title.english();
+        merged.title_text = Some(Box::new(title));
     }
     merged
 }
 
 /// Notes for the files `repair` replaces that have other hard links.
-fn link_notes(repair: Option<&Repair>) -> Vec<String> {
+fn link_notes(repair: Option<&Repair>) -> Vec<Text> {
     let files: Vec<&Path> = match repair {
         Some(Repair::KnownHostsRemove { files, .. }) => {
             files.iter().map(PathBuf::as_path).collect()
@@ -93,11 +98,12 @@ fn link_notes(repair: Option<&Repair>) -> Vec<String> {
         .filter_map(|file| {
             let links = std::fs::metadata(file).ok()?.nlink();
             (links > 1).then(|| {
-                format!(
-                    "{} has {links} hard links. The change writes a new file and renames it over this name (atomic: never half-written), so the other {} link(s) keep the old content; `find / -xdev -samefile {}` lists them",
-                    file.display(),
-                    links - 1,
-                    fsedit::shell_quote(&file.display().to_string())
+                text!(
+                    "repair.hard_links",
+                    path = file,
+                    links = links,
+                    others = links - 1,
+                    quoted = fsedit::shell_quote(&file.display().to_string())
                 )
             })
         })

@@ -3,6 +3,8 @@
 //! accepts the edited copy. Neither reloads nor restarts sshd.
 
 use crate::fsedit::{self, Applied, EditError, EditOptions};
+use crate::i18n::current;
+use crate::text;
 use std::path::Path;
 
 /// Create a directory with exactly `mode`, owned by whoever runs this (root), refusing when
@@ -45,14 +47,18 @@ pub(super) fn create_dir(path: &Path, mode: u32) -> Result<Applied, EditError> {
 pub(super) fn sshd_config(edit: &fsedit::Edit, sshd: &Path) -> Result<Applied, EditError> {
     check_with_sshd(&edit.new, sshd).map_err(|why| EditError::Compute {
         path: edit.path.clone(),
-        source: format!("sshd -t refuses the edited copy, so it was not written: {why}").into(),
+        source: text!("repair.sshd_t_refuses", why = why)
+            .render(current())
+            .into(),
     })?;
     let mut applied = edit.apply(&EditOptions::new())?;
-    applied.warnings.push(RELOAD_NOTE.to_string());
+    applied
+        .warnings
+        .push(text!("repair.reload_note").render(current()));
     Ok(applied)
 }
 
-/// What is said after an sshd_config edit.
+/// What is said after an sshd_config edit (in English; `repair.reload_note` in the catalogs).
 pub const RELOAD_NOTE: &str = "sshd still runs with its old settings: sshdoctor does not reload or restart it; when ready, `systemctl reload ssh` (or `sshd`), or `kill -HUP` the listener (existing sessions stay)";
 
 /// `sshd -t -f COPY` on `content` written to a 0600 file of our own in the temporary directory.
@@ -72,7 +78,7 @@ fn check_with_sshd(content: &[u8], sshd: &Path) -> Result<(), String> {
         .create_new(true)
         .mode(0o600)
         .open(&copy)
-        .map_err(|e| format!("cannot write a copy to check: {e}"))?;
+        .map_err(|e| text!("repair.cannot_write_copy", error = e.to_string()).render(current()))?;
     let written = file.write_all(content).and_then(|()| file.sync_all());
     drop(file);
     let result = written.map_err(|e| e.to_string()).and_then(|()| {
@@ -82,7 +88,10 @@ fn check_with_sshd(content: &[u8], sshd: &Path) -> Result<(), String> {
             .arg(&copy)
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| format!("cannot run {}: {e}", sshd.display()))
+            .map_err(|e| {
+                let said = text!("repair.cannot_run", sshd = sshd, error = e.to_string());
+                said.render(current())
+            })
     });
     let _ = std::fs::remove_file(&copy);
     let out = result?;

@@ -46,6 +46,12 @@ pub(crate) struct Early {
 
 const MARK: &str = "@@sshdoctor:";
 
+/// The fixed reasons SFTP did not open (each also a catalog sentence, see
+/// `engine::remote::sftp_reason`).
+pub(crate) const SFTP_ENDED: &str = "the server ended the sftp session without a word";
+pub(crate) const SFTP_NO_VERSION: &str = "no SFTP server answered the SFTP version request";
+pub(crate) const SFTP_NOT_ANSWERED: &str = "the sftp request was not answered";
+
 /// The one fixed script: markers, then `id`, `sshd -T` (as root may run it), `df`. `env` keeps
 /// the labels untranslated whatever the login shell.
 pub(crate) fn script(user: &str) -> String {
@@ -101,14 +107,14 @@ pub(crate) async fn open_sftp<O: Opener>(link: &O, timeout: Duration) -> Result<
     };
     tokio::time::timeout(timeout, asked)
         .await
-        .map_err(|_| Sftp::Unknown("the sftp request was not answered".into()))??;
+        .map_err(|_| Sftp::Unknown(SFTP_NOT_ANSWERED.into()))??;
     // The server may end the channel right after accepting (no sftp-server program): that
     // is the answer, not something to wait out.
     let (stream, ended) = super::ended::watch(channel.into_stream());
-    let gone = || Sftp::Broken("the server ended the sftp session without a word".into());
+    let gone = || Sftp::Broken(SFTP_ENDED.into());
     let sftp = tokio::select! {
         s = tokio::time::timeout(timeout, SftpSession::new(stream)) => s
-            .map_err(|_| Sftp::Broken("no SFTP server answered the SFTP version request".into()))?
+            .map_err(|_| Sftp::Broken(SFTP_NO_VERSION.into()))?
             .map_err(|e| Sftp::Broken(format!("no SFTP server answered ({e})")))?,
         () = ended.clone().wait() => return Err(gone()),
     };

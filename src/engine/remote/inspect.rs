@@ -4,6 +4,7 @@
 use super::super::link::Opener;
 use super::super::session::run_command;
 use super::{join_ports, Account};
+use crate::i18n::Text;
 use crate::remote_rules::{
     check_strict_modes, find_key, parse_authorized_keys, parse_df, strict_modes_chain,
     AuthorizedKeys, DiskUse, PathRole, RemoteStat, Violation,
@@ -130,7 +131,7 @@ pub(crate) enum AkState {
     /// Read and parsed; `real` is its realpath (what sshd checks).
     Read { real: String, keys: AuthorizedKeys },
     /// It exists but could not be read (the reason).
-    Unreadable(String),
+    Unreadable(Text),
 }
 
 /// What the remote stage saw.
@@ -143,7 +144,7 @@ pub(crate) struct Inspection {
     pub sshd_elsewhere: bool,
     pub sshd_ports: Vec<u16>,
     /// Where the AuthorizedKeysFile list came from.
-    pub akf_source: String,
+    pub akf_source: Text,
     pub files: Vec<AkFile>,
     /// StrictModes violations on the chains of the existing files, each path once.
     pub violations: Vec<Violation>,
@@ -222,7 +223,7 @@ pub(crate) async fn inspect<O: Opener>(
 
 /// The AuthorizedKeysFile setting, and where it came from: `sshd -T` when it describes this
 /// sshd, else sshd's default.
-fn akf_setting(acc: &Account) -> (String, String) {
+fn akf_setting(acc: &Account) -> (String, Text) {
     let from_sshd = acc
         .sshd
         .as_ref()
@@ -230,18 +231,18 @@ fn akf_setting(acc: &Account) -> (String, String) {
         .and_then(|s| s.iter().find(|(k, _)| k == "authorizedkeysfile"))
         .map(|(_, v)| v.clone());
     match from_sshd {
-        Some(v) => (v, "sshd -T".to_string()),
+        Some(v) => (v, Text::from("sshd -T")),
         None if acc.sshd_elsewhere() => (
             DEFAULT_AKF.to_string(),
-            format!(
-                "sshd's default (sshd -T describes the sshd on port {}, not this one on {})",
-                join_ports(&acc.sshd_ports),
-                acc.port
+            crate::text!(
+                "engine.remote.akf_default_elsewhere",
+                ports = join_ports(&acc.sshd_ports),
+                port = acc.port
             ),
         ),
         None => (
             DEFAULT_AKF.to_string(),
-            "sshd's default (sshd -T is not available to this account)".to_string(),
+            crate::text!("engine.remote.akf_default"),
         ),
     }
 }
@@ -252,9 +253,9 @@ async fn look_at<O: Opener>(acc: &Account, path: String, found: &mut Found<'_, O
     let mut checked = Vec::new();
     let state = match stat(acc, &path).await {
         Ok(None) => AkState::Missing,
-        Err(e) => AkState::Unreadable(e),
+        Err(e) => AkState::Unreadable(Text::from(e)),
         Ok(Some(st)) if st.mode & 0o170000 == 0o040000 => {
-            AkState::Unreadable("it is a directory".to_string())
+            AkState::Unreadable(crate::text!("engine.remote.is_a_directory"))
         }
         Ok(Some(st)) => {
             let real = match acc.spend() {
@@ -291,14 +292,14 @@ async fn look_at<O: Opener>(acc: &Account, path: String, found: &mut Found<'_, O
 /// An existing file's content: read and parsed when it is a regular file.
 async fn read_state(acc: &Account, path: &str, real: String, mode: u32) -> AkState {
     if mode & 0o170000 != 0o100000 {
-        return AkState::Unreadable("not a regular file".to_string());
+        return AkState::Unreadable(crate::text!("engine.remote.not_regular_file"));
     }
     match read_capped(acc, path).await {
         Ok(bytes) => AkState::Read {
             real,
             keys: parse_authorized_keys(&bytes),
         },
-        Err(e) => AkState::Unreadable(e),
+        Err(e) => AkState::Unreadable(Text::from(e)),
     }
 }
 

@@ -38,7 +38,10 @@ async fn backup_remote(acc: &Account, path: &str, old: &[u8]) -> Result<String, 
             .map_err(|e| format!("closing the backup {name}: {e}"))?;
         return Ok(name);
     }
-    Err(format!("no free backup name beside {path}"))
+    Err(said(crate::text!(
+        "engine.remote.no_backup_name",
+        path = path
+    )))
 }
 
 /// What installing a key did.
@@ -83,9 +86,10 @@ pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Inst
                 append.is_empty() || rest.windows(append.len()).any(|w| w == append.as_slice())
             };
             if !now.starts_with(&old) || !ours(&now[old.len()..]) {
-                return Err(format!(
-                    "{path} does not read back as its old content followed by the key; check it by hand"
-                ));
+                return Err(said(crate::text!(
+                    "engine.remote.read_back_differs",
+                    path = &path
+                )));
             }
             Ok(Installed::Appended {
                 path,
@@ -97,11 +101,20 @@ pub(crate) async fn install_key(acc: &Account, public_line: &str) -> Result<Inst
     }
 }
 
+/// A refusal in the front end's language (the onboarding shows it as it is; the install runs
+/// in its process).
+fn said(text: crate::i18n::Text) -> String {
+    text.render(crate::i18n::current())
+}
+
 /// `dir` as a directory: created 0700 when missing (then true); Err when something else.
 async fn ensure_dir(acc: &Account, dir: &str) -> Result<bool, String> {
     match stat(acc, dir).await? {
         Some(st) if st.mode & 0o170000 == 0o040000 => Ok(false),
-        Some(_) => Err(format!("{dir} exists and is not a directory")),
+        Some(_) => Err(said(crate::text!(
+            "engine.remote.not_a_directory",
+            dir = dir
+        ))),
         None => {
             acc.sftp
                 .create_dir(dir.to_string())

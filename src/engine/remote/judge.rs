@@ -5,20 +5,22 @@
 use super::{join_ports, permissions_action, AkState, Inspection, KeyAsked, LoginFacts};
 use crate::engine::{Cx, StageEnd, Target};
 use crate::event::{Finding, Level, Severity, Stage};
-use crate::findings::{finding, stage_status};
+use crate::findings::{keyed, stage_status};
 use crate::fsedit::shell_quote;
+use crate::i18n::Text;
 use crate::known_hosts::sha256_fingerprint;
 use crate::remote_rules::{PathRole, Violation};
+use crate::text;
 
 /// Log what was seen, judge it, emit the findings and end the stage.
 pub(super) async fn report(cx: &Cx, t: &Target, seen: &Inspection, facts: &LoginFacts) -> StageEnd {
     log_sshd(cx, t, seen).await;
     log_files(cx, seen).await;
     if !view_consistent(seen, facts) {
-        cx.log(
+        cx.say(
             Stage::Remote,
             Level::Info,
-            "the key that logged in is in none of the authorized_keys files looked at: this sshd takes keys from elsewhere (another AuthorizedKeysFile or an AuthorizedKeysCommand), so the files were not judged",
+            text!("engine.remote.keys_from_elsewhere"),
         )
         .await;
     }
@@ -33,23 +35,26 @@ pub(super) async fn report(cx: &Cx, t: &Target, seen: &Inspection, facts: &Login
 /// `sshd -T`'s settings (facts only where they describe the sshd connected to).
 async fn log_sshd(cx: &Cx, t: &Target, seen: &Inspection) {
     let Some(settings) = &seen.sshd else {
-        cx.log(
+        cx.say(
             Stage::Remote,
             Level::Debug1,
-            "sshd -T is not available to this account (it needs root); assuming sshd's defaults",
+            text!("engine.remote.sshd_t_unavailable"),
         )
         .await;
         return;
     };
-    let note = if seen.sshd_elsewhere {
-        format!(" (this describes the sshd on port {}, from the default sshd_config — not the one on port {}, unless a NAT maps the port; shown, not used to judge)", join_ports(&seen.sshd_ports), t.port)
+    let heading = if seen.sshd_elsewhere {
+        text!(
+            "engine.remote.sshd_t_elsewhere",
+            ports = join_ports(&seen.sshd_ports),
+            port = t.port
+        )
     } else if t.port == 22 {
-        String::new()
+        text!("engine.remote.sshd_t_heading")
     } else {
-        " (sshd -T reads the server's default sshd_config; a server on another port may use another file)".to_string()
+        text!("engine.remote.sshd_t_other_port")
     };
-    cx.log(Stage::Remote, Level::Debug1, format!("sshd -T{note}:"))
-        .await;
+    cx.say(Stage::Remote, Level::Debug1, heading).await;
     for (k, v) in settings {
         cx.log(Stage::Remote, Level::Debug1, format!("  {k} {v}"))
             .await;
@@ -62,46 +67,51 @@ async fn log_sshd(cx: &Cx, t: &Target, seen: &Inspection) {
 
 /// Where the AuthorizedKeysFile list came from, and each file's state.
 async fn log_files(cx: &Cx, seen: &Inspection) {
-    cx.log(
+    let source = seen.akf_source.clone();
+    cx.say(
         Stage::Remote,
         Level::Debug1,
-        format!("AuthorizedKeysFile from {}", seen.akf_source),
+        text!("engine.remote.akf_from", source = source),
     )
     .await;
     for f in &seen.files {
-        let text = match &f.state {
-            AkState::Missing => format!("{}: does not exist", f.path),
-            AkState::Unreadable(e) => format!("{}: cannot be read: {e}", f.path),
+        let said = match &f.state {
+            AkState::Missing => text!("engine.remote.file_missing", path = &f.path),
+            AkState::Unreadable(e) => {
+                text!(
+                    "engine.remote.file_unreadable",
+                    path = &f.path,
+                    error = e.clone()
+                )
+            }
             AkState::Read { keys, real } => {
-                let via = if real == &f.path {
-                    String::new()
+                let path = if real == &f.path {
+                    Text::from(&f.path)
                 } else {
-                    format!(" (-> {real})")
+                    Text::from(format!("{} (-> {real})", f.path))
                 };
-                format!(
-                    "{}{via}: {} key(s), {} line(s) sshd cannot parse",
-                    f.path,
-                    keys.keys.len(),
-                    keys.malformed.len()
+                text!(
+                    "engine.remote.file_read",
+                    path = path,
+                    keys = keys.keys.len(),
+                    malformed = keys.malformed.len()
                 )
             }
         };
-        cx.log(Stage::Remote, Level::Debug1, text).await;
+        cx.say(Stage::Remote, Level::Debug1, said).await;
     }
 }
 
 /// The home filesystem's use, when known.
 async fn log_disk(cx: &Cx, seen: &Inspection) {
     if let Some(d) = &seen.disk {
-        cx.log(
-            Stage::Remote,
-            Level::Debug1,
-            format!(
-                "home filesystem: {} KiB free of {} KiB ({}% used)",
-                d.available_kib, d.size_kib, d.use_percent
-            ),
-        )
-        .await;
+        let said = text!(
+            "engine.remote.disk_use",
+            free = d.available_kib,
+            size = d.size_kib,
+            used = d.use_percent
+        );
+        cx.say(Stage::Remote, Level::Debug1, said).await;
     }
 }
 
@@ -126,10 +136,13 @@ fn strict_modes_findings(t: &Target, seen: &Inspection, facts: &LoginFacts) -> V
     seen.violations
         .iter()
         .map(|v| {
-            let mut f = violation_finding(t, seen, v, refused.clone());
             let works_anyway =
                 login_chain.is_some_and(|c| c.contains(&v.path)) || !seen.strict_modes();
-            soften_violation(&mut f, seen, v, works_anyway);
+            let softened = soften_violation(seen, v, works_anyway);
+            let mut f = violation_finding(t, seen, v, refused.clone(), softened.clone());
+            if softened.is_some() {
+                f.severity = Severity::Warning;
+            }
             f.actions.extend(action.clone());
             f
         })
@@ -147,71 +160,70 @@ fn refused_installed_keys(seen: &Inspection, facts: &LoginFacts) -> Vec<String> 
         .collect()
 }
 
-/// One violation as an error finding: what is wrong, the path's mode and owner, the fix.
+/// One violation as an error finding: what is wrong, the path's mode and owner, the fix;
+/// `softened` is the sentence added where this sshd accepts the path anyway.
 fn violation_finding(
     t: &Target,
     seen: &Inspection,
     v: &Violation,
     refused: Vec<String>,
+    softened: Option<Text>,
 ) -> Finding {
-    let f = finding(
-        v.role.finding_id(),
-        Stage::Remote,
-        format!(
-            "{}. With StrictModes (sshd's default) sshd ignores {} and logs \"Authentication refused: bad ownership or modes\" only on the server.",
-            v.explanation(),
-            if v.role == PathRole::AuthorizedKeys { "this file" } else { "every authorized_keys file below it" }
-        ),
-    )
-    .evidence(format!(
-        "{}: mode {}, owner uid {}{}",
-        v.path,
-        v.mode_text(),
-        v.uid,
-        seen.uid.map_or(String::new(), |u| format!(" (the account is uid {u})"))
-    ))
-    .evidence_all(refused);
+    let explanation = v.explanation_text();
+    let detail = if v.role == PathRole::AuthorizedKeys {
+        text!("engine.remote.violation_file", explanation = explanation)
+    } else {
+        text!("engine.remote.violation_dir", explanation = explanation)
+    };
+    let detail = Text::join([detail, softened.unwrap_or(Text::from(""))], " ");
+    let f = keyed(v.role.finding_id(), Stage::Remote, detail)
+        .evidence(format!(
+            "{}: mode {}, owner uid {}{}",
+            v.path,
+            v.mode_text(),
+            v.uid,
+            seen.uid
+                .map_or(String::new(), |u| format!(" (the account is uid {u})"))
+        ))
+        .evidence_all(refused);
     match violation_fix(&t.user, v) {
-        Some(fix) => f.fix(fix),
+        Some(fix) => f.fix_text(fix),
         None => f,
     }
 }
 
 /// The commands repairing a violation: a chown as root (and the chmod), or the chmod alone.
-fn violation_fix(user: &str, v: &Violation) -> Option<String> {
-    if v.bad_owner() {
-        Some(format!(
-            "As root on the server: `chown {} {}`{}",
-            shell_quote(user),
-            shell_quote(&v.path),
-            v.fixed_mode.map_or(String::new(), |m| format!(
-                ", then `chmod {m:04o} {}`",
-                shell_quote(&v.path)
-            ))
-        ))
-    } else {
-        v.fixed_mode.map(|m| {
-            format!(
-                "`chmod {m:04o} {}` on the server (remote.permissions.fix does it after you confirm).",
-                shell_quote(&v.path)
-            )
-        })
+fn violation_fix(user: &str, v: &Violation) -> Option<Text> {
+    let (user, path) = (shell_quote(user), shell_quote(&v.path));
+    match (v.bad_owner(), v.fixed_mode) {
+        (true, None) => Some(text!("engine.remote.chown_fix", user = user, path = path)),
+        (true, Some(m)) => Some(text!(
+            "engine.remote.chown_chmod_fix",
+            user = user,
+            path = path,
+            mode = format!("{m:04o}")
+        )),
+        (false, Some(m)) => Some(text!(
+            "engine.remote.chmod_fix",
+            path = path,
+            mode = format!("{m:04o}")
+        )),
+        (false, None) => None,
     }
 }
 
-/// A warning instead of an error where this sshd demonstrably accepts the path: Debian's
-/// private-group rule, a key that logged in through it, or StrictModes off.
-fn soften_violation(f: &mut Finding, seen: &Inspection, v: &Violation, works_anyway: bool) {
+/// The sentence making a violation a warning instead of an error where this sshd
+/// demonstrably accepts the path: Debian's private-group rule, a key that logged in through
+/// it, or StrictModes off.
+fn soften_violation(seen: &Inspection, v: &Violation, works_anyway: bool) -> Option<Text> {
     if seen.private_group_only.contains(&v.path) {
-        f.severity = Severity::Warning;
-        f.detail.push_str(" Only the account's own private group may write here: Debian's and Ubuntu's sshd accept that, upstream OpenSSH (and other systems) refuse it.");
+        Some(text!("engine.remote.private_group_only"))
+    } else if works_anyway && seen.strict_modes() {
+        Some(text!("engine.remote.logged_in_anyway"))
     } else if works_anyway {
-        f.severity = Severity::Warning;
-        f.detail.push_str(if seen.strict_modes() {
-            " A key logged in anyway, so this sshd does not apply StrictModes here (or reads keys from elsewhere); fix it before someone turns it on."
-        } else {
-            " This sshd runs with StrictModes no, so it does not refuse the keys — but anyone in the group can add a key and log in as this account."
-        });
+        Some(text!("engine.remote.strict_modes_off"))
+    } else {
+        None
     }
 }
 
@@ -221,19 +233,17 @@ fn malformed_findings(seen: &Inspection) -> Vec<Finding> {
     for f in &seen.files {
         if let AkState::Read { keys, .. } = &f.state {
             if !keys.malformed.is_empty() {
+                let detail = text!(
+                    "engine.remote.malformed_detail",
+                    path = &f.path,
+                    n = keys.malformed.len()
+                );
                 findings.push(
-                    finding(
-                        "remote.authorized_keys_malformed",
-                        Stage::Remote,
-                        format!(
-                            "{} has {} line(s) sshd cannot parse; it skips them, so a key written there does not work.",
-                            f.path,
-                            keys.malformed.len()
-                        ),
-                    )
-                    .evidence_all(keys.malformed.iter().map(|m| {
-                        format!("{}:{}: {} — {}", f.path, m.line, m.preview, m.reason)
-                    })),
+                    keyed("remote.authorized_keys_malformed", Stage::Remote, detail).evidence_all(
+                        keys.malformed.iter().map(|m| {
+                            format!("{}:{}: {} — {}", f.path, m.line, m.preview, m.reason)
+                        }),
+                    ),
                 );
             }
         }
@@ -270,7 +280,7 @@ fn key_not_installed(t: &Target, seen: &Inspection, facts: &LoginFacts) -> Optio
         AkState::Read { keys, .. } => {
             format!("{}: {} key(s), none of them", f.path, keys.keys.len())
         }
-        AkState::Unreadable(e) => format!("{}: {e}", f.path),
+        AkState::Unreadable(e) => format!("{}: {}", f.path, e.english()),
     });
     let first = absent[0];
     let pub_hint = if first.label.starts_with("agent:") {
@@ -278,26 +288,37 @@ fn key_not_installed(t: &Target, seen: &Inspection, facts: &LoginFacts) -> Optio
     } else {
         crate::fsedit::shell_quote_path(&format!("{}.pub", first.label))
     };
-    let mut f = finding(
-        "remote.key_not_installed",
-        Stage::Remote,
-        format!(
-            "{} {} not in the account's authorized_keys, so the server refuses {}.",
-            absent.iter().map(|k| k.label.clone()).collect::<Vec<_>>().join(", "),
-            if absent.len() == 1 { "is" } else { "are" },
-            if absent.len() == 1 { "it" } else { "them" }
-        ),
-    )
-    .evidence_all(absent.iter().map(|k| format!("{}: {}", k.label, sha256_fingerprint(&k.key))))
-    .evidence(format!("AuthorizedKeysFile from {}", seen.akf_source))
-    .evidence_all(files)
-    .fix(format!(
-        "Install it: `ssh-copy-id -i {pub_hint} {}`, or `sshdoctor onboard {}` (checks the permissions too).",
-        t.ssh_args, t.ssh_args
-    ));
+    let keys = absent
+        .iter()
+        .map(|k| k.label.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let detail = match absent.len() {
+        1 => text!("engine.remote.key_not_installed_one", keys = keys),
+        _ => text!("engine.remote.key_not_installed_many", keys = keys),
+    };
+    let detail = match facts.by_key {
+        Some(_) => detail.then(" ", text!("engine.remote.another_key_logged_in")),
+        None => detail,
+    };
+    let mut f = keyed("remote.key_not_installed", Stage::Remote, detail)
+        .evidence_all(
+            absent
+                .iter()
+                .map(|k| format!("{}: {}", k.label, sha256_fingerprint(&k.key))),
+        )
+        .evidence(format!(
+            "AuthorizedKeysFile from {}",
+            seen.akf_source.english()
+        ))
+        .evidence_all(files)
+        .fix_text(text!(
+            "engine.remote.install_fix",
+            pub_hint = pub_hint,
+            args = &t.ssh_args
+        ));
     if facts.by_key.is_some() {
         f.severity = Severity::Warning;
-        f.detail.push_str(" Another key logged in meanwhile.");
     }
     Some(f)
 }
@@ -309,16 +330,17 @@ fn disk_full(seen: &Inspection) -> Option<Finding> {
     if !d.is_full() && !inodes_out {
         return None;
     }
-    let mut f = finding(
-        "remote.disk_full",
-        Stage::Remote,
-        if inodes_out {
-            format!("The filesystem holding {} has no free inodes: no new file can be created (sshd's and the shell's own files, authorized_keys edits, X11 and agent sockets).", seen.home)
-        } else {
-            format!("The filesystem holding {} is full ({}% used, {} KiB free): writes fail, so logins misbehave in odd ways (no lastlog, no xauth, shells that cannot start, editors that truncate authorized_keys).", seen.home, d.use_percent, d.available_kib)
-        },
-    )
-    .evidence(format!(
+    let detail = if inodes_out {
+        text!("engine.remote.no_inodes", home = &seen.home)
+    } else {
+        text!(
+            "engine.remote.disk_full",
+            home = &seen.home,
+            used = d.use_percent,
+            free = d.available_kib
+        )
+    };
+    let mut f = keyed("remote.disk_full", Stage::Remote, detail).evidence(format!(
         "statvfs {}: {} KiB of {} KiB free, {}% used",
         seen.home, d.available_kib, d.size_kib, d.use_percent
     ));
@@ -340,8 +362,16 @@ async fn conclude(cx: &Cx, seen: &Inspection, findings: Vec<Finding>) -> StageEn
         cx.finding(f).await;
     }
     let summary = match (errors, warnings) {
-        (0, 0) => format!("{}: permissions as sshd wants them", seen.home),
-        _ => format!("{errors} problem(s), {warnings} warning(s) on the server"),
+        (0, 0) => text!("engine.remote.all_well", home = &seen.home),
+        _ => text!(
+            "engine.remote.problems",
+            errors = errors,
+            warnings = warnings
+        ),
     };
-    StageEnd::new(status, summary)
+    StageEnd::text(status, summary)
 }
+
+#[cfg(test)]
+#[path = "judge_i18n_tests.rs"]
+mod i18n_tests;

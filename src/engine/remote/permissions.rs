@@ -3,8 +3,10 @@
 
 use super::{stat, Account};
 use crate::event::ActionOffer;
+use crate::i18n::Text;
 use crate::remote_rules::Violation;
 use crate::repair::{RemoteChmod, Repair};
+use crate::text;
 use russh_sftp::protocol::FileAttributes;
 
 /// chmod one path on the server (SFTP setstat; only the permission bits are sent).
@@ -56,11 +58,11 @@ pub(crate) fn permissions_action(
             .collect::<Vec<_>>()
             .join(" ")
     );
+    let title = crate::text!("engine.remote.permissions_title");
     Some(ActionOffer {
-        title_text: None,
         id: "remote.permissions.fix".into(),
-        title: "Remove the group and other write bits sshd's StrictModes refuses, on the server"
-            .into(),
+        title: title.english(),
+        title_text: Some(Box::new(title)),
         preview,
         command: format!(
             "ssh {} {}",
@@ -75,26 +77,36 @@ pub(crate) fn permissions_action(
 /// at again just before; else it is left alone); one failing does not stop the others.
 /// Whether any changed, and a line for each path saying what happened.
 pub(crate) async fn apply_chmods(acc: &Account, wanted: &[RemoteChmod]) -> (bool, Vec<String>) {
+    let (changed, notes) = apply_chmods_text(acc, wanted).await;
+    (changed, notes.iter().map(Text::english).collect())
+}
+
+/// [`apply_chmods`], its lines in no language yet.
+pub(crate) async fn apply_chmods_text(acc: &Account, wanted: &[RemoteChmod]) -> (bool, Vec<Text>) {
     let mut changed = false;
     let mut notes = Vec::new();
     for c in wanted {
         let still = matches!(stat(acc, &c.path).await, Ok(Some(st)) if st.mode & 0o7777 == c.from);
+        let (from, to) = (format!("{:04o}", c.from), format!("{:04o}", c.to));
         if !still {
-            notes.push(format!(
-                "{}: no longer mode {:04o}, left as it is",
-                c.path, c.from
+            notes.push(text!(
+                "engine.remote.mode_moved",
+                path = &c.path,
+                from = from
             ));
             continue;
         }
         match chmod(acc, &c.path, c.to).await {
             Ok(()) => {
                 changed = true;
-                notes.push(format!(
-                    "Changed the mode of {} on the server: {:04o} -> {:04o}",
-                    c.path, c.from, c.to
+                notes.push(text!(
+                    "engine.remote.mode_changed",
+                    path = &c.path,
+                    from = from,
+                    to = to
                 ));
             }
-            Err(e) => notes.push(e),
+            Err(e) => notes.push(Text::from(e)),
         }
     }
     (changed, notes)
