@@ -8,6 +8,8 @@ use super::recognise::{recognise, Recognised};
 use crate::config::{self, ConfigInput, Origin, ResolvedConfig};
 use crate::engine::proxy::{self, Spec};
 use crate::event::Via;
+use crate::i18n::Text;
+use crate::text;
 use std::sync::Arc;
 
 /// The most hops followed: ssh has no limit (a loop of ProxyJump makes it start ssh after
@@ -30,7 +32,7 @@ pub(crate) struct HopSpec {
     /// The command run on the previous hop (`via` is [`Via::Netcat`]).
     pub netcat: Option<String>,
     /// What its config stage says about the route (how ssh reaches it), for the log.
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
     /// Why ssh stops before connecting anywhere (its "jumphost loop" check, an unknown token
     /// in ProxyCommand), for a `config.invalid_value` finding.
     pub refused: Option<String>,
@@ -77,8 +79,12 @@ fn route(cur: &mut HopSpec, len: usize) -> Option<HopSpec> {
     if let Some(v) = cfg.get("proxyjump") {
         let (value, origin) = (v.value.clone(), describe(&v.origin));
         let Some(hops) = config::jump_hops(&value) else {
-            cur.notes
-                .push(format!("ProxyJump {value} ({origin}) cannot be read"));
+            let note = text!(
+                "engine.hops.jump_unreadable",
+                value = &value,
+                origin = &origin
+            );
+            cur.notes.push(note);
             return None;
         };
         return jump(cur, &hops, &value, &origin, len);
@@ -106,7 +112,8 @@ fn jump(
         return None;
     }
     if len >= MAX_HOPS {
-        cur.notes.push(format!("more than {MAX_HOPS} hops: sshdoctor stops following ProxyJump here (ssh would go on starting ssh after ssh)"));
+        cur.notes
+            .push(text!("engine.hops.too_many", max = MAX_HOPS));
         return None;
     }
     let mut options = Vec::new();
@@ -127,11 +134,18 @@ fn jump(
         args.push_str(&format!(" -F {}", f.display()));
     }
     cur.via = Via::Forward;
-    cur.notes.push(format!(
-        "ProxyJump {value} ({origin}): ssh reaches {} through {label}, running `ssh{args} -W '[{}]:{}' {host}`",
-        cur.label,
+    let command = format!(
+        "ssh{args} -W '[{}]:{}' {host}",
         cur.config.hostname().value,
         cur.config.port().0,
+    );
+    cur.notes.push(text!(
+        "engine.hops.jump_note",
+        value = value,
+        origin = origin,
+        hop = &cur.label,
+        jump = &label,
+        command = command
     ));
     let input = ConfigInput {
         host,
@@ -172,9 +186,8 @@ fn proxy_command(cur: &mut HopSpec, command: &str, origin: &str, len: usize) -> 
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "/bin/sh".to_string());
     cur.via = Via::Proxy;
-    cur.notes.push(format!(
-        "ProxyCommand {command} ({origin}): ssh runs it and speaks SSH over its standard input and output"
-    ));
+    let note = text!("engine.hops.proxy_note", command = command, origin = origin);
+    cur.notes.push(note);
     cur.proxy = Some(Arc::new(Spec {
         shell,
         command: expanded,
@@ -186,23 +199,25 @@ fn proxy_command(cur: &mut HopSpec, command: &str, origin: &str, len: usize) -> 
 
 /// A recognised `ssh -W` (or `ssh HOST nc`) ProxyCommand becomes a hop of its own.
 fn as_jump(cur: &mut HopSpec, r: Recognised, command: &str, origin: &str) -> HopSpec {
+    let jump = &r.label;
     let how = match &r.netcat {
         Some(nc) => {
             cur.via = Via::Netcat;
             cur.netcat = Some(nc.clone());
-            format!("runs `{nc}` on {}", r.label)
+            text!("engine.hops.runs_netcat", nc = nc, jump = jump)
         }
         None => {
             cur.via = Via::Forward;
-            format!(
-                "asks {} to forward (-W), as ProxyJump {} would",
-                r.label, r.label
-            )
+            text!("engine.hops.asks_forward", jump = jump)
         }
     };
-    cur.notes.push(format!(
-        "ProxyCommand {command} ({origin}) is an ssh to {} that {how}: sshdoctor probes {} as a jump host (its own checks) and {} through it",
-        r.label, r.label, cur.label
+    cur.notes.push(text!(
+        "engine.hops.proxy_jump_note",
+        command = command,
+        origin = origin,
+        jump = jump,
+        how = how,
+        hop = &cur.label
     ));
     HopSpec::new(r.label, r.input)
 }
@@ -298,7 +313,10 @@ mod tests {
         // a → b → a → ...: ssh would start ssh after ssh; sshdoctor stops at MAX_HOPS.
         let c = chain_for("Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n", "a", &[]);
         assert_eq!(c.len(), MAX_HOPS);
-        assert!(c[0].notes.iter().any(|n| n.contains("stops following")));
+        assert!(c[0]
+            .notes
+            .iter()
+            .any(|n| n.english().contains("stops following")));
     }
 
     #[test]
