@@ -434,4 +434,74 @@ mod tests {
         assert_eq!(v.facts[0].0, "home");
         assert!(verdict("", None, None).facts.is_empty());
     }
+
+    #[test]
+    fn the_verdict_is_said_in_each_language_with_the_english_unchanged() {
+        use crate::i18n::{localize, with_lang, Lang};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c");
+        let text = "Prot 1\nMatch exec \"test -f /x\"\n  Port 2222\n";
+        std::fs::write(&file, text).unwrap();
+        let input = ConfigInput {
+            host: "h".into(),
+            user_config: Some(file),
+            home: dir.path().to_path_buf(),
+            local_user: "me".into(),
+            ..ConfigInput::default()
+        };
+        let cfg = crate::config::resolve(&input);
+        let home = dir.path();
+        let version = Some(OpenSshVersion::new(9, 2));
+        let said = judge_said(&cfg, &input, version, &|o| place(o, home));
+        let english = judge(&cfg, &input, version, &|o| o.describe(home));
+        let texts = |v: &Verdict| -> Vec<(String, String)> {
+            (v.findings.iter())
+                .map(|f| (f.detail.clone(), f.fix.clone()))
+                .collect()
+        };
+        assert_eq!(texts(&said), texts(&english), "the English is as before");
+        let bad = &said.findings[0];
+        assert_eq!(bad.id, "config.invalid_value");
+        assert_eq!(
+            bad.detail,
+            "~/c line 1: Bad configuration option: prot: ssh refuses to start (~/c line 1… )."
+                .replace(
+                    "~/c line 1… ",
+                    &format!(
+                        "{}: terminating, 1 bad configuration options",
+                        home.join("c").display()
+                    )
+                )
+        );
+        let ja = with_lang(Lang::Ja, || localize(bad));
+        assert!(
+            ja.detail.starts_with(
+                "~/c の 1 行目：Bad configuration option: prot：ssh は起動を拒否します"
+            ),
+            "{}",
+            ja.detail
+        );
+        assert!(
+            ja.fix.contains("`IgnoreUnknown KEYWORD`") && ja.fix.contains("綴り"),
+            "{}",
+            ja.fix
+        );
+        let zh = with_lang(Lang::ZhCn, || localize(bad));
+        assert!(
+            zh.detail
+                .starts_with("~/c 第 1 行：Bad configuration option: prot：ssh 拒绝启动"),
+            "{}",
+            zh.detail
+        );
+        let exec = &said.findings[1];
+        assert_eq!(exec.id, "config.match_exec_unevaluated");
+        let zh = with_lang(Lang::ZhCn, || localize(exec)).detail;
+        assert!(zh.contains("Match exec \"test -f /x\" 没有运行"), "{zh}");
+        assert!(zh.contains("port：22 → 2222（~/c 第 3 行）"), "{zh}");
+        let ja = with_lang(Lang::Ja, || localize(exec)).detail;
+        assert!(
+            ja.contains("一致した場合、ssh は次を使います：port：22 → 2222（~/c の 3 行目）"),
+            "{ja}"
+        );
+    }
 }

@@ -20,6 +20,9 @@ mod session;
 mod stream;
 mod transport;
 
+#[cfg(test)]
+mod net_i18n_tests;
+
 pub use banner::{
     parse_ident, read_banner, sanitize, BannerOutcome, Ident, Peer, MAX_BANNER_BYTES,
 };

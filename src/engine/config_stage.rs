@@ -291,3 +291,7 @@ fn target(plan: &Plan) -> (Target, Text) {
     };
     (target, summary)
 }
+
+#[cfg(test)]
+#[path = "config_i18n_tests.rs"]
+mod i18n_tests;

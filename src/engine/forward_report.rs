@@ -115,7 +115,7 @@ pub(super) async fn open_failure(
     };
     cx.log(Stage::Forward, Level::Info, ssh_line.clone()).await;
     let kind = classify(code, &text);
-    let f = detail(cx, via, t, kind, Text::from(quoted(code, &text)))
+    let f = detail(cx, &via.name, t, kind, Text::from(quoted(code, &text)))
         .evidence(format!(
             "{} answered the request to open a direct-tcpip channel to {}:{}: {}",
             via.name,
@@ -126,7 +126,7 @@ pub(super) async fn open_failure(
         .evidence(format!("ssh would print: {ssh_line}"))
         .evidence_all(SSH_AFTER.iter().map(|l| format!("ssh would print: {l}")));
     send(cx, kind, with_origins(cx, t, f)).await;
-    StageEnd::text(Status::Fail, summary(via, t, kind))
+    StageEnd::text(Status::Fail, summary(&via.name, t, kind))
 }
 
 /// "administratively prohibited (1): open failed".
@@ -148,11 +148,11 @@ pub(super) async fn timed_out(cx: &Cx, via: &Jump, t: &Target, timeout: Duration
     );
     cx.say(Stage::Forward, Level::Info, said).await;
     let what = text!("engine.forward.no_answer", secs = secs.to_string());
-    let f = detail(cx, via, t, Kind::Timeout, what)
+    let f = detail(cx, &via.name, t, Kind::Timeout, what)
         .evidence(format!("direct-tcpip to {}:{} through {}: no answer within {secs}s", t.hostname, t.port, via.name))
         .evidence("ssh would wait for the jump host; with ConnectTimeout it prints \"Connection timed out during banner exchange\" and \"Connection to UNKNOWN port 65535 timed out\"");
     cx.finding(with_origins(cx, t, f)).await;
-    StageEnd::text(Status::Fail, summary(via, t, Kind::Timeout))
+    StageEnd::text(Status::Fail, summary(&via.name, t, Kind::Timeout))
 }
 
 /// `nc` on the jump host ended before a server answered, or could not be run.
@@ -181,17 +181,7 @@ pub(super) async fn netcat_failure(
     });
     let jump = &via.name;
     let f = match (kind, end.refused) {
-        (Kind::Prohibited, false) => {
-            let said = text!(
-                "engine.forward.no_netcat_detail",
-                command = command,
-                jump = jump,
-                exit = exit,
-                said = &said
-            );
-            keyed(kind.id(), Stage::Forward, said)
-                .fix_text(text!("engine.forward.no_netcat_fix", jump = jump))
-        }
+        (Kind::Prohibited, false) => no_netcat(jump, command, exit, &said),
         _ => {
             let what = text!(
                 "engine.forward.netcat_ended",
@@ -199,7 +189,7 @@ pub(super) async fn netcat_failure(
                 exit = exit,
                 said = &said
             );
-            detail(cx, via, t, kind, what)
+            detail(cx, jump, t, kind, what)
         }
     };
     let f = f
@@ -215,7 +205,20 @@ pub(super) async fn netcat_failure(
                 .map(|l| format!("ssh would print: {l}")),
         );
     send(cx, kind, with_origins(cx, t, f)).await;
-    StageEnd::text(Status::Fail, summary(via, t, kind))
+    StageEnd::text(Status::Fail, summary(&via.name, t, kind))
+}
+
+/// `jump.forward_prohibited` for a jump host that cannot run the ProxyCommand's `nc`.
+pub(super) fn no_netcat(jump: &str, command: &str, exit: Text, said: &str) -> Finding {
+    let detail = text!(
+        "engine.forward.no_netcat_detail",
+        command = command,
+        jump = jump,
+        exit = exit,
+        said = said
+    );
+    keyed(Kind::Prohibited.id(), Stage::Forward, detail)
+        .fix_text(text!("engine.forward.no_netcat_fix", jump = jump))
 }
 
 /// A refusal to forward concerns the jump host (its policy is what to change); the other
@@ -227,8 +230,8 @@ async fn send(cx: &Cx, kind: Kind, f: Finding) {
     }
 }
 
-fn summary(via: &Jump, t: &Target, kind: Kind) -> Text {
-    let (jump, host, port) = (&via.name, &t.hostname, t.port);
+pub(super) fn summary(jump: &str, t: &Target, kind: Kind) -> Text {
+    let (host, port) = (&t.hostname, t.port);
     match kind {
         Kind::Prohibited => text!(
             "engine.forward.prohibited_summary",
@@ -257,8 +260,8 @@ fn summary(via: &Jump, t: &Target, kind: Kind) -> Text {
 }
 
 /// The finding's words for each kind.
-fn detail(cx: &Cx, via: &Jump, t: &Target, kind: Kind, said: Text) -> Finding {
-    let (jump, host, port) = (&via.name, &t.hostname, t.port);
+pub(super) fn detail(cx: &Cx, jump: &str, t: &Target, kind: Kind, said: Text) -> Finding {
+    let (host, port) = (&t.hostname, t.port);
     let hostname = hostname_source(cx, t);
     let port_from = provenance_said(cx, "Port", &port.to_string(), &t.port_origin);
     let text = match kind {

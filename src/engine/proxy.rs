@@ -30,8 +30,8 @@ pub(crate) struct Spec {
     pub command: String,
     /// The ProxyCommand as configured.
     pub configured: String,
-    /// Where it is configured.
-    pub origin: String,
+    /// Where it is configured (`~/.ssh/config line 3`).
+    pub origin: Text,
 }
 
 /// ssh's `expand_proxy_command`: `exec COMMAND` with `%h` (HostName), `%k` (HostKeyAlias,
@@ -216,7 +216,7 @@ async fn failed(
 ) -> (Option<(Transport, Dialer)>, StageEnd) {
     let said = text!("engine.proxy.failed_log", why = why.clone());
     cx.say(Stage::Proxy, Level::Info, said).await;
-    let (command, origin) = (&spec.configured, &spec.origin);
+    let (command, origin) = (&spec.configured, spec.origin.clone());
     let detail = text!(
         "engine.proxy.failed_detail",
         command = command,

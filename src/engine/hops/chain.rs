@@ -75,14 +75,14 @@ pub(crate) fn resolve(input: &ConfigInput, config: &ResolvedConfig) -> Vec<HopSp
 /// Decide how `cur` is reached; the hop before it when that is another ssh.
 fn route(cur: &mut HopSpec, len: usize) -> Option<HopSpec> {
     let cfg = &cur.config;
-    let describe = |o: &Origin| o.describe(&cfg.home);
+    let describe = |o: &Origin| crate::config_verdict::place(o, &cfg.home);
     if let Some(v) = cfg.get("proxyjump") {
         let (value, origin) = (v.value.clone(), describe(&v.origin));
         let Some(hops) = config::jump_hops(&value) else {
             let note = text!(
                 "engine.hops.jump_unreadable",
                 value = &value,
-                origin = &origin
+                origin = origin
             );
             cur.notes.push(note);
             return None;
@@ -101,7 +101,7 @@ fn jump(
     cur: &mut HopSpec,
     hops: &[(Option<String>, String, Option<u16>)],
     value: &str,
-    origin: &str,
+    origin: &Text,
     len: usize,
 ) -> Option<HopSpec> {
     let (user, host, port) = hops.last()?.clone();
@@ -142,7 +142,7 @@ fn jump(
     cur.notes.push(text!(
         "engine.hops.jump_note",
         value = value,
-        origin = origin,
+        origin = origin.clone(),
         hop = &cur.label,
         jump = &label,
         command = command
@@ -167,11 +167,12 @@ fn jump_loop(cur: &HopSpec, user: Option<&str>, host: &str, port: Option<u16>) -
 
 /// A ProxyCommand: a jump when it is `ssh ... -W %h:%p HOST` or `ssh HOST nc %h %p`, else
 /// the transport itself.
-fn proxy_command(cur: &mut HopSpec, command: &str, origin: &str, len: usize) -> Option<HopSpec> {
+fn proxy_command(cur: &mut HopSpec, command: &str, origin: &Text, len: usize) -> Option<HopSpec> {
     let tokens = proxy_tokens(cur);
     let expanded = match proxy::expand(command, &tokens) {
         Ok(e) => e,
         Err(e) => {
+            let origin = origin.english();
             cur.refused = Some(format!("ProxyCommand {command} ({origin}): {e}"));
             return None;
         }
@@ -186,19 +187,23 @@ fn proxy_command(cur: &mut HopSpec, command: &str, origin: &str, len: usize) -> 
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "/bin/sh".to_string());
     cur.via = Via::Proxy;
-    let note = text!("engine.hops.proxy_note", command = command, origin = origin);
+    let note = text!(
+        "engine.hops.proxy_note",
+        command = command,
+        origin = origin.clone()
+    );
     cur.notes.push(note);
     cur.proxy = Some(Arc::new(Spec {
         shell,
         command: expanded,
         configured: command.to_string(),
-        origin: origin.to_string(),
+        origin: origin.clone(),
     }));
     None
 }
 
 /// A recognised `ssh -W` (or `ssh HOST nc`) ProxyCommand becomes a hop of its own.
-fn as_jump(cur: &mut HopSpec, r: Recognised, command: &str, origin: &str) -> HopSpec {
+fn as_jump(cur: &mut HopSpec, r: Recognised, command: &str, origin: &Text) -> HopSpec {
     let jump = &r.label;
     let how = match &r.netcat {
         Some(nc) => {
@@ -214,7 +219,7 @@ fn as_jump(cur: &mut HopSpec, r: Recognised, command: &str, origin: &str) -> Hop
     cur.notes.push(text!(
         "engine.hops.proxy_jump_note",
         command = command,
-        origin = origin,
+        origin = origin.clone(),
         jump = jump,
         how = how,
         hop = &cur.label
@@ -327,5 +332,28 @@ mod tests {
         let c = chain_for("Host x\n  ProxyCommand nc %h %p\n", "x", &[]);
         assert_eq!(c[0].via, Via::Proxy);
         assert_eq!(c[0].proxy.as_ref().unwrap().command, "exec nc x 22");
+    }
+
+    #[test]
+    fn the_route_notes_are_said_in_each_language() {
+        use crate::i18n::Lang;
+        let c = chain_for("Host db\n  ProxyJump ops@bastion:2201\n", "db", &[]);
+        let note = &c[1].notes[0];
+        let english = note.english();
+        assert!(
+            english.starts_with("ProxyJump ops@bastion:2201 (~/config line 2): ssh reaches db through ops@bastion:2201, running `ssh -l ops -p 2201"),
+            "{english}"
+        );
+        let ja = note.render(Lang::Ja);
+        assert!(
+            ja.contains("ProxyJump ops@bastion:2201（~/config の 2 行目）"),
+            "{ja}"
+        );
+        assert!(ja.contains("ops@bastion:2201 を経由して db に到達"), "{ja}");
+        let zh = note.render(Lang::ZhCn);
+        assert!(
+            zh.contains("（~/config 第 2 行）：ssh 通过 ops@bastion:2201 到达 db"),
+            "{zh}"
+        );
     }
 }
