@@ -40,6 +40,9 @@ pub(crate) mod shared {
     pub(crate) use super::hostkey::{changed_detail, changed_fix, remove_action, KnownHosts};
     pub(crate) use super::kex::{no_common_text, NoCommon};
     pub(crate) use super::net::{connect_failure_text, ConnectFailure};
+    // The keyed form of connect_failure_text, for `sshdoctor explain` to switch to.
+    #[allow(unused_imports)]
+    pub(crate) use super::net::connect_failure_said;
     pub(crate) use super::session::{no_shell_detail, SFTP_REFUSED};
 }
 
