@@ -8,7 +8,9 @@ use std::path::Path;
 use crate::algorithms::OpenSshVersion;
 use crate::config::{ConfigInput, Diagnostic, Origin, Reaction, ResolvedConfig, UnevaluatedBlock};
 use crate::event::{Finding, Level, Stage};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 
 /// At most this many findings of one id; the rest are counted in one more.
 const MAX_FINDINGS: usize = 20;
@@ -21,8 +23,8 @@ const MAX_LOGS: usize = 200;
 pub struct Verdict {
     /// Findings, in file order.
     pub findings: Vec<Finding>,
-    /// Log lines.
-    pub logs: Vec<(Level, String)>,
+    /// Log lines (sshdoctor's own words, in no language yet).
+    pub logs: Vec<(Level, Text)>,
     /// Facts (`home`).
     pub facts: Vec<(String, String)>,
     /// ssh would refuse to start (a bad option or a fatal error).
@@ -36,6 +38,34 @@ pub fn judge(
     input: &ConfigInput,
     version: Option<OpenSshVersion>,
     describe: &dyn Fn(&Origin) -> String,
+) -> Verdict {
+    judge_said(cfg, input, version, &|o| Text::from(describe(o)))
+}
+
+/// An origin for people in no language yet (its English is [`Origin::describe`]'s):
+/// `~/.ssh/config line 3`, the command line, OpenSSH's default.
+pub fn place(origin: &Origin, home: &Path) -> Text {
+    match origin {
+        Origin::File { path, line } if *line > 0 => {
+            let file = Origin::File {
+                path: path.clone(),
+                line: 0,
+            }
+            .describe(home);
+            text!("config_verdict.file_line", file = file, line = *line)
+        }
+        Origin::File { .. } => Text::from(origin.describe(home)),
+        Origin::CommandLine => text!("config_verdict.command_line"),
+        Origin::Default => text!("config_verdict.default"),
+    }
+}
+
+/// [`judge`] with `describe` giving the origin in no language yet (see [`place`]).
+pub fn judge_said(
+    cfg: &ResolvedConfig,
+    input: &ConfigInput,
+    version: Option<OpenSshVersion>,
+    describe: &dyn Fn(&Origin) -> Text,
 ) -> Verdict {
     let mut v = Verdict::default();
     home_note(&mut v, input);
@@ -89,15 +119,13 @@ fn home_note(v: &mut Verdict, input: &ConfigInput) {
     let Some(passwd) = input.passwd_home.as_ref().filter(|p| **p != input.home) else {
         return;
     };
-    v.logs.push((
-        Level::Info,
-        format!(
-            "HOME is {} but ssh takes ~ from the passwd entry of {}: {} (~/.ssh/config, the default keys and known_hosts, ~ and %d are there; only Include patterns use $HOME)",
-            input.home.display(),
-            input.local_user,
-            passwd.display()
-        ),
-    ));
+    let said = text!(
+        "config_verdict.home_elsewhere",
+        home = &input.home,
+        user = &input.local_user,
+        passwd = passwd
+    );
+    v.logs.push((Level::Info, said));
     v.facts.push((
         "home".into(),
         format!(
@@ -138,21 +166,15 @@ fn file_line(d: &Diagnostic) -> String {
     }
 }
 
-fn push_logs(
-    out: &mut Vec<(Level, String)>,
-    ds: &[&Diagnostic],
-    describe: &dyn Fn(&Origin) -> String,
-) {
+fn push_logs(out: &mut Vec<(Level, Text)>, ds: &[&Diagnostic], describe: &dyn Fn(&Origin) -> Text) {
     for d in ds.iter().take(MAX_LOGS) {
         let place = describe(&origin_of(d));
-        out.push((Level::Info, format!("{place}: {}", d.message)));
+        let said = text!("config_verdict.at", place = place, message = &d.message);
+        out.push((Level::Info, said));
     }
     if ds.len() > MAX_LOGS {
         let rest = ds.len() - MAX_LOGS;
-        out.push((
-            Level::Info,
-            format!("… and {rest} more lines like these (`ssh -G` prints every one)"),
-        ));
+        out.push((Level::Info, text!("config_verdict.more_logs", n = rest)));
     }
 }
 
@@ -163,11 +185,8 @@ fn push_capped(out: &mut Vec<Finding>, items: impl ExactSizeIterator<Item = Find
         if i == MAX_FINDINGS {
             let rest = total - MAX_FINDINGS;
             let id: &str = id.as_deref().unwrap_or("config.parse_error");
-            out.push(finding(
-                id,
-                Stage::Config,
-                format!("… and {rest} more lines like these (the log lists the first {MAX_LOGS}; `ssh -G` prints every one)"),
-            ));
+            let said = text!("config_verdict.more_findings", n = rest, max = MAX_LOGS);
+            out.push(keyed(id, Stage::Config, said));
             return;
         }
         id.get_or_insert_with(|| f.id.clone());
@@ -175,114 +194,126 @@ fn push_capped(out: &mut Vec<Finding>, items: impl ExactSizeIterator<Item = Find
     }
 }
 
-fn parse_error(d: &Diagnostic, describe: &dyn Fn(&Origin) -> String) -> Finding {
+fn parse_error(d: &Diagnostic, describe: &dyn Fn(&Origin) -> Text) -> Finding {
     let place = describe(&origin_of(d));
-    finding(
-        "config.parse_error",
-        Stage::Config,
-        format!("{place}: {} (ssh prints this and goes on)", d.message),
-    )
-    .evidence(format!("{}: {}", file_line(d), d.message))
+    let said = text!(
+        "config_verdict.parse_error",
+        place = place,
+        message = &d.message
+    );
+    keyed("config.parse_error", Stage::Config, said).evidence(format!(
+        "{}: {}",
+        file_line(d),
+        d.message
+    ))
 }
 
 fn invalid_value(
     d: &Diagnostic,
     bad_per_file: &HashMap<&Path, usize>,
-    describe: &dyn Fn(&Origin) -> String,
+    describe: &dyn Fn(&Origin) -> Text,
 ) -> Finding {
     let place = describe(&origin_of(d));
     let consequence = match d.reaction {
-        Reaction::Fatal => "ssh stops at once".to_string(),
+        Reaction::Fatal => text!("config_verdict.stops_at_once"),
         _ => {
+            // ssh's own words (readconf.c), as it prints them.
             let n = bad_per_file.get(d.path.as_path()).copied().unwrap_or(0);
-            format!(
+            Text::from(format!(
                 "{}: terminating, {n} bad configuration options",
                 d.path.display()
-            )
+            ))
         }
     };
-    let mut f = finding(
-        "config.invalid_value",
-        Stage::Config,
-        format!(
-            "{place}: {}: ssh refuses to start ({consequence}).",
-            d.message
-        ),
-    )
-    .evidence(format!("{}: {}", file_line(d), d.message))
-    .evidence(consequence);
+    let evidence = consequence.english();
+    let said = text!(
+        "config_verdict.refuses_to_start",
+        place = place,
+        message = &d.message,
+        consequence = consequence
+    );
+    let mut f = keyed("config.invalid_value", Stage::Config, said)
+        .evidence(format!("{}: {}", file_line(d), d.message))
+        .evidence(evidence);
     if let Some((major, minor)) = d.since {
-        f = f.fix(format!(
-            "The installed ssh is older than OpenSSH {major}.{minor}, which added this. Remove the line, or put `IgnoreUnknown` with the keyword before it so older clients skip it."
-        ));
+        let version = format!("{major}.{minor}");
+        f = f.fix_text(text!("config_verdict.newer_keyword_fix", version = version));
     } else if d.message.starts_with("Bad configuration option") {
-        f = f.fix("Correct the keyword's spelling, or remove the line; for a keyword of another ssh client, put `IgnoreUnknown KEYWORD` before it.");
+        f = f.fix_text(text!("config_verdict.bad_option_fix"));
     }
     f
 }
 
 /// The block's settings as `keyword: now → then`.
-fn change_lines(block: &UnevaluatedBlock, describe: &dyn Fn(&Origin) -> String) -> Vec<String> {
-    let show = |v: &[String]| {
-        if v.is_empty() {
-            "(unset)".to_string()
-        } else {
-            v.join(" ")
-        }
+fn change_lines(block: &UnevaluatedBlock, describe: &dyn Fn(&Origin) -> Text) -> Vec<Text> {
+    let show = |v: &[String]| match v.is_empty() {
+        true => text!("config_verdict.unset"),
+        false => Text::from(v.join(" ")),
     };
     block
         .changes
         .iter()
         .map(|c| {
-            let from = c.origin.as_ref().map(|o| format!(" ({})", describe(o)));
-            format!(
-                "{}: {} → {}{}",
-                c.keyword,
-                show(&c.now),
-                show(&c.then),
-                from.unwrap_or_default()
-            )
+            let (now, then) = (show(&c.now), show(&c.then));
+            let change = text!(
+                "config_verdict.change",
+                keyword = &c.keyword,
+                now = now,
+                then = then
+            );
+            match &c.origin {
+                Some(o) => text!(
+                    "config_verdict.change_from",
+                    change = change,
+                    origin = describe(o)
+                ),
+                None => change,
+            }
         })
         .collect()
 }
 
-fn exec_log(block: &UnevaluatedBlock, describe: &dyn Fn(&Origin) -> String) -> String {
+fn exec_log(block: &UnevaluatedBlock, describe: &dyn Fn(&Origin) -> Text) -> Text {
     let place = describe(&Origin::File {
         path: block.path.clone(),
         line: block.line,
     });
-    format!(
-        "{place}: Match {} not evaluated (sshdoctor does not run commands from your configuration; the block was treated as not matching)",
-        block.criteria.join(" ")
+    let criteria = block.criteria.join(" ");
+    text!(
+        "config_verdict.exec_not_evaluated",
+        place = place,
+        criteria = criteria
     )
 }
 
-fn exec_finding(block: &UnevaluatedBlock, describe: &dyn Fn(&Origin) -> String) -> Finding {
+fn exec_finding(block: &UnevaluatedBlock, describe: &dyn Fn(&Origin) -> Text) -> Finding {
     let place = describe(&Origin::File {
         path: block.path.clone(),
         line: block.line,
     });
     let changes = change_lines(block, describe);
-    let effect = if changes.is_empty() {
-        "if it matched, nothing sshdoctor checks would change".to_string()
-    } else {
-        format!("if it matched, ssh would use: {}", changes.join("; "))
-    };
-    finding(
-        "config.match_exec_unevaluated",
-        Stage::Config,
-        format!(
-            "{place}: Match {} was not run, so its block was taken as not matching; {effect}.",
-            block.criteria.join(" ")
+    let evidence: Vec<String> = changes.iter().map(Text::english).collect();
+    let effect = match changes.is_empty() {
+        true => text!("config_verdict.exec_no_change"),
+        false => text!(
+            "config_verdict.exec_would_use",
+            changes = Text::join(changes, "; ")
         ),
-    )
-    .evidence(format!(
-        "{}:{}: Match {}",
-        block.path.display(),
-        block.line,
-        block.criteria.join(" ")
-    ))
-    .evidence_all(changes)
+    };
+    let criteria = block.criteria.join(" ");
+    let said = text!(
+        "config_verdict.exec_not_run",
+        place = place,
+        criteria = &criteria,
+        effect = effect
+    );
+    keyed("config.match_exec_unevaluated", Stage::Config, said)
+        .evidence(format!(
+            "{}:{}: Match {criteria}",
+            block.path.display(),
+            block.line,
+        ))
+        .evidence_all(evidence)
 }
 
 #[cfg(test)]
@@ -398,8 +429,79 @@ mod tests {
         assert!(v
             .logs
             .iter()
-            .any(|(_, l)| l.contains("passwd entry") && l.contains("/root")));
+            .map(|(_, l)| l.english())
+            .any(|l| l.contains("passwd entry") && l.contains("/root")));
         assert_eq!(v.facts[0].0, "home");
         assert!(verdict("", None, None).facts.is_empty());
+    }
+
+    #[test]
+    fn the_verdict_is_said_in_each_language_with_the_english_unchanged() {
+        use crate::i18n::{localize, with_lang, Lang};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c");
+        let text = "Prot 1\nMatch exec \"test -f /x\"\n  Port 2222\n";
+        std::fs::write(&file, text).unwrap();
+        let input = ConfigInput {
+            host: "h".into(),
+            user_config: Some(file),
+            home: dir.path().to_path_buf(),
+            local_user: "me".into(),
+            ..ConfigInput::default()
+        };
+        let cfg = crate::config::resolve(&input);
+        let home = dir.path();
+        let version = Some(OpenSshVersion::new(9, 2));
+        let said = judge_said(&cfg, &input, version, &|o| place(o, home));
+        let english = judge(&cfg, &input, version, &|o| o.describe(home));
+        let texts = |v: &Verdict| -> Vec<(String, String)> {
+            (v.findings.iter())
+                .map(|f| (f.detail.clone(), f.fix.clone()))
+                .collect()
+        };
+        assert_eq!(texts(&said), texts(&english), "the English is as before");
+        let bad = &said.findings[0];
+        assert_eq!(bad.id, "config.invalid_value");
+        assert_eq!(
+            bad.detail,
+            "~/c line 1: Bad configuration option: prot: ssh refuses to start (~/c line 1… )."
+                .replace(
+                    "~/c line 1… ",
+                    &format!(
+                        "{}: terminating, 1 bad configuration options",
+                        home.join("c").display()
+                    )
+                )
+        );
+        let ja = with_lang(Lang::Ja, || localize(bad));
+        assert!(
+            ja.detail.starts_with(
+                "~/c の 1 行目：Bad configuration option: prot：ssh は起動を拒否します"
+            ),
+            "{}",
+            ja.detail
+        );
+        assert!(
+            ja.fix.contains("`IgnoreUnknown KEYWORD`") && ja.fix.contains("綴り"),
+            "{}",
+            ja.fix
+        );
+        let zh = with_lang(Lang::ZhCn, || localize(bad));
+        assert!(
+            zh.detail
+                .starts_with("~/c 第 1 行：Bad configuration option: prot：ssh 拒绝启动"),
+            "{}",
+            zh.detail
+        );
+        let exec = &said.findings[1];
+        assert_eq!(exec.id, "config.match_exec_unevaluated");
+        let zh = with_lang(Lang::ZhCn, || localize(exec)).detail;
+        assert!(zh.contains("Match exec \"test -f /x\" 没有运行"), "{zh}");
+        assert!(zh.contains("port：22 → 2222（~/c 第 3 行）"), "{zh}");
+        let ja = with_lang(Lang::Ja, || localize(exec)).detail;
+        assert!(
+            ja.contains("一致した場合、ssh は次を使います：port：22 → 2222（~/c の 3 行目）"),
+            "{ja}"
+        );
     }
 }

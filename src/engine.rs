@@ -20,6 +20,9 @@ mod session;
 mod stream;
 mod transport;
 
+#[cfg(test)]
+mod net_i18n_tests;
+
 pub use banner::{
     parse_ident, read_banner, sanitize, BannerOutcome, Ident, Peer, MAX_BANNER_BYTES,
 };
@@ -37,6 +40,9 @@ pub(crate) mod shared {
     pub(crate) use super::hostkey::{changed_detail, changed_fix, remove_action, KnownHosts};
     pub(crate) use super::kex::{no_common_text, NoCommon};
     pub(crate) use super::net::{connect_failure_text, ConnectFailure};
+    // The keyed form of connect_failure_text, for `sshdoctor explain` to switch to.
+    #[allow(unused_imports)]
+    pub(crate) use super::net::connect_failure_said;
     pub(crate) use super::session::{no_shell_detail, SFTP_REFUSED};
 }
 
@@ -212,6 +218,11 @@ impl Cx {
     pub(crate) fn origin(&self, origin: &Origin) -> String {
         origin.describe(&self.config.home)
     }
+
+    /// [`Cx::origin`] in no language yet (`~/.ssh/config line 12` reads "line" in each).
+    pub(crate) fn origin_said(&self, origin: &Origin) -> crate::i18n::Text {
+        crate::config_verdict::place(origin, &self.config.home)
+    }
 }
 
 /// How a stage went, as the stage function reports it.
@@ -266,8 +277,19 @@ where
     (value, end.status)
 }
 
-/// Mark every stage of this hop after `failed` as skipped, saying why.
+/// Mark every stage of this hop after `failed` as skipped, saying why (a fixed phrase, which
+/// the front ends find in the catalogs' `[summary]` table).
 async fn skip_after(cx: &Cx, failed: Stage, why: &str) {
+    skip_with(cx, failed, format!("skipped: {why}"), None).await;
+}
+
+/// [`skip_after`] with a reason carrying the case's data, in no language yet.
+async fn skip_after_said(cx: &Cx, failed: Stage, why: crate::i18n::Text) {
+    let said = crate::text!("summary.skipped", why = why);
+    skip_with(cx, failed, said.english(), Some(said)).await;
+}
+
+async fn skip_with(cx: &Cx, failed: Stage, summary: String, said: Option<crate::i18n::Text>) {
     let after = cx.stages.iter().skip_while(|s| **s != failed).skip(1);
     for s in after {
         cx.send(Event::StageFinished {
@@ -275,8 +297,8 @@ async fn skip_after(cx: &Cx, failed: Stage, why: &str) {
             stage: *s,
             status: Status::Skipped,
             elapsed: Duration::ZERO,
-            summary: format!("skipped: {why}"),
-            said: None,
+            summary: summary.clone(),
+            said: said.clone(),
         })
         .await;
     }

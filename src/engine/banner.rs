@@ -54,6 +54,26 @@ impl Peer {
             Peer::Other => "a service that is not SSH",
         }
     }
+
+    /// [`Peer::describe`] in no language yet (its English is the same).
+    pub fn said(&self) -> crate::i18n::Text {
+        use crate::text;
+        match self {
+            Peer::Http => text!("engine.banner.peer_http"),
+            Peer::Tls => text!("engine.banner.peer_tls"),
+            Peer::Smtp => text!("engine.banner.peer_smtp"),
+            Peer::Ftp => text!("engine.banner.peer_ftp"),
+            Peer::Mail(kind) if kind.contains("POP3") => text!("engine.banner.peer_pop3"),
+            Peer::Mail(kind) if kind.contains("IMAP") => text!("engine.banner.peer_imap"),
+            Peer::Mail(kind) => crate::i18n::Text::from(*kind),
+            Peer::Vnc => text!("engine.banner.peer_vnc"),
+            Peer::UnknownSshVersion => text!("engine.banner.peer_unknown_ssh_version"),
+            Peer::InvalidIdent => text!("engine.banner.peer_invalid_ident"),
+            Peer::Binary => text!("engine.banner.peer_binary"),
+            Peer::Flood => text!("engine.banner.peer_flood"),
+            Peer::Other => text!("engine.banner.peer_other"),
+        }
+    }
 }
 
 /// How reading the banner ended.
@@ -385,6 +405,14 @@ impl Server {
             Server::Go => "Go x/crypto/ssh",
             Server::MinaSshd => "Apache MINA SSHD",
             Server::Other => "an unrecognised SSH server",
+        }
+    }
+
+    /// [`Server::name`] in no language yet (the product names stay as they are).
+    pub fn name_said(self) -> crate::i18n::Text {
+        match self {
+            Server::Other => crate::text!("engine.banner.server_other"),
+            s => crate::i18n::Text::from(s.name()),
         }
     }
 

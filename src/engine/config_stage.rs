@@ -5,8 +5,10 @@ use super::{hops, ClientAlgorithms, Cx, Plan, StageEnd, Target};
 use crate::algorithms::AlgKind;
 use crate::config::Origin;
 use crate::event::{Event, Finding, Level, Setting, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
 use crate::identities::{LocalProblem, LocalProblemKind};
+use crate::text;
 use std::time::Duration;
 
 /// What the stage found against the configuration so far.
@@ -43,7 +45,7 @@ pub(super) async fn config_stage(
     } else {
         Status::Pass
     };
-    (Some(target), StageEnd::new(status, summary))
+    (Some(target), StageEnd::text(status, summary))
 }
 
 /// The files read and every setting with its origin, logged; sent as [`Event::Destination`]
@@ -83,10 +85,10 @@ async fn log_settings(cx: &Cx, plan: &Plan, destination: bool) {
 /// ssh's verdict on the configuration files: its log lines, facts and findings.
 async fn judge_files(cx: &Cx, plan: &Plan) -> Judged {
     let version = plan.openssh.as_ref().map(|(_, v)| *v);
-    let describe = |o: &Origin| cx.origin(o);
-    let verdict = crate::config_verdict::judge(&plan.config, &plan.input, version, &describe);
+    let describe = |o: &Origin| cx.origin_said(o);
+    let verdict = crate::config_verdict::judge_said(&plan.config, &plan.input, version, &describe);
     for (level, text) in verdict.logs {
-        cx.log(Stage::Config, level, text).await;
+        cx.say(Stage::Config, level, text).await;
     }
     for (key, value) in verdict.facts {
         cx.fact(Stage::Config, &key, value).await;
@@ -132,30 +134,37 @@ async fn permission_finding(
     match problem.kind {
         LocalProblemKind::ConfigBadPermissions { mode, owner } => {
             judged.refused = true;
-            let f = finding(
-                "config.bad_permissions",
-                Stage::Config,
-                format!("{path} has mode {mode:04o} and owner uid {owner}: OpenSSH refuses to run (\"Bad owner or permissions on {path}\")."),
-            )
-            .evidence(format!("{path}: mode {mode:04o}, owner uid {owner}"));
+            let mode_s = format!("{mode:04o}");
+            let said = text!(
+                "engine.config_stage.bad_permissions",
+                path = &path,
+                mode = mode_s,
+                owner = owner
+            );
+            let f = keyed("config.bad_permissions", Stage::Config, said)
+                .evidence(format!("{path}: mode {mode:04o}, owner uid {owner}"));
             Some((f, (mode, 0o600)))
         }
         LocalProblemKind::SshDirPermissions { mode } => {
-            let f = finding(
-                "local.ssh_dir_permissions",
-                Stage::Config,
-                format!("{path} has mode {mode:04o}: others can write to it."),
-            )
-            .evidence(format!("{path}: mode {mode:04o}"));
+            let mode_s = format!("{mode:04o}");
+            let said = text!(
+                "engine.config_stage.ssh_dir_writable",
+                path = &path,
+                mode = mode_s
+            );
+            let f = keyed("local.ssh_dir_permissions", Stage::Config, said)
+                .evidence(format!("{path}: mode {mode:04o}"));
             Some((f, (mode, 0o700)))
         }
         LocalProblemKind::ConfigGroupWritableAccepted { mode, gid } => {
-            cx.log(
-                Stage::Config,
-                Level::Info,
-                format!("{path} has mode {mode:04o}, writable by group {gid}: the user's own private group, which the installed (Debian) ssh accepts; upstream OpenSSH would refuse it"),
-            )
-            .await;
+            let mode = format!("{mode:04o}");
+            let said = text!(
+                "engine.config_stage.group_writable_accepted",
+                path = &path,
+                mode = mode,
+                gid = gid
+            );
+            cx.say(Stage::Config, Level::Info, said).await;
             None
         }
     }
@@ -164,19 +173,15 @@ async fn permission_finding(
 /// The directives ssh could not evaluate, and the hop's notes.
 async fn log_notes(cx: &Cx, plan: &Plan, hop: &hops::HopSpec) {
     for d in &plan.config.unevaluated {
-        let place = cx.origin(&Origin::File {
+        let place = cx.origin_said(&Origin::File {
             path: d.path.clone(),
             line: d.line,
         });
-        cx.log(
-            Stage::Config,
-            Level::Info,
-            format!("{place}: {}", d.message),
-        )
-        .await;
+        let said = text!("config_verdict.at", place = place, message = &d.message);
+        cx.say(Stage::Config, Level::Info, said).await;
     }
     for note in &hop.notes {
-        cx.log(Stage::Config, Level::Info, note.clone()).await;
+        cx.say(Stage::Config, Level::Info, note.clone()).await;
     }
 }
 
@@ -187,12 +192,8 @@ async fn hop_refused(cx: &Cx, hop: &hops::HopSpec) -> bool {
         return false;
     };
     cx.log(Stage::Config, Level::Info, why.clone()).await;
-    let f = finding(
-        "config.invalid_value",
-        Stage::Config,
-        format!("ssh refuses this configuration and stops at once: \"{why}\"."),
-    )
-    .evidence(why.clone());
+    let said = text!("engine.config_stage.refused", why = why);
+    let f = keyed("config.invalid_value", Stage::Config, said).evidence(why.clone());
     cx.finding(f).await;
     true
 }
@@ -201,20 +202,12 @@ async fn hop_refused(cx: &Cx, hop: &hops::HopSpec) -> bool {
 async fn log_client(cx: &Cx, plan: &Plan) {
     match &plan.openssh {
         Some((text, _)) => {
-            cx.log(
-                Stage::Config,
-                Level::Debug1,
-                format!("Judging against the installed client: {text}"),
-            )
-            .await
+            let said = text!("engine.config_stage.installed_client", client = text);
+            cx.say(Stage::Config, Level::Debug1, said).await
         }
         None => {
-            cx.log(
-                Stage::Config,
-                Level::Info,
-                "No ssh client found; judging against the defaults of the newest OpenSSH release",
-            )
-            .await
+            let said = text!("engine.config_stage.no_client");
+            cx.say(Stage::Config, Level::Info, said).await
         }
     }
 }
@@ -250,7 +243,7 @@ fn client_algorithms(plan: &Plan) -> ClientAlgorithms {
 }
 
 /// The hop as ssh reaches it, and the stage's summary.
-fn target(plan: &Plan) -> (Target, String) {
+fn target(plan: &Plan) -> (Target, Text) {
     let cfg = &plan.config;
     let hostname = cfg.hostname();
     let (port, port_origin) = cfg.port();
@@ -263,14 +256,22 @@ fn target(plan: &Plan) -> (Target, String) {
         .and_then(|v| v.value.parse::<u64>().ok())
         .filter(|s| *s > 0)
         .map(Duration::from_secs);
-    let summary = if hostname.value != cfg.original_host() {
-        format!(
-            "{user}@{} port {port} (alias {})",
-            hostname.value,
-            cfg.original_host()
+    let (host, alias) = (&hostname.value, cfg.original_host());
+    let summary = if host != alias {
+        text!(
+            "engine.config_stage.target_alias",
+            user = &user,
+            host = host,
+            port = port,
+            alias = alias
         )
     } else {
-        format!("{user}@{} port {port}", hostname.value)
+        text!(
+            "engine.config_stage.target",
+            user = &user,
+            host = host,
+            port = port
+        )
     };
     let ssh_args = crate::destination::ssh_args(&plan.input, &user, port);
     let target = Target {
@@ -290,3 +291,7 @@ fn target(plan: &Plan) -> (Target, String) {
     };
     (target, summary)
 }
+
+#[cfg(test)]
+#[path = "config_i18n_tests.rs"]
+mod i18n_tests;

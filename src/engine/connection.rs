@@ -72,8 +72,13 @@ pub(crate) async fn secure(
     )
     .await;
     let (true, Some(handle)) = (passage.go_on, connected.handle) else {
-        let why = hostkey_skipped(passage.ssh_stops.as_deref());
-        skip_after(cx, Stage::Hostkey, &why).await;
+        match passage.ssh_stops.as_deref() {
+            Some(why) => {
+                let why = crate::text!("engine.connection.nothing_sent", why = why);
+                super::skip_after_said(cx, Stage::Hostkey, why).await;
+            }
+            None => skip_after(cx, Stage::Hostkey, HOSTKEY_UNTRUSTED).await,
+        }
         return None;
     };
     Some(Connection {
@@ -124,14 +129,9 @@ fn kex_skipped(kex_status: Status) -> &'static str {
     }
 }
 
-/// Why the later stages are skipped when the host key stops the login: what ssh says when
-/// it stops, else an untrusted key.
-fn hostkey_skipped(ssh_stops: Option<&str>) -> String {
-    match ssh_stops {
-        Some(why) => format!("{why}; nothing is sent to this server"),
-        None => "the host key is not trusted: nothing is sent to this server".to_string(),
-    }
-}
+/// Why the later stages are skipped when the host key stops the login and ssh would not have
+/// stopped there (when it would, what it says, then "nothing is sent to this server").
+const HOSTKEY_UNTRUSTED: &str = "the host key is not trusted: nothing is sent to this server";
 
 /// Where the probe stops after a host key: where ssh itself stops, or (the console) at a new
 /// key a person decides on first; the connection is then closed and the hop's later stages

@@ -6,6 +6,7 @@ use super::forward_report::{netcat_failure, open_failure, timed_out};
 use super::transport::{Dialer, Jump, Prefixed, Transport, ORIGINATOR};
 use super::{Cx, StageEnd, Target};
 use crate::event::{Level, Stage, Status};
+use crate::text;
 use russh::ChannelMsg;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,15 +31,13 @@ pub(super) async fn forward_stage(
     timeout: Duration,
 ) -> (Option<(Transport, Dialer)>, StageEnd) {
     let (host, port) = (t.hostname.clone(), t.port);
-    cx.log(
-        Stage::Forward,
-        Level::Debug1,
-        format!(
-            "channel_connect_stdio_fwd: {host}:{port} through {} (a direct-tcpip channel, as ssh -W opens it)",
-            via.name
-        ),
-    )
-    .await;
+    let said = text!(
+        "engine.forward.opening",
+        host = &host,
+        port = port,
+        jump = &via.name
+    );
+    cx.say(Stage::Forward, Level::Debug1, said).await;
     let opened = tokio::time::timeout(
         timeout,
         via.handle.channel_open_direct_tcpip(
@@ -51,20 +50,29 @@ pub(super) async fn forward_stage(
     .await;
     match opened {
         Ok(Ok(channel)) => {
-            cx.log(
-                Stage::Forward,
-                Level::Debug1,
-                format!("{} opened a channel to {host}:{port}", via.name),
-            )
-            .await;
+            let said = text!(
+                "engine.forward.opened",
+                jump = &via.name,
+                host = &host,
+                port = port
+            );
+            cx.say(Stage::Forward, Level::Debug1, said).await;
             let dialer = Dialer::Forward {
                 via: via.clone(),
                 host: host.clone(),
                 port,
             };
-            let summary = format!("{} forwards to {host}:{port}", via.name);
+            let summary = text!(
+                "engine.forward.forwards",
+                jump = &via.name,
+                host = &host,
+                port = port
+            );
             let stream: Transport = Box::new(channel.into_stream());
-            (Some((stream, dialer)), StageEnd::new(Status::Pass, summary))
+            (
+                Some((stream, dialer)),
+                StageEnd::text(Status::Pass, summary),
+            )
         }
         Ok(Err(e)) => {
             let said = super::kex::seen(&via.cell).open_failure.clone();
@@ -83,12 +91,12 @@ pub(super) async fn netcat_stage(
     command: &str,
     timeout: Duration,
 ) -> (Option<(Transport, Dialer)>, StageEnd) {
-    cx.log(
-        Stage::Forward,
-        Level::Debug1,
-        format!("running \"{command}\" on {}", via.name),
-    )
-    .await;
+    let said = text!(
+        "engine.forward.running",
+        command = command,
+        jump = &via.name
+    );
+    cx.say(Stage::Forward, Level::Debug1, said).await;
     let (mut stream, end) = match netcat(via, command, timeout).await {
         Ok(s) => s,
         Err(why) => {
@@ -108,14 +116,22 @@ pub(super) async fn netcat_stage(
     match tokio::time::timeout(timeout, stream.read(&mut first)).await {
         Ok(Ok(n)) if n > 0 => {
             first.truncate(n);
-            let summary = format!("`{command}` on {} answered", via.name);
+            let summary = text!(
+                "engine.forward.netcat_answered",
+                command = command,
+                jump = &via.name
+            );
             let t: Transport = Box::new(Prefixed::new(first, stream));
-            (Some((t, dialer)), StageEnd::new(Status::Pass, summary))
+            (Some((t, dialer)), StageEnd::text(Status::Pass, summary))
         }
         Err(_) => {
-            let summary = format!("`{command}` runs on {}; nothing received yet", via.name);
+            let summary = text!(
+                "engine.forward.netcat_waiting",
+                command = command,
+                jump = &via.name
+            );
             let t: Transport = Box::new(stream);
-            (Some((t, dialer)), StageEnd::new(Status::Pass, summary))
+            (Some((t, dialer)), StageEnd::text(Status::Pass, summary))
         }
         Ok(_) => {
             // The pump records the exit status and standard error before it closes the stream.

@@ -3,12 +3,14 @@
 //! port came from.
 
 use super::forward::NetcatEnd;
-use super::net::provenance;
+use super::net::{hostname_source, provenance_said};
 use super::transport::Jump;
 use super::{Cx, StageEnd, Target};
 use crate::config::Origin;
 use crate::event::{Finding, Level, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 use std::time::Duration;
 
 /// How ssh reports a failed stdio forward through a jump host, after the jump host's own line:
@@ -113,7 +115,7 @@ pub(super) async fn open_failure(
     };
     cx.log(Stage::Forward, Level::Info, ssh_line.clone()).await;
     let kind = classify(code, &text);
-    let f = detail(cx, via, t, kind, &quoted(code, &text))
+    let f = detail(cx, &via.name, t, kind, Text::from(quoted(code, &text)))
         .evidence(format!(
             "{} answered the request to open a direct-tcpip channel to {}:{}: {}",
             via.name,
@@ -124,7 +126,7 @@ pub(super) async fn open_failure(
         .evidence(format!("ssh would print: {ssh_line}"))
         .evidence_all(SSH_AFTER.iter().map(|l| format!("ssh would print: {l}")));
     send(cx, kind, with_origins(cx, t, f)).await;
-    StageEnd::new(Status::Fail, summary(via, t, kind))
+    StageEnd::text(Status::Fail, summary(&via.name, t, kind))
 }
 
 /// "administratively prohibited (1): open failed".
@@ -139,21 +141,18 @@ fn quoted(code: Option<u32>, text: &str) -> String {
 /// No answer to the channel open within the limit: the jump host is still connecting.
 pub(super) async fn timed_out(cx: &Cx, via: &Jump, t: &Target, timeout: Duration) -> StageEnd {
     let secs = timeout.as_secs_f64();
-    cx.log(
-        Stage::Forward,
-        Level::Info,
-        format!(
-            "{} did not answer the channel open within {secs}s",
-            via.name
-        ),
-    )
-    .await;
-    let what = format!("no answer within {secs}s");
-    let f = detail(cx, via, t, Kind::Timeout, &what)
+    let said = text!(
+        "engine.forward.no_answer_log",
+        jump = &via.name,
+        secs = secs.to_string()
+    );
+    cx.say(Stage::Forward, Level::Info, said).await;
+    let what = text!("engine.forward.no_answer", secs = secs.to_string());
+    let f = detail(cx, &via.name, t, Kind::Timeout, what)
         .evidence(format!("direct-tcpip to {}:{} through {}: no answer within {secs}s", t.hostname, t.port, via.name))
         .evidence("ssh would wait for the jump host; with ConnectTimeout it prints \"Connection timed out during banner exchange\" and \"Connection to UNKNOWN port 65535 timed out\"");
     cx.finding(with_origins(cx, t, f)).await;
-    StageEnd::new(Status::Fail, summary(via, t, Kind::Timeout))
+    StageEnd::text(Status::Fail, summary(&via.name, t, Kind::Timeout))
 }
 
 /// `nc` on the jump host ended before a server answered, or could not be run.
@@ -177,14 +176,21 @@ pub(super) async fn netcat_failure(
     let status = end
         .exit
         .map_or_else(String::new, |s| format!(", exit status {s}"));
-    let what = format!("`{command}` ended{status}: \"{said}\"");
+    let exit = end.exit.map_or(Text::from(""), |s| {
+        text!("engine.forward.exit_status", status = s)
+    });
+    let jump = &via.name;
     let f = match (kind, end.refused) {
-        (Kind::Prohibited, false) => finding(kind.id(), Stage::Forward, format!(
-            "The ProxyCommand runs `{command}` on the jump host {}, and {} cannot run it{status}: \"{said}\". Install a netcat there, or use ProxyJump (a direct-tcpip channel, which needs no program on the jump host).",
-            via.name, via.name
-        ))
-        .fix(format!("Install a netcat on {} (e.g. `apt-get install netcat-openbsd`), or replace the ProxyCommand with `ProxyJump {}`.", via.name, via.name)),
-        _ => detail(cx, via, t, kind, &what),
+        (Kind::Prohibited, false) => no_netcat(jump, command, exit, &said),
+        _ => {
+            let what = text!(
+                "engine.forward.netcat_ended",
+                command = command,
+                exit = exit,
+                said = &said
+            );
+            detail(cx, jump, t, kind, what)
+        }
     };
     let f = f
         .evidence(format!("on {}: {command}{status}", via.name))
@@ -199,7 +205,20 @@ pub(super) async fn netcat_failure(
                 .map(|l| format!("ssh would print: {l}")),
         );
     send(cx, kind, with_origins(cx, t, f)).await;
-    StageEnd::new(Status::Fail, summary(via, t, kind))
+    StageEnd::text(Status::Fail, summary(&via.name, t, kind))
+}
+
+/// `jump.forward_prohibited` for a jump host that cannot run the ProxyCommand's `nc`.
+pub(super) fn no_netcat(jump: &str, command: &str, exit: Text, said: &str) -> Finding {
+    let detail = text!(
+        "engine.forward.no_netcat_detail",
+        command = command,
+        jump = jump,
+        exit = exit,
+        said = said
+    );
+    keyed(Kind::Prohibited.id(), Stage::Forward, detail)
+        .fix_text(text!("engine.forward.no_netcat_fix", jump = jump))
 }
 
 /// A refusal to forward concerns the jump host (its policy is what to change); the other
@@ -211,40 +230,74 @@ async fn send(cx: &Cx, kind: Kind, f: Finding) {
     }
 }
 
-fn summary(via: &Jump, t: &Target, kind: Kind) -> String {
-    let (jump, to) = (&via.name, format!("{}:{}", t.hostname, t.port));
+pub(super) fn summary(jump: &str, t: &Target, kind: Kind) -> Text {
+    let (host, port) = (&t.hostname, t.port);
     match kind {
-        Kind::Prohibited => format!("{jump} refuses to forward to {to}"),
-        Kind::Refused => format!("{jump}: {to} refused the connection"),
-        Kind::Unresolvable => format!("{jump} cannot resolve {}", t.hostname),
-        Kind::Timeout => format!("{jump}: no answer from {to}"),
+        Kind::Prohibited => text!(
+            "engine.forward.prohibited_summary",
+            jump = jump,
+            host = host,
+            port = port
+        ),
+        Kind::Refused => text!(
+            "engine.forward.refused_summary",
+            jump = jump,
+            host = host,
+            port = port
+        ),
+        Kind::Unresolvable => text!(
+            "engine.forward.unresolvable_summary",
+            jump = jump,
+            host = host
+        ),
+        Kind::Timeout => text!(
+            "engine.forward.timeout_summary",
+            jump = jump,
+            host = host,
+            port = port
+        ),
     }
 }
 
 /// The finding's words for each kind.
-fn detail(cx: &Cx, via: &Jump, t: &Target, kind: Kind, said: &str) -> Finding {
-    let (jump, host, port) = (&via.name, &t.hostname, t.port);
-    let hostname = match t.hostname_origin {
-        Origin::Default => format!("the name \"{host}\" is the destination as typed"),
-        _ => provenance(cx, "HostName", host, &t.hostname_origin),
-    };
-    let hostname = super::net::capitalize(&hostname);
-    let port_from = provenance(cx, "Port", &port.to_string(), &t.port_origin);
+pub(super) fn detail(cx: &Cx, jump: &str, t: &Target, kind: Kind, said: Text) -> Finding {
+    let (host, port) = (&t.hostname, t.port);
+    let hostname = hostname_source(cx, t);
+    let port_from = provenance_said(cx, "Port", &port.to_string(), &t.port_origin);
     let text = match kind {
-        Kind::Prohibited => format!(
-            "You are logged in to the jump host {jump}, but it refuses to go on to {host}:{port}: {said}. Its sshd does not allow this forwarding: AllowTcpForwarding no (or local), DisableForwarding yes, PermitOpen not listing {host}:{port}, a `restrict` or `no-port-forwarding` option on your key in its authorized_keys, or a bastion product's policy. ssh says only \"channel 0: open failed: administratively prohibited: open failed\" and \"stdio forwarding failed\", then \"kex_exchange_identification: Connection closed by remote host\" and \"Connection closed by UNKNOWN port 65535\" (ssh cannot name the address behind a jump host)."
+        Kind::Prohibited => text!(
+            "engine.forward.prohibited_detail",
+            jump = jump,
+            host = host,
+            port = port,
+            said = said
         ),
-        Kind::Refused => format!(
-            "The jump host {jump} reached {host} and nothing accepts connections on port {port}: {said}. The connection is made from {jump}, so the address and port are as {jump} sees them. {hostname}; {port_from}. ssh says \"channel 0: open failed: connect failed: Connection refused\" and \"stdio forwarding failed\", then \"kex_exchange_identification: Connection closed by remote host\" and \"Connection closed by UNKNOWN port 65535\"."
+        Kind::Refused => text!(
+            "engine.forward.refused_detail",
+            jump = jump,
+            host = host,
+            port = port,
+            said = said,
+            hostname = hostname,
+            port_from = port_from
         ),
-        Kind::Unresolvable => format!(
-            "The jump host {jump} cannot resolve \"{host}\": {said}. The name is resolved on the jump host, not on this machine: a name only this machine knows (/etc/hosts, a VPN's DNS, a Host alias) means nothing there. {hostname}. ssh says \"channel 0: open failed: connect failed: Name or service not known\" and \"stdio forwarding failed\", then \"kex_exchange_identification: Connection closed by remote host\" and \"Connection closed by UNKNOWN port 65535\"."
+        Kind::Unresolvable => text!(
+            "engine.forward.unresolvable_detail",
+            jump = jump,
+            host = host,
+            said = said,
+            hostname = hostname
         ),
-        Kind::Timeout => format!(
-            "The jump host {jump} is still trying to connect to {host}:{port}: {said}. Packets between {jump} and {host} are dropped (a firewall, a security group), or {host} is down. {port_from}."
+        Kind::Timeout => text!(
+            "engine.forward.timeout_detail",
+            jump = jump,
+            host = host,
+            port = port,
+            said = said,
+            port_from = port_from
         ),
     };
-    finding(kind.id(), Stage::Forward, text)
+    keyed(kind.id(), Stage::Forward, text)
 }
 
 /// The file:line of HostName and Port, when they come from a file.

@@ -162,12 +162,14 @@ async fn reach(hop: &Hop, target: Target, via: Option<&Jump>) -> Option<Connecti
         _ => (direct(cx, &target, timeout).await, Stage::Tcp),
     };
     let Some(opened) = opened else {
-        let why = match (at, via) {
-            (Stage::Forward, Some(j)) => format!("{} did not forward the connection", j.name),
-            (Stage::Proxy, _) => "the ProxyCommand did not connect".to_string(),
-            _ => "no TCP connection".to_string(),
-        };
-        skip_after(cx, at, &why).await;
+        match (at, via) {
+            (Stage::Forward, Some(j)) => {
+                let why = crate::text!("engine.hops.did_not_forward", jump = &j.name);
+                super::skip_after_said(cx, at, why).await;
+            }
+            (Stage::Proxy, _) => skip_after(cx, at, "the ProxyCommand did not connect").await,
+            _ => skip_after(cx, at, "no TCP connection").await,
+        }
         return None;
     };
     secure(cx, &hop.plan, target, opened, timeout).await
@@ -206,17 +208,18 @@ async fn login(hop: &Hop, conn: Connection, before: Option<Jump>) -> Option<Jump
 
 /// Mark every stage of the later hops (their config stages ran already) skipped.
 async fn skip_later(later: &[Hop], failed: &str) {
-    let why = format!("skipped: reached through {failed}, which failed");
+    let why = crate::text!("engine.hops.through_failed", failed = failed);
+    let why = crate::text!("summary.skipped", why = why);
     for hop in later {
         for s in hop.cx.stages.iter().filter(|s| **s != Stage::Config) {
             hop.cx
                 .send(Event::StageFinished {
-                    said: None,
+                    said: Some(why.clone()),
                     hop: hop.cx.hop,
                     stage: *s,
                     status: Status::Skipped,
                     elapsed: Duration::ZERO,
-                    summary: why.clone(),
+                    summary: why.english(),
                 })
                 .await;
         }

@@ -3,7 +3,9 @@
 use super::{Cx, StageEnd, Target};
 use crate::config::Origin;
 use crate::event::{Level, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -14,11 +16,31 @@ mod identification;
 pub(super) use identification::banner_stage;
 
 /// Where a setting came from, as a clause: "Port 2222 comes from ~/.ssh/config line 12".
-pub(super) fn provenance(cx: &Cx, keyword: &str, value: &str, origin: &Origin) -> String {
+pub(crate) fn provenance_said(cx: &Cx, keyword: &str, value: &str, origin: &Origin) -> Text {
     match origin {
-        Origin::Default => format!("{keyword} {value} is OpenSSH's default"),
-        Origin::CommandLine => format!("{keyword} {value} comes from the command line"),
-        Origin::File { .. } => format!("{keyword} {value} comes from {}", cx.origin(origin)),
+        Origin::Default => text!("engine.net.from_default", keyword = keyword, value = value),
+        Origin::CommandLine => {
+            text!(
+                "engine.net.from_command_line",
+                keyword = keyword,
+                value = value
+            )
+        }
+        Origin::File { .. } => text!(
+            "engine.net.from_file",
+            keyword = keyword,
+            value = value,
+            origin = cx.origin_said(origin)
+        ),
+    }
+}
+
+/// Where the host name came from, as the start of a sentence: its provenance, or "The name
+/// "X" is the destination as typed".
+pub(super) fn hostname_source(cx: &Cx, t: &Target) -> Text {
+    match t.hostname_origin {
+        Origin::Default => text!("engine.net.name_as_typed", host = &t.hostname),
+        _ => provenance_said(cx, "HostName", &t.hostname, &t.hostname_origin),
     }
 }
 
@@ -64,30 +86,26 @@ pub(super) async fn dns_stage(
 
 /// The addresses of the host name, with the reason when there are none (the lookup's error, or
 /// that it did not finish in time).
-async fn lookup(t: &Target, timeout: Duration) -> (Vec<SocketAddr>, String) {
-    let lookup = if is_reserved_invalid(&t.hostname) {
+async fn lookup(t: &Target, timeout: Duration) -> (Vec<SocketAddr>, Text) {
+    if is_reserved_invalid(&t.hostname) {
         // RFC 6761: names under .invalid never resolve; no query is sent for them.
-        Ok(Err(std::io::Error::new(
-            ErrorKind::NotFound,
-            "the .invalid top-level domain never resolves (RFC 6761); no query was sent",
-        )))
-    } else {
-        tokio::time::timeout(
-            timeout,
-            tokio::net::lookup_host((t.hostname.as_str(), t.port)),
-        )
-        .await
-    };
+        return (Vec::new(), text!("engine.net.invalid_tld"));
+    }
+    let lookup = tokio::time::timeout(
+        timeout,
+        tokio::net::lookup_host((t.hostname.as_str(), t.port)),
+    )
+    .await;
     match lookup {
         Err(_) => (
             Vec::new(),
-            format!(
-                "the lookup did not finish within {}s",
-                timeout.as_secs_f64()
+            text!(
+                "engine.net.lookup_timeout",
+                secs = timeout.as_secs_f64().to_string()
             ),
         ),
-        Ok(Err(e)) => (Vec::new(), e.to_string()),
-        Ok(Ok(it)) => (it.collect::<Vec<_>>(), String::new()),
+        Ok(Err(e)) => (Vec::new(), Text::from(e.to_string())),
+        Ok(Ok(it)) => (it.collect::<Vec<_>>(), Text::from("")),
     }
 }
 
@@ -96,40 +114,40 @@ async fn unresolvable(
     cx: &Cx,
     t: &Target,
     total: usize,
-    why: &str,
+    why: &Text,
 ) -> (Option<Vec<SocketAddr>>, StageEnd) {
-    let source = provenance(cx, "HostName", &t.hostname, &t.hostname_origin);
-    let source = if t.hostname_origin == Origin::Default {
-        format!("the name \"{}\" is the destination as typed", t.hostname)
-    } else {
-        source
-    };
+    let (host, source) = (&t.hostname, hostname_source(cx, t));
     let detail = if total > 0 {
-        format!(
-            "\"{}\" has {total} address(es), but none of the family AddressFamily {} allows",
-            t.hostname, t.address_family
+        let family = &t.address_family;
+        text!(
+            "engine.net.wrong_family_detail",
+            host = host,
+            n = total,
+            family = family,
+            source = source
         )
     } else {
-        format!("\"{}\" does not resolve: {why}", t.hostname)
+        text!(
+            "engine.net.unresolvable_detail",
+            host = host,
+            why = why.clone(),
+            source = source
+        )
     };
+    let why = why.english();
     cx.log(
         Stage::Dns,
         Level::Info,
         format!("ssh: Could not resolve hostname {}: {why}", t.hostname),
     )
     .await;
-    let mut f = finding(
-        "dns.unresolvable",
-        Stage::Dns,
-        format!("{detail}. {}.", capitalize(&source)),
-    )
-    .evidence(format!(
+    let mut f = keyed("dns.unresolvable", Stage::Dns, detail).evidence(format!(
         "lookup of \"{}\": {}",
         t.hostname,
         if why.is_empty() {
             "wrong address family"
         } else {
-            why
+            &why
         }
     ));
     if let Origin::File { path, line } = &t.hostname_origin {
@@ -151,12 +169,12 @@ async fn resolved(
     unique: Vec<SocketAddr>,
 ) -> (Option<Vec<SocketAddr>>, StageEnd) {
     for a in &unique {
-        cx.log(
-            Stage::Dns,
-            Level::Debug1,
-            format!("{} has address {}", t.hostname, a.ip()),
-        )
-        .await;
+        let said = text!(
+            "engine.net.has_address",
+            host = &t.hostname,
+            address = a.ip().to_string()
+        );
+        cx.say(Stage::Dns, Level::Debug1, said).await;
     }
     cx.fact(
         Stage::Dns,
@@ -168,25 +186,17 @@ async fn resolved(
             .join(", "),
     )
     .await;
-    let summary = format!(
-        "{} address{}",
-        unique.len(),
-        if unique.len() == 1 { "" } else { "es" }
-    );
-    (Some(unique), StageEnd::new(Status::Pass, summary))
+    let summary = match unique.len() {
+        1 => text!("engine.net.addresses_one"),
+        n => text!("engine.net.addresses_many", n = n),
+    };
+    (Some(unique), StageEnd::text(Status::Pass, summary))
 }
 
 /// Is `name` under the special-use `.invalid` domain (RFC 6761 section 6.4)?
 fn is_reserved_invalid(name: &str) -> bool {
     let n = name.trim_end_matches('.').to_ascii_lowercase();
     n == "invalid" || n.ends_with(".invalid")
-}
-
-pub(super) fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| {
-        f.to_uppercase().collect::<String>() + c.as_str()
-    })
 }
 
 /// How one connection attempt failed.
@@ -202,7 +212,7 @@ pub(crate) enum ConnectFailure {
 
 /// The `tcp.*` finding id, detail and stage summary for a failed connection (shared with
 /// `sshdoctor explain`); `port_source` says where the port came from, `timeout` is the limit
-/// waited when known.
+/// waited when known. The English of [`connect_failure_said`].
 pub(crate) fn connect_failure_text(
     kind: ConnectFailure,
     host: &str,
@@ -210,24 +220,59 @@ pub(crate) fn connect_failure_text(
     port_source: &str,
     timeout: Option<f64>,
 ) -> (&'static str, String, String) {
+    let (id, detail, summary) =
+        connect_failure_said(kind, host, port, Text::from(port_source), timeout);
+    (id, detail.english(), summary.english())
+}
+
+/// [`connect_failure_text`] in no language yet: the id, the detail and the stage summary.
+pub(crate) fn connect_failure_said(
+    kind: ConnectFailure,
+    host: &str,
+    port: u16,
+    port_source: Text,
+    timeout: Option<f64>,
+) -> (&'static str, Text, Text) {
+    let src = port_source;
     match kind {
         ConnectFailure::Refused => (
             "tcp.refused",
-            format!("{host} refused the connection on port {port}: no sshd listens there. {port_source}."),
-            format!("refused on port {port}"),
+            text!(
+                "engine.net.refused_detail",
+                host = host,
+                port = port,
+                source = src
+            ),
+            text!("engine.net.refused_summary", port = port),
         ),
         ConnectFailure::Timeout => (
             "tcp.timeout",
-            format!(
-                "No answer from {host} on port {port}{}: the packets are dropped (firewall, security group) or the host is down. {port_source}.",
-                timeout.map_or(String::new(), |t| format!(" within {t}s"))
-            ),
-            format!("timed out on port {port}"),
+            match timeout {
+                Some(t) => text!(
+                    "engine.net.timeout_within_detail",
+                    host = host,
+                    port = port,
+                    secs = t.to_string(),
+                    source = src
+                ),
+                None => text!(
+                    "engine.net.timeout_detail",
+                    host = host,
+                    port = port,
+                    source = src
+                ),
+            },
+            text!("engine.net.timeout_summary", port = port),
         ),
         ConnectFailure::Unreachable => (
             "tcp.unreachable",
-            format!("{host} cannot be reached on port {port}. {port_source}."),
-            format!("unreachable on port {port}"),
+            text!(
+                "engine.net.unreachable_detail",
+                host = host,
+                port = port,
+                source = src
+            ),
+            text!("engine.net.unreachable_summary", port = port),
         ),
     }
 }
@@ -278,7 +323,8 @@ async fn connect(
                 .await;
             let ms = started.elapsed().as_millis();
             cx.fact(Stage::Tcp, "connected", format!("{addr}")).await;
-            let end = StageEnd::new(Status::Pass, format!("connected to {addr} in {ms} ms"));
+            let said = text!("engine.net.connected", address = addr.to_string(), ms = ms);
+            let end = StageEnd::text(Status::Pass, said);
             return Ok((stream, end));
         }
         Ok(Err(e)) => {
@@ -323,16 +369,16 @@ async fn not_connected(
     .into_iter()
     .find(|k| failures.iter().any(|f| f.1 == *k))
     .unwrap_or(ConnectFailure::Unreachable);
-    let port_source = provenance(cx, "Port", &t.port.to_string(), &t.port_origin);
-    let (id, detail, summary) = connect_failure_text(
+    let port_source = provenance_said(cx, "Port", &t.port.to_string(), &t.port_origin);
+    let (id, detail, summary) = connect_failure_said(
         worst,
         &t.hostname,
         t.port,
-        &port_source,
+        port_source,
         Some(timeout.as_secs_f64()),
     );
     let mut f =
-        finding(id, Stage::Tcp, detail).evidence_all(failures.iter().map(|(addr, _, msg)| {
+        keyed(id, Stage::Tcp, detail).evidence_all(failures.iter().map(|(addr, _, msg)| {
             format!(
                 "connect to address {} port {}: {msg}",
                 addr.ip(),
@@ -343,7 +389,7 @@ async fn not_connected(
         f = f.evidence(format!("{}:{line}: Port {}", path.display(), t.port));
     }
     cx.finding(f).await;
-    (None, StageEnd::new(Status::Fail, summary))
+    (None, StageEnd::text(Status::Fail, summary))
 }
 
 /// A connection whose server sent an SSH-2 identification.

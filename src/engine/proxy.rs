@@ -5,7 +5,9 @@
 use super::transport::{Dialer, Prefixed, Transport};
 use super::{Cx, StageEnd};
 use crate::event::{Level, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -28,8 +30,8 @@ pub(crate) struct Spec {
     pub command: String,
     /// The ProxyCommand as configured.
     pub configured: String,
-    /// Where it is configured.
-    pub origin: String,
+    /// Where it is configured (`~/.ssh/config line 3`).
+    pub origin: Text,
 }
 
 /// ssh's `expand_proxy_command`: `exec COMMAND` with `%h` (HostName), `%k` (HostKeyAlias,
@@ -125,8 +127,8 @@ pub(crate) async fn log_stderr<R: AsyncRead + Unpin>(
         cx.log(Stage::Proxy, Level::Info, text).await;
     }
     if seen > STDERR_LINES {
-        let more = format!("({} more lines of its standard error)", seen - STDERR_LINES);
-        cx.log(Stage::Proxy, Level::Info, more).await;
+        let more = text!("engine.proxy.more_stderr", n = seen - STDERR_LINES);
+        cx.say(Stage::Proxy, Level::Info, more).await;
     }
 }
 
@@ -154,7 +156,10 @@ pub(super) async fn proxy_stage(
     .await;
     let (mut stream, err) = match spawn(&spec) {
         Ok(s) => s,
-        Err(e) => return failed(cx, &spec, &format!("could not start: {e}"), &[]).await,
+        Err(e) => {
+            let why = text!("engine.proxy.could_not_start", error = e);
+            return failed(cx, &spec, why, &[]).await;
+        }
     };
     let said = Arc::new(Mutex::new(Vec::<String>::new()));
     let logger = cx.for_hop(cx.hop, cx.config.clone(), cx.stages.clone());
@@ -167,77 +172,61 @@ pub(super) async fn proxy_stage(
         Ok(Ok(n)) if n > 0 => {
             first.truncate(n);
             let t: Transport = Box::new(Prefixed::new(first, stream));
-            (
-                Some((t, dialer)),
-                StageEnd::new(Status::Pass, "started; it answered"),
-            )
+            let summary = text!("engine.proxy.answered");
+            (Some((t, dialer)), StageEnd::text(Status::Pass, summary))
         }
         Err(_) => {
-            cx.log(
-                Stage::Proxy,
-                Level::Debug1,
-                format!(
-                    "the ProxyCommand sent nothing within {}s; going on",
-                    timeout.as_secs_f64()
-                ),
-            )
-            .await;
+            let secs = timeout.as_secs_f64().to_string();
+            let said = text!("engine.proxy.nothing_yet_log", secs = secs);
+            cx.say(Stage::Proxy, Level::Debug1, said).await;
             let t: Transport = Box::new(stream);
-            (
-                Some((t, dialer)),
-                StageEnd::new(Status::Pass, "started; nothing received yet"),
-            )
+            let summary = text!("engine.proxy.nothing_yet");
+            (Some((t, dialer)), StageEnd::text(Status::Pass, summary))
         }
         Ok(_) => {
             let status = tokio::time::timeout(Duration::from_secs(2), stream._child.wait()).await;
             let _ = tokio::time::timeout(Duration::from_secs(1), reader).await;
             let why = match status {
                 Ok(Ok(s)) => describe_exit(s),
-                _ => "closed its output".to_string(),
+                _ => text!("engine.proxy.closed_output"),
             };
             let lines = said.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            failed(cx, &spec, &why, &lines).await
+            failed(cx, &spec, why, &lines).await
         }
     }
 }
 
 /// "exited with status 127 (command not found)", "was killed by signal 9".
-fn describe_exit(status: std::process::ExitStatus) -> String {
+fn describe_exit(status: std::process::ExitStatus) -> Text {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
-        (Some(127), _) => "exited with status 127 (command not found)".into(),
-        (Some(126), _) => "exited with status 126 (not executable)".into(),
-        (Some(c), _) => format!("exited with status {c}"),
-        (None, Some(sig)) => format!("was killed by signal {sig}"),
-        (None, None) => "ended".into(),
+        (Some(127), _) => text!("engine.proxy.exit_127"),
+        (Some(126), _) => text!("engine.proxy.exit_126"),
+        (Some(c), _) => text!("engine.proxy.exit_status", status = c),
+        (None, Some(sig)) => text!("engine.proxy.killed", signal = sig),
+        (None, None) => text!("engine.proxy.ended"),
     }
 }
 
 async fn failed(
     cx: &Cx,
     spec: &Spec,
-    why: &str,
+    why: Text,
     stderr: &[String],
 ) -> (Option<(Transport, Dialer)>, StageEnd) {
-    cx.log(
-        Stage::Proxy,
-        Level::Info,
-        format!("the ProxyCommand {why} before the server said anything"),
-    )
-    .await;
-    let f = finding(
-        "proxy.failed",
-        Stage::Proxy,
-        format!(
-            "The ProxyCommand `{}` ({}) {why} before any SSH server answered through it. ssh shows only \"kex_exchange_identification: Connection closed by remote host\" and \"Connection closed by UNKNOWN port 65535\" (ssh does not know the address behind a ProxyCommand), after whatever the command printed.",
-            spec.configured, spec.origin
-        ),
-    )
-    .evidence(format!("{} -c {:?}", spec.shell, spec.command))
-    .evidence_all(stderr.iter().map(|l| format!("its standard error: {l}")));
+    let said = text!("engine.proxy.failed_log", why = why.clone());
+    cx.say(Stage::Proxy, Level::Info, said).await;
+    let (command, origin) = (&spec.configured, spec.origin.clone());
+    let detail = text!(
+        "engine.proxy.failed_detail",
+        command = command,
+        origin = origin,
+        why = why.clone()
+    );
+    let f = keyed("proxy.failed", Stage::Proxy, detail)
+        .evidence(format!("{} -c {:?}", spec.shell, spec.command))
+        .evidence_all(stderr.iter().map(|l| format!("its standard error: {l}")));
     cx.finding(f).await;
-    (
-        None,
-        StageEnd::new(Status::Fail, format!("the command {why}")),
-    )
+    let summary = text!("engine.proxy.failed_summary", why = why);
+    (None, StageEnd::text(Status::Fail, summary))
 }

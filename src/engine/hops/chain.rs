@@ -8,6 +8,8 @@ use super::recognise::{recognise, Recognised};
 use crate::config::{self, ConfigInput, Origin, ResolvedConfig};
 use crate::engine::proxy::{self, Spec};
 use crate::event::Via;
+use crate::i18n::Text;
+use crate::text;
 use std::sync::Arc;
 
 /// The most hops followed: ssh has no limit (a loop of ProxyJump makes it start ssh after
@@ -30,7 +32,7 @@ pub(crate) struct HopSpec {
     /// The command run on the previous hop (`via` is [`Via::Netcat`]).
     pub netcat: Option<String>,
     /// What its config stage says about the route (how ssh reaches it), for the log.
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
     /// Why ssh stops before connecting anywhere (its "jumphost loop" check, an unknown token
     /// in ProxyCommand), for a `config.invalid_value` finding.
     pub refused: Option<String>,
@@ -73,12 +75,16 @@ pub(crate) fn resolve(input: &ConfigInput, config: &ResolvedConfig) -> Vec<HopSp
 /// Decide how `cur` is reached; the hop before it when that is another ssh.
 fn route(cur: &mut HopSpec, len: usize) -> Option<HopSpec> {
     let cfg = &cur.config;
-    let describe = |o: &Origin| o.describe(&cfg.home);
+    let describe = |o: &Origin| crate::config_verdict::place(o, &cfg.home);
     if let Some(v) = cfg.get("proxyjump") {
         let (value, origin) = (v.value.clone(), describe(&v.origin));
         let Some(hops) = config::jump_hops(&value) else {
-            cur.notes
-                .push(format!("ProxyJump {value} ({origin}) cannot be read"));
+            let note = text!(
+                "engine.hops.jump_unreadable",
+                value = &value,
+                origin = origin
+            );
+            cur.notes.push(note);
             return None;
         };
         return jump(cur, &hops, &value, &origin, len);
@@ -95,7 +101,7 @@ fn jump(
     cur: &mut HopSpec,
     hops: &[(Option<String>, String, Option<u16>)],
     value: &str,
-    origin: &str,
+    origin: &Text,
     len: usize,
 ) -> Option<HopSpec> {
     let (user, host, port) = hops.last()?.clone();
@@ -106,7 +112,8 @@ fn jump(
         return None;
     }
     if len >= MAX_HOPS {
-        cur.notes.push(format!("more than {MAX_HOPS} hops: sshdoctor stops following ProxyJump here (ssh would go on starting ssh after ssh)"));
+        cur.notes
+            .push(text!("engine.hops.too_many", max = MAX_HOPS));
         return None;
     }
     let mut options = Vec::new();
@@ -127,11 +134,18 @@ fn jump(
         args.push_str(&format!(" -F {}", f.display()));
     }
     cur.via = Via::Forward;
-    cur.notes.push(format!(
-        "ProxyJump {value} ({origin}): ssh reaches {} through {label}, running `ssh{args} -W '[{}]:{}' {host}`",
-        cur.label,
+    let command = format!(
+        "ssh{args} -W '[{}]:{}' {host}",
         cur.config.hostname().value,
         cur.config.port().0,
+    );
+    cur.notes.push(text!(
+        "engine.hops.jump_note",
+        value = value,
+        origin = origin.clone(),
+        hop = &cur.label,
+        jump = &label,
+        command = command
     ));
     let input = ConfigInput {
         host,
@@ -153,11 +167,12 @@ fn jump_loop(cur: &HopSpec, user: Option<&str>, host: &str, port: Option<u16>) -
 
 /// A ProxyCommand: a jump when it is `ssh ... -W %h:%p HOST` or `ssh HOST nc %h %p`, else
 /// the transport itself.
-fn proxy_command(cur: &mut HopSpec, command: &str, origin: &str, len: usize) -> Option<HopSpec> {
+fn proxy_command(cur: &mut HopSpec, command: &str, origin: &Text, len: usize) -> Option<HopSpec> {
     let tokens = proxy_tokens(cur);
     let expanded = match proxy::expand(command, &tokens) {
         Ok(e) => e,
         Err(e) => {
+            let origin = origin.english();
             cur.refused = Some(format!("ProxyCommand {command} ({origin}): {e}"));
             return None;
         }
@@ -172,37 +187,42 @@ fn proxy_command(cur: &mut HopSpec, command: &str, origin: &str, len: usize) -> 
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "/bin/sh".to_string());
     cur.via = Via::Proxy;
-    cur.notes.push(format!(
-        "ProxyCommand {command} ({origin}): ssh runs it and speaks SSH over its standard input and output"
-    ));
+    let note = text!(
+        "engine.hops.proxy_note",
+        command = command,
+        origin = origin.clone()
+    );
+    cur.notes.push(note);
     cur.proxy = Some(Arc::new(Spec {
         shell,
         command: expanded,
         configured: command.to_string(),
-        origin: origin.to_string(),
+        origin: origin.clone(),
     }));
     None
 }
 
 /// A recognised `ssh -W` (or `ssh HOST nc`) ProxyCommand becomes a hop of its own.
-fn as_jump(cur: &mut HopSpec, r: Recognised, command: &str, origin: &str) -> HopSpec {
+fn as_jump(cur: &mut HopSpec, r: Recognised, command: &str, origin: &Text) -> HopSpec {
+    let jump = &r.label;
     let how = match &r.netcat {
         Some(nc) => {
             cur.via = Via::Netcat;
             cur.netcat = Some(nc.clone());
-            format!("runs `{nc}` on {}", r.label)
+            text!("engine.hops.runs_netcat", nc = nc, jump = jump)
         }
         None => {
             cur.via = Via::Forward;
-            format!(
-                "asks {} to forward (-W), as ProxyJump {} would",
-                r.label, r.label
-            )
+            text!("engine.hops.asks_forward", jump = jump)
         }
     };
-    cur.notes.push(format!(
-        "ProxyCommand {command} ({origin}) is an ssh to {} that {how}: sshdoctor probes {} as a jump host (its own checks) and {} through it",
-        r.label, r.label, cur.label
+    cur.notes.push(text!(
+        "engine.hops.proxy_jump_note",
+        command = command,
+        origin = origin.clone(),
+        jump = jump,
+        how = how,
+        hop = &cur.label
     ));
     HopSpec::new(r.label, r.input)
 }
@@ -298,7 +318,10 @@ mod tests {
         // a → b → a → ...: ssh would start ssh after ssh; sshdoctor stops at MAX_HOPS.
         let c = chain_for("Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n", "a", &[]);
         assert_eq!(c.len(), MAX_HOPS);
-        assert!(c[0].notes.iter().any(|n| n.contains("stops following")));
+        assert!(c[0]
+            .notes
+            .iter()
+            .any(|n| n.english().contains("stops following")));
     }
 
     #[test]
@@ -309,5 +332,28 @@ mod tests {
         let c = chain_for("Host x\n  ProxyCommand nc %h %p\n", "x", &[]);
         assert_eq!(c[0].via, Via::Proxy);
         assert_eq!(c[0].proxy.as_ref().unwrap().command, "exec nc x 22");
+    }
+
+    #[test]
+    fn the_route_notes_are_said_in_each_language() {
+        use crate::i18n::Lang;
+        let c = chain_for("Host db\n  ProxyJump ops@bastion:2201\n", "db", &[]);
+        let note = &c[1].notes[0];
+        let english = note.english();
+        assert!(
+            english.starts_with("ProxyJump ops@bastion:2201 (~/config line 2): ssh reaches db through ops@bastion:2201, running `ssh -l ops -p 2201"),
+            "{english}"
+        );
+        let ja = note.render(Lang::Ja);
+        assert!(
+            ja.contains("ProxyJump ops@bastion:2201（~/config の 2 行目）"),
+            "{ja}"
+        );
+        assert!(ja.contains("ops@bastion:2201 を経由して db に到達"), "{ja}");
+        let zh = note.render(Lang::ZhCn);
+        assert!(
+            zh.contains("（~/config 第 2 行）：ssh 通过 ops@bastion:2201 到达 db"),
+            "{zh}"
+        );
     }
 }

@@ -4,9 +4,11 @@
 use super::super::banner::{parse_ident, read_banner, BannerOutcome, Peer, Server};
 use super::super::transport::Transport;
 use super::super::{Cx, StageEnd, Target, CLIENT_IDENT};
-use super::{provenance, BannerConn};
+use super::{provenance_said, BannerConn};
 use crate::event::{Level, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
@@ -31,15 +33,11 @@ pub(in crate::engine) async fn banner_stage(
         .write_all(format!("{CLIENT_IDENT}\r\n").as_bytes())
         .await;
     if let Err(e) = sent {
-        cx.log(
-            Stage::Banner,
-            Level::Info,
-            format!("sending the identification failed: {e}"),
-        )
-        .await;
+        let said = text!("engine.banner.send_failed", error = e.to_string());
+        cx.say(Stage::Banner, Level::Info, said).await;
     }
     let outcome = read_banner(&mut stream, timeout).await;
-    let port_source = provenance(cx, "Port", &t.port.to_string(), &t.port_origin);
+    let port_source = provenance_said(cx, "Port", &t.port.to_string(), &t.port_origin);
     let at = format!("{}:{}", t.hostname, t.port);
     match outcome {
         BannerOutcome::Ssh {
@@ -57,7 +55,7 @@ pub(in crate::engine) async fn banner_stage(
         }
         BannerOutcome::Protocol1 { ident } => protocol_1(cx, &at, &ident).await,
         BannerOutcome::NotSsh { peer, sample } => {
-            not_ssh(cx, &at, &port_source, peer, &sample).await
+            not_ssh(cx, &at, port_source, peer, &sample).await
         }
         BannerOutcome::Closed { reset, said } => closed(cx, t, &at, reset, &said).await,
         BannerOutcome::Timeout { received, sample } => {
@@ -70,12 +68,8 @@ pub(in crate::engine) async fn banner_stage(
 /// stage's summary (its software and comments).
 async fn ssh_server(cx: &Cx, ident: &str, pre_lines: &[String]) -> String {
     for l in pre_lines {
-        cx.log(
-            Stage::Banner,
-            Level::Debug1,
-            format!("server sent a line before its identification: \"{l}\""),
-        )
-        .await;
+        let said = text!("engine.banner.pre_line", line = l);
+        cx.say(Stage::Banner, Level::Debug1, said).await;
     }
     let id = parse_ident(ident);
     cx.log(
@@ -88,22 +82,14 @@ async fn ssh_server(cx: &Cx, ident: &str, pre_lines: &[String]) -> String {
     )
     .await;
     if !id.comments.is_empty() {
-        cx.log(
-            Stage::Banner,
-            Level::Debug2,
-            format!("remote comments: {}", id.comments),
-        )
-        .await;
+        let said = text!("engine.banner.comments", comments = &id.comments);
+        cx.say(Stage::Banner, Level::Debug2, said).await;
     }
     cx.fact(Stage::Banner, "remote_version", ident.to_string())
         .await;
     let server = Server::from_ident(ident);
-    cx.log(
-        Stage::Banner,
-        Level::Debug1,
-        format!("server implementation: {}", server.name()),
-    )
-    .await;
+    let said = text!("engine.banner.implementation", name = server.name_said());
+    cx.say(Stage::Banner, Level::Debug1, said).await;
     cx.fact(Stage::Banner, "server_implementation", server.name())
         .await;
     if id.comments.is_empty() {
@@ -121,44 +107,54 @@ async fn protocol_1(cx: &Cx, at: &str, ident: &str) -> BannerEnd {
         format!("Remote protocol version {ident}: protocol 1 only"),
     )
     .await;
+    let said = text!("engine.banner.protocol_1_detail", at = at, ident = ident);
     cx.finding(
-        finding("banner.protocol_1", Stage::Banner, format!("{at} identifies as \"{ident}\": SSH protocol 1 only, which no current OpenSSH speaks."))
+        keyed("banner.protocol_1", Stage::Banner, said)
             .evidence(format!("server identification: {ident}")),
     )
     .await;
-    (None, StageEnd::new(Status::Fail, "SSH-1 only"))
+    let summary = text!("engine.banner.protocol_1_summary");
+    (None, StageEnd::text(Status::Fail, summary))
 }
 
 /// `banner.not_ssh`: something else answers on the port (a web server, a flood of bytes).
-async fn not_ssh(cx: &Cx, at: &str, port_source: &str, peer: Peer, sample: &str) -> BannerEnd {
-    let what = peer.describe();
-    let hint = match peer {
-        Peer::Http | Peer::Tls => " (a web server or proxy)",
-        _ => "",
-    };
+async fn not_ssh(cx: &Cx, at: &str, port_source: Text, peer: Peer, sample: &str) -> BannerEnd {
+    let (what, said) = (peer.describe(), peer.said());
     cx.log(
         Stage::Banner,
         Level::Info,
         format!("kex_exchange_identification: not an SSH server; received \"{sample}\""),
     )
     .await;
+    let src = port_source;
     let detail = match peer {
-        Peer::Flood => format!(
-            "{at} sent {} bytes with no SSH identification line; sshdoctor stopped reading. {port_source}.",
-            super::super::MAX_BANNER_BYTES
+        Peer::Flood => {
+            let n = super::super::MAX_BANNER_BYTES;
+            text!("engine.banner.flood_detail", at = at, n = n, source = src)
+        }
+        Peer::Http | Peer::Tls => {
+            text!(
+                "engine.banner.web_detail",
+                at = at,
+                what = said.clone(),
+                source = src
+            )
+        }
+        _ => text!(
+            "engine.banner.not_ssh_detail",
+            at = at,
+            what = said.clone(),
+            source = src
         ),
-        _ => format!("{at} is answered by {what}{hint}, not by sshd. {port_source}."),
     };
     cx.finding(
-        finding("banner.not_ssh", Stage::Banner, detail)
+        keyed("banner.not_ssh", Stage::Banner, detail)
             .evidence(format!("first bytes received: \"{sample}\""))
             .evidence(format!("looks like {what}")),
     )
     .await;
-    (
-        None,
-        StageEnd::new(Status::Fail, format!("not SSH: {what}")),
-    )
+    let summary = text!("engine.banner.not_ssh_summary", what = said);
+    (None, StageEnd::text(Status::Fail, summary))
 }
 
 /// `banner.closed`: the connection was closed or reset before an identification.
@@ -170,31 +166,40 @@ async fn closed(cx: &Cx, t: &Target, at: &str, reset: bool, said: &[String]) -> 
         format!("kex_exchange_identification: Connection {how} by remote host"),
     )
     .await;
-    let opened = match &t.via {
-        Some(via) => format!("The connection to {at} through {via} opened (the jump host or command reached it), then was {how}"),
-        None => format!("{at} accepted the TCP connection, then {how} it"),
+    let how_said = match reset {
+        true => text!("engine.banner.how_reset"),
+        false => text!("engine.banner.how_closed"),
     };
-    let f = finding(
-        "banner.closed",
-        Stage::Banner,
-        format!("{opened} before sending an SSH identification."),
-    )
-    .evidence(format!(
-        "kex_exchange_identification: Connection {how} by remote host"
-    ))
-    .evidence_all(t.via.as_ref().map(|_| {
-        // ssh does not know the address behind a jump host or ProxyCommand.
-        format!("Connection {how} by UNKNOWN port 65535")
-    }))
-    .evidence_all(
-        said.iter()
-            .map(|line| format!("the server said: \"{line}\"")),
-    );
+    let detail = match &t.via {
+        Some(via) => {
+            text!(
+                "engine.banner.closed_via_detail",
+                at = at,
+                via = via,
+                how = how_said.clone()
+            )
+        }
+        None => text!(
+            "engine.banner.closed_detail",
+            at = at,
+            how = how_said.clone()
+        ),
+    };
+    let f = keyed("banner.closed", Stage::Banner, detail)
+        .evidence(format!(
+            "kex_exchange_identification: Connection {how} by remote host"
+        ))
+        .evidence_all(t.via.as_ref().map(|_| {
+            // ssh does not know the address behind a jump host or ProxyCommand.
+            format!("Connection {how} by UNKNOWN port 65535")
+        }))
+        .evidence_all(
+            said.iter()
+                .map(|line| format!("the server said: \"{line}\"")),
+        );
     cx.finding(f).await;
-    (
-        None,
-        StageEnd::new(Status::Fail, format!("connection {how} before the banner")),
-    )
+    let summary = text!("engine.banner.closed_summary", how = how_said);
+    (None, StageEnd::text(Status::Fail, summary))
 }
 
 /// `banner.timeout`: no complete identification within the time limit.
@@ -206,28 +211,24 @@ async fn silent(
     received: usize,
     sample: &str,
 ) -> BannerEnd {
-    let secs = timeout.as_secs_f64();
-    cx.log(
-        Stage::Banner,
-        Level::Info,
-        format!("no SSH identification within {secs}s ({received} bytes received)"),
-    )
-    .await;
-    let mut f = finding(
-        "banner.timeout",
-        Stage::Banner,
-        match &t.via {
-            Some(via) => format!("The connection to {at} through {via} opened, but no complete SSH identification came within {secs}s."),
-            None => format!("{at} accepted the TCP connection but sent no complete SSH identification within {secs}s."),
-        },
-    )
-    .evidence(format!("{received} bytes received before the time limit"));
+    let secs = timeout.as_secs_f64().to_string();
+    let said = text!("engine.banner.silent_log", secs = &secs, n = received);
+    cx.say(Stage::Banner, Level::Info, said).await;
+    let detail = match &t.via {
+        Some(via) => text!(
+            "engine.banner.silent_via_detail",
+            at = at,
+            via = via,
+            secs = &secs
+        ),
+        None => text!("engine.banner.silent_detail", at = at, secs = &secs),
+    };
+    let mut f = keyed("banner.timeout", Stage::Banner, detail)
+        .evidence(format!("{received} bytes received before the time limit"));
     if received > 0 {
         f = f.evidence(format!("received: \"{sample}\""));
     }
     cx.finding(f).await;
-    (
-        None,
-        StageEnd::new(Status::Fail, format!("no banner within {secs}s")),
-    )
+    let summary = text!("engine.banner.silent_summary", secs = secs);
+    (None, StageEnd::text(Status::Fail, summary))
 }
