@@ -18,6 +18,8 @@ use std::time::Duration;
 
 mod console;
 mod facts;
+#[cfg(test)]
+mod i18n_tests;
 mod keys;
 mod probe;
 mod refusal;

@@ -15,6 +15,9 @@ use russh::client::Msg;
 use russh::{Channel, ChannelMsg};
 use std::time::Duration;
 
+#[cfg(test)]
+mod i18n_tests;
+
 /// The command run: does nothing, prints nothing, in any POSIX shell.
 const PROBE_COMMAND: &str = "true";
 
