@@ -118,7 +118,7 @@ fn problem_words(
                 "engine.auth.report.invalid_detail",
                 file = file,
                 place = place,
-                why = e
+                why = crate::identities::invalid_text(e),
             ),
             None,
         ),
