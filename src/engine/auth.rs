@@ -16,6 +16,7 @@ use russh::client::AuthResult;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod advice;
 mod console;
 mod facts;
 #[cfg(test)]
@@ -36,10 +37,11 @@ use probe::{agent_path, other_local_keys, Prober};
 pub(crate) use probe::{sign_in, Conn, Signed};
 use report::{identities_only_action, too_many_finding};
 // Finding text shared with `sshdoctor explain`.
-pub(crate) use report::{
+pub(crate) use advice::{
     identities_only_fix, install_advice_text, login_refused_fix, login_refused_reasons_text,
-    no_accepted_key_causes, no_mutual_signature_finding, pubkey_disabled_fix, second_factor_words,
+    no_accepted_key_causes, pubkey_disabled_fix, second_factor_words,
 };
+pub(crate) use report::no_mutual_signature_finding;
 
 /// The server's answer to one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,10 +2,9 @@
 //! (keys made with `ssh-keygen`, a real identity plan): the language's words, the case's data
 //! kept, the English as it always was.
 
+use super::advice::{second_factor_keyed, second_factor_words};
 use super::refusal::{no_login_findings, Refusal};
-use super::report::{
-    no_mutual_signature_finding, second_factor_keyed, second_factor_words, too_many_finding,
-};
+use super::report::{no_mutual_signature_finding, too_many_finding};
 use super::{Answer, Tried};
 use crate::config::{resolve, ConfigInput, Origin};
 use crate::engine::banner::Server;

@@ -4,11 +4,11 @@
 
 use super::super::banner::Server;
 use super::super::{Cx, Target};
-use super::report::{
+use super::advice::{
     install_advice_keyed, login_refused_fix_keyed, login_refused_reasons_keyed,
-    no_accepted_key_causes_keyed, no_key_finding, onboard_offer, pubkey_disabled_fix_keyed,
-    second_factor_keyed,
+    no_accepted_key_causes_keyed, pubkey_disabled_fix_keyed, second_factor_keyed,
 };
+use super::report::{no_key_finding, onboard_offer};
 use super::{methods_text, Answer, Tried};
 use crate::event::{Level, Severity, Stage};
 use crate::findings::keyed;
