@@ -15,6 +15,7 @@ mod keyfile;
 mod perms;
 #[cfg(test)]
 mod tests;
+mod words;
 
 use std::fmt;
 use std::fs;
@@ -31,6 +32,7 @@ use crate::config::{Origin, ResolvedConfig};
 use crate::known_hosts::{key_bits, sha256_fingerprint};
 
 pub use perms::{LocalProblem, LocalProblemKind, PermRules};
+pub use words::invalid_text;
 
 /// How long listing the agent's keys may take.
 const AGENT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -9,13 +9,18 @@ use super::remote::LoginFacts;
 use super::{Cx, Plan, StageEnd, Target};
 use crate::algorithms::{self, AlgKind};
 use crate::event::{Level, Stage, Status};
+use crate::i18n::Text;
 use crate::identities::{self, Backing, Identity, IdentityPlan, ProblemKind};
+use crate::text;
 use russh::client::AuthResult;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod advice;
 mod console;
 mod facts;
+#[cfg(test)]
+mod i18n_tests;
 mod keys;
 mod probe;
 mod refusal;
@@ -32,10 +37,11 @@ use probe::{agent_path, other_local_keys, Prober};
 pub(crate) use probe::{sign_in, Conn, Signed};
 use report::{identities_only_action, too_many_finding};
 // Finding text shared with `sshdoctor explain`.
-pub(crate) use report::{
+pub(crate) use advice::{
     identities_only_fix, install_advice_text, login_refused_fix, login_refused_reasons_text,
-    no_accepted_key_causes, no_mutual_signature_finding, pubkey_disabled_fix, second_factor_words,
+    no_accepted_key_causes, pubkey_disabled_fix, second_factor_words,
 };
+pub(crate) use report::no_mutual_signature_finding;
 
 /// The server's answer to one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +71,7 @@ struct Tried<'a> {
     /// The signature algorithm ssh would use.
     pub(super) sig_alg: Option<String>,
     /// Why it was skipped.
-    pub(super) note: String,
+    pub(super) note: Text,
     /// Skipped because ssh and the server share no signature algorithm for it (RSA/SHA-1).
     pub(super) no_mutual_sig: bool,
 }
@@ -135,11 +141,11 @@ pub(super) async fn auth_stage(
         NoneAnswer::LoggedIn => {
             return (
                 Some((conn, LoginFacts::default(), None)),
-                StageEnd::new(Status::Pass, "no authentication required"),
+                StageEnd::text(Status::Pass, text!("engine.auth.no_auth_required")),
             )
         }
         NoneAnswer::Methods(methods) => methods,
-        NoneAnswer::Lost(why) => return (None, fail_connection(cx, &conn, &why).await),
+        NoneAnswer::Lost(why) => return (None, fail_connection(cx, &conn, why).await),
     };
     let server_pubkey = methods.contains(&russh::MethodKind::PublicKey);
     let pubkey_on = cx.config.get("pubkeyauthentication");
@@ -148,7 +154,7 @@ pub(super) async fn auth_stage(
     let mut found = KeyLoop::default();
     if server_pubkey && pubkey_on {
         if let Err(reason) = try_keys(cx, &mut prober, &ids, &mut found, &input).await {
-            return (None, fail_connection(cx, &prober.conn, &reason).await);
+            return (None, fail_connection(cx, &prober.conn, reason.into()).await);
         }
     }
     let accepts_any = accepts_any_key(cx, &mut prober, &mut found, input.server).await;
@@ -217,7 +223,7 @@ enum NoneAnswer {
     /// The methods that can continue.
     Methods(russh::MethodSet),
     /// The connection was lost, and why.
-    Lost(String),
+    Lost(Text),
 }
 
 /// Step 1: ask which methods are allowed ("none" does not count as an attempt), and log them.
@@ -243,8 +249,8 @@ async fn ask_methods(cx: &Cx, t: &Target, conn: &mut Conn, input: &Setup) -> Non
             Ok(Ok(AuthResult::Failure {
                 remaining_methods, ..
             })) => remaining_methods,
-            Ok(Err(e)) => return NoneAnswer::Lost(e.to_string()),
-            Err(_) => return NoneAnswer::Lost("no answer to the authentication request".into()),
+            Ok(Err(e)) => return NoneAnswer::Lost(e.to_string().into()),
+            Err(_) => return NoneAnswer::Lost(text!("engine.auth.no_answer")),
         };
     cx.log(
         Stage::Auth,
@@ -331,7 +337,8 @@ async fn accepts_any_key(
                 && found.partial.is_none()
                 && prober.accepts_any_key(cx).await));
     if accepts_any {
-        cx.log(Stage::Auth, Level::Info, "the server answers \"yes\" to every unsigned key query (tinysshd does): only a signed login tells which key it takes").await;
+        let said = text!("engine.auth.accepts_any_log");
+        cx.say(Stage::Auth, Level::Info, said).await;
         cx.fact(Stage::Auth, "accepts_any_key_query", "yes").await;
         for tr in &mut found.tried {
             if tr.answer == Answer::SignRefused {
@@ -356,15 +363,8 @@ async fn replacement_key(
             continue;
         };
         if let Ok(Answer::Accepted) = prober.ask(cx, key, None, hash).await {
-            cx.log(
-                Stage::Auth,
-                Level::Debug1,
-                format!(
-                    "Server accepts {}, which ssh does not offer",
-                    path.display()
-                ),
-            )
-            .await;
+            let said = text!("engine.auth.replacement_log", path = &path);
+            cx.say(Stage::Auth, Level::Debug1, said).await;
             return Some(path);
         }
     }
@@ -386,12 +386,12 @@ async fn too_many(
         match identities_only_action(plan, t, file) {
             Ok(action) => f.actions.extend(action),
             Err(e) => {
-                cx.log(
-                    Stage::Auth,
-                    Level::Debug1,
-                    format!("config.identities_only not offered: {e}"),
-                )
-                .await
+                let said = text!(
+                    "engine.auth.not_offered_log",
+                    action = "config.identities_only",
+                    why = e
+                );
+                cx.say(Stage::Auth, Level::Debug1, said).await
             }
         }
     }
@@ -412,23 +412,20 @@ fn unprotected(id: &Identity, ids: &IdentityPlan) -> bool {
     })
 }
 
-async fn fail_connection(cx: &Cx, conn: &Conn, why: &str) -> StageEnd {
+/// The connection was lost during the stage (`why`): `auth.disconnected`, and the stage's end.
+async fn fail_connection(cx: &Cx, conn: &Conn, why: Text) -> StageEnd {
     let disconnect = seen(&conn.cell).disconnect.clone();
-    let text = disconnect.map_or_else(|| why.to_string(), |d| format!("{why} ({d})"));
-    cx.log(
-        Stage::Auth,
-        Level::Info,
-        format!("authentication stopped: {text}"),
+    let why = match disconnect {
+        Some(d) => text!("engine.auth.why_with_disconnect", why = why, disconnect = d),
+        None => why,
+    };
+    let said = text!("engine.auth.stopped_log", why = why.clone());
+    cx.say(Stage::Auth, Level::Info, said).await;
+    let detail = text!("engine.auth.disconnected_detail", why = why.clone());
+    let f = crate::findings::keyed("auth.disconnected", Stage::Auth, detail);
+    cx.finding(f.evidence(why.english())).await;
+    StageEnd::text(
+        Status::Fail,
+        text!("engine.auth.connection_lost", why = why),
     )
-    .await;
-    cx.finding(
-        crate::findings::finding(
-            "auth.disconnected",
-            Stage::Auth,
-            format!("The server ended the connection (or stopped answering) during authentication: {text}. ssh fails the same way (\"Connection closed by ... [preauth]\" on the server)."),
-        )
-        .evidence(text.clone()),
-    )
-    .await;
-    StageEnd::new(Status::Fail, format!("connection lost: {text}"))
 }

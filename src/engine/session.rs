@@ -8,10 +8,15 @@ use super::remote::early::Early;
 use super::{Cx, StageEnd};
 use crate::engine::banner::sanitize;
 use crate::event::{Level, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 use russh::client::Msg;
 use russh::{Channel, ChannelMsg};
 use std::time::Duration;
+
+#[cfg(test)]
+mod i18n_tests;
 
 /// The command run: does nothing, prints nothing, in any POSIX shell.
 const PROBE_COMMAND: &str = "true";
@@ -115,12 +120,8 @@ pub(super) async fn session_stage(
 ) -> ((bool, Option<Early>), StageEnd) {
     let budget = timeout * BUDGET_STEPS;
     let both = async {
-        cx.log(
-            Stage::Session,
-            Level::Debug1,
-            format!("Sending the server-side stage's script, which is also the session check when it runs through (else `{PROBE_COMMAND}` follows), with its sftp session at the same time"),
-        )
-        .await;
+        let said = text!("engine.session.sending_log", command = PROBE_COMMAND);
+        cx.say(Stage::Session, Level::Debug1, said).await;
         let mut fetched =
             super::remote::early::fetch_checked(link, user, Some(Some(PROBE_COMMAND)), timeout)
                 .await;
@@ -134,20 +135,14 @@ pub(super) async fn session_stage(
     match tokio::time::timeout(budget, both).await {
         Ok(done) => done,
         Err(_) => {
-            let why = format!(
-                "the session checks did not finish within the stage's budget of {}s",
-                budget.as_secs_f64()
-            );
-            cx.log(Stage::Session, Level::Info, why.clone()).await;
-            cx.finding(
-                finding("session.no_answer", Stage::Session, format!("{why}."))
-                    .evidence(why.clone()),
-            )
-            .await;
-            (
-                (false, None),
-                StageEnd::new(Status::Fail, "no answer in time"),
-            )
+            let seconds = budget.as_secs_f64().to_string();
+            let why = text!("engine.session.over_budget", seconds = seconds);
+            cx.say(Stage::Session, Level::Info, why.clone()).await;
+            let detail = text!("engine.session.over_budget_detail", why = why.clone());
+            let f = keyed("session.no_answer", Stage::Session, detail);
+            cx.finding(f.evidence(why.english())).await;
+            let summary = text!("engine.session.no_answer_summary");
+            ((false, None), StageEnd::text(Status::Fail, summary))
         }
     }
 }
@@ -170,30 +165,31 @@ async fn checks(
     log_run(cx, &run, &err).await;
     if run.refused || run.exit != Some(0) {
         no_shell(cx, &run, &out, &err).await;
-        return (false, StageEnd::new(Status::Fail, "no shell"));
+        let summary = text!("engine.session.no_shell_summary");
+        return (false, StageEnd::text(Status::Fail, summary));
     }
-    let mut status = Status::Pass;
-    let mut notes = Vec::new();
-    if !run.stdout.is_empty() {
-        status = Status::Warn;
-        notes.push("noisy startup");
+    let noisy = !run.stdout.is_empty();
+    if noisy {
         noisy_startup(cx, &run, &out).await;
     }
-    if !sftp_stage_check(cx, fetched).await {
-        status = Status::Warn;
-        notes.push("no sftp");
-    }
+    let sftp = sftp_stage_check(cx, fetched).await;
     if link.one_per_connection() {
-        cx.log(Stage::Session, Level::Info, "the server allows one session per connection (as tinysshd does): sshdoctor opened another connection for each further check").await;
+        let said = text!("engine.session.one_per_connection_log");
+        cx.say(Stage::Session, Level::Info, said).await;
         cx.fact(Stage::Session, "one_session_per_connection", "yes")
             .await;
     }
-    let summary = if notes.is_empty() {
-        format!("`{PROBE_COMMAND}` ran, exit status 0")
-    } else {
-        format!("commands run; {}", notes.join(", "))
+    let summary = match (noisy, sftp) {
+        (false, true) => text!("engine.session.ran", command = PROBE_COMMAND),
+        (true, true) => text!("engine.session.run_noisy"),
+        (false, false) => text!("engine.session.run_no_sftp"),
+        (true, false) => text!("engine.session.run_noisy_no_sftp"),
     };
-    (true, StageEnd::new(status, summary))
+    let status = match noisy || !sftp {
+        true => Status::Warn,
+        false => Status::Pass,
+    };
+    (true, StageEnd::text(status, summary))
 }
 
 /// Log how the probe command ended: its exit status, and what it wrote to stderr if anything.
@@ -220,18 +216,13 @@ async fn log_run(cx: &Cx, run: &Run, err: &str) {
 /// The probe command was refused or failed: `session.no_shell`, saying which, with what it
 /// printed as evidence.
 async fn no_shell(cx: &Cx, run: &Run, out: &str, err: &str) {
-    let mut f = finding(
-        "session.no_shell",
-        Stage::Session,
-        no_shell_detail(
-            PROBE_COMMAND,
-            &match (run.refused, run.exit) {
-                (true, _) => "was refused".to_string(),
-                (false, Some(c)) => format!("exited with status {c}"),
-                (false, None) => "ended without an exit status".to_string(),
-            },
-        ),
-    );
+    let outcome = match (run.refused, run.exit) {
+        (true, _) => text!("engine.session.was_refused"),
+        (false, Some(c)) => text!("engine.session.exited", code = c),
+        (false, None) => text!("engine.session.no_exit_status"),
+    };
+    let detail = no_shell_detail_keyed(PROBE_COMMAND, outcome);
+    let mut f = keyed("session.no_shell", Stage::Session, detail);
     for (what, text) in [("stdout", out), ("stderr", err)] {
         if !text.is_empty() {
             f = f.evidence(format!("remote {what}: {text}"));
@@ -242,13 +233,15 @@ async fn no_shell(cx: &Cx, run: &Run, out: &str, err: &str) {
 
 /// The probe command printed on stdout: `session.noisy_startup`, with what it printed.
 async fn noisy_startup(cx: &Cx, run: &Run, out: &str) {
+    let n = run.stdout.len();
+    let detail = text!(
+        "engine.session.noisy_detail",
+        command = PROBE_COMMAND,
+        n = n
+    );
     cx.finding(
-        finding(
-            "session.noisy_startup",
-            Stage::Session,
-            format!("Running `{PROBE_COMMAND}` printed {} byte(s): the shell's startup files write to stdout even for non-interactive commands, which breaks scp, sftp and rsync.", run.stdout.len()),
-        )
-        .evidence(format!("remote stdout: {out}")),
+        keyed("session.noisy_startup", Stage::Session, detail)
+            .evidence(format!("remote stdout: {out}")),
     )
     .await;
 }
@@ -262,17 +255,18 @@ async fn sftp_stage_check(cx: &Cx, fetched: &Early) -> bool {
     };
     let detail = match state {
         Sftp::Works => {
-            cx.log(Stage::Session, Level::Debug1, "sftp subsystem available (SSH_FXP_VERSION received)").await;
+            let said = text!("engine.session.sftp_available_log");
+            cx.say(Stage::Session, Level::Debug1, said).await;
             cx.fact(Stage::Session, "sftp", "yes").await;
             return true;
         }
-        Sftp::Refused => SFTP_REFUSED.to_string(),
-        Sftp::Broken(why) => format!("The server accepts the sftp subsystem, but no SFTP server answers: {why}. sftp, and scp on OpenSSH 9 or later, fail (on OpenWrt: `opkg install openssh-sftp-server`)."),
-        Sftp::Unknown(why) => format!("sftp could not be checked: {why}."),
+        Sftp::Refused => sftp_refused(),
+        Sftp::Broken(why) => text!("engine.session.sftp_broken", why = why),
+        Sftp::Unknown(why) => text!("engine.session.sftp_unknown", why = why),
     };
     cx.fact(Stage::Session, "sftp", "no").await;
-    cx.log(Stage::Session, Level::Info, detail.clone()).await;
-    cx.finding(finding("session.no_sftp", Stage::Session, detail))
+    cx.say(Stage::Session, Level::Info, detail.clone()).await;
+    cx.finding(keyed("session.no_sftp", Stage::Session, detail))
         .await;
     false
 }
@@ -280,34 +274,49 @@ async fn sftp_stage_check(cx: &Cx, fetched: &Early) -> bool {
 /// `session.no_shell`'s detail: `command` `outcome` ("exited with status 1"); shared with
 /// `sshdoctor explain`.
 pub(crate) fn no_shell_detail(command: &str, outcome: &str) -> String {
-    format!("The login works, but the account cannot run commands: `{command}` {outcome}. The account's shell is /usr/sbin/nologin or /bin/false, or the server forces a command (sshd's ForceCommand, dropbear's -c) or allows no commands at all — an account meant for sftp only or disabled.")
+    no_shell_detail_keyed(command, Text::from(outcome)).english()
+}
+
+/// [`no_shell_detail`] in no language yet.
+pub(crate) fn no_shell_detail_keyed(command: &str, outcome: Text) -> Text {
+    text!(
+        "engine.session.no_shell_detail",
+        command = command,
+        outcome = outcome
+    )
 }
 
 /// `session.no_sftp`'s detail when the server refuses the subsystem (shared with `sshdoctor
 /// explain`).
 pub(crate) const SFTP_REFUSED: &str = "The server has no sftp subsystem (it refused the request): sftp, and scp on OpenSSH 9 or later, fail. OpenSSH needs `Subsystem sftp` in sshd_config, tinysshd `-x sftp=/usr/lib/openssh/sftp-server`, dropbear its sftp-server program.";
 
+/// [`SFTP_REFUSED`] in no language yet (its English is the same, a test checks).
+pub(crate) fn sftp_refused() -> Text {
+    text!("engine.session.sftp_refused")
+}
+
 /// The finding for a session that could not be had at all.
 async fn session_failed(cx: &Cx, e: &ChanError) -> StageEnd {
     cx.log(Stage::Session, Level::Info, e.to_string()).await;
+    let why = e.to_string();
     let (id, detail, summary) = match e {
         ChanError::NoAnswer(_) => (
             "session.no_answer",
-            format!("The server accepted the login but did not answer: {e}. sshdoctor stopped waiting (packets that keep a connection alive do not count as an answer)."),
-            "no answer from the server",
+            text!("engine.session.no_answer_detail", why = why),
+            text!("engine.session.no_answer_short"),
         ),
         ChanError::Refused(_) => (
             "session.no_shell",
-            format!("The server accepted the login but refused a session: {e}. The account may be limited to forwarding, or the server allows no sessions."),
-            "session refused",
+            text!("engine.session.refused_detail", why = why),
+            text!("engine.session.refused_short"),
         ),
         ChanError::Gone(_) => (
             "session.no_shell",
-            format!("The server accepted the login but then closed the connection: {e}."),
-            "connection closed",
+            text!("engine.session.closed_detail", why = why),
+            text!("engine.session.closed_short"),
         ),
     };
-    cx.finding(finding(id, Stage::Session, detail).evidence(e.to_string()))
+    cx.finding(keyed(id, Stage::Session, detail).evidence(e.to_string()))
         .await;
-    StageEnd::new(Status::Fail, summary)
+    StageEnd::text(Status::Fail, summary)
 }

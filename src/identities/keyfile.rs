@@ -109,7 +109,7 @@ pub(super) fn inspect_private(text: &str) -> Private {
                     Private::Plain(public)
                 }
             }
-            Err(e) => Private::Invalid(format!("invalid OpenSSH private key: {e}")),
+            Err(e) => Private::Invalid(super::words::invalid_openssh(e)),
         };
     }
     if legacy_encrypted(text) {
@@ -118,7 +118,7 @@ pub(super) fn inspect_private(text: &str) -> Private {
     match russh::keys::decode_secret_key(text, None) {
         Ok(k) => Private::Plain(k.public_key().clone()),
         Err(russh::keys::Error::KeyIsEncrypted) => Private::Encrypted(None),
-        Err(e) => Private::Invalid(format!("not a private key ssh can read: {e}")),
+        Err(e) => Private::Invalid(super::words::unreadable_private(e)),
     }
 }
 

@@ -74,12 +74,8 @@ impl Asking<'_> {
         for attempt in 0..prompts {
             if attempt > 0 {
                 if let Err(e) = self.fresh(conn).await {
-                    cx.log(
-                        Stage::Auth,
-                        Level::Info,
-                        format!("reconnecting failed: {e}"),
-                    )
-                    .await;
+                    let said = crate::text!("engine.auth.reconnecting_failed", why = e);
+                    cx.say(Stage::Auth, Level::Info, said).await;
                     return false;
                 }
             }
@@ -93,12 +89,8 @@ impl Asking<'_> {
             // on a fresh connection rather than fail.
             if conn.handle.is_closed() {
                 if let Err(e) = self.fresh(conn).await {
-                    cx.log(
-                        Stage::Auth,
-                        Level::Info,
-                        format!("reconnecting failed: {e}"),
-                    )
-                    .await;
+                    let said = crate::text!("engine.auth.reconnecting_failed", why = e);
+                    cx.say(Stage::Auth, Level::Info, said).await;
                     return false;
                 }
             }

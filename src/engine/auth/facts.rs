@@ -5,7 +5,9 @@ use super::super::remote::{KeyAsked, LoginFacts};
 use super::super::Cx;
 use super::{Answer, Tried};
 use crate::event::{Level, Stage};
+use crate::i18n::Text;
 use crate::identities::{AgentStatus, Backing, Identity, IdentityPlan};
+use crate::text;
 
 /// What the remote stage needs to know of the keys: every offered key with a public half, the
 /// server's answer where it was asked, and the key that logged in.
@@ -45,7 +47,7 @@ pub(super) fn login_facts(
 
 pub(super) async fn log_plan(cx: &Cx, ids: &IdentityPlan) {
     let (level, text) = agent_line(&ids.agent);
-    cx.log(Stage::Auth, level, text).await;
+    cx.say(Stage::Auth, level, text).await;
     for id in &ids.offered {
         log_key(cx, id).await;
     }
@@ -63,24 +65,22 @@ pub(super) async fn log_plan(cx: &Cx, ids: &IdentityPlan) {
 
 /// Which agent line to log, and at which level: an agent that cannot be reached is info,
 /// the others debug1.
-fn agent_line(agent: &AgentStatus) -> (Level, String) {
+fn agent_line(agent: &AgentStatus) -> (Level, Text) {
     match agent {
         AgentStatus::Listed { path, keys } => (
             Level::Debug1,
-            format!("agent {}: {keys} key(s)", path.display()),
+            text!("engine.auth.facts.agent_listed", path = path, n = *keys),
         ),
         AgentStatus::Unreachable { path, error } => (
             Level::Info,
-            format!("agent {} is not reachable: {error}", path.display()),
+            text!(
+                "engine.auth.facts.agent_unreachable",
+                path = path,
+                error = error
+            ),
         ),
-        AgentStatus::Disabled => (
-            Level::Debug1,
-            "agent disabled (IdentityAgent none)".to_string(),
-        ),
-        AgentStatus::NotConfigured => (
-            Level::Debug1,
-            "no agent (SSH_AUTH_SOCK is not set)".to_string(),
-        ),
+        AgentStatus::Disabled => (Level::Debug1, text!("engine.auth.facts.agent_disabled")),
+        AgentStatus::NotConfigured => (Level::Debug1, text!("engine.auth.facts.no_agent")),
     }
 }
 
@@ -103,21 +103,24 @@ async fn log_key(cx: &Cx, id: &Identity) {
         ),
     )
     .await;
-    let size = id.bits().map_or_else(String::new, |b| format!(" {b} bits"));
-    let lock = if id.encrypted {
-        ", encrypted (needs its passphrase)"
-    } else {
-        ""
+    let none = || Text::from("");
+    let size = id
+        .bits()
+        .map_or_else(none, |b| text!("engine.auth.facts.key_bits", n = b));
+    let lock = match id.encrypted {
+        true => text!("engine.auth.facts.key_encrypted"),
+        false => none(),
     };
-    let comment = if id.comment.is_empty() {
-        String::new()
-    } else {
-        format!(", comment \"{}\"", id.comment)
+    let comment = match id.comment.is_empty() {
+        true => none(),
+        false => text!("engine.auth.facts.key_comment", comment = &id.comment),
     };
-    cx.log(
-        Stage::Auth,
-        Level::Debug2,
-        format!("key {}:{size}{lock}{comment}", id.label()),
-    )
-    .await;
+    let said = text!(
+        "engine.auth.facts.key_line",
+        key = id.label(),
+        size = size,
+        lock = lock,
+        comment = comment,
+    );
+    cx.say(Stage::Auth, Level::Debug2, said).await;
 }

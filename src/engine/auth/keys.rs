@@ -1,10 +1,11 @@
 //! The key loop: each key in ssh's order skipped, signed at once, or asked about without
 //! signing and then signed, until one logs in.
 
-use super::probe::{agent_path, Prober, Signed, NO_MUTUAL_SIGNATURE};
+use super::probe::{agent_path, Prober, Signed};
 use super::{methods_text, usable_without_secret, Answer, KeyLoop, Tried};
 use crate::engine::Cx;
 use crate::event::{Level, Stage};
+use crate::i18n::Text;
 use crate::identities::{Identity, IdentityPlan};
 use russh::keys::HashAlg;
 
@@ -26,12 +27,12 @@ pub(super) async fn key_loop<'a>(
 }
 
 /// A key ssh would not offer, and why.
-fn skipped<'a>(id: &'a Identity, note: &str, no_mutual_sig: bool) -> Tried<'a> {
+fn skipped(id: &Identity, note: Text, no_mutual_sig: bool) -> Tried<'_> {
     Tried {
         id,
         answer: Answer::Skipped,
         sig_alg: None,
-        note: note.into(),
+        note,
         no_mutual_sig,
     }
 }
@@ -42,7 +43,7 @@ fn offered(id: &Identity, answer: Answer, sig_alg: String) -> Tried<'_> {
         id,
         answer,
         sig_alg: Some(sig_alg),
-        note: String::new(),
+        note: Text::from(""),
         no_mutual_sig: false,
     }
 }
@@ -57,12 +58,13 @@ async fn try_key<'a>(
     found: &mut KeyLoop<'a>,
 ) -> Result<(), String> {
     let Some(key) = id.key.clone() else {
-        let note = "its public key cannot be read without the passphrase";
+        let note = crate::text!("engine.auth.keys.no_public_half");
         found.tried.push(skipped(id, note, false));
         return Ok(());
     };
     let Some((sig_alg, hash)) = prober.sig_alg(&key).await else {
-        found.tried.push(skipped(id, NO_MUTUAL_SIGNATURE, true));
+        let note = crate::text!("engine.auth.keys.no_mutual_signature");
+        found.tried.push(skipped(id, note, true));
         return Ok(());
     };
     let pos = found.tried.len();
@@ -102,16 +104,13 @@ async fn sign_first(
     pos: usize,
     found: &mut KeyLoop<'_>,
 ) -> bool {
-    cx.log(
-        Stage::Auth,
-        Level::Debug1,
-        format!(
-            "Signing in with the first key: {} {sig_alg} {}",
-            id.label(),
-            id.fingerprint().unwrap_or_default()
-        ),
-    )
-    .await;
+    let said = crate::text!(
+        "engine.auth.keys.signing_first",
+        key = id.label(),
+        alg = sig_alg,
+        fingerprint = id.fingerprint().unwrap_or_default(),
+    );
+    cx.say(Stage::Auth, Level::Debug1, said).await;
     match prober
         .sign(cx, id, agent_path(ids), Some(sig_alg), None)
         .await
@@ -192,12 +191,8 @@ async fn sign_accepted(
             return Answer::SignRefused;
         }
         Err(e) => {
-            cx.log(
-                Stage::Auth,
-                Level::Info,
-                format!("the signed login with {} failed: {e}", id.label()),
-            )
-            .await;
+            let said = crate::text!("engine.auth.keys.sign_failed", key = id.label(), why = e);
+            cx.say(Stage::Auth, Level::Info, said).await;
             return Answer::SignRefused;
         }
     }
@@ -219,10 +214,6 @@ async fn log_partial(cx: &Cx, rest: &russh::MethodSet) {
 
 /// The server said yes to the key, then refused the signed login.
 async fn log_sign_refused(cx: &Cx, id: &Identity) {
-    cx.log(
-        Stage::Auth,
-        Level::Info,
-        format!("the server refused the signed login with {}", id.label()),
-    )
-    .await;
+    let said = crate::text!("engine.auth.keys.sign_refused", key = id.label());
+    cx.say(Stage::Auth, Level::Info, said).await;
 }

@@ -79,8 +79,6 @@ pub(super) fn rsa_sig_alg(
         })
 }
 
-pub(super) const NO_MUTUAL_SIGNATURE: &str = "no mutual signature algorithm: the server only verifies ssh-rsa (SHA-1) signatures, which PubkeyAcceptedAlgorithms excludes";
-
 /// The probe's connection for key queries: it counts refusals, and when the server hangs up on
 /// too many authentication failures it records the limit and reconnects to go on.
 pub(super) struct Prober<'a> {
@@ -169,12 +167,8 @@ impl Prober<'_> {
         self.refused_here += 1;
         self.limit.get_or_insert(self.refused_here);
         self.renew().await?;
-        cx.log(
-            Stage::Auth,
-            Level::Debug1,
-            "sshdoctor reconnected to test the remaining keys",
-        )
-        .await;
+        let said = crate::text!("engine.auth.reconnected_log");
+        cx.say(Stage::Auth, Level::Debug1, said).await;
         Ok(())
     }
 

@@ -4,14 +4,17 @@
 
 use super::super::banner::Server;
 use super::super::{Cx, Target};
-use super::report::{
-    install_advice_text, login_refused_fix, login_refused_reasons_text, no_accepted_key_causes,
-    no_key_finding, onboard_offer, pubkey_disabled_fix, second_factor_words,
+use super::advice::{
+    install_advice_keyed, login_refused_fix_keyed, login_refused_reasons_keyed,
+    no_accepted_key_causes_keyed, pubkey_disabled_fix_keyed, second_factor_keyed,
 };
+use super::report::{no_key_finding, onboard_offer};
 use super::{methods_text, Answer, Tried};
 use crate::event::{Level, Severity, Stage};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
 use crate::identities::{Backing, Identity, IdentityPlan};
+use crate::text;
 
 /// What the auth stage learnt when no login worked, for the findings.
 pub(super) struct Refusal<'a> {
@@ -55,29 +58,19 @@ impl Refusal<'_> {
     }
 
     /// Why no password was tried.
-    fn mode(&self) -> &'static str {
+    fn mode(&self) -> Text {
         if self.console {
-            "no password was given"
+            text!("engine.auth.refusal.mode_console")
         } else if self.asker {
-            "sshdoctor sends no password to a host whose key is not verified"
+            text!("engine.auth.refusal.mode_unverified")
         } else {
-            "sshdoctor sends no password in report mode"
+            text!("engine.auth.refusal.mode_report")
         }
     }
 }
 
-/// Where the server reads authorized keys, and where it logs, in words for a fix.
-fn install_advice(r: &Refusal) -> String {
-    install_advice_text(r.server, &r.t.ssh_args)
-}
-
-/// The server's side of a login refused after its "yes" to the key, most likely first.
-fn login_refused_reasons(r: &Refusal) -> String {
-    login_refused_reasons_text(r.server, &r.t.user)
-}
-
 /// The finding of the first cause that applies; returns the stage's summary.
-pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> String {
+pub(super) async fn no_login_findings(cx: &Cx, r: &Refusal<'_>) -> Text {
     if let Some((pos, rest)) = r.partial {
         return second_factor_required(cx, r, *pos, rest).await;
     }
@@ -102,78 +95,107 @@ async fn second_factor_required(
     r: &Refusal<'_>,
     pos: usize,
     rest: &russh::MethodSet,
-) -> String {
+) -> Text {
     let tr = &r.tried[pos];
     let wanted = methods_text(rest);
-    let (how, fix) = second_factor_words(r.server);
-    let tried_word = if r.console {
-        "it was not given"
-    } else {
-        "sshdoctor sends no password in a report, so it was not tried"
+    let (how, fix) = second_factor_keyed(r.server);
+    let tried = match r.console {
+        true => text!("engine.auth.refusal.not_given"),
+        false => text!("engine.auth.refusal.not_tried"),
     };
+    let detail = text!(
+        "engine.auth.refusal.second_factor_detail",
+        key = tr.id.label(),
+        how = how,
+        wanted = &wanted,
+        tried = tried,
+    );
     cx.finding(
-        finding(
-            "auth.second_factor_required",
-            Stage::Auth,
-            format!("The server accepted {} but {how}: {wanted}. ssh asks for it (and fails under BatchMode); {tried_word}.", tr.id.label()),
-        )
-        .evidence(format!("accepted: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default()))
-        .evidence(format!("Authenticated using \"publickey\" with partial success; {}", format_args!("Authentications that can continue: {wanted}")))
-        .fix(fix),
+        keyed("auth.second_factor_required", Stage::Auth, detail)
+            .evidence(format!(
+                "accepted: {} {}",
+                tr.id.label(),
+                tr.id.fingerprint().unwrap_or_default()
+            ))
+            .evidence(format!(
+                "Authenticated using \"publickey\" with partial success; {}",
+                format_args!("Authentications that can continue: {wanted}")
+            ))
+            .fix_text(fix),
     )
     .await;
-    format!("key accepted; a second factor ({wanted}) is needed")
+    text!("engine.auth.refusal.second_factor_summary", wanted = wanted)
 }
 
 /// `auth.key_passphrase_needed`: the server accepts an encrypted key not in the agent.
-async fn passphrase_needed(cx: &Cx, r: &Refusal<'_>) -> Option<String> {
+async fn passphrase_needed(cx: &Cx, r: &Refusal<'_>) -> Option<Text> {
     let tr = r.tried.iter().find(|tr| {
         tr.answer == Answer::Accepted && tr.id.encrypted && tr.id.backing == Backing::File
     })?;
+    let file = tr.id.file.as_ref();
+    let file = file.map_or(String::new(), |f| {
+        crate::fsedit::shell_quote(&f.display().to_string())
+    });
+    let detail = text!("engine.auth.refusal.passphrase_detail", key = tr.id.label());
     cx.finding(
-        finding(
-            "auth.key_passphrase_needed",
-            Stage::Auth,
-            format!("The server accepts {}, but it is encrypted and not in the agent: ssh asks for its passphrase (and fails under BatchMode). sshdoctor never asks in report mode.", tr.id.label()),
-        )
-        .evidence(format!("accepted: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default()))
-        .fix(format!("Load it into the agent once: ssh-add {}", tr.id.file.as_ref().map_or(String::new(), |f| crate::fsedit::shell_quote(&f.display().to_string())))),
+        keyed("auth.key_passphrase_needed", Stage::Auth, detail)
+            .evidence(format!(
+                "accepted: {} {}",
+                tr.id.label(),
+                tr.id.fingerprint().unwrap_or_default()
+            ))
+            .fix_text(text!("engine.auth.refusal.passphrase_fix", file = file)),
     )
     .await;
-    Some("key accepted, but it needs its passphrase".into())
+    Some(text!("engine.auth.refusal.passphrase_summary"))
 }
 
 /// `auth.login_refused`: the server said yes to a key, then refused the signed login.
-async fn login_refused(cx: &Cx, r: &Refusal<'_>) -> Option<String> {
+async fn login_refused(cx: &Cx, r: &Refusal<'_>) -> Option<Text> {
     let sign_refused: Vec<&Tried> = r
         .tried
         .iter()
         .filter(|tr| tr.answer == Answer::SignRefused)
         .collect();
     let tr = sign_refused.first()?;
+    let detail = text!(
+        "engine.auth.refusal.login_refused_detail",
+        key = tr.id.label(),
+        reasons = login_refused_reasons_keyed(r.server, &r.t.user),
+    );
     cx.finding(
-        finding(
-            "auth.login_refused",
-            Stage::Auth,
-            format!(
-                "The server accepts key {} but refuses the login itself: it said yes to the key, then refused the signed request. ssh prints \"Server accepts key\" and then \"Permission denied\". Likely reasons, in order: {}.",
-                tr.id.label(),
-                login_refused_reasons(r)
-            ),
-        )
-        .evidence_all(sign_refused.iter().map(|tr| format!("accepted, then refused when signed: {} {}", tr.id.label(), tr.id.fingerprint().unwrap_or_default())))
-        .evidence(r.methods_line())
-        .fix(login_refused_fix(r.server, &r.t.user)),
+        keyed("auth.login_refused", Stage::Auth, detail)
+            .evidence_all(sign_refused.iter().map(|tr| {
+                format!(
+                    "accepted, then refused when signed: {} {}",
+                    tr.id.label(),
+                    tr.id.fingerprint().unwrap_or_default()
+                )
+            }))
+            .evidence(r.methods_line())
+            .fix_text(login_refused_fix_keyed(r.server, &r.t.user)),
     )
     .await;
-    Some(format!(
-        "{} accepted, but the login is refused",
-        tr.id.label()
+    Some(text!(
+        "engine.auth.refusal.login_refused_summary",
+        key = tr.id.label()
     ))
 }
 
+/// Where the user name came from, for `auth.no_accepted_key`.
+fn user_from(cx: &Cx, user: &str) -> Text {
+    match &cx.config.user().origin {
+        crate::config::Origin::Default => text!("engine.auth.refusal.user_default", user = user),
+        o => text!(
+            "engine.auth.refusal.user_from",
+            user = user,
+            origin = cx.origin(o)
+        ),
+    }
+}
+
 /// `auth.no_accepted_key`: the server takes public keys and refused every key ssh offered.
-async fn no_accepted_key(cx: &Cx, r: &Refusal<'_>) -> Option<String> {
+async fn no_accepted_key(cx: &Cx, r: &Refusal<'_>) -> Option<Text> {
     let t = r.t;
     let offered: Vec<&Tried> = r
         .tried
@@ -183,32 +205,24 @@ async fn no_accepted_key(cx: &Cx, r: &Refusal<'_>) -> Option<String> {
     if !(r.server_pubkey && r.pubkey_on && !offered.is_empty()) {
         return None;
     }
-    let user_from = match &cx.config.user().origin {
-        crate::config::Origin::Default => format!(
-            "the user name {} is your local user name (nothing configured)",
-            t.user
-        ),
-        o => format!("User {} comes from {}", t.user, cx.origin(o)),
-    };
     let tiny_hint = if r.server == Server::Tinyssh
         && offered
             .iter()
             .all(|tr| tr.id.algorithm().as_deref() != Some("ssh-ed25519"))
     {
-        " tinysshd takes only ed25519 user keys, and none of yours is one."
+        text!("engine.auth.refusal.tiny_hint")
     } else {
-        ""
+        Text::from("")
     };
-    let mut f = finding(
-        "auth.no_accepted_key",
-        Stage::Auth,
-        format!(
-            "{} refused every key ssh offers for {}.{tiny_hint} {}",
-            t.hostname,
-            t.user,
-            no_accepted_key_causes(r.server, &t.user, &user_from)
-        ),
+    let causes = no_accepted_key_causes_keyed(r.server, &t.user, user_from(cx, &t.user));
+    let detail = text!(
+        "engine.auth.refusal.no_accepted_detail",
+        host = &t.hostname,
+        user = &t.user,
+        hint = tiny_hint,
+        causes = causes,
     );
+    let mut f = keyed("auth.no_accepted_key", Stage::Auth, detail);
     f = f.evidence_all(offered.iter().map(|tr| {
         format!(
             "refused: {} {}",
@@ -219,99 +233,86 @@ async fn no_accepted_key(cx: &Cx, r: &Refusal<'_>) -> Option<String> {
     if r.accepts_any {
         f = f.evidence("the server answers \"yes\" to every unsigned key query, so only the signed logins counted");
     }
-    f = f.fix(install_advice(r));
+    f = f.fix_text(install_advice_keyed(r.server, &r.t.ssh_args));
     if r.interactive() {
         f.actions.push(onboard_offer(t));
     }
     cx.finding(f).await;
-    Some(format!("all {} key(s) refused", offered.len()))
+    Some(text!(
+        "engine.auth.refusal.no_accepted_summary",
+        n = offered.len()
+    ))
 }
 
 /// `auth.no_key` as an error: no key to offer, and only a password ssh cannot type alone.
-async fn password_only(cx: &Cx, r: &Refusal<'_>) -> Option<String> {
+async fn password_only(cx: &Cx, r: &Refusal<'_>) -> Option<Text> {
     let no_key = r.ids.offered.is_empty() && r.server_pubkey && r.pubkey_on;
     if !(r.interactive() && !Refusal::batch(cx) && no_key) {
         return None;
     }
-    let mode = r.mode();
-    let mut f = no_key_finding(r.t, r.methods);
-    f.detail = format!(
-        "You have no key ssh would offer to {}: only a password login is possible, which ssh cannot do without a person ({mode}).",
-        r.t.hostname
-    );
+    let mut f = no_key_finding(r.t, r.methods, Some(r.mode()));
     f.severity = Severity::Error;
     cx.finding(f).await;
-    cx.log(
-        Stage::Auth,
-        Level::Info,
-        format!("Only password or keyboard-interactive login is left; {mode}"),
-    )
-    .await;
-    Some("password login possible (not tried)".into())
+    let said = text!("engine.auth.refusal.only_password_log", mode = r.mode());
+    cx.say(Stage::Auth, Level::Info, said).await;
+    Some(text!("engine.auth.refusal.password_summary"))
 }
 
 /// Why none of the server's methods is usable, in words.
-fn unusable_why(cx: &Cx, r: &Refusal<'_>, keys: &[String]) -> String {
+fn unusable_why(cx: &Cx, r: &Refusal<'_>, keys: &[String]) -> Text {
     if r.methods.is_empty() {
-        "the server allows no method at all".to_string()
+        text!("engine.auth.refusal.no_method")
     } else if !r.server_pubkey {
-        let never = if keys.is_empty() {
-            String::new()
-        } else {
-            format!("; your keys ({}) will never be tried", keys.join(", "))
+        let never = match keys.is_empty() {
+            true => Text::from(""),
+            false => text!("engine.auth.refusal.never_tried", keys = keys.join(", ")),
         };
-        let pw = if r.interactive() && !Refusal::batch(cx) {
-            format!(" — only a typed password would do, and {}", r.mode())
-        } else {
-            String::new()
+        let password = match r.interactive() && !Refusal::batch(cx) {
+            true => text!("engine.auth.refusal.typed_password", mode = r.mode()),
+            false => Text::from(""),
         };
-        format!(
-            "the server does not take public keys: it allows only {}{never}{pw}",
-            methods_text(r.methods)
+        text!(
+            "engine.auth.refusal.no_pubkey",
+            methods = methods_text(r.methods),
+            never = never,
+            password = password,
         )
     } else if !r.pubkey_on {
-        "PubkeyAuthentication is off in your configuration".to_string()
+        text!("engine.auth.refusal.pubkey_off")
     } else if r.ids.offered.is_empty() {
-        "you have no key ssh would offer".to_string()
+        text!("engine.auth.refusal.no_key")
     } else {
-        "no key could be offered".to_string()
+        text!("engine.auth.refusal.none_offered")
     }
 }
 
 /// `auth.method_not_allowed`: none of the server's methods is usable by this client.
-async fn method_not_allowed(cx: &Cx, r: &Refusal<'_>) -> String {
+async fn method_not_allowed(cx: &Cx, r: &Refusal<'_>) -> Text {
     let (batch, interactive) = (Refusal::batch(cx), r.interactive());
     let keys: Vec<String> = r.ids.offered.iter().map(Identity::label).collect();
     let why = unusable_why(cx, r, &keys);
     if interactive && !batch {
-        cx.log(
-            Stage::Auth,
-            Level::Info,
-            format!(
-                "Only password or keyboard-interactive login is left; {}",
-                r.mode()
-            ),
-        )
-        .await;
+        let said = text!("engine.auth.refusal.only_password_log", mode = r.mode());
+        cx.say(Stage::Auth, Level::Info, said).await;
     }
-    let mut f = finding(
-        "auth.method_not_allowed",
-        Stage::Auth,
-        format!(
-            "None of the methods {} allows is usable by this client: {why}{}.",
-            r.t.hostname,
-            if batch && interactive {
-                " (password prompts are off under BatchMode)"
-            } else {
-                ""
-            }
+    let host = &r.t.hostname;
+    let detail = match batch && interactive {
+        true => text!(
+            "engine.auth.refusal.not_allowed_batch_detail",
+            host = host,
+            why = why
         ),
-    )
-    .evidence(r.methods_line());
+        false => text!(
+            "engine.auth.refusal.not_allowed_detail",
+            host = host,
+            why = why
+        ),
+    };
+    let mut f = keyed("auth.method_not_allowed", Stage::Auth, detail).evidence(r.methods_line());
     if !r.server_pubkey && !keys.is_empty() {
         f = f.evidence(format!("keys never tried: {}", keys.join(", ")));
-        f = f.fix(pubkey_disabled_fix(r.server));
+        f = f.fix_text(pubkey_disabled_fix_keyed(r.server));
     }
     cx.finding(f).await;
-    "no usable authentication method".into()
+    text!("engine.auth.refusal.not_allowed_summary")
 }

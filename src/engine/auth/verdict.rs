@@ -9,7 +9,9 @@ use crate::engine::link::Relogin;
 use crate::engine::remote::LoginFacts;
 use crate::engine::{Cx, Plan, Target};
 use crate::event::Status;
+use crate::i18n::Text;
 use crate::identities::IdentityPlan;
+use crate::text;
 
 /// What the stage found, for the findings and the verdict.
 pub(super) struct Outcome<'a> {
@@ -71,7 +73,7 @@ pub(super) async fn judge(
     t: &Target,
     input: &Setup,
     o: &Outcome<'_>,
-) -> (Status, String) {
+) -> (Status, Text) {
     let tried = &o.found.tried;
     key_findings(
         cx,
@@ -100,24 +102,22 @@ async fn verdict(
     t: &Target,
     input: &Setup,
     o: &Outcome<'_>,
-) -> (Status, String) {
+) -> (Status, Text) {
     let (ids, tried) = (o.ids, &o.found.tried);
     match o.found.logged_in {
         // No key at all: the login works, but only by password — offer making one.
         _ if o.password_login() && ids.offered.is_empty() && o.server_pubkey && o.pubkey_on => {
-            cx.finding(report::no_key_finding(t, &o.methods)).await;
-            (
-                Status::Warn,
-                "password (typed in the console); you have no key".to_string(),
-            )
+            cx.finding(report::no_key_finding(t, &o.methods, None))
+                .await;
+            (Status::Warn, text!("engine.auth.verdict.password_no_key"))
         }
-        _ if o.password_login() => (Status::Pass, "password (typed in the console)".to_string()),
+        _ if o.password_login() => (Status::Pass, text!("engine.auth.verdict.password")),
         Some(pos) if !o.ssh_would_fail() => key_verdict(o, pos),
         Some(pos) => (
             Status::Fail,
-            format!(
-                "ssh would fail; {} works once it is offered within the limit",
-                tried[pos].id.label()
+            text!(
+                "engine.auth.verdict.beyond_limit",
+                key = tried[pos].id.label()
             ),
         ),
         None => {
@@ -140,27 +140,29 @@ async fn verdict(
 }
 
 /// Logged in with the key at `pos`: a warning when ssh skips a key on the way.
-fn key_verdict(o: &Outcome<'_>, pos: usize) -> (Status, String) {
+fn key_verdict(o: &Outcome<'_>, pos: usize) -> (Status, Text) {
     let tried = &o.found.tried;
     let status = if tried.iter().any(|tr| tr.answer == Answer::Skipped) {
         Status::Warn
     } else {
         Status::Pass
     };
-    let extra = if o.secret_login == Some(SecretLogin::SecondFactor) {
-        " and a second factor typed in the console"
-    } else {
-        ""
-    };
-    (
-        status,
-        format!(
-            "publickey with {} (key {} of {}){extra}",
-            tried[pos].id.label(),
-            pos + 1,
-            o.ids.offered.len()
+    let (key, n) = (tried[pos].id.label(), o.ids.offered.len());
+    let summary = match o.secret_login == Some(SecretLogin::SecondFactor) {
+        true => text!(
+            "engine.auth.verdict.by_key_second",
+            key = key,
+            pos = pos + 1,
+            n = n
         ),
-    )
+        false => text!(
+            "engine.auth.verdict.by_key",
+            key = key,
+            pos = pos + 1,
+            n = n
+        ),
+    };
+    (status, summary)
 }
 
 /// The login's facts, and how to log in again with the same key (not after a typed secret).
@@ -201,5 +203,5 @@ pub(super) async fn finish(
     let (facts, relogin) = login_of(t, input, o);
     let handle =
         (o.found.logged_in.is_some() || o.password_login()).then_some((conn, facts, relogin));
-    (handle, crate::engine::StageEnd::new(status, summary))
+    (handle, crate::engine::StageEnd::text(status, summary))
 }
