@@ -42,6 +42,18 @@ impl End {
     }
 }
 
+/// Items joined by " and " in the front end's language (`a and b and c`).
+pub(crate) fn and_list<S: AsRef<str>>(items: &[S]) -> Text {
+    let mut parts = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            parts.push(crate::text!("server.emit.and"));
+        }
+        parts.push(Text::from(item.as_ref()));
+    }
+    Text::join(parts, "")
+}
+
 impl Out {
     /// Events to `tx`, the clock starting now.
     pub fn new(tx: mpsc::Sender<Event>) -> Out {
