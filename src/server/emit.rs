@@ -149,15 +149,16 @@ impl Out {
         .await;
     }
 
-    /// A stage that does not run, and why.
-    pub async fn skipped(&self, stage: Stage, why: &str) {
+    /// A stage that does not run, and why (`skipped: {why}`, in the front end's language).
+    pub async fn skipped(&self, stage: Stage, why: Text) {
+        let summary = crate::text!("summary.skipped", why = why);
         self.send(Event::StageFinished {
             hop: 0,
             stage,
             status: Status::Skipped,
             elapsed: std::time::Duration::ZERO,
-            summary: format!("skipped: {why}"),
-            said: None,
+            summary: summary.english(),
+            said: Some(summary),
         })
         .await;
     }
