@@ -23,15 +23,6 @@ pub struct End {
 }
 
 impl End {
-    /// A stage end.
-    pub fn new(status: Status, summary: impl Into<String>) -> End {
-        End {
-            status,
-            summary: summary.into(),
-            said: None,
-        }
-    }
-
     /// A stage end whose summary the front ends show in their language.
     pub fn text(status: Status, summary: Text) -> End {
         End {

@@ -195,7 +195,7 @@ async fn check_config(out: &Out, binary: &Path, config: &Path, seen: &mut Seen) 
     let result = match cmd::run(binary, &["-t", "-f", &config_arg]).await {
         Ok(r) => r,
         Err(e) => {
-            out.log(Stage::Sshd, Level::Info, e).await;
+            out.say(Stage::Sshd, Level::Info, e).await;
             return 0;
         }
     };
@@ -298,7 +298,7 @@ async fn settings(out: &Out, binary: &Path, config: &Path, options: &Options, se
             let said = text!("server.sshd.command_failed", command = &shown, why = why);
             out.say(Stage::Sshd, Level::Info, said).await;
         }
-        Err(e) => out.log(Stage::Sshd, Level::Info, e).await,
+        Err(e) => out.say(Stage::Sshd, Level::Info, e).await,
     }
 }
 
