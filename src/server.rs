@@ -13,6 +13,8 @@ mod cmd;
 mod emit;
 mod explain;
 mod hostkeys;
+#[cfg(test)]
+mod i18n_tests;
 mod listen;
 pub mod log;
 mod logstage;

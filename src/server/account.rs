@@ -187,7 +187,7 @@ async fn run(out: &Out, user: &str, options: &Options, seen: &mut Seen) -> End {
 
 /// sshd refuses an account whose shell does not exist or cannot be run ("User X not allowed
 /// because shell S does not exist"); nologin and false let it authenticate but run nothing.
-fn shell(acc: &Account) -> Vec<Finding> {
+pub(super) fn shell(acc: &Account) -> Vec<Finding> {
     let shell = if acc.shell.is_empty() {
         "/bin/sh"
     } else {
@@ -310,7 +310,7 @@ fn date(day: u64) -> String {
 }
 
 /// The home directory and `/etc/nologin`.
-fn files(acc: &Account) -> Vec<Finding> {
+pub(super) fn files(acc: &Account) -> Vec<Finding> {
     let mut found = Vec::new();
     if !Path::new(&acc.home).is_dir() {
         let detail = text!(

@@ -219,7 +219,7 @@ fn private_group(v: &Violation, gid: u32, acc: &Account) -> bool {
 
 /// A finding for each StrictModes violation, with the chmods offered (and kept in `seen`
 /// for `--fix`); a warning where this sshd accepts the path anyway.
-fn strict_findings(
+pub(super) fn strict_findings(
     acc: &Account,
     violations: &[(Violation, u32)],
     strict: bool,

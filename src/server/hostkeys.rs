@@ -165,7 +165,12 @@ fn pub_mismatch(file: &str, note: &Text) -> Finding {
 
 /// The finding for one key's state; an error only when no key is usable (sshd then stops
 /// with "no hostkeys available"), else a warning (clients that pinned that key type fail).
-fn judge(file: &str, state: &KeyState, usable: usize, chmods: &[Chmod]) -> Option<Finding> {
+pub(super) fn judge(
+    file: &str,
+    state: &KeyState,
+    usable: usize,
+    chmods: &[Chmod],
+) -> Option<Finding> {
     let and_then = if usable == 0 {
         text!("server.hostkeys.none_usable")
     } else {

@@ -305,7 +305,7 @@ async fn held_by_ours(
 
 /// `server.not_listening`: the addresses nobody (or another process) holds, and why our
 /// sshd does not.
-fn not_listening(
+pub(super) fn not_listening(
     seen: &Seen,
     ours: &[&SshdProcess],
     wanted: &[(IpAddr, u16)],

@@ -222,7 +222,7 @@ async fn check_config(out: &Out, binary: &Path, config: &Path, seen: &mut Seen) 
     errors.len()
 }
 
-fn config_finding(e: &ConfigError, config: &str) -> Finding {
+pub(super) fn config_finding(e: &ConfigError, config: &str) -> Finding {
     let place = match e.line {
         Some(n) => format!("{} line {n}", e.file),
         None if e.file.is_empty() => config.to_string(),
