@@ -55,7 +55,7 @@ impl Explained {
             (false, None) if a.ended => text!("server.explain.ended"),
             (false, None) => text!("server.explain.no_outcome"),
         };
-        let who = format!("{time}{}", a.who());
+        let who = Text::join([time.into(), a.who_text()], "");
         text!("server.explain.line", who = who, outcome = outcome)
     }
 
@@ -92,9 +92,9 @@ pub(crate) fn explain(mut attempt: Attempt, seen: &Seen, accounts: &[String]) ->
     let mut cause = attempt.cause;
     let mut why = attempt
         .detail
-        .clone()
+        .as_deref()
         .filter(|_| cause != Some(Cause::PreauthClosed))
-        .map(Text::from);
+        .map(detail_text);
     let exists = attempt
         .user
         .as_ref()
@@ -114,6 +114,15 @@ pub(crate) fn explain(mut attempt: Attempt, seen: &Seen, accounts: &[String]) ->
         attempt,
         cause,
         why,
+    }
+}
+
+/// An attempt's detail as the log gave it, with sshdoctor's own words in it
+/// (`WHAT; the client offered OFFER`) as a text.
+fn detail_text(detail: &str) -> Text {
+    match detail.split_once("; the client offered ") {
+        Some((what, offer)) => text!("server.explain.client_offered", what = what, offer = offer),
+        None => detail.into(),
     }
 }
 
@@ -232,7 +241,9 @@ fn detail(cause: Cause, mine: &[&Explained], seen: &Seen) -> Text {
             _ => text!("server.explain.daemon", n = n, line = line),
         };
     }
-    let latest = mine.last().map(|e| e.attempt.who()).unwrap_or_default();
+    let latest = mine
+        .last()
+        .map_or_else(|| Text::from(""), |e| e.attempt.who_text());
     let why = mine.iter().rev().find_map(|e| e.why.clone());
     let base = text!("server.explain.attempts", n = n, latest = latest);
     match (cause, why) {

@@ -137,7 +137,11 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
         .collect();
     let mut findings = Vec::new();
     for (file, state, note) in &judged {
-        out.log(Stage::HostKeys, Level::Debug1, format!("{file}: {state:?}"))
+        let shown = match state {
+            KeyState::Unloadable(why) => format!("Unloadable({:?})", why.english()),
+            state => format!("{state:?}"),
+        };
+        out.log(Stage::HostKeys, Level::Debug1, format!("{file}: {shown}"))
             .await;
         findings.extend(judge(file, state, usable, &chmods));
         if let Some(n) = note {

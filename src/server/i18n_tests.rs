@@ -366,3 +366,45 @@ fn every_cause_says_the_same_words_as_text() {
         assert_ne!(c.words_text().render(Lang::Ja), c.words(), "{c:?}");
     }
 }
+
+#[test]
+fn a_legacy_clients_offer_is_quoted_beside_what_sshd_offers_in_the_language() {
+    let chosen = attempts(
+        &["Jan  5 01:31:41 www sshd[7]: Unable to negotiate with 192.0.2.9 port 50000: no matching key exchange method found. Their offer: diffie-hellman-group1-sha1 [preauth]"],
+        None,
+    );
+    let s = seen(&[("kexalgorithms", "curve25519-sha256,sntrup761x25519-sha512")]);
+    let found = explain::findings(&chosen, None, None, &s);
+    let f = found
+        .iter()
+        .find(|f| f.id == "server.kex_mismatch")
+        .expect("{found:?}");
+    assert_eq!(f.detail, "1 attempt(s) in sshd's log, the latest (no user named) from 192.0.2.9 port 50000: no matching key exchange method found; the client offered diffie-hellman-group1-sha1. This sshd offers (KexAlgorithms): curve25519-sha256,sntrup761x25519-sha512.");
+    assert!(
+        f.fix
+            .contains("`KexAlgorithms +diffie-hellman-group1-sha1`"),
+        "{}",
+        f.fix
+    );
+    let ja = shown(Lang::Ja, f);
+    assert!(ja.detail.contains("（ユーザ名なし） from 192.0.2.9 port 50000：no matching key exchange method found。クライアントが提示したのは diffie-hellman-group1-sha1"), "{}", ja.detail);
+    assert!(
+        ja.detail
+            .contains("この sshd が提示するもの（KexAlgorithms）：curve25519-sha256"),
+        "{}",
+        ja.detail
+    );
+    assert!(
+        ja.fix
+            .contains("`KexAlgorithms +diffie-hellman-group1-sha1`")
+            && ja.fix.contains("`systemctl reload ssh`")
+    );
+    let zh = shown(Lang::ZhCn, f);
+    assert!(
+        zh.detail
+            .contains("客户端提供的是 diffie-hellman-group1-sha1")
+            && zh.fix.contains("升级客户端"),
+        "{}",
+        zh.detail
+    );
+}
