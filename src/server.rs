@@ -13,6 +13,8 @@ mod cmd;
 mod emit;
 mod explain;
 mod hostkeys;
+#[cfg(test)]
+mod i18n_tests;
 mod listen;
 pub mod log;
 mod logstage;
@@ -171,12 +173,8 @@ pub async fn run(options: Options, tx: mpsc::Sender<Event>) {
     out.send(Event::Destination(destination(&options))).await;
     let mut seen = Seen::default();
     if !is_root() {
-        out.log(
-            Stage::Sshd,
-            crate::event::Level::Info,
-            "not running as root: sshd's host keys, other accounts' files, the shadow file and the log may not be readable; run as root for the whole picture",
-        )
-        .await;
+        let said = crate::text!("server.not_root");
+        out.say(Stage::Sshd, crate::event::Level::Info, said).await;
     }
     sshd::stage(&out, &options, &mut seen).await;
     listen::stage(&out, &mut seen).await;

@@ -5,7 +5,8 @@
 use super::emit::{End, Out};
 use super::{allowed, pam, Options, Seen};
 use crate::event::{Finding, Level, Severity, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::text;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -114,7 +115,8 @@ fn today() -> u64 {
 /// Run the stage.
 pub(super) async fn stage(out: &Out, options: &Options, seen: &mut Seen) {
     let Some(user) = &options.user else {
-        out.skipped(Stage::Account, "no --user given").await;
+        let why = text!("server.account.no_user");
+        out.skipped(Stage::Account, why).await;
         return;
     };
     let since = out.started(Stage::Account).await;
@@ -124,20 +126,24 @@ pub(super) async fn stage(out: &Out, options: &Options, seen: &mut Seen) {
 
 async fn run(out: &Out, user: &str, options: &Options, seen: &mut Seen) -> End {
     let Some(acc) = lookup(user).await else {
-        let f = finding("server.account_missing", Stage::Account, format!("There is no account {user} (getent passwd {user} finds none). sshd goes through the motions with a fake account and logs \"Invalid user {user}\"; every key and password fails."))
+        let detail = text!("server.account.missing_detail", user = user);
+        let f = keyed("server.account_missing", Stage::Account, detail)
             .evidence(format!("getent passwd {user}: no entry"));
         out.finding(f).await;
-        return End::new(Status::Fail, format!("no account {user}"));
+        return End::text(
+            Status::Fail,
+            text!("server.account.no_account", user = user),
+        );
     };
-    out.log(
-        Stage::Account,
-        Level::Info,
-        format!(
-            "{}: uid {}, gid {}, home {}, shell {}",
-            acc.name, acc.uid, acc.gid, acc.home, acc.shell
-        ),
-    )
-    .await;
+    let said = text!(
+        "server.account.found",
+        user = &acc.name,
+        uid = acc.uid,
+        gid = acc.gid,
+        home = &acc.home,
+        shell = &acc.shell
+    );
+    out.say(Stage::Account, Level::Info, said).await;
     out.fact(Stage::Account, "home", acc.home.clone()).await;
     let mut findings = shell(&acc);
     findings.extend(shadow(&acc, seen).await);
@@ -150,15 +156,9 @@ async fn run(out: &Out, user: &str, options: &Options, seen: &mut Seen) -> End {
         Vec::new()
     };
     if !seen.pam_refusers.is_empty() {
-        out.log(
-            Stage::Account,
-            Level::Info,
-            format!(
-                "UsePAM yes: sshd's PAM stacks hold modules that can refuse a login: {}",
-                seen.pam_refusers.join(", ")
-            ),
-        )
-        .await;
+        let modules = seen.pam_refusers.join(", ");
+        let said = text!("server.account.pam_refusers", modules = modules);
+        out.say(Stage::Account, Level::Info, said).await;
         out.fact(Stage::Account, "pam_refusers", seen.pam_refusers.join(" "))
             .await;
     }
@@ -173,18 +173,21 @@ async fn run(out: &Out, user: &str, options: &Options, seen: &mut Seen) -> End {
         }
     }
     match (failed, n) {
-        (true, _) => End::new(Status::Fail, format!("{user}: sshd refuses this account")),
-        (false, 0) => End::new(Status::Pass, format!("{user} (uid {}) may log in", acc.uid)),
-        _ => End::new(
+        (true, _) => End::text(Status::Fail, text!("server.account.refused", user = user)),
+        (false, 0) => End::text(
+            Status::Pass,
+            text!("server.account.may_log_in", user = user, uid = acc.uid),
+        ),
+        _ => End::text(
             Status::Warn,
-            format!("{user} (uid {}): see the warnings", acc.uid),
+            text!("server.account.see_warnings", user = user, uid = acc.uid),
         ),
     }
 }
 
 /// sshd refuses an account whose shell does not exist or cannot be run ("User X not allowed
 /// because shell S does not exist"); nologin and false let it authenticate but run nothing.
-fn shell(acc: &Account) -> Vec<Finding> {
+pub(super) fn shell(acc: &Account) -> Vec<Finding> {
     let shell = if acc.shell.is_empty() {
         "/bin/sh"
     } else {
@@ -192,14 +195,27 @@ fn shell(acc: &Account) -> Vec<Finding> {
     };
     let meta = std::fs::metadata(shell);
     let refusal = match &meta {
-        Err(_) => Some("does not exist"),
-        Ok(m) if !m.is_file() || m.permissions().mode() & 0o111 == 0 => Some("is not executable"),
+        Err(_) => Some(text!(
+            "server.account.shell_missing_detail",
+            user = &acc.name,
+            shell = shell
+        )),
+        Ok(m) if !m.is_file() || m.permissions().mode() & 0o111 == 0 => Some(text!(
+            "server.account.shell_not_executable_detail",
+            user = &acc.name,
+            shell = shell
+        )),
         Ok(_) => None,
     };
-    if let Some(why) = refusal {
-        let f = finding("server.shell_invalid", Stage::Account, format!("{}'s shell {shell} {why}: sshd refuses the account before any key or password is tried, and logs \"User {} not allowed because shell {shell} {why}\".", acc.name, acc.name))
+    if let Some(detail) = refusal {
+        let q = crate::fsedit::shell_quote(&acc.name);
+        let f = keyed("server.shell_invalid", Stage::Account, detail)
             .evidence(format!("getent passwd {}: shell {shell}", acc.name))
-            .fix(format!("Give the account a shell that exists: `usermod -s /bin/bash {}` (or install {shell}).", crate::fsedit::shell_quote(&acc.name)));
+            .fix_text(text!(
+                "server.account.shell_invalid_fix",
+                user = q,
+                shell = shell
+            ));
         return vec![f];
     }
     let name = Path::new(shell)
@@ -207,14 +223,20 @@ fn shell(acc: &Account) -> Vec<Finding> {
         .and_then(|n| n.to_str())
         .unwrap_or("");
     if matches!(name, "nologin" | "false") {
-        let f = finding("server.shell_nologin", Stage::Account, format!("{}'s shell is {shell}: a key or password is accepted, then the session ends at once (\"This account is currently not available.\"). Right for sftp-only or service accounts (with ForceCommand internal-sftp), wrong for a person.", acc.name))
+        let detail = text!(
+            "server.account.shell_nologin_detail",
+            user = &acc.name,
+            shell = shell
+        );
+        let f = keyed("server.shell_nologin", Stage::Account, detail)
             .evidence(format!("getent passwd {}: shell {shell}", acc.name));
         return vec![f];
     }
     let listed =
         std::fs::read_to_string("/etc/shells").is_ok_and(|t| t.lines().any(|l| l.trim() == shell));
     if !listed {
-        return vec![finding("server.shell_nologin", Stage::Account, format!("{shell} is not in /etc/shells. sshd does not mind, but PAM's pam_shells (and ftp, chsh) refuse such accounts."))
+        let detail = text!("server.account.shell_unlisted_detail", shell = shell);
+        return vec![keyed("server.shell_nologin", Stage::Account, detail)
             .evidence(format!("/etc/shells does not list {shell}"))];
     }
     Vec::new()
@@ -236,27 +258,49 @@ async fn shadow(acc: &Account, seen: &Seen) -> Vec<Finding> {
     let s = parse_shadow(line, today());
     let q = crate::fsedit::shell_quote(&acc.name);
     let mut found = Vec::new();
+    let user = &acc.name;
     if let Some(day) = s.expired_on {
-        found.push(finding("server.account_expired", Stage::Account, format!("{}'s account expired on {} (day {day} in /etc/shadow): sshd (\"Account {} has expired\") and PAM (\"User account has expired\") refuse every login.", acc.name, date(day), acc.name))
-            .evidence(format!("/etc/shadow: {} expires on day {day}", acc.name))
-            .fix(format!("`chage -E -1 {q}` (no expiry) or `chage -E YYYY-MM-DD {q}`.")));
+        let detail = text!(
+            "server.account.expired_detail",
+            user = user,
+            date = date(day),
+            day = day
+        );
+        found.push(
+            keyed("server.account_expired", Stage::Account, detail)
+                .evidence(format!("/etc/shadow: {} expires on day {day}", acc.name))
+                .fix_text(text!("server.account.expired_fix", q = &q)),
+        );
     }
     if s.locked {
-        let mut f = finding("server.account_locked", Stage::Account, String::new())
-            .evidence(format!("/etc/shadow: {}'s password field starts with '!'", acc.name))
-            .fix(format!("`usermod -U {q}` (or `passwd -u {q}`) unlocks it; for a key-only account, `usermod -p '*' {q}` leaves no password yet is not locked."));
+        let detail = match seen.use_pam() {
+            true => text!("server.account.locked_pam_detail", user = user),
+            false => text!("server.account.locked_detail", user = user),
+        };
+        let mut f = keyed("server.account_locked", Stage::Account, detail)
+            .evidence(format!(
+                "/etc/shadow: {}'s password field starts with '!'",
+                acc.name
+            ))
+            .fix_text(text!("server.account.locked_fix", q = &q));
         if seen.use_pam() {
             f.severity = Severity::Warning;
-            f.detail = format!("{}'s password is locked. With UsePAM yes sshd skips its own lock check, so key logins still work; password logins fail.", acc.name);
-        } else {
-            f.detail = format!("{} is locked and sshd runs with UsePAM no: it refuses every login, keys included (\"User {} not allowed because account is locked\").", acc.name, acc.name);
         }
         found.push(f);
     }
     if let Some(day) = s.password_expired_on.filter(|_| s.expired_on.is_none()) {
-        found.push(finding("server.password_expired", Stage::Account, format!("{}'s password expired on {}: a login is asked to change it first, which scripts and non-interactive logins cannot do.", acc.name, date(day)))
-            .evidence(format!("/etc/shadow: last change + maximum age ended on day {day}"))
-            .fix(format!("`passwd {q}` sets a new one; `chage -M 99999 {q}` removes the maximum age.")));
+        let detail = text!(
+            "server.account.password_expired_detail",
+            user = user,
+            date = date(day)
+        );
+        found.push(
+            keyed("server.password_expired", Stage::Account, detail)
+                .evidence(format!(
+                    "/etc/shadow: last change + maximum age ended on day {day}"
+                ))
+                .fix_text(text!("server.account.password_expired_fix", q = &q)),
+        );
     }
     found
 }
@@ -266,19 +310,36 @@ fn date(day: u64) -> String {
 }
 
 /// The home directory and `/etc/nologin`.
-fn files(acc: &Account) -> Vec<Finding> {
+pub(super) fn files(acc: &Account) -> Vec<Finding> {
     let mut found = Vec::new();
     if !Path::new(&acc.home).is_dir() {
-        found.push(finding("server.home_missing", Stage::Account, format!("{}'s home {} does not exist: sshd finds no ~/.ssh/authorized_keys there, so key logins fail; a password login lands in / (\"Could not chdir to home directory\").", acc.name, acc.home))
-            .evidence(format!("{}: no such directory", acc.home))
-            .fix(format!("`mkhomedir_helper {}` or create it owned by the account (mode 0755 or stricter).", crate::fsedit::shell_quote(&acc.name))));
+        let detail = text!(
+            "server.account.home_missing_detail",
+            user = &acc.name,
+            home = &acc.home
+        );
+        let q = crate::fsedit::shell_quote(&acc.name);
+        found.push(
+            keyed("server.home_missing", Stage::Account, detail)
+                .evidence(format!("{}: no such directory", acc.home))
+                .fix_text(text!("server.account.home_missing_fix", q = q)),
+        );
     }
     let nologin = PathBuf::from("/etc/nologin");
     if nologin.exists() && acc.uid != 0 {
         let text = std::fs::read_to_string(&nologin).unwrap_or_default();
-        found.push(finding("server.nologin", Stage::Account, "/etc/nologin exists: only root may log in (sshd and pam_nologin refuse everyone else, showing its text). It is made during shutdown and by `shutdown` with a delay; a leftover one locks everybody out.")
-            .evidence(format!("/etc/nologin: {}", text.lines().next().unwrap_or("(empty)")))
-            .fix("`rm /etc/nologin` once no shutdown is pending."));
+        found.push(
+            keyed(
+                "server.nologin",
+                Stage::Account,
+                text!("server.account.nologin_detail"),
+            )
+            .evidence(format!(
+                "/etc/nologin: {}",
+                text.lines().next().unwrap_or("(empty)")
+            ))
+            .fix_text(text!("server.account.nologin_fix")),
+        );
     }
     found
 }

@@ -5,8 +5,9 @@
 use super::account::Account;
 use super::Seen;
 use crate::event::{Finding, Severity, Stage};
-use crate::findings::finding;
+use crate::findings::keyed;
 use crate::known_hosts::match_pattern;
+use crate::text;
 use std::net::IpAddr;
 
 /// How a `user[@host]` pattern fares: matches, does not, or depends on a client address
@@ -67,6 +68,9 @@ fn host_fits(addr: &str, pattern: &str) -> bool {
         pattern.to_ascii_lowercase().as_bytes(),
     )
 }
+
+/// What a refusal that depends on the client's address ends with.
+const SOME_ADDRESSES: &str = " (for some client addresses)";
 
 /// Why sshd's lists refuse `user` (with these groups, from this address): the sentence sshd
 /// logs, or `None` when they let it in. A verdict that depends on the address says so.
@@ -142,13 +146,23 @@ pub(crate) fn judge(
             .filter(|k| !seen.all(k).is_empty())
             .map(|k| format!("sshd -T: {k} {}", seen.all(k).join(" ")))
             .collect();
-        let mut f = finding("server.user_not_allowed", Stage::Account, format!("sshd refuses {} before any key or password is tried: {why}. It logs \"User {} from ADDRESS not allowed because {why}\"; the client only sees \"Permission denied\".", acc.name, acc.name))
+        let detail = match why.strip_suffix(SOME_ADDRESSES).filter(|_| depends) {
+            Some(base) => text!(
+                "server.allowed.depends_detail",
+                user = &acc.name,
+                why = base
+            ),
+            None => text!(
+                "server.allowed.refused_detail",
+                user = &acc.name,
+                why = &why
+            ),
+        };
+        let mut f = keyed("server.user_not_allowed", Stage::Account, detail)
             .evidence_all(lists)
             .evidence(format!("{}'s groups: {}", acc.name, groups.join(" ")));
         if depends {
             f.severity = Severity::Warning;
-            f.detail
-                .push_str(" Give --from ADDRESS to judge for one client.");
         }
         f.actions
             .extend(super::repairs::allow_user(seen, &acc.name, &why));
@@ -164,14 +178,20 @@ pub(crate) fn judge(
 fn root_login(seen: &Seen) -> Option<Finding> {
     let value = seen.get("permitrootlogin").unwrap_or("prohibit-password");
     let (detail, severity) = match value {
-        "no" => ("PermitRootLogin no: sshd refuses root whatever the key or password (\"ROOT LOGIN REFUSED\").", Severity::Error),
-        "prohibit-password" | "without-password" => ("PermitRootLogin prohibit-password: root may log in with a key, never with a password.", Severity::Info),
-        "forced-commands-only" => ("PermitRootLogin forced-commands-only: root may log in only with a key whose authorized_keys line has command=.", Severity::Warning),
+        "no" => (text!("server.allowed.root_no"), Severity::Error),
+        "prohibit-password" | "without-password" => (
+            text!("server.allowed.root_prohibit_password"),
+            Severity::Info,
+        ),
+        "forced-commands-only" => (
+            text!("server.allowed.root_forced_commands"),
+            Severity::Warning,
+        ),
         _ => return None,
     };
-    let mut f = finding("server.root_login_refused", Stage::Account, detail)
+    let mut f = keyed("server.root_login_refused", Stage::Account, detail)
         .evidence(format!("sshd -T: permitrootlogin {value}"))
-        .fix("Log in as a personal account and use sudo; if root must log in directly, use a key with `PermitRootLogin prohibit-password` (in a `Match Address` block for the hosts that need it).");
+        .fix_text(text!("server.allowed.root_fix"));
     f.severity = severity;
     Some(f)
 }

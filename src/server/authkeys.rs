@@ -8,12 +8,14 @@ use super::emit::{End, Out};
 use super::repairs::{chmod_action, Chmod};
 use super::{Options, Seen};
 use crate::event::{Finding, Level, Severity, Stage};
-use crate::findings::finding;
+use crate::findings::keyed;
 use crate::fsedit::shell_quote;
+use crate::i18n::Text;
 use crate::remote_rules::{
     check_strict_modes, debian_tolerates_group_write, parse_authorized_keys, strict_modes_chain,
     AuthorizedKeys, PathRole, RemoteStat, Restrictions, Violation,
 };
+use crate::text;
 use std::os::unix::fs::MetadataExt;
 
 /// The largest authorized_keys file read.
@@ -22,17 +24,17 @@ const MAX_KEYS_FILE: u64 = 16 << 20;
 /// One AuthorizedKeysFile, as found.
 struct KeysFile {
     path: String,
-    /// realpath and what sshd makes of it; `None` when missing or unreadable (the note).
-    read: Result<(String, AuthorizedKeys), String>,
+    /// realpath and what sshd makes of it; `Err` when missing or unreadable (the note).
+    read: Result<(String, AuthorizedKeys), Text>,
 }
 
 /// Run the stage.
 pub(super) async fn stage(out: &Out, options: &Options, seen: &mut Seen) {
     let Some(acc) = seen.account.clone() else {
         let why = if options.user.is_some() {
-            "the account does not exist"
+            text!("server.authkeys.no_account")
         } else {
-            "no --user given"
+            text!("server.account.no_user")
         };
         out.skipped(Stage::AuthorizedKeys, why).await;
         return;
@@ -87,52 +89,70 @@ async fn run(out: &Out, acc: &Account, options: &Options, seen: &mut Seen) -> En
         findings.push(no_keys(acc, &files));
     }
     let status = out.findings(findings).await;
-    let summary = format!(
-        "{} file(s), {keys} key(s); StrictModes {}",
-        files.len(),
-        if violations.is_empty() {
-            "satisfied"
-        } else {
-            "refuses"
-        }
+    let strict_modes = if violations.is_empty() {
+        text!("server.authkeys.satisfied")
+    } else {
+        text!("server.authkeys.refuses")
+    };
+    let summary = text!(
+        "server.authkeys.summary",
+        files = files.len(),
+        keys = keys,
+        strict_modes = strict_modes
     );
-    End::new(status, summary)
+    End::text(status, summary)
 }
 
 /// What was found at one location: its keys and unparsable lines, or why it was not read.
 async fn log_file(out: &Out, f: &KeysFile) {
-    let text = match &f.read {
-        Ok((real, parsed)) => format!(
-            "{}{}: {} key(s), {} line(s) sshd cannot parse",
-            f.path,
-            if real == &f.path {
-                String::new()
+    let said = match &f.read {
+        Ok((real, parsed)) => text!(
+            "server.authkeys.file_read",
+            path = if real == &f.path {
+                f.path.clone()
             } else {
-                format!(" (→ {real})")
+                format!("{} (→ {real})", f.path)
             },
-            parsed.keys.len(),
-            parsed.malformed.len()
+            keys = parsed.keys.len(),
+            malformed = parsed.malformed.len()
         ),
-        Err(note) => format!("{}: {note}", f.path),
+        Err(note) => text!(
+            "server.authkeys.file_note",
+            path = &f.path,
+            note = note.clone()
+        ),
     };
-    out.log(Stage::AuthorizedKeys, Level::Info, text).await;
+    out.say(Stage::AuthorizedKeys, Level::Info, said).await;
 }
 
 /// `server.no_authorized_keys`: no location holds a key sshd can use.
 fn no_keys(acc: &Account, files: &[KeysFile]) -> Finding {
-    finding("server.no_authorized_keys", Stage::AuthorizedKeys, format!("None of {}'s AuthorizedKeysFile locations holds a key sshd can use, so no key can log in as {} (only a password, if allowed).", acc.name, acc.name))
-        .evidence_all(files.iter().map(|f| format!("{}: {}", f.path, f.read.as_ref().map_or_else(|e| e.clone(), |(_, k)| format!("{} key(s)", k.keys.len())))))
-        .fix(format!("Install the public key, e.g. from the client: `ssh-copy-id {}@THIS-HOST` (or `sshdoctor onboard`).", shell_quote(&acc.name)))
+    let detail = text!("server.authkeys.no_keys_detail", user = &acc.name);
+    keyed("server.no_authorized_keys", Stage::AuthorizedKeys, detail)
+        .evidence_all(files.iter().map(|f| {
+            format!(
+                "{}: {}",
+                f.path,
+                f.read
+                    .as_ref()
+                    .map_or_else(Text::english, |(_, k)| format!("{} key(s)", k.keys.len()))
+            )
+        }))
+        .fix_text(text!(
+            "server.authkeys.no_keys_fix",
+            q = shell_quote(&acc.name)
+        ))
 }
 
 fn read(path: &str) -> KeysFile {
     use std::io::Read;
     let read = (|| {
-        let real = std::fs::canonicalize(path).map_err(|_| "does not exist".to_string())?;
+        let real =
+            std::fs::canonicalize(path).map_err(|_| text!("server.authkeys.does_not_exist"))?;
         let mut bytes = Vec::new();
         std::fs::File::open(&real)
             .and_then(|f| f.take(MAX_KEYS_FILE).read_to_end(&mut bytes))
-            .map_err(|e| format!("cannot be read: {e}"))?;
+            .map_err(|e| text!("server.hostkeys.unreadable", error = e.to_string()))?;
         Ok((real.display().to_string(), parse_authorized_keys(&bytes)))
     })();
     KeysFile {
@@ -199,7 +219,7 @@ fn private_group(v: &Violation, gid: u32, acc: &Account) -> bool {
 
 /// A finding for each StrictModes violation, with the chmods offered (and kept in `seen`
 /// for `--fix`); a warning where this sshd accepts the path anyway.
-fn strict_findings(
+pub(super) fn strict_findings(
     acc: &Account,
     violations: &[(Violation, u32)],
     strict: bool,
@@ -217,13 +237,16 @@ fn strict_findings(
         .collect();
     let mut found = Vec::new();
     for (v, gid) in violations {
-        let mut f = violation_finding(acc, v);
-        if !strict {
-            f.severity = Severity::Warning;
-            f.detail.push_str(" This sshd runs with StrictModes no, so it accepts the keys — but anyone who can write here can add a key and log in as this account.");
+        let tolerated = if !strict {
+            Some(text!("server.authkeys.strict_modes_no"))
         } else if seen.debian() && private_group(v, *gid, acc) {
+            Some(text!("server.authkeys.private_group"))
+        } else {
+            None
+        };
+        let mut f = violation_finding(acc, v, tolerated.clone());
+        if tolerated.is_some() {
             f.severity = Severity::Warning;
-            f.detail.push_str(" Only the account's own private group may write here: this Debian/Ubuntu sshd accepts that; upstream OpenSSH refuses it.");
         }
         f.actions.extend(chmod_action(&chmods));
         found.push(f);
@@ -232,46 +255,48 @@ fn strict_findings(
     found
 }
 
-/// One violation: what sshd logs and why, the path's mode and owner, the chown or chmod.
-fn violation_finding(acc: &Account, v: &Violation) -> Finding {
-    let (what, kind) = if v.role == PathRole::AuthorizedKeys {
-        ("this file", "file")
+/// One violation: what sshd logs and why (then why this sshd accepts it anyway, when it
+/// does), the path's mode and owner, the chown or chmod.
+fn violation_finding(acc: &Account, v: &Violation, tolerated: Option<Text>) -> Finding {
+    let key = if v.role == PathRole::AuthorizedKeys {
+        text!(
+            "server.authkeys.ignores_file",
+            explanation = v.explanation(),
+            path = &v.path
+        )
     } else {
-        ("every authorized_keys file below it", "directory")
+        text!(
+            "server.authkeys.ignores_dir",
+            explanation = v.explanation(),
+            path = &v.path
+        )
     };
-    let f = finding(
-        v.role.finding_id(),
-        Stage::AuthorizedKeys,
-        format!(
-            "{}. With StrictModes sshd ignores {what} and logs \"Authentication refused: bad ownership or modes for {kind} {}\".",
-            v.explanation(),
-            v.path
-        ),
-    )
-    .evidence(format!(
+    let detail = match tolerated {
+        Some(t) => key.then(" ", t),
+        None => key,
+    };
+    let f = keyed(v.role.finding_id(), Stage::AuthorizedKeys, detail).evidence(format!(
         "{}: mode {}, owner uid {} (the account is uid {})",
         v.path,
         v.mode_text(),
         v.uid,
         acc.uid
     ));
-    if v.bad_owner() {
-        f.fix(format!(
-            "`chown {} {}`{}",
-            shell_quote(&acc.name),
-            shell_quote(&v.path),
-            v.fixed_mode.map_or(String::new(), |m| format!(
-                " then `chmod {m:04o} {}`",
-                shell_quote(&v.path)
-            ))
-        ))
-    } else if let Some(m) = v.fixed_mode {
-        f.fix(format!(
-            "`chmod {m:04o} {}` (permissions.fix does it after you confirm).",
-            shell_quote(&v.path)
-        ))
-    } else {
-        f
+    let (user, path) = (shell_quote(&acc.name), shell_quote(&v.path));
+    match (v.bad_owner(), v.fixed_mode) {
+        (true, None) => f.fix_text(text!("server.authkeys.chown_fix", user = user, path = path)),
+        (true, Some(m)) => f.fix_text(text!(
+            "server.authkeys.chown_chmod_fix",
+            user = user,
+            path = path,
+            mode = format!("{m:04o}")
+        )),
+        (false, Some(m)) => f.fix_text(text!(
+            "server.authkeys.chmod_fix",
+            path = path,
+            mode = format!("{m:04o}")
+        )),
+        (false, None) => f,
     }
 }
 
@@ -281,8 +306,21 @@ fn parse_findings(files: &[KeysFile]) -> Vec<Finding> {
         .filter_map(|f| {
             let (_, keys) = f.read.as_ref().ok()?;
             (!keys.malformed.is_empty()).then(|| {
-                finding("remote.authorized_keys_malformed", Stage::AuthorizedKeys, format!("{} has {} line(s) sshd cannot parse; it skips them, so a key written there does not work.", f.path, keys.malformed.len()))
-                    .evidence_all(keys.malformed.iter().map(|m| format!("{}:{}: {} ({})", f.path, m.line, m.reason, m.preview)))
+                let detail = text!(
+                    "server.authkeys.malformed_detail",
+                    path = &f.path,
+                    n = keys.malformed.len()
+                );
+                keyed(
+                    "remote.authorized_keys_malformed",
+                    Stage::AuthorizedKeys,
+                    detail,
+                )
+                .evidence_all(
+                    keys.malformed
+                        .iter()
+                        .map(|m| format!("{}:{}: {} ({})", f.path, m.line, m.reason, m.preview)),
+                )
             })
         })
         .collect()
@@ -320,12 +358,13 @@ fn option_findings(files: &[KeysFile], from: Option<&str>) -> Vec<Finding> {
     if lines.is_empty() {
         return Vec::new();
     }
-    let mut f = finding("server.key_options", Stage::AuthorizedKeys, "Some keys carry options that limit them: a key is refused from addresses its from= excludes or after its expiry-time, and one with command= runs only that command.")
-        .evidence_all(lines);
+    let mut detail = text!("server.authkeys.key_options_detail");
+    if refused {
+        detail = detail.then(" ", text!("server.authkeys.key_refused_here"));
+    }
+    let mut f = keyed("server.key_options", Stage::AuthorizedKeys, detail).evidence_all(lines);
     if refused {
         f.severity = Severity::Warning;
-        f.detail
-            .push_str(" At least one key is refused here (see the evidence).");
     }
     vec![f]
 }

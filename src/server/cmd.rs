@@ -23,7 +23,7 @@ pub struct Output {
 
 /// Run `program args` (no shell, stdin closed, environment's locale C); an error says why it
 /// could not run or that it took longer than [`TIMEOUT`].
-pub async fn run(program: &Path, args: &[&str]) -> Result<Output, String> {
+pub async fn run(program: &Path, args: &[&str]) -> Result<Output, crate::i18n::Text> {
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .env("LC_ALL", "C")
@@ -34,8 +34,22 @@ pub async fn run(program: &Path, args: &[&str]) -> Result<Output, String> {
     let shown = format!("{} {}", program.display(), args.join(" "));
     let out = match tokio::time::timeout(TIMEOUT, cmd.output()).await {
         Ok(Ok(out)) => out,
-        Ok(Err(e)) => return Err(format!("cannot run {shown}: {e}")),
-        Err(_) => return Err(format!("{shown} took longer than {} s", TIMEOUT.as_secs())),
+        Ok(Err(e)) => {
+            let error = e.to_string();
+            return Err(crate::text!(
+                "server.cmd.cannot_run",
+                command = shown,
+                error = error
+            ));
+        }
+        Err(_) => {
+            let secs = TIMEOUT.as_secs();
+            return Err(crate::text!(
+                "server.cmd.too_long",
+                command = shown,
+                secs = secs
+            ));
+        }
     };
     let text = |b: &[u8]| String::from_utf8_lossy(&b[..b.len().min(MAX_OUTPUT)]).replace('\r', "");
     Ok(Output {

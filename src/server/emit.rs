@@ -23,15 +23,6 @@ pub struct End {
 }
 
 impl End {
-    /// A stage end.
-    pub fn new(status: Status, summary: impl Into<String>) -> End {
-        End {
-            status,
-            summary: summary.into(),
-            said: None,
-        }
-    }
-
     /// A stage end whose summary the front ends show in their language.
     pub fn text(status: Status, summary: Text) -> End {
         End {
@@ -40,6 +31,18 @@ impl End {
             said: Some(summary),
         }
     }
+}
+
+/// Items joined by " and " in the front end's language (`a and b and c`).
+pub(crate) fn and_list<S: AsRef<str>>(items: &[S]) -> Text {
+    let mut parts = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            parts.push(crate::text!("server.emit.and"));
+        }
+        parts.push(Text::from(item.as_ref()));
+    }
+    Text::join(parts, "")
 }
 
 impl Out {
@@ -137,15 +140,16 @@ impl Out {
         .await;
     }
 
-    /// A stage that does not run, and why.
-    pub async fn skipped(&self, stage: Stage, why: &str) {
+    /// A stage that does not run, and why (`skipped: {why}`, in the front end's language).
+    pub async fn skipped(&self, stage: Stage, why: Text) {
+        let summary = crate::text!("summary.skipped", why = why);
         self.send(Event::StageFinished {
             hop: 0,
             stage,
             status: Status::Skipped,
             elapsed: std::time::Duration::ZERO,
-            summary: format!("skipped: {why}"),
-            said: None,
+            summary: summary.english(),
+            said: Some(summary),
         })
         .await;
     }

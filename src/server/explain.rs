@@ -5,7 +5,9 @@ use super::log::attempts::same_address;
 use super::log::{Attempt, Cause};
 use super::Seen;
 use crate::event::{Finding, Severity, Stage};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 
 /// Evidence lines per finding (the attempts beyond are counted).
 const MAX_EVIDENCE: usize = 8;
@@ -18,32 +20,43 @@ pub(crate) struct Explained {
     /// What stopped it (`None`: no problem seen).
     pub cause: Option<Cause>,
     /// The cause's detail, refined with what the files say.
-    pub why: Option<String>,
+    pub why: Option<Text>,
 }
 
 impl Explained {
-    /// `TIME WHO: outcome → finding`, the line of the log pane.
+    /// `TIME WHO: outcome → finding`, the line of the log pane (in English: the report's
+    /// `attempts` keep it so).
     pub fn line(&self) -> String {
+        self.line_text().english()
+    }
+
+    /// [`Explained::line`] in no language yet.
+    pub fn line_text(&self) -> Text {
         let a = &self.attempt;
         let time = a.time.clone().map_or(String::new(), |t| format!("{t} "));
         let outcome = match (a.accepted, self.cause) {
             (true, Some(c)) if c != Cause::AuthFailed => {
-                format!("logged in (after: {})", c.words())
+                text!("server.explain.logged_in_after", cause = c.words_text())
             }
-            (true, _) => "logged in".to_string(),
-            (false, Some(c)) => {
-                let why = self
-                    .why
-                    .as_ref()
-                    .map_or(String::new(), |w| format!(": {w}"));
-                format!("{}{why} → {}", c.words(), c.id())
-            }
-            (false, None) if a.ended => {
-                "ended without an authentication problem logged".to_string()
-            }
-            (false, None) => "no outcome logged yet".to_string(),
+            (true, _) => text!("server.explain.logged_in"),
+            (false, Some(c)) => match &self.why {
+                Some(w) => text!(
+                    "server.explain.refused_why",
+                    cause = c.words_text(),
+                    why = w.clone(),
+                    id = c.id()
+                ),
+                None => text!(
+                    "server.explain.refused",
+                    cause = c.words_text(),
+                    id = c.id()
+                ),
+            },
+            (false, None) if a.ended => text!("server.explain.ended"),
+            (false, None) => text!("server.explain.no_outcome"),
         };
-        format!("{time}{}: {outcome}", a.who())
+        let who = Text::join([time.into(), a.who_text()], "");
+        text!("server.explain.line", who = who, outcome = outcome)
     }
 
     /// The attempt as a JSON object (the report's `attempts`).
@@ -79,8 +92,9 @@ pub(crate) fn explain(mut attempt: Attempt, seen: &Seen, accounts: &[String]) ->
     let mut cause = attempt.cause;
     let mut why = attempt
         .detail
-        .clone()
-        .filter(|_| cause != Some(Cause::PreauthClosed));
+        .as_deref()
+        .filter(|_| cause != Some(Cause::PreauthClosed))
+        .map(detail_text);
     let exists = attempt
         .user
         .as_ref()
@@ -91,15 +105,24 @@ pub(crate) fn explain(mut attempt: Attempt, seen: &Seen, accounts: &[String]) ->
         match seen.refused_by.as_ref().filter(|_| known) {
             Some(r) => {
                 cause = Some(Cause::UserNotAllowed);
-                why = Some(format!("{r} (sshd logs an allowed-list refusal as \"invalid user\" too)"));
+                why = Some(text!("server.explain.refused_as_invalid", why = r));
             }
-            None => why = Some(format!("{user} exists: sshd calls an existing account invalid when AllowUsers/DenyUsers/AllowGroups/DenyGroups refuse it, it is locked, or its shell cannot run")),
+            None => why = Some(text!("server.explain.exists_but_invalid", user = user)),
         }
     }
     Explained {
         attempt,
         cause,
         why,
+    }
+}
+
+/// An attempt's detail as the log gave it, with sshdoctor's own words in it
+/// (`WHAT; the client offered OFFER`) as a text.
+fn detail_text(detail: &str) -> Text {
+    match detail.split_once("; the client offered ") {
+        Some((what, offer)) => text!("server.explain.client_offered", what = what, offer = offer),
+        None => detail.into(),
     }
 }
 
@@ -150,7 +173,7 @@ pub(crate) fn findings(
                 .iter()
                 .filter(|e| e.cause == Some(cause))
                 .collect();
-            let mut f = finding(cause.id(), Stage::Log, detail(cause, &mine, seen));
+            let mut f = keyed(cause.id(), Stage::Log, detail(cause, &mine, seen));
             for e in mine.iter().rev().take(MAX_EVIDENCE) {
                 let quoted = e.attempt.cause_line.clone().unwrap_or_default();
                 f = f.evidence(format!(
@@ -169,7 +192,7 @@ pub(crate) fn findings(
                 ));
             }
             if let Some(fix) = fix(cause, &mine) {
-                f = f.fix(fix);
+                f = f.fix_text(fix);
             }
             if cause.is_daemon() {
                 match daemon_severity(cause, seen) {
@@ -206,36 +229,44 @@ fn daemon_severity(cause: Cause, seen: &Seen) -> Option<Severity> {
     }
 }
 
-fn detail(cause: Cause, mine: &[&Explained], seen: &Seen) -> String {
+fn detail(cause: Cause, mine: &[&Explained], seen: &Seen) -> Text {
     let n = mine.len();
     if cause.is_daemon() {
         let line = mine
             .last()
             .and_then(|e| e.attempt.cause_line.clone())
             .unwrap_or_default();
-        let now = match daemon_severity(cause, seen) {
-            Some(Severity::Warning) => " The checks of the files find this fixed now (the line is older), or other host keys usable.",
-            _ => "",
+        return match daemon_severity(cause, seen) {
+            Some(Severity::Warning) => text!("server.explain.daemon_fixed", n = n, line = line),
+            _ => text!("server.explain.daemon", n = n, line = line),
         };
-        return format!("sshd's log shows this {n} time(s), the latest: {line}.{now}");
     }
-    let latest = mine.last().map(|e| e.attempt.who()).unwrap_or_default();
+    let latest = mine
+        .last()
+        .map_or_else(|| Text::from(""), |e| e.attempt.who_text());
     let why = mine.iter().rev().find_map(|e| e.why.clone());
-    let base = format!("{n} attempt(s) in sshd's log, the latest {latest}");
+    let base = text!("server.explain.attempts", n = n, latest = latest);
     match (cause, why) {
-        (Cause::PamRefused, _) if !seen.pam_refusers.is_empty() => format!(
-            "{base}: PAM refused them. The modules of sshd's stacks that refuse by policy: {}.",
-            seen.pam_refusers.join("; ")
-        ),
-        (Cause::KexMismatch, Some(w)) => match kex_keyword(&w) {
-            Some(keyword) => format!(
-                "{base}: {w}. This sshd offers ({keyword}): {}.",
-                seen.get(&keyword.to_ascii_lowercase()).unwrap_or("?")
+        (Cause::PamRefused, _) if !seen.pam_refusers.is_empty() => {
+            let modules = seen.pam_refusers.join("; ");
+            text!("server.explain.pam_detail", base = base, modules = modules)
+        }
+        (Cause::KexMismatch, Some(w)) => match kex_keyword(&w.english()) {
+            Some(keyword) => text!(
+                "server.explain.kex_detail",
+                base = base,
+                why = w,
+                keyword = keyword,
+                offers = seen.get(&keyword.to_ascii_lowercase()).unwrap_or("?")
             ),
-            None => format!("{base}: {w}."),
+            None => text!("server.explain.why_detail", base = base, why = w),
         },
-        (_, Some(w)) => format!("{base}: {w}."),
-        (_, None) => format!("{base}: {}.", cause.words()),
+        (_, Some(w)) => text!("server.explain.why_detail", base = base, why = w),
+        (_, None) => text!(
+            "server.explain.why_detail",
+            base = base,
+            why = cause.words_text()
+        ),
     }
 }
 
@@ -253,15 +284,29 @@ fn kex_keyword(why: &str) -> Option<&'static str> {
 }
 
 /// A fix more specific than the catalog's, when the attempts tell enough.
-fn fix(cause: Cause, mine: &[&Explained]) -> Option<String> {
+fn fix(cause: Cause, mine: &[&Explained]) -> Option<Text> {
     let latest = mine.last()?;
+    let why = latest.why.as_ref().map(Text::english);
     match cause {
-        Cause::StrictModes => latest.why.as_ref().map(|path| format!("`chmod go-w {}` (and make it owned by the user or root); `sshdoctor server --user NAME` lists every path on the way to authorized_keys and offers the chmods.", crate::fsedit::shell_quote(path))),
+        Cause::StrictModes => why.map(|path| {
+            let q = crate::fsedit::shell_quote(&path);
+            text!("server.explain.strict_modes_fix", q = q)
+        }),
         Cause::KexMismatch => {
-            let why = latest.why.as_deref().unwrap_or("");
-            let keyword = kex_keyword(why)?;
-            let first = why.split("offered ").nth(1)?.split(',').next()?.trim().to_string();
-            Some(format!("Upgrade the client (best). If it cannot be, sshd has to offer the old algorithm to every client ({keyword} is not allowed in a Match block): add `{keyword} +{first}` to sshd_config before its first Match line, check with `sshd -t`, then `systemctl reload ssh`."))
+            let why = why.unwrap_or_default();
+            let keyword = kex_keyword(&why)?;
+            let first = why
+                .split("offered ")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .trim()
+                .to_string();
+            Some(text!(
+                "server.explain.kex_fix",
+                keyword = keyword,
+                first = first
+            ))
         }
         _ => None,
     }

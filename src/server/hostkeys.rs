@@ -6,7 +6,9 @@ use super::emit::{End, Out};
 use super::repairs::{chmod_action, Chmod};
 use super::Seen;
 use crate::event::{Finding, Level, Severity, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -21,12 +23,12 @@ pub(crate) enum KeyState {
     Exposed { mode: u32 },
     /// Another user's: sshd loads it, but that user holds the server's identity.
     OtherOwner { uid: u32, mode: u32 },
-    /// It cannot be loaded (encrypted, unreadable, not a key).
-    Unloadable(String),
+    /// It cannot be loaded (encrypted, unreadable, not a key), and why.
+    Unloadable(Text),
 }
 
 /// Judge one host key file: `(state, what its .pub says)`.
-pub(crate) fn inspect(path: &Path) -> (KeyState, Option<String>) {
+pub(crate) fn inspect(path: &Path) -> (KeyState, Option<Text>) {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(_) => return (KeyState::Missing, None),
@@ -37,22 +39,33 @@ pub(crate) fn inspect(path: &Path) -> (KeyState, Option<String>) {
     }
     let text = match std::fs::read_to_string(path) {
         Ok(t) if t.len() < 64 * 1024 => t,
-        Ok(_) => return (KeyState::Unloadable("larger than any key".into()), None),
-        Err(e) => return (KeyState::Unloadable(format!("cannot be read: {e}")), None),
-    };
-    let pub_note =
-        match ssh_key::PrivateKey::from_openssh(&text) {
-            Ok(key) if key.is_encrypted() => return (
-                KeyState::Unloadable(
-                    "it is encrypted (sshd cannot load an encrypted host key without HostKeyAgent)"
-                        .into(),
-                ),
+        Ok(_) => {
+            return (
+                KeyState::Unloadable(text!("server.hostkeys.too_large")),
                 None,
-            ),
-            Ok(key) => compare_pub(path, key.public_key()),
-            Err(_) if text.contains("-----BEGIN") => None,
-            Err(_) => return (KeyState::Unloadable("it is not a private key".into()), None),
-        };
+            )
+        }
+        Err(e) => {
+            let why = text!("server.hostkeys.unreadable", error = e.to_string());
+            return (KeyState::Unloadable(why), None);
+        }
+    };
+    let pub_note = match ssh_key::PrivateKey::from_openssh(&text) {
+        Ok(key) if key.is_encrypted() => {
+            return (
+                KeyState::Unloadable(text!("server.hostkeys.encrypted")),
+                None,
+            )
+        }
+        Ok(key) => compare_pub(path, key.public_key()),
+        Err(_) if text.contains("-----BEGIN") => None,
+        Err(_) => {
+            return (
+                KeyState::Unloadable(text!("server.hostkeys.not_a_key")),
+                None,
+            )
+        }
+    };
     if meta.uid() != 0 {
         return (
             KeyState::OtherOwner {
@@ -66,19 +79,20 @@ pub(crate) fn inspect(path: &Path) -> (KeyState, Option<String>) {
 }
 
 /// `None` when `PATH.pub` matches the private key (or is absent); else what differs.
-fn compare_pub(path: &Path, public: &ssh_key::PublicKey) -> Option<String> {
+fn compare_pub(path: &Path, public: &ssh_key::PublicKey) -> Option<Text> {
     let pub_path = format!("{}.pub", path.display());
     let text = std::fs::read_to_string(&pub_path).ok()?;
     let line = text.lines().find(|l| !l.trim().is_empty())?;
     let fp = |k: &ssh_key::PublicKey| crate::known_hosts::sha256_fingerprint(k.key_data());
     match ssh_key::PublicKey::from_openssh(line) {
         Ok(p) if p.key_data() == public.key_data() => None,
-        Ok(p) => Some(format!(
-            "{pub_path} holds {} but the private key is {}",
-            fp(&p),
-            fp(public)
+        Ok(p) => Some(text!(
+            "server.hostkeys.pub_differs",
+            pub_path = &pub_path,
+            pub_fp = fp(&p),
+            fp = fp(public)
         )),
-        Err(_) => Some(format!("{pub_path} is not a public key line")),
+        Err(_) => Some(text!("server.hostkeys.pub_not_a_key", pub_path = pub_path)),
     }
 }
 
@@ -92,15 +106,14 @@ pub(super) async fn stage(out: &Out, seen: &mut Seen) {
 async fn run(out: &Out, seen: &mut Seen) -> End {
     let files: Vec<String> = seen.all("hostkey").iter().map(|s| s.to_string()).collect();
     if files.is_empty() {
-        return End::new(Status::Skipped, "skipped: sshd -T gave no host keys");
+        let why = text!("server.hostkeys.none_configured");
+        return End::text(Status::Skipped, text!("summary.skipped", why = why));
     }
     if !super::is_root() {
-        return End::new(
-            Status::Skipped,
-            "skipped: host keys are readable by root only",
-        );
+        let why = text!("server.hostkeys.root_only");
+        return End::text(Status::Skipped, text!("summary.skipped", why = why));
     }
-    let judged: Vec<(String, KeyState, Option<String>)> = files
+    let judged: Vec<(String, KeyState, Option<Text>)> = files
         .iter()
         .map(|f| {
             let (state, note) = inspect(Path::new(f));
@@ -124,45 +137,97 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
         .collect();
     let mut findings = Vec::new();
     for (file, state, note) in &judged {
-        out.log(Stage::HostKeys, Level::Debug1, format!("{file}: {state:?}"))
+        let shown = match state {
+            KeyState::Unloadable(why) => format!("Unloadable({:?})", why.english()),
+            state => format!("{state:?}"),
+        };
+        out.log(Stage::HostKeys, Level::Debug1, format!("{file}: {shown}"))
             .await;
         findings.extend(judge(file, state, usable, &chmods));
         if let Some(n) = note {
-            let f = finding("server.hostkey_pub_mismatch", Stage::HostKeys, format!("{n}. sshd uses the private key; anyone who compares a fingerprint read from the .pub file (`ssh-keygen -lf {file}.pub`) compares the wrong one.")).evidence(n.clone()).fix(format!("Write the public key again from the private one: `ssh-keygen -y -f {file} > {file}.pub` (as root)."));
-            findings.push(f);
+            findings.push(pub_mismatch(file, n));
         }
     }
     seen.chmods.extend(chmods);
     let status = out.findings(findings).await;
     seen.now.usable_hostkeys = Some(usable);
-    let summary = format!("{usable} of {} host key(s) usable", files.len());
-    End::new(status, summary)
+    let summary = text!("server.hostkeys.usable", usable = usable, n = files.len());
+    End::text(status, summary)
+}
+
+/// `server.hostkey_pub_mismatch`: the `.pub` beside `file` is not its public key.
+fn pub_mismatch(file: &str, note: &Text) -> Finding {
+    let detail = text!(
+        "server.hostkeys.pub_mismatch_detail",
+        note = note.clone(),
+        file = file
+    );
+    keyed("server.hostkey_pub_mismatch", Stage::HostKeys, detail)
+        .evidence(note.english())
+        .fix_text(text!("server.hostkeys.pub_mismatch_fix", file = file))
 }
 
 /// The finding for one key's state; an error only when no key is usable (sshd then stops
 /// with "no hostkeys available"), else a warning (clients that pinned that key type fail).
-fn judge(file: &str, state: &KeyState, usable: usize, chmods: &[Chmod]) -> Option<Finding> {
+pub(super) fn judge(
+    file: &str,
+    state: &KeyState,
+    usable: usize,
+    chmods: &[Chmod],
+) -> Option<Finding> {
     let and_then = if usable == 0 {
-        "No host key is usable: sshd stops with \"no hostkeys available -- exiting\"."
+        text!("server.hostkeys.none_usable")
     } else {
-        "sshd runs with its other keys; clients that know this server by this key type see a different key."
+        text!("server.hostkeys.others_usable")
     };
     let mut f = match state {
         KeyState::Usable => return None,
-        KeyState::Missing => finding("server.hostkey_missing", Stage::HostKeys, format!("HostKey {file} does not exist; sshd logs \"Unable to load host key: {file}\". {and_then}"))
-            .evidence(format!("{file}: no such file"))
-            .fix(format!("Create it: `ssh-keygen -A` makes the default keys, or remove the HostKey line naming {file}.")),
+        KeyState::Missing => keyed(
+            "server.hostkey_missing",
+            Stage::HostKeys,
+            text!(
+                "server.hostkeys.missing_detail",
+                file = file,
+                and_then = and_then
+            ),
+        )
+        .evidence(format!("{file}: no such file"))
+        .fix_text(text!("server.hostkeys.missing_fix", file = file)),
         KeyState::Exposed { mode } => {
-            let mut f = finding("server.hostkey_permissions", Stage::HostKeys, format!("{file} is root's host key, readable by group or others (mode {mode:04o}): sshd refuses to load it (\"UNPROTECTED PRIVATE KEY FILE\"), and anyone who read it can impersonate this server. {and_then}"))
-                .evidence(format!("{file}: mode {mode:04o}, owner root"));
+            let mode = format!("{mode:04o}");
+            let detail = text!(
+                "server.hostkeys.exposed_detail",
+                file = file,
+                mode = &mode,
+                and_then = and_then
+            );
+            let mut f = keyed("server.hostkey_permissions", Stage::HostKeys, detail)
+                .evidence(format!("{file}: mode {mode}, owner root"));
             f.actions.extend(chmod_action(chmods));
-            f.fix(format!("`chmod 600 {file}` (permissions.fix does it after you confirm); if others could read it, consider new host keys."))
+            f.fix_text(text!("server.hostkeys.exposed_fix", file = file))
         }
-        KeyState::OtherOwner { uid, mode } => finding("server.hostkey_permissions", Stage::HostKeys, format!("{file} belongs to uid {uid}, not root: sshd loads it, but whoever is uid {uid} holds this server's identity."))
-            .evidence(format!("{file}: mode {mode:04o}, owner uid {uid}"))
-            .fix(format!("`chown root:root {file} && chmod 600 {file}` (as root).")),
-        KeyState::Unloadable(why) => finding("server.hostkey_unloadable", Stage::HostKeys, format!("sshd cannot load HostKey {file}: {why}. {and_then}"))
-            .evidence(format!("{file}: {why}")),
+        KeyState::OtherOwner { uid, mode } => keyed(
+            "server.hostkey_permissions",
+            Stage::HostKeys,
+            text!(
+                "server.hostkeys.other_owner_detail",
+                file = file,
+                uid = *uid
+            ),
+        )
+        .evidence(format!("{file}: mode {mode:04o}, owner uid {uid}"))
+        .fix_text(text!("server.hostkeys.other_owner_fix", file = file)),
+        KeyState::Unloadable(why) => keyed(
+            "server.hostkey_unloadable",
+            Stage::HostKeys,
+            text!(
+                "server.hostkeys.unloadable_detail",
+                file = file,
+                why = why.clone(),
+                and_then = and_then
+            ),
+        )
+        .evidence(format!("{file}: {}", why.english())),
     };
     f.severity = if usable == 0 {
         Severity::Error
@@ -207,7 +272,10 @@ mod tests {
             std::fs::copy(dir.join("o.pub"), dir.join("k.pub")).unwrap();
             let (state, note) = inspect(&key);
             assert_eq!(state, KeyState::Usable);
-            assert!(note.unwrap().contains("but the private key is SHA256:"));
+            assert!(note
+                .unwrap()
+                .english()
+                .contains("but the private key is SHA256:"));
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

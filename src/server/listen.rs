@@ -4,7 +4,8 @@
 use super::emit::{End, Out};
 use super::Seen;
 use crate::event::{Level, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::text;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -209,7 +210,8 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
         .filter_map(|v| parse_listen(v))
         .collect();
     if wanted.is_empty() {
-        return End::new(Status::Skipped, "skipped: sshd -T gave no listen address");
+        let why = text!("server.listen.no_listen_address");
+        return End::text(Status::Skipped, text!("summary.skipped", why = why));
     }
     let processes = sshd_processes();
     let ours = our_listeners(&processes, &seen.config_path);
@@ -243,16 +245,14 @@ async fn run(out: &Out, seen: &mut Seen) -> End {
     }
     out.finding(not_listening(seen, &ours, &wanted, &missing))
         .await;
-    End::new(
+    let addresses = missing
+        .iter()
+        .map(|(a, _)| a.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    End::text(
         Status::Fail,
-        format!(
-            "not listening on {}",
-            missing
-                .iter()
-                .map(|(a, _)| a.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        text!("server.listen.not_listening_on", addresses = addresses),
     )
 }
 
@@ -295,50 +295,50 @@ async fn held_by_ours(
     if !who.starts_with("systemd") {
         return Err(format!("{} is held by {who}", fmt(s.addr, s.port)));
     }
-    out.log(
-        Stage::Listen,
-        Level::Info,
-        format!(
-            "{} is held by systemd: socket activation (ssh.socket) starts sshd per connection",
-            fmt(s.addr, s.port)
-        ),
-    )
-    .await;
+    let said = text!(
+        "server.listen.socket_activation",
+        address = fmt(s.addr, s.port)
+    );
+    out.say(Stage::Listen, Level::Info, said).await;
     Ok(fmt(s.addr, s.port))
 }
 
 /// `server.not_listening`: the addresses nobody (or another process) holds, and why our
 /// sshd does not.
-fn not_listening(
+pub(super) fn not_listening(
     seen: &Seen,
     ours: &[&SshdProcess],
     wanted: &[(IpAddr, u16)],
     missing: &[(String, String)],
 ) -> crate::event::Finding {
     let addrs: Vec<&str> = missing.iter().map(|(a, _)| a.as_str()).collect();
+    let config = &seen.config_path;
     let runs = if ours.is_empty() {
-        format!("No sshd runs with {}.", seen.config_path.display())
+        text!("server.listen.no_sshd_runs", config = config)
     } else {
         let pids: Vec<String> = ours.iter().map(|p| p.pid.to_string()).collect();
-        format!("sshd (pid {}) runs with {} but does not listen there: it was started before the config changed (it reads it only when started or reloaded), or binding failed (see its log).", pids.join(", "), seen.config_path.display())
+        text!(
+            "server.listen.runs_elsewhere",
+            pids = pids.join(", "),
+            config = config
+        )
     };
-    finding(
-        "server.not_listening",
-        Stage::Listen,
-        format!(
-            "The config says sshd listens on {}, but it does not. {runs}",
-            addrs.join(" and ")
-        ),
-    )
-    .evidence(format!(
-        "ListenAddress/Port from sshd -T: {}",
-        wanted
-            .iter()
-            .map(|(a, p)| fmt(*a, *p))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
-    .evidence_all(missing.iter().map(|(addr, why)| format!("{addr}: {why}")))
+    let addresses = super::emit::and_list(&addrs);
+    let detail = text!(
+        "server.listen.not_listening_detail",
+        addresses = addresses,
+        runs = runs
+    );
+    keyed("server.not_listening", Stage::Listen, detail)
+        .evidence(format!(
+            "ListenAddress/Port from sshd -T: {}",
+            wanted
+                .iter()
+                .map(|(a, p)| fmt(*a, *p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .evidence_all(missing.iter().map(|(addr, why)| format!("{addr}: {why}")))
 }
 
 fn fmt(addr: IpAddr, port: u16) -> String {

@@ -8,6 +8,8 @@ use super::log::source::{self, Origin};
 use super::log::Attempts;
 use super::{Options, Seen};
 use crate::event::{Level, Stage, Status};
+use crate::i18n::Text;
+use crate::text;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -50,10 +52,15 @@ pub(super) async fn stage(out: &Out, options: &Options, seen: &mut Seen) -> Foll
 }
 
 /// The log's last lines and where they came from.
-async fn read(options: &Options) -> Result<(Origin, source::Tail), String> {
+async fn read(options: &Options) -> Result<(Origin, source::Tail), Text> {
     if let Some(path) = &options.log {
-        let tail =
-            source::read_tail(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let tail = source::read_tail(path).map_err(|e| {
+            text!(
+                "server.logstage.cannot_read",
+                path = path,
+                error = e.to_string()
+            )
+        })?;
         return Ok((Origin::File(path.clone()), tail));
     }
     if let Some(lines) = source::journal_tail(Duration::from_secs(10)).await {
@@ -71,7 +78,8 @@ async fn read(options: &Options) -> Result<(Origin, source::Tail), String> {
             return Ok((Origin::File(PathBuf::from(file)), tail));
         }
     }
-    Err(format!("no sshd log found: journalctl has no entries for ssh/sshd and none of {} can be read; point at one with --log FILE (e.g. the file of sshd -E)", source::LOG_FILES.join(", ")))
+    let files = source::LOG_FILES.join(", ");
+    Err(text!("server.logstage.no_log", files = files))
 }
 
 /// The names of the local accounts (to tell "no such user" from a refused one).
@@ -109,9 +117,9 @@ async fn run(
     let (origin, tail) = match read(options).await {
         Ok(r) => r,
         Err(why) => {
-            out.log(Stage::Log, Level::Info, why.clone()).await;
+            out.say(Stage::Log, Level::Info, why.clone()).await;
             return (
-                End::new(Status::Skipped, format!("skipped: {why}")),
+                End::text(Status::Skipped, text!("summary.skipped", why = why)),
                 follow,
                 Vec::new(),
             );
@@ -119,21 +127,19 @@ async fn run(
     };
     follow.origin = Some(origin.clone());
     follow.offset = tail.end;
-    let cut = if tail.cut {
-        format!(" (its last {} MiB)", source::TAIL_BYTES >> 20)
+    let (log, lines) = (origin.describe(), tail.lines.len());
+    let said = if tail.cut {
+        let mib = source::TAIL_BYTES >> 20;
+        text!(
+            "server.logstage.reading_tail",
+            log = log,
+            mib = mib,
+            lines = lines
+        )
     } else {
-        String::new()
+        text!("server.logstage.reading", log = log, lines = lines)
     };
-    out.log(
-        Stage::Log,
-        Level::Info,
-        format!(
-            "reading {}{cut}: {} line(s)",
-            origin.describe(),
-            tail.lines.len()
-        ),
-    )
-    .await;
+    out.say(Stage::Log, Level::Info, said).await;
     let mut attempts = Attempts::new();
     let mut all = group(&tail.lines, &mut attempts);
     all.extend(attempts.finish());
@@ -149,7 +155,7 @@ async fn run(
     let findings = explain::findings(&chosen, user, from, seen);
     let summary = summary(&chosen, user, from, &origin);
     let status = crate::findings::stage_status(&findings);
-    (End::new(status, summary), follow, findings)
+    (End::text(status, summary), follow, findings)
 }
 
 /// The attempts for `--user`/`--from`, explained.
@@ -177,24 +183,24 @@ pub(crate) fn latest(chosen: &[Explained]) -> Option<&Explained> {
 }
 
 /// "N attempt(s) for USER from ADDR; the latest: …", or that there was none.
-fn summary(
-    chosen: &[Explained],
-    user: Option<&str>,
-    from: Option<&str>,
-    origin: &Origin,
-) -> String {
+fn summary(chosen: &[Explained], user: Option<&str>, from: Option<&str>, origin: &Origin) -> Text {
     let whose = match (user, from) {
-        (Some(u), Some(a)) => format!(" for {u} from {a}"),
-        (Some(u), None) => format!(" for {u}"),
-        (None, Some(a)) => format!(" from {a}"),
-        (None, None) => String::new(),
+        (Some(u), Some(a)) => text!("server.logstage.for_user_from", user = u, addr = a),
+        (Some(u), None) => text!("server.logstage.for_user", user = u),
+        (None, Some(a)) => text!("server.logstage.from", addr = a),
+        (None, None) => Text::from(""),
     };
     match latest(chosen) {
-        None => format!("no attempt{whose} in {}", origin.describe()),
-        Some(last) => format!(
-            "{} attempt(s){whose}; the latest: {}",
-            chosen.len(),
-            short(last)
+        None => text!(
+            "server.logstage.no_attempt",
+            whose = whose,
+            log = origin.describe()
+        ),
+        Some(last) => text!(
+            "server.logstage.attempts",
+            n = chosen.len(),
+            whose = whose,
+            latest = short(last)
         ),
     }
 }
@@ -207,7 +213,7 @@ pub(crate) async fn report_attempt(out: &Out, e: &Explained) {
         out.log(Stage::Log, Level::Debug1, format!("  | {line}"))
             .await;
     }
-    out.log(Stage::Log, Level::Info, e.line()).await;
+    out.say(Stage::Log, Level::Info, e.line_text()).await;
     out.fact(Stage::Log, "attempt", e.json().to_string()).await;
 }
 
@@ -241,9 +247,11 @@ fn dedupe_daemon(chosen: &mut Vec<Explained>) {
             .find(|(k, _)| *k == e.attempt.cause_line)
             .map_or(1, |(_, n)| *n);
         if total > 1 {
-            e.why = Some(format!(
-                "{} (logged {total} times)",
-                e.why.clone().unwrap_or_default()
+            let why = e.why.clone().unwrap_or_else(|| Text::from(""));
+            e.why = Some(crate::text!(
+                "server.logstage.logged_times",
+                why = why,
+                total = total
             ));
         }
         true
@@ -251,10 +259,10 @@ fn dedupe_daemon(chosen: &mut Vec<Explained>) {
 }
 
 /// The outcome of an attempt in a few words (for the stage's summary).
-pub(crate) fn short(e: &Explained) -> String {
+pub(crate) fn short(e: &Explained) -> Text {
     match (e.attempt.accepted, e.cause) {
-        (true, _) => "logged in".into(),
+        (true, _) => text!("server.explain.logged_in"),
         (false, Some(c)) => c.id().into(),
-        (false, None) => "no problem logged".into(),
+        (false, None) => text!("server.logstage.no_problem"),
     }
 }

@@ -7,6 +7,7 @@ use super::Seen;
 use crate::event::{ActionOffer, Finding};
 use crate::fsedit::{self, shell_quote};
 use crate::repair::Repair;
+use crate::text;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -31,13 +32,14 @@ pub(crate) fn chmod_action(chmods: &[Chmod]) -> Option<ActionOffer> {
 }
 
 /// `server.privsep.create` on a `server.privsep_missing` finding.
-pub(crate) fn privsep_create(mut f: Finding, dir: &Path) -> Finding {
+pub(crate) fn privsep_create(f: Finding, dir: &Path) -> Finding {
     let q = shell_quote(&dir.display().to_string());
-    f.fix = format!("`mkdir -m 0755 {q}` as root (server.privsep.create does it after you confirm); `systemctl restart ssh` would create it too, but restarts sshd.");
+    let mut f = f.fix_text(text!("server.repairs.privsep_create_fix", q = &q));
+    let title = text!("server.repairs.privsep_create_title", dir = dir);
     f.actions.push(ActionOffer {
-        title_text: None,
+        title: title.english(),
+        title_text: Some(Box::new(title)),
         id: "server.privsep.create".into(),
-        title: format!("Create sshd's privilege separation directory {} (root's, mode 0755)", dir.display()),
         preview: format!("mkdir {}: mode 0755, owner root\n# sshd is not restarted: new connections use the directory at once\n", dir.display()),
         command: format!("mkdir -m 0755 {q}"),
         repair: Some(Repair::CreateDir { path: dir.to_path_buf(), mode: 0o755 }),
@@ -55,11 +57,10 @@ pub(crate) fn privsep_fix(mut f: Finding, dir: &Path, meta: &std::fs::Metadata) 
             to: meta.mode() & 0o7755,
         };
         f.actions.extend(chmod_action(&[chmod]));
-        f.fix = format!("`chmod go-w {q}` (permissions.fix does it after you confirm).");
+        f.fix_text(text!("server.repairs.privsep_chmod_fix", q = q))
     } else {
-        f.fix = format!("As root: `rm -rf {q} && mkdir -m 0755 {q}` (check what is there first), or `chown root:root {q} && chmod 755 {q}`.");
+        f.fix_text(text!("server.repairs.privsep_remake_fix", q = q))
     }
-    f
 }
 
 /// `server.allow_user`: add `AllowUsers NAME` right after the config file's last AllowUsers
@@ -87,10 +88,11 @@ pub(crate) fn allow_user(seen: &Seen, user: &str, why: &str) -> Option<ActionOff
         "# written only after `sshd -t` accepts the edited copy; a backup is kept\n# {}\n",
         crate::repair::RELOAD_NOTE
     ));
+    let title = text!("server.repairs.allow_user_title", user = user, path = &path);
     Some(ActionOffer {
-        title_text: None,
+        title: title.english(),
+        title_text: Some(Box::new(title)),
         id: "server.allow_user".into(),
-        title: format!("Let {user} in: add `AllowUsers {user}` to {}", path.display()),
         preview,
         command: format!(
             "cp -p {f} {f}.bak && sed -i '{line}a AllowUsers {user}' {f} && sshd -t -f {f}   # then: systemctl reload ssh",

@@ -5,8 +5,10 @@
 use super::emit::{End, Out};
 use super::{cmd, listen, Options, Seen};
 use crate::event::{Finding, Level, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
 use crate::fsedit::shell_quote;
+use crate::i18n::Text;
+use crate::text;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -38,8 +40,10 @@ pub(super) async fn stage(out: &Out, options: &Options, seen: &mut Seen) {
 async fn run(out: &Out, options: &Options, seen: &mut Seen) -> End {
     let running = listen::sshd_processes().into_iter().find_map(|p| p.exe);
     let Some(binary) = running.or_else(find_binary) else {
-        out.finding(finding("server.sshd_missing", Stage::Sshd, "No sshd binary was found (looked in /usr/sbin, /usr/local/sbin, /sbin and PATH), and no sshd process runs.")).await;
-        return End::new(Status::Fail, "sshd is not installed");
+        let detail = text!("server.sshd.missing_detail");
+        out.finding(keyed("server.sshd_missing", Stage::Sshd, detail))
+            .await;
+        return End::text(Status::Fail, text!("server.sshd.not_installed"));
     };
     let (release, privsep) = binary_strings(&binary);
     seen.version = match release {
@@ -50,17 +54,18 @@ async fn run(out: &Out, options: &Options, seen: &mut Seen) -> End {
     seen.binary = Some(binary.clone());
     let version = seen
         .version
-        .clone()
-        .unwrap_or_else(|| "version unknown".into());
-    out.log(
-        Stage::Sshd,
-        Level::Info,
-        format!("{}: {version}", binary.display()),
-    )
-    .await;
+        .as_ref()
+        .map_or_else(|| text!("server.sshd.version_unknown"), Text::from);
+    let said = text!(
+        "server.sshd.binary_version",
+        binary = &binary,
+        version = version.clone()
+    );
+    out.say(Stage::Sshd, Level::Info, said).await;
     out.fact(Stage::Sshd, "sshd", binary.display().to_string())
         .await;
-    out.fact(Stage::Sshd, "sshd_version", version.clone()).await;
+    out.fact(Stage::Sshd, "sshd_version", version.english())
+        .await;
     let config = options.config();
     seen.config_path = config.clone();
     let problems = check_config(out, &binary, &config, seen).await;
@@ -68,17 +73,17 @@ async fn run(out: &Out, options: &Options, seen: &mut Seen) -> End {
     let privsep = privsep_dir(out, seen).await;
     seen.now.privsep = Some(privsep);
     let summary = match (seen.config_ok, privsep, problems) {
-        (true, true, _) => format!("{version}; {} passes sshd -t", config.display()),
-        (false, _, n) if n > 0 => format!("{} has {n} error(s) (sshd -t)", config.display()),
-        (false, _, _) => "sshd -t did not pass".to_string(),
-        (true, false, _) => "the privilege separation directory is not usable".to_string(),
+        (true, true, _) => text!("server.sshd.passes", version = version, config = &config),
+        (false, _, n) if n > 0 => text!("server.sshd.has_errors", config = &config, n = n),
+        (false, _, _) => text!("server.sshd.did_not_pass"),
+        (true, false, _) => text!("server.sshd.privsep_unusable"),
     };
     let status = if seen.config_ok && privsep {
         Status::Pass
     } else {
         Status::Fail
     };
-    End::new(status, summary)
+    End::text(status, summary)
 }
 
 /// The first sshd binary installed.
@@ -190,7 +195,7 @@ async fn check_config(out: &Out, binary: &Path, config: &Path, seen: &mut Seen) 
     let result = match cmd::run(binary, &["-t", "-f", &config_arg]).await {
         Ok(r) => r,
         Err(e) => {
-            out.log(Stage::Sshd, Level::Info, e).await;
+            out.say(Stage::Sshd, Level::Info, e).await;
             return 0;
         }
     };
@@ -206,12 +211,8 @@ async fn check_config(out: &Out, binary: &Path, config: &Path, seen: &mut Seen) 
         return 0;
     }
     if errors.is_empty() && !super::is_root() {
-        out.log(
-            Stage::Sshd,
-            Level::Info,
-            "sshd -t failed reading files only root may read; run as root to check the config",
-        )
-        .await;
+        let said = text!("server.sshd.not_root_config");
+        out.say(Stage::Sshd, Level::Info, said).await;
         seen.config_ok = true;
         return 0;
     }
@@ -221,25 +222,27 @@ async fn check_config(out: &Out, binary: &Path, config: &Path, seen: &mut Seen) 
     errors.len()
 }
 
-fn config_finding(e: &ConfigError, config: &str) -> Finding {
+pub(super) fn config_finding(e: &ConfigError, config: &str) -> Finding {
     let place = match e.line {
         Some(n) => format!("{} line {n}", e.file),
         None if e.file.is_empty() => config.to_string(),
         None => e.file.clone(),
     };
     let quoted = e.line.and_then(|n| read_line(Path::new(&e.file), n));
-    let mut f = finding(
-        "server.config_invalid",
-        Stage::Sshd,
-        format!("sshd -t refuses {place}: {}. sshd will not start (or restart) with this config; the running sshd keeps its old settings until then.", e.message),
-    )
-    .evidence(format!("{place}: {}", e.message));
+    let detail = text!(
+        "server.sshd.config_invalid_detail",
+        place = &place,
+        message = &e.message
+    );
+    let mut f = keyed("server.config_invalid", Stage::Sshd, detail)
+        .evidence(format!("{place}: {}", e.message));
     if let (Some(text), Some(n)) = (quoted, e.line) {
         f = f.evidence(format!("{n:>5} | {text}"));
     }
-    f.fix(format!(
-        "Correct or remove {place}, then check with `sshd -t -f {}` before reloading sshd.",
-        shell_quote(config)
+    f.fix_text(text!(
+        "server.sshd.config_invalid_fix",
+        place = place,
+        config = shell_quote(config)
     ))
 }
 
@@ -278,12 +281,8 @@ async fn settings(out: &Out, binary: &Path, config: &Path, options: &Options, se
                 .filter_map(|l| l.trim().split_once(' '))
                 .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_string()))
                 .collect();
-            out.log(
-                Stage::Sshd,
-                Level::Debug1,
-                format!("{shown}: effective settings"),
-            )
-            .await;
+            let said = text!("server.sshd.effective_settings", command = &shown);
+            out.say(Stage::Sshd, Level::Debug1, said).await;
             for (k, v) in crate::remote_rules::parse_sshd_t(&r.stdout) {
                 out.log(Stage::Sshd, Level::Debug1, format!("  {k} {v}"))
                     .await;
@@ -295,12 +294,11 @@ async fn settings(out: &Out, binary: &Path, config: &Path, options: &Options, se
                 .stderr
                 .lines()
                 .find(|l| !l.trim().is_empty())
-                .unwrap_or("no output")
-                .to_string();
-            out.log(Stage::Sshd, Level::Info, format!("{shown} failed: {why}"))
-                .await;
+                .map_or_else(|| text!("server.sshd.no_output"), Text::from);
+            let said = text!("server.sshd.command_failed", command = &shown, why = why);
+            out.say(Stage::Sshd, Level::Info, said).await;
         }
-        Err(e) => out.log(Stage::Sshd, Level::Info, e).await,
+        Err(e) => out.say(Stage::Sshd, Level::Info, e).await,
     }
 }
 
@@ -314,36 +312,32 @@ async fn privsep_dir(out: &Out, seen: &mut Seen) -> bool {
         .unwrap_or_else(|| PathBuf::from(PRIVSEP_DIRS[0]));
     match std::fs::symlink_metadata(&dir) {
         Ok(m) if m.is_dir() && m.uid() == 0 && m.mode() & 0o022 == 0 => {
-            out.log(
-                Stage::Sshd,
-                Level::Debug1,
-                format!(
-                    "privilege separation directory {}: mode {:04o}, owner root",
-                    dir.display(),
-                    m.mode() & 0o7777
-                ),
-            )
-            .await;
+            let mode = format!("{:04o}", m.mode() & 0o7777);
+            let said = text!("server.sshd.privsep_ok", dir = &dir, mode = mode);
+            out.say(Stage::Sshd, Level::Debug1, said).await;
             true
         }
         Ok(m) => {
-            let f = finding(
-                "server.privsep_unsafe",
-                Stage::Sshd,
-                format!("{} is sshd's privilege separation directory; sshd refuses to start a connection when it is not a directory owned by root and unwritable by group and others (\"bad ownership or modes for chroot directory\").", dir.display()),
-            )
-            .evidence(format!("{}: {}, mode {:04o}, owner uid {}", dir.display(), if m.is_dir() { "directory" } else { "not a directory" }, m.mode() & 0o7777, m.uid()));
+            let detail = text!("server.sshd.privsep_unsafe_detail", dir = &dir);
+            let f = keyed("server.privsep_unsafe", Stage::Sshd, detail).evidence(format!(
+                "{}: {}, mode {:04o}, owner uid {}",
+                dir.display(),
+                if m.is_dir() {
+                    "directory"
+                } else {
+                    "not a directory"
+                },
+                m.mode() & 0o7777,
+                m.uid()
+            ));
             let f = super::repairs::privsep_fix(f, &dir, &m);
             out.finding(f).await;
             false
         }
         Err(_) => {
-            let f = finding(
-                "server.privsep_missing",
-                Stage::Sshd,
-                format!("{} does not exist. sshd needs it for every connection and stops with \"Missing privilege separation directory: {}\". It lives under /run (a tmpfs): systemd's ssh.service creates it (RuntimeDirectory=sshd), an sshd started another way after a reboot finds it gone.", dir.display(), dir.display()),
-            )
-            .evidence(format!("{}: no such directory", dir.display()));
+            let detail = text!("server.sshd.privsep_missing_detail", dir = &dir);
+            let f = keyed("server.privsep_missing", Stage::Sshd, detail)
+                .evidence(format!("{}: no such directory", dir.display()));
             out.finding(super::repairs::privsep_create(f, &dir)).await;
             false
         }

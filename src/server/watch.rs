@@ -18,20 +18,12 @@ const QUIET: Duration = Duration::from_secs(2);
 /// Follow the log until the receiver of the events is gone.
 pub(crate) async fn follow(out: &Out, options: &Options, seen: &Seen, from: Follow) {
     let Some(origin) = from.origin.clone() else {
-        out.log(
-            Stage::Log,
-            Level::Info,
-            "--watch: there is no log to follow",
-        )
-        .await;
+        let said = crate::text!("server.watch.no_log");
+        out.say(Stage::Log, Level::Info, said).await;
         return;
     };
-    out.log(
-        Stage::Log,
-        Level::Info,
-        format!("watching {} for new attempts", origin.describe()),
-    )
-    .await;
+    let said = crate::text!("server.watch.watching", log = origin.describe());
+    out.say(Stage::Log, Level::Info, said).await;
     let mut state = State {
         attempts: Attempts::new(),
         accounts: local_accounts(),
@@ -102,17 +94,15 @@ impl State {
                 from,
                 seen,
             ));
+            let summary =
+                crate::text!("server.watch.summary", n = self.count, latest = short(last));
             out.send(Event::StageFinished {
-                said: None,
                 hop: 0,
                 stage: Stage::Log,
                 status,
                 elapsed: Duration::ZERO,
-                summary: format!(
-                    "watching: {} new attempt(s); the latest: {}",
-                    self.count,
-                    short(last)
-                ),
+                summary: summary.english(),
+                said: Some(summary),
             })
             .await;
         }
@@ -131,8 +121,8 @@ async fn journal(out: &Out, options: &Options, seen: &Seen, state: &mut State) {
         .kill_on_drop(true)
         .spawn();
     let Ok(mut child) = child else {
-        out.log(Stage::Log, Level::Info, "--watch: journalctl cannot be run")
-            .await;
+        let said = crate::text!("server.watch.no_journalctl");
+        out.say(Stage::Log, Level::Info, said).await;
         return;
     };
     let Some(stdout) = child.stdout.take() else {

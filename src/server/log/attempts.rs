@@ -42,19 +42,26 @@ pub struct Attempt {
 impl Attempt {
     /// `alice from 192.0.2.1 port 4242` (what is known of it).
     pub fn who(&self) -> String {
-        let mut s = match &self.user {
-            Some(u) if u.is_empty() => "(empty user name)".to_string(),
-            Some(u) => u.clone(),
-            None if self.daemon => "sshd".to_string(),
-            None => "(no user named)".to_string(),
+        self.who_text().english()
+    }
+
+    /// [`Attempt::who`] in no language yet: the user (or that none was named), then the
+    /// address and port as sshd logs them.
+    pub fn who_text(&self) -> crate::i18n::Text {
+        let user = match &self.user {
+            Some(u) if u.is_empty() => crate::text!("server.attempts.empty_user"),
+            Some(u) => u.into(),
+            None if self.daemon => "sshd".into(),
+            None => crate::text!("server.attempts.no_user"),
         };
+        let mut s = String::new();
         if let Some(a) = &self.addr {
             s.push_str(&format!(" from {a}"));
         }
         if let Some(p) = self.port {
             s.push_str(&format!(" port {p}"));
         }
-        s
+        crate::i18n::Text::join([user, s.into()], "")
     }
 
     fn add(&mut self, raw: &str, line: &super::LogLine, parsed: &super::Parsed) {

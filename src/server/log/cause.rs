@@ -111,4 +111,29 @@ impl Cause {
             Cause::AuthAccepted => "logged in",
         }
     }
+
+    /// [`Cause::words`] in no language yet.
+    pub fn words_text(self) -> crate::i18n::Text {
+        match self {
+            Cause::PrivsepMissing => crate::text!("server.cause.privsep_missing"),
+            Cause::HostkeyUnloadable => crate::text!("server.cause.hostkey_unloadable"),
+            Cause::ConfigInvalid => crate::text!("server.cause.config_invalid"),
+            Cause::NotListening => crate::text!("server.cause.not_listening"),
+            Cause::UserNotAllowed => crate::text!("server.cause.user_not_allowed"),
+            Cause::AccountLocked => crate::text!("server.cause.account_locked"),
+            Cause::ShellInvalid => crate::text!("server.cause.shell_invalid"),
+            Cause::AccountExpired => crate::text!("server.cause.account_expired"),
+            Cause::RootLoginRefused => crate::text!("server.cause.root_login_refused"),
+            Cause::PamRefused => crate::text!("server.cause.pam_refused"),
+            Cause::StrictModes => crate::text!("server.cause.strict_modes"),
+            Cause::KexMismatch => crate::text!("server.cause.kex_mismatch"),
+            Cause::MaxStartups => crate::text!("server.cause.max_startups"),
+            Cause::TooManyFailures => crate::text!("server.cause.too_many_failures"),
+            Cause::InvalidUser => crate::text!("server.cause.invalid_user"),
+            Cause::AuthFailed => crate::text!("server.cause.auth_failed"),
+            Cause::BannerExchange => crate::text!("server.cause.banner_exchange"),
+            Cause::PreauthClosed => crate::text!("server.cause.preauth_closed"),
+            Cause::AuthAccepted => crate::text!("server.cause.auth_accepted"),
+        }
+    }
 }
