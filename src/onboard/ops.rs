@@ -9,6 +9,7 @@ use crate::engine::remote::{self, Account, Installed};
 use crate::engine::{self, Connection, Cx, Plan};
 use crate::event::{ActionOffer, Event, Stage};
 use crate::report::Report;
+use crate::i18n::{t, tf};
 use russh::client::AuthResult;
 use russh::keys::ssh_key::Algorithm;
 use russh::MethodKind;
@@ -69,8 +70,8 @@ pub async fn verify(plan: Plan, log: mpsc::Sender<Event>) -> Result<HostInfo, St
             .checks
             .iter()
             .find(|c| c.status == crate::event::Status::Fail)
-            .map(|c| format!("{}: {}", c.stage.title(), c.summary));
-        return Err(failed.unwrap_or_else(|| "no host key was presented".into()));
+            .map(|c| format!("{}: {}", crate::i18n::stage_title(c.stage), c.summary));
+        return Err(failed.unwrap_or_else(|| t("onboard.ops.no_host_key").into()));
     };
     let refused = report
         .findings
@@ -128,14 +129,14 @@ async fn trusted(plan: &Plan, log: mpsc::Sender<Event>) -> Result<Connection, St
         Some(c) if c.host_key_known => Ok(c),
         Some(c) => {
             hang_up(&c).await;
-            Err("the host key is not recorded in known_hosts: verify it first".into())
+            Err(t("onboard.ops.not_recorded").into())
         }
         None => Err(report
             .checks
             .iter()
             .find(|c| c.status == crate::event::Status::Fail)
-            .map_or("the connection failed".into(), |c| {
-                format!("{}: {}", c.stage.title(), c.summary)
+            .map_or(t("onboard.ops.connection_failed").into(), |c| {
+                format!("{}: {}", crate::i18n::stage_title(c.stage), c.summary)
             })),
     }
 }
@@ -227,7 +228,7 @@ pub async fn login(
         }
     }
     if password_login(&mut conn, &user, &methods, password).await? {
-        note("Authenticated with the password (typed here, not recorded).".into()).await;
+        note(t("onboard.ops.password_ok").into()).await;
         keep(conn, session, LoginKind::Password).await
     } else {
         hang_up(&conn).await;
@@ -293,7 +294,7 @@ async fn password_login(
     {
         Ok(Ok(r)) => Ok(r.success()),
         Ok(Err(e)) => Err(LoginError::Other(e.to_string())),
-        Err(_) => Err(LoginError::Other("the server did not answer".into())),
+        Err(_) => Err(LoginError::Other(t("onboard.ops.no_answer").into())),
     }
 }
 
@@ -330,7 +331,7 @@ async fn keyboard_interactive(
                         answered = true;
                         vec![password.to_string()]
                     }
-                    _ => return Err("the server asks more than a password (keyboard-interactive); log in with ssh once".into()),
+                    _ => return Err(t("onboard.ops.more_than_password").into()),
                 };
                 reply = conn
                     .handle
@@ -489,15 +490,9 @@ pub async fn prove(
     .await?;
     hang_up(&conn).await;
     if ok {
-        Ok(format!(
-            "a new connection logged in with {} alone",
-            key.fingerprint
-        ))
+        Ok(tf("onboard.ops.key_alone", &[("fingerprint", &key.fingerprint)]))
     } else {
-        Err(format!(
-            "the server refused {} on a fresh connection",
-            key.fingerprint
-        ))
+        Err(tf("onboard.ops.key_refused", &[("fingerprint", &key.fingerprint)]))
     }
 }
 
@@ -543,7 +538,7 @@ pub fn plan_config(
     }
     let shown = crate::config_edit::shown_path(&path, &input.home);
     let command = format!("$EDITOR {}", crate::fsedit::shell_quote_path(&shown));
-    Ok(crate::repair::config_action(
+    Ok(crate::repair::config_action_text(
         "onboard.config",
         config_title(alias, &shown, &edit.summary),
         old,
@@ -553,11 +548,11 @@ pub fn plan_config(
 }
 
 /// The config action's title: a block added, or the alias's own block edited in place.
-fn config_title(alias: &str, shown: &str, summary: &str) -> String {
+fn config_title(alias: &str, shown: &str, summary: &str) -> crate::i18n::Text {
     if summary.starts_with("In the existing") {
-        format!("Edit the `Host {alias}` block in {shown}")
+        crate::text!("onboard.ops.edit_block", alias = alias, file = shown)
     } else {
-        format!("Add `Host {alias}` to {shown}")
+        crate::text!("onboard.ops.add_block", alias = alias, file = shown)
     }
 }
 

@@ -261,13 +261,13 @@ fn violation_finding(acc: &Account, v: &Violation, tolerated: Option<Text>) -> F
     let key = if v.role == PathRole::AuthorizedKeys {
         text!(
             "server.authkeys.ignores_file",
-            explanation = v.explanation(),
+            explanation = v.explanation_text(),
             path = &v.path
         )
     } else {
         text!(
             "server.authkeys.ignores_dir",
-            explanation = v.explanation(),
+            explanation = v.explanation_text(),
             path = &v.path
         )
     };

@@ -189,7 +189,7 @@ fn user_from(cx: &Cx, user: &str) -> Text {
         o => text!(
             "engine.auth.refusal.user_from",
             user = user,
-            origin = cx.origin(o)
+            origin = cx.origin_said(o)
         ),
     }
 }

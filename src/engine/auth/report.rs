@@ -17,7 +17,7 @@ use crate::text;
 /// Where an identity comes from, for findings.
 pub(super) fn source(cx: &Cx, id: &Identity) -> Text {
     match (&id.origin, id.backing) {
-        (Some(o), _) => text!("engine.auth.report.identity_file_at", origin = cx.origin(o)),
+        (Some(o), _) => text!("engine.auth.report.identity_file_at", origin = cx.origin_said(o)),
         (None, Backing::Agent) => text!("engine.auth.report.the_agent"),
         (None, _) => text!("engine.auth.report.default_list"),
     }
@@ -27,7 +27,7 @@ pub(super) fn source(cx: &Cx, id: &Identity) -> Text {
 fn place(cx: &Cx, p: &KeyProblem) -> Text {
     p.origin.as_ref().map_or_else(
         || Text::from(""),
-        |o| text!("engine.auth.report.place", origin = cx.origin(o)),
+        |o| text!("engine.auth.report.place", origin = cx.origin_said(o)),
     )
 }
 
@@ -280,14 +280,8 @@ pub(super) fn identities_only_action(
         t.user, t.original_host
     );
     let title = text!("engine.auth.report.identities_only_title");
-    let action = repair::config_action(
-        "config.identities_only",
-        title.english(),
-        old,
-        edit,
-        command,
-    );
-    Ok(Some(titled(action, title)))
+    let action = repair::config_action_text("config.identities_only", title, old, edit, command);
+    Ok(Some(action))
 }
 
 /// `config.identity_path`: point a stale IdentityFile line at the key the server accepts.
@@ -324,16 +318,16 @@ pub(super) fn identity_path_action(
         crate::fsedit::shell_quote(&file.display().to_string())
     );
     let title = text!("engine.auth.report.identity_path_title", path = rep);
-    let action = repair::config_action("config.identity_path", title.english(), old, edit, command);
-    Ok(titled(action, title))
+    Ok(repair::config_action_text(
+        "config.identity_path",
+        title,
+        old,
+        edit,
+        command,
+    ))
 }
 
 /// `action` with its title as a [`Text`] too (the front ends show it in their language).
-fn titled(mut action: ActionOffer, title: Text) -> ActionOffer {
-    action.title_text = Some(Box::new(title));
-    action
-}
-
 /// The file to name with `-i` for this key, and a command that makes it first when the key
 /// lives only in the agent (ssh then signs with the agent's key for that public key file).
 fn identity_file_for(id: &Identity) -> (String, Option<String>) {
