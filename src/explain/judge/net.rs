@@ -8,7 +8,9 @@ use crate::engine::shared::{
 use crate::event::{Stage, Status};
 use crate::explain::attempts::Item;
 use crate::explain::classify::{Msg, Negotiated};
-use crate::findings::finding;
+use crate::findings::{finding, keyed};
+use crate::i18n::Text;
+use crate::text;
 
 /// The configuration stage: a file whose permissions ssh refuses, options it refuses or
 /// ignores, the files it read.
@@ -22,10 +24,10 @@ pub(super) fn config(v: &View, cx: &Ctx, r: &mut LaneResult) {
     }
     if !errors.is_empty() {
         r.findings.push(
-            finding(
+            keyed(
                 "config.parse_error",
                 Stage::Config,
-                "ssh ignores a configuration line it does not support (and says so); it runs without that setting.",
+                text!("explain.net.config_ignored"),
             )
             .evidence_all(errors.iter().map(|i| ev(i))),
         );
@@ -45,9 +47,10 @@ pub(super) fn config(v: &View, cx: &Ctx, r: &mut LaneResult) {
             })
             .collect();
         r.fact(Stage::Config, "config_files", names.join(", "));
-        r.step(Stage::Config, status, format!("read {}", names.join(", ")));
+        let read = text!("explain.net.config_read", files = names.join(", "));
+        r.step(Stage::Config, status, read);
     } else if status == Status::Warn {
-        r.step(Stage::Config, status, "a line ssh ignores");
+        r.step(Stage::Config, status, text!("explain.net.config_line_ignored"));
     }
 }
 
@@ -61,15 +64,15 @@ fn bad_permissions(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
     let Msg::ConfigPermissions(path) = &i.msg else {
         return true;
     };
-    let mut f = finding(
+    let mut f = keyed(
         "config.bad_permissions",
         Stage::Config,
-        format!("ssh refuses to run: {path} is writable by others or owned by someone else (\"Bad owner or permissions on {path}\")."),
+        text!("explain.net.config_bad_permissions", path = path),
     )
     .evidence(ev(i));
-    f = f.fix(format!(
-        "chmod 600 {}  # on the machine that ran ssh; and make sure you own it (chown)",
-        crate::fsedit::shell_quote(path)
+    f = f.fix_text(text!(
+        "explain.net.config_chmod",
+        path = crate::fsedit::shell_quote(path)
     ));
     if cx.mine {
         f.actions
@@ -79,7 +82,7 @@ fn bad_permissions(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
     r.step(
         Stage::Config,
         Status::Fail,
-        "ssh refuses its configuration file's permissions",
+        text!("explain.net.config_permissions_refused"),
     );
     true
 }
@@ -95,14 +98,18 @@ fn invalid_value(r: &mut LaneResult, errors: &[&Item]) -> bool {
         return false;
     }
     r.findings.push(
-        finding(
+        keyed(
             "config.invalid_value",
             Stage::Config,
-            "ssh stopped before connecting: a configuration line or -o option has a value this OpenSSH refuses (ssh's own words below, with file:line).",
+            text!("explain.net.config_invalid"),
         )
         .evidence_all(fatal.iter().map(|i| ev(i))),
     );
-    r.step(Stage::Config, Status::Fail, "ssh refuses its configuration");
+    r.step(
+        Stage::Config,
+        Status::Fail,
+        text!("explain.net.config_refused"),
+    );
     true
 }
 
@@ -112,24 +119,24 @@ pub(super) fn dns(v: &View, cx: &Ctx, r: &mut LaneResult) {
             return;
         };
         let hint = if why.contains("Temporary failure") || why.contains("try again") {
-            "The resolver did not answer (a temporary failure, not a missing name): check the DNS servers, the network and the VPN of the machine that ran ssh."
+            text!("explain.net.dns_resolver_silent")
         } else if host.contains(':') || host.contains('/') {
-            "The name itself looks wrong: it holds ':' or '/', as a URL or scp/git's host:path does; give ssh the host alone (and the port with -p)."
+            text!("explain.net.dns_name_wrong")
         } else {
-            "Check its spelling where it comes from: the command line, or a HostName line (`ssh -G HOST | grep hostname` shows which), and whether a VPN must be up."
+            text!("explain.net.dns_check_spelling")
         };
         r.findings.push(
-            finding(
+            keyed(
                 "dns.unresolvable",
                 Stage::Dns,
-                format!("\"{host}\" does not resolve: {why}. {hint}"),
+                text!("explain.net.dns_unresolvable", host = host, why = why, hint = hint),
             )
             .evidence(ev(i)),
         );
         r.step(
             Stage::Dns,
             Status::Fail,
-            format!("\"{host}\" does not resolve"),
+            text!("explain.net.dns_does_not_resolve", host = host),
         );
         return;
     }
@@ -139,9 +146,9 @@ pub(super) fn dns(v: &View, cx: &Ctx, r: &mut LaneResult) {
             return;
         };
         let summary = match addr {
-            Some(a) if a == host => "address given literally".to_string(),
-            Some(a) => format!("{host} has address {a}"),
-            None => format!("{host} resolved"),
+            Some(a) if a == host => text!("explain.net.dns_literal"),
+            Some(a) => text!("explain.net.dns_has_address", host = host, addr = a),
+            None => text!("explain.net.dns_resolved", host = host),
         };
         if let Some(a) = addr {
             r.fact(Stage::Dns, "addresses", a.clone());
@@ -151,7 +158,7 @@ pub(super) fn dns(v: &View, cx: &Ctx, r: &mut LaneResult) {
         r.step(
             Stage::Dns,
             Status::Pass,
-            "through the proxy command (the jump host resolves the name)",
+            text!("explain.net.dns_through_proxy"),
         );
     }
 }
@@ -194,12 +201,13 @@ pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
                 finding(id, Stage::Tcp, detail)
             }
             None => {
-                r.step(Stage::Tcp, Status::Fail, format!("no connection: {why}"));
+                let summary = text!("explain.net.tcp_no_connection", why = why);
+                r.step(Stage::Tcp, Status::Fail, summary);
                 cannot_tell(
                     Stage::Tcp,
-                    &format!("ssh could not connect to {host} port {port}: \"{why}\" is not a refusal, a timeout or a missing route ssh reports."),
-                    "DNS (the name resolved or was an address)",
-                    &settle(cx, ""),
+                    text!("explain.net.tcp_unknown_error", host = host, port = port, why = why),
+                    text!("explain.net.tcp_rules_out"),
+                    settle(cx, Text::from("")),
                 )
             }
         };
@@ -209,12 +217,12 @@ pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
     if let Some(i) = v.first(|m| matches!(m, Msg::Established)) {
         let to = v.first(|m| matches!(m, Msg::Connecting { .. }));
         let summary = match to.map(|t| &t.msg) {
-            Some(Msg::Connecting { addr, port, host }) => format!(
-                "connected to {}:{}",
-                addr.as_ref().unwrap_or(host),
-                port.map_or("22".into(), |p| p.to_string())
+            Some(Msg::Connecting { addr, port, host }) => text!(
+                "explain.net.tcp_connected_to",
+                addr = addr.as_ref().unwrap_or(host),
+                port = port.unwrap_or(22)
             ),
-            _ => "connected".to_string(),
+            _ => text!("explain.net.tcp_connected"),
         };
         let _ = i;
         r.step(Stage::Tcp, Status::Pass, summary);
@@ -226,7 +234,7 @@ pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
         r.step(
             Stage::Tcp,
             Status::Pass,
-            format!("through the proxy command `{cmd}`"),
+            text!("explain.net.tcp_through_proxy", command = cmd),
         );
     }
 }
@@ -239,20 +247,16 @@ pub(super) fn banner(v: &View, cx: &Ctx, r: &mut LaneResult) {
         || v.has(
             |m| matches!(m, Msg::ClosedBy(t) | Msg::PeerTimedOut(t) if t.contains("UNKNOWN port")),
         );
-    let at = format!(
-        "{} ({})",
-        v.name,
-        if through_proxy {
-            "through a proxy"
-        } else {
-            "directly"
-        }
-    );
+    let at = if through_proxy {
+        text!("explain.net.banner_at_proxy", name = &v.name)
+    } else {
+        text!("explain.net.banner_at_direct", name = &v.name)
+    };
     if protocol_1(v, r, remote, &at) {
         return;
     }
     if let (Some(i), None) = (banner_failure(v, remote), remote) {
-        no_identification(v, r, i, &at, through_proxy);
+        no_identification(v, r, i, at, through_proxy);
         return;
     }
     let _ = cx;
@@ -262,7 +266,7 @@ pub(super) fn banner(v: &View, cx: &Ctx, r: &mut LaneResult) {
 }
 
 /// `banner.protocol_1`: the server speaks SSH protocol 1 only. Whether it decided the stage.
-fn protocol_1(v: &View, r: &mut LaneResult, remote: Option<&Item>, at: &str) -> bool {
+fn protocol_1(v: &View, r: &mut LaneResult, remote: Option<&Item>, at: &Text) -> bool {
     let proto1 = remote.is_some_and(|i| matches!(&i.msg, Msg::RemoteVersion { proto, .. } if proto.starts_with("1.") && proto != "1.99"));
     let Some(i) = v
         .first(|m| matches!(m, Msg::ProtocolDiffer))
@@ -275,11 +279,11 @@ fn protocol_1(v: &View, r: &mut LaneResult, remote: Option<&Item>, at: &str) -> 
         _ => "SSH-1".to_string(),
     };
     r.findings.push(
-        finding("banner.protocol_1", Stage::Banner, format!("{at} identifies as \"{software}\": SSH protocol 1 only, which no current OpenSSH speaks."))
+        keyed("banner.protocol_1", Stage::Banner, text!("explain.net.banner_protocol_1", at = at.clone(), software = software))
             .evidence_all(remote.into_iter().map(ev))
             .evidence(ev(i)),
     );
-    r.step(Stage::Banner, Status::Fail, "SSH-1 only");
+    r.step(Stage::Banner, Status::Fail, text!("explain.net.banner_ssh1_only"));
     true
 }
 
@@ -301,7 +305,7 @@ fn banner_failure<'a>(v: &View<'a>, remote: Option<&'a Item>) -> Option<&'a Item
 
 /// No SSH identification came (line `i` says how): `banner.not_ssh`, `banner.closed` or
 /// `banner.timeout`, with what the server said first.
-fn no_identification(v: &View, r: &mut LaneResult, i: &Item, at: &str, through_proxy: bool) {
+fn no_identification(v: &View, r: &mut LaneResult, i: &Item, at: Text, through_proxy: bool) {
     let lines = v.all(|m| matches!(m, Msg::BannerLine(_)));
     let said: Vec<String> = lines
         .iter()
@@ -319,15 +323,13 @@ fn no_identification(v: &View, r: &mut LaneResult, i: &Item, at: &str, through_p
             .filter(|c| c.no != i.no)
             .map(ev),
     );
-    let (id, detail, summary) = unanswered(&i.msg, peer, at, through_proxy);
-    let mut f = finding(id, Stage::Banner, detail).evidence_all(evidence);
+    let (id, mut detail, summary) = unanswered(&i.msg, peer, at, through_proxy);
     if !said.is_empty() && id == "banner.closed" {
-        f.detail.push_str(&format!(
-            " The server said first: \"{}\".",
-            said.join(" / ")
-        ));
+        let first = text!("explain.net.banner_said_first", said = said.join(" / "));
+        detail = Text::join([detail, first], "");
     }
-    r.findings.push(f);
+    r.findings
+        .push(keyed(id, Stage::Banner, detail).evidence_all(evidence));
     r.step(Stage::Banner, Status::Fail, summary);
 }
 
@@ -336,39 +338,53 @@ fn no_identification(v: &View, r: &mut LaneResult, i: &Item, at: &str, through_p
 fn unanswered(
     msg: &Msg,
     peer: Option<crate::engine::Peer>,
-    at: &str,
+    at: Text,
     through_proxy: bool,
-) -> (&'static str, String, String) {
+) -> (&'static str, Text, Text) {
     match (msg, peer) {
-        (Msg::BannerInvalid(t), p) => (
-            "banner.not_ssh",
-            format!("{at} answered with something that is not an SSH identification ({}){}.", t, p.map_or(String::new(), |p| format!(": it looks like {}", p.describe()))),
-            "not SSH".to_string(),
-        ),
-        (Msg::BannerClosed { .. }, Some(p)) if !matches!(p, crate::engine::Peer::Other) => (
-            "banner.not_ssh",
-            format!("{at} is answered by {}, not by sshd: ssh read its lines, found no SSH identification, and the connection closed.", p.describe()),
-            format!("not SSH: {}", p.describe()),
-        ),
-        (Msg::BannerClosed { reset }, _) => {
-            let how = if *reset { "reset" } else { "closed" };
-            let proxy = if through_proxy {
-                " ssh talked to it through a ProxyCommand or ProxyJump (\"UNKNOWN port 65535\"): the proxy's end closed, so the jump host or the proxy command failed first — its own lines (with -v) say why."
-            } else {
-                ""
-            };
+        (Msg::BannerInvalid(t), p) => {
+            let looks = p.map_or(Text::from(""), |p| {
+                text!("explain.net.banner_looks_like", peer = p.describe())
+            });
             (
-                "banner.closed",
-                format!("{at}: the TCP connection opened, then was {how} before the server sent an SSH identification.{proxy}"),
-                format!("connection {how} before the banner"),
+                "banner.not_ssh",
+                text!("explain.net.banner_invalid", at = at, line = t, looks = looks),
+                text!("explain.net.banner_not_ssh"),
             )
         }
+        (Msg::BannerClosed { .. }, Some(p)) if !matches!(p, crate::engine::Peer::Other) => (
+            "banner.not_ssh",
+            text!("explain.net.banner_answered_by", at = at, peer = p.describe()),
+            text!("explain.net.banner_not_ssh_peer", peer = p.describe()),
+        ),
+        (Msg::BannerClosed { reset }, _) => closed_early(*reset, at, through_proxy),
         _ => (
             "banner.timeout",
-            format!("{at} accepted the connection but sent no SSH identification before ssh's ConnectTimeout."),
-            "no banner in time".to_string(),
+            text!("explain.net.banner_timeout", at = at),
+            text!("explain.net.banner_no_banner"),
         ),
     }
+}
+
+/// `banner.closed`: the connection closed (or was reset) before the identification.
+fn closed_early(reset: bool, at: Text, through_proxy: bool) -> (&'static str, Text, Text) {
+    let proxy = if through_proxy {
+        text!("explain.net.banner_proxy_closed")
+    } else {
+        Text::from("")
+    };
+    let (detail, summary) = if reset {
+        (
+            text!("explain.net.banner_reset", at = at, proxy = proxy),
+            text!("explain.net.banner_reset_summary"),
+        )
+    } else {
+        (
+            text!("explain.net.banner_closed", at = at, proxy = proxy),
+            text!("explain.net.banner_closed_summary"),
+        )
+    };
+    ("banner.closed", detail, summary)
 }
 
 /// The server identified itself: its version and implementation, as facts.
@@ -418,8 +434,14 @@ fn no_common(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
         return true;
     };
     let Some((id, kind, words, heading)) = list_words(*what) else {
-        r.findings.push(finding("kex.failed", Stage::Kex, "ssh and the server have no compression method in common (`Compression` in ssh_config or sshd_config).").evidence(ev(i)));
-        r.step(Stage::Kex, Status::Fail, "no common compression");
+        r.findings.push(
+            keyed("kex.failed", Stage::Kex, text!("explain.net.kex_no_compression")).evidence(ev(i)),
+        );
+        r.step(
+            Stage::Kex,
+            Status::Fail,
+            text!("explain.net.kex_no_common_compression"),
+        );
         return true;
     };
     // The pseudo-algorithms (ext-info-c, kex-strict-*) are no choice of either side.
@@ -450,8 +472,19 @@ fn no_common(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
     });
     r.findings
         .push(f.evidence_all(mismatches.iter().map(|i| ev(i))));
-    r.step(Stage::Kex, Status::Fail, format!("no common {words}"));
+    r.step(Stage::Kex, Status::Fail, no_common_summary(what, words));
     true
+}
+
+/// The stage's line for a list with nothing in common.
+fn no_common_summary(what: &Negotiated, words: &str) -> Text {
+    match what {
+        Negotiated::Kex => text!("explain.net.kex_no_common_kex"),
+        Negotiated::HostKey => text!("explain.net.kex_no_common_hostkey"),
+        Negotiated::Cipher => text!("explain.net.kex_no_common_cipher"),
+        Negotiated::Mac => text!("explain.net.kex_no_common_mac"),
+        Negotiated::Compression => Text::from(format!("no common {words}")),
+    }
 }
 
 /// For a list with nothing in common: the finding id, the kind, ssh's words for it and the
@@ -532,7 +565,7 @@ fn negotiated(v: &View, r: &mut LaneResult) {
     {
         r.fact(Stage::Kex, "host_key", k.clone());
         if alg.is_none() {
-            r.step(Stage::Kex, Status::Pass, "completed");
+            r.step(Stage::Kex, Status::Pass, text!("explain.net.kex_completed"));
         }
     }
 }
