@@ -166,14 +166,15 @@ fn nothing(
         Stage::Config,
         text!("explain.main.nothing_to_explain", what = what),
     )));
+    let skipped = text!("summary.skipped", why = text!("explain.main.no_ssh_output"));
     for stage in Stage::ALL {
         out.push(Event::StageFinished {
-            said: None,
+            said: Some(skipped.clone()),
             hop: 0,
             stage,
             status: crate::event::Status::Skipped,
             elapsed: Duration::ZERO,
-            summary: "skipped: no ssh output in the transcript".into(),
+            summary: skipped.english(),
         });
     }
     out.push(Event::Done { login_ok: false });
@@ -517,3 +518,6 @@ fn tool_of(command: Option<&clean::CommandLine>) -> String {
         },
     )
 }
+
+#[cfg(test)]
+mod i18n_tests;

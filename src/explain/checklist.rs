@@ -136,10 +136,15 @@ fn dest_steps(r: &LaneResult, cx: &Ctx) -> Vec<Step> {
                 return s.clone();
             }
             let (status, summary) = match (reached, failed) {
-                (Some(last), _) if stage < last => (Status::Pass, text!("explain.checklist.implied")),
+                (Some(last), _) if stage < last => {
+                    (Status::Pass, text!("explain.checklist.implied"))
+                }
                 (_, Some(f)) => (
                     Status::Skipped,
-                    skipped(text!("explain.checklist.stage_failed", stage = stage_title(f))),
+                    skipped(text!(
+                        "explain.checklist.stage_failed",
+                        stage = stage_title(f)
+                    )),
                 ),
                 _ if stage == Stage::Remote => (
                     Status::Skipped,

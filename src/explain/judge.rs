@@ -225,7 +225,11 @@ pub(super) fn cannot_tell(stage: Stage, what: Text, rules_out: Text, settle: Tex
     keyed(
         "transcript.cannot_tell",
         stage,
-        text!("explain.judge.cannot_tell", what = what, rules_out = rules_out),
+        text!(
+            "explain.judge.cannot_tell",
+            what = what,
+            rules_out = rules_out
+        ),
     )
     .fix_text(settle)
 }

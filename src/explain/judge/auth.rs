@@ -184,8 +184,17 @@ fn unprotected_keys(v: &View, cx: &Ctx, failed: bool) -> Vec<Finding> {
             text!("explain.auth.unprotected", path = path, mode = mode),
         )
         .evidence_all(v.all(|m| matches!(m, Msg::Unprotected)).into_iter().map(ev))
-        .evidence_all(too_open.iter().chain(&bad_perms).filter(|i| i.core.contains(path.as_str())).map(|i| ev(i)))
-        .fix_text(text!("explain.auth.unprotected_fix", path = crate::fsedit::shell_quote(path)));
+        .evidence_all(
+            too_open
+                .iter()
+                .chain(&bad_perms)
+                .filter(|i| i.core.contains(path.as_str()))
+                .map(|i| ev(i)),
+        )
+        .fix_text(text!(
+            "explain.auth.unprotected_fix",
+            path = crate::fsedit::shell_quote(path)
+        ));
         if cx.mine {
             f.actions
                 .extend(crate::explain::local::chmod_action(path, 0o600));

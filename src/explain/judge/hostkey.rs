@@ -124,7 +124,20 @@ fn unknown_refused(
             ),
         )
         .severity(Severity::Error)
-        .evidence_all(v.all(|m| matches!(m, Msg::ServerHostKey(_) | Msg::NoHostKeyStrict(_) | Msg::Authenticity(_) | Msg::KeyFingerprint(_) | Msg::HostKeyVerificationFailed)).into_iter().map(ev))
+        .evidence_all(
+            v.all(|m| {
+                matches!(
+                    m,
+                    Msg::ServerHostKey(_)
+                        | Msg::NoHostKeyStrict(_)
+                        | Msg::Authenticity(_)
+                        | Msg::KeyFingerprint(_)
+                        | Msg::HostKeyVerificationFailed
+                )
+            })
+            .into_iter()
+            .map(ev),
+        )
         .fix_text(text!("explain.hostkey.unknown_fix")),
     );
     r.step(

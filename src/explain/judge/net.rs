@@ -50,7 +50,11 @@ pub(super) fn config(v: &View, cx: &Ctx, r: &mut LaneResult) {
         let read = text!("explain.net.config_read", files = names.join(", "));
         r.step(Stage::Config, status, read);
     } else if status == Status::Warn {
-        r.step(Stage::Config, status, text!("explain.net.config_line_ignored"));
+        r.step(
+            Stage::Config,
+            status,
+            text!("explain.net.config_line_ignored"),
+        );
     }
 }
 
@@ -129,7 +133,12 @@ pub(super) fn dns(v: &View, cx: &Ctx, r: &mut LaneResult) {
             keyed(
                 "dns.unresolvable",
                 Stage::Dns,
-                text!("explain.net.dns_unresolvable", host = host, why = why, hint = hint),
+                text!(
+                    "explain.net.dns_unresolvable",
+                    host = host,
+                    why = why,
+                    hint = hint
+                ),
             )
             .evidence(ev(i)),
         );
@@ -205,7 +214,12 @@ pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
                 r.step(Stage::Tcp, Status::Fail, summary);
                 cannot_tell(
                     Stage::Tcp,
-                    text!("explain.net.tcp_unknown_error", host = host, port = port, why = why),
+                    text!(
+                        "explain.net.tcp_unknown_error",
+                        host = host,
+                        port = port,
+                        why = why
+                    ),
                     text!("explain.net.tcp_rules_out"),
                     settle(cx, Text::from("")),
                 )
@@ -279,11 +293,23 @@ fn protocol_1(v: &View, r: &mut LaneResult, remote: Option<&Item>, at: &Text) ->
         _ => "SSH-1".to_string(),
     };
     r.findings.push(
-        keyed("banner.protocol_1", Stage::Banner, text!("explain.net.banner_protocol_1", at = at.clone(), software = software))
-            .evidence_all(remote.into_iter().map(ev))
-            .evidence(ev(i)),
+        keyed(
+            "banner.protocol_1",
+            Stage::Banner,
+            text!(
+                "explain.net.banner_protocol_1",
+                at = at.clone(),
+                software = software
+            ),
+        )
+        .evidence_all(remote.into_iter().map(ev))
+        .evidence(ev(i)),
     );
-    r.step(Stage::Banner, Status::Fail, text!("explain.net.banner_ssh1_only"));
+    r.step(
+        Stage::Banner,
+        Status::Fail,
+        text!("explain.net.banner_ssh1_only"),
+    );
     true
 }
 
@@ -348,13 +374,22 @@ fn unanswered(
             });
             (
                 "banner.not_ssh",
-                text!("explain.net.banner_invalid", at = at, line = t, looks = looks),
+                text!(
+                    "explain.net.banner_invalid",
+                    at = at,
+                    line = t,
+                    looks = looks
+                ),
                 text!("explain.net.banner_not_ssh"),
             )
         }
         (Msg::BannerClosed { .. }, Some(p)) if !matches!(p, crate::engine::Peer::Other) => (
             "banner.not_ssh",
-            text!("explain.net.banner_answered_by", at = at, peer = p.describe()),
+            text!(
+                "explain.net.banner_answered_by",
+                at = at,
+                peer = p.describe()
+            ),
             text!("explain.net.banner_not_ssh_peer", peer = p.describe()),
         ),
         (Msg::BannerClosed { reset }, _) => closed_early(*reset, at, through_proxy),
@@ -435,7 +470,12 @@ fn no_common(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
     };
     let Some((id, kind, words, heading)) = list_words(*what) else {
         r.findings.push(
-            keyed("kex.failed", Stage::Kex, text!("explain.net.kex_no_compression")).evidence(ev(i)),
+            keyed(
+                "kex.failed",
+                Stage::Kex,
+                text!("explain.net.kex_no_compression"),
+            )
+            .evidence(ev(i)),
         );
         r.step(
             Stage::Kex,

@@ -271,7 +271,12 @@ fn forward_reason(v: &View, hop: &str, target: &str, text: &str) -> (&'static st
     } else if lower.contains("refused") {
         (
             "jump.forward_refused",
-            text!("explain.session.forward_refused", hop = hop, target = target, reason = text),
+            text!(
+                "explain.session.forward_refused",
+                hop = hop,
+                target = target,
+                reason = text
+            ),
             text!("explain.session.forward_refused_fix"),
         )
     } else if [
@@ -286,7 +291,11 @@ fn forward_reason(v: &View, hop: &str, target: &str, text: &str) -> (&'static st
     {
         (
             "jump.forward_unresolvable",
-            text!("explain.session.forward_unresolvable", hop = hop, reason = text),
+            text!(
+                "explain.session.forward_unresolvable",
+                hop = hop,
+                reason = text
+            ),
             text!("explain.session.forward_unresolvable_fix"),
         )
     } else if lower.contains("timed out")
@@ -295,13 +304,23 @@ fn forward_reason(v: &View, hop: &str, target: &str, text: &str) -> (&'static st
     {
         (
             "jump.forward_timeout",
-            text!("explain.session.forward_timeout", hop = hop, target = target, reason = text),
+            text!(
+                "explain.session.forward_timeout",
+                hop = hop,
+                target = target,
+                reason = text
+            ),
             text!("explain.session.forward_timeout_fix", hop = hop),
         )
     } else {
         (
             "jump.forward_prohibited",
-            text!("explain.session.forward_other", hop = hop, target = target, reason = text),
+            text!(
+                "explain.session.forward_other",
+                hop = hop,
+                target = target,
+                reason = text
+            ),
             text!("explain.session.forward_other_fix", hop = hop),
         )
     }
@@ -316,13 +335,25 @@ fn forward_prohibited(v: &View, hop: &str, target: &str) -> (&'static str, Text,
         .filter(|ver| *ver < crate::algorithms::OpenSshVersion::new(7, 5));
     let known = v.has(|m| matches!(m, Msg::RemoteVersion { .. }));
     let caveat = match old {
-        Some(ver) => text!("explain.session.forward_old_openssh", version = ver.to_string()),
+        Some(ver) => text!(
+            "explain.session.forward_old_openssh",
+            version = ver.to_string()
+        ),
         None if !known => text!("explain.session.forward_version_unknown"),
         None => Text::from(""),
     };
     (
         "jump.forward_prohibited",
-        text!("explain.session.forward_prohibited", hop = hop, target = target, caveat = caveat),
-        text!("explain.session.forward_prohibited_fix", hop = hop, target = target),
+        text!(
+            "explain.session.forward_prohibited",
+            hop = hop,
+            target = target,
+            caveat = caveat
+        ),
+        text!(
+            "explain.session.forward_prohibited_fix",
+            hop = hop,
+            target = target
+        ),
     )
 }

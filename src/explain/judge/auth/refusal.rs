@@ -187,8 +187,15 @@ fn accepted_but_refused(v: &View, cx: &Ctx, server: Server) -> Option<(Text, Fin
             text!("explain.refusal.passphrase_needed", key = id.label()),
         )
         .evidence(ev(first))
-        .evidence_all(v.all(|m| matches!(m, Msg::PassphrasePrompt(_))).into_iter().map(ev))
-        .fix_text(text!("explain.refusal.passphrase_fix", path = crate::fsedit::shell_quote(&id.name)));
+        .evidence_all(
+            v.all(|m| matches!(m, Msg::PassphrasePrompt(_)))
+                .into_iter()
+                .map(ev),
+        )
+        .fix_text(text!(
+            "explain.refusal.passphrase_fix",
+            path = crate::fsedit::shell_quote(&id.name)
+        ));
         return Some((text!("explain.refusal.passphrase_summary"), f));
     }
     if !signed {
@@ -349,7 +356,17 @@ fn no_key(v: &View, denied: Option<&Item>) -> (Text, Finding) {
         text!("explain.refusal.no_key", host = host),
     )
     .severity(crate::event::Severity::Error)
-    .evidence_all(v.all(|m| matches!(m, Msg::TryingPrivateKey(_) | Msg::IdentityFile { kind: -1, .. })).into_iter().take(8).map(ev))
+    .evidence_all(
+        v.all(|m| {
+            matches!(
+                m,
+                Msg::TryingPrivateKey(_) | Msg::IdentityFile { kind: -1, .. }
+            )
+        })
+        .into_iter()
+        .take(8)
+        .map(ev),
+    )
     .evidence_all(denied.into_iter().map(ev));
     (text!("explain.refusal.no_key_summary"), f)
 }
