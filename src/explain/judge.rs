@@ -2,6 +2,7 @@
 //! the probe's stages, findings and facts, with the transcript's line numbers as evidence.
 
 mod auth;
+mod banner;
 mod hostkey;
 mod net;
 mod session;
@@ -204,7 +205,7 @@ fn judge_lane(v: &View, cx: &Ctx) -> LaneResult {
         net::config,
         net::dns,
         net::tcp,
-        net::banner,
+        banner::banner,
         net::kex,
         hostkey::hostkey,
         auth::auth,
