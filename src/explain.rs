@@ -17,7 +17,9 @@ pub mod local;
 mod version;
 
 use crate::event::{Event, HopPlan, Level, Setting, Stage, Via};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 use attempts::{Attempt, Item};
 use classify::Msg;
 use clean::Line;
@@ -119,13 +121,15 @@ fn outcome_events(out: &mut Vec<Event>, outcome: checklist::Outcome, cx: &Ctx) {
         for f in outcome.findings.iter().filter(|f| f.stage == step.stage) {
             out.push(Event::Finding(f.clone()));
         }
+        let summary = step.summary.english();
         out.push(Event::StageFinished {
-            said: None,
+            // A summary that is data only (the server's version) has no sentence to translate.
+            said: (!matches!(step.summary, Text::Plain(_))).then_some(step.summary),
             hop: 0,
             stage: step.stage,
             status: step.status,
             elapsed: Duration::ZERO,
-            summary: step.summary,
+            summary,
         });
     }
 }
@@ -148,31 +152,29 @@ fn nothing(
     out.push(Event::Destination(vec![source_setting(options)]));
     out.extend(log(lines, &HashMap::new()));
     let what = if input.binary_bytes > input.total_bytes / 20 && input.binary_bytes > 0 {
-        format!(
-            "The input ({} bytes) is binary, not text",
-            input.total_bytes
-        )
+        text!("explain.main.binary", bytes = input.total_bytes)
     } else if input.lines.is_empty() {
-        "The input is empty".to_string()
+        text!("explain.main.empty")
     } else {
-        format!(
-            "None of the input's {} line(s) is OpenSSH client output (ssh's messages, `debug1:` lines, or a prompt running ssh, scp, sftp, git or rsync)",
-            input.lines.len() + input.skipped_lines
+        text!(
+            "explain.main.not_ssh",
+            lines = input.lines.len() + input.skipped_lines
         )
     };
-    out.push(Event::Finding(finding(
+    out.push(Event::Finding(keyed(
         "transcript.no_ssh_output",
         Stage::Config,
-        format!("{what}: there is nothing to explain."),
+        text!("explain.main.nothing_to_explain", what = what),
     )));
+    let skipped = text!("summary.skipped", why = text!("explain.main.no_ssh_output"));
     for stage in Stage::ALL {
         out.push(Event::StageFinished {
-            said: None,
+            said: Some(skipped.clone()),
             hop: 0,
             stage,
             status: crate::event::Status::Skipped,
             elapsed: Duration::ZERO,
-            summary: "skipped: no ssh output in the transcript".into(),
+            summary: skipped.english(),
         });
     }
     out.push(Event::Done { login_ok: false });
@@ -183,26 +185,26 @@ fn nothing(
 fn truncated(input: &input::Input) -> crate::event::Finding {
     let mut parts = Vec::new();
     if input.skipped_lines > 0 {
-        parts.push(format!(
-            "only its last {} MiB were read: lines 1–{} were skipped",
-            input::MAX_BYTES / (1024 * 1024),
-            input.skipped_lines
+        parts.push(text!(
+            "explain.main.last_mib_read",
+            mib = input::MAX_BYTES / (1024 * 1024),
+            skipped = input.skipped_lines
         ));
     }
     if input.cut_lines > 0 {
-        parts.push(format!(
-            "{} line(s) longer than {} bytes were cut",
-            input.cut_lines,
-            input::MAX_LINE
+        parts.push(text!(
+            "explain.main.lines_cut",
+            lines = input.cut_lines,
+            max = input::MAX_LINE
         ));
     }
-    finding(
+    keyed(
         "transcript.truncated",
         Stage::Config,
-        format!(
-            "The transcript has {} bytes: {}. The last attempt is explained from what was read.",
-            input.total_bytes,
-            parts.join("; ")
+        text!(
+            "explain.main.truncated",
+            bytes = input.total_bytes,
+            parts = Text::join(parts, "; ")
         ),
     )
 }
@@ -363,23 +365,29 @@ fn earlier_attempt(n: usize, of: usize, a: &Attempt, lines: &[Line], options: &O
         .map_or_else(
             || {
                 if outcome.login_ok {
-                    "logged in".to_string()
+                    text!("explain.main.logged_in")
                 } else {
-                    "no outcome shown".to_string()
+                    text!("explain.main.no_outcome")
                 }
             },
-            |f| format!("{}: {}", f.id, f.title),
+            |f| Text::from(format!("{}: {}", f.id, f.title)),
         );
     let (from, to) = a.range();
+    let said = text!(
+        "explain.main.earlier_attempt",
+        n = n,
+        of = of,
+        from = from,
+        to = to,
+        ended = ended
+    );
     Event::Log {
-        said: None,
         hop: 0,
         at: Duration::ZERO,
         level: Level::Info,
         stage: Stage::Config,
-        text: format!(
-            "attempt {n} of {of} (lines {from}–{to}): {ended}; the last attempt is the one explained"
-        ),
+        text: said.english(),
+        said: Some(said),
     }
 }
 
@@ -510,3 +518,6 @@ fn tool_of(command: Option<&clean::CommandLine>) -> String {
         },
     )
 }
+
+#[cfg(test)]
+mod i18n_tests;

@@ -4,7 +4,9 @@
 
 use super::judge::{Ctx, LaneResult, Step};
 use crate::event::{Finding, Severity, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 
 /// The whole verdict on an attempt.
 #[derive(Debug, Clone, Default)]
@@ -62,6 +64,7 @@ pub fn assemble(results: Vec<(String, LaneResult)>, cx: &Ctx) -> Outcome {
 /// it, and skips the rest.
 fn hop_steps(hop: &str, r: &LaneResult) -> Vec<Step> {
     let failed = r.failed().unwrap_or(Stage::Tcp);
+    let on_hop = |what: Text| text!("explain.checklist.jump_host_said", hop = hop, what = what);
     Stage::ALL
         .iter()
         .map(|&stage| {
@@ -69,23 +72,20 @@ fn hop_steps(hop: &str, r: &LaneResult) -> Vec<Step> {
             let (status, summary) = if stage < failed {
                 (
                     Status::Pass,
-                    own.map_or(format!("jump host {hop}"), |s| {
-                        format!("jump host {hop}: {}", s.summary)
+                    own.map_or(text!("explain.checklist.jump_host", hop = hop), |s| {
+                        on_hop(s.summary.clone())
                     }),
                 )
             } else if stage == failed {
                 let s = r.steps.iter().find(|s| s.status == Status::Fail);
                 (
                     Status::Fail,
-                    format!(
-                        "jump host {hop}: {}",
-                        s.map_or("failed", |s| s.summary.as_str())
-                    ),
+                    on_hop(s.map_or(text!("explain.checklist.failed"), |s| s.summary.clone())),
                 )
             } else {
                 (
                     Status::Skipped,
-                    format!("skipped: the jump host {hop} failed"),
+                    skipped(text!("explain.checklist.jump_host_failed", hop = hop)),
                 )
             };
             Step {
@@ -95,6 +95,30 @@ fn hop_steps(hop: &str, r: &LaneResult) -> Vec<Step> {
             }
         })
         .collect()
+}
+
+/// `skipped: {why}`, as every front end words a skipped stage.
+fn skipped(why: Text) -> Text {
+    text!("summary.skipped", why = why)
+}
+
+/// A stage's title, in no language yet.
+fn stage_title(stage: Stage) -> Text {
+    let key = match stage {
+        Stage::Config => "stage.config",
+        Stage::Dns => "stage.dns",
+        Stage::Tcp => "stage.tcp",
+        Stage::Forward => "stage.forward",
+        Stage::Proxy => "stage.proxy",
+        Stage::Banner => "stage.banner",
+        Stage::Kex => "stage.kex",
+        Stage::Hostkey => "stage.hostkey",
+        Stage::Auth => "stage.auth",
+        Stage::Session => "stage.session",
+        Stage::Remote => "stage.remote",
+        _ => return Text::from(stage.title()),
+    };
+    Text::Key(key, Vec::new())
 }
 
 fn dest_steps(r: &LaneResult, cx: &Ctx) -> Vec<Step> {
@@ -113,21 +137,24 @@ fn dest_steps(r: &LaneResult, cx: &Ctx) -> Vec<Step> {
             }
             let (status, summary) = match (reached, failed) {
                 (Some(last), _) if stage < last => {
-                    (Status::Pass, "implied by later lines".to_string())
+                    (Status::Pass, text!("explain.checklist.implied"))
                 }
-                (_, Some(f)) => (Status::Skipped, format!("skipped: {} failed", f.title())),
+                (_, Some(f)) => (
+                    Status::Skipped,
+                    skipped(text!(
+                        "explain.checklist.stage_failed",
+                        stage = stage_title(f)
+                    )),
+                ),
                 _ if stage == Stage::Remote => (
                     Status::Skipped,
-                    format!(
-                        "not visible from the client: run `sshdoctor server --user {}` on the server",
-                        if cx.user.is_empty() { "USER" } else { &cx.user }
+                    text!(
+                        "explain.checklist.remote_not_visible",
+                        user = if cx.user.is_empty() { "USER" } else { &cx.user }
                     ),
                 ),
-                _ if r.logged_in => (Status::Skipped, "not shown in the transcript".to_string()),
-                _ => (
-                    Status::Skipped,
-                    "the transcript ends before this stage".to_string(),
-                ),
+                _ if r.logged_in => (Status::Skipped, text!("explain.checklist.not_shown")),
+                _ => (Status::Skipped, text!("explain.checklist.ends_before")),
             };
             Step {
                 stage,
@@ -140,10 +167,10 @@ fn dest_steps(r: &LaneResult, cx: &Ctx) -> Vec<Step> {
 
 /// The transcript stops without an outcome: what it rules out, and what would settle it.
 fn incomplete(steps: &[Step], cx: &Ctx) -> Finding {
-    let passed: Vec<&str> = steps
+    let passed: Vec<Text> = steps
         .iter()
         .filter(|s| matches!(s.status, Status::Pass | Status::Warn))
-        .map(|s| s.stage.title())
+        .map(|s| stage_title(s.stage))
         .collect();
     let last = steps
         .iter()
@@ -151,17 +178,24 @@ fn incomplete(steps: &[Step], cx: &Ctx) -> Finding {
         .find(|s| s.status != Status::Skipped)
         .map_or(Stage::Config, |s| s.stage);
     let rules_out = if passed.is_empty() {
-        "nothing yet".to_string()
+        text!("explain.checklist.nothing_yet")
     } else {
-        format!("a failure at {}", passed.join(", "))
+        text!(
+            "explain.checklist.a_failure_at",
+            stages = Text::join(passed, ", ")
+        )
     };
-    finding(
+    keyed(
         "transcript.incomplete",
         last,
-        format!(
-            "The transcript ends before ssh's outcome (the last stage it shows: {}). It rules out {rules_out}; what happened next is not in it.",
-            last.title()
+        text!(
+            "explain.checklist.incomplete",
+            stage = stage_title(last),
+            rules_out = rules_out
         ),
     )
-    .fix(super::judge::settle(cx, ", all of it"))
+    .fix_text(super::judge::settle(
+        cx,
+        text!("explain.judge.settle_all_of_it"),
+    ))
 }

@@ -2,6 +2,7 @@
 //! the probe's stages, findings and facts, with the transcript's line numbers as evidence.
 
 mod auth;
+mod banner;
 mod hostkey;
 mod net;
 mod session;
@@ -10,7 +11,9 @@ use super::attempts::{Attempt, Item};
 use super::classify::Msg;
 use crate::algorithms::OpenSshVersion;
 use crate::event::{Finding, Severity, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 
 /// What the judges need besides the lines.
 #[derive(Debug, Clone, Default)]
@@ -42,8 +45,8 @@ pub struct Step {
     pub stage: Stage,
     /// Its status.
     pub status: Status,
-    /// One line.
-    pub summary: String,
+    /// One line, in no language yet (its English is what the report shows).
+    pub summary: Text,
 }
 
 /// What one ssh's lines show.
@@ -63,7 +66,7 @@ pub struct LaneResult {
 }
 
 impl LaneResult {
-    fn step(&mut self, stage: Stage, status: Status, summary: impl Into<String>) {
+    fn step(&mut self, stage: Stage, status: Status, summary: impl Into<Text>) {
         self.steps.push(Step {
             stage,
             status,
@@ -163,17 +166,35 @@ pub fn judge(a: &Attempt, cx: &Ctx) -> Vec<(String, LaneResult)> {
             };
             let mut r = judge_lane(&view, cx);
             if jump {
-                for f in &mut r.findings {
-                    f.detail = format!(
-                        "On the jump host {name} (hop {} of {count}): {}",
-                        n + 1,
-                        f.detail
-                    );
-                }
+                r.findings = std::mem::take(&mut r.findings)
+                    .into_iter()
+                    .map(|f| on_jump_host(f, &name, n + 1, count))
+                    .collect();
             }
             (name, r)
         })
         .collect()
+}
+
+/// A jump host's finding, its detail prefixed with the hop it is about.
+fn on_jump_host(f: Finding, name: &str, hop: usize, count: usize) -> Finding {
+    let detail = said_detail(&f);
+    f.detail_text(text!(
+        "explain.judge.on_jump_host",
+        name = name,
+        hop = hop,
+        count = count,
+        detail = detail
+    ))
+}
+
+/// A finding's detail as a [`Text`]: the one it was written with, or its English as data.
+pub(super) fn said_detail(f: &Finding) -> Text {
+    f.said
+        .detail
+        .clone()
+        .filter(|t| t.english() == f.detail)
+        .unwrap_or_else(|| Text::from(&f.detail))
 }
 
 /// The stages one ssh's lines show, up to the first failure.
@@ -184,7 +205,7 @@ fn judge_lane(v: &View, cx: &Ctx) -> LaneResult {
         net::config,
         net::dns,
         net::tcp,
-        net::banner,
+        banner::banner,
         net::kex,
         hostkey::hostkey,
         auth::auth,
@@ -201,13 +222,17 @@ fn judge_lane(v: &View, cx: &Ctx) -> LaneResult {
 
 /// `transcript.cannot_tell`: a stage failed and the transcript does not say why; what it rules
 /// out, and what settles it.
-pub(super) fn cannot_tell(stage: Stage, what: &str, rules_out: &str, settle: &str) -> Finding {
-    finding(
+pub(super) fn cannot_tell(stage: Stage, what: Text, rules_out: Text, settle: Text) -> Finding {
+    keyed(
         "transcript.cannot_tell",
         stage,
-        format!("{what} The transcript does not say why. It rules out: {rules_out}."),
+        text!(
+            "explain.judge.cannot_tell",
+            what = what,
+            rules_out = rules_out
+        ),
     )
-    .fix(settle.to_string())
+    .fix_text(settle)
 }
 
 impl Ctx {
@@ -221,12 +246,10 @@ impl Ctx {
     }
 }
 
-/// What settles a question the transcript leaves open, for `alias`.
-pub(super) fn settle(cx: &Ctx, more: &str) -> String {
-    let host = cx.account();
-    format!(
-        "Run `sshdoctor {host}` on the machine that ran ssh (it tries each cause live), or `ssh -v {host}` and explain that transcript{more}."
-    )
+/// What settles a question the transcript leaves open, for `alias` (`more`: what else to
+/// include or try, from its leading `, `; empty for nothing).
+pub(super) fn settle(cx: &Ctx, more: Text) -> Text {
+    text!("explain.judge.settle", host = cx.account(), more = more)
 }
 
 /// Severity for a local problem: an error when it is why no login works.

@@ -9,7 +9,9 @@ use crate::engine::shared::no_mutual_signature_finding;
 use crate::event::{Finding, Stage, Status};
 use crate::explain::attempts::Item;
 use crate::explain::classify::{Ident, Msg};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 use refusal::refusal;
 
 /// ssh's words when the agent would not sign.
@@ -43,7 +45,11 @@ pub(super) fn auth(v: &View, cx: &Ctx, r: &mut LaneResult) {
         .any(|f| f.severity == crate::event::Severity::Error);
     if authenticated.is_none() && !failed && key_is_why {
         r.findings.append(&mut key_findings);
-        r.step(Stage::Auth, Status::Fail, "ssh cannot use the key it has");
+        r.step(
+            Stage::Auth,
+            Status::Fail,
+            text!("explain.auth.cannot_use_key_summary"),
+        );
         return;
     }
     if let Some(i) = authenticated {
@@ -105,7 +111,7 @@ fn unfinished(v: &View, r: &mut LaneResult, mut key_findings: Vec<Finding>) {
         r.step(
             Stage::Auth,
             Status::Warn,
-            "the transcript ends during authentication",
+            text!("explain.auth.ends_during_auth"),
         );
     }
 }
@@ -129,16 +135,16 @@ fn logged_in(v: &View, cx: &Ctx, r: &mut LaneResult, i: &Item, keys: Vec<Finding
     let how = match &i.msg {
         Msg::Authenticated(t) => {
             r.outcome_shown = true;
-            t.clone()
+            Text::from(t)
         }
-        _ => "implied by the session's lines".to_string(),
+        _ => text!("explain.auth.implied_by_session"),
     };
     r.logged_in = true;
     let warned = r.findings.iter().any(|f| f.stage == Stage::Auth);
     r.step(
         Stage::Auth,
         if warned { Status::Warn } else { Status::Pass },
-        format!("authenticated: {how}"),
+        text!("explain.auth.authenticated", how = how),
     );
 }
 
@@ -172,14 +178,23 @@ fn unprotected_keys(v: &View, cx: &Ctx, failed: bool) -> Vec<Finding> {
         }
     }
     for (path, mode) in &unprotected {
-        let mut f = finding(
+        let mut f = keyed(
             "key.unprotected",
             Stage::Auth,
-            format!("{path} has mode {mode}: readable by others, so OpenSSH refuses to use it (\"UNPROTECTED PRIVATE KEY FILE\")."),
+            text!("explain.auth.unprotected", path = path, mode = mode),
         )
         .evidence_all(v.all(|m| matches!(m, Msg::Unprotected)).into_iter().map(ev))
-        .evidence_all(too_open.iter().chain(&bad_perms).filter(|i| i.core.contains(path.as_str())).map(|i| ev(i)))
-        .fix(format!("chmod 600 {}  # on the machine that ran ssh", crate::fsedit::shell_quote(path)));
+        .evidence_all(
+            too_open
+                .iter()
+                .chain(&bad_perms)
+                .filter(|i| i.core.contains(path.as_str()))
+                .map(|i| ev(i)),
+        )
+        .fix_text(text!(
+            "explain.auth.unprotected_fix",
+            path = crate::fsedit::shell_quote(path)
+        ));
         if cx.mine {
             f.actions
                 .extend(crate::explain::local::chmod_action(path, 0o600));
@@ -206,10 +221,10 @@ fn missing_keys(v: &View, failed: bool) -> Vec<Finding> {
             Msg::NoSuchIdentity(p) | Msg::LoadKey { path: p, .. } => p.clone(),
             _ => continue,
         };
-        let f = finding(
+        let f = keyed(
             "key.missing",
             Stage::Auth,
-            format!("{path} does not exist, so ssh skips it (\"no such identity\"). An IdentityFile left pointing at an old path after a migration looks like this."),
+            text!("explain.auth.missing", path = path),
         )
         .evidence(ev(i));
         out.push(weight(f, failed && !other_key(v)));
@@ -222,10 +237,10 @@ fn unreadable_keys(v: &View, failed: bool) -> Vec<Finding> {
     let mut out = Vec::new();
     for i in v.all(|m| matches!(m, Msg::LoadKey { why, .. } if !why.contains("bad permissions") && !why.contains("No such file"))) {
         let Msg::LoadKey { path, why } = &i.msg else { continue };
-        let f = finding(
+        let f = keyed(
             "key.unreadable",
             Stage::Auth,
-            format!("{path} is not a key this ssh can load: {why}."),
+            text!("explain.auth.unreadable", path = path, why = why),
         )
         .evidence(ev(i));
         out.push(weight(f, failed && !other_key(v)));
@@ -257,11 +272,13 @@ fn agent_refused(v: &View, failed: bool) -> Option<Finding> {
         Msg::SigningFailed { key, why } => (key.clone(), why.clone()),
         _ => (None, first.core.clone()),
     };
-    let key = key.map_or("a key".to_string(), |k| format!("the key {k}"));
-    let f = finding(
+    let key = key.map_or(text!("explain.auth.a_key"), |k| {
+        text!("explain.auth.the_key", key = k)
+    });
+    let f = keyed(
         "agent.refused",
         Stage::Auth,
-        format!("ssh asked the agent to sign with {key}, and the agent did not (\"{why}\"). Likely causes, in order: the key was added with confirmation (`ssh-add -c`) and nobody confirmed it (no askpass program could ask); the agent is locked (`ssh-add -x`) or is a stale one — SSH_AUTH_SOCK points at an old session's agent, a forwarded agent that is gone, or gpg-agent or a token agent that lost the key; a hardware key waiting for a touch or PIN; the key file's permissions changed after it was added."),
+        text!("explain.auth.agent_refused", key = key, why = why),
     )
     .evidence_all(lines.iter().map(|i| ev(i)));
     Some(weight(f, failed))

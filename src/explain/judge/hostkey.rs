@@ -6,7 +6,9 @@ use crate::engine::shared::{changed_detail, changed_fix};
 use crate::event::{ActionOffer, Severity, Stage, Status};
 use crate::explain::attempts::Item;
 use crate::explain::classify::Msg;
-use crate::findings::finding;
+use crate::findings::{finding, keyed};
+use crate::i18n::Text;
+use crate::text;
 
 /// The host-key stage: revoked, changed, unknown (refused or asked), refused for a reason the
 /// transcript leaves out, or known.
@@ -69,15 +71,19 @@ fn revoked(v: &View, r: &mut LaneResult, presented: Option<&str>) -> bool {
     }
     let lines = v.all(|m| matches!(m, Msg::Revoked | Msg::HostKeyVerificationFailed));
     r.findings.push(
-        finding(
+        keyed(
             "hostkey.revoked",
             Stage::Hostkey,
-            format!("The key {} presented is marked as revoked (a @revoked line in known_hosts or RevokedHostKeys); ssh refuses it whatever StrictHostKeyChecking says. Nothing secret was sent. Treat the server as compromised until its administrator says otherwise.", v.name),
+            text!("explain.hostkey.revoked", name = &v.name),
         )
         .evidence_all(presented.iter().map(|k| format!("presented: {k}")))
         .evidence_all(lines.into_iter().map(ev)),
     );
-    r.step(Stage::Hostkey, Status::Fail, "host key revoked");
+    r.step(
+        Stage::Hostkey,
+        Status::Fail,
+        text!("explain.hostkey.revoked_summary"),
+    );
     true
 }
 
@@ -100,23 +106,45 @@ fn unknown_refused(
         return false;
     }
     let why = if strict.is_some() {
-        "StrictHostKeyChecking yes (or BatchMode with the key unknown) makes ssh refuse it without asking"
+        text!("explain.hostkey.unknown_strict")
     } else if asked.is_some() {
-        "ssh asked, and the answer was no (or there was no terminal to answer: BatchMode, a script, an IDE)"
+        text!("explain.hostkey.unknown_answered_no")
     } else {
-        "ssh refused it without asking: with BatchMode (or no terminal to ask on) an unknown key is refused silently — a changed or revoked key would have been named in a warning above"
+        text!("explain.hostkey.unknown_unasked")
     };
     r.findings.push(
-        finding(
+        keyed(
             "hostkey.unknown",
             Stage::Hostkey,
-            format!("No known_hosts file has the key of {}, and {why}: \"Host key verification failed.\" Compare this fingerprint with one obtained another way, then record it:\n{fingerprint}", v.name),
+            text!(
+                "explain.hostkey.unknown_refused",
+                name = &v.name,
+                why = why,
+                fingerprint = fingerprint
+            ),
         )
         .severity(Severity::Error)
-        .evidence_all(v.all(|m| matches!(m, Msg::ServerHostKey(_) | Msg::NoHostKeyStrict(_) | Msg::Authenticity(_) | Msg::KeyFingerprint(_) | Msg::HostKeyVerificationFailed)).into_iter().map(ev))
-        .fix("Get the server's fingerprint another way (its console: `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`), compare it, then record the key once with `ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts` — or connect once interactively and answer yes. For automation, ship a known_hosts line instead of disabling the check."),
+        .evidence_all(
+            v.all(|m| {
+                matches!(
+                    m,
+                    Msg::ServerHostKey(_)
+                        | Msg::NoHostKeyStrict(_)
+                        | Msg::Authenticity(_)
+                        | Msg::KeyFingerprint(_)
+                        | Msg::HostKeyVerificationFailed
+                )
+            })
+            .into_iter()
+            .map(ev),
+        )
+        .fix_text(text!("explain.hostkey.unknown_fix")),
     );
-    r.step(Stage::Hostkey, Status::Fail, "unknown host: ssh refuses");
+    r.step(
+        Stage::Hostkey,
+        Status::Fail,
+        text!("explain.hostkey.unknown_refused_summary"),
+    );
     true
 }
 
@@ -126,13 +154,17 @@ fn refused_unexplained(v: &View, cx: &Ctx, r: &mut LaneResult, i: &Item) {
     r.findings.push(
         cannot_tell(
             Stage::Hostkey,
-            &format!("ssh refused the host key of {}: \"Host key verification failed.\"", v.name),
-            "the network, the server's identification and the key exchange (ssh got as far as the key); the lines above it, left out of the paste, say whether the key was unknown, changed or revoked",
-            &settle(cx, ", with the lines before \"Host key verification failed\""),
+            text!("explain.hostkey.refused", name = &v.name),
+            text!("explain.hostkey.refused_rules_out"),
+            settle(cx, text!("explain.judge.settle_with_lines_before")),
         )
         .evidence(ev(i)),
     );
-    r.step(Stage::Hostkey, Status::Fail, "host key refused");
+    r.step(
+        Stage::Hostkey,
+        Status::Fail,
+        text!("explain.hostkey.refused_summary"),
+    );
 }
 
 /// `hostkey.unknown` as a warning: first contact, ssh asked (and perhaps recorded the key).
@@ -143,15 +175,28 @@ fn first_contact(v: &View, r: &mut LaneResult, fingerprint: &str) -> bool {
     };
     let added = v.first(|m| matches!(m, Msg::PermanentlyAdded(_)));
     r.findings.push(
-        finding(
+        keyed(
             "hostkey.unknown",
             Stage::Hostkey,
-            format!("First contact with {}: ssh showed this fingerprint and asked whether to trust it{}:\n{fingerprint}", v.name, if added.is_some() { ", and it was accepted and recorded" } else { "" }),
+            text!(
+                "explain.hostkey.first_contact",
+                name = &v.name,
+                recorded = if added.is_some() {
+                    text!("explain.hostkey.first_contact_recorded")
+                } else {
+                    Text::from("")
+                },
+                fingerprint = fingerprint
+            ),
         )
         .evidence(ev(i))
         .evidence_all(added.into_iter().map(ev)),
     );
-    r.step(Stage::Hostkey, Status::Warn, "unknown host (first contact)");
+    r.step(
+        Stage::Hostkey,
+        Status::Warn,
+        text!("explain.hostkey.first_contact_summary"),
+    );
     true
 }
 
@@ -169,12 +214,13 @@ fn known(v: &View, r: &mut LaneResult, cert: bool) {
             Stage::Hostkey,
             status,
             match found {
-                Some(f) => format!("known ({f})"),
-                None => "known".to_string(),
+                Some(f) => text!("explain.hostkey.known_in", file = f),
+                None => text!("explain.hostkey.known"),
             },
         );
     } else if let Some(i) = v.first(|m| matches!(m, Msg::PermanentlyAdded(_))) {
-        r.step(Stage::Hostkey, status, format!("recorded: {}", i.core));
+        let recorded = text!("explain.hostkey.recorded", line = &i.core);
+        r.step(Stage::Hostkey, status, recorded);
     }
 }
 
@@ -187,10 +233,10 @@ fn cert_invalid(v: &View, r: &mut LaneResult) -> bool {
     };
     let why = first.core.trim_end_matches('.');
     r.findings.push(
-        finding(
+        keyed(
             "hostkey.cert_invalid",
             Stage::Hostkey,
-            format!("{} presents a host certificate signed by a CA its known_hosts trusts (@cert-authority), but ssh finds it invalid: \"{why}\". ssh ignores the certificate and checks the plain key instead; the verdict on the host key follows that key.", v.name),
+            text!("explain.hostkey.cert_invalid", name = &v.name, why = why),
         )
         .evidence_all(lines.iter().copied().map(ev)),
     );
@@ -297,15 +343,19 @@ fn removal(cx: &Ctx, offending: &[&Item], name: &str) -> (Option<ActionOffer>, S
 /// The stage's line for a changed key: let through (public keys only), or refused.
 fn changed_step(r: &mut LaneResult, unsafe_go_on: bool, other_types: bool) {
     if unsafe_go_on {
-        r.step(Stage::Hostkey, Status::Warn, "host key changed: ssh goes on, public-key authentication only (StrictHostKeyChecking no)");
+        r.step(
+            Stage::Hostkey,
+            Status::Warn,
+            text!("explain.hostkey.changed_goes_on"),
+        );
     } else {
         r.step(
             Stage::Hostkey,
             Status::Fail,
             if other_types {
-                "host key: only keys of another type are recorded"
+                text!("explain.hostkey.other_type_summary")
             } else {
-                "host key changed"
+                text!("explain.hostkey.changed_summary")
             },
         );
     }

@@ -1,14 +1,17 @@
-//! The configuration, DNS, TCP, banner and key-exchange stages as a transcript shows them.
+//! The configuration, DNS, TCP and key-exchange stages as a transcript shows them (the banner
+//! stage is in `banner`).
 
 use super::{cannot_tell, ev, settle, Ctx, LaneResult, View};
 use crate::algorithms::{self, AlgKind};
 use crate::engine::shared::{
-    classify_line, connect_failure_text, no_common_text, ConnectFailure, NoCommon, Server,
+    connect_failure_text, no_common_text, ConnectFailure, NoCommon, Server,
 };
 use crate::event::{Stage, Status};
 use crate::explain::attempts::Item;
 use crate::explain::classify::{Msg, Negotiated};
-use crate::findings::finding;
+use crate::findings::{finding, keyed};
+use crate::i18n::Text;
+use crate::text;
 
 /// The configuration stage: a file whose permissions ssh refuses, options it refuses or
 /// ignores, the files it read.
@@ -22,10 +25,10 @@ pub(super) fn config(v: &View, cx: &Ctx, r: &mut LaneResult) {
     }
     if !errors.is_empty() {
         r.findings.push(
-            finding(
+            keyed(
                 "config.parse_error",
                 Stage::Config,
-                "ssh ignores a configuration line it does not support (and says so); it runs without that setting.",
+                text!("explain.net.config_ignored"),
             )
             .evidence_all(errors.iter().map(|i| ev(i))),
         );
@@ -45,9 +48,14 @@ pub(super) fn config(v: &View, cx: &Ctx, r: &mut LaneResult) {
             })
             .collect();
         r.fact(Stage::Config, "config_files", names.join(", "));
-        r.step(Stage::Config, status, format!("read {}", names.join(", ")));
+        let read = text!("explain.net.config_read", files = names.join(", "));
+        r.step(Stage::Config, status, read);
     } else if status == Status::Warn {
-        r.step(Stage::Config, status, "a line ssh ignores");
+        r.step(
+            Stage::Config,
+            status,
+            text!("explain.net.config_line_ignored"),
+        );
     }
 }
 
@@ -61,15 +69,15 @@ fn bad_permissions(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
     let Msg::ConfigPermissions(path) = &i.msg else {
         return true;
     };
-    let mut f = finding(
+    let mut f = keyed(
         "config.bad_permissions",
         Stage::Config,
-        format!("ssh refuses to run: {path} is writable by others or owned by someone else (\"Bad owner or permissions on {path}\")."),
+        text!("explain.net.config_bad_permissions", path = path),
     )
     .evidence(ev(i));
-    f = f.fix(format!(
-        "chmod 600 {}  # on the machine that ran ssh; and make sure you own it (chown)",
-        crate::fsedit::shell_quote(path)
+    f = f.fix_text(text!(
+        "explain.net.config_chmod",
+        path = crate::fsedit::shell_quote(path)
     ));
     if cx.mine {
         f.actions
@@ -79,7 +87,7 @@ fn bad_permissions(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
     r.step(
         Stage::Config,
         Status::Fail,
-        "ssh refuses its configuration file's permissions",
+        text!("explain.net.config_permissions_refused"),
     );
     true
 }
@@ -95,14 +103,18 @@ fn invalid_value(r: &mut LaneResult, errors: &[&Item]) -> bool {
         return false;
     }
     r.findings.push(
-        finding(
+        keyed(
             "config.invalid_value",
             Stage::Config,
-            "ssh stopped before connecting: a configuration line or -o option has a value this OpenSSH refuses (ssh's own words below, with file:line).",
+            text!("explain.net.config_invalid"),
         )
         .evidence_all(fatal.iter().map(|i| ev(i))),
     );
-    r.step(Stage::Config, Status::Fail, "ssh refuses its configuration");
+    r.step(
+        Stage::Config,
+        Status::Fail,
+        text!("explain.net.config_refused"),
+    );
     true
 }
 
@@ -112,24 +124,29 @@ pub(super) fn dns(v: &View, cx: &Ctx, r: &mut LaneResult) {
             return;
         };
         let hint = if why.contains("Temporary failure") || why.contains("try again") {
-            "The resolver did not answer (a temporary failure, not a missing name): check the DNS servers, the network and the VPN of the machine that ran ssh."
+            text!("explain.net.dns_resolver_silent")
         } else if host.contains(':') || host.contains('/') {
-            "The name itself looks wrong: it holds ':' or '/', as a URL or scp/git's host:path does; give ssh the host alone (and the port with -p)."
+            text!("explain.net.dns_name_wrong")
         } else {
-            "Check its spelling where it comes from: the command line, or a HostName line (`ssh -G HOST | grep hostname` shows which), and whether a VPN must be up."
+            text!("explain.net.dns_check_spelling")
         };
         r.findings.push(
-            finding(
+            keyed(
                 "dns.unresolvable",
                 Stage::Dns,
-                format!("\"{host}\" does not resolve: {why}. {hint}"),
+                text!(
+                    "explain.net.dns_unresolvable",
+                    host = host,
+                    why = why,
+                    hint = hint
+                ),
             )
             .evidence(ev(i)),
         );
         r.step(
             Stage::Dns,
             Status::Fail,
-            format!("\"{host}\" does not resolve"),
+            text!("explain.net.dns_does_not_resolve", host = host),
         );
         return;
     }
@@ -139,9 +156,9 @@ pub(super) fn dns(v: &View, cx: &Ctx, r: &mut LaneResult) {
             return;
         };
         let summary = match addr {
-            Some(a) if a == host => "address given literally".to_string(),
-            Some(a) => format!("{host} has address {a}"),
-            None => format!("{host} resolved"),
+            Some(a) if a == host => text!("explain.net.dns_literal"),
+            Some(a) => text!("explain.net.dns_has_address", host = host, addr = a),
+            None => text!("explain.net.dns_resolved", host = host),
         };
         if let Some(a) = addr {
             r.fact(Stage::Dns, "addresses", a.clone());
@@ -151,7 +168,7 @@ pub(super) fn dns(v: &View, cx: &Ctx, r: &mut LaneResult) {
         r.step(
             Stage::Dns,
             Status::Pass,
-            "through the proxy command (the jump host resolves the name)",
+            text!("explain.net.dns_through_proxy"),
         );
     }
 }
@@ -194,12 +211,18 @@ pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
                 finding(id, Stage::Tcp, detail)
             }
             None => {
-                r.step(Stage::Tcp, Status::Fail, format!("no connection: {why}"));
+                let summary = text!("explain.net.tcp_no_connection", why = why);
+                r.step(Stage::Tcp, Status::Fail, summary);
                 cannot_tell(
                     Stage::Tcp,
-                    &format!("ssh could not connect to {host} port {port}: \"{why}\" is not a refusal, a timeout or a missing route ssh reports."),
-                    "DNS (the name resolved or was an address)",
-                    &settle(cx, ""),
+                    text!(
+                        "explain.net.tcp_unknown_error",
+                        host = host,
+                        port = port,
+                        why = why
+                    ),
+                    text!("explain.net.tcp_rules_out"),
+                    settle(cx, Text::from("")),
                 )
             }
         };
@@ -209,12 +232,12 @@ pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
     if let Some(i) = v.first(|m| matches!(m, Msg::Established)) {
         let to = v.first(|m| matches!(m, Msg::Connecting { .. }));
         let summary = match to.map(|t| &t.msg) {
-            Some(Msg::Connecting { addr, port, host }) => format!(
-                "connected to {}:{}",
-                addr.as_ref().unwrap_or(host),
-                port.map_or("22".into(), |p| p.to_string())
+            Some(Msg::Connecting { addr, port, host }) => text!(
+                "explain.net.tcp_connected_to",
+                addr = addr.as_ref().unwrap_or(host),
+                port = port.unwrap_or(22)
             ),
-            _ => "connected".to_string(),
+            _ => text!("explain.net.tcp_connected"),
         };
         let _ = i;
         r.step(Stage::Tcp, Status::Pass, summary);
@@ -226,164 +249,9 @@ pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
         r.step(
             Stage::Tcp,
             Status::Pass,
-            format!("through the proxy command `{cmd}`"),
+            text!("explain.net.tcp_through_proxy", command = cmd),
         );
     }
-}
-
-/// The banner stage: SSH-1 only, no SSH identification (not SSH, closed, silent), or the
-/// server's version.
-pub(super) fn banner(v: &View, cx: &Ctx, r: &mut LaneResult) {
-    let remote = v.first(|m| matches!(m, Msg::RemoteVersion { .. }));
-    let through_proxy = v.has(|m| matches!(m, Msg::ExecutingProxy(_)))
-        || v.has(
-            |m| matches!(m, Msg::ClosedBy(t) | Msg::PeerTimedOut(t) if t.contains("UNKNOWN port")),
-        );
-    let at = format!(
-        "{} ({})",
-        v.name,
-        if through_proxy {
-            "through a proxy"
-        } else {
-            "directly"
-        }
-    );
-    if protocol_1(v, r, remote, &at) {
-        return;
-    }
-    if let (Some(i), None) = (banner_failure(v, remote), remote) {
-        no_identification(v, r, i, &at, through_proxy);
-        return;
-    }
-    let _ = cx;
-    if let Some(i) = remote {
-        identified(r, i);
-    }
-}
-
-/// `banner.protocol_1`: the server speaks SSH protocol 1 only. Whether it decided the stage.
-fn protocol_1(v: &View, r: &mut LaneResult, remote: Option<&Item>, at: &str) -> bool {
-    let proto1 = remote.is_some_and(|i| matches!(&i.msg, Msg::RemoteVersion { proto, .. } if proto.starts_with("1.") && proto != "1.99"));
-    let Some(i) = v
-        .first(|m| matches!(m, Msg::ProtocolDiffer))
-        .or(remote.filter(|_| proto1))
-    else {
-        return false;
-    };
-    let software = match remote.map(|r| &r.msg) {
-        Some(Msg::RemoteVersion { proto, software }) => format!("SSH-{proto}-{software}"),
-        _ => "SSH-1".to_string(),
-    };
-    r.findings.push(
-        finding("banner.protocol_1", Stage::Banner, format!("{at} identifies as \"{software}\": SSH protocol 1 only, which no current OpenSSH speaks."))
-            .evidence_all(remote.into_iter().map(ev))
-            .evidence(ev(i)),
-    );
-    r.step(Stage::Banner, Status::Fail, "SSH-1 only");
-    true
-}
-
-/// The line that shows no identification came: not SSH, closed, reset, timed out (or a peer
-/// that timed out after the connection opened, with no version shown).
-fn banner_failure<'a>(v: &View<'a>, remote: Option<&'a Item>) -> Option<&'a Item> {
-    let failure = v.first(|m| {
-        matches!(
-            m,
-            Msg::BannerInvalid(_) | Msg::BannerClosed { .. } | Msg::BannerTimeout
-        )
-    });
-    failure.or_else(|| {
-        (remote.is_none() && v.has(|m| matches!(m, Msg::Established | Msg::LocalVersion(_))))
-            .then(|| v.first(|m| matches!(m, Msg::PeerTimedOut(_))))
-            .flatten()
-    })
-}
-
-/// No SSH identification came (line `i` says how): `banner.not_ssh`, `banner.closed` or
-/// `banner.timeout`, with what the server said first.
-fn no_identification(v: &View, r: &mut LaneResult, i: &Item, at: &str, through_proxy: bool) {
-    let lines = v.all(|m| matches!(m, Msg::BannerLine(_)));
-    let said: Vec<String> = lines
-        .iter()
-        .map(|i| match &i.msg {
-            Msg::BannerLine(t) => t.clone(),
-            _ => String::new(),
-        })
-        .collect();
-    let peer = said.iter().find_map(|l| classify_line(l.as_bytes()));
-    let mut evidence: Vec<String> = lines.iter().map(|l| ev(l)).collect();
-    evidence.push(ev(i));
-    evidence.extend(
-        v.all(|m| matches!(m, Msg::ClosedBy(_) | Msg::PeerTimedOut(_)))
-            .into_iter()
-            .filter(|c| c.no != i.no)
-            .map(ev),
-    );
-    let (id, detail, summary) = unanswered(&i.msg, peer, at, through_proxy);
-    let mut f = finding(id, Stage::Banner, detail).evidence_all(evidence);
-    if !said.is_empty() && id == "banner.closed" {
-        f.detail.push_str(&format!(
-            " The server said first: \"{}\".",
-            said.join(" / ")
-        ));
-    }
-    r.findings.push(f);
-    r.step(Stage::Banner, Status::Fail, summary);
-}
-
-/// The finding id, detail and summary for a missing identification, by how it went missing
-/// and what answered instead (`peer`, recognised from its lines).
-fn unanswered(
-    msg: &Msg,
-    peer: Option<crate::engine::Peer>,
-    at: &str,
-    through_proxy: bool,
-) -> (&'static str, String, String) {
-    match (msg, peer) {
-        (Msg::BannerInvalid(t), p) => (
-            "banner.not_ssh",
-            format!("{at} answered with something that is not an SSH identification ({}){}.", t, p.map_or(String::new(), |p| format!(": it looks like {}", p.describe()))),
-            "not SSH".to_string(),
-        ),
-        (Msg::BannerClosed { .. }, Some(p)) if !matches!(p, crate::engine::Peer::Other) => (
-            "banner.not_ssh",
-            format!("{at} is answered by {}, not by sshd: ssh read its lines, found no SSH identification, and the connection closed.", p.describe()),
-            format!("not SSH: {}", p.describe()),
-        ),
-        (Msg::BannerClosed { reset }, _) => {
-            let how = if *reset { "reset" } else { "closed" };
-            let proxy = if through_proxy {
-                " ssh talked to it through a ProxyCommand or ProxyJump (\"UNKNOWN port 65535\"): the proxy's end closed, so the jump host or the proxy command failed first — its own lines (with -v) say why."
-            } else {
-                ""
-            };
-            (
-                "banner.closed",
-                format!("{at}: the TCP connection opened, then was {how} before the server sent an SSH identification.{proxy}"),
-                format!("connection {how} before the banner"),
-            )
-        }
-        _ => (
-            "banner.timeout",
-            format!("{at} accepted the connection but sent no SSH identification before ssh's ConnectTimeout."),
-            "no banner in time".to_string(),
-        ),
-    }
-}
-
-/// The server identified itself: its version and implementation, as facts.
-fn identified(r: &mut LaneResult, i: &Item) {
-    let Msg::RemoteVersion { proto, software } = &i.msg else {
-        return;
-    };
-    let ident = format!("SSH-{proto}-{software}");
-    r.fact(Stage::Banner, "remote_version", ident.clone());
-    r.fact(
-        Stage::Banner,
-        "server_implementation",
-        Server::from_ident(&ident).name(),
-    );
-    r.step(Stage::Banner, Status::Pass, software.clone());
 }
 
 /// The server implementation a lane talks to (OpenSSH when its banner is not shown).
@@ -418,8 +286,19 @@ fn no_common(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
         return true;
     };
     let Some((id, kind, words, heading)) = list_words(*what) else {
-        r.findings.push(finding("kex.failed", Stage::Kex, "ssh and the server have no compression method in common (`Compression` in ssh_config or sshd_config).").evidence(ev(i)));
-        r.step(Stage::Kex, Status::Fail, "no common compression");
+        r.findings.push(
+            keyed(
+                "kex.failed",
+                Stage::Kex,
+                text!("explain.net.kex_no_compression"),
+            )
+            .evidence(ev(i)),
+        );
+        r.step(
+            Stage::Kex,
+            Status::Fail,
+            text!("explain.net.kex_no_common_compression"),
+        );
         return true;
     };
     // The pseudo-algorithms (ext-info-c, kex-strict-*) are no choice of either side.
@@ -450,8 +329,19 @@ fn no_common(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
     });
     r.findings
         .push(f.evidence_all(mismatches.iter().map(|i| ev(i))));
-    r.step(Stage::Kex, Status::Fail, format!("no common {words}"));
+    r.step(Stage::Kex, Status::Fail, no_common_summary(what, words));
     true
+}
+
+/// The stage's line for a list with nothing in common.
+fn no_common_summary(what: &Negotiated, words: &str) -> Text {
+    match what {
+        Negotiated::Kex => text!("explain.net.kex_no_common_kex"),
+        Negotiated::HostKey => text!("explain.net.kex_no_common_hostkey"),
+        Negotiated::Cipher => text!("explain.net.kex_no_common_cipher"),
+        Negotiated::Mac => text!("explain.net.kex_no_common_mac"),
+        Negotiated::Compression => Text::from(format!("no common {words}")),
+    }
 }
 
 /// For a list with nothing in common: the finding id, the kind, ssh's words for it and the
@@ -532,7 +422,7 @@ fn negotiated(v: &View, r: &mut LaneResult) {
     {
         r.fact(Stage::Kex, "host_key", k.clone());
         if alg.is_none() {
-            r.step(Stage::Kex, Status::Pass, "completed");
+            r.step(Stage::Kex, Status::Pass, text!("explain.net.kex_completed"));
         }
     }
 }

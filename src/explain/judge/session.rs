@@ -6,7 +6,9 @@ use crate::engine::shared::{no_shell_detail, SFTP_REFUSED};
 use crate::event::{Finding, Severity, Stage, Status};
 use crate::explain::attempts::Item;
 use crate::explain::classify::Msg;
-use crate::findings::finding;
+use crate::findings::{finding, keyed};
+use crate::i18n::Text;
+use crate::text;
 
 /// The session stage: a refused channel, no shell or no sftp, or how the session ended.
 pub(super) fn session(v: &View, cx: &Ctx, r: &mut LaneResult) {
@@ -43,9 +45,9 @@ fn refused_channel(v: &View, r: &mut LaneResult, mut f: Finding) {
     f.stage = stage;
     r.findings.push(f);
     let summary = if v.jump {
-        "refused to forward the connection".to_string()
+        text!("explain.session.refused_to_forward")
     } else {
-        "the server refused a forwarding channel".to_string()
+        text!("explain.session.refused_channel")
     };
     r.step(stage, Status::Fail, summary);
 }
@@ -68,7 +70,11 @@ fn nologin(v: &View, r: &mut LaneResult, command: Option<&str>) -> bool {
         .evidence(ev(i))
         .evidence_all(exit(v).into_iter().map(ev)),
     );
-    r.step(Stage::Session, Status::Fail, "no shell (nologin)");
+    r.step(
+        Stage::Session,
+        Status::Fail,
+        text!("explain.session.nologin_summary"),
+    );
     true
 }
 
@@ -96,30 +102,39 @@ fn request_failed(v: &View, cx: &Ctx, r: &mut LaneResult, command: Option<&str>)
         )
         .evidence(ev(i)),
     );
-    r.step(Stage::Session, Status::Fail, "session refused");
+    r.step(
+        Stage::Session,
+        Status::Fail,
+        text!("explain.session.refused_summary"),
+    );
     true
 }
 
 /// `session.no_sftp`: the server has no sftp subsystem; an error when a copy needed it.
 fn no_sftp(v: &View, cx: &Ctx, r: &mut LaneResult, i: &Item) {
-    let mut f = finding("session.no_sftp", Stage::Session, SFTP_REFUSED).evidence(ev(i));
     let copy_failed = v
         .items
         .iter()
         .find(|l| l.core.starts_with("scp: ") || l.core.starts_with("Connection closed"))
         .filter(|l| l.no > i.no);
+    let refused = Text::from(SFTP_REFUSED);
+    // Here it is why the transfer failed.
+    let why = ["scp", "sftp", "rsync"].contains(&cx.tool.as_str()) || copy_failed.is_some();
+    let detail = if why {
+        Text::join([refused, text!("explain.session.scp_uses_sftp")], "")
+    } else {
+        refused
+    };
+    let mut f = keyed("session.no_sftp", Stage::Session, detail).evidence(ev(i));
     if let Some(l) = copy_failed {
         f = f.evidence(ev(l));
     }
-    if ["scp", "sftp", "rsync"].contains(&cx.tool.as_str()) || copy_failed.is_some() {
-        // Here it is why the transfer failed.
+    let summary = text!("explain.session.no_sftp_summary");
+    if why {
         f = f.severity(Severity::Error);
-        f.detail.push_str(
-            " scp from OpenSSH 9.0 on uses SFTP; `scp -O` uses the old protocol instead.",
-        );
-        r.step(Stage::Session, Status::Fail, "no sftp subsystem");
+        r.step(Stage::Session, Status::Fail, summary);
     } else {
-        r.step(Stage::Session, Status::Warn, "no sftp subsystem");
+        r.step(Stage::Session, Status::Warn, summary);
     }
     r.findings.push(f);
 }
@@ -142,7 +157,11 @@ fn trivial_failed(v: &View, r: &mut LaneResult, command: Option<&str>) -> bool {
         )
         .evidence(ev(i)),
     );
-    r.step(Stage::Session, Status::Fail, "no shell");
+    r.step(
+        Stage::Session,
+        Status::Fail,
+        text!("explain.session.no_shell_summary"),
+    );
     true
 }
 
@@ -159,20 +178,17 @@ fn closed_after_login(v: &View, r: &mut LaneResult) -> bool {
         return false;
     };
     r.findings.push(
-        finding(
+        keyed(
             "session.no_shell",
             Stage::Session,
-            format!(
-                "The server accepted the login but then closed the connection: \"{}\".",
-                i.core
-            ),
+            text!("explain.session.closed_after_login", line = &i.core),
         )
         .evidence(ev(i)),
     );
     r.step(
         Stage::Session,
         Status::Fail,
-        "connection closed after the login",
+        text!("explain.session.closed_after_login_summary"),
     );
     true
 }
@@ -184,9 +200,9 @@ fn finished(v: &View, r: &mut LaneResult) -> bool {
         return false;
     };
     let what = if i.msg == Msg::LastLogin {
-        "an interactive session opened (\"Last login\")"
+        text!("explain.session.interactive_opened")
     } else {
-        "the copy finished (100%)"
+        text!("explain.session.copy_finished")
     };
     r.outcome_shown = true;
     r.step(Stage::Session, Status::Pass, what);
@@ -196,14 +212,13 @@ fn finished(v: &View, r: &mut LaneResult) -> bool {
 /// The command (or session) ran and ssh shows its exit status.
 fn exit_status(v: &View, r: &mut LaneResult, command: Option<&str>) {
     if let Some(Msg::ExitStatus(n)) = exit(v).map(|i| &i.msg) {
-        let what = command.map_or("the session".into(), |c| format!("`{c}`"));
+        let summary = match command {
+            Some(c) => text!("explain.session.command_ran", command = c, status = *n),
+            None => text!("explain.session.session_ran", status = *n),
+        };
         r.outcome_shown = true;
         r.fact(Stage::Session, "exit_status", n.to_string());
-        r.step(
-            Stage::Session,
-            Status::Pass,
-            format!("{what} ran, exit status {n}"),
-        );
+        r.step(Stage::Session, Status::Pass, summary);
     }
 }
 
@@ -230,7 +245,7 @@ fn forward(v: &View) -> Option<Finding> {
         .unwrap_or_else(|| "the next host".into());
     let (id, detail, fix) = forward_reason(v, &v.name, &target, text);
     Some(
-        finding(id, Stage::Tcp, detail)
+        keyed(id, Stage::Tcp, detail)
             .evidence_all(
                 v.all(|m| {
                     matches!(
@@ -244,20 +259,25 @@ fn forward(v: &View) -> Option<Finding> {
                 .take(6)
                 .map(ev),
             )
-            .fix(fix),
+            .fix_text(fix),
     )
 }
 
 /// A refused channel's finding id, detail and fix, by the reason `hop` gave (`text`).
-fn forward_reason(v: &View, hop: &str, target: &str, text: &str) -> (&'static str, String, String) {
+fn forward_reason(v: &View, hop: &str, target: &str, text: &str) -> (&'static str, Text, Text) {
     let lower = text.to_ascii_lowercase();
     if lower.starts_with("administratively prohibited") {
         forward_prohibited(v, hop, target)
     } else if lower.contains("refused") {
         (
             "jump.forward_refused",
-            format!("{hop} reached {target}, but nothing listens there (\"{text}\"): the target's sshd is down or listens on another port. The address and port are the ones the jump host connected to."),
-            "Check the target's port (-p, or Port in its Host block) and, on the target, `ss -tlnp | grep sshd`.".to_string(),
+            text!(
+                "explain.session.forward_refused",
+                hop = hop,
+                target = target,
+                reason = text
+            ),
+            text!("explain.session.forward_refused_fix"),
         )
     } else if [
         "not known",
@@ -271,8 +291,12 @@ fn forward_reason(v: &View, hop: &str, target: &str, text: &str) -> (&'static st
     {
         (
             "jump.forward_unresolvable",
-            format!("{hop} could not resolve the target's name (\"{text}\"): the name is resolved on the jump host, not on your machine, so it must be in the jump host's DNS or /etc/hosts."),
-            "Use an address or a name the jump host knows (HostName in the target's Host block), or fix the jump host's resolver.".to_string(),
+            text!(
+                "explain.session.forward_unresolvable",
+                hop = hop,
+                reason = text
+            ),
+            text!("explain.session.forward_unresolvable_fix"),
         )
     } else if lower.contains("timed out")
         || lower.contains("no route")
@@ -280,34 +304,56 @@ fn forward_reason(v: &View, hop: &str, target: &str, text: &str) -> (&'static st
     {
         (
             "jump.forward_timeout",
-            format!("{hop} got no answer from {target} (\"{text}\"): a firewall between the jump host and the target drops the packets, or the target is down."),
-            format!("From {hop}, try `nc -vz TARGET PORT`; check the firewall rules between them."),
+            text!(
+                "explain.session.forward_timeout",
+                hop = hop,
+                target = target,
+                reason = text
+            ),
+            text!("explain.session.forward_timeout_fix", hop = hop),
         )
     } else {
         (
             "jump.forward_prohibited",
-            format!("{hop} refused to open the forwarding channel to {target} (\"{text}\")."),
-            format!("Ask the administrator of {hop} why forwarding is refused."),
+            text!(
+                "explain.session.forward_other",
+                hop = hop,
+                target = target,
+                reason = text
+            ),
+            text!("explain.session.forward_other_fix", hop = hop),
         )
     }
 }
 
 /// `jump.forward_prohibited`: "administratively prohibited", with the caveat that an OpenSSH
 /// before 7.5 answers every failed forward so (when it runs there, or its version is not shown).
-fn forward_prohibited(v: &View, hop: &str, target: &str) -> (&'static str, String, String) {
+fn forward_prohibited(v: &View, hop: &str, target: &str) -> (&'static str, Text, Text) {
     let old = v
         .first(|m| matches!(m, Msg::RemoteVersion { .. }))
         .and_then(|i| crate::algorithms::parse_ssh_version(&i.core))
         .filter(|ver| *ver < crate::algorithms::OpenSshVersion::new(7, 5));
     let known = v.has(|m| matches!(m, Msg::RemoteVersion { .. }));
     let caveat = match old {
-        Some(ver) => format!(" This jump host runs OpenSSH {ver}, which answers every failed forward this way, even to a target it cannot resolve or reach: the target may be the cause."),
-        None if !known => " The transcript does not show the jump host's version: an OpenSSH older than 7.5 there answers every failed forward this way, even to a target it cannot resolve or reach (`ssh -v` to it shows its version).".to_string(),
-        None => String::new(),
+        Some(ver) => text!(
+            "explain.session.forward_old_openssh",
+            version = ver.to_string()
+        ),
+        None if !known => text!("explain.session.forward_version_unknown"),
+        None => Text::from(""),
     };
     (
         "jump.forward_prohibited",
-        format!("{hop} refused to forward the connection to {target} (\"administratively prohibited\"): its sshd forbids it (AllowTcpForwarding no, DisableForwarding, a PermitOpen list without this target) or a bastion product's policy does. ssh then says \"stdio forwarding failed\", and the ssh it served \"Connection closed by UNKNOWN port 65535\".{caveat}"),
-        format!("On {hop}: `sshd -T -C user=USER | grep -Ei 'allowtcpforwarding|permitopen|disableforwarding'`; allow forwarding for this account (AllowTcpForwarding yes, or a PermitOpen entry for {target}), or ask the bastion's administrator."),
+        text!(
+            "explain.session.forward_prohibited",
+            hop = hop,
+            target = target,
+            caveat = caveat
+        ),
+        text!(
+            "explain.session.forward_prohibited_fix",
+            hop = hop,
+            target = target
+        ),
     )
 }

@@ -12,7 +12,9 @@ use crate::engine::shared::{
 use crate::event::{Finding, Stage};
 use crate::explain::attempts::Item;
 use crate::explain::classify::{Ident, Msg};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
+use crate::text;
 
 /// The finding that says why no login worked, and the stage summary.
 pub(super) fn refusal(
@@ -21,13 +23,13 @@ pub(super) fn refusal(
     denied: Option<&Item>,
     too_many: Option<&Item>,
     disconnect: Option<&Item>,
-) -> (String, Option<Finding>) {
+) -> (Text, Option<Finding>) {
     let (summary, f) = refusal_finding(v, cx, denied, too_many, disconnect);
     // A key the server accepted but ssh could not load: its local finding says why.
     let unusable = f.id == "auth.key_passphrase_needed"
         && v.has(|m| matches!(m, Msg::TooOpen { .. } | Msg::LoadKey { .. }));
     if unusable {
-        return ("key accepted, but ssh cannot use its file".into(), None);
+        return (text!("explain.refusal.accepted_unusable"), None);
     }
     (summary, Some(f))
 }
@@ -41,7 +43,7 @@ fn refusal_finding(
     denied: Option<&Item>,
     too_many: Option<&Item>,
     disconnect: Option<&Item>,
-) -> (String, Finding) {
+) -> (Text, Finding) {
     let server = server_of(v);
     let offered = idents(v, |m| matches!(m, Msg::Offering(_)));
     if let Some(t) = too_many {
@@ -51,7 +53,7 @@ fn refusal_finding(
         return second_factor(v, server, p, denied);
     }
     if let Some(f) = agent_refused(v, true) {
-        return ("the agent refused to sign".into(), f);
+        return (text!("explain.refusal.agent_refused"), f);
     }
     if let Some(f) = accepted_but_refused(v, cx, server) {
         return f;
@@ -90,7 +92,7 @@ fn offered_lines(v: &View) -> Vec<String> {
 
 /// `auth.too_many_failures`: ssh offered more keys than MaxAuthTries allows (line `t`), and
 /// the keys it never reached.
-fn too_many_failures(v: &View, cx: &Ctx, t: &Item, offered: &[Ident]) -> (String, Finding) {
+fn too_many_failures(v: &View, cx: &Ctx, t: &Item, offered: &[Ident]) -> (Text, Finding) {
     let will = idents(v, |m| matches!(m, Msg::WillAttempt(_)));
     let never: Vec<&Ident> = will
         .iter()
@@ -101,36 +103,31 @@ fn too_many_failures(v: &View, cx: &Ctx, t: &Item, offered: &[Ident]) -> (String
         _ => "KEY".to_string(),
     };
     let never_text = if never.len() == 1 {
-        format!(
-            " ssh never reached {}: likely the key that works (the transcript cannot show it; `sshdoctor HOST` checks it).",
-            never[0].label()
-        )
+        text!("explain.refusal.never_reached_one", key = never[0].label())
     } else if never.is_empty() {
-        String::from(" Which key the server would accept is not in the transcript.")
+        text!("explain.refusal.never_reached_unknown")
     } else {
-        format!(
-            " ssh never reached: {}.",
-            never
-                .iter()
-                .map(|n| n.label())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        let keys: Vec<String> = never.iter().map(|n| n.label()).collect();
+        text!("explain.refusal.never_reached_many", keys = keys.join(", "))
     };
-    let f = finding(
+    let f = keyed(
         "auth.too_many_failures",
         Stage::Auth,
-        format!("The server allows a limited number of authentication attempts (MaxAuthTries, 6 by default), and ssh offered {} key(s) it refused before it hung up: \"Too many authentication failures\".{never_text}", offered.len()),
+        text!(
+            "explain.refusal.too_many",
+            offered = offered.len(),
+            never = never_text
+        ),
     )
     .evidence_all(offered_lines(v))
     .evidence(ev(t))
     .fix(identities_only_fix("", &cx.alias, &cx.user, &file));
-    ("too many authentication failures".into(), f)
+    (text!("explain.refusal.too_many_summary"), f)
 }
 
 /// `auth.second_factor_required`: a key was accepted with partial success (line `p`), and the
 /// server wants another method.
-fn second_factor(v: &View, server: Server, p: &Item, denied: Option<&Item>) -> (String, Finding) {
+fn second_factor(v: &View, server: Server, p: &Item, denied: Option<&Item>) -> (Text, Finding) {
     let (how, fix) = second_factor_words(server);
     let wanted = v
         .items
@@ -140,27 +137,32 @@ fn second_factor(v: &View, server: Server, p: &Item, denied: Option<&Item>) -> (
             Msg::CanContinue(list) => Some(list.join(",")),
             _ => None,
         })
-        .unwrap_or_else(|| "another method".into());
+        .map_or_else(|| text!("explain.refusal.another_method"), Text::from);
     let key = idents(v, |m| matches!(m, Msg::ServerAccepts(_)))
         .last()
-        .map_or("a key".to_string(), Ident::label);
-    let f = finding(
+        .map_or_else(|| text!("explain.auth.a_key"), |k| Text::from(k.label()));
+    let f = keyed(
         "auth.second_factor_required",
         Stage::Auth,
-        format!("The server accepted {key} but {how}: {wanted}. ssh asks for it (and fails under BatchMode, or when nobody answers)."),
+        text!(
+            "explain.refusal.second_factor",
+            key = key,
+            how = how,
+            wanted = wanted.clone()
+        ),
     )
     .evidence(ev(p))
     .evidence_all(denied.into_iter().map(ev))
     .fix(fix);
     (
-        format!("key accepted; a second factor ({wanted}) is needed"),
+        text!("explain.refusal.second_factor_summary", wanted = wanted),
         f,
     )
 }
 
 /// "Server accepts key" and then no login: a key that needs its passphrase (ssh never sent the
 /// signed request), or a login the server refuses after its "yes".
-fn accepted_but_refused(v: &View, cx: &Ctx, server: Server) -> Option<(String, Finding)> {
+fn accepted_but_refused(v: &View, cx: &Ctx, server: Server) -> Option<(Text, Finding)> {
     let accepted = v.all(|m| matches!(m, Msg::ServerAccepts(_)));
     let first = accepted.first()?;
     let Msg::ServerAccepts(id) = &first.msg else {
@@ -179,28 +181,40 @@ fn accepted_but_refused(v: &View, cx: &Ctx, server: Server) -> Option<(String, F
     });
     let signed = matches!(next.map(|i| &i.msg), Some(Msg::CanContinue(_)));
     if !signed && !id.agent {
-        let f = finding(
+        let f = keyed(
             "auth.key_passphrase_needed",
             Stage::Auth,
-            format!("The server accepts {}, but ssh could not sign with it: the key is encrypted and not in the agent, so ssh needs its passphrase (and goes on without it under BatchMode, or when nobody types it).", id.label()),
+            text!("explain.refusal.passphrase_needed", key = id.label()),
         )
         .evidence(ev(first))
-        .evidence_all(v.all(|m| matches!(m, Msg::PassphrasePrompt(_))).into_iter().map(ev))
-        .fix(format!("Load it into the agent once: ssh-add {}", crate::fsedit::shell_quote(&id.name)));
-        return Some(("key accepted, but it needs its passphrase".into(), f));
+        .evidence_all(
+            v.all(|m| matches!(m, Msg::PassphrasePrompt(_)))
+                .into_iter()
+                .map(ev),
+        )
+        .fix_text(text!(
+            "explain.refusal.passphrase_fix",
+            path = crate::fsedit::shell_quote(&id.name)
+        ));
+        return Some((text!("explain.refusal.passphrase_summary"), f));
     }
     if !signed {
         return None;
     }
-    let f = finding(
+    let f = keyed(
         "auth.login_refused",
         Stage::Auth,
-        format!("The server accepts key {} but refuses the login itself: it said yes to the key, then refused the signed request. ssh prints \"Server accepts key\" and then \"Permission denied\". Likely reasons, in order: {}.", id.label(), login_refused_reasons_text(server, &cx.user)),
+        text!(
+            "explain.refusal.login_refused",
+            key = id.label(),
+            reasons = login_refused_reasons_text(server, &cx.user)
+        ),
     )
     .evidence(ev(first))
     .evidence_all(next.into_iter().map(|i| ev(i)))
     .fix(login_refused_fix(server, &cx.user));
-    Some((format!("{} accepted, but the login is refused", id.name), f))
+    let summary = text!("explain.refusal.login_refused_summary", key = &id.name);
+    Some((summary, f))
 }
 
 /// `auth.no_mutual_signature` as an error: an RSA key neither side can sign with.
@@ -209,7 +223,7 @@ fn no_mutual_signature(
     cx: &Ctx,
     server: Server,
     denied: Option<&Item>,
-) -> (String, Finding) {
+) -> (Text, Finding) {
     let f = no_mutual_signature_finding(&cx.alias, server, &cx.account())
         .severity(crate::event::Severity::Error)
         .evidence_all(
@@ -218,10 +232,7 @@ fn no_mutual_signature(
                 .map(ev),
         )
         .evidence_all(denied.into_iter().map(ev));
-    (
-        "RSA key not usable: no mutual signature algorithm".into(),
-        f,
-    )
+    (text!("explain.refusal.no_mutual_signature_summary"), f)
 }
 
 /// The methods the server allows: its last `Authentications that can continue`, or the list
@@ -238,16 +249,33 @@ fn allowed_methods(v: &View, denied: Option<&Item>) -> Vec<String> {
 
 /// `auth.method_not_allowed`: the server takes only public keys, and the command line turns
 /// them off.
-fn keys_turned_off(v: &View, cx: &Ctx, server: Server, denied: Option<&Item>) -> (String, Finding) {
+fn keys_turned_off(v: &View, cx: &Ctx, server: Server, denied: Option<&Item>) -> (Text, Finding) {
     let host = &v.name;
-    let f = finding(
+    let options: Vec<&str> = cx
+        .options
+        .iter()
+        .filter(|o| {
+            let o = o.to_ascii_lowercase();
+            o.starts_with("pubkeyauthentication") || o.starts_with("preferredauthentications")
+        })
+        .map(String::as_str)
+        .collect();
+    let f = keyed(
         "auth.method_not_allowed",
         Stage::Auth,
-        format!("None of the methods {host} allows is usable here: it allows only publickey, and this ssh does not use public keys ({}).", cx.options.iter().filter(|o| o.to_ascii_lowercase().starts_with("pubkeyauthentication") || o.to_ascii_lowercase().starts_with("preferredauthentications")).cloned().collect::<Vec<_>>().join(", ")),
+        text!(
+            "explain.refusal.keys_turned_off",
+            host = host,
+            options = options.join(", ")
+        ),
     )
     .evidence_all(denied.into_iter().map(ev))
-    .fix(format!("Log in with a key: drop the option, and have your public key installed for {} ({}).", cx.user, install_advice_text(server, &cx.account())));
-    ("no usable authentication method".into(), f)
+    .fix_text(text!(
+        "explain.refusal.keys_turned_off_fix",
+        user = &cx.user,
+        advice = install_advice_text(server, &cx.account())
+    ));
+    (text!("explain.refusal.no_usable_method"), f)
 }
 
 /// `auth.no_accepted_key`: the server takes public keys and refused every one ssh offered.
@@ -257,23 +285,25 @@ fn every_key_refused(
     server: Server,
     offered: &[Ident],
     denied: Option<&Item>,
-) -> (String, Finding) {
+) -> (Text, Finding) {
     let host = &v.name;
     let user_from = format!("the user name {} comes from the command line, a User line, or your local user name: the transcript does not say which", cx.user);
-    let f = finding(
+    let f = keyed(
         "auth.no_accepted_key",
         Stage::Auth,
-        format!(
-            "{host} refused every key ssh offered for {}. {}",
-            cx.user,
-            no_accepted_key_causes(server, &cx.user, &user_from)
+        text!(
+            "explain.refusal.every_key_refused",
+            host = host,
+            user = &cx.user,
+            causes = no_accepted_key_causes(server, &cx.user, &user_from)
         ),
     )
     .evidence_all(offered.iter().map(|o| format!("refused: {}", o.label())))
     .evidence_all(offered_lines(v))
     .evidence_all(denied.into_iter().map(ev))
     .fix(install_advice_text(server, &cx.account()));
-    (format!("all {} key(s) refused", offered.len()), f)
+    let summary = text!("explain.refusal.all_keys_refused", n = offered.len());
+    (summary, f)
 }
 
 /// `auth.method_not_allowed`: the server does not take public keys (or allows no method), so
@@ -283,27 +313,29 @@ fn no_key_method(
     server: Server,
     methods: &[String],
     denied: Option<&Item>,
-) -> (String, Finding) {
+) -> (Text, Finding) {
     let host = &v.name;
     let keys = idents(v, |m| matches!(m, Msg::WillAttempt(_)));
     let why = if methods.is_empty() {
-        "the server allows no method at all".to_string()
+        text!("explain.refusal.no_method_at_all")
     } else {
-        format!(
-            "the server does not take public keys, it allows only {}",
-            methods.join(",")
-        )
+        text!("explain.refusal.only_methods", methods = methods.join(","))
     };
     let never = if keys.is_empty() || methods.is_empty() {
-        String::new()
+        Text::from("")
     } else {
         let names: Vec<String> = keys.iter().map(|k| k.name.clone()).collect();
-        format!("; your keys ({}) are never tried", names.join(", "))
+        text!("explain.refusal.keys_never_tried", keys = names.join(", "))
     };
-    let mut f = finding(
+    let mut f = keyed(
         "auth.method_not_allowed",
         Stage::Auth,
-        format!("None of the methods {host} allows is usable here: {why}{never}."),
+        text!(
+            "explain.refusal.no_key_method",
+            host = host,
+            why = why,
+            never = never
+        ),
     )
     .evidence_all(
         v.all(|m| matches!(m, Msg::CanContinue(_)))
@@ -312,34 +344,44 @@ fn no_key_method(
     )
     .evidence_all(denied.into_iter().map(ev));
     f = f.fix(pubkey_disabled_fix(server));
-    ("no usable authentication method".into(), f)
+    (text!("explain.refusal.no_usable_method"), f)
 }
 
 /// `auth.no_key`: the server takes public keys, and ssh had none to offer.
-fn no_key(v: &View, denied: Option<&Item>) -> (String, Finding) {
+fn no_key(v: &View, denied: Option<&Item>) -> (Text, Finding) {
     let host = &v.name;
-    let f = finding(
+    let f = keyed(
         "auth.no_key",
         Stage::Auth,
-        format!("ssh had no key to offer to {host}: only a password login is possible, and none worked (or none could be typed)."),
+        text!("explain.refusal.no_key", host = host),
     )
     .severity(crate::event::Severity::Error)
-    .evidence_all(v.all(|m| matches!(m, Msg::TryingPrivateKey(_) | Msg::IdentityFile { kind: -1, .. })).into_iter().take(8).map(ev))
+    .evidence_all(
+        v.all(|m| {
+            matches!(
+                m,
+                Msg::TryingPrivateKey(_) | Msg::IdentityFile { kind: -1, .. }
+            )
+        })
+        .into_iter()
+        .take(8)
+        .map(ev),
+    )
     .evidence_all(denied.into_iter().map(ev));
-    ("no key to offer".into(), f)
+    (text!("explain.refusal.no_key_summary"), f)
 }
 
 /// `auth.disconnected`: the server hung up during authentication (line `d`), with no
 /// "Permission denied".
-fn hung_up(v: &View, d: &Item) -> (String, Finding) {
+fn hung_up(v: &View, d: &Item) -> (Text, Finding) {
     let host = &v.name;
-    let f = finding(
+    let f = keyed(
         "auth.disconnected",
         Stage::Auth,
-        format!("{host} hung up during authentication: {}", d.core),
+        text!("explain.refusal.hung_up", host = host, line = &d.core),
     )
     .evidence(ev(d));
-    ("the server hung up".into(), f)
+    (text!("explain.refusal.hung_up_summary"), f)
 }
 
 /// `transcript.cannot_tell`: "Permission denied" (or refused passwords) and nothing that says
@@ -349,31 +391,30 @@ fn permission_denied(
     cx: &Ctx,
     methods: &[String],
     denied: Option<&Item>,
-) -> (String, Finding) {
+) -> (Text, Finding) {
     let host = &v.name;
     let tries = v.all(|m| matches!(m, Msg::TryAgain));
     let what = if tries.is_empty() {
-        format!(
-            "{host} refused the login (\"Permission denied\"{}).",
-            if methods.is_empty() {
-                String::new()
-            } else {
-                format!("; it allows {}", methods.join(","))
-            }
-        )
+        let allows = if methods.is_empty() {
+            Text::from("")
+        } else {
+            text!("explain.refusal.it_allows", methods = methods.join(","))
+        };
+        text!("explain.refusal.denied", host = host, allows = allows)
     } else {
-        format!(
-            "{host} refused the password {} time(s), then the login.",
-            tries.len()
+        text!(
+            "explain.refusal.password_refused",
+            host = host,
+            n = tries.len()
         )
     };
     let f = cannot_tell(
         Stage::Auth,
-        &what,
-        "DNS, the connection, the server's identification, the key exchange and the host key (they worked); it does not show whether a key was offered and refused, no key was found, or the server refuses the account",
-        &settle(cx, ", or `sshdoctor server --user USER` on the server (its log says why)"),
+        what,
+        text!("explain.refusal.denied_rules_out"),
+        settle(cx, text!("explain.judge.settle_or_server")),
     )
     .evidence_all(tries.into_iter().map(ev))
     .evidence_all(denied.into_iter().map(ev));
-    ("permission denied".into(), f)
+    (text!("explain.refusal.denied_summary"), f)
 }

@@ -1,0 +1,262 @@
+//! The explanation's own sentences in Japanese and Chinese: real transcripts from
+//! tests/data/transcripts judged through `explain::events`, then shown as the front ends do.
+
+use super::{events, input, Options};
+use crate::event::{Event, Finding};
+use crate::i18n::{localize, localize_summary, with_lang, Lang};
+
+/// Every event of a corpus transcript's explanation.
+fn explain(name: &str) -> Vec<Event> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/transcripts")
+        .join(name);
+    let file = std::fs::File::open(&path).expect("the corpus transcript exists");
+    events(&input::read(file).expect("readable"), &Options::default())
+}
+
+fn findings(events: &[Event]) -> Vec<&Finding> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Finding(f) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The finding `id` of a transcript's explanation.
+fn the<'a>(events: &'a [Event], id: &str) -> &'a Finding {
+    findings(events)
+        .into_iter()
+        .find(|f| f.id == id)
+        .unwrap_or_else(|| panic!("no {id}"))
+}
+
+/// A finding's detail and fix in `lang`, as the front ends show them.
+fn shown(f: &Finding, lang: Lang) -> (String, String) {
+    let l = with_lang(lang, || localize(f));
+    (l.detail, l.fix)
+}
+
+#[test]
+fn every_sentence_explain_writes_is_translated_and_its_english_is_what_the_report_holds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/transcripts");
+    let (mut details, mut summaries) = (0, 0);
+    for entry in std::fs::read_dir(dir).expect("the corpus").flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if !name.ends_with(".txt") {
+            continue;
+        }
+        for e in explain(&name) {
+            match &e {
+                Event::Finding(f) => {
+                    let Some(said) = &f.said.detail else { continue };
+                    assert_eq!(said.english(), f.detail, "{name}");
+                    for lang in [Lang::Ja, Lang::ZhCn] {
+                        let (detail, _) = shown(f, lang);
+                        assert_ne!(detail, f.detail, "{name}: {} in {lang:?}", f.id);
+                        assert!(
+                            !detail.contains("explain."),
+                            "{name}: a key leaks: {detail}"
+                        );
+                    }
+                    details += 1;
+                }
+                Event::StageFinished {
+                    summary,
+                    said: Some(said),
+                    ..
+                } => {
+                    assert_eq!(&said.english(), summary, "{name}");
+                    let ja = with_lang(Lang::Ja, || localize_summary(summary, &Some(said.clone())));
+                    assert_ne!(&ja, summary, "{name}: {summary}");
+                    summaries += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        details > 60 && summaries > 400,
+        "{details} details, {summaries} summaries"
+    );
+}
+
+#[test]
+fn too_many_keys_in_japanese_and_chinese_keeps_the_option_and_sshs_words() {
+    let ev = explain("github-issue-too-many-auth-repeated-loop.txt");
+    let f = the(&ev, "auth.too_many_failures");
+    assert!(f
+        .detail
+        .starts_with("The server allows a limited number of authentication"));
+    let (ja, _) = shown(f, Lang::Ja);
+    let (zh, _) = shown(f, Lang::ZhCn);
+    for (text, words) in [(&ja, "認証の試行回数"), (&zh, "认证尝试的次数")] {
+        assert!(text.contains(words), "{text}");
+        assert!(
+            text.contains("MaxAuthTries") && text.contains("\"Too many authentication failures\"")
+        );
+    }
+    let summary = ev.iter().find_map(|e| match e {
+        Event::StageFinished {
+            stage: crate::event::Stage::Auth,
+            summary,
+            said,
+            ..
+        } => Some(with_lang(Lang::ZhCn, || localize_summary(summary, said))),
+        _ => None,
+    });
+    assert_eq!(summary.as_deref(), Some("认证失败次数过多"));
+}
+
+#[test]
+fn a_jump_host_refusing_to_forward_names_the_hop_and_target_in_every_language() {
+    let ev = explain("doc-jump-prohibited-unknown-port-65535.txt");
+    let f = the(&ev, "jump.forward_prohibited");
+    assert!(f
+        .detail
+        .starts_with("On the jump host the jump host (hop 1 of 2): "));
+    let (ja, ja_fix) = shown(f, Lang::Ja);
+    assert!(
+        ja.starts_with("踏み台サーバ the jump host（2 段中 1 段目）で："),
+        "{ja}"
+    );
+    assert!(ja.contains("the server:22") && ja.contains("\"administratively prohibited\""));
+    assert!(ja_fix.contains(
+        "`sshd -T -C user=USER | grep -Ei 'allowtcpforwarding|permitopen|disableforwarding'`"
+    ));
+    assert!(ja_fix.contains("踏み台サーバの管理者"), "{ja_fix}");
+    let (zh, zh_fix) = shown(f, Lang::ZhCn);
+    assert!(
+        zh.starts_with("在跳板机 the jump host 上（第 1 跳，共 2 跳）："),
+        "{zh}"
+    );
+    assert!(
+        zh_fix.contains("为 the server:22 添加 PermitOpen 条目"),
+        "{zh_fix}"
+    );
+    let skipped = ev.iter().find_map(|e| match e {
+        Event::StageFinished {
+            stage: crate::event::Stage::Kex,
+            summary,
+            said,
+            ..
+        } => Some((
+            summary.clone(),
+            with_lang(Lang::Ja, || localize_summary(summary, said)),
+        )),
+        _ => None,
+    });
+    assert_eq!(
+        skipped,
+        Some((
+            "skipped: the jump host the jump host failed".to_string(),
+            "省略：踏み台サーバ the jump host が失敗しました".to_string()
+        ))
+    );
+}
+
+#[test]
+fn an_unknown_host_key_refused_and_an_unprotected_key_keep_their_commands() {
+    let ev = explain("github-actions-ssh-command-action-hostkey-unknown-strict.txt");
+    let f = the(&ev, "hostkey.unknown");
+    let (ja, ja_fix) = shown(f, Lang::Ja);
+    assert!(
+        ja.contains("どの known_hosts ファイルにも the server の鍵がなく")
+            && ja.contains("StrictHostKeyChecking yes"),
+        "{ja}"
+    );
+    assert!(
+        ja_fix.contains("`ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts`")
+            && ja_fix.contains("照合")
+    );
+    let (zh, zh_fix) = shown(f, Lang::ZhCn);
+    assert!(
+        zh.contains("\"Host key verification failed.\"") && zh.contains("指纹"),
+        "{zh}"
+    );
+    assert!(zh_fix.contains("`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`"));
+
+    let ev = explain("github-issue-unprotected-key-0777-old.txt");
+    let f = the(&ev, "key.unprotected");
+    let path = "Users/xxxx/oxa-tools/config/stamp/default/id_rsa";
+    assert_eq!(
+        f.fix,
+        format!("chmod 600 {path}  # on the machine that ran ssh")
+    );
+    let (ja, ja_fix) = shown(f, Lang::Ja);
+    assert!(
+        ja.starts_with(&format!("{path} のパーミッションは 0777 です")),
+        "{ja}"
+    );
+    assert_eq!(
+        ja_fix,
+        format!("chmod 600 {path}  # ssh を実行したマシンで")
+    );
+    let (zh, _) = shown(f, Lang::ZhCn);
+    assert!(
+        zh.contains("其他用户可读") && zh.contains("\"UNPROTECTED PRIVATE KEY FILE\""),
+        "{zh}"
+    );
+}
+
+#[test]
+fn what_the_transcript_cannot_tell_says_what_settles_it_in_the_language() {
+    let ev = explain("github-issue-unprotected-key-0777-old.txt");
+    let f = the(&ev, "transcript.cannot_tell");
+    let (ja, ja_fix) = shown(f, Lang::Ja);
+    assert!(
+        ja.contains("原因はログからは分かりません") && ja.contains("\"Permission denied\""),
+        "{ja}"
+    );
+    assert!(
+        ja_fix.contains("`sshdoctor the server`")
+            && ja_fix.contains("`sshdoctor server --user USER`")
+    );
+    let (_, zh_fix) = shown(f, Lang::ZhCn);
+    assert!(
+        zh_fix.starts_with("在运行 ssh 的机器上运行 `sshdoctor the server`"),
+        "{zh_fix}"
+    );
+}
+
+#[test]
+fn an_input_that_is_no_transcript_is_said_in_the_language_with_its_numbers() {
+    let input = input::read(&b"hello\nworld\n"[..]).expect("read");
+    let ev = events(&input, &Options::default());
+    let f = the(&ev, "transcript.no_ssh_output");
+    assert!(f
+        .detail
+        .starts_with("None of the input's 2 line(s) is OpenSSH client output"));
+    let (ja, _) = shown(f, Lang::Ja);
+    assert!(
+        ja.starts_with("入力の 2 行のどれも") && ja.contains("`debug1:`"),
+        "{ja}"
+    );
+    let (zh, _) = shown(f, Lang::ZhCn);
+    assert!(zh.starts_with("输入的 2 行中没有一行"), "{zh}");
+    let summary = ev.iter().find_map(|e| match e {
+        Event::StageFinished { summary, said, .. } => Some((
+            summary.clone(),
+            with_lang(Lang::ZhCn, || localize_summary(summary, said)),
+        )),
+        _ => None,
+    });
+    assert_eq!(
+        summary,
+        Some((
+            "skipped: no ssh output in the transcript".to_string(),
+            "已跳过：记录中没有 ssh 的输出".to_string()
+        ))
+    );
+
+    let mut long = vec![b'x'; 5000];
+    long.extend_from_slice(b"\nssh: connect to host h port 22: Connection refused\n");
+    let ev = events(&input::read(&long[..]).expect("read"), &Options::default());
+    let f = the(&ev, "transcript.truncated");
+    let (ja, _) = shown(f, Lang::Ja);
+    assert!(
+        ja.starts_with("ログは 5052 バイトあります：4096 バイトを超える 1 行を切り詰めました。"),
+        "{ja}"
+    );
+}
