@@ -26,7 +26,7 @@ use std::time::Duration;
 
 pub(crate) use actions::{remove_action, trust_action};
 pub(crate) use judge::{judge, Judgement, Rules};
-pub(crate) use report::{changed_detail, changed_fix};
+pub(crate) use report::{changed_detail, changed_detail_text, changed_fix, changed_fix_text};
 
 /// The known_hosts files ssh reads for this destination, scanned, user files first.
 pub(crate) struct KnownHosts {
@@ -184,7 +184,7 @@ pub(crate) async fn prepare(
         .unreadable
         .iter()
         .find(|(_, e)| localfile::blocks_ssh(e))
-        .map(|(p, e)| format!("ssh would hang reading {} ({e})", p.display()));
+        .map(|(p, e)| crate::text!("engine.hostkey.would_hang", file = p, error = e.to_string()));
     let configured = cx.config.get("hostkeyalgorithms").map(|v| v.value.as_str());
     if !order::uses_known_hosts_order(configured) {
         return rules;

@@ -393,8 +393,16 @@ fn no_common_finding(
 ) -> crate::event::Finding {
     let keyword = m.kind.keyword();
     let origin = match &t.algorithms.origins[kind_index(m.kind)] {
-        Some(o) => crate::text!("engine.kex.origin_from", keyword = keyword, place = cx.origin(o)),
-        None => crate::text!("engine.kex.origin_default", version = version, keyword = keyword),
+        Some(o) => crate::text!(
+            "engine.kex.origin_from",
+            keyword = keyword,
+            place = cx.origin(o)
+        ),
+        None => crate::text!(
+            "engine.kex.origin_default",
+            version = version,
+            keyword = keyword
+        ),
     };
     no_common_keyed(
         &NoCommon {
@@ -473,7 +481,11 @@ pub(crate) fn no_common_keyed(m: &NoCommon, origin: Text) -> crate::event::Findi
     );
     let f = keyed(m.id, Stage::Kex, detail)
         .evidence(format!("server offers {keyword}: {}", m.server.join(",")))
-        .evidence(format!("your ssh proposes ({}): {}", m.origin, m.ours.join(",")));
+        .evidence(format!(
+            "your ssh proposes ({}): {}",
+            m.origin,
+            m.ours.join(",")
+        ));
     let strongest = m
         .server
         .iter()
@@ -584,7 +596,11 @@ async fn log_negotiated(cx: &Cx, ours: &ClientAlgorithms, server: &KexInit) {
         .iter()
         .any(|k| k == "kex-strict-s-v00@openssh.com")
     {
-        cx.say(Stage::Kex, Level::Debug2, crate::text!("engine.kex.strict_kex"))
-            .await;
+        cx.say(
+            Stage::Kex,
+            Level::Debug2,
+            crate::text!("engine.kex.strict_kex"),
+        )
+        .await;
     }
 }

@@ -52,7 +52,7 @@ pub(crate) struct Rules {
     /// The peer's address.
     pub peer: Option<IpAddr>,
     /// ssh would hang reading a known_hosts file (a FIFO, a device): why.
-    pub blocked: Option<String>,
+    pub blocked: Option<crate::i18n::Text>,
 }
 
 /// What CheckHostIP did.
@@ -160,7 +160,7 @@ pub(crate) async fn judge(p: &HostKeyPolicy, seen: &HostKeySeen) -> Judgement {
     let base = known_hosts::check_host_key(files, &p.host, p.port, alias, seen.presented());
     let j = Judgement::new(base);
     if let Some(why) = &r.blocked {
-        return j.refuse(why.clone());
+        return j.refuse(why.english());
     }
     if let Some(run) = r.order_run.as_ref().filter(|run| run.fatal()) {
         return j.refuse(format!(

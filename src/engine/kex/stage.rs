@@ -249,7 +249,10 @@ fn verdict(
             crate::text!("engine.kex.failed_summary")
         } else {
             let what = problems.iter().map(|p| super::kind_text(p.short));
-            crate::text!("engine.kex.no_common_summary", what = Text::join(what, ", "))
+            crate::text!(
+                "engine.kex.no_common_summary",
+                what = Text::join(what, ", ")
+            )
         };
         return StageEnd::text(Status::Fail, summary);
     }

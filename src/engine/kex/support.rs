@@ -74,10 +74,17 @@ pub(super) async fn unsupported(cx: &Cx, t: &Target, gap: &Gap) {
         alg = &gap.ssh_choice,
     );
     cx.say(Stage::Kex, Level::Info, text.clone()).await;
-    let fix = crate::text!("engine.kex.unsupported_fix", args = &t.ssh_args, what = what);
+    let fix = crate::text!(
+        "engine.kex.unsupported_fix",
+        args = &t.ssh_args,
+        what = what
+    );
     cx.finding(
         keyed("probe.unsupported_algorithm", Stage::Kex, text)
-            .evidence(format!("ssh would negotiate {}: {}", gap.what, gap.ssh_choice))
+            .evidence(format!(
+                "ssh would negotiate {}: {}",
+                gap.what, gap.ssh_choice
+            ))
             .fix_text(fix),
     )
     .await;
