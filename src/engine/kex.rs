@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
+#[cfg(test)]
+mod i18n_tests;
 mod stage;
 mod support;
 pub(super) use stage::kex_stage;
