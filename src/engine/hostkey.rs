@@ -8,6 +8,8 @@
 
 mod actions;
 mod command;
+#[cfg(test)]
+mod i18n_tests;
 mod judge;
 mod order;
 mod report;
