@@ -395,11 +395,10 @@ fn no_common_finding(
 ) -> crate::event::Finding {
     let keyword = m.kind.keyword();
     let origin = match &t.algorithms.origins[kind_index(m.kind)] {
-        Some(o) => crate::text!(
-            "engine.kex.origin_from",
-            keyword = keyword,
-            place = cx.origin(o)
-        ),
+        Some(o) => {
+            let place = origin_text(o, &cx.config.home);
+            crate::text!("engine.kex.origin_from", keyword = keyword, place = place)
+        }
         None => crate::text!(
             "engine.kex.origin_default",
             version = version,
@@ -466,6 +465,36 @@ pub(crate) fn kind_text(words: &str) -> Text {
         "MAC" => crate::text!("engine.kex.kind_mac"),
         "key exchange" => crate::text!("engine.kex.short_kex"),
         other => Text::from(other),
+    }
+}
+
+/// Texts listed with the language's separator: "a, b, c" in English, "a、b、c" in Japanese.
+pub(crate) fn list_text(items: impl DoubleEndedIterator<Item = Text>) -> Text {
+    items
+        .rev()
+        .reduce(|rest, first| crate::text!("engine.kex.list", first = first, rest = rest))
+        .unwrap_or_else(|| Text::from(""))
+}
+
+/// Where a setting comes from, as [`crate::config::Origin::describe`] says it, in no
+/// language yet: "the command line", "OpenSSH's default", "~/.ssh/config line 3".
+pub(crate) fn origin_text(origin: &crate::config::Origin, home: &std::path::Path) -> Text {
+    use crate::config::Origin;
+    match origin {
+        Origin::CommandLine => crate::text!("engine.kex.origin_command_line"),
+        Origin::Default => crate::text!("engine.kex.origin_openssh_default"),
+        Origin::File { path, line } if *line > 0 => {
+            let file = Origin::File {
+                path: path.clone(),
+                line: 0,
+            };
+            crate::text!(
+                "engine.kex.origin_file_line",
+                file = file.describe(home),
+                line = *line
+            )
+        }
+        other => Text::from(other.describe(home)),
     }
 }
 

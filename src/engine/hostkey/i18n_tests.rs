@@ -71,6 +71,7 @@ fn rules(strict: Strict) -> Rules {
             can_record: true,
         },
         described: format!("StrictHostKeyChecking {}", strict.word()),
+        described_text: Text::from(format!("StrictHostKeyChecking {}", strict.word())),
         no_auth_localhost: false,
         check_host_ip: false,
         proxy: false,

@@ -33,6 +33,8 @@ pub(crate) struct Rules {
     pub policy: Policy,
     /// The policy in words with where each setting comes from, for the log and the report.
     pub described: String,
+    /// The same, in no language yet (for the log).
+    pub described_text: crate::i18n::Text,
     /// NoHostAuthenticationForLocalhost yes.
     pub no_auth_localhost: bool,
     /// CheckHostIP yes.

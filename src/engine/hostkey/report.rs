@@ -46,7 +46,7 @@ pub(super) async fn report(
     };
     let said = crate::text!(
         "engine.hostkey.policy_log",
-        described = &rules.described,
+        described = rules.described_text.clone(),
         action = phrase_text(j.outcome),
         why = why,
     );

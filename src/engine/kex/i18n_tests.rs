@@ -3,12 +3,13 @@
 
 use super::stage::verdict;
 use super::support::{unsupported, Gap};
-use super::{compare, no_common_keyed, no_common_text, NoCommon};
+use super::{compare, no_common_keyed, no_common_text, origin_text, NoCommon};
 use crate::algorithms::{AlgKind, KexInit, OpenSshVersion};
-use crate::config::ResolvedConfig;
+use crate::config::{Origin, ResolvedConfig};
 use crate::engine::{ClientAlgorithms, Cx, Target};
 use crate::event::{Event, Finding};
 use crate::i18n::{localize, localize_summary, with_lang, Lang};
+use std::path::Path;
 
 fn strings(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -202,4 +203,23 @@ async fn an_algorithm_the_probe_cannot_speak_is_explained_in_the_language() {
     assert_eq!(text, f.detail);
     let line = with_lang(Lang::Ja, || crate::i18n::localize_line(&text, &s));
     assert_eq!(line, j.detail);
+}
+
+#[test]
+fn where_a_setting_comes_from_is_said_in_the_language() {
+    let home = Path::new("/home/bob");
+    let file = Origin::File {
+        path: "/home/bob/.ssh/config".into(),
+        line: 3,
+    };
+    for o in [Origin::CommandLine, Origin::Default, file.clone()] {
+        assert_eq!(origin_text(&o, home).english(), o.describe(home));
+    }
+    let t = origin_text(&file, home);
+    assert_eq!(t.render(Lang::Ja), "~/.ssh/config の 3 行目");
+    assert_eq!(t.render(Lang::ZhCn), "~/.ssh/config 第 3 行");
+    assert_eq!(
+        origin_text(&Origin::Default, home).render(Lang::Ja),
+        "OpenSSH の既定値"
+    );
 }

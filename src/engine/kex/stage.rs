@@ -237,14 +237,6 @@ async fn host_key(
     false
 }
 
-/// Texts listed with the language's separator: "a, b, c" in English, "a、b、c" in Japanese.
-fn list(items: impl DoubleEndedIterator<Item = Text>) -> Text {
-    items
-        .rev()
-        .reduce(|rest, first| crate::text!("engine.kex.list", first = first, rest = rest))
-        .unwrap_or_else(|| Text::from(""))
-}
-
 /// The stage's end: the categories with nothing in common, or what ssh would negotiate.
 pub(super) fn verdict(
     ours: &ClientAlgorithms,
@@ -257,7 +249,10 @@ pub(super) fn verdict(
             crate::text!("engine.kex.failed_summary")
         } else {
             let what = problems.iter().map(|p| super::kind_text(p.short));
-            crate::text!("engine.kex.no_common_summary", what = list(what))
+            crate::text!(
+                "engine.kex.no_common_summary",
+                what = super::list_text(what)
+            )
         };
         return StageEnd::text(Status::Fail, summary);
     }
