@@ -307,16 +307,21 @@ async fn a_key_listed_in_revoked_host_keys_names_the_file() {
     let said = stage(dir.path(), &format!("box.example {ED_A}\n"), ED_A, r).await;
     let f = said.finding("hostkey.revoked");
     let file = revoked.display().to_string();
-    assert!(f.detail.starts_with(&format!(
-        "The key the server presents is revoked by your RevokedHostKeys file {file}: "
-    )));
+    assert_eq!(f.detail, format!("The key the server presents is revoked by your RevokedHostKeys file {file}: the key is listed at line 1. ssh refuses it whatever StrictHostKeyChecking says. Nothing secret was sent."));
     assert_eq!(said.summary, "host key revoked (RevokedHostKeys)");
     let ja = with_lang(Lang::Ja, || localize(f));
     assert!(
         ja.detail
-            .contains(&format!("RevokedHostKeys のファイル {file} で失効")),
+            .contains(&format!("RevokedHostKeys のファイル {file} で失効とされています：鍵が 1 行目に記載されています。")),
         "{}",
         ja.detail
+    );
+    let zh = with_lang(Lang::ZhCn, || localize(f));
+    assert!(
+        zh.detail
+            .contains(&format!("{file} 吊销：该密钥列在第 1 行。")),
+        "{}",
+        zh.detail
     );
     assert_eq!(
         said.summary_in(Lang::Ja),

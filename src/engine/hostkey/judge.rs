@@ -176,7 +176,10 @@ pub(crate) async fn judge(p: &HostKeyPolicy, seen: &HostKeySeen) -> Judgement {
         let result = match localfile::read_regular(path, localfile::DEFAULT_CAP) {
             Ok(bytes) => check_revoked(&bytes, &key),
             Err(e) => RevokedCheck::Unusable {
-                why: format!("cannot read it: {e}"),
+                why: crate::text!(
+                    "engine.hostkey.revoked_file_unreadable",
+                    error = e.to_string()
+                ),
             },
         };
         let bad = !matches!(result, RevokedCheck::NotRevoked { .. });

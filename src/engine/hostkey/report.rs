@@ -309,10 +309,14 @@ async fn revoked_file(cx: &Cx, seen: &HostKeySeen, j: &Judgement) -> Option<Stag
                 format!("Host key {} revoked by file {file}", seen.describe()),
             )
             .await;
-            let detail = crate::text!("engine.hostkey.revoked_by_file", file = &file, why = why);
+            let detail = crate::text!(
+                "engine.hostkey.revoked_by_file",
+                file = &file,
+                why = why.clone()
+            );
             let f = keyed("hostkey.revoked", Stage::Hostkey, detail)
                 .evidence(format!("presented: {}", seen.describe()))
-                .evidence(format!("RevokedHostKeys {file}: {why}"));
+                .evidence(format!("RevokedHostKeys {file}: {}", why.english()));
             cx.finding(f).await;
             let summary = crate::text!("engine.hostkey.revoked_file_summary");
             Some(StageEnd::text(Status::Fail, summary))
@@ -322,8 +326,9 @@ async fn revoked_file(cx: &Cx, seen: &HostKeySeen, j: &Judgement) -> Option<Stag
                 Stage::Hostkey,
                 Level::Info,
                 format!(
-                    "Error checking host key {} in revoked keys file {file}: {why}",
-                    seen.describe()
+                    "Error checking host key {} in revoked keys file {file}: {}",
+                    seen.describe(),
+                    why.english()
                 ),
             )
             .await;
@@ -335,14 +340,14 @@ async fn revoked_file(cx: &Cx, seen: &HostKeySeen, j: &Judgement) -> Option<Stag
             let detail = crate::text!(
                 "engine.hostkey.revoked_file_unusable",
                 file = &file,
-                why = why
+                why = why.clone()
             );
             let f = keyed(
                 "hostkey.revoked_file_unusable",
                 Stage::Hostkey,
                 Text::join([detail, tilde], " "),
             )
-            .evidence(format!("RevokedHostKeys {file}: {why}"));
+            .evidence(format!("RevokedHostKeys {file}: {}", why.english()));
             cx.finding(f).await;
             let summary = crate::text!("engine.hostkey.revoked_file_unusable_summary");
             Some(StageEnd::text(Status::Fail, summary))
