@@ -21,8 +21,10 @@ use tokio::io::AsyncWriteExt;
 mod i18n_tests;
 mod stage;
 mod support;
+mod words;
 pub(super) use stage::kex_stage;
 use support::legacy_rank;
+pub(crate) use words::{kind_text, list_text, origin_text};
 
 /// The server's host key as presented in the key exchange: a plain key or a host certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -453,49 +455,6 @@ pub(crate) struct NoCommon<'a> {
 /// The `kex.no_common_*` finding: detail, evidence and the per-host fix.
 pub(crate) fn no_common_text(m: &NoCommon) -> crate::event::Finding {
     no_common_keyed(m, Text::from(&m.origin))
-}
-
-/// ssh's words for a list ("key exchange method", "host key type", "cipher", "MAC"), as a
-/// text the front ends translate (other words are shown as they are).
-pub(crate) fn kind_text(words: &str) -> Text {
-    match words {
-        "key exchange method" => crate::text!("engine.kex.kind_kex"),
-        "host key type" => crate::text!("engine.kex.kind_hostkey"),
-        "cipher" => crate::text!("engine.kex.kind_cipher"),
-        "MAC" => crate::text!("engine.kex.kind_mac"),
-        "key exchange" => crate::text!("engine.kex.short_kex"),
-        other => Text::from(other),
-    }
-}
-
-/// Texts listed with the language's separator: "a, b, c" in English, "a、b、c" in Japanese.
-pub(crate) fn list_text(items: impl DoubleEndedIterator<Item = Text>) -> Text {
-    items
-        .rev()
-        .reduce(|rest, first| crate::text!("engine.kex.list", first = first, rest = rest))
-        .unwrap_or_else(|| Text::from(""))
-}
-
-/// Where a setting comes from, as [`crate::config::Origin::describe`] says it, in no
-/// language yet: "the command line", "OpenSSH's default", "~/.ssh/config line 3".
-pub(crate) fn origin_text(origin: &crate::config::Origin, home: &std::path::Path) -> Text {
-    use crate::config::Origin;
-    match origin {
-        Origin::CommandLine => crate::text!("engine.kex.origin_command_line"),
-        Origin::Default => crate::text!("engine.kex.origin_openssh_default"),
-        Origin::File { path, line } if *line > 0 => {
-            let file = Origin::File {
-                path: path.clone(),
-                line: 0,
-            };
-            crate::text!(
-                "engine.kex.origin_file_line",
-                file = file.describe(home),
-                line = *line
-            )
-        }
-        other => Text::from(other.describe(home)),
-    }
 }
 
 /// [`no_common_text`] with the origin of the client's list as a text the front ends
