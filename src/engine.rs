@@ -39,11 +39,17 @@ pub(crate) mod shared {
     pub(crate) use super::banner::{classify_line, Server};
     pub(crate) use super::hostkey::{changed_detail, changed_fix, remove_action, KnownHosts};
     pub(crate) use super::kex::{no_common_text, NoCommon};
+    // The translatable variants, for `sshdoctor explain` (not all used yet).
     pub(crate) use super::net::{connect_failure_text, ConnectFailure};
     // The keyed form of connect_failure_text, for `sshdoctor explain` to switch to.
     #[allow(unused_imports)]
     pub(crate) use super::net::connect_failure_said;
     pub(crate) use super::session::{no_shell_detail, SFTP_REFUSED};
+    #[allow(unused_imports)]
+    pub(crate) use super::{
+        hostkey::{changed_detail_text, changed_fix_text},
+        kex::{kind_text, no_common_keyed},
+    };
 }
 
 use crate::algorithms::OpenSshVersion;

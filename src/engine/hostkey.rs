@@ -8,6 +8,8 @@
 
 mod actions;
 mod command;
+#[cfg(test)]
+mod i18n_tests;
 mod judge;
 mod order;
 mod report;
@@ -26,7 +28,7 @@ use std::time::Duration;
 
 pub(crate) use actions::{remove_action, trust_action};
 pub(crate) use judge::{judge, Judgement, Rules};
-pub(crate) use report::{changed_detail, changed_fix};
+pub(crate) use report::{changed_detail, changed_detail_text, changed_fix, changed_fix_text};
 
 /// The known_hosts files ssh reads for this destination, scanned, user files first.
 pub(crate) struct KnownHosts {
@@ -97,16 +99,12 @@ pub(crate) fn load(cx: &Cx, names: &[String]) -> KnownHosts {
 /// The rules ssh's host-key decision follows, read from the configuration.
 fn rules(cx: &Cx, t: &Target, peer: Option<IpAddr>, timeout: Duration) -> Rules {
     let cfg = &cx.config;
-    let setting = |kw: &str| {
-        cfg.get(kw)
-            .filter(|v| !v.value.eq_ignore_ascii_case("none"))
-            .map(|v| (v.value.clone(), cx.origin(&v.origin)))
-    };
+    let setting = |kw: &str| setting(cx, kw);
     let yes = |kw: &str| setting(kw).is_some_and(|(v, _)| v == "yes");
-    let (strict_word, strict_from) = setting("stricthostkeychecking")
-        .unwrap_or_else(|| ("ask".into(), "OpenSSH's default".into()));
-    let (batch_word, batch_from) =
-        setting("batchmode").unwrap_or_else(|| ("no".into(), "OpenSSH's default".into()));
+    let default = || super::kex::origin_text(&crate::config::Origin::Default, &cfg.home);
+    let (strict_word, strict_from) =
+        setting("stricthostkeychecking").unwrap_or_else(|| ("ask".into(), default()));
+    let (batch_word, batch_from) = setting("batchmode").unwrap_or_else(|| ("no".into(), default()));
     let user_files = cfg
         .get_all("userknownhostsfile")
         .first()
@@ -116,20 +114,21 @@ fn rules(cx: &Cx, t: &Target, peer: Option<IpAddr>, timeout: Duration) -> Rules 
         batch: batch_word == "yes",
         can_record: user_files && recordable_host(&t.hostname.to_ascii_lowercase()),
     };
-    let mut described = format!(
-        "StrictHostKeyChecking {} ({strict_from}), BatchMode {batch_word} ({batch_from})",
-        policy.strict.word()
-    );
+    let mut described = vec![
+        setting_text("StrictHostKeyChecking", policy.strict.word(), strict_from),
+        setting_text("BatchMode", &batch_word, batch_from),
+    ];
     for kw in ["NoHostAuthenticationForLocalhost", "CheckHostIP"] {
         if let Some((v, from)) = setting(&kw.to_ascii_lowercase()).filter(|(v, _)| v == "yes") {
-            described.push_str(&format!(", {kw} {v} ({from})"));
+            described.push(setting_text(kw, &v, from));
         }
     }
     for kw in ["RevokedHostKeys", "KnownHostsCommand"] {
         if let Some((v, from)) = setting(&kw.to_ascii_lowercase()) {
-            described.push_str(&format!(", {kw} {v} ({from})"));
+            described.push(setting_text(kw, &v, from));
         }
     }
+    let described_text = super::kex::list_text(described.into_iter());
     let command = setting("knownhostscommand").map(|(template, _)| command::Spec {
         template,
         tokens: client_tokens(cx, t),
@@ -137,7 +136,8 @@ fn rules(cx: &Cx, t: &Target, peer: Option<IpAddr>, timeout: Duration) -> Rules 
     });
     Rules {
         policy,
-        described,
+        described: described_text.english(),
+        described_text,
         no_auth_localhost: yes("nohostauthenticationforlocalhost"),
         check_host_ip: yes("checkhostip"),
         proxy: setting("proxycommand").is_some(),
@@ -150,6 +150,27 @@ fn rules(cx: &Cx, t: &Target, peer: Option<IpAddr>, timeout: Duration) -> Rules 
         peer,
         blocked: None,
     }
+}
+
+/// A setting's value and where it comes from, unless it is unset or `none`.
+fn setting(cx: &Cx, kw: &str) -> Option<(String, crate::i18n::Text)> {
+    cx.config
+        .get(kw)
+        .filter(|v| !v.value.eq_ignore_ascii_case("none"))
+        .map(|v| {
+            let from = super::kex::origin_text(&v.origin, &cx.config.home);
+            (v.value.clone(), from)
+        })
+}
+
+/// `KEYWORD value (where it comes from)`, for the policy in words.
+fn setting_text(keyword: &str, value: &str, from: crate::i18n::Text) -> crate::i18n::Text {
+    crate::text!(
+        "engine.hostkey.setting",
+        keyword = keyword,
+        value = value,
+        from = from,
+    )
 }
 
 /// The client tokens of KnownHostsCommand (`DEFAULT_CLIENT_PERCENT_EXPAND_ARGS`).
@@ -184,7 +205,7 @@ pub(crate) async fn prepare(
         .unreadable
         .iter()
         .find(|(_, e)| localfile::blocks_ssh(e))
-        .map(|(p, e)| format!("ssh would hang reading {} ({e})", p.display()));
+        .map(|(p, e)| crate::text!("engine.hostkey.would_hang", file = p, error = e.to_string()));
     let configured = cx.config.get("hostkeyalgorithms").map(|v| v.value.as_str());
     if !order::uses_known_hosts_order(configured) {
         return rules;

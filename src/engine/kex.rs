@@ -9,17 +9,22 @@ use super::stream::Tap;
 use super::{ClientAlgorithms, Cx, Plan, Target, CLIENT_IDENT};
 use crate::algorithms::{self, AlgKind, KexInit};
 use crate::event::{Level, Stage};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
 use crate::known_hosts::{HostKeyCheck, PresentedKey};
 use russh::keys::PublicKeyOrCertificate;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
+#[cfg(test)]
+mod i18n_tests;
 mod stage;
 mod support;
+mod words;
 pub(super) use stage::kex_stage;
 use support::legacy_rank;
+pub(crate) use words::{kind_text, list_text, origin_text};
 
 /// The server's host key as presented in the key exchange: a plain key or a host certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -392,22 +397,32 @@ fn no_common_finding(
 ) -> crate::event::Finding {
     let keyword = m.kind.keyword();
     let origin = match &t.algorithms.origins[kind_index(m.kind)] {
-        Some(o) => format!("{keyword} from {}", cx.origin(o)),
-        None => format!("{version}'s default {keyword}"),
+        Some(o) => {
+            let place = origin_text(o, &cx.config.home);
+            crate::text!("engine.kex.origin_from", keyword = keyword, place = place)
+        }
+        None => crate::text!(
+            "engine.kex.origin_default",
+            version = version,
+            keyword = keyword
+        ),
     };
-    no_common_text(&NoCommon {
-        id: m.id,
-        kind: m.kind,
-        kind_words: m.kind_words,
-        at: format!("{}:{}", t.hostname, t.port),
+    no_common_keyed(
+        &NoCommon {
+            id: m.id,
+            kind: m.kind,
+            kind_words: m.kind_words,
+            at: format!("{}:{}", t.hostname, t.port),
+            origin: origin.english(),
+            ours: &m.ours,
+            server: &m.server,
+            alias: &t.original_host,
+            user: &t.user,
+            version_words: version,
+            version: plan.openssh.as_ref().map(|(_, v)| *v),
+        },
         origin,
-        ours: &m.ours,
-        server: &m.server,
-        alias: &t.original_host,
-        user: &t.user,
-        version_words: version,
-        version: plan.openssh.as_ref().map(|(_, v)| *v),
-    })
+    )
 }
 
 /// What a `kex.no_common_*` finding says, from what is known of the mismatch (shared with
@@ -439,19 +454,28 @@ pub(crate) struct NoCommon<'a> {
 
 /// The `kex.no_common_*` finding: detail, evidence and the per-host fix.
 pub(crate) fn no_common_text(m: &NoCommon) -> crate::event::Finding {
+    no_common_keyed(m, Text::from(&m.origin))
+}
+
+/// [`no_common_text`] with the origin of the client's list as a text the front ends
+/// translate (`m.origin` is then its English, used in the evidence).
+pub(crate) fn no_common_keyed(m: &NoCommon, origin: Text) -> crate::event::Finding {
     let can_enable = algorithms::supported(m.version, m.kind);
     let keyword = m.kind.keyword();
-    let origin = &m.origin;
-    let mut f = finding(
-        m.id,
-        Stage::Kex,
-        format!(
-            "{} offers no {} that your ssh accepts ({origin}). ssh fails with \"no matching {} found\".",
-            m.at, m.kind_words, m.kind_words
-        ),
-    )
-    .evidence(format!("server offers {keyword}: {}", m.server.join(",")))
-    .evidence(format!("your ssh proposes ({origin}): {}", m.ours.join(",")));
+    let detail = crate::text!(
+        "engine.kex.no_common_detail",
+        at = &m.at,
+        kind = kind_text(m.kind_words),
+        origin = origin,
+        words = m.kind_words,
+    );
+    let f = keyed(m.id, Stage::Kex, detail)
+        .evidence(format!("server offers {keyword}: {}", m.server.join(",")))
+        .evidence(format!(
+            "your ssh proposes ({}): {}",
+            m.origin,
+            m.ours.join(",")
+        ));
     let strongest = m
         .server
         .iter()
@@ -459,25 +483,27 @@ pub(crate) fn no_common_text(m: &NoCommon) -> crate::event::Finding {
         .enumerate()
         .min_by_key(|(i, a)| (legacy_rank(m.kind, a), *i))
         .map(|(_, a)| a);
-    let version = m.version_words;
     match strongest {
         Some(alg) => {
             let mut block = format!("Host {}\n    {keyword} +{alg}", m.alias);
             if m.kind == AlgKind::HostKey && alg.starts_with("ssh-rsa") {
                 block.push_str("\n    PubkeyAcceptedAlgorithms +ssh-rsa");
             }
-            f = f.fix(format!(
-                "Enable it for this host only: add to ~/.ssh/config, above any `Host *` block:\n\n{block}\n\nor once: ssh -o {keyword}=+{alg} {}@{}\nWarning: {alg} is a legacy algorithm and weak; use it only for this host and upgrade the server's SSH software when you can.",
-                m.user, m.alias
-            ));
+            f.fix_text(crate::text!(
+                "engine.kex.no_common_fix_enable",
+                block = block,
+                keyword = keyword,
+                alg = alg,
+                user = m.user,
+                alias = m.alias,
+            ))
         }
-        None => {
-            f = f.fix(format!(
-                "None of the server's {keyword} can be enabled in {version}: it no longer implements them. Upgrade the server's SSH software, or use an older client in an isolated environment."
-            ));
-        }
+        None => f.fix_text(crate::text!(
+            "engine.kex.no_common_fix_none",
+            keyword = keyword,
+            version = m.version_words,
+        )),
     }
-    f
 }
 
 fn kind_index(kind: AlgKind) -> usize {
@@ -560,10 +586,10 @@ async fn log_negotiated(cx: &Cx, ours: &ClientAlgorithms, server: &KexInit) {
         .iter()
         .any(|k| k == "kex-strict-s-v00@openssh.com")
     {
-        cx.log(
+        cx.say(
             Stage::Kex,
             Level::Debug2,
-            "the server supports strict key exchange (Terrapin countermeasure)",
+            crate::text!("engine.kex.strict_kex"),
         )
         .await;
     }

@@ -108,6 +108,31 @@ impl std::fmt::Display for KrlHit {
     }
 }
 
+impl KrlHit {
+    /// The same words as a text the front ends translate.
+    pub fn text(&self) -> crate::i18n::Text {
+        match self {
+            KrlHit::Key { how, ca } => {
+                let how = match *how {
+                    "explicit key" => crate::text!("engine.hostkey.krl_explicit_key"),
+                    "SHA1 hash" => crate::text!("engine.hostkey.krl_sha1_hash"),
+                    "SHA256 hash" => crate::text!("engine.hostkey.krl_sha256_hash"),
+                    other => crate::i18n::Text::from(other),
+                };
+                if *ca {
+                    crate::text!("engine.hostkey.krl_ca_listed", how = how)
+                } else {
+                    crate::text!("engine.hostkey.krl_key_listed", how = how)
+                }
+            }
+            KrlHit::Serial(s) => crate::text!("engine.hostkey.krl_serial_listed", serial = *s),
+            KrlHit::KeyId(id) => {
+                crate::text!("engine.hostkey.krl_key_id_listed", id = format!("{id:?}"))
+            }
+        }
+    }
+}
+
 /// A cursor over SSH wire encoding.
 struct Reader<'a>(&'a [u8]);
 

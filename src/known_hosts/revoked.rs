@@ -7,6 +7,7 @@
 //! line's (certificates compare their certified key), and a certificate also when its CA key is
 //! listed. A file that cannot be read or parsed makes ssh refuse every host key.
 
+use crate::i18n::Text;
 use ssh_key::public::KeyData;
 
 use super::krl::Krl;
@@ -24,12 +25,12 @@ pub enum RevokedCheck {
     /// The key (or its CA) is listed; ssh refuses it.
     Revoked {
         /// Why, e.g. `listed at line 4` or `the certificate's serial 7 is listed (KRL)`.
-        why: String,
+        why: Text,
     },
     /// ssh cannot use the file and refuses every host key.
     Unusable {
         /// Why, in words.
-        why: String,
+        why: Text,
     },
 }
 
@@ -39,14 +40,14 @@ pub fn check_revoked(bytes: &[u8], key: &KeyData) -> RevokedCheck {
         return match Krl::parse(bytes) {
             Ok(krl) => match krl.check(key) {
                 Some(hit) => RevokedCheck::Revoked {
-                    why: format!("{hit} (KRL)"),
+                    why: crate::text!("engine.hostkey.krl_hit", hit = hit.text()),
                 },
                 None => RevokedCheck::NotRevoked {
                     described: describe(&krl),
                 },
             },
             Err(e) => RevokedCheck::Unusable {
-                why: format!("the KRL cannot be parsed: {e}"),
+                why: crate::text!("engine.hostkey.krl_unparsable", error = e.to_string()),
             },
         };
     }
@@ -91,7 +92,7 @@ fn check_key_list(bytes: &[u8], key: &KeyData) -> RevokedCheck {
             Err(KeyReadError::TooShort(_)) => continue,
             Err(KeyReadError::Invalid(why)) => {
                 return RevokedCheck::Unusable {
-                    why: format!("line {}: {why}", i + 1),
+                    why: crate::text!("engine.hostkey.list_bad_line", n = i + 1, why = why),
                 }
             }
         };
@@ -99,12 +100,12 @@ fn check_key_list(bytes: &[u8], key: &KeyData) -> RevokedCheck {
         let listed = plain_key(&listed);
         if listed == plain {
             return RevokedCheck::Revoked {
-                why: format!("the key is listed at line {}", i + 1),
+                why: crate::text!("engine.hostkey.list_key_at", n = i + 1),
             };
         }
         if ca.is_some_and(|c| c == listed) {
             return RevokedCheck::Revoked {
-                why: format!("the certificate's CA key is listed at line {}", i + 1),
+                why: crate::text!("engine.hostkey.list_ca_at", n = i + 1),
             };
         }
     }
@@ -136,20 +137,21 @@ mod tests {
     #[test]
     fn key_list_matches_plain_key_certified_key_and_ca() {
         let list = format!("# revoked\n\n  {}\n{}", OTHER.trim(), HOST.trim());
-        let revoked = |why: &str| RevokedCheck::Revoked { why: why.into() };
+        let revoked = |c: RevokedCheck| match c {
+            RevokedCheck::Revoked { why } => why.english(),
+            other => panic!("{other:?}"),
+        };
         assert_eq!(
-            check_revoked(list.as_bytes(), &key(HOST)),
-            revoked("the key is listed at line 4")
+            revoked(check_revoked(list.as_bytes(), &key(HOST))),
+            "the key is listed at line 4"
         );
         assert_eq!(
-            check_revoked(list.as_bytes(), &cert()),
-            revoked("the key is listed at line 4")
+            revoked(check_revoked(list.as_bytes(), &cert())),
+            "the key is listed at line 4"
         );
         let ca_list = format!("{CA}\n");
-        assert_eq!(
-            check_revoked(ca_list.as_bytes(), &cert()),
-            revoked("the certificate's CA key is listed at line 1")
-        );
+        let why = revoked(check_revoked(ca_list.as_bytes(), &cert()));
+        assert_eq!(why, "the certificate's CA key is listed at line 1");
         assert_eq!(
             check_revoked(ca_list.as_bytes(), &key(HOST)),
             RevokedCheck::NotRevoked {
@@ -161,12 +163,10 @@ mod tests {
     #[test]
     fn a_bad_line_makes_the_whole_file_unusable() {
         let list = format!("{}\nnot-a-key AAAA\n{}", OTHER.trim(), HOST.trim());
-        assert_eq!(
+        assert!(matches!(
             check_revoked(list.as_bytes(), &key(HOST)),
-            RevokedCheck::Unusable {
-                why: "line 2: unknown key type \"not-a-key\"".into()
-            }
-        );
+            RevokedCheck::Unusable { why } if why.english() == "line 2: unknown key type \"not-a-key\""
+        ));
     }
 
     #[test]
@@ -174,7 +174,7 @@ mod tests {
         let krl = include_bytes!("testdata/krl_key");
         assert!(matches!(
             check_revoked(krl, &key(HOST)),
-            RevokedCheck::Revoked { why } if why == "the key is listed by explicit key (KRL)"
+            RevokedCheck::Revoked { why } if why.english() == "the key is listed by explicit key (KRL)"
         ));
         assert!(matches!(
             check_revoked(krl, &key(OTHER)),
@@ -184,7 +184,7 @@ mod tests {
         broken.truncate(30);
         assert!(matches!(
             check_revoked(&broken, &key(OTHER)),
-            RevokedCheck::Unusable { why } if why.starts_with("the KRL cannot be parsed")
+            RevokedCheck::Unusable { why } if why.english().starts_with("the KRL cannot be parsed")
         ));
     }
 }

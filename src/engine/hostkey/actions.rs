@@ -64,10 +64,11 @@ pub(crate) fn remove_action(kh: &KnownHosts, name: &str) -> Option<ActionOffer> 
     if keeps_other_names {
         command.push_str("  # beware: ssh-keygen -R also deletes the other names sharing the line");
     }
+    let title = crate::text!("engine.hostkey.remove_title", name = name);
     Some(ActionOffer {
-        title_text: None,
+        title: title.english(),
+        title_text: Some(Box::new(title)),
         id: "known_hosts.remove".into(),
-        title: format!("Remove the stale known_hosts entries for {name}"),
         preview,
         command,
         repair: Some(Repair::KnownHostsRemove {
@@ -188,14 +189,16 @@ pub(crate) fn trust_action(
             fsedit::shell_quote(&shown)
         ));
     }
+    let title = crate::text!(
+        "engine.hostkey.trust_title",
+        algorithm = seen.algorithm(),
+        fingerprint = seen.fingerprint(),
+        name = name,
+    );
     Some(ActionOffer {
-        title_text: None,
+        title: title.english(),
+        title_text: Some(Box::new(title)),
         id: "hostkey.trust".into(),
-        title: format!(
-            "Trust {} {} for {name} (only after comparing the fingerprint)",
-            seen.algorithm(),
-            seen.fingerprint()
-        ),
         preview: shift_hunks(&fsedit::diff(&old, &new, &shown), skipped),
         command,
         repair: Some(Repair::KnownHostsAppend { file, line }),

@@ -33,6 +33,8 @@ pub(crate) struct Rules {
     pub policy: Policy,
     /// The policy in words with where each setting comes from, for the log and the report.
     pub described: String,
+    /// The same, in no language yet (for the log).
+    pub described_text: crate::i18n::Text,
     /// NoHostAuthenticationForLocalhost yes.
     pub no_auth_localhost: bool,
     /// CheckHostIP yes.
@@ -52,7 +54,7 @@ pub(crate) struct Rules {
     /// The peer's address.
     pub peer: Option<IpAddr>,
     /// ssh would hang reading a known_hosts file (a FIFO, a device): why.
-    pub blocked: Option<String>,
+    pub blocked: Option<crate::i18n::Text>,
 }
 
 /// What CheckHostIP did.
@@ -160,7 +162,7 @@ pub(crate) async fn judge(p: &HostKeyPolicy, seen: &HostKeySeen) -> Judgement {
     let base = known_hosts::check_host_key(files, &p.host, p.port, alias, seen.presented());
     let j = Judgement::new(base);
     if let Some(why) = &r.blocked {
-        return j.refuse(why.clone());
+        return j.refuse(why.english());
     }
     if let Some(run) = r.order_run.as_ref().filter(|run| run.fatal()) {
         return j.refuse(format!(
@@ -174,7 +176,10 @@ pub(crate) async fn judge(p: &HostKeyPolicy, seen: &HostKeySeen) -> Judgement {
         let result = match localfile::read_regular(path, localfile::DEFAULT_CAP) {
             Ok(bytes) => check_revoked(&bytes, &key),
             Err(e) => RevokedCheck::Unusable {
-                why: format!("cannot read it: {e}"),
+                why: crate::text!(
+                    "engine.hostkey.revoked_file_unreadable",
+                    error = e.to_string()
+                ),
             },
         };
         let bad = !matches!(result, RevokedCheck::NotRevoked { .. });

@@ -8,8 +8,10 @@
 //! `hostkey.command_failed` is a warning when ssh merely skips the command.
 
 mod verdict;
+mod words;
 
-pub(crate) use verdict::{changed_detail, changed_fix};
+pub(crate) use verdict::{changed_detail, changed_detail_text, changed_fix, changed_fix_text};
+pub(crate) use words::{ip_skipped_text, phrase_text, why_text};
 
 use super::command::CommandRun;
 use super::judge::Judgement;
@@ -17,7 +19,8 @@ use super::KnownHosts;
 use crate::engine::kex::{HostKeyPolicy, HostKeySeen};
 use crate::engine::{Cx, StageEnd, Target};
 use crate::event::{Finding, Level, Severity, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
 use crate::known_hosts;
 use crate::known_hosts::revoked::RevokedCheck;
 use crate::localfile::{self, LocalFileError};
@@ -37,22 +40,22 @@ pub(super) async fn report(
     let rules = &policy.rules;
     cx.fact(Stage::Hostkey, "hostkey_policy", rules.described.clone())
         .await;
-    cx.log(
-        Stage::Hostkey,
-        Level::Info,
-        format!(
-            "Host key policy: {}: ssh would {}: {}",
-            rules.described,
-            j.outcome.phrase(),
-            j.why
-        ),
-    )
-    .await;
+    let why = match &rules.blocked {
+        Some(b) if b.english() == j.why => b.clone(),
+        _ => why_text(&j.why),
+    };
+    let said = crate::text!(
+        "engine.hostkey.policy_log",
+        described = rules.described_text.clone(),
+        action = phrase_text(j.outcome),
+        why = why,
+    );
+    cx.say(Stage::Hostkey, Level::Info, said).await;
     cx.fact(Stage::Hostkey, "hostkey_outcome", j.outcome.word())
         .await;
     let mut warned = malformed(cx, j).await | unreadable(cx, kh).await;
     if let Some(why) = &rules.blocked {
-        return StageEnd::new(Status::Fail, why.clone());
+        return StageEnd::text(Status::Fail, why.clone());
     }
     for run in &j.command_runs {
         log_command(cx, run).await;
@@ -70,10 +73,8 @@ pub(super) async fn report(
     }
     if j.localhost {
         cx.log(Stage::Hostkey, Level::Debug1, j.why.clone()).await;
-        return StageEnd::new(
-            Status::Pass,
-            "not checked: NoHostAuthenticationForLocalhost (loopback address)",
-        );
+        let summary = crate::text!("engine.hostkey.localhost_summary");
+        return StageEnd::text(Status::Pass, summary);
     }
     let fatal_command = rules
         .order_run
@@ -82,13 +83,17 @@ pub(super) async fn report(
         .any(CommandRun::fatal);
     if fatal_command {
         // ssh exits on a failed KnownHostsCommand: its finding says it all.
-        return StageEnd::new(Status::Fail, "KnownHostsCommand failed");
+        let summary = crate::text!("engine.hostkey.command_failed_summary");
+        return StageEnd::text(Status::Fail, summary);
     }
     warned |= cert_invalid(cx, t, seen, j).await;
     let end = verdict::verdict(cx, &name, kh, seen, j, rules.policy.strict).await;
     let end = verdict::ip_mismatch(cx, seen, j, end).await;
     match end.status {
-        Status::Pass if warned => StageEnd::new(Status::Warn, end.summary),
+        Status::Pass if warned => StageEnd {
+            status: Status::Warn,
+            ..end
+        },
         _ => end,
     }
 }
@@ -140,29 +145,28 @@ async fn malformed(cx: &Cx, j: &Judgement) -> bool {
         .filter(|m| m.host_matches)
         .collect();
     for m in mine.iter().take(MALFORMED_SHOWN) {
+        let detail = crate::text!(
+            "engine.hostkey.malformed_detail",
+            entry = m.entry.to_string(),
+            reason = m.reason.to_string(),
+        );
         cx.finding(
-            finding(
-                "known_hosts.malformed",
-                Stage::Hostkey,
-                format!("{} cannot be used by ssh: {}.", m.entry, m.reason),
-            )
-            .evidence(format!("{}: {}", m.entry, m.reason)),
+            keyed("known_hosts.malformed", Stage::Hostkey, detail)
+                .evidence(format!("{}: {}", m.entry, m.reason)),
         )
         .await;
     }
     let dropped = j.check.lookup.malformed_dropped;
     if let Some(first) = mine.get(MALFORMED_SHOWN) {
         let rest = mine.len() - MALFORMED_SHOWN + dropped;
+        let detail = crate::text!(
+            "engine.hostkey.malformed_more_detail",
+            rest = rest,
+            entry = first.entry.to_string(),
+            reason = first.reason.to_string(),
+        );
         cx.finding(
-            finding(
-                "known_hosts.malformed",
-                Stage::Hostkey,
-                format!(
-                    "{rest} more lines for this host cannot be used by ssh, the first at {}: {}.",
-                    first.entry, first.reason
-                ),
-            )
-            .evidence_all(
+            keyed("known_hosts.malformed", Stage::Hostkey, detail).evidence_all(
                 mine[MALFORMED_SHOWN..]
                     .iter()
                     .take(MALFORMED_SHOWN)
@@ -180,12 +184,8 @@ async fn malformed(cx: &Cx, j: &Judgement) -> bool {
         .count()
         + j.check.lookup.other_malformed;
     if others > 0 {
-        cx.log(
-            Stage::Hostkey,
-            Level::Debug1,
-            format!("{others} malformed known_hosts line(s) for other hosts ignored"),
-        )
-        .await;
+        let said = crate::text!("engine.hostkey.malformed_others", n = others);
+        cx.say(Stage::Hostkey, Level::Debug1, said).await;
     }
     !mine.is_empty()
 }
@@ -195,19 +195,14 @@ async fn unreadable(cx: &Cx, kh: &KnownHosts) -> bool {
     for (path, e) in &kh.unreadable {
         let file = path.display();
         let hangs = localfile::blocks_ssh(e);
-        let detail = match e {
-            _ if hangs => format!("{file} {e}. ssh opens its known_hosts files without a timeout and would block on it (a FIFO waits for a writer, a device like /dev/zero never ends), so the login hangs. sshdoctor opened it without blocking and did not read it."),
-            LocalFileError::Directory => format!("{file} is a directory. ssh skips it silently, as if it were empty: no key in it is used."),
-            LocalFileError::TooLarge { .. } => format!("{file} {e}; sshdoctor did not read it (ssh would), so the verdict below leaves it out."),
-            _ => format!("{file} cannot be read ({e}). ssh skips it silently, as if it were absent: no key in it is used."),
-        };
+        let detail = unreadable_detail(path, e, hangs);
         cx.log(
             Stage::Hostkey,
             Level::Info,
             format!("load_hostkeys: {file}: {e}"),
         )
         .await;
-        let mut f = finding("known_hosts.unreadable", Stage::Hostkey, detail)
+        let mut f = keyed("known_hosts.unreadable", Stage::Hostkey, detail)
             .evidence(format!("{file}: {e}"));
         if hangs {
             f = f.severity(Severity::Error);
@@ -215,6 +210,33 @@ async fn unreadable(cx: &Cx, kh: &KnownHosts) -> bool {
         cx.finding(f).await;
     }
     !kh.unreadable.is_empty()
+}
+
+/// What `known_hosts.unreadable` says about `path`, which ssh would hang on or skip.
+fn unreadable_detail(path: &std::path::Path, e: &LocalFileError, hangs: bool) -> Text {
+    let error = e.to_string();
+    match e {
+        _ if hangs => crate::text!(
+            "engine.hostkey.unreadable_hangs",
+            file = path,
+            error = error
+        ),
+        LocalFileError::Directory => {
+            crate::text!("engine.hostkey.unreadable_directory", file = path)
+        }
+        LocalFileError::TooLarge { .. } => {
+            crate::text!(
+                "engine.hostkey.unreadable_too_large",
+                file = path,
+                error = error
+            )
+        }
+        _ => crate::text!(
+            "engine.hostkey.unreadable_other",
+            file = path,
+            error = error
+        ),
+    }
 }
 
 /// ssh's log lines for one KnownHostsCommand run.
@@ -234,38 +256,26 @@ pub(super) async fn log_command(cx: &Cx, run: &CommandRun) {
         .await;
     }
     if let Some(out) = &run.output {
-        cx.log(
-            Stage::Hostkey,
-            Level::Debug2,
-            format!(
-                "{}: {} known_hosts line(s) printed",
-                run.invocation.tag(),
-                out.entries().count()
-            ),
-        )
-        .await;
+        let said = crate::text!(
+            "engine.hostkey.command_printed",
+            tag = run.invocation.tag(),
+            n = out.entries().count(),
+        );
+        cx.say(Stage::Hostkey, Level::Debug2, said).await;
     }
 }
 
 /// `hostkey.command_failed` for a run ssh does not accept (fatal: error; skipped: warning).
 fn command_finding(run: &CommandRun) -> Option<Finding> {
     use super::command::RunResult;
+    let described = run.describe();
     let detail = match &run.result {
         RunResult::Ok => return None,
-        RunResult::NotRun(_) => format!(
-            "ssh will not run your KnownHostsCommand ({}) and goes on without the keys it would print.",
-            run.describe()
-        ),
-        RunResult::TimedOut(_) => format!(
-            "Your KnownHostsCommand did not finish: {}. ssh waits for it without a limit, so the login hangs until the server gives up.",
-            run.describe()
-        ),
-        _ => format!(
-            "ssh runs your KnownHostsCommand and stops when it fails: {}; ssh then says \"KnownHostsCommand failed\" and exits.",
-            run.describe()
-        ),
+        RunResult::NotRun(_) => crate::text!("engine.hostkey.command_not_run", run = described),
+        RunResult::TimedOut(_) => crate::text!("engine.hostkey.command_timed_out", run = described),
+        _ => crate::text!("engine.hostkey.command_fails", run = described),
     };
-    let mut f = finding("hostkey.command_failed", Stage::Hostkey, detail)
+    let mut f = keyed("hostkey.command_failed", Stage::Hostkey, detail)
         .evidence(run.describe())
         .evidence_all(
             run.stderr
@@ -284,12 +294,12 @@ async fn revoked_file(cx: &Cx, seen: &HostKeySeen, j: &Judgement) -> Option<Stag
     let file = path.display().to_string();
     match result {
         RevokedCheck::NotRevoked { described } => {
-            cx.log(
-                Stage::Hostkey,
-                Level::Debug1,
-                format!("RevokedHostKeys {file}: not listed ({described})"),
-            )
-            .await;
+            let said = crate::text!(
+                "engine.hostkey.revoked_file_not_listed",
+                file = &file,
+                described = described,
+            );
+            cx.say(Stage::Hostkey, Level::Debug1, said).await;
             None
         }
         RevokedCheck::Revoked { why } => {
@@ -299,45 +309,48 @@ async fn revoked_file(cx: &Cx, seen: &HostKeySeen, j: &Judgement) -> Option<Stag
                 format!("Host key {} revoked by file {file}", seen.describe()),
             )
             .await;
-            let f = finding(
-                "hostkey.revoked",
-                Stage::Hostkey,
-                format!("The key the server presents is revoked by your RevokedHostKeys file {file}: {why}. ssh refuses it whatever StrictHostKeyChecking says. Nothing secret was sent."),
-            )
-            .evidence(format!("presented: {}", seen.describe()))
-            .evidence(format!("RevokedHostKeys {file}: {why}"));
+            let detail = crate::text!(
+                "engine.hostkey.revoked_by_file",
+                file = &file,
+                why = why.clone()
+            );
+            let f = keyed("hostkey.revoked", Stage::Hostkey, detail)
+                .evidence(format!("presented: {}", seen.describe()))
+                .evidence(format!("RevokedHostKeys {file}: {}", why.english()));
             cx.finding(f).await;
-            Some(StageEnd::new(
-                Status::Fail,
-                "host key revoked (RevokedHostKeys)",
-            ))
+            let summary = crate::text!("engine.hostkey.revoked_file_summary");
+            Some(StageEnd::text(Status::Fail, summary))
         }
         RevokedCheck::Unusable { why } => {
             cx.log(
                 Stage::Hostkey,
                 Level::Info,
                 format!(
-                    "Error checking host key {} in revoked keys file {file}: {why}",
-                    seen.describe()
+                    "Error checking host key {} in revoked keys file {file}: {}",
+                    seen.describe(),
+                    why.english()
                 ),
             )
             .await;
             let tilde = if file.starts_with('~') {
-                " OpenSSH 9.2 does not expand `~` in RevokedHostKeys: write the full path."
+                crate::text!("engine.hostkey.revoked_file_tilde")
             } else {
-                ""
+                Text::from("")
             };
-            let f = finding(
+            let detail = crate::text!(
+                "engine.hostkey.revoked_file_unusable",
+                file = &file,
+                why = why.clone()
+            );
+            let f = keyed(
                 "hostkey.revoked_file_unusable",
                 Stage::Hostkey,
-                format!("RevokedHostKeys names {file}, which ssh cannot use: {why}. ssh then refuses every host key (\"Host key verification failed.\"), so no host can be reached.{tilde}"),
+                Text::join([detail, tilde], " "),
             )
-            .evidence(format!("RevokedHostKeys {file}: {why}"));
+            .evidence(format!("RevokedHostKeys {file}: {}", why.english()));
             cx.finding(f).await;
-            Some(StageEnd::new(
-                Status::Fail,
-                "RevokedHostKeys cannot be used",
-            ))
+            let summary = crate::text!("engine.hostkey.revoked_file_unusable_summary");
+            Some(StageEnd::text(Status::Fail, summary))
         }
     }
 }
@@ -361,14 +374,12 @@ async fn cert_invalid(cx: &Cx, t: &Target, seen: &HostKeySeen, j: &Judgement) ->
         .unwrap_or_else(|| t.hostname.to_ascii_lowercase());
     cx.fact(Stage::Hostkey, "cert_invalid", bad.problem.kind())
         .await;
-    let f = finding(
-        "hostkey.cert_invalid",
-        Stage::Hostkey,
-        format!(
-            "The server presents a host certificate signed by the CA trusted at {}, but ssh finds it invalid: {}. ssh ignores the certificate and checks the plain key instead; the verdict below follows that key.",
-            bad.ca_entry, bad.problem
-        ),
-    )
+    let detail = crate::text!(
+        "engine.hostkey.cert_invalid_detail",
+        ca = bad.ca_entry.to_string(),
+        problem = bad.problem.to_string(),
+    );
+    let f = keyed("hostkey.cert_invalid", Stage::Hostkey, detail)
     .evidence(format!("@cert-authority at {}", bad.ca_entry))
     .evidence(format!(
         "certificate: {} {}, key ID {:?}, serial {}, {} certificate, principals [{}], valid {} to {}",

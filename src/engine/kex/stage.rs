@@ -11,7 +11,8 @@ use crate::engine::net::BannerConn;
 use crate::engine::stream::Tap;
 use crate::engine::{ClientAlgorithms, Cx, Plan, StageEnd, Target};
 use crate::event::{Level, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -81,7 +82,7 @@ pub(in crate::engine) async fn kex_stage(
 }
 
 /// The server's KEXINIT as the tap recorded it; Err: why there is none.
-fn server_kexinit(tap: &Arc<Mutex<Tap>>) -> Result<KexInit, String> {
+fn server_kexinit(tap: &Arc<Mutex<Tap>>) -> Result<KexInit, Text> {
     let server = {
         let tap = tap.lock().unwrap_or_else(|e| e.into_inner());
         match algorithms::take_packet(&tap.bytes) {
@@ -94,32 +95,29 @@ fn server_kexinit(tap: &Arc<Mutex<Tap>>) -> Result<KexInit, String> {
     };
     match server {
         Some(Ok(kexinit)) => Ok(kexinit),
-        Some(Err(e)) => Err(format!(
-            "the server's first packet is not a valid KEXINIT: {e}"
-        )),
-        None => Err("the server sent no KEXINIT".to_string()),
+        Some(Err(e)) => Err(crate::text!("engine.kex.invalid_kexinit", error = e)),
+        None => Err(crate::text!("engine.kex.no_kexinit")),
     }
 }
 
 /// `kex.failed`: the server sent no valid KEXINIT.
-async fn no_kexinit(cx: &Cx, t: &Target, why: String, trouble: &Trouble) -> StageEnd {
-    let mut f = finding(
-        "kex.failed",
-        Stage::Kex,
-        format!(
-            "The key exchange with {}:{} failed: {why}.",
-            t.hostname, t.port
-        ),
+async fn no_kexinit(cx: &Cx, t: &Target, why: Text, trouble: &Trouble) -> StageEnd {
+    let detail = crate::text!(
+        "engine.kex.failed_detail",
+        host = &t.hostname,
+        port = t.port,
+        why = why.clone(),
     );
+    let mut f = keyed("kex.failed", Stage::Kex, detail);
     if let Some(d) = &trouble.disconnect {
         f = f.evidence(format!("server disconnected: {d}"));
     }
     if let Some(e) = &trouble.probe_error {
         f = f.evidence(format!("probe: {e}"));
     }
-    cx.log(Stage::Kex, Level::Info, why).await;
+    cx.say(Stage::Kex, Level::Info, why).await;
     cx.finding(f).await;
-    StageEnd::new(Status::Fail, "no key exchange")
+    StageEnd::text(Status::Fail, crate::text!("engine.kex.no_kex_summary"))
 }
 
 /// Each category with no algorithm in common, logged as ssh does, with its finding.
@@ -158,12 +156,9 @@ async fn no_common(
 /// ssh would use an algorithm the probe cannot speak: the stage stops with a warning.
 async fn cannot_speak(cx: &Cx, t: &Target, gap: &Gap) -> StageEnd {
     unsupported(cx, t, gap).await;
-    StageEnd::new(
+    StageEnd::text(
         Status::Warn,
-        format!(
-            "ssh would use {}; sshdoctor cannot speak it",
-            gap.ssh_choice
-        ),
+        crate::text!("engine.kex.cannot_speak_summary", alg = &gap.ssh_choice),
     )
 }
 
@@ -181,22 +176,18 @@ async fn log_outcome(
         log_probe_substitutes(cx, ours, server).await;
     }
     if !problems.is_empty() {
-        if key_seen {
-            cx.log(Stage::Kex, Level::Info, "sshdoctor's probe completed the key exchange with an algorithm your ssh refuses, so later stages can still be examined").await;
+        let said = if key_seen {
+            crate::text!("engine.kex.probe_went_on")
         } else {
-            cx.log(
-                Stage::Kex,
-                Level::Info,
-                "sshdoctor's probe cannot speak the server's algorithms either",
-            )
-            .await;
-        }
+            crate::text!("engine.kex.probe_cannot_either")
+        };
+        cx.say(Stage::Kex, Level::Info, said).await;
     } else {
         log_negotiated(cx, ours, server).await;
     }
     if let Some(d) = &trouble.disconnect {
-        cx.log(Stage::Kex, Level::Info, format!("server disconnected: {d}"))
-            .await;
+        let said = crate::text!("engine.kex.server_disconnected", message = d);
+        cx.say(Stage::Kex, Level::Info, said).await;
     }
 }
 
@@ -225,22 +216,16 @@ async fn host_key(
         return true;
     }
     if let Some(e) = &trouble.probe_error {
-        cx.log(
-            Stage::Kex,
-            Level::Debug1,
-            format!("probe key exchange ended: {e}"),
-        )
-        .await;
+        let said = crate::text!("engine.kex.probe_ended", error = e);
+        cx.say(Stage::Kex, Level::Debug1, said).await;
     }
     if !failed {
-        let mut f = finding(
-            "kex.failed",
-            Stage::Kex,
-            format!(
-                "The key exchange with {}:{} did not complete although the algorithms match.",
-                t.hostname, t.port
-            ),
+        let detail = crate::text!(
+            "engine.kex.incomplete_detail",
+            host = &t.hostname,
+            port = t.port,
         );
+        let mut f = keyed("kex.failed", Stage::Kex, detail);
         if let Some(e) = &trouble.probe_error {
             f = f.evidence(format!("probe: {e}"));
         }
@@ -253,20 +238,23 @@ async fn host_key(
 }
 
 /// The stage's end: the categories with nothing in common, or what ssh would negotiate.
-fn verdict(
+pub(super) fn verdict(
     ours: &ClientAlgorithms,
     server: &KexInit,
     problems: &[Mismatch],
     failed: bool,
 ) -> StageEnd {
     if failed {
-        let what: Vec<&str> = problems.iter().map(|p| p.short).collect();
-        let summary = if what.is_empty() {
-            "key exchange failed".to_string()
+        let summary = if problems.is_empty() {
+            crate::text!("engine.kex.failed_summary")
         } else {
-            format!("no common {}", what.join(", "))
+            let what = problems.iter().map(|p| super::kind_text(p.short));
+            crate::text!(
+                "engine.kex.no_common_summary",
+                what = super::list_text(what)
+            )
         };
-        return StageEnd::new(Status::Fail, summary);
+        return StageEnd::text(Status::Fail, summary);
     }
     let kex = algorithms::negotiate(&ours.kex, &algorithms::without_markers(&server.kex))
         .unwrap_or_default();

@@ -5,7 +5,7 @@ use super::super::{ClientAlgorithms, Cx, Target};
 use super::{is_aead, probe_list};
 use crate::algorithms::{self, AlgKind, KexInit};
 use crate::event::{Level, Stage};
-use crate::findings::finding;
+use crate::findings::keyed;
 
 /// A category where ssh and the server agree only on algorithms the probe cannot speak.
 pub(super) struct Gap {
@@ -65,18 +65,27 @@ pub(super) fn probe_gap(ours: &ClientAlgorithms, server: &KexInit) -> Option<Gap
 
 /// `probe.unsupported_algorithm`: what ssh would negotiate, and what was and was not checked.
 pub(super) async fn unsupported(cx: &Cx, t: &Target, gap: &Gap) {
-    let text = format!(
-        "Your ssh and {}:{} would agree on the {} {}, which sshdoctor's probe cannot speak, and they share no other {} it can. sshdoctor cannot go further: the configuration, DNS, TCP, the server's identification and the algorithm negotiation were checked (ssh would agree on every algorithm); the key exchange itself, the host key, authentication, the session and the server side were not.",
-        t.hostname, t.port, gap.what, gap.ssh_choice, gap.what
+    let what = super::kind_text(gap.what);
+    let text = crate::text!(
+        "engine.kex.unsupported_detail",
+        host = &t.hostname,
+        port = t.port,
+        what = what.clone(),
+        alg = &gap.ssh_choice,
     );
-    cx.log(Stage::Kex, Level::Info, text.clone()).await;
+    cx.say(Stage::Kex, Level::Info, text.clone()).await;
+    let fix = crate::text!(
+        "engine.kex.unsupported_fix",
+        args = &t.ssh_args,
+        what = what
+    );
     cx.finding(
-        finding("probe.unsupported_algorithm", Stage::Kex, text)
-            .evidence(format!("ssh would negotiate {}: {}", gap.what, gap.ssh_choice))
-            .fix(format!(
-                "Nothing to fix for ssh's sake. To see the rest, run `ssh -v {}`; to let sshdoctor check it, allow another {} on the server as well.",
-                t.ssh_args, gap.what
-            )),
+        keyed("probe.unsupported_algorithm", Stage::Kex, text)
+            .evidence(format!(
+                "ssh would negotiate {}: {}",
+                gap.what, gap.ssh_choice
+            ))
+            .fix_text(fix),
     )
     .await;
 }
@@ -100,12 +109,8 @@ pub(super) async fn log_probe_substitutes(cx: &Cx, ours: &ClientAlgorithms, serv
             continue;
         }
         if let Some(used) = algorithms::negotiate(&probe_list(ssh, kind), theirs) {
-            cx.log(
-                Stage::Kex,
-                Level::Debug1,
-                format!("ssh would use {choice}, which sshdoctor cannot speak; the probe uses {used}, which the server also offers"),
-            )
-            .await;
+            let said = crate::text!("engine.kex.probe_substitute", choice = choice, used = used);
+            cx.say(Stage::Kex, Level::Debug1, said).await;
         }
     }
 }

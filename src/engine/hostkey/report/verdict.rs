@@ -6,12 +6,15 @@ use super::super::{remove_action, trust_action, KnownHosts};
 use crate::engine::kex::HostKeySeen;
 use crate::engine::{Cx, StageEnd};
 use crate::event::{Level, Severity, Stage, Status};
-use crate::findings::finding;
+use crate::findings::keyed;
+use crate::i18n::Text;
 use crate::known_hosts::policy::{Outcome, Strict};
 use crate::known_hosts::{self, Verdict};
 
 /// What ssh disables when it goes on with a key it does not trust.
-const UNSAFE_DISABLES: &str = "password and keyboard-interactive authentication, agent forwarding, X11 forwarding, port and tunnel forwarding, and UpdateHostKeys";
+fn unsafe_disables() -> Text {
+    crate::text!("engine.hostkey.unsafe_disables")
+}
 
 /// The finding for the name's verdict, weighted by what ssh does.
 pub(super) async fn verdict(
@@ -43,7 +46,8 @@ pub(super) async fn verdict(
                 format!("Found key in {entry}"),
             )
             .await;
-            StageEnd::new(Status::Pass, format!("known ({entry})"))
+            let summary = crate::text!("engine.hostkey.known_summary", entry = entry.to_string());
+            StageEnd::text(Status::Pass, summary)
         }
         Verdict::Unknown => unknown(cx, name, kh, seen, j, strict).await,
         Verdict::Revoked { entries } => {
@@ -56,19 +60,24 @@ pub(super) async fn verdict(
                 ),
             )
             .await;
-            let mut f = finding(
-                "hostkey.revoked",
-                Stage::Hostkey,
-                format!("The key {name} presented is marked @revoked; ssh refuses it. Nothing secret was sent."),
-            )
-            .evidence(format!("presented: {}", seen.describe()))
-            .evidence_all(entries.iter().map(|e| format!("@revoked at {e}")));
-            if j.outcome == Outcome::Unsafe {
-                f.detail = format!("The key {name} presents is marked @revoked, and StrictHostKeyChecking no lets ssh go on anyway without trusting it: ssh disables {UNSAFE_DISABLES}. Treat the server as compromised.");
+            let unsafe_go_on = j.outcome == Outcome::Unsafe;
+            let detail = if unsafe_go_on {
+                crate::text!(
+                    "engine.hostkey.revoked_unsafe",
+                    name = name,
+                    disables = unsafe_disables(),
+                )
+            } else {
+                crate::text!("engine.hostkey.revoked_detail", name = name)
+            };
+            let mut f = keyed("hostkey.revoked", Stage::Hostkey, detail)
+                .evidence(format!("presented: {}", seen.describe()))
+                .evidence_all(entries.iter().map(|e| format!("@revoked at {e}")));
+            if unsafe_go_on {
                 f = f.severity(Severity::Warning);
             }
             cx.finding(f).await;
-            summary_for(j.outcome, "host key revoked")
+            summary_for(j.outcome, crate::text!("engine.hostkey.revoked_summary"))
         }
         Verdict::Changed {
             offending,
@@ -90,28 +99,29 @@ pub(super) async fn verdict(
     }
 }
 
-fn summary_for(outcome: Outcome, what: &str) -> StageEnd {
+fn summary_for(outcome: Outcome, what: Text) -> StageEnd {
     match outcome {
-        Outcome::Unsafe => StageEnd::new(
+        Outcome::Unsafe => StageEnd::text(
             Status::Warn,
-            format!(
-                "{what}: ssh goes on, public-key authentication only (StrictHostKeyChecking no)"
-            ),
+            crate::text!("engine.hostkey.unsafe_summary", what = what),
         ),
-        _ => StageEnd::new(Status::Fail, what),
+        _ => StageEnd::text(Status::Fail, what),
     }
 }
 
 /// The stage summary when ssh refuses a new key: which setting made it refuse.
-fn refused_summary(strict: Strict, why: &str) -> String {
+fn refused_summary(strict: Strict, why: &str) -> Text {
     let because = if why.starts_with("ssh cannot record") {
-        "it cannot record a key here".to_string()
+        crate::text!("engine.hostkey.cannot_record_here")
     } else if why.starts_with("BatchMode") {
-        format!("StrictHostKeyChecking {}, BatchMode yes", strict.word())
+        Text::from(format!(
+            "StrictHostKeyChecking {}, BatchMode yes",
+            strict.word()
+        ))
     } else {
-        format!("StrictHostKeyChecking {}", strict.word())
+        Text::from(format!("StrictHostKeyChecking {}", strict.word()))
     };
-    format!("unknown host: ssh refuses ({because})")
+    crate::text!("engine.hostkey.refused_summary", because = because)
 }
 
 async fn unknown(
@@ -129,38 +139,16 @@ async fn unknown(
     )
     .await;
     let md5 = known_hosts::md5_fingerprint(seen.key_data());
-    let record_in = kh
-        .first_user_file
-        .as_ref()
-        .map_or("the first UserKnownHostsFile".into(), |p| {
-            p.display().to_string()
-        });
-    let (detail, severity, end) = match j.outcome {
-        Outcome::Refuse => (
-            format!("No known_hosts file has the key of {name}, and ssh refuses it without asking ({}): \"Host key verification failed.\" Compare this fingerprint with one obtained another way, then record it:\n{}", j.why.trim_end_matches('.'), seen.describe()),
-            Severity::Error,
-            StageEnd::new(Status::Fail, refused_summary(strict, &j.why)),
-        ),
-        Outcome::Record => (
-            format!("No known_hosts file has the key of {name}. Under StrictHostKeyChecking {} ssh records it in {record_in} and connects without asking (sshdoctor writes nothing). Compare the fingerprint with one obtained another way:\n{}", strict.word(), seen.describe()),
-            if strict == Strict::AcceptNew { Severity::Info } else { Severity::Warning },
-            StageEnd::new(Status::Warn, format!("unknown host: ssh records it (StrictHostKeyChecking {})", strict.word())),
-        ),
-        _ => (
-            format!("This is the first connection to {name}: no known_hosts file has its key. ssh will show this fingerprint and ask whether to trust it:\n{}", seen.describe()),
-            Severity::Warning,
-            StageEnd::new(Status::Warn, "unknown host (first contact)"),
-        ),
-    };
+    let (detail, severity, end) = unknown_texts(name, kh, seen, j, strict);
     if j.outcome == Outcome::Record {
-        cx.log(
-            Stage::Hostkey,
-            Level::Info,
-            format!("Warning: Permanently added '{name}' ({}) to the list of known hosts (ssh would; sshdoctor did not).", known_hosts::KeyKind::of(seen.key_data()).label()),
-        )
-        .await;
+        let said = crate::text!(
+            "engine.hostkey.permanently_added",
+            name = name,
+            kind = known_hosts::KeyKind::of(seen.key_data()).label(),
+        );
+        cx.say(Stage::Hostkey, Level::Info, said).await;
     }
-    let mut f = finding("hostkey.unknown", Stage::Hostkey, detail)
+    let mut f = keyed("hostkey.unknown", Stage::Hostkey, detail)
         .severity(severity)
         .evidence(format!("presented: {}", seen.describe()))
         .evidence(format!("presented (MD5): {md5}"))
@@ -168,6 +156,55 @@ async fn unknown(
     f.actions.extend(trust_action(cx, kh, name, seen));
     cx.finding(f).await;
     end
+}
+
+/// `hostkey.unknown`'s detail and severity, and the stage's end, by what ssh does.
+fn unknown_texts(
+    name: &str,
+    kh: &KnownHosts,
+    seen: &HostKeySeen,
+    j: &Judgement,
+    strict: Strict,
+) -> (Text, Severity, StageEnd) {
+    let key = seen.describe();
+    let word = strict.word();
+    match j.outcome {
+        Outcome::Refuse => (
+            crate::text!(
+                "engine.hostkey.unknown_refused",
+                name = name,
+                why = super::why_text(j.why.trim_end_matches('.')),
+                key = key,
+            ),
+            Severity::Error,
+            StageEnd::text(Status::Fail, refused_summary(strict, &j.why)),
+        ),
+        Outcome::Record => {
+            let record_in = kh.first_user_file.as_ref().map_or_else(
+                || crate::text!("engine.hostkey.first_user_file"),
+                Text::from,
+            );
+            let detail = crate::text!(
+                "engine.hostkey.unknown_recorded",
+                name = name,
+                word = word,
+                file = record_in,
+                key = key,
+            );
+            let severity = if strict == Strict::AcceptNew {
+                Severity::Info
+            } else {
+                Severity::Warning
+            };
+            let summary = crate::text!("engine.hostkey.unknown_recorded_summary", word = word);
+            (detail, severity, StageEnd::text(Status::Warn, summary))
+        }
+        _ => (
+            crate::text!("engine.hostkey.unknown_first", name = name, key = key),
+            Severity::Warning,
+            StageEnd::text(Status::Warn, crate::text!("engine.hostkey.unknown_summary")),
+        ),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -181,13 +218,16 @@ async fn changed(
     reported: &known_hosts::EntryRef,
     other_types_only: bool,
 ) -> StageEnd {
-    let (id, title) = if other_types_only {
+    let (id, summary) = if other_types_only {
         (
             "hostkey.other_type_known",
-            "only keys of another type are recorded",
+            crate::text!("engine.hostkey.other_type_summary"),
         )
     } else {
-        ("hostkey.changed", "changed")
+        (
+            "hostkey.changed",
+            crate::text!("engine.hostkey.changed_summary"),
+        )
     };
     for line in [
         "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
@@ -202,7 +242,7 @@ async fn changed(
     )
     .await;
     let unsafe_go_on = j.outcome == Outcome::Unsafe;
-    let detail = changed_detail(name, &seen.algorithm(), other_types_only, unsafe_go_on);
+    let detail = changed_detail_text(name, &seen.algorithm(), other_types_only, unsafe_go_on);
     if unsafe_go_on {
         for what in ["Password", "Keyboard-interactive"] {
             cx.log(
@@ -215,7 +255,7 @@ async fn changed(
     }
     let remove = remove_action(kh, name);
     let md5 = known_hosts::md5_fingerprint(seen.key_data());
-    let mut f = finding(id, Stage::Hostkey, detail)
+    let mut f = keyed(id, Stage::Hostkey, detail)
         .evidence(format!("presented: {}", seen.describe()))
         .evidence(format!("presented (MD5): {md5}"))
         .evidence_all(
@@ -226,7 +266,7 @@ async fn changed(
                 .filter(|m| m.marker == known_hosts::Marker::None && offending.contains(&m.entry))
                 .map(|m| format!("recorded at {}: {} {}", m.entry, m.key_type, m.fingerprint)),
         );
-    f = f.fix(changed_fix(
+    f = f.fix_text(changed_fix_text(
         &seen.fingerprint(),
         remove.as_ref().map(|a| a.command.as_str()),
     ));
@@ -240,7 +280,7 @@ async fn changed(
         f.actions.extend(trust_action(cx, kh, name, seen));
     }
     cx.finding(f).await;
-    summary_for(j.outcome, &format!("host key {title}"))
+    summary_for(j.outcome, summary)
 }
 
 /// What `hostkey.changed` (or `hostkey.other_type_known`) says about `name`, which now presents
@@ -251,23 +291,34 @@ pub(crate) fn changed_detail(
     other_types_only: bool,
     unsafe_go_on: bool,
 ) -> String {
+    changed_detail_text(name, algorithm, other_types_only, unsafe_go_on).english()
+}
+
+/// [`changed_detail`] as a text the front ends translate.
+pub(crate) fn changed_detail_text(
+    name: &str,
+    algorithm: &str,
+    other_types_only: bool,
+    unsafe_go_on: bool,
+) -> Text {
     let mut detail = if other_types_only {
-        format!(
-            "known_hosts holds only keys of other types for {name}; the server now presents {algorithm}. ssh treats this as a changed host key (\"REMOTE HOST IDENTIFICATION HAS CHANGED\") and refuses the connection unless StrictHostKeyChecking is no. The server may have been reinstalled or reconfigured — or something is in the middle."
+        crate::text!(
+            "engine.hostkey.other_type_detail",
+            name = name,
+            algorithm = algorithm,
         )
     } else {
-        format!(
-            "The key {name} presents is not the one recorded. It can mean the server was reinstalled or rebuilt, a new machine took over the address, a load balancer switched backends — or an attacker is in the middle. Nothing secret was sent, and sshdoctor will not authenticate to this host until this is resolved."
-        )
+        crate::text!("engine.hostkey.changed_detail", name = name)
     };
+    if !other_types_only && !unsafe_go_on {
+        detail = detail.then(" ", crate::text!("engine.hostkey.changed_nothing_sent"));
+    }
     if unsafe_go_on {
-        detail = detail.replace(
-            " Nothing secret was sent, and sshdoctor will not authenticate to this host until this is resolved.",
-            "",
+        let go_on = crate::text!(
+            "engine.hostkey.changed_unsafe",
+            disables = unsafe_disables()
         );
-        detail = format!(
-            "{detail} StrictHostKeyChecking no: ssh goes on anyway without trusting the key and disables {UNSAFE_DISABLES}; only public-key authentication is tried, so the login may still work — against a server that is not verified. sshdoctor, like ssh, tries public keys only and sends no password."
-        );
+        detail = detail.then(" ", go_on);
     }
     detail
 }
@@ -275,9 +326,15 @@ pub(crate) fn changed_detail(
 /// The fix of a changed host key: compare `fingerprint`, then the removal command (shared
 /// with `sshdoctor explain`).
 pub(crate) fn changed_fix(fingerprint: &str, remove_command: Option<&str>) -> String {
-    format!(
-        "Compare the presented fingerprint {fingerprint} with one obtained another way (the provider's console, the server's admin, `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the server). Only if it matches, remove the stale entries and trust the new key:\n{}",
-        remove_command.map_or(String::new(), |c| format!("  {c}"))
+    changed_fix_text(fingerprint, remove_command).english()
+}
+
+/// [`changed_fix`] as a text the front ends translate.
+pub(crate) fn changed_fix_text(fingerprint: &str, remove_command: Option<&str>) -> Text {
+    crate::text!(
+        "engine.hostkey.changed_fix",
+        fingerprint = fingerprint,
+        command = remove_command.map_or(String::new(), |c| format!("  {c}")),
     )
 }
 
@@ -291,12 +348,11 @@ pub(super) async fn ip_mismatch(
     match &j.ip {
         IpCheck::Off => end,
         IpCheck::Skipped(why) => {
-            cx.log(
-                Stage::Hostkey,
-                Level::Debug1,
-                format!("CheckHostIP: not checked, as ssh does: {why}"),
-            )
-            .await;
+            let said = crate::text!(
+                "engine.hostkey.ip_not_checked",
+                why = super::ip_skipped_text(why),
+            );
+            cx.say(Stage::Hostkey, Level::Debug1, said).await;
             end
         }
         IpCheck::Checked {
@@ -313,20 +369,25 @@ pub(super) async fn ip_mismatch(
             } else {
                 Severity::Warning
             };
-            let f = finding(
-                "hostkey.ip_mismatch",
-                Stage::Hostkey,
-                format!("The name matches, but the entry for the address {name} holds another key (CheckHostIP): {why}. The address may have been reused by another server, or the entry is stale."),
-            )
-            .severity(severity)
-            .evidence(format!("presented: {}", seen.describe()))
-            .evidence_all(offending.iter().map(|e| format!("address entry at {e}")));
+            let detail = crate::text!(
+                "engine.hostkey.ip_mismatch_detail",
+                name = name,
+                why = super::why_text(why),
+            );
+            let f = keyed("hostkey.ip_mismatch", Stage::Hostkey, detail)
+                .severity(severity)
+                .evidence(format!("presented: {}", seen.describe()))
+                .evidence_all(offending.iter().map(|e| format!("address entry at {e}")));
             cx.finding(f).await;
             match (outcome, end.status) {
                 (Outcome::Refuse, _) => {
-                    StageEnd::new(Status::Fail, "the address's key differs (CheckHostIP)")
+                    let summary = crate::text!("engine.hostkey.ip_mismatch_summary");
+                    StageEnd::text(Status::Fail, summary)
                 }
-                (_, Status::Pass) => StageEnd::new(Status::Warn, end.summary),
+                (_, Status::Pass) => StageEnd {
+                    status: Status::Warn,
+                    ..end
+                },
                 _ => end,
             }
         }
