@@ -25,7 +25,7 @@ pub(crate) struct Connection {
     pub pubkey_only: bool,
     /// ssh itself stops at the host key (e.g. an unknown key under StrictHostKeyChecking yes);
     /// the connection stays open for sshdoctor's own use (onboarding's verify step) only.
-    pub ssh_stops: Option<String>,
+    pub ssh_stops: Option<crate::i18n::Text>,
     /// The key is not recorded for this host (ssh would ask, or record it and go on).
     pub key_is_new: bool,
     /// The server's identification line (`SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`).
@@ -72,7 +72,7 @@ pub(crate) async fn secure(
     )
     .await;
     let (true, Some(handle)) = (passage.go_on, connected.handle) else {
-        match passage.ssh_stops.as_deref() {
+        match passage.ssh_stops {
             Some(why) => {
                 let why = crate::text!("engine.connection.nothing_sent", why = why);
                 super::skip_after_said(cx, Stage::Hostkey, why).await;
@@ -140,20 +140,20 @@ pub(crate) async fn stop_at_host_key(cx: &Cx, plan: &Plan, c: &Connection) -> bo
     let decide_first = plan.first_contact == FirstContact::Decide && c.key_is_new;
     let stop = c.ssh_stops.clone().or_else(|| {
         decide_first.then(|| {
-            "the host key is new: decide whether to trust it first; nothing was sent".to_string()
+            crate::text!("summary.the host key is new: decide whether to trust it first; nothing was sent")
         })
     });
     if decide_first && c.ssh_stops.is_none() {
         cx.fact(Stage::Hostkey, "waiting_for_trust", "yes").await;
     }
-    let Some(why) = &stop else {
+    let Some(why) = stop else {
         return false;
     };
     let _ = c
         .handle
         .disconnect(russh::Disconnect::ByApplication, "", "en")
         .await;
-    skip_after(cx, Stage::Hostkey, why).await;
+    super::skip_after_said(cx, Stage::Hostkey, why).await;
     true
 }
 

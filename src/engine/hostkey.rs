@@ -242,7 +242,7 @@ pub(crate) struct Passage {
     /// The probe's connection is open and later stages may use it.
     pub go_on: bool,
     /// ssh itself stops here (the connection stays open only for sshdoctor's own use).
-    pub ssh_stops: Option<String>,
+    pub ssh_stops: Option<crate::i18n::Text>,
     /// ssh goes on with public-key authentication only (StrictHostKeyChecking no, changed key).
     pub pubkey_only: bool,
     /// The key is recorded and matches (only then may a person be asked for a secret).
@@ -274,7 +274,10 @@ pub(super) async fn hostkey_stage(
     let passage = Passage {
         go_on: !j.deny,
         ssh_stops: (outcome == crate::known_hosts::policy::Outcome::Refuse)
-            .then(|| format!("ssh stops at the host key: {}", j.why.trim_end_matches('.'))),
+            .then(|| {
+                let why = report::words::why_text(j.why.trim_end_matches('.'));
+                crate::text!("engine.hostkey.ssh_stops", why = why)
+            }),
         pubkey_only: outcome == crate::known_hosts::policy::Outcome::Unsafe,
         key_known: j.key_known(),
         key_is_new: matches!(

@@ -8,7 +8,7 @@
 //! `hostkey.command_failed` is a warning when ssh merely skips the command.
 
 mod verdict;
-mod words;
+pub(crate) mod words;
 
 pub(crate) use verdict::{changed_detail, changed_detail_text, changed_fix, changed_fix_text};
 pub(crate) use words::{ip_skipped_text, phrase_text, why_text};

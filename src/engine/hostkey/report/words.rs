@@ -37,7 +37,7 @@ pub(crate) fn why_text(why: &str) -> Text {
             crate::text!("engine.hostkey.why_ip_exits")
         }
         "the key is refused by RevokedHostKeys" => crate::text!("engine.hostkey.why_revoked_file"),
-        other => Text::from(other),
+        other => crate::text!("engine.hostkey.ssh_words", words = other),
     }
 }
 
