@@ -140,7 +140,9 @@ pub(crate) async fn stop_at_host_key(cx: &Cx, plan: &Plan, c: &Connection) -> bo
     let decide_first = plan.first_contact == FirstContact::Decide && c.key_is_new;
     let stop = c.ssh_stops.clone().or_else(|| {
         decide_first.then(|| {
-            crate::text!("summary.the host key is new: decide whether to trust it first; nothing was sent")
+            crate::text!(
+                "summary.the host key is new: decide whether to trust it first; nothing was sent"
+            )
         })
     });
     if decide_first && c.ssh_stops.is_none() {

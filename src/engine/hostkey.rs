@@ -273,11 +273,10 @@ pub(super) async fn hostkey_stage(
     let outcome = j.outcome;
     let passage = Passage {
         go_on: !j.deny,
-        ssh_stops: (outcome == crate::known_hosts::policy::Outcome::Refuse)
-            .then(|| {
-                let why = report::words::why_text(j.why.trim_end_matches('.'));
-                crate::text!("engine.hostkey.ssh_stops", why = why)
-            }),
+        ssh_stops: (outcome == crate::known_hosts::policy::Outcome::Refuse).then(|| {
+            let why = report::words::why_text(j.why.trim_end_matches('.'));
+            crate::text!("engine.hostkey.ssh_stops", why = why)
+        }),
         pubkey_only: outcome == crate::known_hosts::policy::Outcome::Unsafe,
         key_known: j.key_known(),
         key_is_new: matches!(

@@ -8,8 +8,8 @@ use crate::config::ConfigInput;
 use crate::engine::remote::{self, Account, Installed};
 use crate::engine::{self, Connection, Cx, Plan};
 use crate::event::{ActionOffer, Event, Stage};
-use crate::report::Report;
 use crate::i18n::{t, tf};
+use crate::report::Report;
 use russh::client::AuthResult;
 use russh::keys::ssh_key::Algorithm;
 use russh::MethodKind;
@@ -490,9 +490,15 @@ pub async fn prove(
     .await?;
     hang_up(&conn).await;
     if ok {
-        Ok(tf("onboard.ops.key_alone", &[("fingerprint", &key.fingerprint)]))
+        Ok(tf(
+            "onboard.ops.key_alone",
+            &[("fingerprint", &key.fingerprint)],
+        ))
     } else {
-        Err(tf("onboard.ops.key_refused", &[("fingerprint", &key.fingerprint)]))
+        Err(tf(
+            "onboard.ops.key_refused",
+            &[("fingerprint", &key.fingerprint)],
+        ))
     }
 }
 

@@ -17,7 +17,10 @@ use crate::text;
 /// Where an identity comes from, for findings.
 pub(super) fn source(cx: &Cx, id: &Identity) -> Text {
     match (&id.origin, id.backing) {
-        (Some(o), _) => text!("engine.auth.report.identity_file_at", origin = cx.origin_said(o)),
+        (Some(o), _) => text!(
+            "engine.auth.report.identity_file_at",
+            origin = cx.origin_said(o)
+        ),
         (None, Backing::Agent) => text!("engine.auth.report.the_agent"),
         (None, _) => text!("engine.auth.report.default_list"),
     }

@@ -189,8 +189,8 @@ async fn a_refused_new_key_names_the_setting_in_the_language() {
         "unknown host: ssh refuses (StrictHostKeyChecking yes)"
     );
     let ja = with_lang(Lang::Ja, || localize(f));
-    // OpenSSH's own words stay as they are.
-    assert!(ja.detail.contains("（No host key is known and you have requested strict checking）：\"Host key verification failed.\""), "{}", ja.detail);
+    // OpenSSH's own words stay as they are, quoted.
+    assert!(ja.detail.contains("（\"No host key is known and you have requested strict checking\"）：\"Host key verification failed.\""), "{}", ja.detail);
     assert!(
         ja.detail
             .starts_with("どの known_hosts ファイルにも box.example の鍵がなく"),
