@@ -4,12 +4,12 @@
 use super::{cannot_tell, ev, settle, Ctx, LaneResult, View};
 use crate::algorithms::{self, AlgKind};
 use crate::engine::shared::{
-    connect_failure_text, no_common_text, ConnectFailure, NoCommon, Server,
+    connect_failure_said, no_common_text, ConnectFailure, NoCommon, Server,
 };
 use crate::event::{Stage, Status};
 use crate::explain::attempts::Item;
 use crate::explain::classify::{Msg, Negotiated};
-use crate::findings::{finding, keyed};
+use crate::findings::keyed;
 use crate::i18n::Text;
 use crate::text;
 
@@ -200,15 +200,15 @@ pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
             .collect();
         evidence.push(ev(i));
         let source = if v.jump {
-            format!("Port {port} is the jump host's port")
+            text!("explain.net.port_jump", port = port)
         } else {
             cx.port_source.clone()
         };
         let f = match connect_kind(why) {
             Some(kind) => {
-                let (id, detail, summary) = connect_failure_text(kind, host, port, &source, None);
+                let (id, detail, summary) = connect_failure_said(kind, host, port, source, None);
                 r.step(Stage::Tcp, Status::Fail, summary);
-                finding(id, Stage::Tcp, detail)
+                keyed(id, Stage::Tcp, detail)
             }
             None => {
                 let summary = text!("explain.net.tcp_no_connection", why = why);
