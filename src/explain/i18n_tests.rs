@@ -385,11 +385,14 @@ fn a_login_refused_after_the_key_gives_the_servers_reasons_in_the_language() {
     let ev = explain_text(LOGIN_REFUSED);
     let f = the(&ev, "auth.login_refused");
     assert!(
-        f.detail.contains("Likely reasons, in order: PermitRootLogin no"),
+        f.detail
+            .contains("Likely reasons, in order: PermitRootLogin no"),
         "{}",
         f.detail
     );
-    assert!(f.fix.starts_with("On the server, as root: `sshd -T -C user=root`"));
+    assert!(f
+        .fix
+        .starts_with("On the server, as root: `sshd -T -C user=root`"));
     assert_no_english_left("login refused", f);
     let (ja, ja_fix) = shown(f, Lang::Ja);
     assert!(ja.contains("PermitRootLogin") && ja_fix.contains("`sshd -T -C user=root`"));

@@ -142,11 +142,7 @@ fn unanswered(
         }
         (Msg::BannerClosed { .. }, Some(p)) if !matches!(p, crate::engine::Peer::Other) => (
             "banner.not_ssh",
-            text!(
-                "explain.net.banner_answered_by",
-                at = at,
-                peer = p.said()
-            ),
+            text!("explain.net.banner_answered_by", at = at, peer = p.said()),
             text!("explain.net.banner_not_ssh_peer", peer = p.said()),
         ),
         (Msg::BannerClosed { reset }, _) => closed_early(*reset, at, through_proxy),
