@@ -447,3 +447,36 @@ Connection closed by UNKNOWN port 65535
         }
     }
 }
+
+/// A login whose `true` meets a nologin shell, as an OpenSSH 9.2 client's `-v` shows it
+/// (written after the client's messages).
+const NOLOGIN: &str = "$ ssh -v me@host.example true
+OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024
+debug1: Connecting to host.example [192.0.2.7] port 22.
+debug1: Connection established.
+debug1: Remote protocol version 2.0, remote software version OpenSSH_9.2p1 Debian-2+deb12u3
+debug1: Authenticating to host.example:22 as 'me'
+debug1: Server accepts key: /home/me/.ssh/id_ed25519 ED25519 SHA256:7VZ3xkUc1zWJg2bUEGBkkPDd3TAzlHjJWv+bBa0rHbQ
+Authenticated to host.example ([192.0.2.7]:22) using \"publickey\".
+debug1: channel 0: new session
+debug1: Sending command: true
+This account is currently not available.
+debug1: Exit status 1
+";
+
+#[test]
+fn a_command_the_account_cannot_run_says_what_it_did_in_the_language() {
+    let nologin = explain_text(NOLOGIN);
+    let failed = explain_text(&NOLOGIN.replace("This account is currently not available.\n", ""));
+    let cases = [
+        (&nologin, "`true` printed \"This account is currently not available.\" (the account's shell is nologin).", "と表示しました", "输出了"),
+        (&failed, "`true` ended with \"Exit status 1\".", "で終了しました", "以 \"Exit status 1\" 结束"),
+    ];
+    for (ev, english, ja_words, zh_words) in cases {
+        let f = the(ev, "session.no_shell");
+        assert!(f.detail.contains(english), "{}", f.detail);
+        assert_no_english_left(english, f);
+        assert!(shown(f, Lang::Ja).0.contains(ja_words));
+        assert!(shown(f, Lang::ZhCn).0.contains(zh_words));
+    }
+}
