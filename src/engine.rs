@@ -32,24 +32,17 @@ pub(crate) use connection::{auth_input, secure, stop_at_host_key, Connection};
 /// probe's words for the same finding).
 pub(crate) mod shared {
     pub(crate) use super::auth::{
-        identities_only_fix, install_advice_text, login_refused_fix, login_refused_reasons_text,
-        no_accepted_key_causes, no_mutual_signature_finding, pubkey_disabled_fix,
-        second_factor_words,
+        identities_only_fix_keyed, install_advice_keyed, login_refused_fix_keyed,
+        login_refused_reasons_keyed, no_accepted_key_causes_keyed, no_mutual_signature_finding,
+        pubkey_disabled_fix_keyed, second_factor_keyed,
     };
     pub(crate) use super::banner::{classify_line, Server};
-    pub(crate) use super::hostkey::{changed_detail, changed_fix, remove_action, KnownHosts};
-    pub(crate) use super::kex::{no_common_text, NoCommon};
-    // The translatable variants, for `sshdoctor explain` (not all used yet).
-    pub(crate) use super::net::{connect_failure_text, ConnectFailure};
-    // The keyed form of connect_failure_text, for `sshdoctor explain` to switch to.
-    #[allow(unused_imports)]
-    pub(crate) use super::net::connect_failure_said;
-    pub(crate) use super::session::{no_shell_detail, SFTP_REFUSED};
-    #[allow(unused_imports)]
-    pub(crate) use super::{
-        hostkey::{changed_detail_text, changed_fix_text},
-        kex::{kind_text, no_common_keyed},
+    pub(crate) use super::hostkey::{
+        changed_detail_text, changed_fix_text, remove_action, KnownHosts,
     };
+    pub(crate) use super::kex::{no_common_keyed, NoCommon};
+    pub(crate) use super::net::{connect_failure_said, ConnectFailure};
+    pub(crate) use super::session::{no_shell_detail_keyed, sftp_refused};
 }
 
 use crate::algorithms::OpenSshVersion;

@@ -477,7 +477,7 @@ fn context(a: &Attempt, lines: &[Line], options: &Options) -> Ctx {
 
 /// Where the port came from, as a sentence: `-p` on the command line, OpenSSH's default, or
 /// the port ssh used.
-fn port_source(command: Option<&clean::CommandLine>, port: u16, alias: &str) -> String {
+fn port_source(command: Option<&clean::CommandLine>, port: u16, alias: &str) -> Text {
     let port_flag = command.and_then(|c| {
         c.args
             .iter()
@@ -485,9 +485,9 @@ fn port_source(command: Option<&clean::CommandLine>, port: u16, alias: &str) -> 
             .and_then(|i| c.args.get(i + 1))
     });
     match (port_flag, command) {
-        (Some(p), _) => format!("Port {port} comes from the command line (-p {p})"),
-        (None, Some(_)) if port == 22 => "Port 22 is OpenSSH's default (the command line gives none; a Port line in ssh_config would change it)".to_string(),
-        _ => format!("Port {port} is the port ssh used (from the command line or a Port line in ssh_config: `ssh -G {alias} | grep port` shows which)"),
+        (Some(p), _) => text!("explain.main.port_from_flag", port = port, flag = p),
+        (None, Some(_)) if port == 22 => text!("explain.main.port_default"),
+        _ => text!("explain.main.port_used", port = port, alias = alias),
     }
 }
 

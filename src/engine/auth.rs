@@ -38,8 +38,9 @@ pub(crate) use probe::{sign_in, Conn, Signed};
 use report::{identities_only_action, too_many_finding};
 // Finding text shared with `sshdoctor explain`.
 pub(crate) use advice::{
-    identities_only_fix, install_advice_text, login_refused_fix, login_refused_reasons_text,
-    no_accepted_key_causes, pubkey_disabled_fix, second_factor_words,
+    identities_only_fix_keyed, install_advice_keyed, login_refused_fix_keyed,
+    login_refused_reasons_keyed, no_accepted_key_causes_keyed, pubkey_disabled_fix_keyed,
+    second_factor_keyed,
 };
 pub(crate) use report::no_mutual_signature_finding;
 

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 pub(crate) use actions::{remove_action, trust_action};
 pub(crate) use judge::{judge, Judgement, Rules};
-pub(crate) use report::{changed_detail, changed_detail_text, changed_fix, changed_fix_text};
+pub(crate) use report::{changed_detail_text, changed_fix_text};
 
 /// The known_hosts files ssh reads for this destination, scanned, user files first.
 pub(crate) struct KnownHosts {

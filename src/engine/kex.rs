@@ -452,13 +452,9 @@ pub(crate) struct NoCommon<'a> {
     pub version: Option<crate::algorithms::OpenSshVersion>,
 }
 
-/// The `kex.no_common_*` finding: detail, evidence and the per-host fix.
-pub(crate) fn no_common_text(m: &NoCommon) -> crate::event::Finding {
-    no_common_keyed(m, Text::from(&m.origin))
-}
-
-/// [`no_common_text`] with the origin of the client's list as a text the front ends
-/// translate (`m.origin` is then its English, used in the evidence).
+/// The `kex.no_common_*` finding: detail, evidence and the per-host fix, with the origin of
+/// the client's list as a text the front ends translate (`m.origin` is its English, used in
+/// the evidence).
 pub(crate) fn no_common_keyed(m: &NoCommon, origin: Text) -> crate::event::Finding {
     let can_enable = algorithms::supported(m.version, m.kind);
     let keyword = m.kind.keyword();

@@ -210,9 +210,8 @@ pub(crate) enum ConnectFailure {
     Unreachable,
 }
 
-/// The `tcp.*` finding id, detail and stage summary for a failed connection (shared with
-/// `sshdoctor explain`); `port_source` says where the port came from, `timeout` is the limit
-/// waited when known. The English of [`connect_failure_said`].
+/// The English of [`connect_failure_said`] (for the tests).
+#[cfg(test)]
 pub(crate) fn connect_failure_text(
     kind: ConnectFailure,
     host: &str,
@@ -225,7 +224,9 @@ pub(crate) fn connect_failure_text(
     (id, detail.english(), summary.english())
 }
 
-/// [`connect_failure_text`] in no language yet: the id, the detail and the stage summary.
+/// The `tcp.*` finding id, detail and stage summary for a failed connection (shared with
+/// `sshdoctor explain`); `port_source` says where the port came from, `timeout` is the limit
+/// waited when known.
 pub(crate) fn connect_failure_said(
     kind: ConnectFailure,
     host: &str,

@@ -271,13 +271,14 @@ async fn sftp_stage_check(cx: &Cx, fetched: &Early) -> bool {
     false
 }
 
-/// `session.no_shell`'s detail: `command` `outcome` ("exited with status 1"); shared with
-/// `sshdoctor explain`.
+/// The English of [`no_shell_detail_keyed`] (for the tests).
+#[cfg(test)]
 pub(crate) fn no_shell_detail(command: &str, outcome: &str) -> String {
     no_shell_detail_keyed(command, Text::from(outcome)).english()
 }
 
-/// [`no_shell_detail`] in no language yet.
+/// `session.no_shell`'s detail: `command` `outcome` ("exited with status 1"); shared with
+/// `sshdoctor explain`.
 pub(crate) fn no_shell_detail_keyed(command: &str, outcome: Text) -> Text {
     text!(
         "engine.session.no_shell_detail",
@@ -286,11 +287,12 @@ pub(crate) fn no_shell_detail_keyed(command: &str, outcome: Text) -> Text {
     )
 }
 
-/// `session.no_sftp`'s detail when the server refuses the subsystem (shared with `sshdoctor
-/// explain`).
+/// The English of [`sftp_refused`] as first written (a test checks they agree).
+#[cfg(test)]
 pub(crate) const SFTP_REFUSED: &str = "The server has no sftp subsystem (it refused the request): sftp, and scp on OpenSSH 9 or later, fail. OpenSSH needs `Subsystem sftp` in sshd_config, tinysshd `-x sftp=/usr/lib/openssh/sftp-server`, dropbear its sftp-server program.";
 
-/// [`SFTP_REFUSED`] in no language yet (its English is the same, a test checks).
+/// `session.no_sftp`'s detail when the server refuses the subsystem (shared with `sshdoctor
+/// explain`).
 pub(crate) fn sftp_refused() -> Text {
     text!("engine.session.sftp_refused")
 }

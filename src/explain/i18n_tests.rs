@@ -260,3 +260,223 @@ fn an_input_that_is_no_transcript_is_said_in_the_language_with_its_numbers() {
         "{ja}"
     );
 }
+
+/// Words that make a run of Latin words an English sentence (as tests/languages_flow.rs).
+const GLUE: &[&str] = &[
+    "the", "a", "to", "is", "not", "of", "and", "or", "on", "in", "for", "with", "this", "that",
+    "it", "be", "by", "from", "has", "does", "can", "so", "your", "you", "which", "when", "only",
+];
+
+/// The English sentences in `text`: runs of four or more Latin words, two or more of them glue
+/// words, outside backquotes and double quotes (commands, paths and OpenSSH's own words).
+fn english_sentences(text: &str) -> Vec<String> {
+    let mut outside = String::new();
+    let mut quoted = None;
+    for c in text.chars() {
+        match (quoted, c) {
+            (None, '`' | '"') => quoted = Some(c),
+            (Some(q), c) if c == q => quoted = None,
+            (None, c) => outside.push(c),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for piece in outside.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'' || c == ' ')) {
+        let run: Vec<&str> = piece.split(' ').filter(|w| !w.is_empty()).collect();
+        let glue = run
+            .iter()
+            .filter(|w| GLUE.contains(&w.to_ascii_lowercase().as_str()))
+            .count();
+        if run.len() >= 4 && glue >= 2 {
+            found.push(run.join(" "));
+        }
+    }
+    found
+}
+
+/// The findings whose sentences come partly from the engine's shared words.
+const SHARED: &[&str] = &[
+    "auth.too_many_failures",
+    "auth.no_accepted_key",
+    "auth.second_factor_required",
+    "auth.login_refused",
+    "auth.method_not_allowed",
+    "session.no_shell",
+    "session.no_sftp",
+    "tcp.refused",
+    "tcp.timeout",
+    "tcp.unreachable",
+];
+
+/// Asserts `f`'s detail and fix hold no English sentence in Japanese and Chinese, while the
+/// English ones do (the detector works on this very finding).
+fn assert_no_english_left(name: &str, f: &Finding) {
+    let english = english_sentences(&f.detail).len() + english_sentences(&f.fix).len();
+    assert!(english > 0, "{name}: {} has no English to find", f.id);
+    for lang in [Lang::Ja, Lang::ZhCn] {
+        let (detail, fix) = shown(f, lang);
+        for (field, text) in [("detail", &detail), ("fix", &fix)] {
+            let left = english_sentences(text);
+            assert!(
+                left.is_empty(),
+                "{name}: {} {field} in {lang:?} keeps English {left:?}: {text}",
+                f.id
+            );
+        }
+    }
+}
+
+#[test]
+fn the_engines_shared_words_in_explained_findings_are_in_the_language() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/transcripts");
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(dir).expect("the corpus").flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if !name.ends_with(".txt") {
+            continue;
+        }
+        for f in findings(&explain(&name)) {
+            if SHARED.contains(&f.id.as_str()) || f.id.starts_with("banner.") {
+                assert_no_english_left(&name, f);
+                seen.insert(f.id.clone());
+            }
+        }
+    }
+    for id in [
+        "auth.too_many_failures",
+        "auth.no_accepted_key",
+        "auth.second_factor_required",
+        "session.no_shell",
+        "session.no_sftp",
+        "tcp.timeout",
+        "banner.not_ssh",
+        "banner.closed",
+    ] {
+        assert!(seen.contains(id), "the corpus no longer has {id}: {seen:?}");
+    }
+}
+
+/// The explanation of a transcript given inline.
+fn explain_text(transcript: &str) -> Vec<Event> {
+    let input = input::read(transcript.as_bytes()).expect("read");
+    events(&input, &Options::default())
+}
+
+/// An OpenSSH 9.2 client's `-v` lines for a key the server accepts and a login it then
+/// refuses (written after the client's messages; no such transcript is in the corpus).
+const LOGIN_REFUSED: &str = "$ ssh -v root@host.example
+OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024
+debug1: Connecting to host.example [192.0.2.7] port 22.
+debug1: Connection established.
+debug1: Remote protocol version 2.0, remote software version OpenSSH_9.2p1 Debian-2+deb12u3
+debug1: Authenticating to host.example:22 as 'root'
+debug1: Host 'host.example' is known and matches the ED25519 host key.
+debug1: Authentications that can continue: publickey
+debug1: Next authentication method: publickey
+debug1: Offering public key: /home/me/.ssh/id_ed25519 ED25519 SHA256:7VZ3xkUc1zWJg2bUEGBkkPDd3TAzlHjJWv+bBa0rHbQ
+debug1: Server accepts key: /home/me/.ssh/id_ed25519 ED25519 SHA256:7VZ3xkUc1zWJg2bUEGBkkPDd3TAzlHjJWv+bBa0rHbQ
+debug1: Authentications that can continue: publickey
+debug1: No more authentication methods to try.
+root@host.example: Permission denied (publickey).
+";
+
+#[test]
+fn a_login_refused_after_the_key_gives_the_servers_reasons_in_the_language() {
+    let ev = explain_text(LOGIN_REFUSED);
+    let f = the(&ev, "auth.login_refused");
+    assert!(
+        f.detail
+            .contains("Likely reasons, in order: PermitRootLogin no"),
+        "{}",
+        f.detail
+    );
+    assert!(f
+        .fix
+        .starts_with("On the server, as root: `sshd -T -C user=root`"));
+    assert_no_english_left("login refused", f);
+    let (ja, ja_fix) = shown(f, Lang::Ja);
+    assert!(ja.contains("PermitRootLogin") && ja_fix.contains("`sshd -T -C user=root`"));
+    let (zh, _) = shown(f, Lang::ZhCn);
+    assert!(zh.contains("/home/me/.ssh/id_ed25519"), "{zh}");
+}
+
+#[test]
+fn where_the_refused_port_came_from_is_said_in_the_language() {
+    let cases = [
+        (
+            "$ ssh -p 2222 me@host.example\nssh: connect to host host.example port 2222: Connection refused\n",
+            "Port 2222 comes from the command line (-p 2222).",
+            "（-p 2222）",
+        ),
+        (
+            "$ ssh me@host.example\nssh: connect to host host.example port 22: Connection refused\n",
+            "Port 22 is OpenSSH's default (the command line gives none; a Port line in ssh_config would change it).",
+            "OpenSSH",
+        ),
+        (
+            "ssh: connect to host host.example port 2222: Connection refused\n",
+            "Port 2222 is the port ssh used (from the command line or a Port line in ssh_config: `ssh -G host.example | grep port` shows which).",
+            "`ssh -G host.example | grep port`",
+        ),
+        (
+            "$ ssh -v -J jump target
+OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024
+debug1: Setting implicit ProxyCommand from ProxyJump: ssh -v -W '[%h]:%p' jump
+debug1: Executing proxy command: exec ssh -v -W '[target]:22' jump
+OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024
+debug1: Connecting to jump [192.0.2.1] port 2200.
+ssh: connect to host jump port 2200: Connection refused
+Connection closed by UNKNOWN port 65535
+",
+            "jump refused the connection on port 2200: no sshd listens there. Port 2200 is the jump host's port.",
+            "2200",
+        ),
+    ];
+    for (transcript, english, kept) in cases {
+        let ev = explain_text(transcript);
+        let f = the(&ev, "tcp.refused");
+        assert!(f.detail.ends_with(english), "{}", f.detail);
+        assert_no_english_left(english, f);
+        for lang in [Lang::Ja, Lang::ZhCn] {
+            let (detail, _) = shown(f, lang);
+            assert!(detail.contains(kept), "{lang:?}: {detail}");
+            assert!(
+                detail.contains("ポート") || detail.contains("端口"),
+                "{detail}"
+            );
+        }
+    }
+}
+
+/// A login whose `true` meets a nologin shell, as an OpenSSH 9.2 client's `-v` shows it
+/// (written after the client's messages).
+const NOLOGIN: &str = "$ ssh -v me@host.example true
+OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024
+debug1: Connecting to host.example [192.0.2.7] port 22.
+debug1: Connection established.
+debug1: Remote protocol version 2.0, remote software version OpenSSH_9.2p1 Debian-2+deb12u3
+debug1: Authenticating to host.example:22 as 'me'
+debug1: Server accepts key: /home/me/.ssh/id_ed25519 ED25519 SHA256:7VZ3xkUc1zWJg2bUEGBkkPDd3TAzlHjJWv+bBa0rHbQ
+Authenticated to host.example ([192.0.2.7]:22) using \"publickey\".
+debug1: channel 0: new session
+debug1: Sending command: true
+This account is currently not available.
+debug1: Exit status 1
+";
+
+#[test]
+fn a_command_the_account_cannot_run_says_what_it_did_in_the_language() {
+    let nologin = explain_text(NOLOGIN);
+    let failed = explain_text(&NOLOGIN.replace("This account is currently not available.\n", ""));
+    let cases = [
+        (&nologin, "`true` printed \"This account is currently not available.\" (the account's shell is nologin).", "と表示しました", "输出了"),
+        (&failed, "`true` ended with \"Exit status 1\".", "で終了しました", "以 \"Exit status 1\" 结束"),
+    ];
+    for (ev, english, ja_words, zh_words) in cases {
+        let f = the(ev, "session.no_shell");
+        assert!(f.detail.contains(english), "{}", f.detail);
+        assert_no_english_left(english, f);
+        assert!(shown(f, Lang::Ja).0.contains(ja_words));
+        assert!(shown(f, Lang::ZhCn).0.contains(zh_words));
+    }
+}

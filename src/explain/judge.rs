@@ -16,7 +16,7 @@ use crate::i18n::Text;
 use crate::text;
 
 /// What the judges need besides the lines.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Ctx {
     /// The client's release, from the transcript (or the lowest its wording allows).
     pub version: Option<OpenSshVersion>,
@@ -27,7 +27,7 @@ pub struct Ctx {
     /// The user.
     pub user: String,
     /// Where the port came from, as a sentence.
-    pub port_source: String,
+    pub port_source: Text,
     /// The tool that ran ssh: `ssh`, `scp`, `git`, ...
     pub tool: String,
     /// The transcript is this machine's user's: local repairs may be offered.

@@ -7,16 +7,6 @@ use crate::i18n::Text;
 use crate::text;
 
 /// The fix that offers only `file` to `alias` (shared with `sshdoctor explain`).
-pub(crate) fn identities_only_fix(
-    export_note: &str,
-    alias: &str,
-    user: &str,
-    file: &str,
-) -> String {
-    identities_only_fix_keyed(Text::from(export_note), alias, user, file).english()
-}
-
-/// [`identities_only_fix`] in no language yet; `export_note` comes first (empty for none).
 pub(crate) fn identities_only_fix_keyed(
     export_note: Text,
     alias: &str,
@@ -34,11 +24,6 @@ pub(crate) fn identities_only_fix_keyed(
 
 /// Where this server reads authorized keys and logs, as a fix for the account `args` reaches
 /// (`[-p PORT …] user@host`; shared with `sshdoctor explain`).
-pub(crate) fn install_advice_text(server: Server, args: &str) -> String {
-    install_advice_keyed(server, args).english()
-}
-
-/// [`install_advice_text`] in no language yet.
 pub(crate) fn install_advice_keyed(server: Server, args: &str) -> Text {
     let copy = text!("engine.auth.report.install_copy", args = args);
     match server {
@@ -56,11 +41,6 @@ pub(crate) fn install_advice_keyed(server: Server, args: &str) -> Text {
 
 /// Why a server refuses a login after its "yes" to the key, most likely first (shared with
 /// `sshdoctor explain`).
-pub(crate) fn login_refused_reasons_text(server: Server, user: &str) -> String {
-    login_refused_reasons_keyed(server, user).english()
-}
-
-/// [`login_refused_reasons_text`] in no language yet.
 pub(crate) fn login_refused_reasons_keyed(server: Server, user: &str) -> Text {
     let root = |key| match user == "root" {
         true => key,
@@ -80,11 +60,6 @@ pub(crate) fn login_refused_reasons_keyed(server: Server, user: &str) -> Text {
 }
 
 /// The fix of `auth.login_refused` (shared with `sshdoctor explain`).
-pub(crate) fn login_refused_fix(server: Server, user: &str) -> String {
-    login_refused_fix_keyed(server, user).english()
-}
-
-/// [`login_refused_fix`] in no language yet.
 pub(crate) fn login_refused_fix_keyed(server: Server, user: &str) -> Text {
     if server.has_sshd_config() {
         text!("engine.auth.report.refused_fix_sshd", user = user)
@@ -98,11 +73,6 @@ pub(crate) fn login_refused_fix_keyed(server: Server, user: &str) -> Text {
 
 /// The likely causes `auth.no_accepted_key` lists, in order (shared with `sshdoctor explain`);
 /// `user_from` says where the user name came from.
-pub(crate) fn no_accepted_key_causes(server: Server, user: &str, user_from: &str) -> String {
-    no_accepted_key_causes_keyed(server, user, Text::from(user_from)).english()
-}
-
-/// [`no_accepted_key_causes`] in no language yet.
 pub(crate) fn no_accepted_key_causes_keyed(server: Server, user: &str, user_from: Text) -> Text {
     let server_causes = match server.has_sshd_config() {
         true => text!("engine.auth.report.causes_sshd"),
@@ -116,8 +86,8 @@ pub(crate) fn no_accepted_key_causes_keyed(server: Server, user: &str, user_from
     )
 }
 
-/// What a server wanting a second method after the key wants, and the fix (shared with
-/// `sshdoctor explain`).
+/// The English of [`second_factor_keyed`] as first written (a test checks they agree).
+#[cfg(test)]
 pub(crate) fn second_factor_words(server: Server) -> (&'static str, &'static str) {
     match server {
         Server::Dropbear => ("dropbear started with -t wants a password after the key", "Type the password when ssh asks for it (in the console sshdoctor asks too); or, on the server, start dropbear without -t."),
@@ -126,7 +96,8 @@ pub(crate) fn second_factor_words(server: Server) -> (&'static str, &'static str
     }
 }
 
-/// [`second_factor_words`] in no language yet (its English is the same, a test checks).
+/// What a server wanting a second method after the key wants, and the fix (shared with
+/// `sshdoctor explain`).
 pub(crate) fn second_factor_keyed(server: Server) -> (Text, Text) {
     match server {
         Server::Dropbear => (
@@ -146,11 +117,6 @@ pub(crate) fn second_factor_keyed(server: Server) -> (Text, Text) {
 
 /// The fix of `auth.method_not_allowed` when the server takes no public keys (shared with
 /// `sshdoctor explain`).
-pub(crate) fn pubkey_disabled_fix(server: Server) -> String {
-    pubkey_disabled_fix_keyed(server).english()
-}
-
-/// [`pubkey_disabled_fix`] in no language yet.
 pub(crate) fn pubkey_disabled_fix_keyed(server: Server) -> Text {
     match server {
         s if s.has_sshd_config() => text!("engine.auth.report.pubkey_disabled_sshd"),

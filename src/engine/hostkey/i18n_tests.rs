@@ -263,10 +263,10 @@ async fn a_changed_key_keeps_the_fingerprint_and_the_removal_command() {
     assert_eq!(said.summary_in(Lang::ZhCn), "主机密钥已变更");
     // The same sentences for `sshdoctor explain`, in English as before.
     assert_eq!(
-        super::changed_detail("box.example", "ssh-ed25519", false, false),
+        super::changed_detail_text("box.example", "ssh-ed25519", false, false).english(),
         f.detail
     );
-    assert_eq!(super::changed_fix(&fp, Some(command)), f.fix);
+    assert_eq!(super::changed_fix_text(&fp, Some(command)).english(), f.fix);
 }
 
 #[tokio::test]

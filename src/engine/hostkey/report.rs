@@ -10,7 +10,7 @@
 mod verdict;
 pub(crate) mod words;
 
-pub(crate) use verdict::{changed_detail, changed_detail_text, changed_fix, changed_fix_text};
+pub(crate) use verdict::{changed_detail_text, changed_fix_text};
 pub(crate) use words::{ip_skipped_text, phrase_text, why_text};
 
 use super::command::CommandRun;

@@ -3,7 +3,7 @@
 
 use super::stage::verdict;
 use super::support::{unsupported, Gap};
-use super::{compare, no_common_keyed, no_common_text, origin_text, NoCommon};
+use super::{compare, no_common_keyed, origin_text, NoCommon};
 use crate::algorithms::{AlgKind, KexInit, OpenSshVersion};
 use crate::config::{Origin, ResolvedConfig};
 use crate::engine::{ClientAlgorithms, Cx, Target};
@@ -91,7 +91,7 @@ fn an_origin_in_words_from_explain_stays_as_it_is_and_nothing_enableable_is_said
     let ours = strings(&["curve25519-sha256"]);
     let server = strings(&["made-up-kex@example.com"]);
     let m = old_kex(&ours, &server, "KexAlgorithms from ~/.ssh/config:3".into());
-    let f = no_common_text(&m);
+    let f = no_common_keyed(&m, crate::i18n::Text::from(&m.origin));
     assert_eq!(
         f.fix,
         "None of the server's KexAlgorithms can be enabled in OpenSSH 9.2p1: it no longer implements them. Upgrade the server's SSH software, or use an older client in an isolated environment."

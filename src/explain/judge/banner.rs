@@ -127,7 +127,7 @@ fn unanswered(
     match (msg, peer) {
         (Msg::BannerInvalid(t), p) => {
             let looks = p.map_or(Text::from(""), |p| {
-                text!("explain.net.banner_looks_like", peer = p.describe())
+                text!("explain.net.banner_looks_like", peer = p.said())
             });
             (
                 "banner.not_ssh",
@@ -142,12 +142,8 @@ fn unanswered(
         }
         (Msg::BannerClosed { .. }, Some(p)) if !matches!(p, crate::engine::Peer::Other) => (
             "banner.not_ssh",
-            text!(
-                "explain.net.banner_answered_by",
-                at = at,
-                peer = p.describe()
-            ),
-            text!("explain.net.banner_not_ssh_peer", peer = p.describe()),
+            text!("explain.net.banner_answered_by", at = at, peer = p.said()),
+            text!("explain.net.banner_not_ssh_peer", peer = p.said()),
         ),
         (Msg::BannerClosed { reset }, _) => closed_early(*reset, at, through_proxy),
         _ => (

@@ -2,11 +2,11 @@
 //! refused), changed (and only another type known), revoked, a host certificate refused.
 
 use super::{cannot_tell, ev, settle, Ctx, LaneResult, View};
-use crate::engine::shared::{changed_detail, changed_fix};
+use crate::engine::shared::{changed_detail_text, changed_fix_text};
 use crate::event::{ActionOffer, Severity, Stage, Status};
 use crate::explain::attempts::Item;
 use crate::explain::classify::Msg;
-use crate::findings::{finding, keyed};
+use crate::findings::keyed;
 use crate::i18n::Text;
 use crate::text;
 
@@ -274,9 +274,9 @@ fn changed(v: &View, cx: &Ctx, r: &mut LaneResult, refused: bool) {
         "hostkey.changed"
     };
     let shown_type = new_type.clone().unwrap_or_else(|| "another".into());
-    let detail = changed_detail(&name, &shown_type, other_types, unsafe_go_on);
+    let detail = changed_detail_text(&name, &shown_type, other_types, unsafe_go_on);
     let (action, command) = removal(cx, &offending, &name);
-    let mut f = finding(id, Stage::Hostkey, detail)
+    let mut f = keyed(id, Stage::Hostkey, detail)
         .evidence(format!("presented: {shown_type} {fingerprint}"))
         .evidence_all(offending.iter().map(|i| ev(i)))
         .evidence_all(
@@ -289,7 +289,7 @@ fn changed(v: &View, cx: &Ctx, r: &mut LaneResult, refused: bool) {
             .into_iter()
             .map(ev),
         )
-        .fix(changed_fix(&fingerprint, Some(&command)));
+        .fix_text(changed_fix_text(&fingerprint, Some(&command)));
     // ssh went on without trusting the key and disabled password logins: when the login then
     // failed, that is why.
     let denied_after = v.has(|m| matches!(m, Msg::PermissionDenied { .. }));

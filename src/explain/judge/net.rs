@@ -4,12 +4,12 @@
 use super::{cannot_tell, ev, settle, Ctx, LaneResult, View};
 use crate::algorithms::{self, AlgKind};
 use crate::engine::shared::{
-    connect_failure_text, no_common_text, ConnectFailure, NoCommon, Server,
+    connect_failure_said, no_common_keyed, ConnectFailure, NoCommon, Server,
 };
 use crate::event::{Stage, Status};
 use crate::explain::attempts::Item;
 use crate::explain::classify::{Msg, Negotiated};
-use crate::findings::{finding, keyed};
+use crate::findings::keyed;
 use crate::i18n::Text;
 use crate::text;
 
@@ -200,15 +200,15 @@ pub(super) fn tcp(v: &View, cx: &Ctx, r: &mut LaneResult) {
             .collect();
         evidence.push(ev(i));
         let source = if v.jump {
-            format!("Port {port} is the jump host's port")
+            text!("explain.net.port_jump", port = port)
         } else {
             cx.port_source.clone()
         };
         let f = match connect_kind(why) {
             Some(kind) => {
-                let (id, detail, summary) = connect_failure_text(kind, host, port, &source, None);
+                let (id, detail, summary) = connect_failure_said(kind, host, port, source, None);
                 r.step(Stage::Tcp, Status::Fail, summary);
-                finding(id, Stage::Tcp, detail)
+                keyed(id, Stage::Tcp, detail)
             }
             None => {
                 let summary = text!("explain.net.tcp_no_connection", why = why);
@@ -314,19 +314,20 @@ fn no_common(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
     } else {
         cx.alias.as_str()
     };
-    let f = no_common_text(&NoCommon {
+    let m = NoCommon {
         id,
         kind,
         kind_words: words,
         at,
-        origin,
+        origin: origin.english(),
         ours: &ours,
         server: &offer,
         alias,
         user: &cx.user,
         version_words: &cx.version_words,
         version: cx.version,
-    });
+    };
+    let f = no_common_keyed(&m, origin);
     r.findings
         .push(f.evidence_all(mismatches.iter().map(|i| ev(i))));
     r.step(Stage::Kex, Status::Fail, no_common_summary(what, words));
@@ -374,7 +375,7 @@ fn list_words(what: Negotiated) -> Option<(&'static str, AlgKind, &'static str, 
 
 /// The client's list and where it comes from: as `ssh -vv` printed it, or this version's
 /// default.
-fn our_list(v: &View, cx: &Ctx, kind: AlgKind, heading: &str) -> (Vec<String>, String) {
+fn our_list(v: &View, cx: &Ctx, kind: AlgKind, heading: &str) -> (Vec<String>, Text) {
     let shown: Option<Vec<String>> = v
         .block_after("local client KEXINIT proposal")
         .iter()
@@ -384,11 +385,15 @@ fn our_list(v: &View, cx: &Ctx, kind: AlgKind, heading: &str) -> (Vec<String>, S
     match shown {
         Some(list) => (
             algorithms::without_markers(&list),
-            "as ssh -vv printed it".to_string(),
+            crate::text!("explain.net.origin_printed"),
         ),
         None => (
             algorithms::effective(cx.version, kind, None).unwrap_or_default(),
-            format!("{}'s default {keyword}, unless your configuration changes it (run ssh with -vv to show the list it sends)", cx.version_words),
+            crate::text!(
+                "explain.net.origin_default",
+                version = &cx.version_words,
+                keyword = keyword,
+            ),
         ),
     }
 }

@@ -2,11 +2,11 @@
 //! and forwarding: a jump host's refused `-W` / ProxyJump channel, or a `-L` the server refuses.
 
 use super::{ev, Ctx, LaneResult, View};
-use crate::engine::shared::{no_shell_detail, SFTP_REFUSED};
+use crate::engine::shared::{no_shell_detail_keyed, sftp_refused};
 use crate::event::{Finding, Severity, Stage, Status};
 use crate::explain::attempts::Item;
 use crate::explain::classify::Msg;
-use crate::findings::{finding, keyed};
+use crate::findings::keyed;
 use crate::i18n::Text;
 use crate::text;
 
@@ -59,12 +59,12 @@ fn nologin(v: &View, r: &mut LaneResult, command: Option<&str>) -> bool {
         return false;
     };
     r.findings.push(
-        finding(
+        keyed(
             "session.no_shell",
             Stage::Session,
-            no_shell_detail(
+            no_shell_detail_keyed(
                 command.unwrap_or("the login shell"),
-                "printed \"This account is currently not available.\" (the account's shell is nologin)",
+                text!("explain.session.nologin_outcome"),
             ),
         )
         .evidence(ev(i))
@@ -92,12 +92,12 @@ fn request_failed(v: &View, cx: &Ctx, r: &mut LaneResult, command: Option<&str>)
         return true;
     }
     r.findings.push(
-        finding(
+        keyed(
             "session.no_shell",
             Stage::Session,
-            no_shell_detail(
+            no_shell_detail_keyed(
                 command.unwrap_or("the session"),
-                &format!("was refused (\"{text}\")"),
+                text!("explain.session.refused_outcome", reason = text),
             ),
         )
         .evidence(ev(i)),
@@ -117,7 +117,7 @@ fn no_sftp(v: &View, cx: &Ctx, r: &mut LaneResult, i: &Item) {
         .iter()
         .find(|l| l.core.starts_with("scp: ") || l.core.starts_with("Connection closed"))
         .filter(|l| l.no > i.no);
-    let refused = Text::from(SFTP_REFUSED);
+    let refused = sftp_refused();
     // Here it is why the transfer failed.
     let why = ["scp", "sftp", "rsync"].contains(&cx.tool.as_str()) || copy_failed.is_some();
     let detail = if why {
@@ -147,12 +147,12 @@ fn trivial_failed(v: &View, r: &mut LaneResult, command: Option<&str>) -> bool {
         return false;
     };
     r.findings.push(
-        finding(
+        keyed(
             "session.no_shell",
             Stage::Session,
-            no_shell_detail(
+            no_shell_detail_keyed(
                 command.unwrap_or("true"),
-                &format!("ended with \"{}\"", i.core),
+                text!("explain.session.ended_outcome", line = &i.core),
             ),
         )
         .evidence(ev(i)),

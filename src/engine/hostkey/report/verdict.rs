@@ -285,16 +285,6 @@ async fn changed(
 
 /// What `hostkey.changed` (or `hostkey.other_type_known`) says about `name`, which now presents
 /// a key of type `algorithm` (shared with `sshdoctor explain`).
-pub(crate) fn changed_detail(
-    name: &str,
-    algorithm: &str,
-    other_types_only: bool,
-    unsafe_go_on: bool,
-) -> String {
-    changed_detail_text(name, algorithm, other_types_only, unsafe_go_on).english()
-}
-
-/// [`changed_detail`] as a text the front ends translate.
 pub(crate) fn changed_detail_text(
     name: &str,
     algorithm: &str,
@@ -325,11 +315,6 @@ pub(crate) fn changed_detail_text(
 
 /// The fix of a changed host key: compare `fingerprint`, then the removal command (shared
 /// with `sshdoctor explain`).
-pub(crate) fn changed_fix(fingerprint: &str, remove_command: Option<&str>) -> String {
-    changed_fix_text(fingerprint, remove_command).english()
-}
-
-/// [`changed_fix`] as a text the front ends translate.
 pub(crate) fn changed_fix_text(fingerprint: &str, remove_command: Option<&str>) -> Text {
     crate::text!(
         "engine.hostkey.changed_fix",

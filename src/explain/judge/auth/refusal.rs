@@ -5,9 +5,9 @@ use super::super::net::server_of;
 use super::super::{cannot_tell, ev, settle, Ctx, View};
 use super::{agent_refused, idents, partial, pubkey_off};
 use crate::engine::shared::{
-    identities_only_fix, install_advice_text, login_refused_fix, login_refused_reasons_text,
-    no_accepted_key_causes, no_mutual_signature_finding, pubkey_disabled_fix, second_factor_words,
-    Server,
+    identities_only_fix_keyed, install_advice_keyed, login_refused_fix_keyed,
+    login_refused_reasons_keyed, no_accepted_key_causes_keyed, no_mutual_signature_finding,
+    pubkey_disabled_fix_keyed, second_factor_keyed, Server,
 };
 use crate::event::{Finding, Stage};
 use crate::explain::attempts::Item;
@@ -121,14 +121,19 @@ fn too_many_failures(v: &View, cx: &Ctx, t: &Item, offered: &[Ident]) -> (Text, 
     )
     .evidence_all(offered_lines(v))
     .evidence(ev(t))
-    .fix(identities_only_fix("", &cx.alias, &cx.user, &file));
+    .fix_text(identities_only_fix_keyed(
+        Text::from(""),
+        &cx.alias,
+        &cx.user,
+        &file,
+    ));
     (text!("explain.refusal.too_many_summary"), f)
 }
 
 /// `auth.second_factor_required`: a key was accepted with partial success (line `p`), and the
 /// server wants another method.
 fn second_factor(v: &View, server: Server, p: &Item, denied: Option<&Item>) -> (Text, Finding) {
-    let (how, fix) = second_factor_words(server);
+    let (how, fix) = second_factor_keyed(server);
     let wanted = v
         .items
         .iter()
@@ -153,7 +158,7 @@ fn second_factor(v: &View, server: Server, p: &Item, denied: Option<&Item>) -> (
     )
     .evidence(ev(p))
     .evidence_all(denied.into_iter().map(ev))
-    .fix(fix);
+    .fix_text(fix);
     (
         text!("explain.refusal.second_factor_summary", wanted = wanted),
         f,
@@ -207,12 +212,12 @@ fn accepted_but_refused(v: &View, cx: &Ctx, server: Server) -> Option<(Text, Fin
         text!(
             "explain.refusal.login_refused",
             key = id.label(),
-            reasons = login_refused_reasons_text(server, &cx.user)
+            reasons = login_refused_reasons_keyed(server, &cx.user)
         ),
     )
     .evidence(ev(first))
     .evidence_all(next.into_iter().map(|i| ev(i)))
-    .fix(login_refused_fix(server, &cx.user));
+    .fix_text(login_refused_fix_keyed(server, &cx.user));
     let summary = text!("explain.refusal.login_refused_summary", key = &id.name);
     Some((summary, f))
 }
@@ -273,7 +278,7 @@ fn keys_turned_off(v: &View, cx: &Ctx, server: Server, denied: Option<&Item>) ->
     .fix_text(text!(
         "explain.refusal.keys_turned_off_fix",
         user = &cx.user,
-        advice = install_advice_text(server, &cx.account())
+        advice = install_advice_keyed(server, &cx.account())
     ));
     (text!("explain.refusal.no_usable_method"), f)
 }
@@ -287,7 +292,7 @@ fn every_key_refused(
     denied: Option<&Item>,
 ) -> (Text, Finding) {
     let host = &v.name;
-    let user_from = format!("the user name {} comes from the command line, a User line, or your local user name: the transcript does not say which", cx.user);
+    let user_from = text!("explain.refusal.user_from", user = &cx.user);
     let f = keyed(
         "auth.no_accepted_key",
         Stage::Auth,
@@ -295,13 +300,13 @@ fn every_key_refused(
             "explain.refusal.every_key_refused",
             host = host,
             user = &cx.user,
-            causes = no_accepted_key_causes(server, &cx.user, &user_from)
+            causes = no_accepted_key_causes_keyed(server, &cx.user, user_from)
         ),
     )
     .evidence_all(offered.iter().map(|o| format!("refused: {}", o.label())))
     .evidence_all(offered_lines(v))
     .evidence_all(denied.into_iter().map(ev))
-    .fix(install_advice_text(server, &cx.account()));
+    .fix_text(install_advice_keyed(server, &cx.account()));
     let summary = text!("explain.refusal.all_keys_refused", n = offered.len());
     (summary, f)
 }
@@ -343,7 +348,7 @@ fn no_key_method(
             .map(ev),
     )
     .evidence_all(denied.into_iter().map(ev));
-    f = f.fix(pubkey_disabled_fix(server));
+    f = f.fix_text(pubkey_disabled_fix_keyed(server));
     (text!("explain.refusal.no_usable_method"), f)
 }
 
