@@ -256,32 +256,32 @@ impl Report {
 
     /// `user@host port N`, for headings (`sshd on HOST for USER from ADDRESS` in server mode).
     pub fn target_line(&self) -> String {
+        use crate::i18n::tf;
+        let get = |k: &str| self.setting(k).map_or("?", |s| s.value.as_str());
         if self.is_server() {
-            let mut line = format!(
-                "sshd on {}",
-                self.setting("server").map_or("", |s| &s.value)
-            );
+            let server = self.setting("server").map_or("", |s| &s.value);
+            let mut line = tf("report.target.server", &[("server", &server)]);
             if let Some(u) = self.setting("user") {
-                line.push_str(&format!(" for {}", u.value));
+                line.push_str(&tf("report.target.for_user", &[("user", &u.value)]));
             }
             if let Some(a) = self.setting("from") {
-                line.push_str(&format!(" from {}", a.value));
+                line.push_str(&tf("report.target.from", &[("address", &a.value)]));
             }
             return line;
         }
-        let get = |k: &str| self.setting(k).map_or("?", |s| s.value.as_str());
+        let (host, port) = (get("hostname"), get("port"));
         if self.is_transcript() {
             let user = self
                 .setting("user")
                 .map_or(String::new(), |u| format!("{}@", u.value));
-            return format!(
-                "transcript {}: {user}{} port {}",
-                get("transcript"),
-                get("hostname"),
-                get("port")
-            );
+            let file = get("transcript");
+            let args: [(&str, &dyn std::fmt::Display); 4] =
+                [("file", &file), ("user", &user), ("host", &host), ("port", &port)];
+            return tf("report.target.transcript", &args);
         }
-        format!("{}@{} port {}", get("user"), get("hostname"), get("port"))
+        let args: [(&str, &dyn std::fmt::Display); 3] =
+            [("user", &get("user")), ("host", &host), ("port", &port)];
+        tf("report.target.login", &args)
     }
 
     /// The command that applies action `id` for this destination, as it runs when typed.
