@@ -482,7 +482,7 @@ impl App {
         let full = if port == "22" {
             format!("{user}@{host}")
         } else {
-            format!("{user}@{host} port {port}")
+            self.report.target_line()
         };
         // Through jump hosts: "via bastion" (the jump hosts in order) in the longer forms.
         let jumps: Vec<&str> = (self.report.hops.iter().rev().skip(1).rev())
@@ -490,7 +490,7 @@ impl App {
             .collect();
         let via = match jumps.is_empty() {
             true => String::new(),
-            false => format!(" via {}", jumps.join(", ")),
+            false => crate::i18n::tf("report.target.via", &[("hosts", &jumps.join(", "))]),
         };
         if self.target == host || self.target == full {
             vec![format!("{full}{via}"), full]

@@ -103,7 +103,10 @@ impl Picker {
                 let line = Line::from(vec![
                     Span::raw(format!("{marker}{:<24} ", e.alias)),
                     Span::styled(
-                        format!("{}@{} port {}", e.user, e.hostname, e.port),
+                        crate::i18n::tf(
+                            "report.target.login",
+                            &[("user", &e.user), ("host", &e.hostname), ("port", &e.port)],
+                        ),
                         t.style(Role::Dim),
                     ),
                 ]);
