@@ -275,8 +275,12 @@ impl Report {
                 .setting("user")
                 .map_or(String::new(), |u| format!("{}@", u.value));
             let file = get("transcript");
-            let args: [(&str, &dyn std::fmt::Display); 4] =
-                [("file", &file), ("user", &user), ("host", &host), ("port", &port)];
+            let args: [(&str, &dyn std::fmt::Display); 4] = [
+                ("file", &file),
+                ("user", &user),
+                ("host", &host),
+                ("port", &port),
+            ];
             return tf("report.target.transcript", &args);
         }
         let args: [(&str, &dyn std::fmt::Display); 3] =
