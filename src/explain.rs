@@ -102,7 +102,7 @@ fn outcome_events(out: &mut Vec<Event>, outcome: checklist::Outcome, cx: &Ctx) {
         hop: 0,
         stage: Stage::Config,
         key: "client_version".into(),
-        value: cx.version_words.clone(),
+        value: cx.version_words.english(),
     });
     for (stage, key, value) in outcome.facts {
         out.push(Event::Fact {
@@ -417,7 +417,7 @@ fn destination(a: &Attempt, cx: &Ctx, options: &Options, attempts: usize) -> Vec
     }
     s.push(set("hostname", host, "the transcript"));
     s.push(set("port", port.to_string(), "the transcript"));
-    s.push(set("client", cx.version_words.clone(), "the transcript"));
+    s.push(set("client", cx.version_words.english(), "the transcript"));
     let hops: Vec<String> = a
         .hop_order()
         .iter()

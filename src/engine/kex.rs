@@ -418,7 +418,7 @@ fn no_common_finding(
             server: &m.server,
             alias: &t.original_host,
             user: &t.user,
-            version_words: version,
+            version_words: Text::from(version),
             version: plan.openssh.as_ref().map(|(_, v)| *v),
         },
         origin,
@@ -447,7 +447,7 @@ pub(crate) struct NoCommon<'a> {
     /// The user (for the one-off command).
     pub user: &'a str,
     /// The client, in words: "OpenSSH 9.2p1".
-    pub version_words: &'a str,
+    pub version_words: Text,
     /// The client's release, whose algorithms decide what can be enabled.
     pub version: Option<crate::algorithms::OpenSshVersion>,
 }
@@ -497,7 +497,7 @@ pub(crate) fn no_common_keyed(m: &NoCommon, origin: Text) -> crate::event::Findi
         None => f.fix_text(crate::text!(
             "engine.kex.no_common_fix_none",
             keyword = keyword,
-            version = m.version_words,
+            version = m.version_words.clone(),
         )),
     }
 }

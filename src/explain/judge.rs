@@ -21,7 +21,7 @@ pub struct Ctx {
     /// The client's release, from the transcript (or the lowest its wording allows).
     pub version: Option<OpenSshVersion>,
     /// The client in words: `OpenSSH 9.2p1`, or `OpenSSH (version not shown)`.
-    pub version_words: String,
+    pub version_words: Text,
     /// The destination as typed (an alias or a host), for Host blocks and commands.
     pub alias: String,
     /// The user.

@@ -9,7 +9,7 @@ use crate::algorithms::{parse_ssh_version, OpenSshVersion};
 
 /// The client's release and how to name it: from the attempt's version line or identification
 /// string, another version line in the transcript, or the wording (a lower bound).
-pub fn of(a: &Attempt, lines: &[Line]) -> (Option<OpenSshVersion>, String) {
+pub fn of(a: &Attempt, lines: &[Line]) -> (Option<OpenSshVersion>, crate::i18n::Text) {
     let shown = a
         .version()
         .map(str::to_string)
@@ -30,19 +30,23 @@ pub fn of(a: &Attempt, lines: &[Line]) -> (Option<OpenSshVersion>, String) {
     if let Some(text) = shown {
         if let Some(v) = parse_ssh_version(&text) {
             let words = text.split(',').next().unwrap_or(&text).replace('_', " ");
-            return (Some(v), words);
+            return (Some(v), words.into());
         }
     }
     match wording_floor(a) {
-        Some((v, why)) => (
+        Some((v, said)) => (
             Some(v),
-            format!("OpenSSH {v} or later (the version is not shown; {why})"),
+            crate::text!(
+                "explain.version.floor",
+                version = v.to_string(),
+                said = said
+            ),
         ),
-        None => (None, "OpenSSH (the version is not shown)".to_string()),
+        None => (None, crate::text!("explain.version.unknown")),
     }
 }
 
-/// The lowest release whose wording the attempt uses, and the wording.
+/// The lowest release whose wording the attempt uses, and the words (quoted) that show it.
 fn wording_floor(a: &Attempt) -> Option<(OpenSshVersion, &'static str)> {
     let mut best: Option<(OpenSshVersion, &'static str)> = None;
     let mut raise = |v: OpenSshVersion, why: &'static str| {
@@ -53,30 +57,24 @@ fn wording_floor(a: &Attempt) -> Option<(OpenSshVersion, &'static str)> {
     for i in &a.items {
         let c = &i.core;
         if c.starts_with("Authenticated using ") {
-            raise(OpenSshVersion::new(8, 7), "it says \"Authenticated using\"");
+            raise(OpenSshVersion::new(8, 7), "\"Authenticated using\"");
         } else if c.starts_with("Host key for ") && c.contains("has changed") {
-            raise(
-                OpenSshVersion::new(8, 5),
-                "it says \"Host key for … has changed\"",
-            );
+            raise(OpenSshVersion::new(8, 5), "\"Host key for … has changed\"");
         } else if c.starts_with("compat_banner:") {
-            raise(OpenSshVersion::new(8, 5), "it says \"compat_banner\"");
+            raise(OpenSshVersion::new(8, 5), "\"compat_banner\"");
         } else if c.starts_with("kex_exchange_identification") {
-            raise(
-                OpenSshVersion::new(8, 0),
-                "it says \"kex_exchange_identification\"",
-            );
+            raise(OpenSshVersion::new(8, 0), "\"kex_exchange_identification\"");
         } else if c.starts_with("Will attempt key") {
-            raise(OpenSshVersion::new(7, 9), "it says \"Will attempt key\"");
+            raise(OpenSshVersion::new(7, 9), "\"Will attempt key\"");
         } else if matches!(&i.msg, Msg::PermissionDenied { who: Some(_), .. }) {
             raise(
                 OpenSshVersion::new(7, 6),
-                "it says \"user@host: Permission denied\"",
+                "\"user@host: Permission denied\"",
             );
         } else if c.starts_with("Unable to negotiate with ") && c.contains(" port ") {
             raise(
                 OpenSshVersion::new(7, 2),
-                "it says \"Unable to negotiate with … port\"",
+                "\"Unable to negotiate with … port\"",
             );
         }
     }

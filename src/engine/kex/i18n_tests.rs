@@ -27,7 +27,7 @@ fn old_kex<'a>(ours: &'a [String], server: &'a [String], origin: String) -> NoCo
         server,
         alias: "old",
         user: "alice",
-        version_words: "OpenSSH 9.2p1",
+        version_words: "OpenSSH 9.2p1".into(),
         version: Some(OpenSshVersion::new(9, 2)),
     }
 }

@@ -324,7 +324,7 @@ fn no_common(v: &View, cx: &Ctx, r: &mut LaneResult) -> bool {
         server: &offer,
         alias,
         user: &cx.user,
-        version_words: &cx.version_words,
+        version_words: cx.version_words.clone(),
         version: cx.version,
     };
     let f = no_common_keyed(&m, origin);
@@ -391,7 +391,7 @@ fn our_list(v: &View, cx: &Ctx, kind: AlgKind, heading: &str) -> (Vec<String>, T
             algorithms::effective(cx.version, kind, None).unwrap_or_default(),
             crate::text!(
                 "explain.net.origin_default",
-                version = &cx.version_words,
+                version = cx.version_words.clone(),
                 keyword = keyword,
             ),
         ),
