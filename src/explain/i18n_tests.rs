@@ -321,7 +321,11 @@ const SYSTEM_WORDS: &[&str] = &[
 fn assert_no_english_left(name: &str, f: &Finding) {
     let english = english_sentences(&f.detail).len() + english_sentences(&f.fix).len();
     let shared = SHARED.contains(&f.id.as_str()) || f.id.starts_with("banner.");
-    assert!(!shared || english > 0, "{name}: {} has no English to find", f.id);
+    assert!(
+        !shared || english > 0,
+        "{name}: {} has no English to find",
+        f.id
+    );
     for lang in [Lang::Ja, Lang::ZhCn] {
         let (detail, fix) = shown(f, lang);
         for (field, text) in [("detail", &detail), ("fix", &fix)] {

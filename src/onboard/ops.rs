@@ -246,14 +246,17 @@ async fn key_works(
 ) -> bool {
     let (text, works) = match key_login(conn, user, &k.private, passphrase).await {
         Ok(true) => (
-            format!(
-                "Authenticated with {} — the key is already installed.",
-                k.fingerprint
+            tf(
+                "onboard.ops.key_installed",
+                &[("fingerprint", &k.fingerprint)],
             ),
             true,
         ),
         Ok(false) => (
-            format!("The server does not take {} yet.", k.fingerprint),
+            tf(
+                "onboard.ops.key_not_yet",
+                &[("fingerprint", &k.fingerprint)],
+            ),
             false,
         ),
         Err(e) => (format!("key login: {e}"), false),
