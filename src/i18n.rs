@@ -226,6 +226,7 @@ pub fn localize(f: &Finding) -> Finding {
         if let Some(t) = said_in(lang, &a.title, a.title_text.as_deref()) {
             a.title = t;
         }
+        a.command = localize_comment(&a.command);
     }
     let Some(e) = crate::findings::catalog().iter().find(|e| e.id == f.id) else {
         return out;
@@ -244,6 +245,20 @@ pub fn localize(f: &Finding) -> Finding {
         }
     });
     out
+}
+
+/// A command with its closing `  # comment` (what a person reads, not what the shell runs) in
+/// the current language (`[comment]` in the catalogs, keyed by the English); the command
+/// itself stays as it is.
+fn localize_comment(command: &str) -> String {
+    let Some((run, comment)) = command.rsplit_once("  # ") else {
+        return command.to_string();
+    };
+    let run = run.trim_end();
+    match by_english("comment", comment) {
+        Some(said) => format!("{run}  # {said}"),
+        None => command.to_string(),
+    }
 }
 
 /// `said` in `lang`, when there is one and `english` (the field it was set with) still holds

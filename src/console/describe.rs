@@ -4,6 +4,7 @@
 
 use super::labels;
 use crate::event::ActionOffer;
+use crate::i18n::{t, tf};
 use crate::repair::Repair;
 use std::path::Path;
 
@@ -169,13 +170,18 @@ pub fn lines_in_words(numbers: &[usize]) -> String {
             }
         })
         .collect();
-    let noun = if numbers.len() == 1 { "line" } else { "lines" };
     let list = match parts.as_slice() {
         [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [rest @ .., last] => tf(
+            "console.lines.and",
+            &[("rest", &rest.join(t("console.lines.sep"))), ("last", last)],
+        ),
         [] => String::new(),
     };
-    format!("{noun} {list}")
+    match numbers.len() {
+        1 => tf("console.lines.one", &[("list", &list)]),
+        _ => tf("console.lines.many", &[("list", &list)]),
+    }
 }
 
 fn shown(file: &str, home: &Path) -> String {
