@@ -223,9 +223,7 @@ pub fn localize(f: &Finding) -> Finding {
         return out;
     }
     for a in &mut out.actions {
-        if let Some(t) = said_in(lang, &a.title, a.title_text.as_deref()) {
-            a.title = t;
-        }
+        a.title = action_title(a);
         a.command = localize_comment(&a.command);
     }
     let Some(e) = crate::findings::catalog().iter().find(|e| e.id == f.id) else {
@@ -245,6 +243,12 @@ pub fn localize(f: &Finding) -> Finding {
         }
     });
     out
+}
+
+/// An action's title in the current language: as the engine said it, when it did and the
+/// English is still what `title` holds; else `title` as it is.
+pub fn action_title(a: &crate::event::ActionOffer) -> String {
+    said_in(current(), &a.title, a.title_text.as_deref()).unwrap_or_else(|| a.title.clone())
 }
 
 /// A command with its closing `  # comment` (what a person reads, not what the shell runs) in

@@ -96,7 +96,7 @@ pub(super) fn confirm(finding_id: &str, action: &ActionOffer, yes: bool) -> Resu
     let _ = writeln!(
         err,
         "{finding_id}: {}\n\n{}\n{}\n",
-        title(action),
+        crate::i18n::action_title(action),
         action.preview,
         crate::i18n::tf("cli.fix.equivalent", &[("command", &action.command)])
     );
@@ -121,18 +121,6 @@ pub(super) fn confirm(finding_id: &str, action: &ActionOffer, yes: bool) -> Resu
         }
     }
     Ok(true)
-}
-
-/// An action's title in the language in force (as the engine said it, when it did).
-fn title(action: &ActionOffer) -> String {
-    action
-        .title_text
-        .as_deref()
-        .filter(|t| t.english() == action.title)
-        .map_or_else(
-            || action.title.clone(),
-            |t| t.render(crate::i18n::current()),
-        )
 }
 
 /// The action ids offered, for a refusal: `a, b`, or `none` in the language in force.

@@ -222,7 +222,7 @@ fn permissions_batch(
     let title = crate::i18n::tf(
         "fleet.repair.permissions_title",
         &[
-            ("title", &action_title(&merged)),
+            ("title", &crate::i18n::action_title(&merged)),
             ("hosts", &counted_hosts(hosts.len())),
         ],
     );
@@ -244,18 +244,6 @@ fn counted_hosts(n: usize) -> String {
         "fleet.repair.hosts_many"
     };
     crate::i18n::tf(key, &[("n", &n)])
-}
-
-/// An action's title in the language in force (as the engine said it, when it did).
-fn action_title(action: &ActionOffer) -> String {
-    action
-        .title_text
-        .as_deref()
-        .filter(|t| t.english() == action.title)
-        .map_or_else(
-            || action.title.clone(),
-            |t| t.render(crate::i18n::current()),
-        )
 }
 
 /// Apply a confirmed batch: every known_hosts file checked first (none is changed when one
