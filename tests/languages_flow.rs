@@ -7,59 +7,10 @@
 
 mod common;
 
+use common::english::english_sentences;
 use common::fake::closed_port;
 use common::sshd::{KeyKind, Sshd};
 use common::{sshdoctor, Home, Report};
-
-/// Words that make a run of Latin words a sentence rather than a command, an option or a
-/// name.
-const GLUE: &[&str] = &[
-    "the", "a", "an", "is", "are", "was", "not", "no", "of", "to", "and", "or", "on", "in", "for",
-    "with", "this", "that", "it", "its", "be", "by", "from", "has", "have", "does", "can",
-    "cannot", "so", "but", "your", "you", "which", "when", "only",
-];
-
-/// The English sentences in `text`: runs of four or more Latin words, at least two of them
-/// glue words, outside backquotes and double quotes (commands and OpenSSH's words).
-fn english_sentences(text: &str) -> Vec<String> {
-    let mut outside = String::new();
-    let mut quoted = None;
-    for c in text.chars() {
-        match (quoted, c) {
-            (None, '`' | '"') => quoted = Some(c),
-            (Some(q), c) if c == q => quoted = None,
-            (None, c) => outside.push(c),
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
-    for line in outside.lines() {
-        let mut run: Vec<&str> = Vec::new();
-        let words = line.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'' || c == ' '));
-        for piece in words {
-            for word in piece.split(' ') {
-                if word.is_empty() {
-                    continue;
-                }
-                run.push(word);
-            }
-            flush(&mut run, &mut found);
-        }
-        flush(&mut run, &mut found);
-    }
-    found
-}
-
-fn flush(run: &mut Vec<&str>, found: &mut Vec<String>) {
-    let glue = run
-        .iter()
-        .filter(|w| GLUE.contains(&w.to_ascii_lowercase().as_str()))
-        .count();
-    if run.len() >= 4 && glue >= 2 {
-        found.push(run.join(" "));
-    }
-    run.clear();
-}
 
 /// Every English sentence left in the report's findings (title, detail, fix) and summaries.
 fn english_left(report: &Report) -> Vec<String> {

@@ -261,38 +261,10 @@ fn an_input_that_is_no_transcript_is_said_in_the_language_with_its_numbers() {
     );
 }
 
-/// Words that make a run of Latin words an English sentence (as tests/languages_flow.rs).
-const GLUE: &[&str] = &[
-    "the", "a", "to", "is", "not", "of", "and", "or", "on", "in", "for", "with", "this", "that",
-    "it", "be", "by", "from", "has", "does", "can", "so", "your", "you", "which", "when", "only",
-];
-
-/// The English sentences in `text`: runs of four or more Latin words, two or more of them glue
-/// words, outside backquotes and double quotes (commands, paths and OpenSSH's own words).
-fn english_sentences(text: &str) -> Vec<String> {
-    let mut outside = String::new();
-    let mut quoted = None;
-    for c in text.chars() {
-        match (quoted, c) {
-            (None, '`' | '"') => quoted = Some(c),
-            (Some(q), c) if c == q => quoted = None,
-            (None, c) => outside.push(c),
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
-    for piece in outside.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'' || c == ' ')) {
-        let run: Vec<&str> = piece.split(' ').filter(|w| !w.is_empty()).collect();
-        let glue = run
-            .iter()
-            .filter(|w| GLUE.contains(&w.to_ascii_lowercase().as_str()))
-            .count();
-        if run.len() >= 4 && glue >= 2 {
-            found.push(run.join(" "));
-        }
-    }
-    found
-}
+/// The detector the integration tests use too.
+#[path = "../../tests/common/english.rs"]
+mod english;
+use english::english_sentences;
 
 /// The findings whose sentences come partly from the engine's shared words.
 const SHARED: &[&str] = &[

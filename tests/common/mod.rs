@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod case;
 pub mod dropbear;
+pub mod english;
 pub mod fake;
 pub mod fake_ssh;
 pub mod jump;
