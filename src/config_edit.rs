@@ -48,6 +48,22 @@ mod in_place;
 mod insert;
 #[cfg(test)]
 mod tests;
+
+/// The config input of the edit tests: `host` resolved for user `me` on `box.local`, with
+/// `home` as the home directory and no system config (what the planners' tests share).
+#[cfg(test)]
+pub(crate) fn test_input(home: &Path, host: &str) -> ConfigInput {
+    ConfigInput {
+        host: host.into(),
+        options: Vec::new(),
+        user_config: None,
+        system_config: home.join("etc/ssh_config"),
+        home: home.to_path_buf(),
+        local_user: "me".into(),
+        local_hostname: "box.local".into(),
+        passwd_home: None,
+    }
+}
 mod text;
 mod verify;
 

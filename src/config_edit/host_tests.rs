@@ -4,18 +4,7 @@
 use super::*;
 use std::process::Command;
 
-fn input(home: &Path, host: &str) -> ConfigInput {
-    ConfigInput {
-        host: host.into(),
-        options: Vec::new(),
-        user_config: None,
-        system_config: home.join("etc/ssh_config"),
-        home: home.to_path_buf(),
-        local_user: "me".into(),
-        local_hostname: "box.local".into(),
-        passwd_home: None,
-    }
-}
+use super::test_input as input;
 
 /// `ssh -G -F FILE ALIAS`: keyword → values, as the installed ssh resolves them.
 fn ssh_g(file: &Path, alias: &str) -> Vec<(String, String)> {

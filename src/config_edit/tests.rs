@@ -29,16 +29,7 @@ impl Env {
     }
 
     fn input(&self, host: &str) -> ConfigInput {
-        ConfigInput {
-            host: host.into(),
-            options: Vec::new(),
-            user_config: None,
-            system_config: self.home().join("etc/ssh_config"),
-            home: self.home().to_path_buf(),
-            local_user: "me".into(),
-            local_hostname: "box.local".into(),
-            passwd_home: None,
-        }
+        super::test_input(self.home(), host)
     }
 
     /// Resolve `host` with `bytes` as the real ~/.ssh/config (independent of the planner).

@@ -3,22 +3,10 @@
 //! commands kept, the English as it always was.
 
 use super::*;
-use crate::config::ConfigInput;
 use crate::i18n::{with_lang, Lang};
 use std::os::unix::fs::PermissionsExt;
 
-fn input(home: &Path, host: &str) -> ConfigInput {
-    ConfigInput {
-        host: host.into(),
-        options: Vec::new(),
-        user_config: None,
-        system_config: home.join("etc/ssh_config"),
-        home: home.to_path_buf(),
-        local_user: "me".into(),
-        local_hostname: "box.local".into(),
-        passwd_home: None,
-    }
-}
+use crate::config_edit::test_input as input;
 
 #[test]
 fn a_config_action_title_and_its_edit_summary_are_in_the_language() {
