@@ -105,6 +105,118 @@ impl Outcome {
     }
 }
 
+/// Why ssh reacts as it does: sshdoctor's words for it, with the catalog key of their
+/// translation, or OpenSSH's own message (no key: shown as it is, quoted in the other
+/// languages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Why {
+    /// The words, in English.
+    pub words: &'static str,
+    /// The catalog key of sshdoctor's words; None for OpenSSH's message.
+    pub key: Option<&'static str>,
+}
+
+/// The reasons ssh's host-key policy gives (`on_verdict`, `on_ip_changed`) and the judge's
+/// RevokedHostKeys refusal.
+impl Why {
+    /// The key is recorded for the name.
+    pub const KNOWN: Why = Why {
+        words: "the key is known",
+        key: Some("engine.hostkey.why_known"),
+    };
+    /// A changed or revoked key under StrictHostKeyChecking no.
+    pub const UNSAFE: Why = Why {
+        words: "StrictHostKeyChecking no: ssh goes on without trusting the key, public-key authentication only",
+        key: Some("engine.hostkey.why_unsafe"),
+    };
+    /// A changed key, refused (OpenSSH's message).
+    pub const CHANGED: Why = Why {
+        words: "Host key has changed and you have requested strict checking.",
+        key: None,
+    };
+    /// A revoked key, refused (OpenSSH's message).
+    pub const REVOKED: Why = Why {
+        words: "host key was revoked and you have requested strict checking.",
+        key: None,
+    };
+    /// A new key ssh has nowhere to record.
+    pub const CANNOT_RECORD: Why = Why {
+        words: "ssh cannot record a new key here (no UserKnownHostsFile, or a host name it will not write), so it refuses",
+        key: Some("engine.hostkey.why_cannot_record"),
+    };
+    /// A new key under StrictHostKeyChecking yes (OpenSSH's message).
+    pub const STRICT: Why = Why {
+        words: "No host key is known and you have requested strict checking.",
+        key: None,
+    };
+    /// A new key ssh may not ask about (BatchMode).
+    pub const BATCH: Why = Why {
+        words: "BatchMode: ssh cannot ask whether to trust the key, so it refuses",
+        key: Some("engine.hostkey.why_batch"),
+    };
+    /// A new key ssh asks about.
+    pub const ASKS: Why = Why {
+        words: "ssh asks whether to trust the key (StrictHostKeyChecking ask)",
+        key: Some("engine.hostkey.why_asks"),
+    };
+    /// A new key ssh records (accept-new, no).
+    pub const RECORDS: Why = Why {
+        words: "ssh records the key in the first UserKnownHostsFile and goes on",
+        key: Some("engine.hostkey.why_records"),
+    };
+    /// CheckHostIP: the address's key differs, ssh asks.
+    pub const IP_ASKS: Why = Why {
+        words: "the address's key differs: ssh asks whether to continue",
+        key: Some("engine.hostkey.why_ip_asks"),
+    };
+    /// CheckHostIP: the address's key differs, BatchMode refuses.
+    pub const IP_BATCH: Why = Why {
+        words: "the address's key differs and BatchMode stops ssh from asking",
+        key: Some("engine.hostkey.why_ip_batch"),
+    };
+    /// CheckHostIP: the address's key differs, ssh only warns.
+    pub const IP_WARNS: Why = Why {
+        words: "the address's key differs; ssh only warns (StrictHostKeyChecking no)",
+        key: Some("engine.hostkey.why_ip_warns"),
+    };
+    /// CheckHostIP: the address's key differs, strict checking exits.
+    pub const IP_EXITS: Why = Why {
+        words: "the address's key differs: \"Exiting, you have requested strict checking.\"",
+        key: Some("engine.hostkey.why_ip_exits"),
+    };
+    /// The key is listed in RevokedHostKeys.
+    pub const REVOKED_FILE: Why = Why {
+        words: "the key is refused by RevokedHostKeys",
+        key: Some("engine.hostkey.why_revoked_file"),
+    };
+    /// The words as the front ends show them: sshdoctor's in the language, OpenSSH's as
+    /// they are (quoted in the other languages).
+    pub fn said(self) -> crate::i18n::Text {
+        match self.key {
+            Some(key) => crate::i18n::Text::Key(key, Vec::new()),
+            None => crate::text!("engine.hostkey.ssh_words", words = self.words),
+        }
+    }
+
+    /// Every reason, for finding one by its words.
+    pub const ALL: [Why; 14] = [
+        Why::KNOWN,
+        Why::UNSAFE,
+        Why::CHANGED,
+        Why::REVOKED,
+        Why::CANNOT_RECORD,
+        Why::STRICT,
+        Why::BATCH,
+        Why::ASKS,
+        Why::RECORDS,
+        Why::IP_ASKS,
+        Why::IP_BATCH,
+        Why::IP_WARNS,
+        Why::IP_EXITS,
+        Why::REVOKED_FILE,
+    ];
+}
+
 /// The characters that make ssh refuse to record a host name (`check_host_key`).
 pub fn recordable_host(hostname: &str) -> bool {
     !hostname.contains(['@', '?', '*', '#', '[', ']', '|', '\'', '"', '\\'])
@@ -112,71 +224,37 @@ pub fn recordable_host(hostname: &str) -> bool {
 
 impl Policy {
     /// ssh's reaction to the verdict on the name, with its own words for why.
-    pub fn on_verdict(&self, verdict: &Verdict) -> (Outcome, &'static str) {
+    pub fn on_verdict(&self, verdict: &Verdict) -> (Outcome, Why) {
         match verdict {
-            Verdict::Known { .. } => (Outcome::Connect, "the key is known"),
+            Verdict::Known { .. } => (Outcome::Connect, Why::KNOWN),
             Verdict::Unknown => self.on_new(),
-            Verdict::Changed { .. } | Verdict::Revoked { .. } if self.strict == Strict::No => (
-                Outcome::Unsafe,
-                "StrictHostKeyChecking no: ssh goes on without trusting the key, public-key authentication only",
-            ),
-            Verdict::Changed { .. } => (
-                Outcome::Refuse,
-                "Host key has changed and you have requested strict checking.",
-            ),
-            Verdict::Revoked { .. } => (
-                Outcome::Refuse,
-                "host key was revoked and you have requested strict checking.",
-            ),
+            Verdict::Changed { .. } | Verdict::Revoked { .. } if self.strict == Strict::No => {
+                (Outcome::Unsafe, Why::UNSAFE)
+            }
+            Verdict::Changed { .. } => (Outcome::Refuse, Why::CHANGED),
+            Verdict::Revoked { .. } => (Outcome::Refuse, Why::REVOKED),
         }
     }
 
-    fn on_new(&self) -> (Outcome, &'static str) {
+    fn on_new(&self) -> (Outcome, Why) {
         if !self.can_record {
-            return (
-                Outcome::Refuse,
-                "ssh cannot record a new key here (no UserKnownHostsFile, or a host name it will not write), so it refuses",
-            );
+            return (Outcome::Refuse, Why::CANNOT_RECORD);
         }
         match (self.strict, self.batch) {
-            (Strict::Yes, _) => (
-                Outcome::Refuse,
-                "No host key is known and you have requested strict checking.",
-            ),
-            (Strict::Ask, true) => (
-                Outcome::Refuse,
-                "BatchMode: ssh cannot ask whether to trust the key, so it refuses",
-            ),
-            (Strict::Ask, false) => (
-                Outcome::Prompt,
-                "ssh asks whether to trust the key (StrictHostKeyChecking ask)",
-            ),
-            (Strict::AcceptNew | Strict::No, _) => (
-                Outcome::Record,
-                "ssh records the key in the first UserKnownHostsFile and goes on",
-            ),
+            (Strict::Yes, _) => (Outcome::Refuse, Why::STRICT),
+            (Strict::Ask, true) => (Outcome::Refuse, Why::BATCH),
+            (Strict::Ask, false) => (Outcome::Prompt, Why::ASKS),
+            (Strict::AcceptNew | Strict::No, _) => (Outcome::Record, Why::RECORDS),
         }
     }
 
     /// ssh's reaction when CheckHostIP finds another key recorded for the address.
-    pub fn on_ip_changed(&self) -> (Outcome, &'static str) {
+    pub fn on_ip_changed(&self) -> (Outcome, Why) {
         match (self.strict, self.batch) {
-            (Strict::Ask, false) => (
-                Outcome::Prompt,
-                "the address's key differs: ssh asks whether to continue",
-            ),
-            (Strict::Ask, true) => (
-                Outcome::Refuse,
-                "the address's key differs and BatchMode stops ssh from asking",
-            ),
-            (Strict::No, _) => (
-                Outcome::Connect,
-                "the address's key differs; ssh only warns (StrictHostKeyChecking no)",
-            ),
-            _ => (
-                Outcome::Refuse,
-                "the address's key differs: \"Exiting, you have requested strict checking.\"",
-            ),
+            (Strict::Ask, false) => (Outcome::Prompt, Why::IP_ASKS),
+            (Strict::Ask, true) => (Outcome::Refuse, Why::IP_BATCH),
+            (Strict::No, _) => (Outcome::Connect, Why::IP_WARNS),
+            _ => (Outcome::Refuse, Why::IP_EXITS),
         }
     }
 }
@@ -313,5 +391,14 @@ mod tests {
         assert!(recordable_host("host.example"));
         assert!(!recordable_host("h*st"));
         assert!(!recordable_host("[h]"));
+    }
+
+    #[test]
+    fn each_reason_reads_in_english_as_its_words() {
+        // sshdoctor's words translate by key: the English catalog must say exactly the words
+        // the policy gives (what the log, the detail and the skipped stages show in English).
+        for why in Why::ALL {
+            assert_eq!(why.said().english(), why.words, "{why:?}");
+        }
     }
 }

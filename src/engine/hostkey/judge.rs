@@ -19,7 +19,7 @@ use super::command::{self, CommandRun};
 use crate::engine::kex::{HostKeyPolicy, HostKeySeen};
 use crate::known_hosts::cert::{check_host_cert, CertProblem};
 use crate::known_hosts::command::Invocation;
-use crate::known_hosts::policy::{combine, Outcome, Policy};
+use crate::known_hosts::policy::{combine, Outcome, Policy, Why};
 use crate::known_hosts::revoked::{check_revoked, RevokedCheck};
 use crate::known_hosts::{
     self, put_host_port, EntryRef, HostKeyCheck, KnownVia, PresentedKey, Verdict,
@@ -71,7 +71,7 @@ pub(crate) enum IpCheck {
         /// What known_hosts says about the address.
         verdict: Verdict,
         /// ssh's reaction when the address's key differs from the name's.
-        reaction: Option<(Outcome, &'static str)>,
+        reaction: Option<(Outcome, Why)>,
     },
 }
 
@@ -185,7 +185,7 @@ pub(crate) async fn judge(p: &HostKeyPolicy, seen: &HostKeySeen) -> Judgement {
         let bad = !matches!(result, RevokedCheck::NotRevoked { .. });
         j.revoked_file = Some((path.clone(), result));
         if bad {
-            return j.refuse("the key is refused by RevokedHostKeys");
+            return j.refuse(Why::REVOKED_FILE.words);
         }
     }
     let loopback = r.peer.is_some_and(|ip| ip.is_loopback());
@@ -253,7 +253,7 @@ fn decide_known_hosts(
     }
     let (outcome, why) = p.rules.policy.on_verdict(&j.check.verdict);
     j.outcome = outcome;
-    j.why = why.to_string();
+    j.why = why.words.to_string();
     j.deny = outcome == Outcome::Refuse
         && matches!(
             j.check.verdict,
@@ -309,7 +309,7 @@ async fn check_ip(p: &HostKeyPolicy, seen: &HostKeySeen, key: &KeyData, j: &mut 
         let combined = combine(j.outcome, Some(o));
         if combined != j.outcome {
             j.outcome = combined;
-            j.why = why.to_string();
+            j.why = why.words.to_string();
         }
     }
     j.ip = IpCheck::Checked {

@@ -357,7 +357,7 @@ pub(super) async fn ip_mismatch(
             let detail = crate::text!(
                 "engine.hostkey.ip_mismatch_detail",
                 name = name,
-                why = super::why_text(why),
+                why = why.said(),
             );
             let f = keyed("hostkey.ip_mismatch", Stage::Hostkey, detail)
                 .severity(severity)
